@@ -1,0 +1,108 @@
+# sockshim.  `make` builds build/libsockshim.so; `make check` runs every test;
+# `make deps` installs what the build and the tests need (Debian 12).
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+# WERROR=1: warnings are errors (CI).  SAN=address,undefined or SAN=thread:
+# build the library and the tests with those sanitizers.
+WERROR  ?= 0
+SAN     ?=
+
+B := build
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+        -Wpointer-arith -Wformat=2 -Wno-missing-field-initializers
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+SANFLAGS := $(if $(SAN),-fsanitize=$(SAN) -fno-omit-frame-pointer,)
+
+BASE_CFLAGS := -std=gnu11 -O2 -g -Iinclude $(WARN) $(SANFLAGS)
+override CFLAGS := $(BASE_CFLAGS) $(CFLAGS)
+SHIM_CFLAGS := $(CFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec
+SHIM_LDFLAGS := -shared -Wl,--version-script=shim/libsockshim.map \
+                -Wl,-z,relro,-z,now -Wl,--no-undefined $(SANFLAGS)
+SHIM_LIBS := -ldl -lpthread
+
+SHIM_SRCS := $(sort $(wildcard shim/*.c))
+SHIM_OBJS := $(SHIM_SRCS:shim/%.c=$(B)/shim/%.o)
+HEADERS   := $(wildcard include/*.h)
+
+LIB := $(B)/libsockshim.so
+
+# Debian packages: what the library needs to build, and what the tests use.
+DEB_BUILD := make gcc libc6-dev pkg-config libunwind-dev
+DEB_TEST  := libcmocka-dev libjansson-dev socat curl python3 procps iproute2
+DEB_ALL   := $(DEB_BUILD) $(DEB_TEST)
+
+.PHONY: all check unit integration bench install deps clean check-build-deps check-test-deps
+.DEFAULT_GOAL := all
+
+all: check-build-deps $(LIB)
+
+# A missing dependency gets one line naming the Debian package, not a wall
+# of compiler errors.
+check-build-deps:
+	@tools/check-deps build
+check-test-deps:
+	@tools/check-deps test
+
+$(B)/shim/%.o: shim/%.c $(HEADERS) | $(B)/shim
+	$(CC) $(SHIM_CFLAGS) -c $< -o $@
+
+$(LIB): $(SHIM_OBJS) shim/libsockshim.map
+	$(CC) $(SHIM_LDFLAGS) -o $@ $(SHIM_OBJS) $(SHIM_LIBS)
+
+$(B)/shim $(B)/tests $(B)/progs:
+	mkdir -p $@
+
+# ---- tests ---------------------------------------------------------------
+# Unit tests link the logic modules directly; each tests/unit/test_X.c names
+# the modules it needs in UNIT_X.
+UNIT_config := config
+UNIT_fdtab  := fdtab
+UNIT_record := record
+UNIT_TESTS  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
+
+$(B)/tests/test_%: tests/unit/test_%.c $(HEADERS) $(SHIM_OBJS) | $(B)/tests
+	$(CC) $(CFLAGS) -o $@ $< $(foreach m,$(UNIT_$*),$(B)/shim/$(m).o) -lcmocka -ljansson -ldl -lpthread
+
+# Programs that integration tests run under the shim.  -rdynamic puts their
+# function names in the dynamic symbol table, where backtraces find them.
+PROG_SRCS := $(wildcard tests/progs/*.c)
+PROGS     := $(PROG_SRCS:tests/progs/%.c=$(B)/progs/%)
+$(B)/progs/%: tests/progs/%.c tests/progs/progs.h | $(B)/progs
+	$(CC) $(CFLAGS) -O0 -fno-omit-frame-pointer -rdynamic -pthread -o $@ $<
+
+unit: check-test-deps $(UNIT_TESTS)
+	@tests/run-unit $(UNIT_TESTS)
+
+integration: all $(PROGS)
+	@tests/run-integration
+
+check: check-build-deps check-test-deps $(LIB) $(UNIT_TESTS) $(PROGS)
+	@tests/run-unit $(UNIT_TESTS)
+	@tests/run-integration
+
+bench: all $(B)/progs/bench
+	@tools/bench
+
+# ---- install -------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib/sockshim $(DESTDIR)$(PREFIX)/include/sockshim
+	install -m 0755 $(LIB) $(DESTDIR)$(PREFIX)/lib/sockshim/libsockshim.so
+	install -m 0644 include/sockshim.h $(DESTDIR)$(PREFIX)/include/sockshim/sockshim.h
+
+# `make deps`: as root, installs the Debian packages; otherwise prints the
+# command to run.
+deps:
+	@if [ "$$(id -u)" = 0 ]; then \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_ALL) \
+		|| { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_ALL); }; \
+	else \
+		echo "run as root:  apt-get install -y $(DEB_ALL)"; \
+	fi
+
+clean:
+	rm -rf $(B)

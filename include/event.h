@@ -1,0 +1,50 @@
+/* Events: the records of the log, as ../shared/DESIGN.md names them. */
+#ifndef SOCKSHIM_EVENT_H
+#define SOCKSHIM_EVENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "log.h"
+
+/* What one record says.  Fields left at their EVENT_INIT value are not
+ * written. */
+struct event {
+	const char *name;
+	enum log_severity severity;
+	int fd;		    /* EVENT_NO_FD: no fd field (close(-1) has one) */
+	uint32_t fd_state;  /* fdtab state of fd, for family and type */
+	bool addresses;	    /* look up local and peer of fd */
+	int err;	    /* errno value, 0: none */
+	const char *reason;
+	long long unread;   /* -1: none */
+	long long drained;  /* -1: none */
+	long long ms;	    /* -1: none */
+	const char *variable; /* config_error */
+	const char *value;    /* config_error; NULL: none */
+};
+
+#define EVENT_NO_FD (-2147483647 - 1)
+#define EVENT_INIT(ev_name, sev)                                                       \
+	{                                                                              \
+		.name = (ev_name), .severity = (sev), .fd = EVENT_NO_FD, .unread = -1, \
+		.drained = -1, .ms = -1                                                \
+	}
+
+/* True if events of this level are logged (errors: the hazards; all: also
+ * the calls themselves). */
+static inline bool event_wanted(const struct config *cfg, enum event_level level)
+{
+	return cfg->events >= level;
+}
+
+/* Builds the record of ev in buf[cap] and returns its length.  Split from
+ * event_emit so that the unit tests can read what would be written. */
+struct record;
+void event_build(const struct event *ev, struct record *r, char *buf, size_t cap);
+
+/* Writes ev to the log. */
+void event_emit(const struct event *ev);
+
+#endif

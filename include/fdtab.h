@@ -1,0 +1,100 @@
+/* The descriptor table: what the shim knows of each descriptor number.
+ *
+ * One 32-bit state word per number, changed with atomic operations only, so
+ * that it is safe under threads, in signal handlers and in a forked child,
+ * and never allocates with malloc: the table grows in chunks mapped with
+ * mmap(2) when a number is first recorded.  It covers every number a process
+ * can have (up to INT_MAX), also after the program raises RLIMIT_NOFILE.
+ *
+ * A number the shim never saw made (a pipe, a file, a socket inherited
+ * through exec) reads as 0: unknown. */
+#ifndef SOCKSHIM_FDTAB_H
+#define SOCKSHIM_FDTAB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum {
+	FD_KNOWN = 1u << 0,	  /* the shim saw the call that made this number */
+	FD_SOCKET = 1u << 1,	  /* a socket; family and type below */
+	FD_TCP = 1u << 2,	  /* inet/inet6 stream socket with protocol TCP */
+	FD_CREATED = 1u << 3,	  /* made in this process by socket/socketpair/accept */
+	FD_SHARED = 1u << 4,	  /* dup'd, or crossed a fork: not the only reference */
+	FD_LINGER_ZERO = 1u << 5, /* the program set SO_LINGER {1, 0} */
+	FD_REUSEADDR_FORCED = 1u << 6,
+	FD_REUSEPORT_FORCED = 1u << 7,
+	FD_CLOSED = 1u << 8,	  /* this process closed it, and the shim has not
+				     seen the number come back since */
+	FD_PRIVATE = 1u << 9,	  /* one of the shim's own descriptors */
+
+	FD_FAMILY_SHIFT = 12,
+	FD_FAMILY_MASK = 7u << FD_FAMILY_SHIFT,
+	FD_TYPE_SHIFT = 16,
+	FD_TYPE_MASK = 7u << FD_TYPE_SHIFT,
+};
+
+enum fd_family { FAM_UNKNOWN, FAM_INET, FAM_INET6, FAM_UNIX, FAM_OTHER };
+enum fd_type { TYPE_UNKNOWN, TYPE_STREAM, TYPE_DGRAM, TYPE_SEQPACKET, TYPE_OTHER };
+
+static inline enum fd_family fd_family(uint32_t st)
+{
+	return (enum fd_family)((st & FD_FAMILY_MASK) >> FD_FAMILY_SHIFT);
+}
+
+static inline enum fd_type fd_type(uint32_t st)
+{
+	return (enum fd_type)((st & FD_TYPE_MASK) >> FD_TYPE_SHIFT);
+}
+
+static inline bool fd_is_inet_stream(uint32_t st)
+{
+	enum fd_family f = fd_family(st);
+
+	return (st & FD_SOCKET) && (f == FAM_INET || f == FAM_INET6) &&
+	       fd_type(st) == TYPE_STREAM;
+}
+
+/* The state of a socket made in this process by socket(domain, type,
+ * protocol) (type may carry SOCK_NONBLOCK/SOCK_CLOEXEC). */
+uint32_t fdtab_socket_state(int domain, int type, int protocol);
+
+/* Learns what fd is from the kernel (three getsockopt calls) and records
+ * it: for a socket the shim did not see made (inherited through exec, passed
+ * by systemd or inetd) when one of its facts is needed.  Not FD_CREATED.
+ * Returns the state, 0 if fd is not a socket. */
+uint32_t fdtab_learn(int fd);
+
+/* The state of number fd, 0 if unknown. */
+uint32_t fdtab_get(int fd);
+
+/* Records a new state for fd and returns the one it replaces.  The slot of
+ * a number beyond the table (negative) is silently not kept. */
+uint32_t fdtab_set(int fd, uint32_t state);
+
+/* Sets bits in fd's state, returns the state before. */
+uint32_t fdtab_or(int fd, uint32_t bits);
+
+/* Clears bits in fd's state, returns the state before. */
+uint32_t fdtab_clear(int fd, uint32_t bits);
+
+/* An auxiliary word per number: the id of the record of its last close, for
+ * the double_close report. */
+uint32_t fdtab_get_aux(int fd);
+void fdtab_set_aux(int fd, uint32_t aux);
+
+/* Every socket that this process holds is now also held by a child: called
+ * when the process forks. */
+void fdtab_mark_all_shared(void);
+
+/* One above the highest number ever recorded: no number at or above it has
+ * a state.  Lets range operations stop early. */
+int fdtab_limit(void);
+
+/* Calls fn for each number in [lo, hi] whose state has any of the bits. */
+void fdtab_each(int lo, int hi, uint32_t bits, void (*fn)(int fd, uint32_t st, void *ctx),
+		void *ctx);
+
+/* Forgets everything (tests only). */
+void fdtab_reset(void);
+
+#endif

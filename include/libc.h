@@ -1,0 +1,33 @@
+/* The real functions behind the interposed symbols: the next definition after
+ * sockshim in the lookup order (libc, or another preloaded library that
+ * wraps the same call), found with dlsym(RTLD_NEXT).
+ *
+ * Every libc_* function may be called at any time, also before the shim's
+ * constructor and from several threads at once: each binds its target on
+ * first use.  A target that does not exist (close_range on an old libc)
+ * fails with ENOSYS. */
+#ifndef SOCKSHIM_LIBC_H
+#define SOCKSHIM_LIBC_H
+
+#include <sys/socket.h>
+
+int libc_socket(int domain, int type, int protocol);
+int libc_socketpair(int domain, int type, int protocol, int sv[2]);
+int libc_accept(int fd, struct sockaddr *addr, socklen_t *len);
+int libc_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
+int libc_setsockopt(int fd, int level, int name, const void *val, socklen_t len);
+int libc_shutdown(int fd, int how);
+int libc_close(int fd);
+int libc_dup(int fd);
+int libc_dup2(int fd, int newfd);
+int libc_dup3(int fd, int newfd, int flags);
+int libc_fcntl(int fd, int cmd, void *arg);
+int libc_fcntl64(int fd, int cmd, void *arg);
+int libc_close_range(unsigned int first, unsigned int last, int flags);
+void libc_closefrom(int lowfd);
+
+/* Binds every target now.  Called from the constructor so that the first
+ * interposed call of the program does not pay for dlsym. */
+void libc_bind_all(void);
+
+#endif

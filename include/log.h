@@ -1,0 +1,37 @@
+/* Where records go: the shim's private copy of stderr, syslog, or a file per
+ * process.  Each record is one line written with one write(2) (or one
+ * datagram to syslog), so records from threads and processes sharing a
+ * destination never interleave. */
+#ifndef SOCKSHIM_LOG_H
+#define SOCKSHIM_LOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+
+enum log_severity { LOG_SEV_ERROR, LOG_SEV_INFO };
+
+/* Opens the destination of cfg.  On failure (an unwritable path, a planted
+ * symlink, a file asked for by a setuid program) falls back to stderr and
+ * returns false with a reason in *why. */
+bool log_open(const struct config *cfg, const char **why);
+
+/* Writes one record (len bytes, ending in a newline). */
+void log_write(const char *line, size_t len, enum log_severity sev);
+
+/* False when records go nowhere (stderr was closed or a socket at load). */
+bool log_has_destination(void);
+
+/* In a forked child: a per-process file (%p) is reopened under the child's
+ * pid at the next record; the parent's is closed now. */
+void log_after_fork_child(void);
+
+/* True if slot is one of the log's private descriptors. */
+bool log_owns_slot(int slot);
+
+/* Expands %p (pid) and %% in tmpl into out[size]; false if it does not
+ * fit. */
+bool log_expand_path(const char *tmpl, int pid, char *out, size_t size);
+
+#endif

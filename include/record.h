@@ -1,0 +1,74 @@
+/* The record writer: builds one JSON object, one line, in a caller-owned
+ * buffer of bounded size.  No allocation, no locale, no stdio: it runs inside
+ * interposed calls, in signal handlers and in forked children.
+ *
+ * Every append is all or nothing: a field that does not fit is left out
+ * whole and the record is marked full, so the line is always valid JSON.
+ * Room is kept at the end to close what is open and to add
+ * "truncated":true. */
+#ifndef SOCKSHIM_RECORD_H
+#define SOCKSHIM_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define REC_MAX_DEPTH 4
+
+struct record {
+	char *buf;
+	size_t cap;   /* bytes available, newline included */
+	size_t len;
+	bool full;    /* an append did not fit */
+	bool truncated; /* set by the caller when it left something out */
+	unsigned depth;	/* open containers, the record itself included */
+	unsigned unopened; /* begins that did not fit: their ends close nothing */
+	bool first[REC_MAX_DEPTH]; /* no element yet at this depth */
+	char closer[REC_MAX_DEPTH];
+};
+
+/* A position to go back to: used to drop a backtrace frame whole. */
+struct rec_mark {
+	size_t len;
+	unsigned depth;
+	unsigned unopened;
+	bool first[REC_MAX_DEPTH];
+};
+
+/* Starts a record ("{") in buf[cap]; cap must be at least 64.  Once an
+ * append did not fit, every later one is refused too (so nothing lands in the
+ * wrong container), until rec_rollback. */
+void rec_begin(struct record *r, char *buf, size_t cap);
+
+/* Appends "key":"value", value escaped; invalid UTF-8 becomes U+FFFD. */
+void rec_str(struct record *r, const char *key, const char *value);
+/* The same for the first n bytes of value (which may hold NULs). */
+void rec_strn(struct record *r, const char *key, const char *value, size_t n);
+void rec_int(struct record *r, const char *key, long long value);
+/* "key":"0x1a2b" */
+void rec_hex(struct record *r, const char *key, uint64_t value);
+void rec_bool(struct record *r, const char *key, bool value);
+/* "key":"2026-11-25T10:00:00.123456Z" (RFC 3339, UTC, microseconds) */
+void rec_time(struct record *r, const char *key, const struct timespec *ts);
+
+/* Opens "key":[ (key NULL inside an array: just "["), and objects. */
+void rec_array_begin(struct record *r, const char *key);
+void rec_array_end(struct record *r);
+void rec_object_begin(struct record *r, const char *key);
+void rec_object_end(struct record *r);
+
+/* rec_rollback goes back to the mark and accepts appends again. */
+void rec_mark(const struct record *r, struct rec_mark *m);
+void rec_rollback(struct record *r, const struct rec_mark *m);
+
+/* Closes everything still open, adds "truncated":true if the record was
+ * full or r->truncated was set, and the newline.  Returns the length of the
+ * line, which is at most cap. */
+size_t rec_end(struct record *r);
+
+/* Formats ts as RFC 3339 UTC with microseconds into out (at least 28
+ * bytes), without the time-zone database (gmtime_r takes a lock). */
+void rec_format_time(const struct timespec *ts, char out[28]);
+
+#endif

@@ -1,0 +1,122 @@
+/* Entry points that duplicate descriptors: dup, dup2, dup3, and fcntl's
+ * F_DUPFD / F_DUPFD_CLOEXEC (every other fcntl command passes through with
+ * its third argument as it came, pointers included).
+ *
+ * A duplicate is a second reference to the same socket: from then on,
+ * closing either number does not drop the last reference, and the shim marks
+ * both shared. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <unistd.h>
+
+#include "export.h"
+#include "fdtab.h"
+#include "libc.h"
+#include "privfd.h"
+#include "shim.h"
+
+static void duplicated(int fd, int nfd)
+{
+	uint32_t st = fdtab_get(fd) & ~(FD_CLOSED | FD_PRIVATE);
+
+	if (st & FD_SOCKET) {
+		st |= FD_SHARED;
+		fdtab_or(fd, FD_SHARED);
+	}
+	/* Even unknown (0): the number is open again, no longer "closed". */
+	fdtab_set(nfd, st);
+}
+
+SHIM_EXPORT int dup(int fd)
+{
+	int nfd, saved;
+
+	if (shim_passthrough())
+		return libc_dup(fd);
+	nfd = libc_dup(fd);
+	if (nfd >= 0) {
+		saved = errno;
+		duplicated(fd, nfd);
+		errno = saved;
+	}
+	return nfd;
+}
+
+/* dup2/dup3 onto one of the shim's numbers first moves the shim's
+ * descriptor: the program gets the number it asked for. */
+SHIM_EXPORT int dup2(int fd, int newfd)
+{
+	int ret, saved;
+
+	if (shim_passthrough())
+		return libc_dup2(fd, newfd);
+	if (fd != newfd && privfd_is_private(newfd))
+		privfd_evict(newfd);
+	ret = libc_dup2(fd, newfd);
+	if (ret >= 0 && fd != newfd) {
+		saved = errno;
+		duplicated(fd, ret);
+		errno = saved;
+	}
+	return ret;
+}
+
+SHIM_EXPORT int dup3(int fd, int newfd, int flags)
+{
+	int ret, saved;
+
+	if (shim_passthrough())
+		return libc_dup3(fd, newfd, flags);
+	if (fd != newfd && privfd_is_private(newfd))
+		privfd_evict(newfd);
+	ret = libc_dup3(fd, newfd, flags);
+	if (ret >= 0) {
+		saved = errno;
+		duplicated(fd, ret);
+		errno = saved;
+	}
+	return ret;
+}
+
+/* The third argument is read as a pointer, as glibc's own fcntl does: an
+ * int argument travels in the same register, and the real fcntl reads back
+ * what each command expects. */
+static int fcntl_common(int (*real)(int, int, void *), int fd, int cmd, void *arg)
+{
+	int ret, saved;
+
+	if (shim_passthrough() || (cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC))
+		return real(fd, cmd, arg);
+	ret = real(fd, cmd, arg);
+	if (ret >= 0) {
+		saved = errno;
+		duplicated(fd, ret);
+		errno = saved;
+	}
+	return ret;
+}
+
+SHIM_EXPORT int fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	return fcntl_common(libc_fcntl, fd, cmd, arg);
+}
+
+/* Programs built with _FILE_OFFSET_BITS=64 call fcntl64. */
+SHIM_EXPORT int fcntl64(int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	return fcntl_common(libc_fcntl64, fd, cmd, arg);
+}

@@ -1,0 +1,163 @@
+/* Event records: the fields every record has, then those of the event. */
+#define _GNU_SOURCE
+#include "event.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fdtab.h"
+#include "record.h"
+#include "shim.h"
+#include "sockshim.h"
+
+static const char *family_name(enum fd_family f)
+{
+	switch (f) {
+	case FAM_INET: return "inet";
+	case FAM_INET6: return "inet6";
+	case FAM_UNIX: return "unix";
+	default: return NULL;
+	}
+}
+
+static const char *type_name(enum fd_type t)
+{
+	switch (t) {
+	case TYPE_STREAM: return "stream";
+	case TYPE_DGRAM: return "dgram";
+	case TYPE_SEQPACKET: return "seqpacket";
+	default: return NULL;
+	}
+}
+
+/* "127.0.0.1:8080", "[::1]:8080", a unix path ("@name" for the abstract
+ * namespace), or nothing for an unnamed or unknown address. */
+static void add_address(struct record *r, const char *key, const struct sockaddr_storage *ss,
+			socklen_t len)
+{
+	char text[INET6_ADDRSTRLEN + 16];
+	char *p;
+	unsigned port;
+
+	if (ss->ss_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
+
+		if (!inet_ntop(AF_INET, &in->sin_addr, text, sizeof text))
+			return;
+		port = ntohs(in->sin_port);
+	} else if (ss->ss_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
+
+		text[0] = '[';
+		if (!inet_ntop(AF_INET6, &in6->sin6_addr, text + 1, sizeof text - 1))
+			return;
+		strcat(text, "]");
+		port = ntohs(in6->sin6_port);
+	} else if (ss->ss_family == AF_UNIX && len > offsetof(struct sockaddr_un, sun_path)) {
+		const struct sockaddr_un *un = (const struct sockaddr_un *)ss;
+		size_t n = len - offsetof(struct sockaddr_un, sun_path);
+		char path[sizeof un->sun_path + 1];
+
+		if (un->sun_path[0] == '\0') { /* abstract: "@name", NULs kept */
+			path[0] = '@';
+			memcpy(path + 1, un->sun_path + 1, n - 1);
+			rec_strn(r, key, path, n);
+		} else {
+			rec_strn(r, key, un->sun_path, strnlen(un->sun_path, n));
+		}
+		return;
+	} else {
+		return;
+	}
+	p = text + strlen(text);
+	*p++ = ':';
+	{
+		char digits[8], *d = digits + sizeof digits;
+
+		do
+			*--d = (char)('0' + port % 10);
+		while (port /= 10);
+		memcpy(p, d, (size_t)(digits + sizeof digits - d));
+		p += digits + sizeof digits - d;
+	}
+	rec_strn(r, key, text, (size_t)(p - text));
+}
+
+static void add_addresses(struct record *r, int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
+		add_address(r, "local", &ss, len);
+	len = sizeof ss;
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0)
+		add_address(r, "peer", &ss, len);
+}
+
+void event_build(const struct event *ev, struct record *r, char *buf, size_t cap)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	rec_begin(r, buf, cap);
+	rec_time(r, "ts", &now);
+	rec_int(r, "pid", getpid());
+	rec_int(r, "tid", gettid());
+	rec_str(r, "prog", shim_prog);
+	rec_str(r, "event", ev->name);
+	if (ev->fd != EVENT_NO_FD) {
+		const char *fam = family_name(fd_family(ev->fd_state));
+		const char *type = type_name(fd_type(ev->fd_state));
+
+		rec_int(r, "fd", ev->fd);
+		if (ev->fd >= 0 && (ev->fd_state & FD_SOCKET)) {
+			if (fam)
+				rec_str(r, "family", fam);
+			if (type)
+				rec_str(r, "type", type);
+			if (ev->addresses)
+				add_addresses(r, ev->fd);
+		}
+	}
+	if (ev->err) {
+		const char *name = strerrorname_np(ev->err);
+		const char *text = strerrordesc_np(ev->err);
+
+		if (name)
+			rec_str(r, "errno", name);
+		else
+			rec_int(r, "errno", ev->err);
+		if (text)
+			rec_str(r, "error", text);
+	}
+	if (ev->reason)
+		rec_str(r, "reason", ev->reason);
+	if (ev->unread >= 0)
+		rec_int(r, "unread", ev->unread);
+	if (ev->drained >= 0)
+		rec_int(r, "drained", ev->drained);
+	if (ev->ms >= 0)
+		rec_int(r, "ms", ev->ms);
+	if (ev->variable)
+		rec_str(r, "variable", ev->variable);
+	if (ev->value)
+		rec_str(r, "value", ev->value);
+}
+
+void event_emit(const struct event *ev)
+{
+	char buf[SOCKSHIM_RECORD_MAX];
+	struct record r;
+	int saved = errno;
+
+	event_build(ev, &r, buf, sizeof buf);
+	log_write(buf, rec_end(&r), ev->severity);
+	errno = saved;
+}

@@ -1,0 +1,210 @@
+/* The descriptor table.
+ *
+ * Two levels: a static array of chunk pointers (in .bss, so only the pages
+ * that are touched take memory) and chunks of FDTAB_CHUNK entries mapped with
+ * mmap(2) on first use.  A chunk is installed with compare-and-swap; a thread
+ * that loses the race unmaps its own.  Chunks are never freed: descriptor
+ * numbers are reused, and a forked child inherits them with the rest of
+ * memory. */
+#define _GNU_SOURCE
+#include "fdtab.h"
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+
+#define FDTAB_CHUNK_SHIFT 12
+#define FDTAB_CHUNK (1u << FDTAB_CHUNK_SHIFT)
+/* Enough chunks for every non-negative int. */
+#define FDTAB_CHUNKS ((1u << 31) >> FDTAB_CHUNK_SHIFT)
+
+struct fd_entry {
+	uint32_t state;
+	uint32_t aux;
+};
+
+static struct fd_entry *chunks[FDTAB_CHUNKS];
+static int limit; /* one above the highest number recorded */
+
+uint32_t fdtab_socket_state(int domain, int type, int protocol)
+{
+	uint32_t st = FD_KNOWN | FD_SOCKET | FD_CREATED;
+	enum fd_family fam;
+	enum fd_type ty;
+
+	switch (domain) {
+	case AF_INET: fam = FAM_INET; break;
+	case AF_INET6: fam = FAM_INET6; break;
+	case AF_UNIX: fam = FAM_UNIX; break;
+	default: fam = FAM_OTHER; break;
+	}
+	switch (type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) {
+	case SOCK_STREAM: ty = TYPE_STREAM; break;
+	case SOCK_DGRAM: ty = TYPE_DGRAM; break;
+	case SOCK_SEQPACKET: ty = TYPE_SEQPACKET; break;
+	default: ty = TYPE_OTHER; break;
+	}
+	st |= (uint32_t)fam << FD_FAMILY_SHIFT | (uint32_t)ty << FD_TYPE_SHIFT;
+	/* A stream socket of an inet family is TCP unless the program asked
+	 * for another protocol (SCTP, MPTCP). */
+	if ((fam == FAM_INET || fam == FAM_INET6) && ty == TYPE_STREAM &&
+	    (protocol == 0 || protocol == IPPROTO_TCP))
+		st |= FD_TCP;
+	return st;
+}
+
+uint32_t fdtab_learn(int fd)
+{
+	int domain, type, protocol;
+	socklen_t len = sizeof domain;
+	uint32_t st;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) != 0)
+		return 0;
+	len = sizeof type;
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0)
+		return 0;
+	len = sizeof protocol;
+	if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &len) != 0)
+		protocol = 0;
+	st = fdtab_socket_state(domain, type, protocol) & ~FD_CREATED;
+	fdtab_set(fd, st);
+	return st;
+}
+
+/* The entry of fd, or NULL if its chunk was never made (state 0). */
+static struct fd_entry *lookup(int fd)
+{
+	struct fd_entry *chunk;
+
+	if (fd < 0)
+		return NULL;
+	chunk = __atomic_load_n(&chunks[(unsigned)fd >> FDTAB_CHUNK_SHIFT], __ATOMIC_ACQUIRE);
+	return chunk ? &chunk[(unsigned)fd & (FDTAB_CHUNK - 1)] : NULL;
+}
+
+/* The entry of fd, its chunk made if needed; NULL if fd < 0 or out of
+ * memory (then the number stays unknown, which is always safe). */
+static struct fd_entry *slot(int fd)
+{
+	struct fd_entry *e = lookup(fd);
+	struct fd_entry *chunk, *expected = NULL;
+	int seen;
+
+	if (e || fd < 0)
+		goto done;
+	chunk = mmap(NULL, FDTAB_CHUNK * sizeof *chunk, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (chunk == MAP_FAILED)
+		return NULL;
+	if (!__atomic_compare_exchange_n(&chunks[(unsigned)fd >> FDTAB_CHUNK_SHIFT], &expected,
+					 chunk, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		munmap(chunk, FDTAB_CHUNK * sizeof *chunk);
+	e = lookup(fd);
+done:
+	if (e) {
+		seen = __atomic_load_n(&limit, __ATOMIC_RELAXED);
+		while (fd >= seen &&
+		       !__atomic_compare_exchange_n(&limit, &seen, fd + 1, true, __ATOMIC_RELAXED,
+						    __ATOMIC_RELAXED))
+			;
+	}
+	return e;
+}
+
+uint32_t fdtab_get(int fd)
+{
+	struct fd_entry *e = lookup(fd);
+
+	return e ? __atomic_load_n(&e->state, __ATOMIC_RELAXED) : 0;
+}
+
+uint32_t fdtab_set(int fd, uint32_t state)
+{
+	struct fd_entry *e = state ? slot(fd) : lookup(fd);
+
+	return e ? __atomic_exchange_n(&e->state, state, __ATOMIC_RELAXED) : 0;
+}
+
+uint32_t fdtab_or(int fd, uint32_t bits)
+{
+	struct fd_entry *e = slot(fd);
+
+	return e ? __atomic_fetch_or(&e->state, bits, __ATOMIC_RELAXED) : 0;
+}
+
+uint32_t fdtab_clear(int fd, uint32_t bits)
+{
+	struct fd_entry *e = lookup(fd);
+
+	return e ? __atomic_fetch_and(&e->state, ~bits, __ATOMIC_RELAXED) : 0;
+}
+
+uint32_t fdtab_get_aux(int fd)
+{
+	struct fd_entry *e = lookup(fd);
+
+	return e ? __atomic_load_n(&e->aux, __ATOMIC_RELAXED) : 0;
+}
+
+void fdtab_set_aux(int fd, uint32_t aux)
+{
+	struct fd_entry *e = slot(fd);
+
+	if (e)
+		__atomic_store_n(&e->aux, aux, __ATOMIC_RELAXED);
+}
+
+int fdtab_limit(void)
+{
+	return __atomic_load_n(&limit, __ATOMIC_RELAXED);
+}
+
+void fdtab_each(int lo, int hi, uint32_t bits, void (*fn)(int fd, uint32_t st, void *ctx),
+		void *ctx)
+{
+	int end = fdtab_limit();
+
+	if (lo < 0)
+		lo = 0;
+	if (hi >= end)
+		hi = end - 1;
+	/* long: skipping to a chunk's end must not overflow near INT_MAX. */
+	for (long fd = lo; fd <= hi; fd++) {
+		struct fd_entry *e = lookup((int)fd);
+		uint32_t st;
+
+		if (!e) {
+			/* Skip the rest of an unmade chunk. */
+			fd |= FDTAB_CHUNK - 1;
+			continue;
+		}
+		st = __atomic_load_n(&e->state, __ATOMIC_RELAXED);
+		if (st & bits)
+			fn((int)fd, st, ctx);
+	}
+}
+
+static void mark_shared(int fd, uint32_t st, void *ctx)
+{
+	(void)st;
+	(void)ctx;
+	fdtab_or(fd, FD_SHARED);
+}
+
+void fdtab_mark_all_shared(void)
+{
+	fdtab_each(0, fdtab_limit() - 1, FD_SOCKET, mark_shared, NULL);
+}
+
+void fdtab_reset(void)
+{
+	for (unsigned i = 0; i < FDTAB_CHUNKS; i++) {
+		if (chunks[i]) {
+			munmap(chunks[i], FDTAB_CHUNK * sizeof *chunks[i]);
+			chunks[i] = NULL;
+		}
+	}
+	limit = 0;
+}

@@ -1,0 +1,292 @@
+/* Log destinations.
+ *
+ * The shim never writes into the program's own descriptors: stderr is
+ * copied at load to a private number (a daemon that later closes fd 2 and
+ * gets the number back for a data file must not find log lines in it), and
+ * files and the syslog socket live at private numbers too (see privfd.h).
+ *
+ * syslog(3) is not used: it takes a lock and may allocate, and the shim
+ * writes from signal handlers and forked children.  Records go to /dev/log
+ * as one datagram each, in the format syslog(3) itself sends. */
+#define _GNU_SOURCE
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "libc.h"
+#include "privfd.h"
+#include "shim.h"
+#include "sockshim.h"
+
+#define SYSLOG_PATH "/dev/log"
+#define SYSLOG_USER 8 /* LOG_USER facility, as <syslog.h> shifts it */
+#define SYSLOG_WARNING 4
+#define SYSLOG_INFO 6
+
+static enum log_dest dest = LOG_STDERR;
+static int dest_slot = -1;  /* where records go; -1: nowhere */
+static bool dest_is_pipe;   /* a write may raise SIGPIPE */
+static char path_template[PATH_MAX];
+static bool path_per_process; /* the template has %p */
+static int reopen_pending;    /* set in a forked child: open the child's file */
+
+bool log_expand_path(const char *tmpl, int pid, char *out, size_t size)
+{
+	size_t n = 0;
+
+	for (const char *p = tmpl; *p; p++) {
+		char digits[16];
+		const char *add = digits;
+		size_t len;
+
+		if (p[0] == '%' && p[1] == 'p') {
+			char *d = digits + sizeof digits;
+			unsigned v = (unsigned)pid;
+
+			do
+				*--d = (char)('0' + v % 10);
+			while (v /= 10);
+			add = d;
+			len = (size_t)(digits + sizeof digits - d);
+			p++;
+		} else if (p[0] == '%' && p[1] == '%') {
+			add = "%";
+			len = 1;
+			p++;
+		} else {
+			add = p;
+			len = 1;
+		}
+		if (n + len >= size)
+			return false;
+		memcpy(out + n, add, len);
+		n += len;
+	}
+	out[n] = '\0';
+	return true;
+}
+
+/* The private copy of stderr, unless stderr is closed or a socket (an
+ * inetd-style service: fd 2 is the client's connection). */
+static int adopt_stderr(void)
+{
+	struct stat st;
+
+	if (fstat(STDERR_FILENO, &st) != 0 || S_ISSOCK(st.st_mode))
+		return -1;
+	dest_is_pipe = S_ISFIFO(st.st_mode);
+	return privfd_adopt(STDERR_FILENO);
+}
+
+/* Opens the file for this process; a slot or -1 with *why set. */
+static int open_file(const char **why)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int fd, slot;
+
+	if (!log_expand_path(path_template, (int)shim_pid, path, sizeof path)) {
+		*why = "path too long";
+		return -1;
+	}
+	/* O_NOFOLLOW: a symlink planted where the log should be would make
+	 * the shim write wherever it points.  O_NONBLOCK: a FIFO without a
+	 * reader must not hang the program at load. */
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY |
+				O_NONBLOCK,
+		  0640);
+	if (fd < 0) {
+		*why = errno == ELOOP ? "is a symbolic link; refused" : strerrordesc_np(errno);
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || !(S_ISREG(st.st_mode) || S_ISCHR(st.st_mode) ||
+				     S_ISFIFO(st.st_mode))) {
+		libc_close(fd);
+		*why = "not a regular file";
+		return -1;
+	}
+	libc_fcntl(fd, F_SETFL, (void *)(long)O_APPEND);
+	dest_is_pipe = S_ISFIFO(st.st_mode);
+	slot = privfd_adopt(fd);
+	libc_close(fd);
+	if (slot < 0)
+		*why = strerrordesc_np(errno);
+	return slot;
+}
+
+static int connect_syslog(void)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX, .sun_path = SYSLOG_PATH};
+	int fd = libc_socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int slot = -1;
+
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0)
+		slot = privfd_adopt(fd);
+	libc_close(fd);
+	return slot;
+}
+
+bool log_open(const struct config *cfg, const char **why)
+{
+	int saved = errno;
+	bool ok = true;
+
+	dest = cfg->log_dest;
+	switch (dest) {
+	case LOG_SYSLOG:
+		dest_slot = connect_syslog();
+		if (dest_slot < 0) {
+			*why = "cannot reach syslog at " SYSLOG_PATH;
+			ok = false;
+		}
+		break;
+	case LOG_FILE:
+		memcpy(path_template, cfg->log_path, sizeof path_template);
+		path_per_process = strstr(path_template, "%p") != NULL;
+		if (getauxval(AT_SECURE)) {
+			/* A setuid program must not create or append to a file
+			 * that its (untrusted) environment names. */
+			*why = "a setuid/setgid program does not write files named by its "
+			       "environment";
+			ok = false;
+		} else {
+			dest_slot = open_file(why);
+			ok = dest_slot >= 0;
+		}
+		break;
+	case LOG_STDERR:
+		break;
+	}
+	if (!ok || dest == LOG_STDERR) {
+		dest = LOG_STDERR;
+		dest_slot = adopt_stderr();
+	}
+	errno = saved;
+	return ok;
+}
+
+bool log_has_destination(void)
+{
+	return dest_slot >= 0 || reopen_pending;
+}
+
+bool log_owns_slot(int slot)
+{
+	return slot >= 0 && slot == dest_slot;
+}
+
+void log_after_fork_child(void)
+{
+	/* The child's privfd registry was already cleaned up by the caller,
+	 * keeping the log slot.  A per-process file belongs to the parent:
+	 * drop it here and open the child's own at the next record. */
+	if (dest == LOG_FILE && path_per_process && dest_slot >= 0) {
+		privfd_release(dest_slot);
+		dest_slot = -1;
+		reopen_pending = 1;
+	}
+}
+
+/* write(2) into a pipe whose reader is gone raises SIGPIPE, which would
+ * kill the program for the shim's sake: block it around the write and
+ * consume the one the write raised, if it was not pending before. */
+static void write_pipe(int fd, const char *buf, size_t len)
+{
+	sigset_t pipe_set, old, pending;
+	bool was_pending;
+	ssize_t n;
+
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	sigpending(&pending);
+	was_pending = sigismember(&pending, SIGPIPE);
+	do
+		n = write(fd, buf, len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && errno == EPIPE && !was_pending) {
+		const struct timespec zero = {0, 0};
+
+		sigtimedwait(&pipe_set, NULL, &zero);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+static void send_syslog(int fd, const char *line, size_t len, enum log_severity sev)
+{
+	char buf[SOCKSHIM_RECORD_MAX + 128];
+	int pri = SYSLOG_USER | (sev == LOG_SEV_ERROR ? SYSLOG_WARNING : SYSLOG_INFO);
+	size_t n = 0;
+	char num[16], *d;
+	unsigned v;
+
+	/* "<pri>prog[pid]: record", as syslog(3) sends it; rsyslog and
+	 * journald stamp the time themselves. */
+#define ADD(s, l)                                   \
+	do {                                        \
+		size_t l_ = (l);                    \
+		if (n + l_ > sizeof buf)            \
+			return;                     \
+		memcpy(buf + n, (s), l_);           \
+		n += l_;                            \
+	} while (0)
+#define ADD_NUM(x)                                               \
+	do {                                                     \
+		v = (unsigned)(x);                               \
+		d = num + sizeof num;                            \
+		do                                               \
+			*--d = (char)('0' + v % 10);             \
+		while (v /= 10);                                 \
+		ADD(d, (size_t)(num + sizeof num - d));          \
+	} while (0)
+	ADD("<", 1);
+	ADD_NUM(pri);
+	ADD(">", 1);
+	ADD(shim_prog, strlen(shim_prog));
+	ADD("[", 1);
+	ADD_NUM(shim_pid);
+	ADD("]: ", 3);
+	ADD(line, len - 1); /* without the newline */
+#undef ADD
+#undef ADD_NUM
+	send(fd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+void log_write(const char *line, size_t len, enum log_severity sev)
+{
+	int saved = errno;
+	int slot, fd;
+
+	if (__atomic_exchange_n(&reopen_pending, 0, __ATOMIC_ACQ_REL)) {
+		const char *why;
+
+		dest_slot = open_file(&why);
+	}
+	slot = dest_slot;
+	if (slot < 0)
+		goto out;
+	fd = privfd_get(slot);
+	if (fd < 0)
+		goto out;
+	if (dest == LOG_SYSLOG)
+		send_syslog(fd, line, len, sev);
+	else if (dest_is_pipe)
+		write_pipe(fd, line, len);
+	else
+		while (write(fd, line, len) < 0 && errno == EINTR)
+			;
+	privfd_put(slot);
+out:
+	errno = saved;
+}

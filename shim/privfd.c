@@ -1,0 +1,217 @@
+/* The shim's own descriptors.
+ *
+ * A slot's fd is -1 when free, -2 while being set up or torn down, and the
+ * descriptor number otherwise.  users counts the threads between privfd_get
+ * and privfd_put.  Eviction and release change fd first and then wait for
+ * users to drain (sequentially consistent, so either the user sees the new
+ * number or the evictor sees the user).  A thread that itself holds a slot
+ * (a signal handler that interrupted a log write) does not wait, which would
+ * never end. */
+#define _GNU_SOURCE
+#include "privfd.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/resource.h>
+
+#include "fdtab.h"
+#include "libc.h"
+
+#define SLOT_FREE (-1)
+#define SLOT_BUSY (-2)
+
+struct slot {
+	int fd;
+	int users;
+};
+
+static struct slot slots[PRIVFD_SLOTS] = {[0 ... PRIVFD_SLOTS - 1] = {SLOT_FREE, 0}};
+static __thread int held_by_me __attribute__((tls_model("initial-exec")));
+
+/* The lowest number the shim prefers: well above what a program usually
+ * has open, below the common soft limit of 1024. */
+static int high_base(void)
+{
+	static int base;
+	int b = __atomic_load_n(&base, __ATOMIC_RELAXED);
+	struct rlimit rl;
+
+	if (b == 0) {
+		b = 960;
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 1024)
+			b = rl.rlim_cur > 64 ? (int)rl.rlim_cur - 32 : 3;
+		__atomic_store_n(&base, b, __ATOMIC_RELAXED);
+	}
+	return b;
+}
+
+/* A close-on-exec copy of fd at the lowest free number >= min, or failing
+ * that >= 3 (never 0..2, which daemons expect to reopen themselves). */
+static int dup_from(int fd, int min)
+{
+	int nfd = libc_fcntl(fd, F_DUPFD_CLOEXEC, (void *)(long)min);
+
+	if (nfd < 0 && min > 3)
+		nfd = libc_fcntl(fd, F_DUPFD_CLOEXEC, (void *)(long)3);
+	return nfd;
+}
+
+static void wait_unused(struct slot *s)
+{
+	if (held_by_me > 0)
+		return;
+	while (__atomic_load_n(&s->users, __ATOMIC_SEQ_CST) > 0)
+		sched_yield();
+}
+
+int privfd_adopt(int fd)
+{
+	int saved = errno;
+	int nfd = dup_from(fd, high_base());
+
+	if (nfd < 0)
+		return -1;
+	for (int i = 0; i < PRIVFD_SLOTS; i++) {
+		int expected = SLOT_FREE;
+
+		if (__atomic_compare_exchange_n(&slots[i].fd, &expected, SLOT_BUSY, false,
+						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+			fdtab_set(nfd, FD_KNOWN | FD_PRIVATE);
+			__atomic_store_n(&slots[i].fd, nfd, __ATOMIC_SEQ_CST);
+			errno = saved;
+			return i;
+		}
+	}
+	libc_close(nfd);
+	errno = EMFILE;
+	return -1;
+}
+
+int privfd_get(int slot)
+{
+	struct slot *s = &slots[slot];
+	int fd;
+
+	__atomic_add_fetch(&s->users, 1, __ATOMIC_SEQ_CST);
+	fd = __atomic_load_n(&s->fd, __ATOMIC_SEQ_CST);
+	if (fd < 0) {
+		__atomic_sub_fetch(&s->users, 1, __ATOMIC_SEQ_CST);
+		return -1;
+	}
+	held_by_me++;
+	return fd;
+}
+
+void privfd_put(int slot)
+{
+	held_by_me--;
+	__atomic_sub_fetch(&slots[slot].users, 1, __ATOMIC_SEQ_CST);
+}
+
+int privfd_peek(int slot)
+{
+	return __atomic_load_n(&slots[slot].fd, __ATOMIC_ACQUIRE);
+}
+
+void privfd_release(int slot)
+{
+	struct slot *s = &slots[slot];
+	int fd = __atomic_exchange_n(&s->fd, SLOT_BUSY, __ATOMIC_SEQ_CST);
+
+	if (fd >= 0) {
+		wait_unused(s);
+		fdtab_set(fd, 0);
+		libc_close(fd);
+	}
+	__atomic_store_n(&s->fd, SLOT_FREE, __ATOMIC_SEQ_CST);
+}
+
+void privfd_forget_all(void)
+{
+	for (int i = 0; i < PRIVFD_SLOTS; i++) {
+		slots[i].fd = SLOT_FREE;
+		slots[i].users = 0;
+	}
+	held_by_me = 0;
+}
+
+bool privfd_is_private(int fd)
+{
+	return (fdtab_get(fd) & FD_PRIVATE) != 0;
+}
+
+bool privfd_evict(int fd)
+{
+	int saved = errno;
+	bool found = false;
+
+	if (!privfd_is_private(fd))
+		return false;
+	for (int i = 0; i < PRIVFD_SLOTS; i++) {
+		struct slot *s = &slots[i];
+		int expected = fd;
+		int nfd;
+
+		if (__atomic_load_n(&s->fd, __ATOMIC_SEQ_CST) != fd)
+			continue;
+		/* Above fd first: a program closing every number upwards
+		 * then meets the descriptor again only near its limit. */
+		nfd = dup_from(fd, fd + 1);
+		if (nfd >= 0)
+			fdtab_set(nfd, FD_KNOWN | FD_PRIVATE);
+		if (!__atomic_compare_exchange_n(&s->fd, &expected, nfd >= 0 ? nfd : SLOT_BUSY,
+						 false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+			/* Released meanwhile. */
+			if (nfd >= 0) {
+				fdtab_set(nfd, 0);
+				libc_close(nfd);
+			}
+			continue;
+		}
+		wait_unused(s);
+		if (nfd < 0) /* no number left: the program's call takes ours */
+			__atomic_store_n(&s->fd, SLOT_FREE, __ATOMIC_SEQ_CST);
+		found = true;
+	}
+	fdtab_clear(fd, FD_PRIVATE);
+	errno = saved;
+	return found;
+}
+
+int privfd_numbers(int *out, int max)
+{
+	int n = 0;
+
+	for (int i = 0; i < PRIVFD_SLOTS && n < max; i++) {
+		int fd = __atomic_load_n(&slots[i].fd, __ATOMIC_SEQ_CST);
+		int j;
+
+		if (fd < 0)
+			continue;
+		/* insertion sort: the registry is small and rarely read */
+		for (j = n; j > 0 && out[j - 1] > fd; j--)
+			out[j] = out[j - 1];
+		out[j] = fd;
+		n++;
+	}
+	return n;
+}
+
+void privfd_close_in_child(bool (*keep)(int slot))
+{
+	held_by_me = 0;
+	for (int i = 0; i < PRIVFD_SLOTS; i++) {
+		int fd = slots[i].fd;
+
+		/* Only this thread runs in the child: no other user can exist. */
+		slots[i].users = 0;
+		if (fd == SLOT_FREE || (fd >= 0 && keep && keep(i)))
+			continue;
+		if (fd >= 0) {
+			fdtab_set(fd, 0);
+			libc_close(fd);
+		}
+		slots[i].fd = SLOT_FREE;
+	}
+}

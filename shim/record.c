@@ -1,0 +1,377 @@
+/* The record writer. */
+#include "record.h"
+
+#include <string.h>
+
+/* Room always kept free for rec_end: closing brackets of the open
+ * containers, ,"truncated":true, "}" and the newline. */
+#define REC_TAIL (REC_MAX_DEPTH + sizeof(",\"truncated\":true}\n"))
+
+void rec_begin(struct record *r, char *buf, size_t cap)
+{
+	memset(r, 0, sizeof *r);
+	r->buf = buf;
+	r->cap = cap;
+	r->buf[0] = '{';
+	r->len = 1;
+	r->depth = 1;
+	r->first[0] = true;
+}
+
+void rec_mark(const struct record *r, struct rec_mark *m)
+{
+	m->len = r->len;
+	m->depth = r->depth;
+	m->unopened = r->unopened;
+	memcpy(m->first, r->first, sizeof m->first);
+}
+
+void rec_rollback(struct record *r, const struct rec_mark *m)
+{
+	r->len = m->len;
+	r->depth = m->depth;
+	r->unopened = m->unopened;
+	memcpy(r->first, m->first, sizeof r->first);
+	r->full = false;
+}
+
+/* Bytes an append may still use. */
+static size_t room(const struct record *r)
+{
+	return r->cap - REC_TAIL > r->len ? r->cap - REC_TAIL - r->len : 0;
+}
+
+/* A growing piece of a record, committed only if it all fits. */
+struct piece {
+	struct record *r;
+	size_t len;
+	bool over;
+};
+
+static void piece_begin(struct piece *p, struct record *r)
+{
+	p->r = r;
+	p->len = r->len;
+	p->over = r->full;
+}
+
+static void put(struct piece *p, const char *s, size_t n)
+{
+	if (p->over || n > room(p->r) - (p->len - p->r->len)) {
+		p->over = true;
+		return;
+	}
+	memcpy(p->r->buf + p->len, s, n);
+	p->len += n;
+}
+
+static void put_c(struct piece *p, char c)
+{
+	put(p, &c, 1);
+}
+
+static void put_s(struct piece *p, const char *s)
+{
+	put(p, s, strlen(s));
+}
+
+/* Commits the piece: returns false (and marks the record full) if it did
+ * not fit. */
+static bool piece_end(struct piece *p)
+{
+	if (p->over) {
+		p->r->full = true;
+		return false;
+	}
+	p->r->len = p->len;
+	return true;
+}
+
+/* The separator and "key": of a new element at the current depth. */
+static void put_key(struct piece *p, const char *key)
+{
+	struct record *r = p->r;
+
+	if (!r->first[r->depth - 1])
+		put_c(p, ',');
+	if (key) {
+		put_c(p, '"');
+		put_s(p, key); /* keys are the shim's own ASCII names */
+		put_s(p, "\":");
+	}
+}
+
+/* The element was written: the next one at this depth needs a comma. */
+static void element_done(struct record *r)
+{
+	r->first[r->depth - 1] = false;
+}
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if the bytes
+ * there are not one (stray continuation, overlong form, surrogate, beyond
+ * U+10FFFF, or cut short). */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len;
+	uint32_t cp, min;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0) {
+		len = 2, cp = s[0] & 0x1f, min = 0x80;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		len = 3, cp = s[0] & 0x0f, min = 0x800;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		len = 4, cp = s[0] & 0x07, min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+static void put_escaped(struct piece *p, const char *value, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)value;
+	size_t i = 0;
+
+	put_c(p, '"');
+	while (i < n && !p->over) {
+		unsigned char c = s[i];
+		size_t len;
+
+		switch (c) {
+		case '"': put_s(p, "\\\""); i++; continue;
+		case '\\': put_s(p, "\\\\"); i++; continue;
+		case '\n': put_s(p, "\\n"); i++; continue;
+		case '\r': put_s(p, "\\r"); i++; continue;
+		case '\t': put_s(p, "\\t"); i++; continue;
+		default: break;
+		}
+		if (c < 0x20 || c == 0x7f) {
+			char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+
+			put(p, esc, sizeof esc);
+			i++;
+			continue;
+		}
+		len = utf8_len(s + i, n - i);
+		if (len == 0) {
+			/* Not UTF-8 (a unix socket path, a program name):
+			 * JSON cannot carry the byte, so it is replaced. */
+			put_s(p, "\\ufffd");
+			i++;
+		} else {
+			put(p, value + i, len);
+			i += len;
+		}
+	}
+	put_c(p, '"');
+}
+
+void rec_strn(struct record *r, const char *key, const char *value, size_t n)
+{
+	struct piece p;
+
+	piece_begin(&p, r);
+	put_key(&p, key);
+	put_escaped(&p, value, n);
+	if (piece_end(&p))
+		element_done(r);
+}
+
+void rec_str(struct record *r, const char *key, const char *value)
+{
+	rec_strn(r, key, value, strlen(value));
+}
+
+/* Digits of v in base 10 or 16, into the end of buf; returns the start. */
+static char *format_unsigned(uint64_t v, unsigned base, char *end)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	do {
+		*--end = digits[v % base];
+		v /= base;
+	} while (v);
+	return end;
+}
+
+void rec_int(struct record *r, const char *key, long long value)
+{
+	char buf[24], *s;
+	uint64_t mag = value < 0 ? 0 - (uint64_t)value : (uint64_t)value;
+	struct piece p;
+
+	s = format_unsigned(mag, 10, buf + sizeof buf);
+	if (value < 0)
+		*--s = '-';
+	piece_begin(&p, r);
+	put_key(&p, key);
+	put(&p, s, (size_t)(buf + sizeof buf - s));
+	if (piece_end(&p))
+		element_done(r);
+}
+
+void rec_hex(struct record *r, const char *key, uint64_t value)
+{
+	char buf[24], *s;
+	struct piece p;
+
+	s = format_unsigned(value, 16, buf + sizeof buf);
+	*--s = 'x';
+	*--s = '0';
+	piece_begin(&p, r);
+	put_key(&p, key);
+	put_c(&p, '"');
+	put(&p, s, (size_t)(buf + sizeof buf - s));
+	put_c(&p, '"');
+	if (piece_end(&p))
+		element_done(r);
+}
+
+void rec_bool(struct record *r, const char *key, bool value)
+{
+	struct piece p;
+
+	piece_begin(&p, r);
+	put_key(&p, key);
+	put_s(&p, value ? "true" : "false");
+	if (piece_end(&p))
+		element_done(r);
+}
+
+/* Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm). */
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+	z += 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+static void put_digits(char *out, unsigned v, int width)
+{
+	for (int i = width - 1; i >= 0; i--) {
+		out[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
+void rec_format_time(const struct timespec *ts, char out[28])
+{
+	int64_t secs = ts->tv_sec;
+	int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+	unsigned sod = (unsigned)(secs - days * 86400);
+	int64_t y;
+	unsigned m, d;
+
+	civil_from_days(days, &y, &m, &d);
+	if (y < 0 || y > 9999)
+		y = 0;
+	/* YYYY-MM-DDTHH:MM:SS.uuuuuuZ */
+	put_digits(out, (unsigned)y, 4);
+	out[4] = '-';
+	put_digits(out + 5, m, 2);
+	out[7] = '-';
+	put_digits(out + 8, d, 2);
+	out[10] = 'T';
+	put_digits(out + 11, sod / 3600, 2);
+	out[13] = ':';
+	put_digits(out + 14, sod / 60 % 60, 2);
+	out[16] = ':';
+	put_digits(out + 17, sod % 60, 2);
+	out[19] = '.';
+	put_digits(out + 20, (unsigned)(ts->tv_nsec / 1000), 6);
+	out[26] = 'Z';
+	out[27] = '\0';
+}
+
+void rec_time(struct record *r, const char *key, const struct timespec *ts)
+{
+	char buf[28];
+
+	rec_format_time(ts, buf);
+	rec_strn(r, key, buf, 27);
+}
+
+static void container_begin(struct record *r, const char *key, char open)
+{
+	struct piece p;
+
+	piece_begin(&p, r);
+	if (r->depth >= REC_MAX_DEPTH)
+		p.over = true;
+	put_key(&p, key);
+	put_c(&p, open);
+	if (piece_end(&p)) {
+		element_done(r);
+		r->closer[r->depth] = open == '[' ? ']' : '}';
+		r->first[r->depth++] = true;
+	} else {
+		/* The matching end must then close nothing. */
+		r->unopened++;
+	}
+}
+
+static void container_end(struct record *r)
+{
+	if (r->unopened > 0) {
+		r->unopened--;
+	} else if (r->depth > 1) {
+		/* The bracket always fits: REC_TAIL keeps room for it. */
+		r->buf[r->len++] = r->closer[--r->depth];
+	}
+}
+
+void rec_array_begin(struct record *r, const char *key)
+{
+	container_begin(r, key, '[');
+}
+
+void rec_object_begin(struct record *r, const char *key)
+{
+	container_begin(r, key, '{');
+}
+
+void rec_array_end(struct record *r)
+{
+	container_end(r);
+}
+
+void rec_object_end(struct record *r)
+{
+	container_end(r);
+}
+
+size_t rec_end(struct record *r)
+{
+	static const char trunc[] = ",\"truncated\":true";
+
+	/* Callers close their own containers; this is a safety net. */
+	r->unopened = 0;
+	while (r->depth > 1)
+		container_end(r);
+	if (r->full || r->truncated) {
+		memcpy(r->buf + r->len, trunc, sizeof trunc - 1);
+		r->len += sizeof trunc - 1;
+	}
+	r->buf[r->len++] = '}';
+	r->buf[r->len++] = '\n';
+	return r->len;
+}

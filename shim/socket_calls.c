@@ -1,0 +1,110 @@
+/* Entry points that make sockets: socket, socketpair, accept, accept4.
+ *
+ * Each passes the call through, then records the new descriptor in the
+ * table (what it is, that this process made it), and forces the configured
+ * options on new inet stream sockets. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sys/socket.h>
+
+#include "event.h"
+#include "export.h"
+#include "fdtab.h"
+#include "libc.h"
+#include "reuse.h"
+#include "shim.h"
+#include "sockshim.h"
+
+/* events=all: the call itself; addresses: look up local and peer. */
+static void log_call(const char *name, int fd, uint32_t st, bool addresses)
+{
+	if (event_wanted(&shim_cfg, EVENTS_ALL)) {
+		struct event ev = EVENT_INIT(name, LOG_SEV_INFO);
+
+		ev.fd = fd;
+		ev.fd_state = st;
+		ev.addresses = addresses;
+		event_emit(&ev);
+	}
+}
+
+SHIM_EXPORT int socket(int domain, int type, int protocol)
+{
+	int fd, saved;
+	uint32_t st;
+
+	if (shim_passthrough())
+		return libc_socket(domain, type, protocol);
+	fd = libc_socket(domain, type, protocol);
+	if (fd < 0)
+		return fd;
+	saved = errno;
+	st = reuse_force(fd, fdtab_socket_state(domain, type, protocol));
+	fdtab_set(fd, st);
+	log_call(SOCKSHIM_EV_SOCKET, fd, st, false);
+	errno = saved;
+	return fd;
+}
+
+SHIM_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
+{
+	int ret, saved;
+	uint32_t st;
+
+	if (shim_passthrough())
+		return libc_socketpair(domain, type, protocol, sv);
+	ret = libc_socketpair(domain, type, protocol, sv);
+	if (ret != 0)
+		return ret;
+	saved = errno;
+	st = fdtab_socket_state(domain, type, protocol);
+	fdtab_set(sv[0], st);
+	fdtab_set(sv[1], st);
+	log_call(SOCKSHIM_EV_SOCKET, sv[0], st, false);
+	log_call(SOCKSHIM_EV_SOCKET, sv[1], st, false);
+	errno = saved;
+	return ret;
+}
+
+/* Records the connection fd accepted on listener lfd: it has the
+ * listener's family and type, and this process made it. */
+static void accepted(int lfd, int fd)
+{
+	uint32_t lst = fdtab_get(lfd);
+
+	if (!(lst & FD_SOCKET))
+		lst = fdtab_learn(lfd); /* a listener inherited from systemd/inetd */
+	lst &= FD_SOCKET | FD_TCP | FD_FAMILY_MASK | FD_TYPE_MASK;
+	fdtab_set(fd, lst | FD_KNOWN | FD_CREATED);
+	log_call(SOCKSHIM_EV_ACCEPT, fd, lst, true);
+}
+
+SHIM_EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *len)
+{
+	int cfd, saved;
+
+	if (shim_passthrough())
+		return libc_accept(fd, addr, len);
+	cfd = libc_accept(fd, addr, len);
+	if (cfd < 0)
+		return cfd;
+	saved = errno;
+	accepted(fd, cfd);
+	errno = saved;
+	return cfd;
+}
+
+SHIM_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
+{
+	int cfd, saved;
+
+	if (shim_passthrough())
+		return libc_accept4(fd, addr, len, flags);
+	cfd = libc_accept4(fd, addr, len, flags);
+	if (cfd < 0)
+		return cfd;
+	saved = errno;
+	accepted(fd, cfd);
+	errno = saved;
+	return cfd;
+}

@@ -1,0 +1,82 @@
+# Helpers for the integration tests (tests/integration/*.sh), sourced by each.
+#
+# A test exits 0 when it passes, 77 when it cannot run here (skip, with the
+# reason on stderr), anything else when it fails.  Every process it starts in
+# the background is registered with `bg_start` and killed by pid on exit.
+
+set -u
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+B="$TOP/build"
+SHIM="$B/libsockshim.so"
+PROGS="$B/progs"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/sockshim-test.XXXXXX")
+BG_PIDS=""
+MAIN_PID=$$
+
+# Nothing of the caller's configuration may leak into a test.
+for v in $(env | sed -n 's/^\(SOCKSHIM_[A-Za-z0-9_]*\)=.*/\1/p'); do unset "$v"; done
+unset LD_PRELOAD
+
+cleanup() {
+	# bash may run this trap in a $(...) subshell too: only the test's own
+	# shell cleans up.
+	[ "${BASHPID:-$$}" = "$MAIN_PID" ] || return 0
+	for p in $BG_PIDS; do kill "$p" 2>/dev/null; done
+	for p in $BG_PIDS; do wait "$p" 2>/dev/null; done
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+skip() { echo "SKIP: $*" >&2; exit 77; }
+note() { echo "  $*"; }
+
+# Runs a command in the background; its pid is in $BG_PID.
+bg_start() {
+	"$@" &
+	BG_PID=$!
+	BG_PIDS="$BG_PIDS $BG_PID"
+}
+
+# Stops a background process by pid and waits for it.
+bg_stop() {
+	kill "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	return 0
+}
+
+# A loopback TCP port that nothing listens on now.
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# Waits (up to ~10 s) until something listens on 127.0.0.1:$1, without
+# connecting to it (a one-shot server must keep its one connection).
+wait_listen() {
+	for _ in $(seq 200); do
+		ss -Htln "sport = :$1" 2>/dev/null | grep -q . && return 0
+		sleep 0.05
+	done
+	fail "nothing listens on port $1"
+}
+
+# Runs a command under the shim.
+shim() { LD_PRELOAD="$SHIM${LD_PRELOAD:+:$LD_PRELOAD}" "$@"; }
+
+# Asserts that file $1 contains a line matching the extended regex $2.
+assert_grep() {
+	grep -Eq -- "$2" "$1" || { echo "--- $1:"; head -50 "$1"; fail "no line matching /$2/ in $1"; }
+}
+
+# Asserts that every line of file $1 is one JSON object.
+assert_json_lines() {
+	python3 - "$1" <<'PY' || fail "invalid JSON in $1"
+import json, sys
+for n, line in enumerate(open(sys.argv[1], encoding="utf-8"), 1):
+    try:
+        assert isinstance(json.loads(line), dict)
+    except Exception as e:
+        print(f"line {n}: {e}: {line!r}", file=sys.stderr)
+        sys.exit(1)
+PY
+}

@@ -1,0 +1,74 @@
+/* Small helpers shared by the test programs in tests/progs/. */
+#ifndef SOCKSHIM_TEST_PROGS_H
+#define SOCKSHIM_TEST_PROGS_H
+
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define NOINLINE __attribute__((noinline))
+
+static inline void die(const char *what)
+{
+	fprintf(stderr, "%s: %s\n", what, strerror(errno));
+	exit(2);
+}
+
+/* A listening TCP socket on 127.0.0.1 (port 0: any); its port in *port. */
+static inline int listen_loopback(int port, int *bound_port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port)};
+	socklen_t len = sizeof a;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (fd < 0)
+		die("socket");
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0)
+		die("bind");
+	if (listen(fd, 128) != 0)
+		die("listen");
+	if (bound_port) {
+		getsockname(fd, (struct sockaddr *)&a, &len);
+		*bound_port = ntohs(a.sin_port);
+	}
+	return fd;
+}
+
+static inline int connect_loopback(int port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port)};
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (fd < 0)
+		die("socket");
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0)
+		die("connect");
+	return fd;
+}
+
+static inline void write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			die("write");
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+#endif

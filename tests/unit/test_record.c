@@ -1,0 +1,243 @@
+/* Unit tests of the record writer: escaping, UTF-8, the size bound and
+ * truncation.  Every record is read back with jansson, a real JSON parser. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "record.h"
+
+/* Parses a finished record (must be one line ending in \n) and returns the
+ * object. */
+static json_t *parse(const char *buf, size_t len)
+{
+	json_error_t err;
+	json_t *j;
+
+	assert_true(len > 0);
+	assert_int_equal(buf[len - 1], '\n');
+	assert_null(memchr(buf, '\n', len - 1));
+	j = json_loadb(buf, len, JSON_ALLOW_NUL, &err);
+	if (!j)
+		fail_msg("not JSON (%s): %.*s", err.text, (int)len, buf);
+	assert_true(json_is_object(j));
+	return j;
+}
+
+static void test_fields(void **state)
+{
+	char buf[512];
+	struct record r;
+	struct timespec ts = {1795000000, 123456789};
+	json_t *j;
+	size_t n;
+
+	(void)state;
+	rec_begin(&r, buf, sizeof buf);
+	rec_time(&r, "ts", &ts);
+	rec_int(&r, "pid", 4242);
+	rec_int(&r, "neg", -17);
+	rec_int(&r, "min", INT64_MIN);
+	rec_str(&r, "event", "close_rst");
+	rec_hex(&r, "offset", 0x1f2e);
+	rec_bool(&r, "yes", true);
+	rec_bool(&r, "no", false);
+	n = rec_end(&r);
+	j = parse(buf, n);
+	assert_string_equal(json_string_value(json_object_get(j, "ts")),
+			    "2026-11-18T11:06:40.123456Z");
+	assert_int_equal(json_integer_value(json_object_get(j, "pid")), 4242);
+	assert_int_equal(json_integer_value(json_object_get(j, "neg")), -17);
+	assert_true(json_integer_value(json_object_get(j, "min")) == INT64_MIN);
+	assert_string_equal(json_string_value(json_object_get(j, "event")), "close_rst");
+	assert_string_equal(json_string_value(json_object_get(j, "offset")), "0x1f2e");
+	assert_true(json_is_true(json_object_get(j, "yes")));
+	assert_true(json_is_false(json_object_get(j, "no")));
+	assert_null(json_object_get(j, "truncated"));
+	json_decref(j);
+}
+
+static void test_time_format(void **state)
+{
+	static const struct {
+		time_t sec;
+		long nsec;
+		const char *want;
+	} cases[] = {
+		{0, 0, "1970-01-01T00:00:00.000000Z"},
+		{951782400, 999999999, "2000-02-29T00:00:00.999999Z"}, /* leap day */
+		{1709251199, 5000, "2024-02-29T23:59:59.000005Z"},
+		{4102444800, 0, "2100-01-01T00:00:00.000000Z"},
+		{-1, 0, "1969-12-31T23:59:59.000000Z"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct timespec ts = {cases[i].sec, cases[i].nsec};
+		char out[28];
+
+		rec_format_time(&ts, out);
+		assert_string_equal(out, cases[i].want);
+	}
+}
+
+/* Each string goes in and must come back exactly (valid UTF-8), or with
+ * U+FFFD in place of each byte that is not UTF-8. */
+static void roundtrip_n(const char *in, size_t in_len, const char *want, size_t want_len)
+{
+	char buf[1024];
+	struct record r;
+	json_t *j, *v;
+	size_t n;
+
+	rec_begin(&r, buf, sizeof buf);
+	rec_strn(&r, "s", in, in_len);
+	n = rec_end(&r);
+	j = parse(buf, n);
+	v = json_object_get(j, "s");
+	assert_non_null(v);
+	assert_int_equal(json_string_length(v), want_len);
+	assert_memory_equal(json_string_value(v), want, want_len);
+	json_decref(j);
+}
+
+static void roundtrip(const char *in, size_t in_len, const char *want)
+{
+	roundtrip_n(in, in_len, want, strlen(want));
+}
+
+static void test_escaping(void **state)
+{
+	(void)state;
+	roundtrip("plain", 5, "plain");
+	roundtrip("say \"hi\"", 8, "say \"hi\"");
+	roundtrip("C:\\path\\", 8, "C:\\path\\");
+	roundtrip("a\nb\rc\td", 7, "a\nb\rc\td");
+	roundtrip("\x01\x1f\x7f", 3, "\x01\x1f\x7f");
+	roundtrip("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14,
+		  "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+	/* an embedded NUL (abstract unix socket names) travels as \u0000 */
+	roundtrip_n("@a\0b", 4, "@a\0b", 4);
+}
+
+static void test_not_utf8(void **state)
+{
+	(void)state;
+	/* a latin-1 path, a stray continuation byte, an overlong '/', a UTF-16
+	 * surrogate, a sequence cut short at the end, beyond U+10FFFF */
+	roundtrip("/tmp/\xe9t\xe9", 8, "/tmp/\xef\xbf\xbdt\xef\xbf\xbd");
+	roundtrip("\x80x", 2, "\xef\xbf\xbdx");
+	roundtrip("\xc0\xaf", 2, "\xef\xbf\xbd\xef\xbf\xbd");
+	roundtrip("\xed\xa0\x80", 3, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+	roundtrip("ab\xe2\x82", 4, "ab\xef\xbf\xbd\xef\xbf\xbd");
+	roundtrip("\xf4\x90\x80\x80", 4,
+		  "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+}
+
+static void add_frames(struct record *r, int count)
+{
+	rec_array_begin(r, "backtrace");
+	for (int i = 0; i < count; i++) {
+		struct rec_mark m;
+
+		rec_mark(r, &m);
+		rec_object_begin(r, NULL);
+		rec_hex(r, "ip", 0x7f0000001000ull + (unsigned)i);
+		rec_str(r, "module", "/usr/lib/x86_64-linux-gnu/libexample.so.1");
+		rec_hex(r, "offset", 0x1000u + (unsigned)i);
+		rec_str(r, "symbol", "some_function_name+0x1f");
+		rec_object_end(r);
+		if (r->full) { /* the frame did not fit: drop it whole */
+			rec_rollback(r, &m);
+			r->truncated = true;
+			break;
+		}
+	}
+	rec_array_end(r);
+}
+
+static void test_size_bound_and_truncation(void **state)
+{
+	for (size_t cap = 64; cap <= 4096; cap += 37) {
+		char buf[4096];
+		struct record r;
+		json_t *j, *bt;
+		size_t n;
+
+		(void)state;
+		rec_begin(&r, buf, cap);
+		rec_str(&r, "event", "double_close");
+		rec_int(&r, "fd", 7);
+		add_frames(&r, 64);
+		rec_str(&r, "after", "x");
+		n = rec_end(&r);
+		assert_true(n <= cap);
+		j = parse(buf, n);
+		bt = json_object_get(j, "backtrace");
+		if (bt) {
+			assert_true(json_is_array(bt));
+			assert_true(json_array_size(bt) < 64);
+			for (size_t i = 0; i < json_array_size(bt); i++)
+				assert_non_null(json_object_get(json_array_get(bt, i), "symbol"));
+		}
+		assert_true(json_is_true(json_object_get(j, "truncated")));
+		json_decref(j);
+	}
+}
+
+static void test_nothing_truncated_when_it_fits(void **state)
+{
+	char buf[4096];
+	struct record r;
+	json_t *j;
+
+	(void)state;
+	rec_begin(&r, buf, sizeof buf);
+	add_frames(&r, 16);
+	j = parse(buf, rec_end(&r));
+	assert_int_equal(json_array_size(json_object_get(j, "backtrace")), 16);
+	assert_null(json_object_get(j, "truncated"));
+	json_decref(j);
+}
+
+static void test_huge_string(void **state)
+{
+	static char big[10000];
+	char buf[4096];
+	struct record r;
+	json_t *j;
+	size_t n;
+
+	(void)state;
+	memset(big, '"', sizeof big - 1); /* every byte doubles when escaped */
+	rec_begin(&r, buf, sizeof buf);
+	rec_str(&r, "event", "config_error");
+	rec_str(&r, "value", big);
+	rec_int(&r, "pid", 1);
+	n = rec_end(&r);
+	assert_true(n <= sizeof buf);
+	j = parse(buf, n);
+	assert_string_equal(json_string_value(json_object_get(j, "event")), "config_error");
+	assert_null(json_object_get(j, "value"));
+	assert_true(json_is_true(json_object_get(j, "truncated")));
+	json_decref(j);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fields),
+		cmocka_unit_test(test_time_format),
+		cmocka_unit_test(test_escaping),
+		cmocka_unit_test(test_not_utf8),
+		cmocka_unit_test(test_size_bound_and_truncation),
+		cmocka_unit_test(test_nothing_truncated_when_it_fits),
+		cmocka_unit_test(test_huge_string),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
