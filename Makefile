@@ -75,17 +75,26 @@ PROGS     := $(PROG_SRCS:tests/progs/%.c=$(B)/progs/%)
 $(B)/progs/%: tests/progs/%.c tests/progs/progs.h | $(B)/progs
 	$(CC) $(CFLAGS) -O0 -fno-omit-frame-pointer -rdynamic -pthread -o $@ $<
 
+# Other preloaded libraries, to stack the shim with.
+PRELOAD_SRCS := $(wildcard tests/preload/*.c)
+PRELOADS     := $(PRELOAD_SRCS:tests/preload/%.c=$(B)/progs/%.so)
+$(B)/progs/%.so: tests/preload/%.c | $(B)/progs
+	$(CC) $(CFLAGS) -fPIC -shared -o $@ $< -ldl
+
 unit: check-test-deps $(UNIT_TESTS)
 	@tests/run-unit $(UNIT_TESTS)
 
-integration: all $(PROGS)
+integration: all $(PROGS) $(PRELOADS)
 	@tests/run-integration
 
-check: check-build-deps check-test-deps $(LIB) $(UNIT_TESTS) $(PROGS)
+check: check-build-deps check-test-deps $(LIB) $(UNIT_TESTS) $(PROGS) $(PRELOADS)
 	@tests/run-unit $(UNIT_TESTS)
 	@tests/run-integration
 
-bench: all $(B)/progs/bench
+$(B)/bench: tools/bench.c | $(B)/shim
+	$(CC) $(CFLAGS) -pthread -o $@ $<
+
+bench: all $(B)/bench
 	@tools/bench
 
 # ---- install -------------------------------------------------------------

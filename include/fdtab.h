@@ -12,6 +12,7 @@
 #define SOCKSHIM_FDTAB_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum {
@@ -64,8 +65,40 @@ uint32_t fdtab_socket_state(int domain, int type, int protocol);
  * Returns the state, 0 if fd is not a socket. */
 uint32_t fdtab_learn(int fd);
 
+/* The table itself, for the inline lookups below (the hot path of every
+ * interposed call); nothing else touches it outside fdtab.c. */
+#define FDTAB_CHUNK_SHIFT 12
+#define FDTAB_CHUNK (1u << FDTAB_CHUNK_SHIFT)
+#define FDTAB_CHUNKS ((1u << 31) >> FDTAB_CHUNK_SHIFT) /* every non-negative int */
+struct fd_entry {
+	uint32_t state;
+	uint32_t aux;
+};
+extern struct fd_entry *fdtab_chunks[FDTAB_CHUNKS];
+
+/* The entry of fd, or NULL if nothing was ever recorded near it. */
+static inline struct fd_entry *fdtab_lookup(int fd)
+{
+	struct fd_entry *chunk;
+
+	if (fd < 0)
+		return NULL;
+	chunk = __atomic_load_n(&fdtab_chunks[(unsigned)fd >> FDTAB_CHUNK_SHIFT],
+				__ATOMIC_ACQUIRE);
+	return chunk ? &chunk[(unsigned)fd & (FDTAB_CHUNK - 1)] : NULL;
+}
+
 /* The state of number fd, 0 if unknown. */
-uint32_t fdtab_get(int fd);
+static inline uint32_t fdtab_get(int fd)
+{
+	struct fd_entry *e = fdtab_lookup(fd);
+
+	return e ? __atomic_load_n(&e->state, __ATOMIC_RELAXED) : 0;
+}
+
+/* Records state for fd, when the old one is not needed (cheaper than an
+ * exchange). */
+void fdtab_store(int fd, uint32_t state);
 
 /* Records a new state for fd and returns the one it replaces.  The slot of
  * a number beyond the table (negative) is silently not kept. */

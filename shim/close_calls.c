@@ -14,39 +14,50 @@
 #include "shim.h"
 #include "sockshim.h"
 
+/* close() failed: st is what the table knew of fd before. */
+static int close_failed(int fd, uint32_t st, int err)
+{
+	/* Linux releases the number even when close fails (EINTR, EIO);
+	 * only EBADF means there was nothing to close. */
+	if (err != EBADF)
+		fdtab_store(fd, FD_CLOSED);
+	if (event_wanted(&shim_cfg, EVENTS_ERRORS)) {
+		struct event ev = EVENT_INIT(SOCKSHIM_EV_CLOSE_ERROR, LOG_SEV_ERROR);
+
+		if (err == EBADF && (st & FD_CLOSED))
+			ev.name = SOCKSHIM_EV_DOUBLE_CLOSE;
+		ev.fd = fd;
+		ev.fd_state = st;
+		ev.err = err;
+		event_emit(&ev);
+	}
+	errno = err;
+	return -1;
+}
+
 SHIM_EXPORT int close(int fd)
 {
+	struct fd_entry *e;
 	uint32_t st;
-	int ret, saved;
 
 	if (shim_passthrough())
 		return libc_close(fd);
-	st = fdtab_get(fd);
+	e = fdtab_lookup(fd);
+	st = e ? __atomic_load_n(&e->state, __ATOMIC_RELAXED) : 0;
 	if (__builtin_expect(st & FD_PRIVATE, 0)) {
 		/* The shim's own number: move the shim's descriptor away, then
 		 * let the close succeed as the program expects. */
 		privfd_evict(fd);
 		st = 0;
 	}
-	ret = libc_close(fd);
-	saved = errno;
-	/* Linux releases the number even when close fails (EINTR, EIO);
-	 * only EBADF means there was nothing to close. */
-	if (ret == 0 || saved != EBADF) {
-		fdtab_set(fd, FD_CLOSED);
-	}
-	if (ret != 0 && event_wanted(&shim_cfg, EVENTS_ERRORS)) {
-		struct event ev = EVENT_INIT(SOCKSHIM_EV_CLOSE_ERROR, LOG_SEV_ERROR);
-
-		if (saved == EBADF && (st & FD_CLOSED))
-			ev.name = SOCKSHIM_EV_DOUBLE_CLOSE;
-		ev.fd = fd;
-		ev.fd_state = st;
-		ev.err = saved;
-		event_emit(&ev);
-	}
-	errno = saved;
-	return ret;
+	if (__builtin_expect(libc_close(fd) != 0, 0))
+		return close_failed(fd, st, errno);
+	/* The hot path: no errno access, one store. */
+	if (__builtin_expect(e != NULL, 1))
+		__atomic_store_n(&e->state, FD_CLOSED, __ATOMIC_RELAXED);
+	else
+		fdtab_store(fd, FD_CLOSED);
+	return 0;
 }
 
 SHIM_EXPORT int shutdown(int fd, int how)

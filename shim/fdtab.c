@@ -14,17 +14,8 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 
-#define FDTAB_CHUNK_SHIFT 12
-#define FDTAB_CHUNK (1u << FDTAB_CHUNK_SHIFT)
-/* Enough chunks for every non-negative int. */
-#define FDTAB_CHUNKS ((1u << 31) >> FDTAB_CHUNK_SHIFT)
-
-struct fd_entry {
-	uint32_t state;
-	uint32_t aux;
-};
-
-static struct fd_entry *chunks[FDTAB_CHUNKS];
+struct fd_entry *fdtab_chunks[FDTAB_CHUNKS];
+#define chunks fdtab_chunks
 static int limit; /* one above the highest number recorded */
 
 uint32_t fdtab_socket_state(int domain, int type, int protocol)
@@ -73,27 +64,18 @@ uint32_t fdtab_learn(int fd)
 	return st;
 }
 
-/* The entry of fd, or NULL if its chunk was never made (state 0). */
-static struct fd_entry *lookup(int fd)
-{
-	struct fd_entry *chunk;
-
-	if (fd < 0)
-		return NULL;
-	chunk = __atomic_load_n(&chunks[(unsigned)fd >> FDTAB_CHUNK_SHIFT], __ATOMIC_ACQUIRE);
-	return chunk ? &chunk[(unsigned)fd & (FDTAB_CHUNK - 1)] : NULL;
-}
-
 /* The entry of fd, its chunk made if needed; NULL if fd < 0 or out of
  * memory (then the number stays unknown, which is always safe). */
 static struct fd_entry *slot(int fd)
 {
-	struct fd_entry *e = lookup(fd);
+	struct fd_entry *e = fdtab_lookup(fd);
 	struct fd_entry *chunk, *expected = NULL;
 	int seen;
 
-	if (e || fd < 0)
+	if (e)
 		goto done;
+	if (fd < 0)
+		return NULL;
 	chunk = mmap(NULL, FDTAB_CHUNK * sizeof *chunk, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (chunk == MAP_FAILED)
@@ -101,30 +83,29 @@ static struct fd_entry *slot(int fd)
 	if (!__atomic_compare_exchange_n(&chunks[(unsigned)fd >> FDTAB_CHUNK_SHIFT], &expected,
 					 chunk, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		munmap(chunk, FDTAB_CHUNK * sizeof *chunk);
-	e = lookup(fd);
+	e = fdtab_lookup(fd);
 done:
-	if (e) {
-		seen = __atomic_load_n(&limit, __ATOMIC_RELAXED);
-		while (fd >= seen &&
-		       !__atomic_compare_exchange_n(&limit, &seen, fd + 1, true, __ATOMIC_RELAXED,
-						    __ATOMIC_RELAXED))
-			;
-	}
+	seen = __atomic_load_n(&limit, __ATOMIC_RELAXED);
+	while (__builtin_expect(fd >= seen, 0) &&
+	       !__atomic_compare_exchange_n(&limit, &seen, fd + 1, true, __ATOMIC_RELAXED,
+					    __ATOMIC_RELAXED))
+		;
 	return e;
-}
-
-uint32_t fdtab_get(int fd)
-{
-	struct fd_entry *e = lookup(fd);
-
-	return e ? __atomic_load_n(&e->state, __ATOMIC_RELAXED) : 0;
 }
 
 uint32_t fdtab_set(int fd, uint32_t state)
 {
-	struct fd_entry *e = state ? slot(fd) : lookup(fd);
+	struct fd_entry *e = state ? slot(fd) : fdtab_lookup(fd);
 
 	return e ? __atomic_exchange_n(&e->state, state, __ATOMIC_RELAXED) : 0;
+}
+
+void fdtab_store(int fd, uint32_t state)
+{
+	struct fd_entry *e = state ? slot(fd) : fdtab_lookup(fd);
+
+	if (e)
+		__atomic_store_n(&e->state, state, __ATOMIC_RELAXED);
 }
 
 uint32_t fdtab_or(int fd, uint32_t bits)
@@ -136,14 +117,14 @@ uint32_t fdtab_or(int fd, uint32_t bits)
 
 uint32_t fdtab_clear(int fd, uint32_t bits)
 {
-	struct fd_entry *e = lookup(fd);
+	struct fd_entry *e = fdtab_lookup(fd);
 
 	return e ? __atomic_fetch_and(&e->state, ~bits, __ATOMIC_RELAXED) : 0;
 }
 
 uint32_t fdtab_get_aux(int fd)
 {
-	struct fd_entry *e = lookup(fd);
+	struct fd_entry *e = fdtab_lookup(fd);
 
 	return e ? __atomic_load_n(&e->aux, __ATOMIC_RELAXED) : 0;
 }
@@ -172,7 +153,7 @@ void fdtab_each(int lo, int hi, uint32_t bits, void (*fn)(int fd, uint32_t st, v
 		hi = end - 1;
 	/* long: skipping to a chunk's end must not overflow near INT_MAX. */
 	for (long fd = lo; fd <= hi; fd++) {
-		struct fd_entry *e = lookup((int)fd);
+		struct fd_entry *e = fdtab_lookup((int)fd);
 		uint32_t st;
 
 		if (!e) {

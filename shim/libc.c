@@ -6,8 +6,8 @@
  * here could be found held by a signal handler or a forked child.
  *
  * dlsym reports a missing symbol through dlerror, which allocates; only the
- * optional targets (close_range, closefrom) can be missing, and they are
- * bound once from the constructor by libc_bind_all(). */
+ * optional targets (close_range, closefrom) can be missing, and every target
+ * is bound once from the constructor by libc_bind_all(). */
 #define _GNU_SOURCE
 #include "libc.h"
 
@@ -16,38 +16,42 @@
 #include <stddef.h>
 #include <unistd.h>
 
-/* A target that dlsym could not find is remembered as this, so that a
- * missing optional symbol is looked up once, not on every call. */
-static char missing_marker;
-#define MISSING ((void *)&missing_marker)
-
-static void *bind_next(void **slot, const char *name)
+/* Binds *slot to the next definition of name, or, if there is none, to
+ * the given stand-in (which fails with ENOSYS), so that the fast path is one
+ * load and one test. */
+static void *bind_next(void **slot, const char *name, void *missing)
 {
-	void *fn = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+	void *fn = dlsym(RTLD_NEXT, name);
 
-	if (__builtin_expect(fn == NULL, 0)) {
-		fn = dlsym(RTLD_NEXT, name);
-		if (!fn)
-			fn = MISSING;
-		__atomic_store_n(slot, fn, __ATOMIC_RELEASE);
-	}
-	return fn == MISSING ? NULL : fn;
+	if (!fn)
+		fn = missing;
+	__atomic_store_n(slot, fn, __ATOMIC_RELEASE);
+	return fn;
 }
 
-/* Defines libc_NAME(params) calling the bound target with args, and failing
- * with ENOSYS (returning fail) when the target does not exist. */
-#define LIBC_CALL(ret, name, fail, params, args)                        \
-	static void *name##_next;                                       \
-	ret libc_##name params                                          \
-	{                                                               \
-		ret(*fn) params = (ret(*) params)bind_next(&name##_next, #name); \
-		if (__builtin_expect(fn == NULL, 0)) {                  \
-			errno = ENOSYS;                                 \
-			return fail;                                    \
-		}                                                       \
-		return fn args;                                         \
+/* Defines libc_NAME(params) calling the bound target with args; a missing
+ * target fails with ENOSYS, returning fail. */
+#define LIBC_CALL(ret, name, fail, params, args)                                    \
+	static ret name##_missing params                                            \
+	{                                                                           \
+		errno = ENOSYS;                                                     \
+		return fail;                                                        \
+	}                                                                           \
+	static void *name##_next;                                                   \
+	static void *name##_bind(void)                                              \
+	{                                                                           \
+		return bind_next(&name##_next, #name, (void *)name##_missing);      \
+	}                                                                           \
+	ret libc_##name params                                                      \
+	{                                                                           \
+		void *fn = __atomic_load_n(&name##_next, __ATOMIC_ACQUIRE);         \
+		if (__builtin_expect(fn == NULL, 0))                                \
+			fn = name##_bind();                                         \
+		return ((ret(*) params)fn)args;                                     \
 	}
 
+/* The stand-ins ignore their parameters. */
+#pragma GCC diagnostic ignored "-Wunused-parameter"
 LIBC_CALL(int, socket, -1, (int domain, int type, int protocol), (domain, type, protocol))
 LIBC_CALL(int, socketpair, -1, (int domain, int type, int protocol, int sv[2]),
 	  (domain, type, protocol, sv))
@@ -66,34 +70,37 @@ LIBC_CALL(int, fcntl64, -1, (int fd, int cmd, void *arg), (fd, cmd, arg))
 LIBC_CALL(int, close_range, -1, (unsigned int first, unsigned int last, int flags),
 	  (first, last, flags))
 
+/* closefrom returns nothing: a missing one is marked with this address. */
+#define CLOSEFROM_MISSING ((void *)1)
 static void *closefrom_next;
+static void *closefrom_bind(void)
+{
+	return bind_next(&closefrom_next, "closefrom", CLOSEFROM_MISSING);
+}
+
 void libc_closefrom(int lowfd)
 {
-	void (*fn)(int) = (void (*)(int))bind_next(&closefrom_next, "closefrom");
+	void *fn = __atomic_load_n(&closefrom_next, __ATOMIC_ACQUIRE);
 
-	if (fn)
-		fn(lowfd);
-	else
+	if (!fn)
+		fn = closefrom_bind();
+	if (fn != CLOSEFROM_MISSING)
+		((void (*)(int))fn)(lowfd);
+	else /* an older libc: what its closefrom would do */
 		libc_close_range((unsigned int)lowfd, ~0U, 0);
 }
 
 void libc_bind_all(void)
 {
-	static void **const slots[] = {
-		&socket_next, &socketpair_next, &accept_next,  &accept4_next,
-		&setsockopt_next, &shutdown_next, &close_next, &dup_next,
-		&dup2_next,   &dup3_next,     &fcntl_next,   &fcntl64_next,
-		&close_range_next, &closefrom_next,
-	};
-	static const char *const names[] = {
-		"socket", "socketpair", "accept", "accept4", "setsockopt", "shutdown",
-		"close",  "dup",        "dup2",   "dup3",    "fcntl",      "fcntl64",
-		"close_range", "closefrom",
+	static void *(*const binders[])(void) = {
+		socket_bind, socketpair_bind, accept_bind, accept4_bind, setsockopt_bind,
+		shutdown_bind, close_bind, dup_bind, dup2_bind, dup3_bind, fcntl_bind,
+		fcntl64_bind, close_range_bind, closefrom_bind,
 	};
 	int saved = errno;
 
-	for (size_t i = 0; i < sizeof slots / sizeof slots[0]; i++)
-		bind_next(slots[i], names[i]);
+	for (size_t i = 0; i < sizeof binders / sizeof binders[0]; i++)
+		binders[i]();
 	/* dlsym of a missing symbol leaves a message for dlerror(); the
 	 * program must not find it there. */
 	dlerror();

@@ -1,0 +1,11 @@
+# `make install PREFIX=... DESTDIR=...` puts the library and the header where
+# the README says, and the installed library works.
+. "$(dirname "$0")/../lib.sh"
+
+make -s -C "$TOP" install PREFIX=/usr DESTDIR="$WORK/root" >"$WORK/install.log" 2>&1 || { cat "$WORK/install.log"; fail "make install failed"; }
+lib="$WORK/root/usr/lib/sockshim/libsockshim.so"
+[ -f "$lib" ] || fail "no $lib"
+[ -f "$WORK/root/usr/include/sockshim/sockshim.h" ] || fail "no header"
+SOCKSHIM_REUSEADDR=1 LD_PRELOAD="$lib" "$PROGS/reuse_check" >"$WORK/out" || fail "installed library: exit $?"
+assert_grep "$WORK/out" '^tcp4 new addr=1 port=0$'
+note "installed under DESTDIR/usr and working"

@@ -1,0 +1,158 @@
+/* Micro-benchmarks of the interposed calls, run bare and under the shim by
+ * tools/bench, which compares the two.  Each mode prints one number: the
+ * nanoseconds per operation of this run.
+ *
+ *   bench pipe-close N     close() of a pipe's descriptors
+ *   bench socket-close N   socket() + close() of a TCP socket
+ *   bench churn N          loopback connections: connect, accept, a request
+ *                          and an answer of 64 bytes, both sides close
+ *                          (server first)
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BATCH 256
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "bench: %s: %s\n", what, strerror(errno));
+	exit(2);
+}
+
+static double pipe_close(long n)
+{
+	int fds[2 * BATCH];
+	double spent = 0;
+	long done = 0;
+
+	while (done < n) {
+		double t0;
+
+		for (int i = 0; i < BATCH; i++)
+			if (pipe(fds + 2 * i) != 0)
+				die("pipe");
+		t0 = now_ns();
+		for (int i = 0; i < 2 * BATCH; i++)
+			close(fds[i]);
+		spent += now_ns() - t0;
+		done += 2 * BATCH;
+	}
+	return spent / (double)done;
+}
+
+static double socket_close(long n)
+{
+	double t0 = now_ns();
+
+	for (long i = 0; i < n; i++) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+		if (fd < 0)
+			die("socket");
+		close(fd);
+	}
+	return (now_ns() - t0) / (double)n;
+}
+
+struct server {
+	int lfd;
+	long n;
+};
+
+static void *serve(void *arg)
+{
+	struct server *s = arg;
+	char buf[64];
+
+	memset(buf, 'a', sizeof buf);
+	for (long i = 0; i < s->n; i++) {
+		int fd = accept(s->lfd, NULL, NULL);
+		ssize_t got = 0, r;
+
+		if (fd < 0)
+			die("accept");
+		while (got < (ssize_t)sizeof buf && (r = read(fd, buf, sizeof buf)) > 0)
+			got += r;
+		if (write(fd, buf, sizeof buf) != sizeof buf)
+			die("write");
+		close(fd);
+	}
+	return NULL;
+}
+
+static double churn(long n)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	socklen_t len = sizeof a;
+	struct server s = {.n = n};
+	pthread_t t;
+	char buf[64];
+	double t0;
+	int one = 1;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	s.lfd = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(s.lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (bind(s.lfd, (struct sockaddr *)&a, sizeof a) != 0 || listen(s.lfd, 1024) != 0)
+		die("listen");
+	getsockname(s.lfd, (struct sockaddr *)&a, &len);
+	memset(buf, 'q', sizeof buf);
+	t0 = now_ns();
+	pthread_create(&t, NULL, serve, &s);
+	for (long i = 0; i < n; i++) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		ssize_t got = 0, r;
+
+		if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0)
+			die("connect");
+		if (write(fd, buf, sizeof buf) != sizeof buf)
+			die("write");
+		while ((r = read(fd, buf, sizeof buf)) > 0)
+			got += r;
+		if (got != sizeof buf)
+			die("short answer");
+		close(fd);
+	}
+	pthread_join(t, NULL);
+	close(s.lfd);
+	return (now_ns() - t0) / (double)n;
+}
+
+int main(int argc, char **argv)
+{
+	long n;
+	double ns;
+
+	if (argc != 3 || (n = atol(argv[2])) <= 0) {
+		fprintf(stderr, "usage: bench pipe-close|socket-close|churn COUNT\n");
+		return 2;
+	}
+	if (strcmp(argv[1], "pipe-close") == 0)
+		ns = pipe_close(n);
+	else if (strcmp(argv[1], "socket-close") == 0)
+		ns = socket_close(n);
+	else if (strcmp(argv[1], "churn") == 0)
+		ns = churn(n);
+	else
+		return 2;
+	printf("%.1f\n", ns);
+	return 0;
+}
