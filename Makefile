@@ -20,7 +20,10 @@ SANFLAGS := $(if $(SAN),-fsanitize=$(SAN) -fno-omit-frame-pointer,)
 
 BASE_CFLAGS := -std=gnu11 -O2 -g -Iinclude $(WARN) $(SANFLAGS)
 override CFLAGS := $(BASE_CFLAGS) $(CFLAGS)
-SHIM_CFLAGS := $(CFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec
+# libunwind is dlopen'ed by its soname (see shim/backtrace.c).
+UNWIND_SONAME := $(or $(shell objdump -p $$($(CC) -print-file-name=libunwind.so) 2>/dev/null | sed -n 's/^ *SONAME *//p'),libunwind.so.8)
+SHIM_CFLAGS := $(CFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec \
+               -DUNWIND_SONAME='"$(UNWIND_SONAME)"' 
 SHIM_LDFLAGS := -shared -Wl,--version-script=shim/libsockshim.map \
                 -Wl,-z,relro,-z,now -Wl,--no-undefined $(SANFLAGS)
 SHIM_LIBS := -ldl -lpthread

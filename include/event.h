@@ -23,13 +23,17 @@ struct event {
 	long long ms;	    /* -1: none */
 	const char *variable; /* config_error */
 	const char *value;    /* config_error; NULL: none */
+	bool has_option;      /* setsockopt: level and option below */
+	int level, option;
+	bool backtrace;	      /* attach the backtrace of the calling code */
+	uint32_t first_close; /* double_close: close_history id of the earlier close */
 };
 
 #define EVENT_NO_FD (-2147483647 - 1)
 #define EVENT_INIT(ev_name, sev)                                                       \
 	{                                                                              \
 		.name = (ev_name), .severity = (sev), .fd = EVENT_NO_FD, .unread = -1, \
-		.drained = -1, .ms = -1                                                \
+		.drained = -1, .ms = -1, .backtrace = true                             \
 	}
 
 /* True if events of this level are logged (errors: the hazards; all: also
@@ -39,10 +43,12 @@ static inline bool event_wanted(const struct config *cfg, enum event_level level
 	return cfg->events >= level;
 }
 
-/* Builds the record of ev in buf[cap] and returns its length.  Split from
- * event_emit so that the unit tests can read what would be written. */
+/* Builds the record of ev, with the backtrace bt[n] (innermost first), in
+ * buf[cap]; rec_end() finishes it.  Split from event_emit so that the unit
+ * tests can read what would be written. */
 struct record;
-void event_build(const struct event *ev, struct record *r, char *buf, size_t cap);
+void event_build(const struct event *ev, void *const *bt, int n, struct record *r, char *buf,
+		 size_t cap);
 
 /* Writes ev to the log. */
 void event_emit(const struct event *ev);

@@ -26,6 +26,11 @@ int libc_fcntl64(int fd, int cmd, void *arg);
 int libc_close_range(unsigned int first, unsigned int last, int flags);
 void libc_closefrom(int lowfd);
 
+/* close(2) of one of the shim's own descriptors, as a plain system call: the
+ * shim's housekeeping is not the program's doing, and another preloaded
+ * library that wraps close() (a tracer) must not see it. */
+int sys_close(int fd);
+
 /* Binds every target now.  Called from the constructor so that the first
  * interposed call of the program does not pay for dlsym. */
 void libc_bind_all(void);

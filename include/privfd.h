@@ -21,6 +21,12 @@
  * caller still owns fd.  Returns the slot, or -1 (errno set). */
 int privfd_adopt(int fd);
 
+/* The same for a descriptor whose number a foreign library keeps (libunwind's
+ * pipe): it can never be moved.  The program's close() of it succeeds without
+ * closing it; dup2/dup3 onto it hands the number to the program and calls
+ * on_lost first, so that the library stops using it. */
+int privfd_adopt_pinned(int fd, void (*on_lost)(void));
+
 /* The current number of the slot, held until privfd_put; -1 if the slot is
  * empty (then no privfd_put is needed). */
 int privfd_get(int slot);
@@ -34,14 +40,17 @@ int privfd_peek(int slot);
 /* Closes the slot's descriptor and frees the slot. */
 void privfd_release(int slot);
 
-/* Frees every slot without closing anything, and forgets them: the exec'd
- * or forked image starts over (used in a forked child after it closed what
- * it must). */
-void privfd_forget_all(void);
+enum privfd_evicted {
+	PRIVFD_NOT_PRIVATE, /* not one of the shim's numbers */
+	PRIVFD_MOVED,	    /* the shim's descriptor moved away: fd is free */
+	PRIVFD_PINNED,	    /* a pinned number: the shim keeps it */
+};
 
-/* If fd is one of the shim's numbers, moves the shim's descriptor to
- * another number and returns true; the program may then use fd freely. */
-bool privfd_evict(int fd);
+/* If fd is one of the shim's numbers, moves the shim's descriptor to another
+ * number, so that the program's call on fd can run.  A pinned number is
+ * not moved, unless surrender is true (dup2 onto it): then the number is
+ * given up. */
+enum privfd_evicted privfd_evict(int fd, bool surrender);
 
 /* True if fd is one of the shim's numbers. */
 bool privfd_is_private(int fd);
@@ -51,7 +60,7 @@ bool privfd_is_private(int fd);
 int privfd_numbers(int *out, int max);
 
 /* Closes, in a forked child, the descriptors of every slot for which keep
- * returns false, and frees those slots. */
+ * returns false (pinned ones are always kept), and frees those slots. */
 void privfd_close_in_child(bool (*keep)(int slot));
 
 #endif

@@ -2,10 +2,12 @@
  * closefrom. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <linux/close_range.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "close_history.h"
 #include "event.h"
 #include "export.h"
 #include "fdtab.h"
@@ -14,18 +16,44 @@
 #include "shim.h"
 #include "sockshim.h"
 
-/* close() failed: st is what the table knew of fd before. */
-static int close_failed(int fd, uint32_t st, int err)
+/* Where this close comes from, for a later double_close: 0 when events or
+ * backtraces are off. */
+static uint32_t remember_close(void)
+{
+	if (!event_wanted(&shim_cfg, EVENTS_ERRORS) || !shim_cfg.backtrace)
+		return 0;
+	return close_history_record();
+}
+
+/* Records that this process closed fd. */
+static void closed(int fd, struct fd_entry *e)
+{
+	uint32_t id = remember_close();
+
+	if (!e) {
+		fdtab_store(fd, FD_CLOSED);
+		e = fdtab_lookup(fd);
+		if (!e)
+			return;
+	}
+	__atomic_store_n(&e->aux, id, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->state, FD_CLOSED, __ATOMIC_RELAXED);
+}
+
+/* close() failed with err: st is what the table knew of fd before. */
+static int close_failed(int fd, struct fd_entry *e, uint32_t st, int err)
 {
 	/* Linux releases the number even when close fails (EINTR, EIO);
 	 * only EBADF means there was nothing to close. */
 	if (err != EBADF)
-		fdtab_store(fd, FD_CLOSED);
+		closed(fd, e);
 	if (event_wanted(&shim_cfg, EVENTS_ERRORS)) {
 		struct event ev = EVENT_INIT(SOCKSHIM_EV_CLOSE_ERROR, LOG_SEV_ERROR);
 
-		if (err == EBADF && (st & FD_CLOSED))
+		if (err == EBADF && (st & FD_CLOSED)) {
 			ev.name = SOCKSHIM_EV_DOUBLE_CLOSE;
+			ev.first_close = e ? __atomic_load_n(&e->aux, __ATOMIC_RELAXED) : 0;
+		}
 		ev.fd = fd;
 		ev.fd_state = st;
 		ev.err = err;
@@ -33,6 +61,57 @@ static int close_failed(int fd, uint32_t st, int err)
 	}
 	errno = err;
 	return -1;
+}
+
+/* Before the last close of a TCP socket this process made: will the kernel
+ * answer the close with RST, and does the socket hold an error nobody read?
+ * One syscall: a non-blocking peek that counts the unread bytes without
+ * copying them (MSG_TRUNC), or, with none, returns the pending error.  That
+ * consumes the error, which is fine: the socket is about to go. */
+static void check_before_close(int fd, uint32_t st)
+{
+	ssize_t unread = recv(fd, NULL, INT_MAX, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
+	int err = unread < 0 ? errno : 0;
+	struct event ev = EVENT_INIT(SOCKSHIM_EV_CLOSE_RST, LOG_SEV_ERROR);
+
+	ev.fd = fd;
+	ev.fd_state = st;
+	ev.addresses = true;
+	if (unread > 0) {
+		/* tcp_close(): unread data makes the close send RST */
+		ev.reason = "unread_data";
+		ev.unread = unread;
+	} else if (err == ENOTCONN) {
+		return; /* a listener, or never connected: no RST, no error */
+	} else if (st & FD_LINGER_ZERO) {
+		ev.reason = "linger_zero";
+	} else if (err && err != EAGAIN && err != EWOULDBLOCK) {
+		ev.name = SOCKSHIM_EV_CLOSE_PENDING_ERROR;
+		ev.err = err;
+	} else {
+		return;
+	}
+	event_emit(&ev);
+}
+
+/* close() of a socket: the facts the log needs are gathered before the
+ * descriptor goes. */
+static int close_socket(int fd, struct fd_entry *e, uint32_t st)
+{
+	if ((st & (FD_TCP | FD_CREATED | FD_SHARED)) == (FD_TCP | FD_CREATED))
+		check_before_close(fd, st);
+	if (event_wanted(&shim_cfg, EVENTS_ALL)) {
+		struct event ev = EVENT_INIT(SOCKSHIM_EV_CLOSE, LOG_SEV_INFO);
+
+		ev.fd = fd;
+		ev.fd_state = st;
+		ev.addresses = true;
+		event_emit(&ev);
+	}
+	if (libc_close(fd) != 0)
+		return close_failed(fd, e, st, errno);
+	closed(fd, e);
+	return 0;
 }
 
 SHIM_EXPORT int close(int fd)
@@ -46,17 +125,18 @@ SHIM_EXPORT int close(int fd)
 	st = e ? __atomic_load_n(&e->state, __ATOMIC_RELAXED) : 0;
 	if (__builtin_expect(st & FD_PRIVATE, 0)) {
 		/* The shim's own number: move the shim's descriptor away, then
-		 * let the close succeed as the program expects. */
-		privfd_evict(fd);
+		 * let the close succeed as the program expects (a pinned one
+		 * stays, and the close succeeds all the same). */
+		if (privfd_evict(fd, false) == PRIVFD_PINNED)
+			return 0;
 		st = 0;
 	}
+	if ((st & FD_SOCKET) && event_wanted(&shim_cfg, EVENTS_ERRORS))
+		return close_socket(fd, e, st);
 	if (__builtin_expect(libc_close(fd) != 0, 0))
-		return close_failed(fd, st, errno);
-	/* The hot path: no errno access, one store. */
-	if (__builtin_expect(e != NULL, 1))
-		__atomic_store_n(&e->state, FD_CLOSED, __ATOMIC_RELAXED);
-	else
-		fdtab_store(fd, FD_CLOSED);
+		return close_failed(fd, e, st, errno);
+	/* The hot path: no errno access, no syscall of the shim's own. */
+	closed(fd, e);
 	return 0;
 }
 
@@ -85,9 +165,10 @@ SHIM_EXPORT int shutdown(int fd, int how)
 
 static void mark_closed(int fd, uint32_t st, void *ctx)
 {
-	(void)ctx;
-	if (!(st & FD_PRIVATE))
+	if (!(st & FD_PRIVATE)) {
+		fdtab_set_aux(fd, *(uint32_t *)ctx);
 		fdtab_set(fd, FD_CLOSED);
+	}
 }
 
 /* Runs op(lo, hi) on each part of [first, last] that holds none of the
@@ -136,11 +217,14 @@ static int range_close(unsigned lo, unsigned hi, int flags)
 
 static void note_range_closed(unsigned first, unsigned last, int flags)
 {
+	uint32_t id;
+
 	if (flags & CLOSE_RANGE_CLOEXEC)
 		return;
+	id = remember_close(); /* one backtrace for every number it closed */
 	fdtab_each((int)(first > 0x7fffffffU ? 0x7fffffffU : first),
 		   (int)(last > 0x7fffffffU ? 0x7fffffffU : last),
-		   ~(uint32_t)(FD_CLOSED | FD_PRIVATE), mark_closed, NULL);
+		   ~(uint32_t)(FD_CLOSED | FD_PRIVATE), mark_closed, &id);
 }
 
 SHIM_EXPORT int close_range(unsigned int first, unsigned int last, int flags)

@@ -53,7 +53,7 @@ SHIM_EXPORT int dup2(int fd, int newfd)
 	if (shim_passthrough())
 		return libc_dup2(fd, newfd);
 	if (fd != newfd && privfd_is_private(newfd))
-		privfd_evict(newfd);
+		privfd_evict(newfd, true);
 	ret = libc_dup2(fd, newfd);
 	if (ret >= 0 && fd != newfd) {
 		saved = errno;
@@ -70,7 +70,7 @@ SHIM_EXPORT int dup3(int fd, int newfd, int flags)
 	if (shim_passthrough())
 		return libc_dup3(fd, newfd, flags);
 	if (fd != newfd && privfd_is_private(newfd))
-		privfd_evict(newfd);
+		privfd_evict(newfd, true);
 	ret = libc_dup3(fd, newfd, flags);
 	if (ret >= 0) {
 		saved = errno;

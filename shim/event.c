@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backtrace.h"
+#include "close_history.h"
 #include "fdtab.h"
 #include "record.h"
 #include "shim.h"
@@ -101,7 +103,41 @@ static void add_addresses(struct record *r, int fd)
 		add_address(r, "peer", &ss, len);
 }
 
-void event_build(const struct event *ev, struct record *r, char *buf, size_t cap)
+/* Symbolic names of the options programs set most; others print as
+ * numbers. */
+static const char *option_name(int level, int option)
+{
+	static const struct {
+		int level, option;
+		const char *name;
+	} names[] = {
+		{SOL_SOCKET, SO_REUSEADDR, "SO_REUSEADDR"}, {SOL_SOCKET, SO_REUSEPORT, "SO_REUSEPORT"},
+		{SOL_SOCKET, SO_LINGER, "SO_LINGER"},	     {SOL_SOCKET, SO_KEEPALIVE, "SO_KEEPALIVE"},
+		{SOL_SOCKET, SO_SNDBUF, "SO_SNDBUF"},	     {SOL_SOCKET, SO_RCVBUF, "SO_RCVBUF"},
+		{SOL_SOCKET, SO_RCVTIMEO, "SO_RCVTIMEO"},     {SOL_SOCKET, SO_SNDTIMEO, "SO_SNDTIMEO"},
+		{SOL_SOCKET, SO_BROADCAST, "SO_BROADCAST"},   {IPPROTO_TCP, 1, "TCP_NODELAY"},
+		{IPPROTO_IPV6, IPV6_V6ONLY, "IPV6_V6ONLY"},   {IPPROTO_IP, IP_TOS, "IP_TOS"},
+	};
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (names[i].level == level && names[i].option == option)
+			return names[i].name;
+	return NULL;
+}
+
+static const char *level_name(int level)
+{
+	switch (level) {
+	case SOL_SOCKET: return "SOL_SOCKET";
+	case IPPROTO_TCP: return "IPPROTO_TCP";
+	case IPPROTO_IP: return "IPPROTO_IP";
+	case IPPROTO_IPV6: return "IPPROTO_IPV6";
+	default: return NULL;
+	}
+}
+
+void event_build(const struct event *ev, void *const *bt, int n, struct record *r, char *buf,
+		 size_t cap)
 {
 	struct timespec now;
 
@@ -149,15 +185,42 @@ void event_build(const struct event *ev, struct record *r, char *buf, size_t cap
 		rec_str(r, "variable", ev->variable);
 	if (ev->value)
 		rec_str(r, "value", ev->value);
+	if (ev->has_option) {
+		const char *lname = level_name(ev->level);
+		const char *oname = option_name(ev->level, ev->option);
+
+		if (lname)
+			rec_str(r, "level", lname);
+		else
+			rec_int(r, "level", ev->level);
+		if (oname)
+			rec_str(r, "option", oname);
+		else
+			rec_int(r, "option", ev->option);
+	}
+	/* Backtraces last: they are what gets cut when the record is full. */
+	if (n > 0)
+		backtrace_add(r, "backtrace", bt, n);
+	if (ev->first_close) {
+		void *first[CLOSE_HISTORY_DEPTH];
+		int fn = close_history_get(ev->first_close, first);
+
+		if (fn > 0)
+			backtrace_add(r, "first_backtrace", first, fn);
+	}
 }
 
 void event_emit(const struct event *ev)
 {
 	char buf[SOCKSHIM_RECORD_MAX];
+	void *bt[BT_MAX];
+	int n = 0;
 	struct record r;
 	int saved = errno;
 
-	event_build(ev, &r, buf, sizeof buf);
+	if (ev->backtrace && shim_cfg.backtrace)
+		n = backtrace_capture(bt, shim_cfg.backtrace_depth);
+	event_build(ev, bt, n, &r, buf, sizeof buf);
 	log_write(buf, rec_end(&r), ev->severity);
 	errno = saved;
 }

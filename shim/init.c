@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "backtrace.h"
 #include "event.h"
 #include "fdtab.h"
 #include "libc.h"
@@ -69,6 +70,7 @@ static void report_problems(void)
 		ev.variable = problems[i].name;
 		ev.value = problems[i].has_value ? problems[i].value : NULL;
 		ev.reason = problems[i].reason;
+		ev.backtrace = false; /* it would only show the loader */
 		event_emit(&ev);
 	}
 	n_problems = 0;
@@ -109,6 +111,8 @@ bool shim_init_slow(void)
 	}
 	if (shim_cfg.events == EVENTS_NONE)
 		n_problems = 0;
+	else if (shim_cfg.backtrace)
+		backtrace_init();
 	report_problems();
 	pthread_atfork(fork_prepare, NULL, fork_child);
 	__atomic_store_n(&shim_init_state, INIT_DONE, __ATOMIC_RELEASE);

@@ -14,6 +14,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <stddef.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* Binds *slot to the next definition of name, or, if there is none, to
@@ -105,4 +106,9 @@ void libc_bind_all(void)
 	 * program must not find it there. */
 	dlerror();
 	errno = saved;
+}
+
+int sys_close(int fd)
+{
+	return (int)syscall(SYS_close, fd);
 }

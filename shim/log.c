@@ -110,14 +110,14 @@ static int open_file(const char **why)
 	}
 	if (fstat(fd, &st) != 0 || !(S_ISREG(st.st_mode) || S_ISCHR(st.st_mode) ||
 				     S_ISFIFO(st.st_mode))) {
-		libc_close(fd);
+		sys_close(fd);
 		*why = "not a regular file";
 		return -1;
 	}
 	libc_fcntl(fd, F_SETFL, (void *)(long)O_APPEND);
 	dest_is_pipe = S_ISFIFO(st.st_mode);
 	slot = privfd_adopt(fd);
-	libc_close(fd);
+	sys_close(fd);
 	if (slot < 0)
 		*why = strerrordesc_np(errno);
 	return slot;
@@ -133,7 +133,7 @@ static int connect_syslog(void)
 		return -1;
 	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0)
 		slot = privfd_adopt(fd);
-	libc_close(fd);
+	sys_close(fd);
 	return slot;
 }
 

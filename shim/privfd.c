@@ -24,9 +24,10 @@
 struct slot {
 	int fd;
 	int users;
+	void (*on_lost)(void); /* pinned: called when the number is given up */
 };
 
-static struct slot slots[PRIVFD_SLOTS] = {[0 ... PRIVFD_SLOTS - 1] = {SLOT_FREE, 0}};
+static struct slot slots[PRIVFD_SLOTS] = {[0 ... PRIVFD_SLOTS - 1] = {SLOT_FREE, 0, NULL}};
 static __thread int held_by_me __attribute__((tls_model("initial-exec")));
 
 /* The lowest number the shim prefers: well above what a program usually
@@ -65,7 +66,7 @@ static void wait_unused(struct slot *s)
 		sched_yield();
 }
 
-int privfd_adopt(int fd)
+static int adopt(int fd, void (*on_lost)(void))
 {
 	int saved = errno;
 	int nfd = dup_from(fd, high_base());
@@ -77,15 +78,26 @@ int privfd_adopt(int fd)
 
 		if (__atomic_compare_exchange_n(&slots[i].fd, &expected, SLOT_BUSY, false,
 						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+			slots[i].on_lost = on_lost;
 			fdtab_set(nfd, FD_KNOWN | FD_PRIVATE);
 			__atomic_store_n(&slots[i].fd, nfd, __ATOMIC_SEQ_CST);
 			errno = saved;
 			return i;
 		}
 	}
-	libc_close(nfd);
+	sys_close(nfd);
 	errno = EMFILE;
 	return -1;
+}
+
+int privfd_adopt(int fd)
+{
+	return adopt(fd, NULL);
+}
+
+int privfd_adopt_pinned(int fd, void (*on_lost)(void))
+{
+	return adopt(fd, on_lost);
 }
 
 int privfd_get(int slot)
@@ -122,18 +134,9 @@ void privfd_release(int slot)
 	if (fd >= 0) {
 		wait_unused(s);
 		fdtab_set(fd, 0);
-		libc_close(fd);
+		sys_close(fd);
 	}
 	__atomic_store_n(&s->fd, SLOT_FREE, __ATOMIC_SEQ_CST);
-}
-
-void privfd_forget_all(void)
-{
-	for (int i = 0; i < PRIVFD_SLOTS; i++) {
-		slots[i].fd = SLOT_FREE;
-		slots[i].users = 0;
-	}
-	held_by_me = 0;
 }
 
 bool privfd_is_private(int fd)
@@ -141,13 +144,13 @@ bool privfd_is_private(int fd)
 	return (fdtab_get(fd) & FD_PRIVATE) != 0;
 }
 
-bool privfd_evict(int fd)
+enum privfd_evicted privfd_evict(int fd, bool surrender)
 {
 	int saved = errno;
-	bool found = false;
+	enum privfd_evicted result = PRIVFD_NOT_PRIVATE;
 
 	if (!privfd_is_private(fd))
-		return false;
+		return PRIVFD_NOT_PRIVATE;
 	for (int i = 0; i < PRIVFD_SLOTS; i++) {
 		struct slot *s = &slots[i];
 		int expected = fd;
@@ -155,6 +158,16 @@ bool privfd_evict(int fd)
 
 		if (__atomic_load_n(&s->fd, __ATOMIC_SEQ_CST) != fd)
 			continue;
+		if (s->on_lost) { /* pinned */
+			if (!surrender) {
+				errno = saved;
+				return PRIVFD_PINNED;
+			}
+			s->on_lost();
+			__atomic_store_n(&s->fd, SLOT_FREE, __ATOMIC_SEQ_CST);
+			result = PRIVFD_MOVED;
+			continue;
+		}
 		/* Above fd first: a program closing every number upwards
 		 * then meets the descriptor again only near its limit. */
 		nfd = dup_from(fd, fd + 1);
@@ -165,18 +178,18 @@ bool privfd_evict(int fd)
 			/* Released meanwhile. */
 			if (nfd >= 0) {
 				fdtab_set(nfd, 0);
-				libc_close(nfd);
+				sys_close(nfd);
 			}
 			continue;
 		}
 		wait_unused(s);
 		if (nfd < 0) /* no number left: the program's call takes ours */
 			__atomic_store_n(&s->fd, SLOT_FREE, __ATOMIC_SEQ_CST);
-		found = true;
+		result = PRIVFD_MOVED;
 	}
 	fdtab_clear(fd, FD_PRIVATE);
 	errno = saved;
-	return found;
+	return result;
 }
 
 int privfd_numbers(int *out, int max)
@@ -206,11 +219,12 @@ void privfd_close_in_child(bool (*keep)(int slot))
 
 		/* Only this thread runs in the child: no other user can exist. */
 		slots[i].users = 0;
-		if (fd == SLOT_FREE || (fd >= 0 && keep && keep(i)))
+		/* pinned numbers are kept: the foreign library still uses them */
+		if (fd == SLOT_FREE || (fd >= 0 && (slots[i].on_lost || (keep && keep(i)))))
 			continue;
 		if (fd >= 0) {
 			fdtab_set(fd, 0);
-			libc_close(fd);
+			sys_close(fd);
 		}
 		slots[i].fd = SLOT_FREE;
 	}

@@ -42,6 +42,9 @@ static bool force(int fd, uint32_t st, int name, const char *why)
 		ev.fd = fd;
 		ev.fd_state = st;
 		ev.reason = why;
+		ev.has_option = true;
+		ev.level = SOL_SOCKET;
+		ev.option = name;
 		event_emit(&ev);
 	}
 	return ok;

@@ -46,6 +46,9 @@ SHIM_EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen
 		ev.fd = fd;
 		ev.fd_state = fdtab_get(fd);
 		ev.err = saved;
+		ev.has_option = true;
+		ev.level = level;
+		ev.option = name;
 		event_emit(&ev);
 	}
 	errno = saved;

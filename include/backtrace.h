@@ -1,0 +1,38 @@
+/* Backtraces of the program's calls, with libunwind (local unwinding only).
+ *
+ * libunwind is loaded with dlopen(RTLD_LOCAL) rather than linked: its
+ * libunwind.so.8 also defines _Unwind_RaiseException and backtrace(), and a
+ * preloaded library's dependency would put those ahead of libgcc_s and libc
+ * for the whole program, changing how its C++ exceptions unwind. */
+#ifndef SOCKSHIM_BACKTRACE_H
+#define SOCKSHIM_BACKTRACE_H
+
+#include <stdbool.h>
+
+#define BT_MAX 64
+
+struct record;
+
+/* Loads libunwind and warms it up (its first unwind sets up caches and
+ * must not happen inside an interposed call).  Returns false if it is not
+ * available; then backtraces are empty. */
+bool backtrace_init(void);
+
+/* Stops all unwinding for good: libunwind's pipe number was handed to the
+ * program (it dup2()ed onto it), and libunwind would read and write it. */
+void backtrace_disable(void);
+
+/* The return addresses of the calling code, innermost first, starting at
+ * the program's call into the shim (the shim's own frames left out); at
+ * most max.  Returns how many.  No allocation: libunwind's fast path with
+ * its per-thread cache. */
+int backtrace_capture(void **ips, int max);
+
+/* Appends "key":[frames] to the record: for each frame its ip, module (the
+ * object's path), offset (ip relative to the object's load address: what
+ * addr2line -e module takes) and, where the dynamic symbol table knows it,
+ * symbol ("name+0x1f").  Frames that do not fit are left out and the record
+ * is marked truncated. */
+void backtrace_add(struct record *r, const char *key, void *const *ips, int n);
+
+#endif

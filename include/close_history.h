@@ -1,0 +1,20 @@
+/* Where each descriptor was last closed: a short backtrace per close, kept
+ * in a fixed ring so that memory stays bounded.  A double_close reports the
+ * earlier close's backtrace from here (first_backtrace), as long as fewer
+ * than CLOSE_HISTORY_SLOTS closes happened in between. */
+#ifndef SOCKSHIM_CLOSE_HISTORY_H
+#define SOCKSHIM_CLOSE_HISTORY_H
+
+#include <stdint.h>
+
+#define CLOSE_HISTORY_SLOTS 4096
+#define CLOSE_HISTORY_DEPTH 8
+
+/* Records the backtrace of the current close; returns its id (never 0). */
+uint32_t close_history_record(void);
+
+/* Copies the backtrace of close id into ips (at least
+ * CLOSE_HISTORY_DEPTH); returns its length, 0 if it was overwritten. */
+int close_history_get(uint32_t id, void **ips);
+
+#endif

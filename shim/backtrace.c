@@ -1,0 +1,167 @@
+/* Backtraces: capture with libunwind's unw_backtrace (its fast path keeps
+ * a per-thread cache of unwind steps by address, so a capture costs well
+ * under a microsecond), formatting with dladdr1 (the dynamic symbol table and
+ * the load address of each object). */
+#define _GNU_SOURCE
+#include "backtrace.h"
+
+#include <dlfcn.h>
+#include <limits.h>
+#include <link.h>
+#include <string.h>
+#include <unistd.h>
+
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+
+#include "record.h"
+#include "shim.h"
+
+#ifndef UNWIND_SONAME
+#define UNWIND_SONAME "libunwind.so.8"
+#endif
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+/* Room for the shim's own frames, skipped at the top of every capture. */
+#define SELF_FRAMES 8
+
+static int (*unwind_fn)(void **, int);
+static uintptr_t self_start, self_end; /* the shim's code */
+static char exe_path[PATH_MAX];	       /* the main program's module */
+
+static int find_self(struct dl_phdr_info *info, size_t size, void *ctx)
+{
+	uintptr_t here = (uintptr_t)ctx;
+
+	(void)size;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t start = info->dlpi_addr + ph->p_vaddr;
+
+		if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X) && here >= start &&
+		    here < start + ph->p_memsz) {
+			self_start = start;
+			self_end = start + ph->p_memsz;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+void backtrace_disable(void)
+{
+	__atomic_store_n(&unwind_fn, NULL, __ATOMIC_RELEASE);
+}
+
+bool backtrace_init(void)
+{
+	void *h, *ips[4];
+	int (*set_policy)(unw_addr_space_t, unw_caching_policy_t);
+	unw_addr_space_t *local;
+	ssize_t n;
+
+	/* shim_busy: what libunwind does now is the shim's own work; its
+	 * pipe lands at private numbers (see pipe2 in pipe_calls.c). */
+	shim_busy++;
+	h = dlopen(UNWIND_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		dlerror();
+		shim_busy--;
+		return false;
+	}
+	unwind_fn = (int (*)(void **, int))dlsym(h, "unw_backtrace");
+	set_policy = (int (*)(unw_addr_space_t, unw_caching_policy_t))dlsym(
+		h, STR(unw_set_caching_policy));
+	local = (unw_addr_space_t *)dlsym(h, STR(unw_local_addr_space));
+	/* A per-thread cache takes no lock: a global one does, and a forked
+	 * child or a signal handler could find it held. */
+	if (set_policy && local)
+		set_policy(*local, UNW_CACHE_PER_THREAD);
+	dl_iterate_phdr(find_self, (void *)(uintptr_t)backtrace_init);
+	n = readlink("/proc/self/exe", exe_path, sizeof exe_path - 1);
+	exe_path[n > 0 ? n : 0] = '\0';
+	if (unwind_fn)
+		unwind_fn(ips, 4);
+	shim_busy--;
+	return unwind_fn != NULL;
+}
+
+int backtrace_capture(void **ips, int max)
+{
+	void *buf[BT_MAX + SELF_FRAMES];
+	int n, skip = 0, out = 0;
+
+	int (*fn)(void **, int) = __atomic_load_n(&unwind_fn, __ATOMIC_ACQUIRE);
+
+	if (!fn)
+		return 0;
+	if (max > BT_MAX)
+		max = BT_MAX;
+	shim_busy++;
+	n = fn(buf, max + SELF_FRAMES);
+	shim_busy--;
+	while (skip < n && (uintptr_t)buf[skip] >= self_start && (uintptr_t)buf[skip] < self_end)
+		skip++;
+	for (int i = skip; i < n && out < max; i++)
+		ips[out++] = buf[i];
+	return out;
+}
+
+/* "name+0x1f" into out[size]. */
+static void format_symbol(char *out, size_t size, const char *name, uintptr_t off)
+{
+	static const char hex[] = "0123456789abcdef";
+	char digits[20];
+	size_t len = strnlen(name, size - 24), d = sizeof digits;
+
+	memcpy(out, name, len);
+	do
+		digits[--d] = hex[off & 15];
+	while (off >>= 4);
+	memcpy(out + len, "+0x", 3);
+	memcpy(out + len + 3, digits + d, sizeof digits - d);
+	out[len + 3 + sizeof digits - d] = '\0';
+}
+
+static void add_frame(struct record *r, void *ip)
+{
+	Dl_info info;
+	struct link_map *lm = NULL;
+	int found;
+
+	shim_busy++;
+	found = dladdr1(ip, &info, (void **)&lm, RTLD_DL_LINKMAP);
+	shim_busy--;
+	rec_object_begin(r, NULL);
+	rec_hex(r, "ip", (uintptr_t)ip);
+	if (found && lm) {
+		char sym[300];
+
+		rec_str(r, "module", lm->l_name[0] ? lm->l_name : exe_path);
+		rec_hex(r, "offset", (uintptr_t)ip - lm->l_addr);
+		if (info.dli_sname && info.dli_saddr) {
+			format_symbol(sym, sizeof sym, info.dli_sname,
+				      (uintptr_t)ip - (uintptr_t)info.dli_saddr);
+			rec_str(r, "symbol", sym);
+		}
+	}
+	rec_object_end(r);
+}
+
+void backtrace_add(struct record *r, const char *key, void *const *ips, int n)
+{
+	rec_array_begin(r, key);
+	for (int i = 0; i < n; i++) {
+		struct rec_mark m;
+
+		rec_mark(r, &m);
+		add_frame(r, ips[i]);
+		if (r->full) { /* the frame did not fit: cut here */
+			rec_rollback(r, &m);
+			r->truncated = true;
+			break;
+		}
+	}
+	rec_array_end(r);
+}

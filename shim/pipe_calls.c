@@ -1,0 +1,47 @@
+/* Entry point pipe2, for libunwind's sake only.
+ *
+ * libunwind (1.6) keeps a pipe for the whole process, through which it
+ * checks that memory is readable on every slow unwind step, and reopens it
+ * (closing the old numbers first) when it finds it closed.  Left at the
+ * program's lowest free numbers, it would shift the program's own
+ * descriptor numbers, and a daemon that closes every descriptor and reuses
+ * the numbers would have libunwind read, write and close the daemon's files.
+ * So the pipe that libunwind makes while it works for the shim (shim_busy)
+ * goes to pinned private numbers.  Every other pipe2 passes straight
+ * through. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "backtrace.h"
+#include "export.h"
+#include "libc.h"
+#include "privfd.h"
+#include "shim.h"
+
+static int (*pipe2_next)(int[2], int);
+
+SHIM_EXPORT int pipe2(int fds[2], int flags)
+{
+	int (*fn)(int[2], int) = __atomic_load_n(&pipe2_next, __ATOMIC_ACQUIRE);
+	int ret, slot0, slot1;
+
+	if (__builtin_expect(!fn, 0)) {
+		fn = (int (*)(int[2], int))dlsym(RTLD_NEXT, "pipe2");
+		__atomic_store_n(&pipe2_next, fn, __ATOMIC_RELEASE);
+	}
+	ret = fn(fds, flags);
+	if (ret != 0 || shim_busy == 0)
+		return ret;
+	slot0 = privfd_adopt_pinned(fds[0], backtrace_disable);
+	slot1 = privfd_adopt_pinned(fds[1], backtrace_disable);
+	if (slot0 >= 0 && slot1 >= 0) {
+		sys_close(fds[0]);
+		sys_close(fds[1]);
+		fds[0] = privfd_peek(slot0);
+		fds[1] = privfd_peek(slot1);
+	}
+	return ret;
+}
