@@ -36,7 +36,7 @@ LIB := $(B)/libsockshim.so
 
 # Debian packages: what the library needs to build, and what the tests use.
 DEB_BUILD := make gcc libc6-dev pkg-config libunwind-dev
-DEB_TEST  := libcmocka-dev libjansson-dev socat curl python3 procps iproute2
+DEB_TEST  := libcmocka-dev libjansson-dev socat curl python3 procps iproute2 strace valgrind
 DEB_ALL   := $(DEB_BUILD) $(DEB_TEST)
 
 .PHONY: all check unit integration bench install deps clean check-build-deps check-test-deps
@@ -76,7 +76,7 @@ $(B)/tests/test_%: tests/unit/test_%.c $(HEADERS) $(SHIM_OBJS) | $(B)/tests
 PROG_SRCS := $(wildcard tests/progs/*.c)
 PROGS     := $(PROG_SRCS:tests/progs/%.c=$(B)/progs/%)
 $(B)/progs/%: tests/progs/%.c tests/progs/progs.h | $(B)/progs
-	$(CC) $(CFLAGS) -O0 -fno-omit-frame-pointer -rdynamic -pthread -o $@ $<
+	$(CC) $(CFLAGS) -Wno-missing-prototypes -O0 -rdynamic -pthread -o $@ $<
 
 # Other preloaded libraries, to stack the shim with.
 PRELOAD_SRCS := $(wildcard tests/preload/*.c)

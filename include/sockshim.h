@@ -33,6 +33,8 @@
 #define SOCKSHIM_EV_REUSEPORT_FORCED "reuseport_forced"
 #define SOCKSHIM_EV_CONFIG_ERROR "config_error"
 #define SOCKSHIM_EV_RAW_SYSCALLS_UNSEEN "raw_syscalls_unseen"
+/* Added to the contract: backtraces stopped for good (see shim/pipe_calls.c). */
+#define SOCKSHIM_EV_BACKTRACE_DISABLED "backtrace_disabled"
 #define SOCKSHIM_EV_SOCKET "socket"
 #define SOCKSHIM_EV_ACCEPT "accept"
 #define SOCKSHIM_EV_SHUTDOWN "shutdown"

@@ -14,8 +14,10 @@
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 
+#include "event.h"
 #include "record.h"
 #include "shim.h"
+#include "sockshim.h"
 
 #ifndef UNWIND_SONAME
 #define UNWIND_SONAME "libunwind.so.8"
@@ -51,7 +53,14 @@ static int find_self(struct dl_phdr_info *info, size_t size, void *ctx)
 
 void backtrace_disable(void)
 {
-	__atomic_store_n(&unwind_fn, NULL, __ATOMIC_RELEASE);
+	struct event ev = EVENT_INIT(SOCKSHIM_EV_BACKTRACE_DISABLED, LOG_SEV_ERROR);
+
+	if (!__atomic_exchange_n(&unwind_fn, NULL, __ATOMIC_ACQ_REL))
+		return;
+	if (event_wanted(&shim_cfg, EVENTS_ERRORS)) {
+		ev.reason = "the program took over libunwind's descriptor (dup2 onto it)";
+		event_emit(&ev);
+	}
 }
 
 bool backtrace_init(void)

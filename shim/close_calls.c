@@ -25,8 +25,11 @@ static uint32_t remember_close(void)
 	return close_history_record();
 }
 
-/* Records that this process closed fd. */
-static void closed(int fd, struct fd_entry *e)
+/* Records that this process is closing fd; returns the entry (NULL if the
+ * table has no room).  This happens before the real close: once the
+ * number is free, another thread may get it back from socket() or accept()
+ * and record it, and that must not be overwritten. */
+static struct fd_entry *mark_closing(int fd, struct fd_entry *e)
 {
 	uint32_t id = remember_close();
 
@@ -34,25 +37,33 @@ static void closed(int fd, struct fd_entry *e)
 		fdtab_store(fd, FD_CLOSED);
 		e = fdtab_lookup(fd);
 		if (!e)
-			return;
+			return NULL;
 	}
 	__atomic_store_n(&e->aux, id, __ATOMIC_RELAXED);
-	__atomic_store_n(&e->state, FD_CLOSED, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->state, FD_CLOSED, __ATOMIC_RELEASE);
+	return e;
 }
 
-/* close() failed with err: st is what the table knew of fd before. */
-static int close_failed(int fd, struct fd_entry *e, uint32_t st, int err)
+/* close() failed with err.  st and aux: what the table held for fd before
+ * mark_closing. */
+static int close_failed(int fd, struct fd_entry *e, uint32_t st, uint32_t aux, int err)
 {
-	/* Linux releases the number even when close fails (EINTR, EIO);
-	 * only EBADF means there was nothing to close. */
-	if (err != EBADF)
-		closed(fd, e);
+	/* Linux releases the number even when close fails (EINTR, EIO); only
+	 * EBADF means there was nothing to close: then the entry goes back to
+	 * what it was, unless another thread has recorded the number since. */
+	if (err == EBADF && e) {
+		uint32_t expected = FD_CLOSED;
+
+		if (__atomic_compare_exchange_n(&e->state, &expected, st, false, __ATOMIC_RELAXED,
+						__ATOMIC_RELAXED))
+			__atomic_store_n(&e->aux, aux, __ATOMIC_RELAXED);
+	}
 	if (event_wanted(&shim_cfg, EVENTS_ERRORS)) {
 		struct event ev = EVENT_INIT(SOCKSHIM_EV_CLOSE_ERROR, LOG_SEV_ERROR);
 
 		if (err == EBADF && (st & FD_CLOSED)) {
 			ev.name = SOCKSHIM_EV_DOUBLE_CLOSE;
-			ev.first_close = e ? __atomic_load_n(&e->aux, __ATOMIC_RELAXED) : 0;
+			ev.first_close = aux;
 		}
 		ev.fd = fd;
 		ev.fd_state = st;
@@ -98,6 +109,8 @@ static void check_before_close(int fd, uint32_t st)
  * descriptor goes. */
 static int close_socket(int fd, struct fd_entry *e, uint32_t st)
 {
+	uint32_t aux;
+
 	if ((st & (FD_TCP | FD_CREATED | FD_SHARED)) == (FD_TCP | FD_CREATED))
 		check_before_close(fd, st);
 	if (event_wanted(&shim_cfg, EVENTS_ALL)) {
@@ -108,16 +121,17 @@ static int close_socket(int fd, struct fd_entry *e, uint32_t st)
 		ev.addresses = true;
 		event_emit(&ev);
 	}
+	aux = e ? __atomic_load_n(&e->aux, __ATOMIC_RELAXED) : 0;
+	e = mark_closing(fd, e);
 	if (libc_close(fd) != 0)
-		return close_failed(fd, e, st, errno);
-	closed(fd, e);
+		return close_failed(fd, e, st, aux, errno);
 	return 0;
 }
 
 SHIM_EXPORT int close(int fd)
 {
 	struct fd_entry *e;
-	uint32_t st;
+	uint32_t st, aux;
 
 	if (shim_passthrough())
 		return libc_close(fd);
@@ -133,10 +147,11 @@ SHIM_EXPORT int close(int fd)
 	}
 	if ((st & FD_SOCKET) && event_wanted(&shim_cfg, EVENTS_ERRORS))
 		return close_socket(fd, e, st);
-	if (__builtin_expect(libc_close(fd) != 0, 0))
-		return close_failed(fd, e, st, errno);
 	/* The hot path: no errno access, no syscall of the shim's own. */
-	closed(fd, e);
+	aux = e ? __atomic_load_n(&e->aux, __ATOMIC_RELAXED) : 0;
+	e = mark_closing(fd, e);
+	if (__builtin_expect(libc_close(fd) != 0, 0))
+		return close_failed(fd, e, st, aux, errno);
 	return 0;
 }
 
@@ -229,18 +244,14 @@ static void note_range_closed(unsigned first, unsigned last, int flags)
 
 SHIM_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 {
-	int ret, saved;
-
 	/* What the kernel refuses, it refuses the same without the split. */
 	if (shim_passthrough() || first > last ||
 	    (flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)))
 		return libc_close_range(first, last, flags);
-	ret = split_range(first, last, flags, range_close);
-	saved = errno;
-	if (ret == 0)
-		note_range_closed(first, last, flags);
-	errno = saved;
-	return ret;
+	/* Recorded first, as for close(): numbers freed by the call may be
+	 * taken by another thread at once. */
+	note_range_closed(first, last, flags);
+	return split_range(first, last, flags, range_close);
 }
 
 static int range_closefrom(unsigned lo, unsigned hi, int flags)
@@ -262,7 +273,7 @@ SHIM_EXPORT void closefrom(int lowfd)
 		return;
 	}
 	saved = errno;
-	split_range((unsigned)lowfd, ~0U, 0, range_closefrom);
 	note_range_closed((unsigned)lowfd, ~0U, 0);
+	split_range((unsigned)lowfd, ~0U, 0, range_closefrom);
 	errno = saved;
 }

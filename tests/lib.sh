@@ -80,3 +80,8 @@ for n, line in enumerate(open(sys.argv[1], encoding="utf-8"), 1):
         sys.exit(1)
 PY
 }
+
+# check_log LOG [conditions]: see tests/check_log.py.
+check_log() {
+	python3 "$TOP/tests/check_log.py" "$@" || { echo "--- $1:"; head -c 3000 "$1"; echo; fail "log check failed"; }
+}

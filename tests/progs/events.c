@@ -1,0 +1,167 @@
+/* Causes one kind of event per mode, from functions with telling names
+ * (exported with -rdynamic, so that the shim's backtraces name them):
+ *
+ *   events double_close      first_closer() closes, second_closer() again
+ *   events close_error       bad_closer() closes -1
+ *   events shutdown_error    shutdown_caller() on an unconnected socket
+ *   events setsockopt_error  option_setter() sets an option that does not exist
+ *   events unread_data       rude_closer() closes with request bytes unread
+ *   events linger_zero       abortive_closer() closes with SO_LINGER {1, 0}
+ *   events pending_error     careless_closer() closes a socket whose peer
+ *                            reset it, without reading the error
+ *   events calls             a socket, connect, accept, shutdown and close
+ *   events unix              a unix socket pair, written and closed
+ *
+ * The program prints "ok" when the calls returned what they should. */
+#include "progs.h"
+
+#include <poll.h>
+#include <sys/un.h>
+
+NOINLINE void first_closer(int fd)
+{
+	if (close(fd) != 0)
+		die("first close");
+}
+
+NOINLINE void second_closer(int fd)
+{
+	if (close(fd) == 0 || errno != EBADF)
+		die("second close should fail with EBADF");
+}
+
+NOINLINE void bad_closer(void)
+{
+	if (close(-1) == 0 || errno != EBADF)
+		die("close(-1) should fail");
+}
+
+NOINLINE void shutdown_caller(int fd)
+{
+	if (shutdown(fd, SHUT_RDWR) == 0 || errno != ENOTCONN)
+		die("shutdown should fail with ENOTCONN");
+}
+
+NOINLINE void option_setter(int fd)
+{
+	int one = 1;
+
+	if (setsockopt(fd, SOL_SOCKET, 4242, &one, sizeof one) == 0)
+		die("setsockopt should fail");
+}
+
+/* A connected pair over loopback: *client and *server. */
+static void pair(int *client, int *server)
+{
+	int port, lfd = listen_loopback(0, &port);
+
+	*client = connect_loopback(port);
+	*server = accept(lfd, NULL, NULL);
+	if (*server < 0)
+		die("accept");
+	close(lfd);
+}
+
+static void wait_readable(int fd)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+
+	poll(&p, 1, 5000);
+}
+
+NOINLINE void rude_closer(int fd)
+{
+	char line[16];
+
+	if (read(fd, line, sizeof line) <= 0) /* reads only part of the request */
+		die("read");
+	write_all(fd, "answer\n", 7);
+	close(fd);
+}
+
+NOINLINE void abortive_closer(int fd)
+{
+	struct linger lg = {1, 0};
+
+	if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg) != 0)
+		die("SO_LINGER");
+	close(fd);
+}
+
+NOINLINE void careless_closer(int fd)
+{
+	close(fd);
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "";
+	int c, s;
+
+	if (strcmp(mode, "double_close") == 0) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+		first_closer(fd);
+		second_closer(fd);
+	} else if (strcmp(mode, "close_error") == 0) {
+		bad_closer();
+	} else if (strcmp(mode, "shutdown_error") == 0) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+		shutdown_caller(fd);
+		close(fd);
+	} else if (strcmp(mode, "setsockopt_error") == 0) {
+		int fd = socket(AF_INET6, SOCK_STREAM, 0);
+
+		option_setter(fd);
+		close(fd);
+	} else if (strcmp(mode, "unread_data") == 0) {
+		char buf[64];
+		static char request[4000];
+
+		pair(&c, &s);
+		memset(request, 'r', sizeof request);
+		write_all(c, request, sizeof request);
+		wait_readable(s);
+		rude_closer(s);
+		/* the client sees the reset */
+		wait_readable(c);
+		usleep(100000);
+		while (read(c, buf, sizeof buf) > 0)
+			;
+		printf("client: %s\n", strerror(errno));
+		close(c);
+	} else if (strcmp(mode, "linger_zero") == 0) {
+		pair(&c, &s);
+		abortive_closer(s);
+		close(c);
+	} else if (strcmp(mode, "pending_error") == 0) {
+		struct linger lg = {1, 0};
+
+		pair(&c, &s);
+		/* the peer resets the connection (bare: no shim event for it,
+		 * it is not "closed by this program" with unread data) */
+		setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+		close(s);
+		usleep(100000);
+		careless_closer(c);
+	} else if (strcmp(mode, "calls") == 0) {
+		pair(&c, &s);
+		shutdown(c, SHUT_WR);
+		close(c);
+		close(s);
+	} else if (strcmp(mode, "unix") == 0) {
+		int sv[2];
+
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+			die("socketpair");
+		write_all(sv[0], "x", 1);
+		close(sv[1]); /* unread data on a unix socket: no RST, no event */
+		close(sv[0]);
+	} else {
+		fprintf(stderr, "unknown mode %s\n", mode);
+		return 2;
+	}
+	printf("ok\n");
+	return 0;
+}
