@@ -35,16 +35,11 @@ void rec_rollback(struct record *r, const struct rec_mark *m)
 	r->full = false;
 }
 
-/* Bytes an append may still use. */
-static size_t room(const struct record *r)
-{
-	return r->cap - REC_TAIL > r->len ? r->cap - REC_TAIL - r->len : 0;
-}
-
 /* A growing piece of a record, committed only if it all fits. */
 struct piece {
 	struct record *r;
-	size_t len;
+	size_t len;   /* the record's length with the piece so far */
+	size_t limit; /* what appends may fill: REC_TAIL stays free */
 	bool over;
 };
 
@@ -52,12 +47,13 @@ static void piece_begin(struct piece *p, struct record *r)
 {
 	p->r = r;
 	p->len = r->len;
-	p->over = r->full;
+	p->limit = r->cap > REC_TAIL ? r->cap - REC_TAIL : 0;
+	p->over = r->full || p->len > p->limit;
 }
 
-static void put(struct piece *p, const char *s, size_t n)
+static inline void put(struct piece *p, const char *s, size_t n)
 {
-	if (p->over || n > room(p->r) - (p->len - p->r->len)) {
+	if (__builtin_expect(p->over || n > p->limit - p->len, 0)) {
 		p->over = true;
 		return;
 	}
@@ -65,9 +61,13 @@ static void put(struct piece *p, const char *s, size_t n)
 	p->len += n;
 }
 
-static void put_c(struct piece *p, char c)
+static inline void put_c(struct piece *p, char c)
 {
-	put(p, &c, 1);
+	if (__builtin_expect(p->over || p->len >= p->limit, 0)) {
+		p->over = true;
+		return;
+	}
+	p->r->buf[p->len++] = c;
 }
 
 static void put_s(struct piece *p, const char *s)
@@ -147,8 +147,19 @@ static void put_escaped(struct piece *p, const char *value, size_t n)
 	put_c(p, '"');
 	while (i < n && !p->over) {
 		unsigned char c = s[i];
-		size_t len;
+		size_t len, run;
 
+		/* A run of printable ASCII other than quote and backslash goes
+		 * in one copy: paths and symbols are made of little else. */
+		for (run = i; run < n && s[run] >= 0x20 && s[run] < 0x7f && s[run] != '"' &&
+			      s[run] != '\\';
+		     run++)
+			;
+		if (run > i) {
+			put(p, value + i, run - i);
+			i = run;
+			continue;
+		}
 		switch (c) {
 		case '"': put_s(p, "\\\""); i++; continue;
 		case '\\': put_s(p, "\\\\"); i++; continue;

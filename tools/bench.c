@@ -7,6 +7,9 @@
  *   bench churn N          loopback connections: connect, accept, a request
  *                          and an answer of 64 bytes, both sides close
  *                          (server first)
+ *   bench bad-close N      close(-1) from 16 calls deep: under the shim,
+ *                          each is a close_error event with a 16-frame
+ *                          backtrace
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -136,13 +139,31 @@ static double churn(long n)
 	return (now_ns() - t0) / (double)n;
 }
 
+/* Recurses to the given depth, then closes -1. */
+__attribute__((noinline)) static int deep_close(int depth)
+{
+	int r = depth > 0 ? deep_close(depth - 1) : close(-1);
+
+	__asm__ volatile("" ::: "memory"); /* keeps the frame: no tail call */
+	return r;
+}
+
+static double bad_close(long n)
+{
+	double t0 = now_ns();
+
+	for (long i = 0; i < n; i++)
+		deep_close(14); /* + bad_close + main = 16 frames of the program */
+	return (now_ns() - t0) / (double)n;
+}
+
 int main(int argc, char **argv)
 {
 	long n;
 	double ns;
 
 	if (argc != 3 || (n = atol(argv[2])) <= 0) {
-		fprintf(stderr, "usage: bench pipe-close|socket-close|churn COUNT\n");
+		fprintf(stderr, "usage: bench pipe-close|socket-close|churn|bad-close COUNT\n");
 		return 2;
 	}
 	if (strcmp(argv[1], "pipe-close") == 0)
@@ -151,6 +172,8 @@ int main(int argc, char **argv)
 		ns = socket_close(n);
 	else if (strcmp(argv[1], "churn") == 0)
 		ns = churn(n);
+	else if (strcmp(argv[1], "bad-close") == 0)
+		ns = bad_close(n);
 	else
 		return 2;
 	printf("%.1f\n", ns);

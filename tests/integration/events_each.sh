@@ -3,11 +3,12 @@
 # site), with the fields the contract names.
 . "$(dirname "$0")/../lib.sh"
 
-run() { # mode [VAR=VALUE...]: runs events MODE under the shim, log in $WORK/MODE.log
+run() { # mode [VAR=VALUE...]: runs events MODE under the shim (a LD_PRELOAD among the
+       # variables replaces the plain one), log in $WORK/MODE.log
 	mode=$1
 	shift
 	rm -f "$WORK/$mode.log"
-	env "$@" SOCKSHIM_LOG="$WORK/$mode.log" LD_PRELOAD="$SHIM" "$PROGS/events" "$mode" \
+	env LD_PRELOAD="$SHIM" "$@" SOCKSHIM_LOG="$WORK/$mode.log" "$PROGS/events" "$mode" \
 		>"$WORK/$mode.out" 2>"$WORK/$mode.err" || { cat "$WORK/$mode.err"; fail "events $mode: exit $?"; }
 	assert_grep "$WORK/$mode.out" '^ok$'
 	[ ! -s "$WORK/$mode.err" ] || { cat "$WORK/$mode.err"; fail "the shim wrote to the program's stderr"; }
@@ -55,6 +56,27 @@ check_log "$WORK/linger_zero.log" --event close_rst --where reason=linger_zero -
 run pending_error
 check_log "$WORK/pending_error.log" --event close_pending_error --where errno=ECONNRESET \
 	--backtrace-has careless_closer --count 1
+
+# A close that fails with another error than EBADF (EIO, injected by a
+# preload stacked after the shim): close_error, and the number counts as
+# closed (no double_close later).
+run close_eio FAIL_CLOSE_FD=42 LD_PRELOAD="$SHIM:$PROGS/fail_close.so"
+check_log "$WORK/close_eio.log" --event close_error --where errno=EIO --where fd=42 \
+	--where "error=Input/output error" --backtrace-has eio_closer --count 1
+check_log "$WORK/close_eio.log" --count 1
+
+# A backtrace deeper than fits: cut at SOCKSHIM_BACKTRACE_DEPTH frames, and
+# a record never longer than 4096 bytes, marked truncated when cut.
+run deep SOCKSHIM_BACKTRACE_DEPTH=64
+python3 - "$WORK/deep.log" <<'PY' || fail "deep backtrace not bounded"
+import json, sys
+lines = open(sys.argv[1], "rb").read().splitlines(keepends=True)
+assert len(lines) == 1 and len(lines[0]) <= 4096, [len(l) for l in lines]
+r = json.loads(lines[0])
+assert r["event"] == "double_close" and r.get("truncated") is True, r.keys()
+assert 10 < len(r["backtrace"]) <= 64, len(r["backtrace"])
+assert all(f["symbol"].startswith("deep_closer+") for f in r["backtrace"]), r["backtrace"][:2]
+PY
 
 # At the default level, no call events; at events=all, every call.
 run calls

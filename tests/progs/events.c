@@ -11,10 +11,14 @@
  *                            reset it, without reading the error
  *   events calls             a socket, connect, accept, shutdown and close
  *   events unix              a unix socket pair, written and closed
+ *   events close_eio         eio_closer() closes fd 42, which fails with EIO
+ *                            under tests/preload/fail_close.so
+ *   events deep              deep_closer() closes twice from 100 calls deep
  *
  * The program prints "ok" when the calls returned what they should. */
 #include "progs.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/un.h>
 
@@ -93,6 +97,24 @@ NOINLINE void careless_closer(int fd)
 	close(fd);
 }
 
+NOINLINE void eio_closer(int fd)
+{
+	if (close(fd) == 0 || errno != EIO)
+		die("close should fail with EIO");
+}
+
+NOINLINE int deep_closer(int depth, int fd)
+{
+	int r;
+
+	if (depth > 0)
+		r = deep_closer(depth - 1, fd);
+	else
+		r = close(fd) + close(fd);
+	__asm__ volatile("" ::: "memory"); /* no tail call: keep every frame */
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -158,6 +180,18 @@ int main(int argc, char **argv)
 		write_all(sv[0], "x", 1);
 		close(sv[1]); /* unread data on a unix socket: no RST, no event */
 		close(sv[0]);
+	} else if (strcmp(mode, "close_eio") == 0) {
+		int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+
+		if (dup2(fd, 42) != 42)
+			die("dup2");
+		close(fd);
+		eio_closer(42);
+		/* Linux released the number all the same */
+		if (fcntl(42, F_GETFD) != -1 || errno != EBADF)
+			die("fd 42 still open");
+	} else if (strcmp(mode, "deep") == 0) {
+		deep_closer(100, socket(AF_INET, SOCK_STREAM, 0));
 	} else {
 		fprintf(stderr, "unknown mode %s\n", mode);
 		return 2;

@@ -1,0 +1,259 @@
+/* Unit tests of event records: every field of the contract, read back with
+ * jansson. */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "backtrace.h"
+#include "close_history.h"
+#include "event.h"
+#include "fdtab.h"
+#include "record.h"
+#include "shim.h"
+#include "sockshim.h"
+
+static json_t *build(const struct event *ev, void *const *bt, int n)
+{
+	static char buf[SOCKSHIM_RECORD_MAX];
+	struct record r;
+	json_error_t err;
+	size_t len;
+	json_t *j;
+
+	event_build(ev, bt, n, &r, buf, sizeof buf);
+	len = rec_end(&r);
+	assert_true(len <= sizeof buf);
+	if (getenv("TEST_EVENT_SHOW"))
+		fprintf(stderr, "%.*s", (int)len, buf);
+	j = json_loadb(buf, len, 0, &err);
+	if (!j)
+		fail_msg("%s: %.*s", err.text, (int)len, buf);
+	return j;
+}
+
+static const char *str(json_t *j, const char *key)
+{
+	json_t *v = json_object_get(j, key);
+
+	if (!json_is_string(v))
+		fail_msg("no string field %s", key);
+	return json_string_value(v);
+}
+
+static long long num(json_t *j, const char *key)
+{
+	json_t *v = json_object_get(j, key);
+
+	if (!json_is_integer(v))
+		fail_msg("no integer field %s", key);
+	return json_integer_value(v);
+}
+
+/* A connected loopback pair, for the address fields. */
+static void tcp_pair(int *a, int *b)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	socklen_t len = sizeof sa;
+	int l = socket(AF_INET, SOCK_STREAM, 0);
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(l, (struct sockaddr *)&sa, sizeof sa), 0);
+	assert_int_equal(listen(l, 1), 0);
+	getsockname(l, (struct sockaddr *)&sa, &len);
+	*a = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(connect(*a, (struct sockaddr *)&sa, sizeof sa), 0);
+	*b = accept(l, NULL, NULL);
+	close(l);
+}
+
+static void test_common_fields(void **state)
+{
+	struct event ev = EVENT_INIT("close_error", LOG_SEV_ERROR);
+	json_t *j;
+
+	(void)state;
+	strcpy(shim_prog, "unit\xff\"prog");
+	j = build(&ev, NULL, 0);
+	assert_int_equal(num(j, "pid"), getpid());
+	assert_int_equal(num(j, "tid"), gettid());
+	assert_string_equal(str(j, "prog"), "unit\xef\xbf\xbd\"prog");
+	assert_string_equal(str(j, "event"), "close_error");
+	assert_int_equal(strlen(str(j, "ts")), 27);
+	/* nothing that was not set */
+	assert_int_equal(json_object_size(j), 5);
+	json_decref(j);
+}
+
+static void test_socket_fields(void **state)
+{
+	struct event ev = EVENT_INIT("close_rst", LOG_SEV_ERROR);
+	char peer[32];
+	struct sockaddr_in sa;
+	socklen_t len = sizeof sa;
+	int a, b;
+	json_t *j;
+
+	(void)state;
+	tcp_pair(&a, &b);
+	ev.fd = b;
+	ev.fd_state = fdtab_socket_state(AF_INET, SOCK_STREAM, 0);
+	ev.addresses = true;
+	ev.err = ECONNRESET;
+	ev.reason = "unread_data";
+	ev.unread = 4242;
+	ev.drained = 7;
+	ev.ms = 1000;
+	j = build(&ev, NULL, 0);
+	assert_int_equal(num(j, "fd"), b);
+	assert_string_equal(str(j, "family"), "inet");
+	assert_string_equal(str(j, "type"), "stream");
+	getsockname(a, (struct sockaddr *)&sa, &len);
+	snprintf(peer, sizeof peer, "127.0.0.1:%u", ntohs(sa.sin_port));
+	assert_string_equal(str(j, "peer"), peer);
+	assert_non_null(strstr(str(j, "local"), "127.0.0.1:"));
+	assert_string_equal(str(j, "errno"), "ECONNRESET");
+	assert_string_equal(str(j, "error"), "Connection reset by peer");
+	assert_string_equal(str(j, "reason"), "unread_data");
+	assert_int_equal(num(j, "unread"), 4242);
+	assert_int_equal(num(j, "drained"), 7);
+	assert_int_equal(num(j, "ms"), 1000);
+	json_decref(j);
+	close(a);
+	close(b);
+}
+
+static void test_inet6_and_unix_addresses(void **state)
+{
+	struct event ev = EVENT_INIT("close", LOG_SEV_INFO);
+	struct sockaddr_in6 s6 = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+	int fd = socket(AF_INET6, SOCK_STREAM, 0);
+	json_t *j;
+
+	(void)state;
+	assert_int_equal(bind(fd, (struct sockaddr *)&s6, sizeof s6), 0);
+	ev.fd = fd;
+	ev.fd_state = fdtab_socket_state(AF_INET6, SOCK_STREAM, 0);
+	ev.addresses = true;
+	j = build(&ev, NULL, 0);
+	assert_string_equal(str(j, "family"), "inet6");
+	assert_memory_equal(str(j, "local"), "[::1]:", 6);
+	assert_null(json_object_get(j, "peer"));
+	json_decref(j);
+	close(fd);
+}
+
+static void test_config_error_fields(void **state)
+{
+	struct event ev = EVENT_INIT("config_error", LOG_SEV_ERROR);
+	json_t *j;
+
+	(void)state;
+	ev.variable = "SOCKSHIM_LINGER_MS";
+	ev.value = "ten\n";
+	ev.reason = "expected milliseconds";
+	j = build(&ev, NULL, 0);
+	assert_string_equal(str(j, "variable"), "SOCKSHIM_LINGER_MS");
+	assert_string_equal(str(j, "value"), "ten\n");
+	assert_null(json_object_get(j, "fd"));
+	json_decref(j);
+}
+
+static void test_option_fields(void **state)
+{
+	struct event ev = EVENT_INIT("setsockopt_error", LOG_SEV_ERROR);
+	json_t *j;
+
+	(void)state;
+	ev.has_option = true;
+	ev.level = SOL_SOCKET;
+	ev.option = SO_LINGER;
+	j = build(&ev, NULL, 0);
+	assert_string_equal(str(j, "level"), "SOL_SOCKET");
+	assert_string_equal(str(j, "option"), "SO_LINGER");
+	json_decref(j);
+	ev.level = 999;
+	ev.option = 77;
+	j = build(&ev, NULL, 0);
+	assert_int_equal(num(j, "level"), 999);
+	assert_int_equal(num(j, "option"), 77);
+	json_decref(j);
+}
+
+__attribute__((noinline)) void unit_frame_function(void);
+__attribute__((noinline)) void unit_frame_function(void)
+{
+	__asm__ volatile("");
+}
+
+static void test_backtraces(void **state)
+{
+	struct event ev = EVENT_INIT("double_close", LOG_SEV_ERROR);
+	void *ips[2] = {(void *)unit_frame_function, (void *)0x10};
+	json_t *j, *bt, *f;
+	uint32_t id;
+
+	(void)state;
+	assert_true(backtrace_init());
+	id = close_history_record();
+	assert_true(id != 0);
+	ev.first_close = id;
+	j = build(&ev, ips, 2);
+	bt = json_object_get(j, "backtrace");
+	assert_int_equal(json_array_size(bt), 2);
+	f = json_array_get(bt, 0);
+	assert_string_equal(str(f, "symbol"), "unit_frame_function+0x0");
+	assert_non_null(strstr(str(f, "module"), "test_event"));
+	assert_memory_equal(str(f, "ip"), "0x", 2);
+	assert_memory_equal(str(f, "offset"), "0x", 2);
+	/* an address in no object: only its ip */
+	f = json_array_get(bt, 1);
+	assert_string_equal(str(f, "ip"), "0x10");
+	assert_null(json_object_get(f, "module"));
+	/* the earlier close's backtrace is there (which frames it holds is
+	 * checked by the integration tests: here the shim's code and the test's
+	 * are one object, and the shim's frames are left out) */
+	bt = json_object_get(j, "first_backtrace");
+	assert_true(json_array_size(bt) >= 1);
+	assert_non_null(strstr(str(json_array_get(bt, 0), "module"), "libc"));
+	json_decref(j);
+}
+
+static void test_history_overwritten(void **state)
+{
+	void *ips[CLOSE_HISTORY_DEPTH];
+	uint32_t first = close_history_record();
+
+	(void)state;
+	assert_true(close_history_get(first, ips) > 0);
+	for (int i = 0; i < CLOSE_HISTORY_SLOTS; i++)
+		close_history_record();
+	assert_int_equal(close_history_get(first, ips), 0);
+	assert_int_equal(close_history_get(0, ips), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_common_fields),
+		cmocka_unit_test(test_socket_fields),
+		cmocka_unit_test(test_inet6_and_unix_addresses),
+		cmocka_unit_test(test_config_error_fields),
+		cmocka_unit_test(test_option_fields),
+		cmocka_unit_test(test_backtraces),
+		cmocka_unit_test(test_history_overwritten),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
