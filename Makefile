@@ -67,7 +67,7 @@ UNIT_config := config
 UNIT_fdtab  := fdtab
 UNIT_record := record
 # event.o needs the shim's state and log: every module but the entry points.
-UNIT_event  := event record backtrace close_history fdtab log privfd libc init config
+UNIT_event  := event record backtrace close_history fdtab log privfd libc init config linger
 UNIT_TESTS  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 
 $(B)/tests/test_%: tests/unit/test_%.c $(HEADERS) $(SHIM_OBJS) | $(B)/tests

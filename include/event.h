@@ -8,6 +8,16 @@
 #include "config.h"
 #include "log.h"
 
+/* A socket's addresses as text, looked up while it is connected (after
+ * the peer's FIN the kernel no longer tells the peer). */
+struct event_addresses {
+	char local[120];
+	char peer[120];
+};
+
+/* Fills *a with fd's addresses ("" where there is none). */
+void event_lookup_addresses(int fd, struct event_addresses *a);
+
 /* What one record says.  Fields left at their EVENT_INIT value are not
  * written. */
 struct event {
@@ -16,6 +26,7 @@ struct event {
 	int fd;		    /* EVENT_NO_FD: no fd field (close(-1) has one) */
 	uint32_t fd_state;  /* fdtab state of fd, for family and type */
 	bool addresses;	    /* look up local and peer of fd */
+	const struct event_addresses *given_addresses; /* ... or these, looked up before */
 	int err;	    /* errno value, 0: none */
 	const char *reason;
 	long long unread;   /* -1: none */
@@ -25,7 +36,10 @@ struct event {
 	const char *value;    /* config_error; NULL: none */
 	bool has_option;      /* setsockopt: level and option below */
 	int level, option;
+	const char *mode;     /* graceful_*: "async" or "sync" */
 	bool backtrace;	      /* attach the backtrace of the calling code */
+	void *const *given_bt; /* ... or this one, captured earlier */
+	int given_bt_n;
 	uint32_t first_close; /* double_close: close_history id of the earlier close */
 };
 

@@ -15,7 +15,7 @@
 
 #include <stdbool.h>
 
-#define PRIVFD_SLOTS 320
+#define PRIVFD_SLOTS 320 /* LINGER_MAX_INFLIGHT, and a few of the log and libunwind */
 
 /* Takes a close-on-exec copy of fd at a high number into a new slot; the
  * caller still owns fd.  Returns the slot, or -1 (errno set). */

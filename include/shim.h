@@ -37,6 +37,10 @@ static inline bool shim_passthrough(void)
 	return !shim_ready() || shim_busy > 0;
 }
 
+/* Whether closing a socket needs more than the plain path: events are
+ * logged or graceful close is on.  Derived from shim_cfg once. */
+extern bool shim_sockets_watched;
+
 /* The pid of this process, kept current across fork by the atfork
  * handler. */
 extern pid_t shim_pid;

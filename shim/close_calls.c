@@ -12,6 +12,7 @@
 #include "export.h"
 #include "fdtab.h"
 #include "libc.h"
+#include "linger.h"
 #include "privfd.h"
 #include "shim.h"
 #include "sockshim.h"
@@ -105,14 +106,26 @@ static void check_before_close(int fd, uint32_t st)
 	event_emit(&ev);
 }
 
-/* close() of a socket: the facts the log needs are gathered before the
- * descriptor goes. */
+/* For linger_close: marks the number closed just before it is freed. */
+struct closing {
+	struct fd_entry *e;
+};
+
+static void mark_closing_cb(int fd, void *ctx)
+{
+	struct closing *c = ctx;
+
+	c->e = mark_closing(fd, c->e);
+}
+
+/* close() of a socket: it may linger (SOCKSHIM_GRACEFUL), and the facts
+ * the log needs are gathered before the descriptor goes. */
 static int close_socket(int fd, struct fd_entry *e, uint32_t st)
 {
-	uint32_t aux;
+	uint32_t aux = e ? __atomic_load_n(&e->aux, __ATOMIC_RELAXED) : 0;
+	struct closing c = {e};
+	int ret;
 
-	if ((st & (FD_TCP | FD_CREATED | FD_SHARED)) == (FD_TCP | FD_CREATED))
-		check_before_close(fd, st);
 	if (event_wanted(&shim_cfg, EVENTS_ALL)) {
 		struct event ev = EVENT_INIT(SOCKSHIM_EV_CLOSE, LOG_SEV_INFO);
 
@@ -121,7 +134,11 @@ static int close_socket(int fd, struct fd_entry *e, uint32_t st)
 		ev.addresses = true;
 		event_emit(&ev);
 	}
-	aux = e ? __atomic_load_n(&e->aux, __ATOMIC_RELAXED) : 0;
+	if (linger_applies(st) && linger_close(fd, st, &ret, mark_closing_cb, &c))
+		return ret == 0 ? 0 : close_failed(fd, c.e, st, aux, errno);
+	if (event_wanted(&shim_cfg, EVENTS_ERRORS) &&
+	    (st & (FD_TCP | FD_CREATED | FD_SHARED)) == (FD_TCP | FD_CREATED))
+		check_before_close(fd, st);
 	e = mark_closing(fd, e);
 	if (libc_close(fd) != 0)
 		return close_failed(fd, e, st, aux, errno);
@@ -145,7 +162,7 @@ SHIM_EXPORT int close(int fd)
 			return 0;
 		st = 0;
 	}
-	if ((st & FD_SOCKET) && event_wanted(&shim_cfg, EVENTS_ERRORS))
+	if ((st & FD_SOCKET) && shim_sockets_watched)
 		return close_socket(fd, e, st);
 	/* The hot path: no errno access, no syscall of the shim's own. */
 	aux = e ? __atomic_load_n(&e->aux, __ATOMIC_RELAXED) : 0;

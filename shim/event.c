@@ -38,46 +38,48 @@ static const char *type_name(enum fd_type t)
 	}
 }
 
-/* "127.0.0.1:8080", "[::1]:8080", a unix path ("@name" for the abstract
- * namespace), or nothing for an unnamed or unknown address. */
-static void add_address(struct record *r, const char *key, const struct sockaddr_storage *ss,
-			socklen_t len)
+/* Formats an address into out[size] as "127.0.0.1:8080", "[::1]:8080", a
+ * unix path ("@name" for the abstract namespace, NULs kept); returns its
+ * length, 0 for an unnamed or unknown address. */
+static size_t format_address(const struct sockaddr_storage *ss, socklen_t len, char *out,
+			     size_t size)
 {
-	char text[INET6_ADDRSTRLEN + 16];
 	char *p;
 	unsigned port;
 
 	if (ss->ss_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
 		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
 
-		if (!inet_ntop(AF_INET, &in->sin_addr, text, sizeof text))
-			return;
+		if (!inet_ntop(AF_INET, &in->sin_addr, out, (socklen_t)size - 8))
+			return 0;
 		port = ntohs(in->sin_port);
+		p = out + strlen(out);
 	} else if (ss->ss_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)) {
 		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
 
-		text[0] = '[';
-		if (!inet_ntop(AF_INET6, &in6->sin6_addr, text + 1, sizeof text - 1))
-			return;
-		strcat(text, "]");
+		out[0] = '[';
+		if (!inet_ntop(AF_INET6, &in6->sin6_addr, out + 1, (socklen_t)size - 9))
+			return 0;
+		p = out + strlen(out);
+		*p++ = ']';
 		port = ntohs(in6->sin6_port);
 	} else if (ss->ss_family == AF_UNIX && len > offsetof(struct sockaddr_un, sun_path)) {
 		const struct sockaddr_un *un = (const struct sockaddr_un *)ss;
 		size_t n = len - offsetof(struct sockaddr_un, sun_path);
-		char path[sizeof un->sun_path + 1];
 
-		if (un->sun_path[0] == '\0') { /* abstract: "@name", NULs kept */
-			path[0] = '@';
-			memcpy(path + 1, un->sun_path + 1, n - 1);
-			rec_strn(r, key, path, n);
-		} else {
-			rec_strn(r, key, un->sun_path, strnlen(un->sun_path, n));
+		if (n >= size)
+			n = size - 1;
+		if (un->sun_path[0] == '\0') { /* abstract */
+			out[0] = '@';
+			memcpy(out + 1, un->sun_path + 1, n - 1);
+			return n;
 		}
-		return;
+		n = strnlen(un->sun_path, n);
+		memcpy(out, un->sun_path, n);
+		return n;
 	} else {
-		return;
+		return 0;
 	}
-	p = text + strlen(text);
 	*p++ = ':';
 	{
 		char digits[8], *d = digits + sizeof digits;
@@ -88,19 +90,35 @@ static void add_address(struct record *r, const char *key, const struct sockaddr
 		memcpy(p, d, (size_t)(digits + sizeof digits - d));
 		p += digits + sizeof digits - d;
 	}
-	rec_strn(r, key, text, (size_t)(p - text));
+	return (size_t)(p - out);
+}
+
+/* One of fd's addresses (peer or local) into out[size]; its length. */
+static size_t lookup_address(int fd, bool peer, char *out, size_t size)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	int r = peer ? getpeername(fd, (struct sockaddr *)&ss, &len)
+		     : getsockname(fd, (struct sockaddr *)&ss, &len);
+
+	return r == 0 ? format_address(&ss, len, out, size) : 0;
+}
+
+void event_lookup_addresses(int fd, struct event_addresses *a)
+{
+	a->local[lookup_address(fd, false, a->local, sizeof a->local)] = '\0';
+	a->peer[lookup_address(fd, true, a->peer, sizeof a->peer)] = '\0';
 }
 
 static void add_addresses(struct record *r, int fd)
 {
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof ss;
+	char text[120];
+	size_t n;
 
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
-		add_address(r, "local", &ss, len);
-	len = sizeof ss;
-	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0)
-		add_address(r, "peer", &ss, len);
+	if ((n = lookup_address(fd, false, text, sizeof text)) > 0)
+		rec_strn(r, "local", text, n);
+	if ((n = lookup_address(fd, true, text, sizeof text)) > 0)
+		rec_strn(r, "peer", text, n);
 }
 
 /* Symbolic names of the options programs set most; others print as
@@ -158,8 +176,14 @@ void event_build(const struct event *ev, void *const *bt, int n, struct record *
 				rec_str(r, "family", fam);
 			if (type)
 				rec_str(r, "type", type);
-			if (ev->addresses)
+			if (ev->given_addresses) {
+				if (ev->given_addresses->local[0])
+					rec_str(r, "local", ev->given_addresses->local);
+				if (ev->given_addresses->peer[0])
+					rec_str(r, "peer", ev->given_addresses->peer);
+			} else if (ev->addresses) {
 				add_addresses(r, ev->fd);
+			}
 		}
 	}
 	if (ev->err) {
@@ -181,6 +205,8 @@ void event_build(const struct event *ev, void *const *bt, int n, struct record *
 		rec_int(r, "drained", ev->drained);
 	if (ev->ms >= 0)
 		rec_int(r, "ms", ev->ms);
+	if (ev->mode)
+		rec_str(r, "mode", ev->mode);
 	if (ev->variable)
 		rec_str(r, "variable", ev->variable);
 	if (ev->value)
@@ -218,9 +244,13 @@ void event_emit(const struct event *ev)
 	struct record r;
 	int saved = errno;
 
-	if (ev->backtrace && shim_cfg.backtrace)
-		n = backtrace_capture(bt, shim_cfg.backtrace_depth);
-	event_build(ev, bt, n, &r, buf, sizeof buf);
+	if (ev->given_bt) {
+		event_build(ev, ev->given_bt, ev->given_bt_n, &r, buf, sizeof buf);
+	} else {
+		if (ev->backtrace && shim_cfg.backtrace)
+			n = backtrace_capture(bt, shim_cfg.backtrace_depth);
+		event_build(ev, bt, n, &r, buf, sizeof buf);
+	}
 	log_write(buf, rec_end(&r), ev->severity);
 	errno = saved;
 }

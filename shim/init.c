@@ -18,6 +18,7 @@
 #include "event.h"
 #include "fdtab.h"
 #include "libc.h"
+#include "linger.h"
 #include "log.h"
 #include "privfd.h"
 #include "sockshim.h"
@@ -26,6 +27,7 @@ struct config shim_cfg;
 int shim_init_state = INIT_NONE;
 __thread int shim_busy __attribute__((tls_model("initial-exec")));
 pid_t shim_pid;
+bool shim_sockets_watched;
 char shim_prog[64];
 
 /* Problems found while parsing, reported once the log is open (the log's
@@ -88,6 +90,7 @@ static void fork_child(void)
 	shim_pid = getpid();
 	privfd_close_in_child(log_owns_slot);
 	log_after_fork_child();
+	linger_after_fork_child();
 }
 
 bool shim_init_slow(void)
@@ -114,6 +117,8 @@ bool shim_init_slow(void)
 	else if (shim_cfg.backtrace)
 		backtrace_init();
 	report_problems();
+	shim_sockets_watched =
+		shim_cfg.events >= EVENTS_ERRORS || shim_cfg.graceful != GRACEFUL_OFF;
 	pthread_atfork(fork_prepare, NULL, fork_child);
 	__atomic_store_n(&shim_init_state, INIT_DONE, __ATOMIC_RELEASE);
 	errno = saved;
@@ -123,4 +128,11 @@ bool shim_init_slow(void)
 __attribute__((constructor)) static void shim_constructor(void)
 {
 	shim_ready();
+}
+
+/* At exit, sockets still lingering in the background get their time. */
+__attribute__((destructor)) static void shim_destructor(void)
+{
+	if (__atomic_load_n(&shim_init_state, __ATOMIC_ACQUIRE) == INIT_DONE)
+		linger_wait_at_exit();
 }

@@ -11,6 +11,7 @@
 #include "export.h"
 #include "fdtab.h"
 #include "libc.h"
+#include "linger.h"
 #include "reuse.h"
 #include "shim.h"
 #include "sockshim.h"
@@ -41,6 +42,8 @@ SHIM_EXPORT int socket(int domain, int type, int protocol)
 	saved = errno;
 	st = reuse_force(fd, fdtab_socket_state(domain, type, protocol));
 	fdtab_set(fd, st);
+	if (shim_cfg.graceful != GRACEFUL_OFF && (st & FD_TCP))
+		linger_prepare();
 	log_call(SOCKSHIM_EV_SOCKET, fd, st, false);
 	errno = saved;
 	return fd;
@@ -76,6 +79,8 @@ static void accepted(int lfd, int fd)
 		lst = fdtab_learn(lfd); /* a listener inherited from systemd/inetd */
 	lst &= FD_SOCKET | FD_TCP | FD_FAMILY_MASK | FD_TYPE_MASK;
 	fdtab_set(fd, lst | FD_KNOWN | FD_CREATED);
+	if (shim_cfg.graceful != GRACEFUL_OFF && (lst & FD_TCP))
+		linger_prepare();
 	log_call(SOCKSHIM_EV_ACCEPT, fd, lst, true);
 }
 
