@@ -60,6 +60,7 @@ static int inflight_count; /* active or being filled */
 enum { THREAD_NONE, THREAD_STARTING, THREAD_RUNNING, THREAD_FAILED };
 static int thread_state = THREAD_NONE;
 static int wake_rd = -1, wake_wr = -1; /* privfd slots of the wake pipe */
+static int wake_pending;		/* a byte is in the wake pipe */
 
 static int64_t now_ms(void)
 {
@@ -133,6 +134,16 @@ static void log_outcome(enum outcome how, int fd, uint32_t st, long long drained
 
 static void finish(struct lingering *l, enum outcome how)
 {
+	/* A peer that kept sending is still connected: its address is
+	 * there to be looked up now (see linger_close). */
+	if (how == TIMED_OUT && !l->site.addr.local[0] && event_wanted(&shim_cfg, EVENTS_ERRORS)) {
+		int fd = privfd_get(l->priv);
+
+		if (fd >= 0) {
+			event_lookup_addresses(fd, &l->site.addr);
+			privfd_put(l->priv);
+		}
+	}
 	log_outcome(how, l->fd, l->fd_state, l->drained, l->start_ms, &l->site, "async", NULL);
 	privfd_release(l->priv); /* the real close */
 	__atomic_store_n(&l->state, SLOT_FREE, __ATOMIC_RELEASE);
@@ -156,12 +167,15 @@ static void service(struct lingering *l)
 
 static void drain_wake_pipe(void)
 {
-	char buf[64];
+	char buf[512];
 	int fd = privfd_get(wake_rd);
 
 	if (fd < 0)
 		return;
-	while (read(fd, buf, sizeof buf) > 0)
+	/* Cleared before the slots are scanned: a close that comes after
+	 * this wakes the thread again. */
+	__atomic_store_n(&wake_pending, 0, __ATOMIC_SEQ_CST);
+	while (read(fd, buf, sizeof buf) == (ssize_t)sizeof buf)
 		;
 	privfd_put(wake_rd);
 }
@@ -259,8 +273,12 @@ void linger_prepare(void)
 
 static void wake_thread(void)
 {
-	int fd = privfd_get(wake_wr);
+	int fd;
 
+	/* One byte in the pipe is enough to wake the thread. */
+	if (__atomic_exchange_n(&wake_pending, 1, __ATOMIC_SEQ_CST))
+		return;
+	fd = privfd_get(wake_wr);
 	if (fd >= 0) {
 		char c = 0;
 
@@ -356,14 +374,16 @@ bool linger_close(int fd, uint32_t st, int *ret, void (*mark_closing)(int fd, vo
 		return false;
 	site.bt_n = 0;
 	site.addr.local[0] = site.addr.peer[0] = '\0';
-	if (event_wanted(&shim_cfg, EVENTS_ERRORS)) {
-		if (shim_cfg.backtrace)
-			site.bt_n = backtrace_capture(site.bt,
-						      LINGER_BT_DEPTH < shim_cfg.backtrace_depth
-							      ? LINGER_BT_DEPTH
-							      : shim_cfg.backtrace_depth);
+	if (event_wanted(&shim_cfg, EVENTS_ERRORS) && shim_cfg.backtrace)
+		site.bt_n = backtrace_capture(site.bt, LINGER_BT_DEPTH < shim_cfg.backtrace_depth
+							       ? LINGER_BT_DEPTH
+							       : shim_cfg.backtrace_depth);
+	/* The addresses go in the records; after the peer's FIN the kernel no
+	 * longer tells the peer, so they are looked up now when every
+	 * lingering close is logged, and otherwise only for a timeout (the
+	 * peer is then still there). */
+	if (event_wanted(&shim_cfg, EVENTS_ALL))
 		event_lookup_addresses(fd, &site.addr);
-	}
 	if (how == DRAINING && shim_cfg.linger_mode == LINGER_ASYNC) {
 		if (linger_async(fd, st, start, drained, &site)) {
 			mark_closing(fd, ctx);
@@ -374,6 +394,8 @@ bool linger_close(int fd, uint32_t st, int *ret, void (*mark_closing)(int fd, vo
 	}
 	if (how == DRAINING)
 		how = linger_sync(fd, &drained, start + shim_cfg.linger_ms);
+	if (how == TIMED_OUT && !site.addr.local[0] && event_wanted(&shim_cfg, EVENTS_ERRORS))
+		event_lookup_addresses(fd, &site.addr);
 	log_outcome(how, fd, st, drained, start, &site,
 		    shim_cfg.linger_mode == LINGER_SYNC || full ? "sync" : "async",
 		    full ? "background full" : NULL);
@@ -390,6 +412,7 @@ void linger_after_fork_child(void)
 		inflight[i].state = SLOT_FREE;
 	inflight_count = 0;
 	wake_rd = wake_wr = -1;
+	wake_pending = 0;
 	thread_state = THREAD_NONE;
 }
 

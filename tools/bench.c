@@ -10,6 +10,10 @@
  *   bench bad-close N      close(-1) from 16 calls deep: under the shim,
  *                          each is a close_error event with a 16-frame
  *                          backtrace
+ *   bench slow-peer N      connections whose server closes with a byte of
+ *                          the request unread while the peer sends its EOF
+ *                          2 ms later; prints the time spent inside the
+ *                          server's close()
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -139,6 +143,61 @@ static double churn(long n)
 	return (now_ns() - t0) / (double)n;
 }
 
+struct slow_peer {
+	struct sockaddr_in addr;
+	long n;
+};
+
+static void *slow_client(void *arg)
+{
+	struct slow_peer *sp = arg;
+	struct timespec two_ms = {0, 2000000};
+	char c;
+
+	for (long i = 0; i < sp->n; i++) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+		if (fd < 0 || connect(fd, (struct sockaddr *)&sp->addr, sizeof sp->addr) != 0)
+			die("connect");
+		if (write(fd, "q", 1) != 1 || read(fd, &c, 1) != 1)
+			die("client");
+		nanosleep(&two_ms, NULL);
+		close(fd);
+	}
+	return NULL;
+}
+
+static double slow_peer(long n)
+{
+	struct slow_peer sp = {.addr = {.sin_family = AF_INET}, .n = n};
+	socklen_t len = sizeof sp.addr;
+	double spent = 0;
+	pthread_t t;
+	int lfd, one = 1;
+
+	sp.addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (bind(lfd, (struct sockaddr *)&sp.addr, sizeof sp.addr) != 0 || listen(lfd, 64) != 0)
+		die("listen");
+	getsockname(lfd, (struct sockaddr *)&sp.addr, &len);
+	pthread_create(&t, NULL, slow_client, &sp);
+	for (long i = 0; i < n; i++) {
+		int fd = accept(lfd, NULL, NULL);
+		double t0;
+
+		if (fd < 0 || write(fd, "a", 1) != 1)
+			die("server");
+		usleep(200); /* the request byte has arrived, unread */
+		t0 = now_ns();
+		close(fd);
+		spent += now_ns() - t0;
+	}
+	pthread_join(t, NULL);
+	close(lfd);
+	return spent / (double)n;
+}
+
 /* Recurses to the given depth, then closes -1. */
 __attribute__((noinline)) static int deep_close(int depth)
 {
@@ -163,7 +222,7 @@ int main(int argc, char **argv)
 	double ns;
 
 	if (argc != 3 || (n = atol(argv[2])) <= 0) {
-		fprintf(stderr, "usage: bench pipe-close|socket-close|churn|bad-close COUNT\n");
+		fprintf(stderr, "usage: bench pipe-close|socket-close|churn|bad-close|slow-peer COUNT\n");
 		return 2;
 	}
 	if (strcmp(argv[1], "pipe-close") == 0)
@@ -174,6 +233,8 @@ int main(int argc, char **argv)
 		ns = churn(n);
 	else if (strcmp(argv[1], "bad-close") == 0)
 		ns = bad_close(n);
+	else if (strcmp(argv[1], "slow-peer") == 0)
+		ns = slow_peer(n);
 	else
 		return 2;
 	printf("%.1f\n", ns);
