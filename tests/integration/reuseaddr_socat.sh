@@ -52,10 +52,20 @@ restart() {
 	result=timeout
 }
 
+# Linux keeps at most net.ipv4.tcp_max_tw_buckets connections in TIME_WAIT
+# and drops the rest at once (a benchmark run just before can fill it).
+need_time_wait() {
+	ss -Htan state time-wait "sport = :$1" | grep -q . && return 0
+	max=$(cat /proc/sys/net/ipv4/tcp_max_tw_buckets 2>/dev/null || echo 0)
+	[ "$(ss -Htan state time-wait | wc -l)" -ge "$max" ] &&
+		skip "the kernel's TIME_WAIT table is full ($max): nothing to show until it drains"
+	fail "no TIME_WAIT left on $1"
+}
+
 # 1. Without the shim: the restart fails with "Address already in use".
 port=$(free_port)
 serve_once "$port" bare
-ss -Htan state time-wait "sport = :$port" | grep -q . || fail "no TIME_WAIT left on $port"
+need_time_wait "$port"
 restart "$port" bare
 [ "$result" != listening ] || fail "bare restart succeeded: cannot show the problem here"
 assert_grep "$WORK/restart.err" "Address already in use"
@@ -65,7 +75,7 @@ note "bare: restart failed ($result): $(grep -o 'Address already in use' "$WORK/
 # socket that left it had SO_REUSEADDR too).
 port=$(free_port)
 serve_once "$port" shim
-ss -Htan state time-wait "sport = :$port" | grep -q . || fail "no TIME_WAIT left on $port"
+need_time_wait "$port"
 restart "$port" shim
 [ "$result" = listening ] || { cat "$WORK/restart.err"; fail "restart under the shim: $result"; }
 note "shim: restart while TIME_WAIT is held succeeded"
