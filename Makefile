@@ -80,6 +80,11 @@ PROGS     := $(PROG_SRCS:tests/progs/%.c=$(B)/progs/%)
 $(B)/progs/%: tests/progs/%.c tests/progs/progs.h | $(B)/progs
 	$(CC) $(CFLAGS) -Wno-missing-prototypes -O0 -rdynamic -pthread -o $@ $<
 
+# A statically linked program: the launcher must refuse it.
+$(B)/progs/static_hello: tests/progs/show_env.c tests/progs/progs.h | $(B)/progs
+	$(CC) $(CFLAGS) -Wno-missing-prototypes -static -o $@ $<
+PROGS += $(B)/progs/static_hello
+
 # Other preloaded libraries, to stack the shim with.
 PRELOAD_SRCS := $(wildcard tests/preload/*.c)
 PRELOADS     := $(PRELOAD_SRCS:tests/preload/%.c=$(B)/progs/%.so)
@@ -105,7 +110,10 @@ bench: all $(B)/bench
 # ---- install -------------------------------------------------------------
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib/sockshim $(DESTDIR)$(PREFIX)/include/sockshim
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 $(LIB) $(DESTDIR)$(PREFIX)/lib/sockshim/libsockshim.so
+	install -m 0755 tools/sockshim $(DESTDIR)$(PREFIX)/bin/sockshim
+	install -m 0644 tools/sockshim.1 $(DESTDIR)$(PREFIX)/share/man/man1/sockshim.1
 	install -m 0644 include/sockshim.h $(DESTDIR)$(PREFIX)/include/sockshim/sockshim.h
 
 # `make deps`: as root, installs the Debian packages; otherwise prints the
