@@ -39,7 +39,7 @@ DEB_BUILD := make gcc libc6-dev pkg-config libunwind-dev
 DEB_TEST  := libcmocka-dev libjansson-dev socat curl python3 procps iproute2 strace valgrind
 DEB_ALL   := $(DEB_BUILD) $(DEB_TEST)
 
-.PHONY: all check unit integration bench install deps clean check-build-deps check-test-deps
+.PHONY: all check unit integration bench demo install deps clean check-build-deps check-test-deps
 .DEFAULT_GOAL := all
 
 all: check-build-deps $(LIB)
@@ -106,6 +106,9 @@ $(B)/bench: tools/bench.c | $(B)/shim
 
 bench: all $(B)/bench
 	@tools/bench
+
+demo: check-build-deps $(LIB) $(B)/progs/seed_server $(B)/progs/seed_client $(B)/sockshim-report
+	@tools/demo
 
 # ---- install -------------------------------------------------------------
 install: all

@@ -23,7 +23,7 @@ static uint32_t remember_close(void)
 {
 	if (!event_wanted(&shim_cfg, EVENTS_ERRORS) || !shim_cfg.backtrace)
 		return 0;
-	return close_history_record();
+	return close_history_record(shim_cfg.backtrace_depth);
 }
 
 /* Records that this process is closing fd; returns the entry (NULL if the

@@ -206,7 +206,7 @@ static void test_backtraces(void **state)
 
 	(void)state;
 	assert_true(backtrace_init());
-	id = close_history_record();
+	id = close_history_record(CLOSE_HISTORY_DEPTH);
 	assert_true(id != 0);
 	ev.first_close = id;
 	j = build(&ev, ips, 2);
@@ -233,12 +233,12 @@ static void test_backtraces(void **state)
 static void test_history_overwritten(void **state)
 {
 	void *ips[CLOSE_HISTORY_DEPTH];
-	uint32_t first = close_history_record();
+	uint32_t first = close_history_record(CLOSE_HISTORY_DEPTH);
 
 	(void)state;
 	assert_true(close_history_get(first, ips) > 0);
 	for (int i = 0; i < CLOSE_HISTORY_SLOTS; i++)
-		close_history_record();
+		close_history_record(CLOSE_HISTORY_DEPTH);
 	assert_int_equal(close_history_get(first, ips), 0);
 	assert_int_equal(close_history_get(0, ips), 0);
 }
