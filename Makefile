@@ -39,7 +39,7 @@ DEB_BUILD := make gcc libc6-dev pkg-config libunwind-dev
 DEB_TEST  := libcmocka-dev libjansson-dev socat curl python3 procps iproute2 strace valgrind
 DEB_ALL   := $(DEB_BUILD) $(DEB_TEST)
 
-.PHONY: all check unit integration bench demo install deps clean check-build-deps check-test-deps
+.PHONY: all check unit integration bench demo fuzz install deps clean check-build-deps check-test-deps
 .DEFAULT_GOAL := all
 
 all: check-build-deps $(LIB)
@@ -94,10 +94,10 @@ $(B)/progs/%.so: tests/preload/%.c | $(B)/progs
 unit: check-test-deps $(UNIT_TESTS)
 	@tests/run-unit $(UNIT_TESTS)
 
-integration: all $(PROGS) $(PRELOADS)
+integration: all $(PROGS) $(PRELOADS) $(B)/sockshim-report
 	@tests/run-integration
 
-check: check-build-deps check-test-deps $(LIB) $(UNIT_TESTS) $(PROGS) $(PRELOADS)
+check: check-build-deps check-test-deps $(LIB) $(UNIT_TESTS) $(PROGS) $(PRELOADS) $(B)/sockshim-report
 	@tests/run-unit $(UNIT_TESTS)
 	@tests/run-integration
 
@@ -109,6 +109,29 @@ bench: all $(B)/bench
 
 demo: check-build-deps $(LIB) $(B)/progs/seed_server $(B)/progs/seed_client $(B)/sockshim-report
 	@tools/demo
+
+# ---- fuzzing -------------------------------------------------------------
+# libFuzzer harnesses (clang), each run FUZZ_SECONDS from the seed corpus in
+# tests/fuzz/corpus/NAME (copied: the run's finds stay in build/).
+FUZZ_SECONDS ?= 30
+FUZZ_CC      ?= clang
+FUZZ_FLAGS   := -g -O1 -Iinclude -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+$(B)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c shim/config.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_config.c shim/config.c
+$(B)/fuzz/fuzz_record: tests/fuzz/fuzz_record.c shim/record.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_record.c shim/record.c -ljansson
+
+fuzz: $(B)/fuzz/fuzz_config $(B)/fuzz/fuzz_record
+	@for f in config record; do \
+		rm -rf $(B)/fuzz/corpus-$$f && cp -r tests/fuzz/corpus/$$f $(B)/fuzz/corpus-$$f && \
+		echo "== fuzz_$$f, $(FUZZ_SECONDS) s" && \
+		(cd $(B)/fuzz && ./fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			corpus-$$f >fuzz_$$f.log 2>&1); rc=$$?; \
+		grep -E "^(stat::number_of_executed_units|stat::new_units_added|SUMMARY)|Done" $(B)/fuzz/fuzz_$$f.log; \
+		[ $$rc = 0 ] || { tail -40 $(B)/fuzz/fuzz_$$f.log; echo "fuzz_$$f FAILED"; exit 1; }; \
+	done
 
 # ---- install -------------------------------------------------------------
 install: all
@@ -131,3 +154,20 @@ deps:
 
 clean:
 	rm -rf $(B)
+
+# ---- sockshim-report: the log report tool --------------------------------
+# Reads logs with jansson and names the frames of backtraces with libdw
+# (elfutils).  Not part of `all`: the library alone needs neither.  `check`
+# and `integration` build it (tests/integration/report.sh runs it).
+DEB_TOOLS := libjansson-dev libdw-dev libelf-dev
+DEB_ALL   += $(DEB_TOOLS)
+REPORT    := $(B)/sockshim-report
+
+$(REPORT): tools/sockshim-report.c include/sockshim.h | $(B)/shim
+	$(CC) $(CFLAGS) -o $@ $< -ljansson -ldw -lelf
+
+.PHONY: install-report
+install: install-report
+install-report: $(REPORT)
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(REPORT) $(DESTDIR)$(PREFIX)/bin/sockshim-report

@@ -33,12 +33,14 @@ struct rec_mark {
 	size_t len;
 	unsigned depth;
 	unsigned unopened;
+	bool full;
 	bool first[REC_MAX_DEPTH];
+	char closer[REC_MAX_DEPTH];
 };
 
 /* Starts a record ("{") in buf[cap]; cap must be at least 64.  Once an
  * append did not fit, every later one is refused too (so nothing lands in the
- * wrong container), until rec_rollback. */
+ * wrong container), until rec_rollback to a mark taken before. */
 void rec_begin(struct record *r, char *buf, size_t cap);
 
 /* Appends "key":"value", value escaped; invalid UTF-8 becomes U+FFFD. */
@@ -58,7 +60,8 @@ void rec_array_end(struct record *r);
 void rec_object_begin(struct record *r, const char *key);
 void rec_object_end(struct record *r);
 
-/* rec_rollback goes back to the mark and accepts appends again. */
+/* rec_rollback goes back to the mark: what was appended since is gone, and
+ * appends are accepted again if they were at the mark. */
 void rec_mark(const struct record *r, struct rec_mark *m);
 void rec_rollback(struct record *r, const struct rec_mark *m);
 

@@ -23,7 +23,9 @@ void rec_mark(const struct record *r, struct rec_mark *m)
 	m->len = r->len;
 	m->depth = r->depth;
 	m->unopened = r->unopened;
+	m->full = r->full;
 	memcpy(m->first, r->first, sizeof m->first);
+	memcpy(m->closer, r->closer, sizeof m->closer);
 }
 
 void rec_rollback(struct record *r, const struct rec_mark *m)
@@ -32,7 +34,8 @@ void rec_rollback(struct record *r, const struct rec_mark *m)
 	r->depth = m->depth;
 	r->unopened = m->unopened;
 	memcpy(r->first, m->first, sizeof r->first);
-	r->full = false;
+	memcpy(r->closer, m->closer, sizeof r->closer);
+	r->full = m->full;
 }
 
 /* A growing piece of a record, committed only if it all fits. */
@@ -379,8 +382,11 @@ size_t rec_end(struct record *r)
 	while (r->depth > 1)
 		container_end(r);
 	if (r->full || r->truncated) {
-		memcpy(r->buf + r->len, trunc, sizeof trunc - 1);
-		r->len += sizeof trunc - 1;
+		/* without its comma when nothing came before it */
+		size_t skip = r->first[0] ? 1 : 0;
+
+		memcpy(r->buf + r->len, trunc + skip, sizeof trunc - 1 - skip);
+		r->len += sizeof trunc - 1 - skip;
 	}
 	r->buf[r->len++] = '}';
 	r->buf[r->len++] = '\n';
