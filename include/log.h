@@ -12,16 +12,18 @@
 
 enum log_severity { LOG_SEV_ERROR, LOG_SEV_INFO };
 
-/* Opens the destination of cfg.  On failure (an unwritable path, a planted
- * symlink, a file asked for by a setuid program) falls back to stderr and
- * returns false with a reason in *why. */
+/* Sets up the destination of cfg.  On failure (syslog unreachable, a file
+ * asked for by a setuid program) falls back to stderr and returns false
+ * with a reason in *why.  A file is opened at the first record; if that
+ * fails (an unwritable path, a planted symlink), records go to stderr and
+ * the function given to log_on_open_failure is called once. */
 bool log_open(const struct config *cfg, const char **why);
+
+typedef void log_open_failed_fn(const char *path, const char *why);
+void log_on_open_failure(log_open_failed_fn *fn);
 
 /* Writes one record (len bytes, ending in a newline). */
 void log_write(const char *line, size_t len, enum log_severity sev);
-
-/* False when records go nowhere (stderr was closed or a socket at load). */
-bool log_has_destination(void);
 
 /* In a forked child: a per-process file (%p) is reopened under the child's
  * pid at the next record; the parent's is closed now. */

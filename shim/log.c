@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/auxv.h>
@@ -37,7 +38,13 @@ static int dest_slot = -1;  /* where records go; -1: nowhere */
 static bool dest_is_pipe;   /* a write may raise SIGPIPE */
 static char path_template[PATH_MAX];
 static bool path_per_process; /* the template has %p */
-static int reopen_pending;    /* set in a forked child: open the child's file */
+
+/* A file is opened at the first record, so that a process with nothing to
+ * say leaves no empty file behind (and a forked child opens its own). */
+enum { FILE_CLOSED, FILE_OPENING, FILE_OPEN, FILE_FAILED };
+static int file_state = FILE_CLOSED;
+static __thread bool opening_here __attribute__((tls_model("initial-exec")));
+static log_open_failed_fn *open_failed;
 
 bool log_expand_path(const char *tmpl, int pid, char *out, size_t size)
 {
@@ -160,11 +167,8 @@ bool log_open(const struct config *cfg, const char **why)
 			*why = "a setuid/setgid program does not write files named by its "
 			       "environment";
 			ok = false;
-		} else {
-			dest_slot = open_file(why);
-			ok = dest_slot >= 0;
 		}
-		break;
+		break; /* opened at the first record */
 	case LOG_STDERR:
 		break;
 	}
@@ -176,9 +180,45 @@ bool log_open(const struct config *cfg, const char **why)
 	return ok;
 }
 
-bool log_has_destination(void)
+void log_on_open_failure(log_open_failed_fn *fn)
 {
-	return dest_slot >= 0 || reopen_pending;
+	open_failed = fn;
+}
+
+/* The slot records go to: for a file, opened now if it is not yet. */
+static int current_slot(void)
+{
+	int state = __atomic_load_n(&file_state, __ATOMIC_ACQUIRE), expected = FILE_CLOSED;
+	const char *why = NULL;
+	int slot;
+
+	if (dest != LOG_FILE || state == FILE_OPEN || state == FILE_FAILED)
+		return dest_slot;
+	if (state == FILE_CLOSED &&
+	    __atomic_compare_exchange_n(&file_state, &expected, FILE_OPENING, false,
+					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		opening_here = true;
+		slot = open_file(&why);
+		if (slot >= 0) {
+			dest_slot = slot;
+			__atomic_store_n(&file_state, FILE_OPEN, __ATOMIC_RELEASE);
+		} else {
+			/* Reported once, where the program's stderr was. */
+			dest_slot = adopt_stderr();
+			__atomic_store_n(&file_state, FILE_FAILED, __ATOMIC_RELEASE);
+			if (open_failed)
+				open_failed(path_template, why);
+		}
+		opening_here = false;
+		return dest_slot;
+	}
+	/* Another thread opens it; a signal handler that interrupted the
+	 * opening in this very thread drops its record rather than wait. */
+	if (opening_here)
+		return -1;
+	while (__atomic_load_n(&file_state, __ATOMIC_ACQUIRE) == FILE_OPENING)
+		sched_yield();
+	return dest_slot;
 }
 
 bool log_owns_slot(int slot)
@@ -191,10 +231,10 @@ void log_after_fork_child(void)
 	/* The child's privfd registry was already cleaned up by the caller,
 	 * keeping the log slot.  A per-process file belongs to the parent:
 	 * drop it here and open the child's own at the next record. */
-	if (dest == LOG_FILE && path_per_process && dest_slot >= 0) {
+	if (dest == LOG_FILE && path_per_process && file_state == FILE_OPEN) {
 		privfd_release(dest_slot);
 		dest_slot = -1;
-		reopen_pending = 1;
+		file_state = FILE_CLOSED;
 	}
 }
 
@@ -266,14 +306,8 @@ static void send_syslog(int fd, const char *line, size_t len, enum log_severity 
 void log_write(const char *line, size_t len, enum log_severity sev)
 {
 	int saved = errno;
-	int slot, fd;
+	int slot = current_slot(), fd;
 
-	if (__atomic_exchange_n(&reopen_pending, 0, __ATOMIC_ACQ_REL)) {
-		const char *why;
-
-		dest_slot = open_file(&why);
-	}
-	slot = dest_slot;
 	if (slot < 0)
 		goto out;
 	fd = privfd_get(slot);
