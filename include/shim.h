@@ -28,13 +28,14 @@ static inline bool shim_ready(void)
 }
 
 /* Depth of the shim's calls into foreign code (libunwind, dladdr) on this
- * thread.  An interposed call made from there (libunwind opening and closing
- * an ELF file) is the shim's own and passes straight through. */
+ * thread.  An interposed call made meanwhile (a signal handler's close, or
+ * libunwind's own) is recorded as any other, but takes no backtrace: an
+ * unwinder must not be entered again from inside itself. */
 extern __thread int shim_busy __attribute__((tls_model("initial-exec")));
 
 static inline bool shim_passthrough(void)
 {
-	return !shim_ready() || shim_busy > 0;
+	return !shim_ready();
 }
 
 /* Whether closing a socket needs more than the plain path: events are

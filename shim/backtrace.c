@@ -6,6 +6,7 @@
 #include "backtrace.h"
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <limits.h>
 #include <link.h>
 #include <string.h>
@@ -99,17 +100,21 @@ bool backtrace_init(void)
 int backtrace_capture(void **ips, int max)
 {
 	void *buf[BT_MAX + SELF_FRAMES];
-	int n, skip = 0, out = 0;
+	int n, skip = 0, out = 0, saved;
 
 	int (*fn)(void **, int) = __atomic_load_n(&unwind_fn, __ATOMIC_ACQUIRE);
 
-	if (!fn)
+	if (!fn || shim_busy > 0) /* called from a signal handler inside the unwinder */
 		return 0;
 	if (max > BT_MAX)
 		max = BT_MAX;
+	/* libunwind checks memory with mincore(2) or a pipe where a frame has
+	 * no unwind information, which leaves errno changed. */
+	saved = errno;
 	shim_busy++;
 	n = fn(buf, max + SELF_FRAMES);
 	shim_busy--;
+	errno = saved;
 	while (skip < n && (uintptr_t)buf[skip] >= self_start && (uintptr_t)buf[skip] < self_end)
 		skip++;
 	for (int i = skip; i < n && out < max; i++)

@@ -82,6 +82,7 @@ static int close_failed(int fd, struct fd_entry *e, uint32_t st, uint32_t aux, i
  * consumes the error, which is fine: the socket is about to go. */
 static void check_before_close(int fd, uint32_t st)
 {
+	int saved = errno;
 	ssize_t unread = recv(fd, NULL, INT_MAX, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
 	int err = unread < 0 ? errno : 0;
 	struct event ev = EVENT_INIT(SOCKSHIM_EV_CLOSE_RST, LOG_SEV_ERROR);
@@ -101,9 +102,11 @@ static void check_before_close(int fd, uint32_t st)
 		ev.name = SOCKSHIM_EV_CLOSE_PENDING_ERROR;
 		ev.err = err;
 	} else {
+		errno = saved;
 		return;
 	}
 	event_emit(&ev);
+	errno = saved;
 }
 
 /* For linger_close: marks the number closed just before it is freed. */
@@ -138,7 +141,7 @@ static int close_socket(int fd, struct fd_entry *e, uint32_t st)
 		return ret == 0 ? 0 : close_failed(fd, c.e, st, aux, errno);
 	if (event_wanted(&shim_cfg, EVENTS_ERRORS) &&
 	    (st & (FD_TCP | FD_CREATED | FD_SHARED)) == (FD_TCP | FD_CREATED))
-		check_before_close(fd, st);
+		check_before_close(fd, st); /* keeps errno */
 	e = mark_closing(fd, e);
 	if (libc_close(fd) != 0)
 		return close_failed(fd, e, st, aux, errno);

@@ -349,6 +349,7 @@ bool linger_close(int fd, uint32_t st, int *ret, void (*mark_closing)(int fd, vo
 	long long drained = 0;
 	enum outcome how;
 	bool full = false;
+	int saved = errno; /* the close's errno is the real close's alone */
 
 	/* A vfork child shares the parent's memory but not its descriptors:
 	 * the parent's thread must not be handed a number of the child's. */
@@ -363,15 +364,19 @@ bool linger_close(int fd, uint32_t st, int *ret, void (*mark_closing)(int fd, vo
 	}
 	/* Queued data goes out, then the FIN.  Fails for a socket that was
 	 * never connected or was reset: those close as usual. */
-	if (libc_shutdown(fd, SHUT_WR) != 0)
+	if (libc_shutdown(fd, SHUT_WR) != 0) {
+		errno = saved;
 		return false;
+	}
 	start = now_ms();
 	/* What is already there: a listener (which shutdown(SHUT_WR) does not
 	 * refuse) answers ENOTCONN and closes as usual; a peer that is done
 	 * already needs no waiting. */
 	how = discard(fd, &drained, start + shim_cfg.linger_ms);
-	if (how == NOT_CONNECTED)
+	if (how == NOT_CONNECTED) {
+		errno = saved;
 		return false;
+	}
 	site.bt_n = 0;
 	site.addr.local[0] = site.addr.peer[0] = '\0';
 	if (event_wanted(&shim_cfg, EVENTS_ERRORS) && shim_cfg.backtrace)
@@ -387,6 +392,7 @@ bool linger_close(int fd, uint32_t st, int *ret, void (*mark_closing)(int fd, vo
 	if (how == DRAINING && shim_cfg.linger_mode == LINGER_ASYNC) {
 		if (linger_async(fd, st, start, drained, &site)) {
 			mark_closing(fd, ctx);
+			errno = saved;
 			*ret = libc_close(fd);
 			return true;
 		}
@@ -400,6 +406,7 @@ bool linger_close(int fd, uint32_t st, int *ret, void (*mark_closing)(int fd, vo
 		    shim_cfg.linger_mode == LINGER_SYNC || full ? "sync" : "async",
 		    full ? "background full" : NULL);
 	mark_closing(fd, ctx);
+	errno = saved;
 	*ret = libc_close(fd);
 	return true;
 }

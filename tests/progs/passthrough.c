@@ -7,15 +7,15 @@
 #include <linux/close_range.h>
 #include <sys/wait.h>
 
-/* One line per call: what, return value, errno name (or "-"). */
-#define SHOW(what, call)                                                           \
-	do {                                                                       \
-		errno = 0;                                                         \
-		long ret_ = (long)(call);                                          \
-		int err_ = errno;                                                  \
-		printf("%-44s -> %ld %s\n", what, ret_,                            \
-		       ret_ < 0 ? (strerrorname_np(err_) ? strerrorname_np(err_) : "?") \
-				: "-");                                            \
+/* One line per call: what, return value, and errno, also after a success
+ * (it must still hold the sentinel the call found there). */
+#define SHOW(what, call)                                                             \
+	do {                                                                         \
+		errno = EXDEV;                                                       \
+		long ret_ = (long)(call);                                            \
+		int err_ = errno;                                                    \
+		printf("%-44s -> %ld %s\n", what, ret_,                              \
+		       strerrorname_np(err_) ? strerrorname_np(err_) : "?");         \
 	} while (0)
 
 static int getint(int fd, int level, int name)
@@ -145,6 +145,28 @@ int main(void)
 		_exit(close(afd) == 0 ? 7 : 8);
 	SHOW("waitpid", waitpid(pid, &status, 0) == pid);
 	SHOW("child exit status", WEXITSTATUS(status));
+
+	/* close of sockets the shim looks at before they go: one with unread
+	 * bytes, one whose peer reset it */
+	{
+		int c2 = connect_loopback(port), a2, c3, a3;
+		struct linger lz = {1, 0};
+
+		while ((a2 = accept(lfd, NULL, NULL)) < 0)
+			;
+		write_all(c2, "unread", 6);
+		usleep(20000);
+		SHOW("close(socket with unread bytes)", close(a2));
+		usleep(20000);
+		SHOW("close(socket reset by its peer)", close(c2));
+		c3 = connect_loopback(port);
+		while ((a3 = accept(lfd, NULL, NULL)) < 0)
+			;
+		setsockopt(a3, SOL_SOCKET, SO_LINGER, &lz, sizeof lz);
+		SHOW("close(SO_LINGER {1,0})", close(a3));
+		usleep(20000);
+		SHOW("close(peer of SO_LINGER {1,0})", close(c3));
+	}
 
 	/* close */
 	SHOW("close(accepted)", close(afd));
