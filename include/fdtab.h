@@ -100,6 +100,10 @@ static inline uint32_t fdtab_get(int fd)
  * exchange). */
 void fdtab_store(int fd, uint32_t state);
 
+/* The entry of fd, its chunk made if needed (NULL if fd < 0 or out of
+ * memory). */
+struct fd_entry *fdtab_make(int fd);
+
 /* Records a new state for fd and returns the one it replaces.  The slot of
  * a number beyond the table (negative) is silently not kept. */
 uint32_t fdtab_set(int fd, uint32_t state);

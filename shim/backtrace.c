@@ -84,10 +84,13 @@ bool backtrace_init(void)
 	set_policy = (int (*)(unw_addr_space_t, unw_caching_policy_t))dlsym(
 		h, STR(unw_set_caching_policy));
 	local = (unw_addr_space_t *)dlsym(h, STR(unw_local_addr_space));
-	/* A per-thread cache takes no lock: a global one does, and a forked
-	 * child or a signal handler could find it held. */
+	/* No register-state cache: the global one takes a mutex that a
+	 * forked child could find held for ever, and Debian's libunwind turns
+	 * a per-thread request into the global one.  unw_backtrace keeps its
+	 * own per-thread cache of frames by address, which is what makes it
+	 * fast; only its misses parse unwind information again. */
 	if (set_policy && local)
-		set_policy(*local, UNW_CACHE_PER_THREAD);
+		set_policy(*local, UNW_CACHE_NONE);
 	dl_iterate_phdr(find_self, (void *)(uintptr_t)backtrace_init);
 	n = readlink("/proc/self/exe", exe_path, sizeof exe_path - 1);
 	exe_path[n > 0 ? n : 0] = '\0';

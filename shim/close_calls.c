@@ -26,23 +26,30 @@ static uint32_t remember_close(void)
 	return close_history_record(shim_cfg.backtrace_depth);
 }
 
-/* Records that this process is closing fd; returns the entry (NULL if the
- * table has no room).  This happens before the real close: once the
- * number is free, another thread may get it back from socket() or accept()
- * and record it, and that must not be overwritten. */
-static struct fd_entry *mark_closing(int fd, struct fd_entry *e)
+/* Records that this process is closing fd; returns its entry, or NULL when
+ * the table has nothing near fd.  This happens before the real close: once
+ * the number is free, another thread may get it back from socket() or
+ * accept() and record it, and that must not be overwritten. */
+static struct fd_entry *mark_closing(struct fd_entry *e)
 {
-	uint32_t id = remember_close();
-
-	if (!e) {
-		fdtab_store(fd, FD_CLOSED);
-		e = fdtab_lookup(fd);
-		if (!e)
-			return NULL;
+	if (e) {
+		__atomic_store_n(&e->aux, remember_close(), __ATOMIC_RELAXED);
+		__atomic_store_n(&e->state, FD_CLOSED, __ATOMIC_RELEASE);
 	}
-	__atomic_store_n(&e->aux, id, __ATOMIC_RELAXED);
-	__atomic_store_n(&e->state, FD_CLOSED, __ATOMIC_RELEASE);
 	return e;
+}
+
+/* After a successful close of fd, which the table knew nothing near:
+ * record it now (the number was real, so is the room for it), unless
+ * another thread has got the number back meanwhile. */
+static void mark_closed_late(int fd)
+{
+	struct fd_entry *e = fdtab_make(fd);
+	uint32_t none = 0;
+
+	if (e && __atomic_compare_exchange_n(&e->state, &none, FD_CLOSED, false,
+					     __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		__atomic_store_n(&e->aux, remember_close(), __ATOMIC_RELAXED);
 }
 
 /* close() failed with err.  st and aux: what the table held for fd before
@@ -118,7 +125,8 @@ static void mark_closing_cb(int fd, void *ctx)
 {
 	struct closing *c = ctx;
 
-	c->e = mark_closing(fd, c->e);
+	(void)fd;
+	c->e = mark_closing(c->e);
 }
 
 /* close() of a socket: it may linger (SOCKSHIM_GRACEFUL), and the facts
@@ -142,9 +150,11 @@ static int close_socket(int fd, struct fd_entry *e, uint32_t st)
 	if (event_wanted(&shim_cfg, EVENTS_ERRORS) &&
 	    (st & (FD_TCP | FD_CREATED | FD_SHARED)) == (FD_TCP | FD_CREATED))
 		check_before_close(fd, st); /* keeps errno */
-	e = mark_closing(fd, e);
+	e = mark_closing(e);
 	if (libc_close(fd) != 0)
 		return close_failed(fd, e, st, aux, errno);
+	if (!e)
+		mark_closed_late(fd);
 	return 0;
 }
 
@@ -169,9 +179,11 @@ SHIM_EXPORT int close(int fd)
 		return close_socket(fd, e, st);
 	/* The hot path: no errno access, no syscall of the shim's own. */
 	aux = e ? __atomic_load_n(&e->aux, __ATOMIC_RELAXED) : 0;
-	e = mark_closing(fd, e);
+	mark_closing(e);
 	if (__builtin_expect(libc_close(fd) != 0, 0))
 		return close_failed(fd, e, st, aux, errno);
+	if (__builtin_expect(!e, 0))
+		mark_closed_late(fd);
 	return 0;
 }
 

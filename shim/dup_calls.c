@@ -44,40 +44,46 @@ SHIM_EXPORT int dup(int fd)
 	return nfd;
 }
 
-/* dup2/dup3 onto one of the shim's numbers first moves the shim's
- * descriptor: the program gets the number it asked for. */
+/* Before dup2/dup3 onto newfd: if it is one of the shim's numbers, moves
+ * the shim's descriptor away (the program gets the number it asked for).
+ * Returns true if it did. */
+static bool clear_target(int fd, int newfd)
+{
+	return fd != newfd && privfd_is_private(newfd) &&
+	       privfd_evict(newfd, true) == PRIVFD_MOVED;
+}
+
+/* After dup2/dup3: ret is its result, cleared what clear_target said. */
+static int after_dup2(int fd, int newfd, int ret, bool cleared)
+{
+	int saved = errno;
+
+	if (ret >= 0 && fd != newfd)
+		duplicated(fd, ret);
+	else if (ret < 0 && cleared)
+		sys_close(newfd); /* the call failed: the shim's old copy goes */
+	errno = saved;
+	return ret;
+}
+
 SHIM_EXPORT int dup2(int fd, int newfd)
 {
-	int ret, saved;
+	bool cleared;
 
 	if (shim_passthrough())
 		return libc_dup2(fd, newfd);
-	if (fd != newfd && privfd_is_private(newfd))
-		privfd_evict(newfd, true);
-	ret = libc_dup2(fd, newfd);
-	if (ret >= 0 && fd != newfd) {
-		saved = errno;
-		duplicated(fd, ret);
-		errno = saved;
-	}
-	return ret;
+	cleared = clear_target(fd, newfd);
+	return after_dup2(fd, newfd, libc_dup2(fd, newfd), cleared);
 }
 
 SHIM_EXPORT int dup3(int fd, int newfd, int flags)
 {
-	int ret, saved;
+	bool cleared;
 
 	if (shim_passthrough())
 		return libc_dup3(fd, newfd, flags);
-	if (fd != newfd && privfd_is_private(newfd))
-		privfd_evict(newfd, true);
-	ret = libc_dup3(fd, newfd, flags);
-	if (ret >= 0) {
-		saved = errno;
-		duplicated(fd, ret);
-		errno = saved;
-	}
-	return ret;
+	cleared = clear_target(fd, newfd);
+	return after_dup2(fd, newfd, libc_dup3(fd, newfd, flags), cleared);
 }
 
 /* The third argument is read as a pointer, as glibc's own fcntl does: an

@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include "fdtab.h"
 
+#include <limits.h>
 #include <netinet/in.h>
 #include <stddef.h>
 #include <sys/mman.h>
@@ -85,8 +86,9 @@ static struct fd_entry *slot(int fd)
 		munmap(chunk, FDTAB_CHUNK * sizeof *chunk);
 	e = fdtab_lookup(fd);
 done:
+	/* limit saturates at INT_MAX: INT_MAX itself is never a descriptor */
 	seen = __atomic_load_n(&limit, __ATOMIC_RELAXED);
-	while (__builtin_expect(fd >= seen, 0) &&
+	while (__builtin_expect(fd >= seen, 0) && fd < INT_MAX &&
 	       !__atomic_compare_exchange_n(&limit, &seen, fd + 1, true, __ATOMIC_RELAXED,
 					    __ATOMIC_RELAXED))
 		;
@@ -106,6 +108,11 @@ void fdtab_store(int fd, uint32_t state)
 
 	if (e)
 		__atomic_store_n(&e->state, state, __ATOMIC_RELAXED);
+}
+
+struct fd_entry *fdtab_make(int fd)
+{
+	return slot(fd);
 }
 
 uint32_t fdtab_or(int fd, uint32_t bits)

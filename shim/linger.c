@@ -172,12 +172,13 @@ static void drain_wake_pipe(void)
 
 	if (fd < 0)
 		return;
-	/* Cleared before the slots are scanned: a close that comes after
-	 * this wakes the thread again. */
-	__atomic_store_n(&wake_pending, 0, __ATOMIC_SEQ_CST);
-	while (read(fd, buf, sizeof buf) == (ssize_t)sizeof buf)
+	while (read(fd, buf, sizeof buf) > 0)
 		;
 	privfd_put(wake_rd);
+	/* Emptied first, cleared then, slots scanned after: a close whose
+	 * exchange came before this store has its slot seen by the scan; one
+	 * after it finds the flag clear and writes a new byte. */
+	__atomic_store_n(&wake_pending, 0, __ATOMIC_SEQ_CST);
 }
 
 static void *linger_thread(void *arg)

@@ -20,6 +20,7 @@
 #include <sys/auxv.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -121,7 +122,10 @@ static int open_file(const char **why)
 		*why = "not a regular file";
 		return -1;
 	}
-	libc_fcntl(fd, F_SETFL, (void *)(long)O_APPEND);
+	/* Blocking writes, except into a FIFO: a stalled reader there must
+	 * cost records, not the program's progress. */
+	if (!S_ISFIFO(st.st_mode))
+		libc_fcntl(fd, F_SETFL, (void *)(long)O_APPEND);
 	dest_is_pipe = S_ISFIFO(st.st_mode);
 	slot = privfd_adopt(fd);
 	sys_close(fd);
@@ -236,6 +240,13 @@ void log_after_fork_child(void)
 		dest_slot = -1;
 		file_state = FILE_CLOSED;
 	}
+	/* A thread of the parent was opening it: that thread is not here to
+	 * finish, so the child opens its own. */
+	if (file_state == FILE_OPENING) {
+		dest_slot = -1;
+		file_state = FILE_CLOSED;
+	}
+	opening_here = false;
 }
 
 /* write(2) into a pipe whose reader is gone raises SIGPIPE, which would
@@ -265,42 +276,41 @@ static void write_pipe(int fd, const char *buf, size_t len)
 
 static void send_syslog(int fd, const char *line, size_t len, enum log_severity sev)
 {
-	char buf[SOCKSHIM_RECORD_MAX + 128];
+	char head[128], num[16], *d;
 	int pri = SYSLOG_USER | (sev == LOG_SEV_ERROR ? SYSLOG_WARNING : SYSLOG_INFO);
-	size_t n = 0;
-	char num[16], *d;
+	size_t n = 0, plen = strnlen(shim_prog, 64);
 	unsigned v;
+	struct iovec iov[2];
+	struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 2};
 
 	/* "<pri>prog[pid]: record", as syslog(3) sends it; rsyslog and
-	 * journald stamp the time themselves. */
-#define ADD(s, l)                                   \
-	do {                                        \
-		size_t l_ = (l);                    \
-		if (n + l_ > sizeof buf)            \
-			return;                     \
-		memcpy(buf + n, (s), l_);           \
-		n += l_;                            \
+	 * journald stamp the time themselves.  The record is not copied: it
+	 * goes as the second part of the datagram. */
+#define ADD_NUM(x)                                                        \
+	do {                                                              \
+		v = (unsigned)(x);                                        \
+		d = num + sizeof num;                                     \
+		do                                                        \
+			*--d = (char)('0' + v % 10);                      \
+		while (v /= 10);                                          \
+		memcpy(head + n, d, (size_t)(num + sizeof num - d));      \
+		n += (size_t)(num + sizeof num - d);                      \
 	} while (0)
-#define ADD_NUM(x)                                               \
-	do {                                                     \
-		v = (unsigned)(x);                               \
-		d = num + sizeof num;                            \
-		do                                               \
-			*--d = (char)('0' + v % 10);             \
-		while (v /= 10);                                 \
-		ADD(d, (size_t)(num + sizeof num - d));          \
-	} while (0)
-	ADD("<", 1);
+	head[n++] = '<';
 	ADD_NUM(pri);
-	ADD(">", 1);
-	ADD(shim_prog, strlen(shim_prog));
-	ADD("[", 1);
+	head[n++] = '>';
+	memcpy(head + n, shim_prog, plen);
+	n += plen;
+	head[n++] = '[';
 	ADD_NUM(shim_pid);
-	ADD("]: ", 3);
-	ADD(line, len - 1); /* without the newline */
-#undef ADD
+	memcpy(head + n, "]: ", 3);
+	n += 3;
 #undef ADD_NUM
-	send(fd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	iov[0].iov_base = head;
+	iov[0].iov_len = n;
+	iov[1].iov_base = (void *)line;
+	iov[1].iov_len = len - 1; /* without the newline */
+	sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
 void log_write(const char *line, size_t len, enum log_severity sev)
