@@ -29,7 +29,9 @@ SHIM_LDFLAGS := -shared -Wl,--version-script=shim/libsockshim.map \
 SHIM_LIBS := -ldl -lpthread
 
 SHIM_SRCS := $(sort $(wildcard shim/*.c))
-SHIM_OBJS := $(SHIM_SRCS:shim/%.c=$(B)/shim/%.o)
+# vfork needs assembly; x86_64 only (elsewhere vfork is not interposed).
+SHIM_ASM  := $(if $(filter x86_64,$(shell uname -m)),$(wildcard shim/*.S))
+SHIM_OBJS := $(SHIM_SRCS:shim/%.c=$(B)/shim/%.o) $(SHIM_ASM:shim/%.S=$(B)/shim/%.o)
 HEADERS   := $(wildcard include/*.h)
 
 LIB := $(B)/libsockshim.so
@@ -53,6 +55,9 @@ check-test-deps:
 
 $(B)/shim/%.o: shim/%.c $(HEADERS) | $(B)/shim
 	$(CC) $(SHIM_CFLAGS) -c $< -o $@
+
+$(B)/shim/%.o: shim/%.S | $(B)/shim
+	$(CC) -c $< -o $@
 
 $(LIB): $(SHIM_OBJS) shim/libsockshim.map
 	$(CC) $(SHIM_LDFLAGS) -o $@ $(SHIM_OBJS) $(SHIM_LIBS)

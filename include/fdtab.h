@@ -27,6 +27,7 @@ enum {
 	FD_CLOSED = 1u << 8,	  /* this process closed it, and the shim has not
 				     seen the number come back since */
 	FD_PRIVATE = 1u << 9,	  /* one of the shim's own descriptors */
+	FD_CLOSE_ON_EXEC = 1u << 10, /* a spawned program does not inherit it */
 
 	FD_FAMILY_SHIFT = 12,
 	FD_FAMILY_MASK = 7u << FD_FAMILY_SHIFT,

@@ -24,6 +24,7 @@ int libc_dup3(int fd, int newfd, int flags);
 int libc_fcntl(int fd, int cmd, void *arg);
 int libc_fcntl64(int fd, int cmd, void *arg);
 int libc_close_range(unsigned int first, unsigned int last, int flags);
+ssize_t libc_sendmsg(int fd, const struct msghdr *msg, int flags);
 void libc_closefrom(int lowfd);
 
 /* close(2) of one of the shim's own descriptors, as a plain system call: the

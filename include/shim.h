@@ -33,9 +33,12 @@ static inline bool shim_ready(void)
  * unwinder must not be entered again from inside itself. */
 extern __thread int shim_busy __attribute__((tls_model("initial-exec")));
 
+/* Set while this thread is a vfork child (see shim/vfork.S). */
+extern __thread int shim_in_vfork_child __attribute__((tls_model("initial-exec")));
+
 static inline bool shim_passthrough(void)
 {
-	return !shim_ready();
+	return !shim_ready() || shim_in_vfork_child;
 }
 
 /* Whether closing a socket needs more than the plain path: events are

@@ -17,14 +17,18 @@
 #include "privfd.h"
 #include "shim.h"
 
-static void duplicated(int fd, int nfd)
+/* nfd is a copy of fd; cloexec: whether the copy is close-on-exec (a copy
+ * never inherits the flag). */
+static void duplicated(int fd, int nfd, bool cloexec)
 {
-	uint32_t st = fdtab_get(fd) & ~(FD_CLOSED | FD_PRIVATE);
+	uint32_t st = fdtab_get(fd) & ~(FD_CLOSED | FD_PRIVATE | FD_CLOSE_ON_EXEC);
 
 	if (st & FD_SOCKET) {
 		st |= FD_SHARED;
 		fdtab_or(fd, FD_SHARED);
 	}
+	if (st && cloexec)
+		st |= FD_CLOSE_ON_EXEC;
 	/* Even unknown (0): the number is open again, no longer "closed". */
 	fdtab_set(nfd, st);
 }
@@ -38,7 +42,7 @@ SHIM_EXPORT int dup(int fd)
 	nfd = libc_dup(fd);
 	if (nfd >= 0) {
 		saved = errno;
-		duplicated(fd, nfd);
+		duplicated(fd, nfd, false);
 		errno = saved;
 	}
 	return nfd;
@@ -54,12 +58,12 @@ static bool clear_target(int fd, int newfd)
 }
 
 /* After dup2/dup3: ret is its result, cleared what clear_target said. */
-static int after_dup2(int fd, int newfd, int ret, bool cleared)
+static int after_dup2(int fd, int newfd, int ret, bool cleared, bool cloexec)
 {
 	int saved = errno;
 
 	if (ret >= 0 && fd != newfd)
-		duplicated(fd, ret);
+		duplicated(fd, ret, cloexec);
 	else if (ret < 0 && cleared)
 		sys_close(newfd); /* the call failed: the shim's old copy goes */
 	errno = saved;
@@ -73,7 +77,7 @@ SHIM_EXPORT int dup2(int fd, int newfd)
 	if (shim_passthrough())
 		return libc_dup2(fd, newfd);
 	cleared = clear_target(fd, newfd);
-	return after_dup2(fd, newfd, libc_dup2(fd, newfd), cleared);
+	return after_dup2(fd, newfd, libc_dup2(fd, newfd), cleared, false);
 }
 
 SHIM_EXPORT int dup3(int fd, int newfd, int flags)
@@ -83,7 +87,7 @@ SHIM_EXPORT int dup3(int fd, int newfd, int flags)
 	if (shim_passthrough())
 		return libc_dup3(fd, newfd, flags);
 	cleared = clear_target(fd, newfd);
-	return after_dup2(fd, newfd, libc_dup3(fd, newfd, flags), cleared);
+	return after_dup2(fd, newfd, libc_dup3(fd, newfd, flags), cleared, flags & O_CLOEXEC);
 }
 
 /* The third argument is read as a pointer, as glibc's own fcntl does: an
@@ -91,14 +95,21 @@ SHIM_EXPORT int dup3(int fd, int newfd, int flags)
  * what each command expects. */
 static int fcntl_common(int (*real)(int, int, void *), int fd, int cmd, void *arg)
 {
-	int ret, saved;
+	int ret;
 
-	if (shim_passthrough() || (cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC))
+	if (shim_passthrough() || (cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC && cmd != F_SETFD))
 		return real(fd, cmd, arg);
 	ret = real(fd, cmd, arg);
-	if (ret >= 0) {
-		saved = errno;
-		duplicated(fd, ret);
+	if (ret >= 0 && cmd == F_SETFD) {
+		/* whether a spawned program inherits it */
+		if ((long)arg & FD_CLOEXEC)
+			fdtab_or(fd, FD_CLOSE_ON_EXEC);
+		else
+			fdtab_clear(fd, FD_CLOSE_ON_EXEC);
+	} else if (ret >= 0) {
+		int saved = errno;
+
+		duplicated(fd, ret, cmd == F_DUPFD_CLOEXEC);
 		errno = saved;
 	}
 	return ret;

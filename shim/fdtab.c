@@ -21,7 +21,8 @@ static int limit; /* one above the highest number recorded */
 
 uint32_t fdtab_socket_state(int domain, int type, int protocol)
 {
-	uint32_t st = FD_KNOWN | FD_SOCKET | FD_CREATED;
+	uint32_t st = FD_KNOWN | FD_SOCKET | FD_CREATED |
+		      (type & SOCK_CLOEXEC ? FD_CLOSE_ON_EXEC : 0);
 	enum fd_family fam;
 	enum fd_type ty;
 

@@ -70,6 +70,7 @@ LIBC_CALL(int, fcntl, -1, (int fd, int cmd, void *arg), (fd, cmd, arg))
 LIBC_CALL(int, fcntl64, -1, (int fd, int cmd, void *arg), (fd, cmd, arg))
 LIBC_CALL(int, close_range, -1, (unsigned int first, unsigned int last, int flags),
 	  (first, last, flags))
+LIBC_CALL(ssize_t, sendmsg, -1, (int fd, const struct msghdr *msg, int flags), (fd, msg, flags))
 
 /* closefrom returns nothing: a missing one is marked with this address. */
 #define CLOSEFROM_MISSING ((void *)1)
@@ -96,7 +97,7 @@ void libc_bind_all(void)
 	static void *(*const binders[])(void) = {
 		socket_bind, socketpair_bind, accept_bind, accept4_bind, setsockopt_bind,
 		shutdown_bind, close_bind, dup_bind, dup2_bind, dup3_bind, fcntl_bind,
-		fcntl64_bind, close_range_bind, closefrom_bind,
+		fcntl64_bind, close_range_bind, closefrom_bind, sendmsg_bind,
 	};
 	int saved = errno;
 

@@ -71,14 +71,14 @@ SHIM_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
 
 /* Records the connection fd accepted on listener lfd: it has the
  * listener's family and type, and this process made it. */
-static void accepted(int lfd, int fd)
+static void accepted(int lfd, int fd, int flags)
 {
 	uint32_t lst = fdtab_get(lfd);
 
 	if (!(lst & FD_SOCKET))
 		lst = fdtab_learn(lfd); /* a listener inherited from systemd/inetd */
 	lst &= FD_SOCKET | FD_TCP | FD_FAMILY_MASK | FD_TYPE_MASK;
-	fdtab_set(fd, lst | FD_KNOWN | FD_CREATED);
+	fdtab_set(fd, lst | FD_KNOWN | FD_CREATED | (flags & SOCK_CLOEXEC ? FD_CLOSE_ON_EXEC : 0));
 	if (shim_cfg.graceful != GRACEFUL_OFF && (lst & FD_TCP))
 		linger_prepare();
 	log_call(SOCKSHIM_EV_ACCEPT, fd, lst, true);
@@ -94,7 +94,7 @@ SHIM_EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *len)
 	if (cfd < 0)
 		return cfd;
 	saved = errno;
-	accepted(fd, cfd);
+	accepted(fd, cfd, 0);
 	errno = saved;
 	return cfd;
 }
@@ -109,7 +109,7 @@ SHIM_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags
 	if (cfd < 0)
 		return cfd;
 	saved = errno;
-	accepted(fd, cfd);
+	accepted(fd, cfd, flags);
 	errno = saved;
 	return cfd;
 }

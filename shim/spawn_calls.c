@@ -1,0 +1,139 @@
+/* Entry points through which a socket reaches another process without a
+ * fork(): vfork, posix_spawn, posix_spawnp, system, popen (the child
+ * inherits every descriptor that is not close-on-exec) and sendmsg with
+ * SCM_RIGHTS.  Such a socket is no longer held by this process alone, so
+ * its close must not shut it down for the other holder (SOCKSHIM_GRACEFUL=1
+ * lingers only on the last reference). */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "export.h"
+#include "fdtab.h"
+#include "libc.h"
+#include "shim.h"
+
+__thread int shim_in_vfork_child __attribute__((tls_model("initial-exec"), visibility("hidden")));
+
+static void share_if_inherited(int fd, uint32_t st, void *ctx)
+{
+	(void)ctx;
+	if (!(st & FD_CLOSE_ON_EXEC))
+		fdtab_or(fd, FD_SHARED);
+}
+
+/* Every socket a child about to be spawned inherits is now shared. */
+static void share_inheritable(void)
+{
+	if (__atomic_load_n(&shim_init_state, __ATOMIC_ACQUIRE) == INIT_DONE)
+		fdtab_each(0, fdtab_limit() - 1, FD_SOCKET, share_if_inherited, NULL);
+}
+
+/* Called by the vfork trampoline (shim/vfork.S) before the system call. */
+__attribute__((visibility("hidden"))) void shim_before_vfork(void);
+void shim_before_vfork(void)
+{
+	int saved = errno;
+
+	share_inheritable();
+	errno = saved;
+}
+
+__attribute__((visibility("hidden"))) int shim_vfork_failed(int err);
+int shim_vfork_failed(int err)
+{
+	errno = err;
+	return -1;
+}
+
+/* The next definition of name: these are called rarely, and dlsym here is
+ * outside any signal handler's reach (spawning is not async-signal-safe). */
+static void *next(void **slot, const char *name)
+{
+	void *fn = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+
+	if (!fn) {
+		fn = dlsym(RTLD_NEXT, name);
+		__atomic_store_n(slot, fn, __ATOMIC_RELEASE);
+	}
+	return fn;
+}
+
+typedef int spawn_fn(pid_t *, const char *, const posix_spawn_file_actions_t *,
+		     const posix_spawnattr_t *, char *const[], char *const[]);
+
+SHIM_EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
+			    const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	static void *fn;
+	spawn_fn *real = (spawn_fn *)next(&fn, "posix_spawn");
+
+	share_inheritable();
+	return real ? real(pid, path, fa, attr, argv, envp) : ENOSYS;
+}
+
+SHIM_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
+			     const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	static void *fn;
+	spawn_fn *real = (spawn_fn *)next(&fn, "posix_spawnp");
+
+	share_inheritable();
+	return real ? real(pid, file, fa, attr, argv, envp) : ENOSYS;
+}
+
+SHIM_EXPORT int system(const char *command)
+{
+	static void *fn;
+	int (*real)(const char *) = (int (*)(const char *))next(&fn, "system");
+
+	if (command) /* system(NULL) only asks whether a shell exists */
+		share_inheritable();
+	return real ? real(command) : -1;
+}
+
+SHIM_EXPORT FILE *popen(const char *command, const char *mode)
+{
+	static void *fn;
+	FILE *(*real)(const char *, const char *) =
+		(FILE * (*)(const char *, const char *)) next(&fn, "popen");
+
+	share_inheritable();
+	return real ? real(command, mode) : NULL;
+}
+
+/* Descriptors passed in SCM_RIGHTS: the receiver holds them too. */
+static void share_passed(const struct msghdr *msg)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR((struct msghdr *)msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+			if (fdtab_get(fd) & FD_SOCKET)
+				fdtab_or(fd, FD_SHARED);
+		}
+	}
+}
+
+SHIM_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	ssize_t ret = libc_sendmsg(fd, msg, flags);
+
+	/* Only after a successful send has the receiver got them; the kernel
+	 * read the control data, so it is readable. */
+	if (ret >= 0 && msg && msg->msg_controllen > 0 && !shim_passthrough()) {
+		int saved = errno;
+
+		share_passed(msg);
+		errno = saved;
+	}
+	return ret;
+}
