@@ -12,15 +12,11 @@
 
 enum log_severity { LOG_SEV_ERROR, LOG_SEV_INFO };
 
-/* Sets up the destination of cfg.  On failure (syslog unreachable, a file
- * asked for by a setuid program) falls back to stderr and returns false
- * with a reason in *why.  A file is opened at the first record; if that
- * fails (an unwritable path, a planted symlink), records go to stderr and
- * the function given to log_on_open_failure is called once. */
+/* Sets up the destination of cfg.  On failure (syslog unreachable; a file
+ * that is a symlink, not writable, or asked for by a setuid program) falls
+ * back to stderr and returns false with a reason in *why.  A file is opened
+ * at the first record. */
 bool log_open(const struct config *cfg, const char **why);
-
-typedef void log_open_failed_fn(const char *path, const char *why);
-void log_on_open_failure(log_open_failed_fn *fn);
 
 /* Writes one record (len bytes, ending in a newline). */
 void log_write(const char *line, size_t len, enum log_severity sev);

@@ -2,6 +2,9 @@
  * closefrom. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/resource.h>
 #include <limits.h>
 #include <linux/close_range.h>
 #include <sys/socket.h>
@@ -222,7 +225,7 @@ static void mark_closed(int fd, uint32_t st, void *ctx)
  * shim's own numbers, so that the program's range operation never reaches
  * them.  Returns the first failure, or 0. */
 static int split_range(unsigned first, unsigned last, int flags,
-		       int (*op)(unsigned lo, unsigned hi, int flags))
+		       int (*op)(unsigned lo, unsigned hi, int flags), int *ran)
 {
 	int priv[PRIVFD_SLOTS];
 	int n = privfd_numbers(priv, PRIVFD_SLOTS);
@@ -231,6 +234,7 @@ static int split_range(unsigned first, unsigned last, int flags,
 
 #define RUN(a, b)                                              \
 	do {                                                   \
+		++*ran;                                        \
 		if (op((a), (b), flags) != 0 && ret == 0) {    \
 			ret = -1;                              \
 			err = errno;                           \
@@ -257,9 +261,28 @@ out:
 	return ret;
 }
 
+/* close_range(lo, hi, flags) on one part; before Linux 5.9 (ENOSYS), what
+ * glibc's closefrom falls back to: each number in turn. */
 static int range_close(unsigned lo, unsigned hi, int flags)
 {
-	return libc_close_range(lo, hi, flags);
+	struct rlimit rl;
+	int saved = errno;
+
+	if (libc_close_range(lo, hi, flags) == 0)
+		return 0;
+	if (errno != ENOSYS)
+		return -1;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    hi >= rl.rlim_cur)
+		hi = (unsigned)rl.rlim_cur - 1;
+	for (unsigned long fd = lo; fd <= hi; fd++) {
+		if (flags & CLOSE_RANGE_CLOEXEC)
+			libc_fcntl((int)fd, F_SETFD, (void *)(long)FD_CLOEXEC);
+		else
+			libc_close((int)fd);
+	}
+	errno = saved;
+	return 0;
 }
 
 static void note_range_closed(unsigned first, unsigned last, int flags)
@@ -276,6 +299,8 @@ static void note_range_closed(unsigned first, unsigned last, int flags)
 
 SHIM_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 {
+	int ret, ran = 0;
+
 	/* What the kernel refuses, it refuses the same without the split. */
 	if (shim_passthrough() || first > last ||
 	    (flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)))
@@ -283,7 +308,12 @@ SHIM_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 	/* Recorded first, as for close(): numbers freed by the call may be
 	 * taken by another thread at once. */
 	note_range_closed(first, last, flags);
-	return split_range(first, last, flags, range_close);
+	ret = split_range(first, last, flags, range_close, &ran);
+	/* Only the shim's numbers in the range: nothing ran, but the
+	 * descriptor table must still be unshared, as asked. */
+	if (ran == 0 && (flags & CLOSE_RANGE_UNSHARE))
+		ret = unshare(CLONE_FILES);
+	return ret;
 }
 
 static int range_closefrom(unsigned lo, unsigned hi, int flags)
@@ -293,12 +323,12 @@ static int range_closefrom(unsigned lo, unsigned hi, int flags)
 		libc_closefrom((int)lo);
 		return 0;
 	}
-	return libc_close_range(lo, hi, 0);
+	return range_close(lo, hi, 0);
 }
 
 SHIM_EXPORT void closefrom(int lowfd)
 {
-	int saved;
+	int saved, ran = 0;
 
 	if (shim_passthrough() || lowfd < 0) {
 		libc_closefrom(lowfd);
@@ -306,6 +336,6 @@ SHIM_EXPORT void closefrom(int lowfd)
 	}
 	saved = errno;
 	note_range_closed((unsigned)lowfd, ~0U, 0);
-	split_range((unsigned)lowfd, ~0U, 0, range_closefrom);
+	split_range((unsigned)lowfd, ~0U, 0, range_closefrom, &ran);
 	errno = saved;
 }

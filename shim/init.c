@@ -78,18 +78,6 @@ static void report_problems(void)
 	n_problems = 0;
 }
 
-/* The log file could not be opened at the first record. */
-static void log_open_failed(const char *path, const char *why)
-{
-	struct event ev = EVENT_INIT(SOCKSHIM_EV_CONFIG_ERROR, LOG_SEV_ERROR);
-
-	ev.variable = SOCKSHIM_ENV_LOG;
-	ev.value = path;
-	ev.reason = why;
-	ev.backtrace = false;
-	event_emit(&ev);
-}
-
 static void fork_prepare(void)
 {
 	/* The child will hold a copy of every socket: from now on no close
@@ -121,7 +109,6 @@ bool shim_init_slow(void)
 	{
 		const char *why = NULL;
 
-		log_on_open_failure(log_open_failed);
 		if (!log_open(&shim_cfg, &why))
 			collect_problem(NULL, SOCKSHIM_ENV_LOG, getenv(SOCKSHIM_ENV_LOG), why);
 	}

@@ -41,11 +41,12 @@ static char path_template[PATH_MAX];
 static bool path_per_process; /* the template has %p */
 
 /* A file is opened at the first record, so that a process with nothing to
- * say leaves no empty file behind (and a forked child opens its own). */
+ * say leaves no empty file behind (and a forked child opens its own).  What
+ * can be checked without creating it is checked at load (check_file), where
+ * a problem still has the program's stderr to be reported on. */
 enum { FILE_CLOSED, FILE_OPENING, FILE_OPEN, FILE_FAILED };
 static int file_state = FILE_CLOSED;
 static __thread bool opening_here __attribute__((tls_model("initial-exec")));
-static log_open_failed_fn *open_failed;
 
 bool log_expand_path(const char *tmpl, int pid, char *out, size_t size)
 {
@@ -134,6 +135,47 @@ static int open_file(const char **why)
 	return slot;
 }
 
+/* Whether the file can be opened for appending, without creating it: not a
+ * symlink, not a directory or socket, writable, or creatable in its
+ * directory.  *why says what is wrong. */
+static bool check_file(const char **why)
+{
+	char path[PATH_MAX], *slash;
+	struct stat st;
+
+	if (!log_expand_path(path_template, (int)shim_pid, path, sizeof path)) {
+		*why = "path too long";
+		return false;
+	}
+	if (lstat(path, &st) == 0) {
+		if (S_ISLNK(st.st_mode))
+			*why = "is a symbolic link; refused";
+		else if (!(S_ISREG(st.st_mode) || S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)))
+			*why = "not a regular file";
+		else if (access(path, W_OK) != 0)
+			*why = strerrordesc_np(errno);
+		else
+			return true;
+		return false;
+	}
+	if (errno != ENOENT) {
+		*why = strerrordesc_np(errno);
+		return false;
+	}
+	slash = strrchr(path, '/');
+	if (slash == path)
+		slash[1] = '\0'; /* "/log": the root directory */
+	else if (slash)
+		*slash = '\0';
+	else
+		strcpy(path, ".");
+	if (access(path, W_OK | X_OK) != 0) {
+		*why = strerrordesc_np(errno);
+		return false;
+	}
+	return true;
+}
+
 static int connect_syslog(void)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX, .sun_path = SYSLOG_PATH};
@@ -171,8 +213,10 @@ bool log_open(const struct config *cfg, const char **why)
 			*why = "a setuid/setgid program does not write files named by its "
 			       "environment";
 			ok = false;
+		} else {
+			ok = check_file(why); /* opened at the first record */
 		}
-		break; /* opened at the first record */
+		break;
 	case LOG_STDERR:
 		break;
 	}
@@ -182,11 +226,6 @@ bool log_open(const struct config *cfg, const char **why)
 	}
 	errno = saved;
 	return ok;
-}
-
-void log_on_open_failure(log_open_failed_fn *fn)
-{
-	open_failed = fn;
 }
 
 /* The slot records go to: for a file, opened now if it is not yet. */
@@ -207,11 +246,12 @@ static int current_slot(void)
 			dest_slot = slot;
 			__atomic_store_n(&file_state, FILE_OPEN, __ATOMIC_RELEASE);
 		} else {
-			/* Reported once, where the program's stderr was. */
-			dest_slot = adopt_stderr();
+			/* check_file() passed at load: something changed since.
+			 * There is no safe place left to say so (fd 2 may be a
+			 * data file of the program's by now): records are
+			 * dropped. */
+			dest_slot = -1;
 			__atomic_store_n(&file_state, FILE_FAILED, __ATOMIC_RELEASE);
-			if (open_failed)
-				open_failed(path_template, why);
 		}
 		opening_here = false;
 		return dest_slot;

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <string.h>
 #include <sys/resource.h>
 
 #include "fdtab.h"
@@ -20,6 +21,7 @@
 
 #define SLOT_FREE (-1)
 #define SLOT_BUSY (-2)
+#define SLOT_LOST (-3) /* its number went to the program; the owner frees it */
 
 struct slot {
 	int fd;
@@ -28,7 +30,15 @@ struct slot {
 };
 
 static struct slot slots[PRIVFD_SLOTS] = {[0 ... PRIVFD_SLOTS - 1] = {SLOT_FREE, 0, NULL}};
-static __thread int held_by_me __attribute__((tls_model("initial-exec")));
+/* How many uses of each slot this thread has open (between privfd_get and
+ * privfd_put; more than one when a signal handler interrupted a use): an
+ * eviction or release by the same thread must not wait for itself. */
+static __thread uint8_t held_by_me[PRIVFD_SLOTS] __attribute__((tls_model("initial-exec")));
+
+static bool held_here(int i)
+{
+	return held_by_me[i] > 0;
+}
 
 /* The lowest number the shim prefers: well above what a program usually
  * has open, below the common soft limit of 1024. */
@@ -58,11 +68,11 @@ static int dup_from(int fd, int min)
 	return nfd;
 }
 
-static void wait_unused(struct slot *s)
+static void wait_unused(int i)
 {
-	if (held_by_me > 0)
+	if (held_here(i))
 		return;
-	while (__atomic_load_n(&s->users, __ATOMIC_SEQ_CST) > 0)
+	while (__atomic_load_n(&slots[i].users, __ATOMIC_SEQ_CST) > 0)
 		sched_yield();
 }
 
@@ -105,20 +115,23 @@ int privfd_get(int slot)
 	struct slot *s = &slots[slot];
 	int fd;
 
+	/* Counted here before in users, and after out of it: a handler that
+	 * interrupts in between never waits for its own thread. */
+	held_by_me[slot]++;
 	__atomic_add_fetch(&s->users, 1, __ATOMIC_SEQ_CST);
 	fd = __atomic_load_n(&s->fd, __ATOMIC_SEQ_CST);
 	if (fd < 0) {
 		__atomic_sub_fetch(&s->users, 1, __ATOMIC_SEQ_CST);
+		held_by_me[slot]--;
 		return -1;
 	}
-	held_by_me++;
 	return fd;
 }
 
 void privfd_put(int slot)
 {
-	held_by_me--;
 	__atomic_sub_fetch(&slots[slot].users, 1, __ATOMIC_SEQ_CST);
+	held_by_me[slot]--;
 }
 
 int privfd_peek(int slot)
@@ -132,7 +145,7 @@ void privfd_release(int slot)
 	int fd = __atomic_exchange_n(&s->fd, SLOT_BUSY, __ATOMIC_SEQ_CST);
 
 	if (fd >= 0) {
-		wait_unused(s);
+		wait_unused(slot);
 		fdtab_set(fd, 0);
 		sys_close(fd);
 	}
@@ -164,7 +177,7 @@ enum privfd_evicted privfd_evict(int fd, bool surrender)
 				return PRIVFD_PINNED;
 			}
 			s->on_lost();
-			__atomic_store_n(&s->fd, SLOT_FREE, __ATOMIC_SEQ_CST);
+			__atomic_store_n(&s->fd, SLOT_LOST, __ATOMIC_SEQ_CST);
 			result = PRIVFD_MOVED;
 			continue;
 		}
@@ -173,7 +186,7 @@ enum privfd_evicted privfd_evict(int fd, bool surrender)
 		nfd = dup_from(fd, fd + 1);
 		if (nfd >= 0)
 			fdtab_set(nfd, FD_KNOWN | FD_PRIVATE);
-		if (!__atomic_compare_exchange_n(&s->fd, &expected, nfd >= 0 ? nfd : SLOT_BUSY,
+		if (!__atomic_compare_exchange_n(&s->fd, &expected, nfd >= 0 ? nfd : SLOT_LOST,
 						 false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
 			/* Released meanwhile. */
 			if (nfd >= 0) {
@@ -182,9 +195,9 @@ enum privfd_evicted privfd_evict(int fd, bool surrender)
 			}
 			continue;
 		}
-		wait_unused(s);
-		if (nfd < 0) /* no number left: the program's call takes ours */
-			__atomic_store_n(&s->fd, SLOT_FREE, __ATOMIC_SEQ_CST);
+		wait_unused(i);
+		/* no number left: the program's call takes ours, the owner
+		 * finds the slot lost and frees it */
 		result = PRIVFD_MOVED;
 	}
 	fdtab_clear(fd, FD_PRIVATE);
@@ -213,7 +226,7 @@ int privfd_numbers(int *out, int max)
 
 void privfd_close_in_child(bool (*keep)(int slot))
 {
-	held_by_me = 0;
+	memset(held_by_me, 0, sizeof held_by_me);
 	for (int i = 0; i < PRIVFD_SLOTS; i++) {
 		int fd = slots[i].fd;
 
