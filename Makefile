@@ -11,6 +11,15 @@ SAN     ?=
 
 B := build
 
+# One build directory, rebuilt when the flavour (SAN=...) changes, so that
+# every path (the launcher's ../build included) stays the same.
+comma := ,
+FLAVOR := $(if $(SAN),san-$(subst $(comma),-,$(SAN)),plain)
+ifneq ($(FLAVOR),$(shell cat $(B)/.flavor 2>/dev/null))
+$(shell rm -rf $(B)/shim $(B)/progs $(B)/tests $(B)/*.so $(B)/bench $(B)/sockshim-report; \
+	mkdir -p $(B) && echo $(FLAVOR) > $(B)/.flavor)
+endif
+
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wpointer-arith -Wformat=2 -Wno-missing-field-initializers
 ifeq ($(WERROR),1)

@@ -60,8 +60,25 @@ wait_listen() {
 	fail "nothing listens on port $1"
 }
 
+# What LD_PRELOAD gets: the shim, after the sanitizer runtime in a
+# sanitizer build (`make check SAN=...`), which must come first.
+FLAVOR=$(cat "$B/.flavor" 2>/dev/null || echo plain)
+case $FLAVOR in
+*address*) PRELOAD="$(${CC:-cc} -print-file-name=libasan.so):$SHIM" ;;
+*thread*) PRELOAD="$(${CC:-cc} -print-file-name=libtsan.so):$SHIM" ;;
+*) PRELOAD=$SHIM ;;
+esac
+# Sanitizer findings fail the program that has them; programs nobody here
+# wrote (python, curl) are not checked for leaks.
+export ASAN_OPTIONS="detect_leaks=0:verify_asan_link_order=0:halt_on_error=1:exitcode=97"
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=98"
+export TSAN_OPTIONS="halt_on_error=1:exitcode=99:report_signal_unsafe=0"
+
+# A test that cannot mean anything in a sanitizer build says so and skips.
+no_sanitizer() { [ "$FLAVOR" = plain ] || skip "$* (not in a $FLAVOR build)"; }
+
 # Runs a command under the shim.
-shim() { LD_PRELOAD="$SHIM${LD_PRELOAD:+:$LD_PRELOAD}" "$@"; }
+shim() { LD_PRELOAD="$PRELOAD${LD_PRELOAD:+:$LD_PRELOAD}" "$@"; }
 
 # Asserts that file $1 contains a line matching the extended regex $2.
 assert_grep() {

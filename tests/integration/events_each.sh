@@ -8,7 +8,7 @@ run() { # mode [VAR=VALUE...]: runs events MODE under the shim (a LD_PRELOAD amo
 	mode=$1
 	shift
 	rm -f "$WORK/$mode.log"
-	env LD_PRELOAD="$SHIM" "$@" SOCKSHIM_LOG="$WORK/$mode.log" "$PROGS/events" "$mode" \
+	env LD_PRELOAD="$PRELOAD" "$@" SOCKSHIM_LOG="$WORK/$mode.log" "$PROGS/events" "$mode" \
 		>"$WORK/$mode.out" 2>"$WORK/$mode.err" || { cat "$WORK/$mode.err"; fail "events $mode: exit $?"; }
 	assert_grep "$WORK/$mode.out" '^ok$'
 	[ ! -s "$WORK/$mode.err" ] || { cat "$WORK/$mode.err"; fail "the shim wrote to the program's stderr"; }
@@ -60,7 +60,7 @@ check_log "$WORK/pending_error.log" --event close_pending_error --where errno=EC
 # A close that fails with another error than EBADF (EIO, injected by a
 # preload stacked after the shim): close_error, and the number counts as
 # closed (no double_close later).
-run close_eio FAIL_CLOSE_FD=42 LD_PRELOAD="$SHIM:$PROGS/fail_close.so"
+run close_eio FAIL_CLOSE_FD=42 LD_PRELOAD="$PRELOAD:$PROGS/fail_close.so"
 check_log "$WORK/close_eio.log" --event close_error --where errno=EIO --where fd=42 \
 	--where "error=Input/output error" --backtrace-has eio_closer --count 1
 check_log "$WORK/close_eio.log" --count 1

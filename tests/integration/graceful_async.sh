@@ -9,7 +9,7 @@
 # order: stderr carries the program's "close returned" line and, at the
 # default destination, the shim's records, in the order they happened.
 SOCKSHIM_GRACEFUL=1 SOCKSHIM_LINGER_MS=60000 SOCKSHIM_EVENTS=all \
-	timeout 50 env LD_PRELOAD="$SHIM" "$PROGS/graceful_cases" order >"$WORK/order.out" 2>"$WORK/order.err" ||
+	timeout 50 env LD_PRELOAD="$PRELOAD" "$PROGS/graceful_cases" order >"$WORK/order.out" 2>"$WORK/order.err" ||
 	fail "order: exit $? (a close that blocked until the client's EOF would hang here)"
 assert_grep "$WORK/order.out" "^client: received 200000 bytes, then EOF$"
 returned=$(grep -n '^close returned$' "$WORK/order.err" | cut -d: -f1)

@@ -35,7 +35,7 @@ bg_stop "$BG_PID"
 case "$bare" in *56*) ;; *) fail "bare: no reset in 3 tries ($bare): cannot show the problem here" ;; esac
 note "bare:  curl exit statuses $bare"
 for mode in async sync; do
-	server SOCKSHIM_GRACEFUL=1 SOCKSHIM_LINGER_MODE=$mode LD_PRELOAD="$SHIM"
+	server SOCKSHIM_GRACEFUL=1 SOCKSHIM_LINGER_MODE=$mode LD_PRELOAD="$PRELOAD"
 	got=$(fetch "$port" 3)
 	bg_stop "$BG_PID"
 	[ "$got" = "0 0 0 " ] || { cat "$WORK/curl.err"; fail "$mode: curl exit statuses $got"; }

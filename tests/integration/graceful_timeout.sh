@@ -5,7 +5,7 @@
 
 for mode in async sync; do
 	SOCKSHIM_GRACEFUL=1 SOCKSHIM_LINGER_MS=400 SOCKSHIM_LINGER_MODE=$mode SOCKSHIM_LOG="$WORK/$mode.log" \
-		timeout 60 env LD_PRELOAD="$SHIM" "$PROGS/graceful_cases" firehose >"$WORK/$mode.out" || fail "$mode: exit $?"
+		timeout 60 env LD_PRELOAD="$PRELOAD" "$PROGS/graceful_cases" firehose >"$WORK/$mode.out" || fail "$mode: exit $?"
 	assert_grep "$WORK/$mode.out" "^client: sent [0-9]+ bytes, then (Broken pipe|Connection reset by peer)$"
 	check_log "$WORK/$mode.log" --event graceful_timeout --where mode=$mode --backtrace-has server_close --count 1
 	python3 - "$WORK/$mode.log" <<'PY' || fail "$mode: timeout record fields"

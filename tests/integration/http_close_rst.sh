@@ -9,7 +9,7 @@ mkdir "$WORK/www"
 head -c 8000000 /dev/urandom >"$WORK/www/big"
 head -c 1048576 /dev/zero >"$WORK/body"
 port=$(free_port)
-(cd "$WORK/www" && exec env SOCKSHIM_LOG="$WORK/server.log" LD_PRELOAD="$SHIM" \
+(cd "$WORK/www" && exec env SOCKSHIM_LOG="$WORK/server.log" LD_PRELOAD="$PRELOAD" \
 	python3 -m http.server --bind 127.0.0.1 "$port") >/dev/null 2>&1 &
 server=$!
 BG_PIDS="$BG_PIDS $server"

@@ -3,6 +3,7 @@
 # exit status passes through; a static program is refused with a message;
 # bad options fail cleanly and nothing runs.
 . "$(dirname "$0")/../lib.sh"
+no_sanitizer "checks LD_PRELOAD values and paths"
 L="$TOP/tools/sockshim"
 
 "$L" --reuseaddr --reuseport --graceful --linger-ms 250 --linger-mode sync --log "$WORK/x %p.log" \

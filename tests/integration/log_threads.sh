@@ -1,3 +1,4 @@
+# tsan: yes
 # 8 threads x 5000 socket closes at SOCKSHIM_EVENTS=all into one file: every
 # line is valid JSON, none interleaved, and the count is exact.
 . "$(dirname "$0")/../lib.sh"

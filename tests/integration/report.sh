@@ -14,7 +14,7 @@ run() { # LOG MODE [VAR=VALUE...]: events MODE under the shim, records appended 
 	log=$1
 	mode=$2
 	shift 2
-	env LD_PRELOAD="$SHIM" SOCKSHIM_LOG="$log" "$@" "$PROGS/events" "$mode" \
+	env LD_PRELOAD="$PRELOAD" SOCKSHIM_LOG="$log" "$@" "$PROGS/events" "$mode" \
 		>"$WORK/run.out" 2>&1 || { cat "$WORK/run.out"; fail "events $mode: exit $?"; }
 }
 

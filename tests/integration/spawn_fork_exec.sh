@@ -9,7 +9,7 @@
 "$PROGS/spawn_all" "$PROGS/fdlist" >"$WORK/bare.out" 2>&1 || { cat "$WORK/bare.out"; fail "bare: exit $?"; }
 mkdir "$WORK/logs"
 SOCKSHIM_REUSEADDR=1 SOCKSHIM_REUSEPORT=1 SOCKSHIM_GRACEFUL=1 SOCKSHIM_EVENTS=all \
-	SOCKSHIM_LOG="$WORK/logs/log.%p" timeout 60 env LD_PRELOAD="$SHIM" "$PROGS/spawn_all" "$PROGS/fdlist" \
+	SOCKSHIM_LOG="$WORK/logs/log.%p" timeout 60 env LD_PRELOAD="$PRELOAD" "$PROGS/spawn_all" "$PROGS/fdlist" \
 	>"$WORK/shim.out" 2>&1 || { cat "$WORK/shim.out"; fail "under the shim: exit $?"; }
 # the descriptor lists of the three exec'd children are those of the bare run
 diff -u "$WORK/bare.out" "$WORK/shim.out" || fail "a child saw other descriptors under the shim"
