@@ -72,7 +72,14 @@ esac
 # wrote (python, curl) are not checked for leaks.
 export ASAN_OPTIONS="detect_leaks=0:verify_asan_link_order=0:halt_on_error=1:exitcode=97"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=98"
-export TSAN_OPTIONS="halt_on_error=1:exitcode=99:report_signal_unsafe=0"
+export TSAN_OPTIONS="halt_on_error=1:exitcode=99:report_signal_unsafe=0:suppressions=$TOP/tests/tsan.supp"
+
+# Under ThreadSanitizer, no backtraces: libunwind (not instrumented) frees
+# its per-thread cache in a thread-exit destructor that runs after TSan has
+# finished the thread, and crashes inside TSan's mutex interceptor.  The
+# shim's own code runs the same either way.
+SAN_VARS=""
+case $FLAVOR in *thread*) SAN_VARS="SOCKSHIM_BACKTRACE=0" ;; esac
 
 # A test that cannot mean anything in a sanitizer build says so and skips.
 no_sanitizer() { [ "$FLAVOR" = plain ] || skip "$* (not in a $FLAVOR build)"; }

@@ -11,11 +11,15 @@ cd "$WORK/www" || exit 1
 bg_start shim python3 -m http.server --bind 127.0.0.1 "$port" 2>"$WORK/server.err"
 server=$BG_PID
 wait_listen "$port"
+# curl hangs with the ASan runtime preloaded, shim or not: in a sanitizer
+# build only the server runs under the shim.
+client=shim
+case $FLAVOR in *address* | *thread*) client=env ;; esac
 for i in 1 2 3; do
-	shim curl -sS -o "$WORK/got$i" "http://127.0.0.1:$port/blob" || fail "curl exit $?"
+	$client curl -sS -o "$WORK/got$i" "http://127.0.0.1:$port/blob" || fail "curl exit $?"
 	cmp -s "$WORK/www/blob" "$WORK/got$i" || fail "download $i differs"
 done
-shim curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/missing" >"$WORK/code" || true
+$client curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/missing" >"$WORK/code" || true
 [ "$(cat "$WORK/code")" = 404 ] || fail "expected 404, got $(cat "$WORK/code")"
 kill -0 "$server" || fail "server died"
 bg_stop "$server"

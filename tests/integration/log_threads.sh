@@ -3,7 +3,7 @@
 # line is valid JSON, none interleaved, and the count is exact.
 . "$(dirname "$0")/../lib.sh"
 
-SOCKSHIM_EVENTS=all SOCKSHIM_LOG="$WORK/log" shim "$PROGS/threads_close" 8 5000 >"$WORK/out" || fail "exit $?"
+SOCKSHIM_EVENTS=all SOCKSHIM_LOG="$WORK/log" env $SAN_VARS LD_PRELOAD="$PRELOAD" "$PROGS/threads_close" 8 5000 >"$WORK/out" || fail "exit $?"
 assert_grep "$WORK/out" '^ok$'
 check_log "$WORK/log" --event socket --count 40000
 check_log "$WORK/log" --event close --count 40000

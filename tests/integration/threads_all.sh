@@ -5,7 +5,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 SOCKSHIM_REUSEADDR=1 SOCKSHIM_REUSEPORT=1 SOCKSHIM_GRACEFUL=1 SOCKSHIM_EVENTS=all \
-	SOCKSHIM_LOG="$WORK/log" timeout 120 env LD_PRELOAD="$PRELOAD" "$PROGS/threads_close" 8 2000 busy \
+	SOCKSHIM_LOG="$WORK/log" timeout 120 env $SAN_VARS LD_PRELOAD="$PRELOAD" "$PROGS/threads_close" 8 2000 busy \
 	>"$WORK/out" || fail "exit $?"
 assert_grep "$WORK/out" '^ok$'
 # per iteration: socket (+ its two forced options), a dup, a failed

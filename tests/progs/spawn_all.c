@@ -17,13 +17,13 @@
 #include <sys/wait.h>
 
 extern char **environ;
-static volatile int stop;
+static int stop; /* atomic */
 static char *clean_env[] = {"PATH=/usr/bin:/bin", NULL};
 
 static void *churn(void *arg)
 {
 	(void)arg;
-	while (!stop) {
+	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
 		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		int d = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 
@@ -123,7 +123,7 @@ int main(int argc, char **argv)
 
 	/* the lingering close still finishes: the peer sends its EOF now */
 	close(c);
-	stop = 1;
+	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 	for (int i = 0; i < 4; i++)
 		pthread_join(t[i], NULL);
 	/* and the background thread still serves new closes after all that */
