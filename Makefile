@@ -47,8 +47,11 @@ LIB := $(B)/libsockshim.so
 
 # Debian packages: what the library needs to build, and what the tests use.
 DEB_BUILD := make gcc libc6-dev pkg-config libunwind-dev
-DEB_TEST  := libcmocka-dev libjansson-dev socat curl python3 procps iproute2 strace valgrind
-DEB_ALL   := $(DEB_BUILD) $(DEB_TEST)
+DEB_TEST  := libcmocka-dev libjansson-dev socat curl python3 procps iproute2 strace valgrind \
+             nginx-light redis-server wrk
+# the fuzzers (clang's libFuzzer) and ThreadSanitizer's runtime
+DEB_CHECK := clang libclang-rt-14-dev libtsan2 libasan8 libubsan1
+DEB_ALL   := $(DEB_BUILD) $(DEB_TEST) $(DEB_CHECK)
 
 .PHONY: all check unit integration bench demo fuzz install deps clean check-build-deps check-test-deps
 .DEFAULT_GOAL := all
@@ -96,7 +99,7 @@ $(B)/progs/%: tests/progs/%.c tests/progs/progs.h | $(B)/progs
 
 # A statically linked program: the launcher must refuse it.
 $(B)/progs/static_hello: tests/progs/show_env.c tests/progs/progs.h | $(B)/progs
-	$(CC) $(CFLAGS) -Wno-missing-prototypes -static -o $@ $<
+	$(CC) $(filter-out -fsanitize=%,$(CFLAGS)) -Wno-missing-prototypes -static -o $@ $<
 PROGS += $(B)/progs/static_hello
 
 # Other preloaded libraries, to stack the shim with.
