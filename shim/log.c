@@ -274,11 +274,16 @@ void log_after_fork_child(void)
 {
 	/* The child's privfd registry was already cleaned up by the caller,
 	 * keeping the log slot.  A per-process file belongs to the parent:
-	 * drop it here and open the child's own at the next record. */
+	 * the child gets its own. */
 	if (dest == LOG_FILE && path_per_process && file_state == FILE_OPEN) {
+		const char *why;
+
 		privfd_release(dest_slot);
-		dest_slot = -1;
-		file_state = FILE_CLOSED;
+		/* The parent logs, so the child likely will, perhaps after it
+		 * has dropped privileges (a server's workers): its file is
+		 * opened now, with the parent's. */
+		dest_slot = open_file(&why);
+		file_state = dest_slot >= 0 ? FILE_OPEN : FILE_FAILED;
 	}
 	/* A thread of the parent was opening it: that thread is not here to
 	 * finish, so the child opens its own. */

