@@ -7,6 +7,10 @@
  *   bench churn N          loopback connections: connect, accept, a request
  *                          and an answer of 64 bytes, both sides close
  *                          (server first)
+ *   bench churn-cpu N      the same, but the CPU time (user + system) the
+ *                          process spent per connection: the work the shim
+ *                          adds, less disturbed by what else the machine
+ *                          runs than the wall clock
  *   bench bad-close N      close(-1) from 16 calls deep: under the shim,
  *                          each is a close_error event with a 16-frame
  *                          backtrace
@@ -24,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -198,6 +203,23 @@ static double slow_peer(long n)
 	return spent / (double)n;
 }
 
+static double cpu_ns(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ((double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec) * 1e9 +
+	       ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) * 1e3;
+}
+
+static double churn_cpu(long n)
+{
+	double c0 = cpu_ns();
+
+	churn(n);
+	return (cpu_ns() - c0) / (double)n;
+}
+
 /* Recurses to the given depth, then closes -1. */
 __attribute__((noinline)) static int deep_close(int depth)
 {
@@ -222,7 +244,7 @@ int main(int argc, char **argv)
 	double ns;
 
 	if (argc != 3 || (n = atol(argv[2])) <= 0) {
-		fprintf(stderr, "usage: bench pipe-close|socket-close|churn|bad-close|slow-peer COUNT\n");
+		fprintf(stderr, "usage: bench pipe-close|socket-close|churn|churn-cpu|bad-close|slow-peer COUNT\n");
 		return 2;
 	}
 	if (strcmp(argv[1], "pipe-close") == 0)
@@ -231,6 +253,8 @@ int main(int argc, char **argv)
 		ns = socket_close(n);
 	else if (strcmp(argv[1], "churn") == 0)
 		ns = churn(n);
+	else if (strcmp(argv[1], "churn-cpu") == 0)
+		ns = churn_cpu(n);
 	else if (strcmp(argv[1], "bad-close") == 0)
 		ns = bad_close(n);
 	else if (strcmp(argv[1], "slow-peer") == 0)
