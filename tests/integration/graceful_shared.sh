@@ -8,7 +8,7 @@ command -v socat >/dev/null || skip "socat is not installed"
 
 port=$(free_port)
 SOCKSHIM_GRACEFUL=1 SOCKSHIM_LOG="$WORK/socat.log" \
-	bg_start shim socat -t 5 TCP-LISTEN:"$port",bind=127.0.0.1,reuseaddr,fork EXEC:cat
+	bg_start shim socat -t 5 TCP-LISTEN:"$port",bind=127.0.0.1,reuseaddr,fork,backlog=128 EXEC:cat
 server=$BG_PID
 wait_listen "$port"
 for i in 1 2 3 4 5; do
