@@ -87,8 +87,9 @@ UNIT_record := record
 UNIT_event  := event record backtrace close_history fdtab log privfd libc init config linger
 UNIT_TESTS  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 
-$(B)/tests/test_%: tests/unit/test_%.c $(HEADERS) $(SHIM_OBJS) | $(B)/tests
-	$(CC) $(CFLAGS) -rdynamic -o $@ $< $(foreach m,$(UNIT_$*),$(B)/shim/$(m).o) -lcmocka -ljansson -ldl -lpthread
+$(B)/tests/test_%: tests/unit/test_%.c tests/unit/stub_raw.c $(HEADERS) $(SHIM_OBJS) | $(B)/tests
+	$(CC) $(CFLAGS) -rdynamic -o $@ $< $(foreach m,$(UNIT_$*),$(B)/shim/$(m).o) \
+		$(if $(filter init,$(UNIT_$*)),tests/unit/stub_raw.c) -lcmocka -ljansson -ldl -lpthread
 
 # Programs that integration tests run under the shim.  -rdynamic puts their
 # function names in the dynamic symbol table, where backtraces find them.

@@ -25,6 +25,9 @@ int libc_fcntl(int fd, int cmd, void *arg);
 int libc_fcntl64(int fd, int cmd, void *arg);
 int libc_close_range(unsigned int first, unsigned int last, int flags);
 ssize_t libc_sendmsg(int fd, const struct msghdr *msg, int flags);
+struct sigaction;
+int libc_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
+void (*libc_signal(int sig, void (*handler)(int)))(int);
 void libc_closefrom(int lowfd);
 
 /* close(2) of one of the shim's own descriptors, as a plain system call: the

@@ -35,6 +35,9 @@
 #define SOCKSHIM_EV_RAW_SYSCALLS_UNSEEN "raw_syscalls_unseen"
 /* Added to the contract: backtraces stopped for good (see shim/pipe_calls.c). */
 #define SOCKSHIM_EV_BACKTRACE_DISABLED "backtrace_disabled"
+/* Added to the contract: at start, what SOCKSHIM_RAW=seccomp did (enabled,
+ * and at what cost, or refused, and why). */
+#define SOCKSHIM_EV_RAW_MODE "raw_mode"
 #define SOCKSHIM_EV_SOCKET "socket"
 #define SOCKSHIM_EV_ACCEPT "accept"
 #define SOCKSHIM_EV_SHUTDOWN "shutdown"

@@ -10,12 +10,14 @@
 #include <limits.h>
 #include <link.h>
 #include <string.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 
 #include "event.h"
+#include "raw.h"
 #include "record.h"
 #include "shim.h"
 #include "sockshim.h"
@@ -100,6 +102,34 @@ bool backtrace_init(void)
 	return unwind_fn != NULL;
 }
 
+/* A call trapped in raw mode: Go keeps frame pointers, so the frames are
+ * read from the trapped registers.  The stub has no frame of its own (its
+ * return address is at the stack pointer); above it each frame pointer
+ * points at the caller's, with the return address next to it.  The chain is
+ * followed only while it climbs the same stack. */
+static int go_frames(const ucontext_t *uc, void **ips, int max)
+{
+	const greg_t *g = uc->uc_mcontext.gregs;
+	uintptr_t sp = (uintptr_t)g[REG_RSP], bp = (uintptr_t)g[REG_RBP];
+	int n = 0;
+
+	if (max > 0)
+		ips[n++] = (void *)raw_site_ip();
+	if (n < max && sp && !(sp & 7))
+		ips[n++] = *(void *const *)sp;
+	while (n < max && bp > sp && bp - sp < ((uintptr_t)64 << 20) && !(bp & 7)) {
+		const uintptr_t *frame = (const uintptr_t *)bp;
+
+		if (!frame[1])
+			break;
+		ips[n++] = (void *)frame[1];
+		if (frame[0] <= bp)
+			break;
+		bp = frame[0];
+	}
+	return n;
+}
+
 int backtrace_capture(void **ips, int max)
 {
 	void *buf[BT_MAX + SELF_FRAMES];
@@ -107,6 +137,8 @@ int backtrace_capture(void **ips, int max)
 
 	int (*fn)(void **, int) = __atomic_load_n(&unwind_fn, __ATOMIC_ACQUIRE);
 
+	if (raw_trap_context)
+		return go_frames(raw_trap_context, ips, max < BT_MAX ? max : BT_MAX);
 	if (!fn || shim_busy > 0) /* called from a signal handler inside the unwinder */
 		return 0;
 	if (max > BT_MAX)

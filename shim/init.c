@@ -21,6 +21,7 @@
 #include "linger.h"
 #include "log.h"
 #include "privfd.h"
+#include "raw.h"
 #include "sockshim.h"
 
 struct config shim_cfg;
@@ -28,6 +29,8 @@ int shim_init_state = INIT_NONE;
 __thread int shim_busy __attribute__((tls_model("initial-exec")));
 pid_t shim_pid;
 bool shim_sockets_watched;
+uintptr_t raw_site_after;
+__thread const void *raw_trap_context __attribute__((tls_model("initial-exec")));
 char shim_prog[64];
 
 /* Problems found while parsing, reported once the log is open (the log's
@@ -119,6 +122,10 @@ bool shim_init_slow(void)
 	report_problems();
 	shim_sockets_watched =
 		shim_cfg.events >= EVENTS_ERRORS || shim_cfg.graceful != GRACEFUL_OFF;
+	if (shim_cfg.raw == RAW_SECCOMP)
+		raw_init();
+	else
+		raw_note_unseen();
 	pthread_atfork(fork_prepare, NULL, fork_child);
 	__atomic_store_n(&shim_init_state, INIT_DONE, __ATOMIC_RELEASE);
 	errno = saved;

@@ -13,6 +13,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <signal.h>
 #include <stddef.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -71,6 +72,10 @@ LIBC_CALL(int, fcntl64, -1, (int fd, int cmd, void *arg), (fd, cmd, arg))
 LIBC_CALL(int, close_range, -1, (unsigned int first, unsigned int last, int flags),
 	  (first, last, flags))
 LIBC_CALL(ssize_t, sendmsg, -1, (int fd, const struct msghdr *msg, int flags), (fd, msg, flags))
+LIBC_CALL(int, sigaction, -1, (int sig, const struct sigaction *act, struct sigaction *old),
+	  (sig, act, old))
+typedef void (*handler_fn)(int);
+LIBC_CALL(handler_fn, signal, SIG_ERR, (int sig, handler_fn handler), (sig, handler))
 
 /* closefrom returns nothing: a missing one is marked with this address. */
 #define CLOSEFROM_MISSING ((void *)1)
@@ -97,7 +102,8 @@ void libc_bind_all(void)
 	static void *(*const binders[])(void) = {
 		socket_bind, socketpair_bind, accept_bind, accept4_bind, setsockopt_bind,
 		shutdown_bind, close_bind, dup_bind, dup2_bind, dup3_bind, fcntl_bind,
-		fcntl64_bind, close_range_bind, closefrom_bind, sendmsg_bind,
+		fcntl64_bind, close_range_bind, closefrom_bind, sendmsg_bind, sigaction_bind,
+		signal_bind,
 	};
 	int saved = errno;
 

@@ -1,0 +1,28 @@
+/* Entry points sigaction and signal, for raw mode only: the shim's SIGSYS
+ * handler must stay first (Go installs its own through libc's sigaction),
+ * with the program's kept and called for every SIGSYS that is not the
+ * shim's (signal.Notify, kill -SYS).  Every other call passes through. */
+#define _GNU_SOURCE
+#include <signal.h>
+
+#include "export.h"
+#include "libc.h"
+#include "raw.h"
+
+SHIM_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	if (sig == SIGSYS && raw_active())
+		return raw_keep_sigaction(act, old);
+	return libc_sigaction(sig, act, old);
+}
+
+SHIM_EXPORT sighandler_t signal(int sig, sighandler_t handler)
+{
+	struct sigaction act = {.sa_handler = handler, .sa_flags = SA_RESTART}, old;
+
+	if (sig != SIGSYS || !raw_active())
+		return libc_signal(sig, handler);
+	sigemptyset(&act.sa_mask);
+	raw_keep_sigaction(&act, &old);
+	return (old.sa_flags & SA_SIGINFO) ? (sighandler_t)(void *)old.sa_sigaction : old.sa_handler;
+}
