@@ -38,7 +38,8 @@ static int inspect_main(struct dl_phdr_info *info, size_t size, void *ctx)
 			const ElfW(Nhdr) *n = (const ElfW(Nhdr) *)p;
 			const char *name = p + sizeof *n;
 
-			if (n->n_namesz == 3 && n->n_type == GO_NOTE_BUILDID &&
+			/* Go writes its owner name as "Go\0\0" (namesz 4) */
+			if ((n->n_namesz == 3 || n->n_namesz == 4) && n->n_type == GO_NOTE_BUILDID &&
 			    memcmp(name, "Go", 3) == 0)
 				m->go = true;
 			p = name + ((n->n_namesz + 3) & ~3u) + ((n->n_descsz + 3) & ~3u);

@@ -132,6 +132,20 @@ static uintptr_t make_trampoline(void)
 	return 0;
 }
 
+/* BPF builders: jumps are given absolute targets (instruction indexes). */
+static void stmt(struct sock_filter *f, int *k, uint16_t code, uint32_t val)
+{
+	f[*k] = (struct sock_filter)BPF_STMT(code, val);
+	++*k;
+}
+
+static void jump(struct sock_filter *f, int *k, uint32_t val, int if_true, int if_false)
+{
+	f[*k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, val,
+					     (uint8_t)(if_true - *k - 1), (uint8_t)(if_false - *k - 1));
+	++*k;
+}
+
 /* The filter: the calls of nrs[n], made from trap_ip, trap; and
  * rt_sigaction(SIGSYS) from there too (Go's child between fork and exec
  * resets its signal handlers with it: the shim's must stay). */
@@ -139,32 +153,26 @@ static int install_filter(const int *nrs, int n)
 {
 	struct sock_filter f[64];
 	struct sock_fprog prog = {.filter = f};
-	int k = 0, trap, allow;
+	const uint16_t load = BPF_LD | BPF_W | BPF_ABS;
+	int k = 0;
+	/* 7 loads and checks (arch, ip low, ip high, nr), the n numbers, the
+	 * rt_sigaction check (3), then allow and trap */
+	const int allow = 7 + n + 3, trap = allow + 1;
 
-#define STMT(code, val) (f[k++] = (struct sock_filter)BPF_STMT(code, val))
-#define JUMP(code, val, jt, jf) (f[k++] = (struct sock_filter)BPF_JUMP(code, val, jt, jf))
-	/* layout: arch, ip low, ip high, n numbers, sigaction check (3),
-	 * allow, trap; jumps are counted to those last two */
-	allow = 3 + 2 + 2 + n + 3 + 2;
-	trap = allow + 1;
-	STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
-	JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, (unsigned char)(allow - k - 1));
-	STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, instruction_pointer));
-	JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)trap_ip, 0, (unsigned char)(allow - k - 1));
-	STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, instruction_pointer) + 4);
-	JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(trap_ip >> 32), 0,
-	     (unsigned char)(allow - k - 1));
-	STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+	stmt(f, &k, load, offsetof(struct seccomp_data, arch));
+	jump(f, &k, AUDIT_ARCH_X86_64, k + 1, allow);
+	stmt(f, &k, load, offsetof(struct seccomp_data, instruction_pointer));
+	jump(f, &k, (uint32_t)trap_ip, k + 1, allow);
+	stmt(f, &k, load, offsetof(struct seccomp_data, instruction_pointer) + 4);
+	jump(f, &k, (uint32_t)(trap_ip >> 32), k + 1, allow);
+	stmt(f, &k, load, offsetof(struct seccomp_data, nr));
 	for (int i = 0; i < n; i++)
-		JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)nrs[i], (unsigned char)(trap - k - 1), 0);
-	JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_rt_sigaction, 0, (unsigned char)(allow - k - 1));
-	STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0]));
-	JUMP(BPF_JMP | BPF_JEQ | BPF_K, SIGSYS, (unsigned char)(trap - k - 1),
-	     (unsigned char)(allow - k - 1));
-	STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-	STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP);
-#undef STMT
-#undef JUMP
+		jump(f, &k, (uint32_t)nrs[i], trap, k + 1);
+	jump(f, &k, SYS_rt_sigaction, k + 1, allow);
+	stmt(f, &k, load, offsetof(struct seccomp_data, args[0]));
+	jump(f, &k, SIGSYS, trap, allow);
+	stmt(f, &k, BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	stmt(f, &k, BPF_RET | BPF_K, SECCOMP_RET_TRAP);
 	prog.len = (unsigned short)k;
 	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &prog);
 }
@@ -256,12 +264,11 @@ void raw_init(void)
 	char text[256];
 	uintptr_t page;
 
-	if (!gobinary_is_go()) {
-		report(SOCKSHIM_EV_RAW_MODE, LOG_SEV_ERROR,
-		       "refused: not a Go program (its socket calls go through libc, where "
-		       "sockshim sees them anyway)");
+	/* Not a Go program: its socket calls go through libc, where the shim
+	 * sees them anyway (SOCKSHIM_RAW is inherited by every process the Go
+	 * program starts: a shell or a C program has nothing to say about it). */
+	if (!gobinary_is_go())
 		return;
-	}
 	for (size_t i = 0; i < sizeof stub_names / sizeof stub_names[0] && !addr; i++)
 		gobinary_symbol(stub_names[i], &addr, &size, &why);
 	if (!addr) {

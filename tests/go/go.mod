@@ -1,0 +1,3 @@
+module sockshim/tests/go
+
+go 1.19
