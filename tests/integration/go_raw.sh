@@ -76,3 +76,13 @@ SOCKSHIM_RAW=seccomp SOCKSHIM_LOG="$WORK/exec.%p" timeout 120 env LD_PRELOAD="$P
 	"$G/execer" "$G/child-static" "$G/child" >"$WORK/exec.out" 2>&1 || fail "execer: exit $?"
 [ "$(grep -c '"child ok" err=<nil>' "$WORK/exec.out")" = 4 ] || { cat "$WORK/exec.out"; fail "children"; }
 note "execer: static and unshimmed children ran normally"
+
+# The launcher: warns for a Go program (unless --raw), refuses a static one.
+"$TOP/tools/sockshim" -- "$G/child" >"$WORK/l.out" 2>"$WORK/l.err" || fail "launcher: exit $?"
+assert_grep "$WORK/l.err" "Go program: its net package makes raw system calls"
+"$TOP/tools/sockshim" --raw --log "$WORK/l.log" -- "$G/child" >"$WORK/l.out" 2>"$WORK/l.err" || fail "launcher --raw: exit $?"
+[ ! -s "$WORK/l.err" ] || fail "launcher --raw warned: $(cat "$WORK/l.err")"
+assert_grep "$WORK/l.out" "^child ok$"
+"$TOP/tools/sockshim" --raw -- "$G/child-static" >/dev/null 2>"$WORK/l.err" && fail "static Go program not refused"
+assert_grep "$WORK/l.err" "statically linked"
+note "launcher: warns for Go, --raw runs it, a static Go program is refused"
