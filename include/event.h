@@ -67,4 +67,8 @@ void event_build(const struct event *ev, void *const *bt, int n, struct record *
 /* Writes ev to the log. */
 void event_emit(const struct event *ev);
 
+/* At events=all, the record of a call itself (socket, accept, close) on fd
+ * of state st; addresses: with local and peer. */
+void event_call(const char *name, int fd, uint32_t st, bool addresses);
+
 #endif

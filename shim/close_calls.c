@@ -140,14 +140,7 @@ static int close_socket(int fd, struct fd_entry *e, uint32_t st)
 	struct closing c = {e};
 	int ret;
 
-	if (event_wanted(&shim_cfg, EVENTS_ALL)) {
-		struct event ev = EVENT_INIT(SOCKSHIM_EV_CLOSE, LOG_SEV_INFO);
-
-		ev.fd = fd;
-		ev.fd_state = st;
-		ev.addresses = true;
-		event_emit(&ev);
-	}
+	event_call(SOCKSHIM_EV_CLOSE, fd, st, true);
 	if (linger_applies(st) && linger_close(fd, st, &ret, mark_closing_cb, &c))
 		return ret == 0 ? 0 : close_failed(fd, c.e, st, aux, errno);
 	if (event_wanted(&shim_cfg, EVENTS_ERRORS) &&

@@ -236,6 +236,18 @@ void event_build(const struct event *ev, void *const *bt, int n, struct record *
 	}
 }
 
+void event_call(const char *name, int fd, uint32_t st, bool addresses)
+{
+	if (event_wanted(&shim_cfg, EVENTS_ALL)) {
+		struct event ev = EVENT_INIT(name, LOG_SEV_INFO);
+
+		ev.fd = fd;
+		ev.fd_state = st;
+		ev.addresses = addresses;
+		event_emit(&ev);
+	}
+}
+
 void event_emit(const struct event *ev)
 {
 	char buf[SOCKSHIM_RECORD_MAX];
