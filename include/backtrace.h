@@ -4,8 +4,8 @@
  * libunwind.so.8 also defines _Unwind_RaiseException and backtrace(), and a
  * preloaded library's dependency would put those ahead of libgcc_s and libc
  * for the whole program, changing how its C++ exceptions unwind. */
-#ifndef SOCKSHIM_BACKTRACE_H
-#define SOCKSHIM_BACKTRACE_H
+#ifndef SHIM_BACKTRACE_H
+#define SHIM_BACKTRACE_H
 
 #include <stdbool.h>
 

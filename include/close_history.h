@@ -2,8 +2,8 @@
  * in a fixed ring so that memory stays bounded.  A double_close reports the
  * earlier close's backtrace from here (first_backtrace), as long as fewer
  * than CLOSE_HISTORY_SLOTS closes happened in between. */
-#ifndef SOCKSHIM_CLOSE_HISTORY_H
-#define SOCKSHIM_CLOSE_HISTORY_H
+#ifndef SHIM_CLOSE_HISTORY_H
+#define SHIM_CLOSE_HISTORY_H
 
 #include <stdint.h>
 

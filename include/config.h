@@ -1,7 +1,7 @@
 /* Configuration: every SOCKSHIM_* variable parsed once, at load, into one
  * struct that the rest of the shim only reads. */
-#ifndef SOCKSHIM_CONFIG_H
-#define SOCKSHIM_CONFIG_H
+#ifndef SHIM_CONFIG_H
+#define SHIM_CONFIG_H
 
 #include <limits.h>
 #include <stdbool.h>

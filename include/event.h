@@ -1,6 +1,6 @@
 /* Events: the records of the log, as ../shared/DESIGN.md names them. */
-#ifndef SOCKSHIM_EVENT_H
-#define SOCKSHIM_EVENT_H
+#ifndef SHIM_EVENT_H
+#define SHIM_EVENT_H
 
 #include <stdbool.h>
 #include <stdint.h>

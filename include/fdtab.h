@@ -8,8 +8,8 @@
  *
  * A number the shim never saw made (a pipe, a file, a socket inherited
  * through exec) reads as 0: unknown. */
-#ifndef SOCKSHIM_FDTAB_H
-#define SOCKSHIM_FDTAB_H
+#ifndef SHIM_FDTAB_H
+#define SHIM_FDTAB_H
 
 #include <stdbool.h>
 #include <stddef.h>

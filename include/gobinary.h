@@ -1,8 +1,8 @@
 /* What the shim needs to know of a Go main program: that it is one (its
  * net package makes system calls without libc, which plain interposition
  * never sees), and where its system-call stub is. */
-#ifndef SOCKSHIM_GOBINARY_H
-#define SOCKSHIM_GOBINARY_H
+#ifndef SHIM_GOBINARY_H
+#define SHIM_GOBINARY_H
 
 #include <stdbool.h>
 #include <stddef.h>

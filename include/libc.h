@@ -6,8 +6,8 @@
  * constructor and from several threads at once: each binds its target on
  * first use.  A target that does not exist (close_range on an old libc)
  * fails with ENOSYS. */
-#ifndef SOCKSHIM_LIBC_H
-#define SOCKSHIM_LIBC_H
+#ifndef SHIM_LIBC_H
+#define SHIM_LIBC_H
 
 #include <sys/socket.h>
 

@@ -4,8 +4,8 @@
  * SOCKSHIM_LINGER_MS; then the socket is closed.  The peer sees a clean end
  * of stream instead of "connection reset by peer" (which the kernel sends
  * when a socket is closed with unread data). */
-#ifndef SOCKSHIM_LINGER_H
-#define SOCKSHIM_LINGER_H
+#ifndef SHIM_LINGER_H
+#define SHIM_LINGER_H
 
 #include <stdbool.h>
 #include <stdint.h>

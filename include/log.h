@@ -2,8 +2,8 @@
  * process.  Each record is one line written with one write(2) (or one
  * datagram to syslog), so records from threads and processes sharing a
  * destination never interleave. */
-#ifndef SOCKSHIM_LOG_H
-#define SOCKSHIM_LOG_H
+#ifndef SHIM_LOG_H
+#define SHIM_LOG_H
 
 #include <stdbool.h>
 #include <stddef.h>

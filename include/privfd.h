@@ -10,8 +10,8 @@
  * A user of a slot brackets its use with privfd_get/privfd_put.  Eviction
  * publishes the new number and then waits until no user holds the old one,
  * so a write can never land in a number the program has reused. */
-#ifndef SOCKSHIM_PRIVFD_H
-#define SOCKSHIM_PRIVFD_H
+#ifndef SHIM_PRIVFD_H
+#define SHIM_PRIVFD_H
 
 #include <stdbool.h>
 

@@ -1,7 +1,7 @@
 /* SOCKSHIM_RAW=seccomp: catching the socket calls a Go program makes
  * without libc (see shim/raw.c). */
-#ifndef SOCKSHIM_RAW_H
-#define SOCKSHIM_RAW_H
+#ifndef SHIM_RAW_H
+#define SHIM_RAW_H
 
 #include <signal.h>
 #include <stdbool.h>

@@ -6,8 +6,8 @@
  * whole and the record is marked full, so the line is always valid JSON.
  * Room is kept at the end to close what is open and to add
  * "truncated":true. */
-#ifndef SOCKSHIM_RECORD_H
-#define SOCKSHIM_RECORD_H
+#ifndef SHIM_RECORD_H
+#define SHIM_RECORD_H
 
 #include <stdbool.h>
 #include <stddef.h>

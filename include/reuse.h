@@ -1,8 +1,8 @@
 /* SOCKSHIM_REUSEADDR / SOCKSHIM_REUSEPORT: the options forced on every
  * AF_INET/AF_INET6 stream socket before the program can bind it, and kept on
  * when the program tries to clear them. */
-#ifndef SOCKSHIM_REUSE_H
-#define SOCKSHIM_REUSE_H
+#ifndef SHIM_REUSE_H
+#define SHIM_REUSE_H
 
 #include <stdint.h>
 #include <sys/socket.h>

@@ -1,7 +1,7 @@
 /* The shim's process-wide state: configuration, initialisation, and the
  * guard that keeps the shim's own work out of its own bookkeeping. */
-#ifndef SOCKSHIM_SHIM_H
-#define SOCKSHIM_SHIM_H
+#ifndef SHIM_SHIM_H
+#define SHIM_SHIM_H
 
 #include <stdbool.h>
 #include <sys/types.h>

@@ -56,7 +56,7 @@ static int find_self(struct dl_phdr_info *info, size_t size, void *ctx)
 
 void backtrace_disable(void)
 {
-	struct event ev = EVENT_INIT(SOCKSHIM_EV_BACKTRACE_DISABLED, LOG_SEV_ERROR);
+	struct event ev = EVENT_INIT(SHIM_EV_BACKTRACE_DISABLED, LOG_SEV_ERROR);
 
 	if (!__atomic_exchange_n(&unwind_fn, NULL, __ATOMIC_ACQ_REL))
 		return;

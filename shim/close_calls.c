@@ -70,10 +70,10 @@ static int close_failed(int fd, struct fd_entry *e, uint32_t st, uint32_t aux, i
 			__atomic_store_n(&e->aux, aux, __ATOMIC_RELAXED);
 	}
 	if (event_wanted(&shim_cfg, EVENTS_ERRORS)) {
-		struct event ev = EVENT_INIT(SOCKSHIM_EV_CLOSE_ERROR, LOG_SEV_ERROR);
+		struct event ev = EVENT_INIT(SHIM_EV_CLOSE_ERROR, LOG_SEV_ERROR);
 
 		if (err == EBADF && (st & FD_CLOSED)) {
-			ev.name = SOCKSHIM_EV_DOUBLE_CLOSE;
+			ev.name = SHIM_EV_DOUBLE_CLOSE;
 			ev.first_close = aux;
 		}
 		ev.fd = fd;
@@ -95,7 +95,7 @@ static void check_before_close(int fd, uint32_t st)
 	int saved = errno;
 	ssize_t unread = recv(fd, NULL, INT_MAX, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
 	int err = unread < 0 ? errno : 0;
-	struct event ev = EVENT_INIT(SOCKSHIM_EV_CLOSE_RST, LOG_SEV_ERROR);
+	struct event ev = EVENT_INIT(SHIM_EV_CLOSE_RST, LOG_SEV_ERROR);
 
 	ev.fd = fd;
 	ev.fd_state = st;
@@ -109,7 +109,7 @@ static void check_before_close(int fd, uint32_t st)
 	} else if (st & FD_LINGER_ZERO) {
 		ev.reason = "linger_zero";
 	} else if (err && err != EAGAIN && err != EWOULDBLOCK) {
-		ev.name = SOCKSHIM_EV_CLOSE_PENDING_ERROR;
+		ev.name = SHIM_EV_CLOSE_PENDING_ERROR;
 		ev.err = err;
 	} else {
 		errno = saved;
@@ -140,7 +140,7 @@ static int close_socket(int fd, struct fd_entry *e, uint32_t st)
 	struct closing c = {e};
 	int ret;
 
-	event_call(SOCKSHIM_EV_CLOSE, fd, st, true);
+	event_call(SHIM_EV_CLOSE, fd, st, true);
 	if (linger_applies(st) && linger_close(fd, st, &ret, mark_closing_cb, &c))
 		return ret == 0 ? 0 : close_failed(fd, c.e, st, aux, errno);
 	if (event_wanted(&shim_cfg, EVENTS_ERRORS) &&
@@ -192,8 +192,8 @@ SHIM_EXPORT int shutdown(int fd, int how)
 	ret = libc_shutdown(fd, how);
 	saved = errno;
 	if (event_wanted(&shim_cfg, ret == 0 ? EVENTS_ALL : EVENTS_ERRORS)) {
-		struct event ev = EVENT_INIT(ret == 0 ? SOCKSHIM_EV_SHUTDOWN
-						      : SOCKSHIM_EV_SHUTDOWN_ERROR,
+		struct event ev = EVENT_INIT(ret == 0 ? SHIM_EV_SHUTDOWN
+						      : SHIM_EV_SHUTDOWN_ERROR,
 					     ret == 0 ? LOG_SEV_INFO : LOG_SEV_ERROR);
 
 		ev.fd = fd;

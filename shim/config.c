@@ -117,17 +117,17 @@ static void set_log(const struct parse_ctx *pc, const char *value)
 	} else if (strcmp(value, "syslog") == 0) {
 		cfg->log_dest = LOG_SYSLOG;
 	} else if (len == 0) {
-		report(pc, SOCKSHIM_ENV_LOG, value, "expected stderr, syslog or a file path");
+		report(pc, SHIM_ENV_LOG, value, "expected stderr, syslog or a file path");
 	} else if (len >= sizeof cfg->log_path - 16) {
 		/* Room is kept for the pid that replaces %p. */
-		report(pc, SOCKSHIM_ENV_LOG, value, "path too long");
+		report(pc, SHIM_ENV_LOG, value, "path too long");
 	} else {
 		cfg->log_dest = LOG_FILE;
 		memcpy(cfg->log_path, value, len + 1);
 	}
 }
 
-/* One SOCKSHIM_NAME=value entry. */
+/* One entry of the environment, NAME=value, NAME starting with the prefix. */
 static void parse_entry(const struct parse_ctx *pc, const char *name, size_t name_len,
 			const char *value)
 {
@@ -135,43 +135,43 @@ static void parse_entry(const struct parse_ctx *pc, const char *name, size_t nam
 	int v;
 
 #define IS(var) (name_len == sizeof(var) - 1 && memcmp(name, var, name_len) == 0)
-	if (IS(SOCKSHIM_ENV_REUSEADDR)) {
-		set_bool(pc, SOCKSHIM_ENV_REUSEADDR, value, &cfg->reuseaddr);
-	} else if (IS(SOCKSHIM_ENV_REUSEPORT)) {
-		set_bool(pc, SOCKSHIM_ENV_REUSEPORT, value, &cfg->reuseport);
-	} else if (IS(SOCKSHIM_ENV_GRACEFUL)) {
+	if (IS(SHIM_ENV_REUSEADDR)) {
+		set_bool(pc, SHIM_ENV_REUSEADDR, value, &cfg->reuseaddr);
+	} else if (IS(SHIM_ENV_REUSEPORT)) {
+		set_bool(pc, SHIM_ENV_REUSEPORT, value, &cfg->reuseport);
+	} else if (IS(SHIM_ENV_GRACEFUL)) {
 		v = (int)cfg->graceful;
-		set_keyword(pc, SOCKSHIM_ENV_GRACEFUL, value, graceful_words,
+		set_keyword(pc, SHIM_ENV_GRACEFUL, value, graceful_words,
 			    "expected 0, 1 or always", &v);
 		cfg->graceful = (enum graceful_mode)v;
-	} else if (IS(SOCKSHIM_ENV_LINGER_MS)) {
+	} else if (IS(SHIM_ENV_LINGER_MS)) {
 		if (!parse_int(value, 0, CONFIG_LINGER_MS_MAX, &cfg->linger_ms))
-			report(pc, SOCKSHIM_ENV_LINGER_MS, value,
+			report(pc, SHIM_ENV_LINGER_MS, value,
 			       "expected milliseconds, 0 to 3600000");
-	} else if (IS(SOCKSHIM_ENV_LINGER_MODE)) {
+	} else if (IS(SHIM_ENV_LINGER_MODE)) {
 		v = (int)cfg->linger_mode;
-		set_keyword(pc, SOCKSHIM_ENV_LINGER_MODE, value, mode_words,
+		set_keyword(pc, SHIM_ENV_LINGER_MODE, value, mode_words,
 			    "expected async or sync", &v);
 		cfg->linger_mode = (enum linger_mode)v;
-	} else if (IS(SOCKSHIM_ENV_LOG)) {
+	} else if (IS(SHIM_ENV_LOG)) {
 		set_log(pc, value);
-	} else if (IS(SOCKSHIM_ENV_EVENTS)) {
+	} else if (IS(SHIM_ENV_EVENTS)) {
 		v = (int)cfg->events;
-		set_keyword(pc, SOCKSHIM_ENV_EVENTS, value, event_words,
+		set_keyword(pc, SHIM_ENV_EVENTS, value, event_words,
 			    "expected none, errors or all", &v);
 		cfg->events = (enum event_level)v;
-	} else if (IS(SOCKSHIM_ENV_BACKTRACE)) {
-		set_bool(pc, SOCKSHIM_ENV_BACKTRACE, value, &cfg->backtrace);
-	} else if (IS(SOCKSHIM_ENV_BACKTRACE_DEPTH)) {
+	} else if (IS(SHIM_ENV_BACKTRACE)) {
+		set_bool(pc, SHIM_ENV_BACKTRACE, value, &cfg->backtrace);
+	} else if (IS(SHIM_ENV_BACKTRACE_DEPTH)) {
 		if (!parse_int(value, 1, CONFIG_DEPTH_MAX, &cfg->backtrace_depth))
-			report(pc, SOCKSHIM_ENV_BACKTRACE_DEPTH, value, "expected 1 to 64");
-	} else if (IS(SOCKSHIM_ENV_RAW)) {
+			report(pc, SHIM_ENV_BACKTRACE_DEPTH, value, "expected 1 to 64");
+	} else if (IS(SHIM_ENV_RAW)) {
 		v = (int)cfg->raw;
-		set_keyword(pc, SOCKSHIM_ENV_RAW, value, raw_words, "expected off or seccomp",
+		set_keyword(pc, SHIM_ENV_RAW, value, raw_words, "expected off or seccomp",
 			    &v);
 		cfg->raw = (enum raw_mode)v;
 	} else {
-		/* A typo such as SOCKSHIM_GRACEFULL=1 would otherwise be silently
+		/* A misspelt name (GRACEFULL for GRACEFUL) would otherwise be silently
 		 * ignored and the operator would believe the feature is on. */
 		report(pc, name, NULL, "unknown variable");
 	}
@@ -182,7 +182,7 @@ void config_parse(char *const *envp, struct config *cfg, config_report_fn *repor
 		  void *ctx)
 {
 	const struct parse_ctx pc = {cfg, report_fn, ctx};
-	const size_t prefix_len = sizeof(SOCKSHIM_ENV_PREFIX) - 1;
+	const size_t prefix_len = sizeof(SHIM_ENV_PREFIX) - 1;
 
 	config_defaults(cfg);
 	if (!envp)
@@ -191,7 +191,7 @@ void config_parse(char *const *envp, struct config *cfg, config_report_fn *repor
 		const char *entry = *envp;
 		const char *eq;
 
-		if (strncmp(entry, SOCKSHIM_ENV_PREFIX, prefix_len) != 0)
+		if (strncmp(entry, SHIM_ENV_PREFIX, prefix_len) != 0)
 			continue;
 		eq = strchr(entry, '=');
 		if (!eq)

@@ -250,7 +250,7 @@ void event_call(const char *name, int fd, uint32_t st, bool addresses)
 
 void event_emit(const struct event *ev)
 {
-	char buf[SOCKSHIM_RECORD_MAX];
+	char buf[SHIM_RECORD_MAX];
 	void *bt[BT_MAX];
 	int n = 0;
 	struct record r;

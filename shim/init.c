@@ -70,7 +70,7 @@ static void collect_problem(void *ctx, const char *name, const char *value, cons
 static void report_problems(void)
 {
 	for (int i = 0; i < n_problems; i++) {
-		struct event ev = EVENT_INIT(SOCKSHIM_EV_CONFIG_ERROR, LOG_SEV_ERROR);
+		struct event ev = EVENT_INIT(SHIM_EV_CONFIG_ERROR, LOG_SEV_ERROR);
 
 		ev.variable = problems[i].name;
 		ev.value = problems[i].has_value ? problems[i].value : NULL;
@@ -113,7 +113,7 @@ bool shim_init_slow(void)
 		const char *why = NULL;
 
 		if (!log_open(&shim_cfg, &why))
-			collect_problem(NULL, SOCKSHIM_ENV_LOG, getenv(SOCKSHIM_ENV_LOG), why);
+			collect_problem(NULL, SHIM_ENV_LOG, getenv(SHIM_ENV_LOG), why);
 	}
 	if (shim_cfg.events == EVENTS_NONE)
 		n_problems = 0;

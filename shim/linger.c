@@ -107,10 +107,10 @@ static enum outcome discard(int fd, long long *drained, int64_t deadline)
 static void log_outcome(enum outcome how, int fd, uint32_t st, long long drained, int64_t start,
 			const struct close_site *site, const char *mode, const char *reason)
 {
-	struct event ev = EVENT_INIT(SOCKSHIM_EV_GRACEFUL_CLOSE, LOG_SEV_INFO);
+	struct event ev = EVENT_INIT(SHIM_EV_GRACEFUL_CLOSE, LOG_SEV_INFO);
 
 	if (how == TIMED_OUT) {
-		ev.name = SOCKSHIM_EV_GRACEFUL_TIMEOUT;
+		ev.name = SHIM_EV_GRACEFUL_TIMEOUT;
 		ev.severity = LOG_SEV_ERROR;
 	}
 	if (!event_wanted(&shim_cfg, how == TIMED_OUT ? EVENTS_ERRORS : EVENTS_ALL))

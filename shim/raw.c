@@ -272,18 +272,18 @@ void raw_init(void)
 	for (size_t i = 0; i < sizeof stub_names / sizeof stub_names[0] && !addr; i++)
 		gobinary_symbol(stub_names[i], &addr, &size, &why);
 	if (!addr) {
-		report(SOCKSHIM_EV_RAW_MODE, LOG_SEV_ERROR, why);
+		report(SHIM_EV_RAW_MODE, LOG_SEV_ERROR, why);
 		return;
 	}
 	site = find_site(addr, size);
 	if (!site) {
-		report(SOCKSHIM_EV_RAW_MODE, LOG_SEV_ERROR,
+		report(SHIM_EV_RAW_MODE, LOG_SEV_ERROR,
 		       "refused: Go's system-call stub is not laid out as this sockshim knows");
 		return;
 	}
 	page = make_trampoline();
 	if (!page) {
-		report(SOCKSHIM_EV_RAW_MODE, LOG_SEV_ERROR, "refused: no room near the program's code");
+		report(SHIM_EV_RAW_MODE, LOG_SEV_ERROR, "refused: no room near the program's code");
 		return;
 	}
 	trap_ip = page + 5;
@@ -317,7 +317,7 @@ void raw_init(void)
 	if (why) {
 		libc_sigaction(SIGSYS, &kept, NULL);
 		munmap((void *)page, 4096);
-		report(SOCKSHIM_EV_RAW_MODE, LOG_SEV_ERROR, why);
+		report(SHIM_EV_RAW_MODE, LOG_SEV_ERROR, why);
 		return;
 	}
 	rel = (int32_t)((intptr_t)page - (intptr_t)(site + 5));
@@ -328,7 +328,7 @@ void raw_init(void)
 
 		/* Single-threaded still (constructors run before Go starts). */
 		if (mprotect((void *)start, end - start, PROT_READ | PROT_WRITE) != 0) {
-			report(SOCKSHIM_EV_RAW_MODE, LOG_SEV_ERROR,
+			report(SHIM_EV_RAW_MODE, LOG_SEV_ERROR,
 			       "refused: cannot write the program's code (a hardened kernel?)");
 			return;
 		}
@@ -343,13 +343,13 @@ void raw_init(void)
 		 "enabled: %d socket calls of Go's stub trapped at a private address%s", n,
 		 no_new_privs ? "; no_new_privs set: setuid programs exec'd from here run "
 				"without their privileges" : "");
-	report(SOCKSHIM_EV_RAW_MODE, LOG_SEV_ERROR, text);
+	report(SHIM_EV_RAW_MODE, LOG_SEV_ERROR, text);
 }
 
 void raw_note_unseen(void)
 {
 	if (gobinary_is_go())
-		report(SOCKSHIM_EV_RAW_SYSCALLS_UNSEEN, LOG_SEV_ERROR,
+		report(SHIM_EV_RAW_SYSCALLS_UNSEEN, LOG_SEV_ERROR,
 		       "a Go program: its net package makes system calls without libc, which "
 		       "sockshim does not see (SOCKSHIM_RAW=seccomp catches them)");
 }

@@ -27,12 +27,12 @@ static bool set_on(int fd, int name)
 static bool force(int fd, uint32_t st, int name, const char *why)
 {
 	bool ok = set_on(fd, name);
-	struct event ev = EVENT_INIT(name == SO_REUSEADDR ? SOCKSHIM_EV_REUSEADDR_FORCED
-							   : SOCKSHIM_EV_REUSEPORT_FORCED,
+	struct event ev = EVENT_INIT(name == SO_REUSEADDR ? SHIM_EV_REUSEADDR_FORCED
+							   : SHIM_EV_REUSEPORT_FORCED,
 				     LOG_SEV_INFO);
 
 	if (!ok) {
-		ev.name = SOCKSHIM_EV_SETSOCKOPT_ERROR;
+		ev.name = SHIM_EV_SETSOCKOPT_ERROR;
 		ev.severity = LOG_SEV_ERROR;
 		ev.err = errno;
 	} else if (!event_wanted(&shim_cfg, EVENTS_ALL)) {

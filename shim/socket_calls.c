@@ -31,7 +31,7 @@ SHIM_EXPORT int socket(int domain, int type, int protocol)
 	fdtab_set(fd, st);
 	if (shim_cfg.graceful != GRACEFUL_OFF && (st & FD_TCP))
 		linger_prepare();
-	event_call(SOCKSHIM_EV_SOCKET, fd, st, false);
+	event_call(SHIM_EV_SOCKET, fd, st, false);
 	errno = saved;
 	return fd;
 }
@@ -50,8 +50,8 @@ SHIM_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
 	st = fdtab_socket_state(domain, type, protocol);
 	fdtab_set(sv[0], st);
 	fdtab_set(sv[1], st);
-	event_call(SOCKSHIM_EV_SOCKET, sv[0], st, false);
-	event_call(SOCKSHIM_EV_SOCKET, sv[1], st, false);
+	event_call(SHIM_EV_SOCKET, sv[0], st, false);
+	event_call(SHIM_EV_SOCKET, sv[1], st, false);
 	errno = saved;
 	return ret;
 }
@@ -68,7 +68,7 @@ static void accepted(int lfd, int fd, int flags)
 	fdtab_set(fd, lst | FD_KNOWN | FD_CREATED | (flags & SOCK_CLOEXEC ? FD_CLOSE_ON_EXEC : 0));
 	if (shim_cfg.graceful != GRACEFUL_OFF && (lst & FD_TCP))
 		linger_prepare();
-	event_call(SOCKSHIM_EV_ACCEPT, fd, lst, true);
+	event_call(SHIM_EV_ACCEPT, fd, lst, true);
 }
 
 SHIM_EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *len)

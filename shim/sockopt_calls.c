@@ -41,7 +41,7 @@ SHIM_EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen
 		else
 			reuse_keep_forced(fd, level, name, val, len);
 	} else if (event_wanted(&shim_cfg, EVENTS_ERRORS)) {
-		struct event ev = EVENT_INIT(SOCKSHIM_EV_SETSOCKOPT_ERROR, LOG_SEV_ERROR);
+		struct event ev = EVENT_INIT(SHIM_EV_SETSOCKOPT_ERROR, LOG_SEV_ERROR);
 
 		ev.fd = fd;
 		ev.fd_state = fdtab_get(fd);

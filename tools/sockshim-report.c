@@ -36,10 +36,10 @@
 #define EXIT_NO_RECORDS 1
 #define EXIT_USAGE 2
 
-/* A record is at most SOCKSHIM_RECORD_MAX bytes.  Lines far longer are not
+/* A record is at most SHIM_RECORD_MAX bytes.  Lines far longer are not
  * records, and are skipped without being kept whole: a binary file without
  * newlines must not be read into memory. */
-#define LINE_CAP (16 * SOCKSHIM_RECORD_MAX)
+#define LINE_CAP (16 * SHIM_RECORD_MAX)
 /* The sample record shown for a call site is cut to about this many bytes. */
 #define SAMPLE_MAX 300
 #define DEFAULT_TOP 10
@@ -706,7 +706,7 @@ static json_t *build_report(struct tally *t, char **inputs, size_t ninputs, size
 	jset(distinct, "prog", json_integer((json_int_t)json_object_size(t->by_prog)));
 	jset(distinct, "peer", json_integer((json_int_t)json_object_size(t->by_peer)));
 
-	jset(doc, "version", json_string(SOCKSHIM_VERSION));
+	jset(doc, "version", json_string(SHIM_VERSION));
 	jset(doc, "inputs", names);
 	jset(doc, "lines", json_integer(t->lines));
 	jset(doc, "blank_lines", json_integer(t->blank));
@@ -886,7 +886,7 @@ static void print_text(json_t *doc)
 	int width;
 	size_t i;
 
-	printf(PROG " " SOCKSHIM_VERSION "\n");
+	printf(PROG " " SHIM_VERSION "\n");
 	printf("inputs     ");
 	json_array_foreach(inputs, i, v) {
 		if (i == 8) {
@@ -1153,7 +1153,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		case 'V':
-			printf(PROG " " SOCKSHIM_VERSION "\n");
+			printf(PROG " " SHIM_VERSION "\n");
 			return 0;
 		default:
 			if (optopt == 't')

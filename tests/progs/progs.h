@@ -1,6 +1,6 @@
 /* Small helpers shared by the test programs in tests/progs/. */
-#ifndef SOCKSHIM_TEST_PROGS_H
-#define SOCKSHIM_TEST_PROGS_H
+#ifndef SHIM_TEST_PROGS_H
+#define SHIM_TEST_PROGS_H
 
 #define _GNU_SOURCE
 #include <arpa/inet.h>

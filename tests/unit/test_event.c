@@ -26,7 +26,7 @@
 
 static json_t *build(const struct event *ev, void *const *bt, int n)
 {
-	static char buf[SOCKSHIM_RECORD_MAX];
+	static char buf[SHIM_RECORD_MAX];
 	struct record r;
 	json_error_t err;
 	size_t len;
