@@ -97,10 +97,6 @@ static inline uint32_t fdtab_get(int fd)
 	return e ? __atomic_load_n(&e->state, __ATOMIC_RELAXED) : 0;
 }
 
-/* Records state for fd, when the old one is not needed (cheaper than an
- * exchange). */
-void fdtab_store(int fd, uint32_t state);
-
 /* The entry of fd, its chunk made if needed (NULL if fd < 0 or out of
  * memory). */
 struct fd_entry *fdtab_make(int fd);

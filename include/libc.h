@@ -9,6 +9,8 @@
 #ifndef SHIM_LIBC_H
 #define SHIM_LIBC_H
 
+#include <spawn.h>
+#include <stdio.h>
 #include <sys/socket.h>
 
 int libc_socket(int domain, int type, int protocol);
@@ -25,6 +27,13 @@ int libc_fcntl(int fd, int cmd, void *arg);
 int libc_fcntl64(int fd, int cmd, void *arg);
 int libc_close_range(unsigned int first, unsigned int last, int flags);
 ssize_t libc_sendmsg(int fd, const struct msghdr *msg, int flags);
+int libc_pipe2(int fds[2], int flags);
+int libc_posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
+		     const posix_spawnattr_t *attr, char *const argv[], char *const envp[]);
+int libc_posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
+		      const posix_spawnattr_t *attr, char *const argv[], char *const envp[]);
+int libc_system(const char *command);
+FILE *libc_popen(const char *command, const char *mode);
 struct sigaction;
 int libc_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
 void (*libc_signal(int sig, void (*handler)(int)))(int);

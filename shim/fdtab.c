@@ -103,14 +103,6 @@ uint32_t fdtab_set(int fd, uint32_t state)
 	return e ? __atomic_exchange_n(&e->state, state, __ATOMIC_RELAXED) : 0;
 }
 
-void fdtab_store(int fd, uint32_t state)
-{
-	struct fd_entry *e = state ? slot(fd) : fdtab_lookup(fd);
-
-	if (e)
-		__atomic_store_n(&e->state, state, __ATOMIC_RELAXED);
-}
-
 struct fd_entry *fdtab_make(int fd)
 {
 	return slot(fd);

@@ -74,6 +74,18 @@ LIBC_CALL(int, close_range, -1, (unsigned int first, unsigned int last, int flag
 LIBC_CALL(ssize_t, sendmsg, -1, (int fd, const struct msghdr *msg, int flags), (fd, msg, flags))
 LIBC_CALL(int, sigaction, -1, (int sig, const struct sigaction *act, struct sigaction *old),
 	  (sig, act, old))
+LIBC_CALL(int, pipe2, -1, (int fds[2], int flags), (fds, flags))
+/* posix_spawn reports failure as its return value, not in errno */
+LIBC_CALL(int, posix_spawn, ENOSYS,
+	  (pid_t * pid, const char *path, const posix_spawn_file_actions_t *fa,
+	   const posix_spawnattr_t *attr, char *const argv[], char *const envp[]),
+	  (pid, path, fa, attr, argv, envp))
+LIBC_CALL(int, posix_spawnp, ENOSYS,
+	  (pid_t * pid, const char *file, const posix_spawn_file_actions_t *fa,
+	   const posix_spawnattr_t *attr, char *const argv[], char *const envp[]),
+	  (pid, file, fa, attr, argv, envp))
+LIBC_CALL(int, system, -1, (const char *command), (command))
+LIBC_CALL(FILE *, popen, NULL, (const char *command, const char *mode), (command, mode))
 typedef void (*handler_fn)(int);
 LIBC_CALL(handler_fn, signal, SIG_ERR, (int sig, handler_fn handler), (sig, handler))
 
@@ -103,7 +115,8 @@ void libc_bind_all(void)
 		socket_bind, socketpair_bind, accept_bind, accept4_bind, setsockopt_bind,
 		shutdown_bind, close_bind, dup_bind, dup2_bind, dup3_bind, fcntl_bind,
 		fcntl64_bind, close_range_bind, closefrom_bind, sendmsg_bind, sigaction_bind,
-		signal_bind,
+		signal_bind, pipe2_bind, posix_spawn_bind, posix_spawnp_bind, system_bind,
+		popen_bind,
 	};
 	int saved = errno;
 

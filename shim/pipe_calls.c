@@ -10,7 +10,6 @@
  * goes to pinned private numbers.  Every other pipe2 passes straight
  * through. */
 #define _GNU_SOURCE
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -21,18 +20,10 @@
 #include "privfd.h"
 #include "shim.h"
 
-static int (*pipe2_next)(int[2], int);
-
 SHIM_EXPORT int pipe2(int fds[2], int flags)
 {
-	int (*fn)(int[2], int) = __atomic_load_n(&pipe2_next, __ATOMIC_ACQUIRE);
-	int ret, slot0, slot1;
+	int ret = libc_pipe2(fds, flags), slot0, slot1;
 
-	if (__builtin_expect(!fn, 0)) {
-		fn = (int (*)(int[2], int))dlsym(RTLD_NEXT, "pipe2");
-		__atomic_store_n(&pipe2_next, fn, __ATOMIC_RELEASE);
-	}
-	ret = fn(fds, flags);
 	if (ret != 0 || shim_busy == 0)
 		return ret;
 	slot0 = privfd_adopt_pinned(fds[0], backtrace_disable);

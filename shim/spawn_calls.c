@@ -5,7 +5,6 @@
  * its close must not shut it down for the other holder (SOCKSHIM_GRACEFUL=1
  * lingers only on the last reference). */
 #define _GNU_SOURCE
-#include <dlfcn.h>
 #include <errno.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -51,60 +50,31 @@ int shim_vfork_failed(int err)
 	return -1;
 }
 
-/* The next definition of name: these are called rarely, and dlsym here is
- * outside any signal handler's reach (spawning is not async-signal-safe). */
-static void *next(void **slot, const char *name)
-{
-	void *fn = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
-
-	if (!fn) {
-		fn = dlsym(RTLD_NEXT, name);
-		__atomic_store_n(slot, fn, __ATOMIC_RELEASE);
-	}
-	return fn;
-}
-
-typedef int spawn_fn(pid_t *, const char *, const posix_spawn_file_actions_t *,
-		     const posix_spawnattr_t *, char *const[], char *const[]);
-
 SHIM_EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
 			    const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
-	static void *fn;
-	spawn_fn *real = (spawn_fn *)next(&fn, "posix_spawn");
-
 	share_inheritable();
-	return real ? real(pid, path, fa, attr, argv, envp) : ENOSYS;
+	return libc_posix_spawn(pid, path, fa, attr, argv, envp);
 }
 
 SHIM_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
 			     const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
-	static void *fn;
-	spawn_fn *real = (spawn_fn *)next(&fn, "posix_spawnp");
-
 	share_inheritable();
-	return real ? real(pid, file, fa, attr, argv, envp) : ENOSYS;
+	return libc_posix_spawnp(pid, file, fa, attr, argv, envp);
 }
 
 SHIM_EXPORT int system(const char *command)
 {
-	static void *fn;
-	int (*real)(const char *) = (int (*)(const char *))next(&fn, "system");
-
 	if (command) /* system(NULL) only asks whether a shell exists */
 		share_inheritable();
-	return real ? real(command) : -1;
+	return libc_system(command);
 }
 
 SHIM_EXPORT FILE *popen(const char *command, const char *mode)
 {
-	static void *fn;
-	FILE *(*real)(const char *, const char *) =
-		(FILE * (*)(const char *, const char *)) next(&fn, "popen");
-
 	share_inheritable();
-	return real ? real(command, mode) : NULL;
+	return libc_popen(command, mode);
 }
 
 /* Descriptors passed in SCM_RIGHTS: the receiver holds them too. */
