@@ -83,13 +83,15 @@ $(B)/shim $(B)/tests $(B)/progs:
 UNIT_config := config
 UNIT_fdtab  := fdtab
 UNIT_record := record
-# event.o needs the shim's state and log: every module but the entry points.
-UNIT_event  := event record backtrace close_history fdtab log privfd libc init config linger
+# event.o and what it stands on: the call scope, backtraces, the log.
+UNIT_event  := event record backtrace call close_history fdtab log privfd config proc
+# the close decisions stand on the table alone
+UNIT_fdend  := fdend fdtab config
 UNIT_TESTS  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 
-$(B)/tests/test_%: tests/unit/test_%.c tests/unit/stub_raw.c $(HEADERS) $(SHIM_OBJS) | $(B)/tests
+$(B)/tests/test_%: tests/unit/test_%.c $(HEADERS) $(SHIM_OBJS) | $(B)/tests
 	$(CC) $(CFLAGS) -rdynamic -o $@ $< $(foreach m,$(UNIT_$*),$(B)/shim/$(m).o) \
-		$(if $(filter init,$(UNIT_$*)),tests/unit/stub_raw.c) -lcmocka -ljansson -ldl -lpthread
+		-lcmocka -ljansson -ldl -lpthread
 
 # Programs that integration tests run under the shim.  -rdynamic puts their
 # function names in the dynamic symbol table, where backtraces find them.

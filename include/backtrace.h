@@ -8,6 +8,7 @@
 #define SHIM_BACKTRACE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #define BT_MAX 64
 
@@ -19,8 +20,19 @@ struct record;
 bool backtrace_init(void);
 
 /* Stops all unwinding for good: libunwind's pipe number was handed to the
- * program (it dup2()ed onto it), and libunwind would read and write it. */
-void backtrace_disable(void);
+ * program (it dup2()ed onto it), and libunwind would read and write it.
+ * Returns true the first time (the caller reports it). */
+bool backtrace_disable(void);
+
+/* True while this thread is inside the unwinder or dladdr (a signal
+ * handler interrupted it). */
+bool backtrace_in_progress(void);
+
+/* The frames of code that keeps frame pointers (Go), from a trapped call's
+ * registers: ip first, the return address at sp, then the chain of frame
+ * pointers from bp.  At most max; returns how many. */
+int backtrace_from_frame_pointers(uintptr_t ip, uintptr_t sp, uintptr_t bp, void **ips,
+				  int max);
 
 /* The return addresses of the calling code, innermost first, starting at
  * the program's call into the shim (the shim's own frames left out); at

@@ -10,9 +10,9 @@
 #define CLOSE_HISTORY_SLOTS 4096
 #define CLOSE_HISTORY_DEPTH 8
 
-/* Records the backtrace of the current close, at most depth frames (and
- * CLOSE_HISTORY_DEPTH); returns its id (never 0). */
-uint32_t close_history_record(int depth);
+/* Records the backtrace ips[n] of a close (its first CLOSE_HISTORY_DEPTH
+ * frames); returns its id (never 0). */
+uint32_t close_history_record(void *const *ips, int n);
 
 /* Copies the backtrace of close id into ips (at least
  * CLOSE_HISTORY_DEPTH); returns its length, 0 if it was overwritten. */

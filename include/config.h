@@ -29,7 +29,14 @@ struct config {
 	bool backtrace;
 	int backtrace_depth;
 	enum raw_mode raw;
+	/* Derived: closing a socket needs more than the plain path (events
+	 * are logged or graceful close is on). */
+	bool sockets_watched;
 };
+
+/* The process's configuration: read-only once the shim is initialised
+ * (shim.h). */
+extern struct config shim_cfg;
 
 /* Called once per unusable variable: its name, its value (NULL when the
  * problem is the name itself) and why it was not used. */

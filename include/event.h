@@ -1,4 +1,7 @@
-/* Events: the records of the log, as ../shared/DESIGN.md names them. */
+/* Events: the records of the log, as ../shared/DESIGN.md names them.
+ *
+ * A record is built in the current call's buffer (call.h) and takes the
+ * call's backtrace, captured once per call. */
 #ifndef SHIM_EVENT_H
 #define SHIM_EVENT_H
 
@@ -37,17 +40,19 @@ struct event {
 	bool has_option;      /* setsockopt: level and option below */
 	int level, option;
 	const char *mode;     /* graceful_*: "async" or "sync" */
+	long long dropped;    /* log_dropped: records lost; -1: none */
 	bool backtrace;	      /* attach the backtrace of the calling code */
 	void *const *given_bt; /* ... or this one, captured earlier */
 	int given_bt_n;
-	uint32_t first_close; /* double_close: close_history id of the earlier close */
+	void *const *first_bt; /* double_close: where the earlier close was */
+	int first_bt_n;
 };
 
 #define EVENT_NO_FD (-2147483647 - 1)
 #define EVENT_INIT(ev_name, sev)                                                       \
 	{                                                                              \
 		.name = (ev_name), .severity = (sev), .fd = EVENT_NO_FD, .unread = -1, \
-		.drained = -1, .ms = -1, .backtrace = true                             \
+		.drained = -1, .ms = -1, .dropped = -1, .backtrace = true             \
 	}
 
 /* True if events of this level are logged (errors: the hazards; all: also
@@ -64,7 +69,8 @@ struct record;
 void event_build(const struct event *ev, void *const *bt, int n, struct record *r, char *buf,
 		 size_t cap);
 
-/* Writes ev to the log. */
+/* Writes ev to the log.  Made in a signal handler nested too deep for a
+ * buffer of its own (call.h), it is counted as dropped instead. */
 void event_emit(const struct event *ev);
 
 /* At events=all, the record of a call itself (socket, accept, close) on fd

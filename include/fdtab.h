@@ -16,17 +16,16 @@
 #include <stdint.h>
 
 enum {
-	FD_KNOWN = 1u << 0,	  /* the shim saw the call that made this number */
 	FD_SOCKET = 1u << 1,	  /* a socket; family and type below */
 	FD_TCP = 1u << 2,	  /* inet/inet6 stream socket with protocol TCP */
 	FD_CREATED = 1u << 3,	  /* made in this process by socket/socketpair/accept */
 	FD_SHARED = 1u << 4,	  /* dup'd, or crossed a fork: not the only reference */
 	FD_LINGER_ZERO = 1u << 5, /* the program set SO_LINGER {1, 0} */
-	FD_REUSEADDR_FORCED = 1u << 6,
-	FD_REUSEPORT_FORCED = 1u << 7,
+	FD_EPOLL = 1u << 6,	  /* an epoll instance (made by epoll_create*) */
 	FD_CLOSED = 1u << 8,	  /* this process closed it, and the shim has not
 				     seen the number come back since */
-	FD_PRIVATE = 1u << 9,	  /* one of the shim's own descriptors */
+	FD_PRIVATE = 1u << 9,	  /* one of the shim's own descriptors; the
+				     entry's aux is its privfd slot + 1 */
 	FD_CLOSE_ON_EXEC = 1u << 10, /* a spawned program does not inherit it */
 
 	FD_FAMILY_SHIFT = 12,
@@ -67,15 +66,35 @@ uint32_t fdtab_socket_state(int domain, int type, int protocol);
 uint32_t fdtab_learn(int fd);
 
 /* The table itself, for the inline lookups below (the hot path of every
- * interposed call); nothing else touches it outside fdtab.c. */
+ * interposed call); nothing else touches it outside fdtab.c.
+ *
+ * An entry's word holds the state (low 32 bits) and aux (high 32 bits)
+ * together, so that a close can swap both in one atomic exchange: aux is
+ * the close_history id of the number's last close for a FD_CLOSED entry,
+ * the privfd slot + 1 for a FD_PRIVATE one, 0 otherwise.  cookie is the
+ * socket's SO_COOKIE, recorded where a destructive action (graceful close)
+ * may later need to be sure it acts on the socket the shim saw made. */
 #define FDTAB_CHUNK_SHIFT 12
 #define FDTAB_CHUNK (1u << FDTAB_CHUNK_SHIFT)
 #define FDTAB_CHUNKS ((1u << 31) >> FDTAB_CHUNK_SHIFT) /* every non-negative int */
 struct fd_entry {
-	uint32_t state;
-	uint32_t aux;
+	uint64_t word;
+	uint64_t cookie;
 };
 extern struct fd_entry *fdtab_chunks[FDTAB_CHUNKS];
+
+static inline uint64_t fdtab_word_of(uint32_t state, uint32_t aux)
+{
+	return (uint64_t)aux << 32 | state;
+}
+static inline uint32_t fdtab_state_of(uint64_t word)
+{
+	return (uint32_t)word;
+}
+static inline uint32_t fdtab_aux_of(uint64_t word)
+{
+	return (uint32_t)(word >> 32);
+}
 
 /* The entry of fd, or NULL if nothing was ever recorded near it. */
 static inline struct fd_entry *fdtab_lookup(int fd)
@@ -94,16 +113,20 @@ static inline uint32_t fdtab_get(int fd)
 {
 	struct fd_entry *e = fdtab_lookup(fd);
 
-	return e ? __atomic_load_n(&e->state, __ATOMIC_RELAXED) : 0;
+	return e ? fdtab_state_of(__atomic_load_n(&e->word, __ATOMIC_RELAXED)) : 0;
 }
 
 /* The entry of fd, its chunk made if needed (NULL if fd < 0 or out of
  * memory). */
 struct fd_entry *fdtab_make(int fd);
 
-/* Records a new state for fd and returns the one it replaces.  The slot of
- * a number beyond the table (negative) is silently not kept. */
+/* Records a new state for fd (aux 0, cookie 0) and returns the one it
+ * replaces.  The slot of a number beyond the table (negative) is silently
+ * not kept. */
 uint32_t fdtab_set(int fd, uint32_t state);
+
+/* Records state and aux for fd in one store. */
+void fdtab_set_word(int fd, uint32_t state, uint32_t aux);
 
 /* Sets bits in fd's state, returns the state before. */
 uint32_t fdtab_or(int fd, uint32_t bits);
@@ -111,10 +134,9 @@ uint32_t fdtab_or(int fd, uint32_t bits);
 /* Clears bits in fd's state, returns the state before. */
 uint32_t fdtab_clear(int fd, uint32_t bits);
 
-/* An auxiliary word per number: the id of the record of its last close, for
- * the double_close report. */
-uint32_t fdtab_get_aux(int fd);
-void fdtab_set_aux(int fd, uint32_t aux);
+/* The socket's SO_COOKIE as recorded (0: none). */
+uint64_t fdtab_cookie(int fd);
+void fdtab_set_cookie(int fd, uint64_t cookie);
 
 /* Every socket that this process holds is now also held by a child: called
  * when the process forks. */
@@ -124,8 +146,9 @@ void fdtab_mark_all_shared(void);
  * a state.  Lets range operations stop early. */
 int fdtab_limit(void);
 
-/* Calls fn for each number in [lo, hi] whose state has any of the bits. */
-void fdtab_each(int lo, int hi, uint32_t bits, void (*fn)(int fd, uint32_t st, void *ctx),
+/* Calls fn for each number in [lo, hi] whose state has any of the bits,
+ * in increasing order; stops early when fn returns false. */
+void fdtab_each(int lo, int hi, uint32_t bits, bool (*fn)(int fd, uint32_t st, void *ctx),
 		void *ctx);
 
 /* Forgets everything (tests only). */

@@ -9,6 +9,7 @@
 #ifndef SHIM_LIBC_H
 #define SHIM_LIBC_H
 
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <sys/socket.h>
@@ -38,11 +39,9 @@ struct sigaction;
 int libc_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
 void (*libc_signal(int sig, void (*handler)(int)))(int);
 void libc_closefrom(int lowfd);
-
-/* close(2) of one of the shim's own descriptors, as a plain system call: the
- * shim's housekeeping is not the program's doing, and another preloaded
- * library that wraps close() (a tracer) must not see it. */
-int sys_close(int fd);
+int libc_epoll_create(int size);
+int libc_epoll_create1(int flags);
+int libc_sigaltstack(const stack_t *ss, stack_t *old);
 
 /* Binds every target now.  Called from the constructor so that the first
  * interposed call of the program does not pay for dlsym. */

@@ -3,35 +3,41 @@
  * FIN; the receive side is read and discarded until the peer's EOF or
  * SOCKSHIM_LINGER_MS; then the socket is closed.  The peer sees a clean end
  * of stream instead of "connection reset by peer" (which the kernel sends
- * when a socket is closed with unread data). */
+ * when a socket is closed with unread data).
+ *
+ * This module decides and does the lingering; it never closes the
+ * program's number: the caller does that (close_path.c), whatever the
+ * outcome. */
 #ifndef SHIM_LINGER_H
 #define SHIM_LINGER_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "fdtab.h"
+struct call;
 
-/* How many sockets may linger in the background at once; beyond that a
- * close lingers in the program's own call (sync), since each one holds a
- * descriptor of the program's RLIMIT_NOFILE. */
-#define LINGER_MAX_INFLIGHT 256
+/* How many sockets may linger in the background at once, at most: each
+ * holds a descriptor, and the background never holds more than a quarter
+ * of RLIMIT_NOFILE (the program's own must not run out for the shim's
+ * sake). */
+#define LINGER_MAX_INFLIGHT 65536
 
-/* Whether a close of fd with this state lingers: a TCP socket, when the
- * close drops the last reference the shim knows of (made here, not dup'd,
- * not shared by fork), or any TCP socket with SOCKSHIM_GRACEFUL=always. */
-bool linger_applies(uint32_t st);
+enum linger_outcome {
+	LINGER_NOT_CONNECTED, /* a listener, never connected, or reset: close as usual */
+	LINGER_FOREIGN,	      /* not the socket the shim saw made: leave it alone */
+	LINGER_DONE,	      /* lingered already (sync mode, or the peer was done) */
+	LINGER_HANDED,	      /* a private copy lingers in the background */
+	LINGER_SKIPPED,	      /* the background could not take it: a graceful_skipped
+				 record says why */
+};
 
-/* Closes fd gracefully: returns true when it did (the close's result in
- * *ret, errno set as close(2) left it), false when the caller must close
- * plainly (the socket was not connected).  mark_closing is called just
- * before the descriptor number is freed. */
-bool linger_close(int fd, uint32_t st, int *ret,
-		  void (*mark_closing)(int fd, void *ctx), void *ctx);
+/* Before the program's close of TCP socket fd (state st): lingers on it,
+ * or hands a private copy of it to the background.  c: the close's call,
+ * for its backtrace. */
+enum linger_outcome linger_take(int fd, uint32_t st, struct call *c);
 
-/* Starts the background thread if it is not running (async mode): called
- * when the first socket that may linger is made, rather than inside a
- * close that may run in a signal handler. */
+/* Starts the background thread now (raw mode, at load: its closes come in
+ * a signal handler, where no thread can be started). */
 void linger_prepare(void);
 
 /* In a forked child: the thread did not come along; its sockets were

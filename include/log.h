@@ -18,8 +18,15 @@ enum log_severity { LOG_SEV_ERROR, LOG_SEV_INFO };
  * at the first record. */
 bool log_open(const struct config *cfg, const char **why);
 
-/* Writes one record (len bytes, ending in a newline). */
-void log_write(const char *line, size_t len, enum log_severity sev);
+/* Writes one record (len bytes, ending in a newline), never blocking:
+ * returns true if it was written.  A record the destination cannot take
+ * now (a full pipe, a full syslog socket) is dropped and counted. */
+bool log_write(const char *line, size_t len, enum log_severity sev);
+
+/* Counts n records lost; log_take_dropped returns the count since the last
+ * take and starts again from 0 (the caller reports it in a record). */
+void log_count_dropped(long long n);
+long long log_take_dropped(void);
 
 /* In a forked child: a per-process file (%p) is reopened under the child's
  * pid at the next record; the parent's is closed now. */

@@ -7,10 +7,9 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-/* Forces the configured options on the new socket fd of state st; returns
- * st with FD_REUSE*_FORCED for those that took.  A failure never fails the
- * program's socket() call. */
-uint32_t reuse_force(int fd, uint32_t st);
+/* Forces the configured options on the new socket fd of state st.  A
+ * failure never fails the program's socket() call (it is logged). */
+void reuse_force(int fd, uint32_t st);
 
 /* After the program's successful setsockopt(fd, level, name, val, len):
  * if it cleared a forced option, sets it again. */

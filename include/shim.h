@@ -1,15 +1,12 @@
-/* The shim's process-wide state: configuration, initialisation, and the
- * guard that keeps the shim's own work out of its own bookkeeping. */
+/* Initialisation, and the tests every entry point makes first. */
 #ifndef SHIM_SHIM_H
 #define SHIM_SHIM_H
 
+#include <errno.h>
 #include <stdbool.h>
-#include <sys/types.h>
 
-#include "config.h"
-
-/* Read-only once shim_ready() has returned true. */
-extern struct config shim_cfg;
+#include "fdtab.h"
+#include "vfork.h"
 
 enum { INIT_NONE, INIT_RUNNING, INIT_DONE };
 extern int shim_init_state;
@@ -27,29 +24,20 @@ static inline bool shim_ready(void)
 	return shim_init_slow();
 }
 
-/* Depth of the shim's calls into foreign code (libunwind, dladdr) on this
- * thread.  An interposed call made meanwhile (a signal handler's close, or
- * libunwind's own) is recorded as any other, but takes no backtrace: an
- * unwinder must not be entered again from inside itself. */
-extern __thread int shim_busy __attribute__((tls_model("initial-exec")));
-
-/* Set while this thread is a vfork child (see shim/vfork.S). */
-extern __thread int shim_in_vfork_child __attribute__((tls_model("initial-exec")));
-
 static inline bool shim_passthrough(void)
 {
-	return !shim_ready() || shim_in_vfork_child;
+	return !shim_ready() || vfork_in_child;
 }
 
-/* Whether closing a socket needs more than the plain path: events are
- * logged or graceful close is on.  Derived from shim_cfg once. */
-extern bool shim_sockets_watched;
-
-/* The pid of this process, kept current across fork by the atfork
- * handler. */
-extern pid_t shim_pid;
-
-/* The program's short name, for the "prog" field. */
-extern char shim_prog[64];
+/* A number the shim holds for itself is, to the program, one it never
+ * opened: an interposed call naming it fails with EBADF, as it would bare.
+ * Returns true (errno set) if fd is such a number. */
+static inline bool shim_refuses(int fd)
+{
+	if (__builtin_expect(!(fdtab_get(fd) & FD_PRIVATE), 1))
+		return false;
+	errno = EBADF;
+	return true;
+}
 
 #endif

@@ -38,6 +38,14 @@
 /* Added to the contract: at start, what SOCKSHIM_RAW=seccomp did (enabled,
  * and at what cost, or refused, and why). */
 #define SHIM_EV_RAW_MODE "raw_mode"
+/* Added to the contract: records were lost because the destination would
+ * have blocked the program (a full pipe) or the record was made too deep
+ * inside nested signal handlers; "dropped" counts them. */
+#define SHIM_EV_LOG_DROPPED "log_dropped"
+/* Added to the contract: in async mode a socket to be lingered on could not
+ * be handed to the background (capacity, no descriptor left, a signal
+ * handler on a small stack); it was closed as the program asked. */
+#define SHIM_EV_GRACEFUL_SKIPPED "graceful_skipped"
 #define SHIM_EV_SOCKET "socket"
 #define SHIM_EV_ACCEPT "accept"
 #define SHIM_EV_SHUTDOWN "shutdown"

@@ -16,11 +16,7 @@
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 
-#include "event.h"
-#include "raw.h"
 #include "record.h"
-#include "shim.h"
-#include "sockshim.h"
 
 #ifndef UNWIND_SONAME
 #define UNWIND_SONAME "libunwind.so.8"
@@ -32,6 +28,11 @@
 #define SELF_FRAMES 8
 
 static int (*unwind_fn)(void **, int);
+/* Depth of this thread's calls into foreign code (libunwind, dladdr).  A
+ * signal handler that interrupts one of them and makes a record must not
+ * enter either again: libunwind is not reentrant, and dladdr holds the
+ * loader's lock. */
+static __thread volatile int busy __attribute__((tls_model("initial-exec")));
 static uintptr_t self_start, self_end; /* the shim's code */
 static char exe_path[PATH_MAX];	       /* the main program's module */
 
@@ -54,16 +55,14 @@ static int find_self(struct dl_phdr_info *info, size_t size, void *ctx)
 	return 0;
 }
 
-void backtrace_disable(void)
+bool backtrace_disable(void)
 {
-	struct event ev = EVENT_INIT(SHIM_EV_BACKTRACE_DISABLED, LOG_SEV_ERROR);
+	return __atomic_exchange_n(&unwind_fn, NULL, __ATOMIC_ACQ_REL) != NULL;
+}
 
-	if (!__atomic_exchange_n(&unwind_fn, NULL, __ATOMIC_ACQ_REL))
-		return;
-	if (event_wanted(&shim_cfg, EVENTS_ERRORS)) {
-		ev.reason = "the program took over libunwind's descriptor (dup2 onto it)";
-		event_emit(&ev);
-	}
+bool backtrace_in_progress(void)
+{
+	return busy > 0;
 }
 
 bool backtrace_init(void)
@@ -73,13 +72,13 @@ bool backtrace_init(void)
 	unw_addr_space_t *local;
 	ssize_t n;
 
-	/* shim_busy: what libunwind does now is the shim's own work; its
-	 * pipe lands at private numbers (see pipe2 in pipe_calls.c). */
-	shim_busy++;
+	/* busy: what libunwind does now is the shim's own work; its pipe
+	 * lands at private numbers (see pipe2 in pipe_calls.c). */
+	busy++;
 	h = dlopen(UNWIND_SONAME, RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
 		dlerror();
-		shim_busy--;
+		busy--;
 		return false;
 	}
 	unwind_fn = (int (*)(void **, int))dlsym(h, "unw_backtrace");
@@ -98,23 +97,23 @@ bool backtrace_init(void)
 	exe_path[n > 0 ? n : 0] = '\0';
 	if (unwind_fn)
 		unwind_fn(ips, 4);
-	shim_busy--;
+	busy--;
 	return unwind_fn != NULL;
 }
 
-/* A call trapped in raw mode: Go keeps frame pointers, so the frames are
- * read from the trapped registers.  The stub has no frame of its own (its
- * return address is at the stack pointer); above it each frame pointer
- * points at the caller's, with the return address next to it.  The chain is
- * followed only while it climbs the same stack. */
-static int go_frames(const ucontext_t *uc, void **ips, int max)
+int backtrace_from_frame_pointers(uintptr_t ip, uintptr_t sp, uintptr_t bp, void **ips,
+				  int max)
 {
-	const greg_t *g = uc->uc_mcontext.gregs;
-	uintptr_t sp = (uintptr_t)g[REG_RSP], bp = (uintptr_t)g[REG_RBP];
 	int n = 0;
 
+	if (max > BT_MAX)
+		max = BT_MAX;
 	if (max > 0)
-		ips[n++] = (void *)raw_site_ip();
+		ips[n++] = (void *)ip;
+	/* The trapped stub has no frame of its own: its return address is at
+	 * the stack pointer.  Above it each frame pointer points at the
+	 * caller's, with the return address next to it; the chain is followed
+	 * only while it climbs the same stack. */
 	if (n < max && sp && !(sp & 7))
 		ips[n++] = *(void *const *)sp;
 	while (n < max && bp > sp && bp - sp < ((uintptr_t)64 << 20) && !(bp & 7)) {
@@ -137,18 +136,16 @@ int backtrace_capture(void **ips, int max)
 
 	int (*fn)(void **, int) = __atomic_load_n(&unwind_fn, __ATOMIC_ACQUIRE);
 
-	if (raw_trap_context)
-		return go_frames(raw_trap_context, ips, max < BT_MAX ? max : BT_MAX);
-	if (!fn || shim_busy > 0) /* called from a signal handler inside the unwinder */
+	if (!fn || busy > 0) /* called from a signal handler inside the unwinder */
 		return 0;
 	if (max > BT_MAX)
 		max = BT_MAX;
 	/* libunwind checks memory with mincore(2) or a pipe where a frame has
 	 * no unwind information, which leaves errno changed. */
 	saved = errno;
-	shim_busy++;
+	busy++;
 	n = fn(buf, max + SELF_FRAMES);
-	shim_busy--;
+	busy--;
 	errno = saved;
 	while (skip < n && (uintptr_t)buf[skip] >= self_start && (uintptr_t)buf[skip] < self_end)
 		skip++;
@@ -177,11 +174,15 @@ static void add_frame(struct record *r, void *ip)
 {
 	Dl_info info;
 	struct link_map *lm = NULL;
-	int found;
+	int found = 0;
 
-	shim_busy++;
-	found = dladdr1(ip, &info, (void **)&lm, RTLD_DL_LINKMAP);
-	shim_busy--;
+	/* A handler that interrupted dladdr (which holds the loader's lock)
+	 * writes the bare address; sockshim-report names it. */
+	if (busy == 0) {
+		busy++;
+		found = dladdr1(ip, &info, (void **)&lm, RTLD_DL_LINKMAP);
+		busy--;
+	}
 	rec_object_begin(r, NULL);
 	rec_hex(r, "ip", (uintptr_t)ip);
 	if (found && lm) {

@@ -11,7 +11,6 @@
 
 #include <string.h>
 
-#include "backtrace.h"
 
 struct slot {
 	uint32_t id;
@@ -22,12 +21,13 @@ struct slot {
 static struct slot ring[CLOSE_HISTORY_SLOTS];
 static uint32_t next_id;
 
-uint32_t close_history_record(int depth)
+uint32_t close_history_record(void *const *ips, int n)
 {
 	uint32_t id;
 	struct slot *s;
-	void *ips[CLOSE_HISTORY_DEPTH];
-	int n = backtrace_capture(ips, depth < CLOSE_HISTORY_DEPTH ? depth : CLOSE_HISTORY_DEPTH);
+
+	if (n > CLOSE_HISTORY_DEPTH)
+		n = CLOSE_HISTORY_DEPTH;
 
 	do
 		id = __atomic_add_fetch(&next_id, 1, __ATOMIC_RELAXED);

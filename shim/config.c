@@ -7,6 +7,8 @@
 
 #include "sockshim.h"
 
+struct config shim_cfg;
+
 void config_defaults(struct config *cfg)
 {
 	memset(cfg, 0, sizeof *cfg);
@@ -207,4 +209,5 @@ void config_parse(char *const *envp, struct config *cfg, config_report_fn *repor
 		name[len] = '\0';
 		parse_entry(&pc, name, len, eq + 1);
 	}
+	cfg->sockets_watched = cfg->events >= EVENTS_ERRORS || cfg->graceful != GRACEFUL_OFF;
 }

@@ -11,17 +11,20 @@
 #include <stdarg.h>
 #include <unistd.h>
 
+#include "call.h"
 #include "export.h"
 #include "fdtab.h"
 #include "libc.h"
 #include "privfd.h"
 #include "shim.h"
+#include "sys.h"
 
 /* nfd is a copy of fd; cloexec: whether the copy is close-on-exec (a copy
  * never inherits the flag). */
 static void duplicated(int fd, int nfd, bool cloexec)
 {
 	uint32_t st = fdtab_get(fd) & ~(FD_CLOSED | FD_PRIVATE | FD_CLOSE_ON_EXEC);
+	uint64_t cookie = fdtab_cookie(fd);
 
 	if (st & FD_SOCKET) {
 		st |= FD_SHARED;
@@ -31,6 +34,8 @@ static void duplicated(int fd, int nfd, bool cloexec)
 		st |= FD_CLOSE_ON_EXEC;
 	/* Even unknown (0): the number is open again, no longer "closed". */
 	fdtab_set(nfd, st);
+	if (cookie)
+		fdtab_set_cookie(nfd, cookie);
 }
 
 SHIM_EXPORT int dup(int fd)
@@ -39,6 +44,8 @@ SHIM_EXPORT int dup(int fd)
 
 	if (shim_passthrough())
 		return libc_dup(fd);
+	if (shim_refuses(fd))
+		return -1;
 	nfd = libc_dup(fd);
 	if (nfd >= 0) {
 		saved = errno;
@@ -53,8 +60,15 @@ SHIM_EXPORT int dup(int fd)
  * Returns true if it did. */
 static bool clear_target(int fd, int newfd)
 {
-	return fd != newfd && privfd_is_private(newfd) &&
-	       privfd_evict(newfd, true) == PRIVFD_MOVED;
+	struct call c;
+	bool moved;
+
+	if (fd == newfd || !privfd_is_private(newfd))
+		return false;
+	call_enter(&c); /* giving up libunwind's pipe is recorded */
+	moved = privfd_evict(newfd);
+	call_leave(&c);
+	return moved;
 }
 
 /* After dup2/dup3: ret is its result, cleared what clear_target said. */
@@ -65,7 +79,7 @@ static int after_dup2(int fd, int newfd, int ret, bool cleared, bool cloexec)
 	if (ret >= 0 && fd != newfd)
 		duplicated(fd, ret, cloexec);
 	else if (ret < 0 && cleared)
-		sys_close(newfd); /* the call failed: the shim's old copy goes */
+		sys_close(newfd); /* the call failed: the shim's old copy, moved away, goes */
 	errno = saved;
 	return ret;
 }
@@ -76,6 +90,8 @@ SHIM_EXPORT int dup2(int fd, int newfd)
 
 	if (shim_passthrough())
 		return libc_dup2(fd, newfd);
+	if (shim_refuses(fd))
+		return -1;
 	cleared = clear_target(fd, newfd);
 	return after_dup2(fd, newfd, libc_dup2(fd, newfd), cleared, false);
 }
@@ -86,6 +102,8 @@ SHIM_EXPORT int dup3(int fd, int newfd, int flags)
 
 	if (shim_passthrough())
 		return libc_dup3(fd, newfd, flags);
+	if (shim_refuses(fd))
+		return -1;
 	cleared = clear_target(fd, newfd);
 	return after_dup2(fd, newfd, libc_dup3(fd, newfd, flags), cleared, flags & O_CLOEXEC);
 }
@@ -97,7 +115,11 @@ static int fcntl_common(int (*real)(int, int, void *), int fd, int cmd, void *ar
 {
 	int ret;
 
-	if (shim_passthrough() || (cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC && cmd != F_SETFD))
+	if (shim_passthrough())
+		return real(fd, cmd, arg);
+	if (shim_refuses(fd))
+		return -1;
+	if (cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC && cmd != F_SETFD)
 		return real(fd, cmd, arg);
 	ret = real(fd, cmd, arg);
 	if (ret >= 0 && cmd == F_SETFD) {

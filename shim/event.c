@@ -12,11 +12,12 @@
 #include <unistd.h>
 
 #include "backtrace.h"
-#include "close_history.h"
+#include "call.h"
 #include "fdtab.h"
+#include "proc.h"
 #include "record.h"
-#include "shim.h"
 #include "sockshim.h"
+#include "sys.h"
 
 static const char *family_name(enum fd_family f)
 {
@@ -98,8 +99,8 @@ static size_t lookup_address(int fd, bool peer, char *out, size_t size)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof ss;
-	int r = peer ? getpeername(fd, (struct sockaddr *)&ss, &len)
-		     : getsockname(fd, (struct sockaddr *)&ss, &len);
+	int r = peer ? sys_getpeername(fd, (struct sockaddr *)&ss, &len)
+		     : sys_getsockname(fd, (struct sockaddr *)&ss, &len);
 
 	return r == 0 ? format_address(&ss, len, out, size) : 0;
 }
@@ -162,9 +163,9 @@ void event_build(const struct event *ev, void *const *bt, int n, struct record *
 	clock_gettime(CLOCK_REALTIME, &now);
 	rec_begin(r, buf, cap);
 	rec_time(r, "ts", &now);
-	rec_int(r, "pid", getpid());
-	rec_int(r, "tid", gettid());
-	rec_str(r, "prog", shim_prog);
+	rec_int(r, "pid", sys_getpid());
+	rec_int(r, "tid", (long long)sys_raw6(SYS_gettid, 0, 0, 0, 0, 0, 0));
+	rec_str(r, "prog", proc_prog);
 	rec_str(r, "event", ev->name);
 	if (ev->fd != EVENT_NO_FD) {
 		const char *fam = family_name(fd_family(ev->fd_state));
@@ -207,6 +208,8 @@ void event_build(const struct event *ev, void *const *bt, int n, struct record *
 		rec_int(r, "ms", ev->ms);
 	if (ev->mode)
 		rec_str(r, "mode", ev->mode);
+	if (ev->dropped >= 0)
+		rec_int(r, "dropped", ev->dropped);
 	if (ev->variable)
 		rec_str(r, "variable", ev->variable);
 	if (ev->value)
@@ -227,13 +230,8 @@ void event_build(const struct event *ev, void *const *bt, int n, struct record *
 	/* Backtraces last: they are what gets cut when the record is full. */
 	if (n > 0)
 		backtrace_add(r, "backtrace", bt, n);
-	if (ev->first_close) {
-		void *first[CLOSE_HISTORY_DEPTH];
-		int fn = close_history_get(ev->first_close, first);
-
-		if (fn > 0)
-			backtrace_add(r, "first_backtrace", first, fn);
-	}
+	if (ev->first_bt_n > 0)
+		backtrace_add(r, "first_backtrace", ev->first_bt, ev->first_bt_n);
 }
 
 void event_call(const char *name, int fd, uint32_t st, bool addresses)
@@ -248,21 +246,44 @@ void event_call(const char *name, int fd, uint32_t st, bool addresses)
 	}
 }
 
+/* The record of records lost since the last one written. */
+static void emit_dropped(struct call *c, long long dropped)
+{
+	struct event ev = EVENT_INIT(SHIM_EV_LOG_DROPPED, LOG_SEV_ERROR);
+	struct record r;
+
+	ev.dropped = dropped;
+	ev.reason = "the log destination was full or the record was made too deep inside "
+		    "nested signal handlers";
+	event_build(&ev, NULL, 0, &r, c->rec, SHIM_RECORD_MAX);
+	if (!log_write(c->rec, rec_end(&r), ev.severity))
+		log_count_dropped(dropped); /* still full: lost again, counted again */
+}
+
 void event_emit(const struct event *ev)
 {
-	char buf[SHIM_RECORD_MAX];
-	void *bt[BT_MAX];
-	int n = 0;
+	struct call own, *c = call_current();
+	void *const *bt = ev->given_bt;
+	int n = ev->given_bt_n;
 	struct record r;
 	int saved = errno;
+	long long dropped;
 
-	if (ev->given_bt) {
-		event_build(ev, ev->given_bt, ev->given_bt_n, &r, buf, sizeof buf);
-	} else {
-		if (ev->backtrace && shim_cfg.backtrace)
-			n = backtrace_capture(bt, shim_cfg.backtrace_depth);
-		event_build(ev, bt, n, &r, buf, sizeof buf);
+	if (!c) { /* made outside an interposed call: at load, or by the background */
+		call_enter(&own);
+		c = &own;
 	}
-	log_write(buf, rec_end(&r), ev->severity);
+	if (!c->rec) {
+		log_count_dropped(1);
+		goto out;
+	}
+	if (!bt && ev->backtrace)
+		n = call_backtrace(c, &bt);
+	event_build(ev, bt, n, &r, c->rec, SHIM_RECORD_MAX);
+	if (log_write(c->rec, rec_end(&r), ev->severity) && (dropped = log_take_dropped()) > 0)
+		emit_dropped(c, dropped);
+out:
+	if (c == &own)
+		call_leave(&own);
 	errno = saved;
 }

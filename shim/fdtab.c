@@ -15,13 +15,15 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 
+#include "sys.h"
+
 struct fd_entry *fdtab_chunks[FDTAB_CHUNKS];
 #define chunks fdtab_chunks
 static int limit; /* one above the highest number recorded */
 
 uint32_t fdtab_socket_state(int domain, int type, int protocol)
 {
-	uint32_t st = FD_KNOWN | FD_SOCKET | FD_CREATED |
+	uint32_t st = FD_SOCKET | FD_CREATED |
 		      (type & SOCK_CLOEXEC ? FD_CLOSE_ON_EXEC : 0);
 	enum fd_family fam;
 	enum fd_type ty;
@@ -53,13 +55,13 @@ uint32_t fdtab_learn(int fd)
 	socklen_t len = sizeof domain;
 	uint32_t st;
 
-	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) != 0)
+	if (sys_getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) != 0)
 		return 0;
 	len = sizeof type;
-	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0)
+	if (sys_getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0)
 		return 0;
 	len = sizeof protocol;
-	if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &len) != 0)
+	if (sys_getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &len) != 0)
 		protocol = 0;
 	st = fdtab_socket_state(domain, type, protocol) & ~FD_CREATED;
 	fdtab_set(fd, st);
@@ -100,7 +102,18 @@ uint32_t fdtab_set(int fd, uint32_t state)
 {
 	struct fd_entry *e = state ? slot(fd) : fdtab_lookup(fd);
 
-	return e ? __atomic_exchange_n(&e->state, state, __ATOMIC_RELAXED) : 0;
+	if (!e)
+		return 0;
+	__atomic_store_n(&e->cookie, 0, __ATOMIC_RELAXED);
+	return fdtab_state_of(__atomic_exchange_n(&e->word, state, __ATOMIC_ACQ_REL));
+}
+
+void fdtab_set_word(int fd, uint32_t state, uint32_t aux)
+{
+	struct fd_entry *e = slot(fd);
+
+	if (e)
+		__atomic_store_n(&e->word, fdtab_word_of(state, aux), __ATOMIC_RELEASE);
 }
 
 struct fd_entry *fdtab_make(int fd)
@@ -112,29 +125,29 @@ uint32_t fdtab_or(int fd, uint32_t bits)
 {
 	struct fd_entry *e = slot(fd);
 
-	return e ? __atomic_fetch_or(&e->state, bits, __ATOMIC_RELAXED) : 0;
+	return e ? (uint32_t)__atomic_fetch_or(&e->word, (uint64_t)bits, __ATOMIC_ACQ_REL) : 0;
 }
 
 uint32_t fdtab_clear(int fd, uint32_t bits)
 {
 	struct fd_entry *e = fdtab_lookup(fd);
 
-	return e ? __atomic_fetch_and(&e->state, ~bits, __ATOMIC_RELAXED) : 0;
+	return e ? (uint32_t)__atomic_fetch_and(&e->word, ~(uint64_t)bits, __ATOMIC_ACQ_REL) : 0;
 }
 
-uint32_t fdtab_get_aux(int fd)
+uint64_t fdtab_cookie(int fd)
 {
 	struct fd_entry *e = fdtab_lookup(fd);
 
-	return e ? __atomic_load_n(&e->aux, __ATOMIC_RELAXED) : 0;
+	return e ? __atomic_load_n(&e->cookie, __ATOMIC_RELAXED) : 0;
 }
 
-void fdtab_set_aux(int fd, uint32_t aux)
+void fdtab_set_cookie(int fd, uint64_t cookie)
 {
 	struct fd_entry *e = slot(fd);
 
 	if (e)
-		__atomic_store_n(&e->aux, aux, __ATOMIC_RELAXED);
+		__atomic_store_n(&e->cookie, cookie, __ATOMIC_RELAXED);
 }
 
 int fdtab_limit(void)
@@ -142,7 +155,7 @@ int fdtab_limit(void)
 	return __atomic_load_n(&limit, __ATOMIC_RELAXED);
 }
 
-void fdtab_each(int lo, int hi, uint32_t bits, void (*fn)(int fd, uint32_t st, void *ctx),
+void fdtab_each(int lo, int hi, uint32_t bits, bool (*fn)(int fd, uint32_t st, void *ctx),
 		void *ctx)
 {
 	int end = fdtab_limit();
@@ -161,17 +174,18 @@ void fdtab_each(int lo, int hi, uint32_t bits, void (*fn)(int fd, uint32_t st, v
 			fd |= FDTAB_CHUNK - 1;
 			continue;
 		}
-		st = __atomic_load_n(&e->state, __ATOMIC_RELAXED);
-		if (st & bits)
-			fn((int)fd, st, ctx);
+		st = fdtab_state_of(__atomic_load_n(&e->word, __ATOMIC_RELAXED));
+		if ((st & bits) && !fn((int)fd, st, ctx))
+			return;
 	}
 }
 
-static void mark_shared(int fd, uint32_t st, void *ctx)
+static bool mark_shared(int fd, uint32_t st, void *ctx)
 {
 	(void)st;
 	(void)ctx;
 	fdtab_or(fd, FD_SHARED);
+	return true;
 }
 
 void fdtab_mark_all_shared(void)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "libc.h"
+#include "sys.h"
 
 #define GO_NOTE_BUILDID 4
 

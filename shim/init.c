@@ -15,23 +15,18 @@
 #include <unistd.h>
 
 #include "backtrace.h"
+#include "config.h"
 #include "event.h"
 #include "fdtab.h"
 #include "libc.h"
 #include "linger.h"
 #include "log.h"
 #include "privfd.h"
+#include "proc.h"
 #include "raw.h"
 #include "sockshim.h"
 
-struct config shim_cfg;
 int shim_init_state = INIT_NONE;
-__thread int shim_busy __attribute__((tls_model("initial-exec")));
-pid_t shim_pid;
-bool shim_sockets_watched;
-uintptr_t raw_site_after;
-__thread const void *raw_trap_context __attribute__((tls_model("initial-exec")));
-char shim_prog[64];
 
 /* Problems found while parsing, reported once the log is open (the log's
  * own destination is one of the variables). */
@@ -83,6 +78,8 @@ static void report_problems(void)
 
 static void fork_prepare(void)
 {
+	/* No private copy half-made when the child is made. */
+	privfd_before_fork();
 	/* The child will hold a copy of every socket: from now on no close
 	 * in either process drops the last reference that the shim knows of. */
 	fdtab_mark_all_shared();
@@ -90,7 +87,7 @@ static void fork_prepare(void)
 
 static void fork_child(void)
 {
-	shim_pid = getpid();
+	proc_after_fork_child();
 	privfd_close_in_child(log_owns_slot);
 	log_after_fork_child();
 	linger_after_fork_child();
@@ -106,8 +103,7 @@ bool shim_init_slow(void)
 		return expected == INIT_DONE;
 	saved = errno;
 	libc_bind_all();
-	shim_pid = getpid();
-	copy_cut(shim_prog, sizeof shim_prog, program_invocation_short_name);
+	proc_init();
 	config_parse(environ, &shim_cfg, collect_problem, NULL);
 	{
 		const char *why = NULL;
@@ -120,8 +116,6 @@ bool shim_init_slow(void)
 	else if (shim_cfg.backtrace)
 		backtrace_init();
 	report_problems();
-	shim_sockets_watched =
-		shim_cfg.events >= EVENTS_ERRORS || shim_cfg.graceful != GRACEFUL_OFF;
 	if (shim_cfg.raw == RAW_SECCOMP)
 		raw_init();
 	else

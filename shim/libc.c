@@ -15,7 +15,6 @@
 #include <errno.h>
 #include <signal.h>
 #include <stddef.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 /* Binds *slot to the next definition of name, or, if there is none, to
@@ -75,6 +74,9 @@ LIBC_CALL(ssize_t, sendmsg, -1, (int fd, const struct msghdr *msg, int flags), (
 LIBC_CALL(int, sigaction, -1, (int sig, const struct sigaction *act, struct sigaction *old),
 	  (sig, act, old))
 LIBC_CALL(int, pipe2, -1, (int fds[2], int flags), (fds, flags))
+LIBC_CALL(int, epoll_create, -1, (int size), (size))
+LIBC_CALL(int, epoll_create1, -1, (int flags), (flags))
+LIBC_CALL(int, sigaltstack, -1, (const stack_t *ss, stack_t *old), (ss, old))
 /* posix_spawn reports failure as its return value, not in errno */
 LIBC_CALL(int, posix_spawn, ENOSYS,
 	  (pid_t * pid, const char *path, const posix_spawn_file_actions_t *fa,
@@ -116,7 +118,7 @@ void libc_bind_all(void)
 		shutdown_bind, close_bind, dup_bind, dup2_bind, dup3_bind, fcntl_bind,
 		fcntl64_bind, close_range_bind, closefrom_bind, sendmsg_bind, sigaction_bind,
 		signal_bind, pipe2_bind, posix_spawn_bind, posix_spawnp_bind, system_bind,
-		popen_bind,
+		popen_bind, epoll_create_bind, epoll_create1_bind, sigaltstack_bind,
 	};
 	int saved = errno;
 
@@ -126,9 +128,4 @@ void libc_bind_all(void)
 	 * program must not find it there. */
 	dlerror();
 	errno = saved;
-}
-
-int sys_close(int fd)
-{
-	return (int)syscall(SYS_close, fd);
 }

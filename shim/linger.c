@@ -1,13 +1,15 @@
 /* Graceful close.
  *
- * async (the default): the program's close() does the shutdown, moves the
- * socket to a private descriptor (privfd.h), frees the program's number
- * with the real close, and returns at once; one background thread drains
- * the private descriptors with poll(2) and closes each at the peer's EOF or
- * at its deadline.  At most LINGER_MAX_INFLIGHT at once; beyond that, and
- * whenever the thread cannot run, the close lingers in the program's call.
+ * async (the default): the program's close() does the shutdown, hands a
+ * private copy of the socket (privfd.h) to the background, and its own
+ * number is then closed by the caller at once; one background thread drains
+ * the private copies with poll(2) and closes each at the peer's EOF or at
+ * its deadline.  The program's thread never lingers in async mode: when
+ * the background cannot take a socket, it is closed as the program asked,
+ * with a graceful_skipped record.
  *
- * sync: the program's close() itself lingers.
+ * sync: the program's close() itself lingers (never in a signal handler on
+ * a small stack, nor in raw mode's SIGSYS handler: those go async).
  *
  * Bytes are discarded with recv(MSG_TRUNC), which for TCP drops them in the
  * kernel without copying them out. */
@@ -19,22 +21,25 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <time.h>
-#include <unistd.h>
 
-#include "backtrace.h"
+#include "call.h"
+#include "config.h"
+#include "epollset.h"
 #include "event.h"
-#include "libc.h"
+#include "fdtab.h"
 #include "privfd.h"
-#include "shim.h"
+#include "proc.h"
 #include "sockshim.h"
+#include "sys.h"
 
 #define LINGER_BT_DEPTH 16
 #define DISCARD_CHUNK (1 << 20)
 
-enum { SLOT_FREE, SLOT_FILLING, SLOT_ACTIVE };
+enum { LINGER_SLOT_FREE, LINGER_SLOT_FILLING, LINGER_SLOT_ACTIVE };
 
 /* What the records of a lingering close need from the close call. */
 struct close_site {
@@ -45,7 +50,7 @@ struct close_site {
 
 /* One socket lingering in the background. */
 struct lingering {
-	int state;	/* SLOT_*, atomic */
+	int state;	/* LINGER_SLOT_*, atomic */
 	int priv;	/* its private descriptor (privfd slot) */
 	int fd;		/* the number the program closed, for the log */
 	uint32_t fd_state;
@@ -54,8 +59,12 @@ struct lingering {
 	struct close_site site; /* where the program closed it */
 };
 
-static struct lingering inflight[LINGER_MAX_INFLIGHT];
+/* Mapped when the thread starts, LINGER_MAX_INFLIGHT entries reserved;
+ * only the pages of the entries used take memory. */
+static struct lingering *inflight;
 static int inflight_count; /* active or being filled */
+static int slots_used_hw;  /* one above the highest entry ever used */
+static int capacity;	   /* a quarter of RLIMIT_NOFILE, within the table */
 
 enum { THREAD_NONE, THREAD_STARTING, THREAD_RUNNING, THREAD_FAILED };
 static int thread_state = THREAD_NONE;
@@ -70,17 +79,6 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-bool linger_applies(uint32_t st)
-{
-	if (!(st & FD_TCP))
-		return false;
-	switch (shim_cfg.graceful) {
-	case GRACEFUL_ALWAYS: return true;
-	case GRACEFUL_ON: return (st & (FD_CREATED | FD_SHARED)) == FD_CREATED;
-	default: return false;
-	}
-}
-
 /* What became of a lingering socket. */
 enum outcome { DRAINING, PEER_DONE, TIMED_OUT, NOT_CONNECTED };
 
@@ -88,7 +86,7 @@ enum outcome { DRAINING, PEER_DONE, TIMED_OUT, NOT_CONNECTED };
 static enum outcome discard(int fd, long long *drained, int64_t deadline)
 {
 	for (int i = 0; i < 64; i++) { /* bounded: a fast peer must not starve the others */
-		ssize_t n = recv(fd, NULL, DISCARD_CHUNK, MSG_TRUNC | MSG_DONTWAIT);
+		ssize_t n = sys_recv(fd, NULL, DISCARD_CHUNK, MSG_TRUNC | MSG_DONTWAIT);
 
 		if (n > 0) {
 			*drained += n;
@@ -105,7 +103,7 @@ static enum outcome discard(int fd, long long *drained, int64_t deadline)
 
 /* The record of a finished lingering close of fd (the program's number). */
 static void log_outcome(enum outcome how, int fd, uint32_t st, long long drained, int64_t start,
-			const struct close_site *site, const char *mode, const char *reason)
+			const struct close_site *site, const char *mode)
 {
 	struct event ev = EVENT_INIT(SHIM_EV_GRACEFUL_CLOSE, LOG_SEV_INFO);
 
@@ -121,8 +119,7 @@ static void log_outcome(enum outcome how, int fd, uint32_t st, long long drained
 	ev.drained = drained;
 	ev.ms = now_ms() - start;
 	ev.mode = mode;
-	ev.reason = reason;
-	if (!reason && (st & FD_LINGER_ZERO))
+	if (st & FD_LINGER_ZERO)
 		ev.reason = "replaced the program's SO_LINGER {1, 0}";
 	ev.backtrace = false; /* the close's own, captured when it was called */
 	ev.given_bt = site->bt;
@@ -134,19 +131,25 @@ static void log_outcome(enum outcome how, int fd, uint32_t st, long long drained
 
 static void finish(struct lingering *l, enum outcome how)
 {
-	/* A peer that kept sending is still connected: its address is
-	 * there to be looked up now (see linger_close). */
-	if (how == TIMED_OUT && !l->site.addr.local[0] && event_wanted(&shim_cfg, EVENTS_ERRORS)) {
-		int fd = privfd_get(l->priv);
+	int fd = privfd_get(l->priv);
 
-		if (fd >= 0) {
+	if (fd >= 0) {
+		/* A peer that kept sending is still connected: its address is
+		 * there to be looked up now (see linger_take). */
+		if (how == TIMED_OUT && !l->site.addr.local[0] &&
+		    event_wanted(&shim_cfg, EVENTS_ERRORS))
 			event_lookup_addresses(fd, &l->site.addr);
-			privfd_put(l->priv);
-		}
+		/* The program's SO_LINGER {1, N} would make the close below
+		 * block for N seconds, and every other lingering socket with
+		 * it: the data is the kernel's to send from here. */
+		struct linger off = {0, 0};
+
+		sys_setsockopt(fd, SOL_SOCKET, SO_LINGER, &off, sizeof off);
+		privfd_put(l->priv);
 	}
-	log_outcome(how, l->fd, l->fd_state, l->drained, l->start_ms, &l->site, "async", NULL);
-	privfd_release(l->priv); /* the real close */
-	__atomic_store_n(&l->state, SLOT_FREE, __ATOMIC_RELEASE);
+	log_outcome(how, l->fd, l->fd_state, l->drained, l->start_ms, &l->site, "async");
+	privfd_release(l->priv); /* the real close of the private copy */
+	__atomic_store_n(&l->state, LINGER_SLOT_FREE, __ATOMIC_RELEASE);
 	__atomic_sub_fetch(&inflight_count, 1, __ATOMIC_ACQ_REL);
 }
 
@@ -155,7 +158,7 @@ static void service(struct lingering *l)
 	int fd = privfd_get(l->priv);
 	enum outcome how;
 
-	if (fd < 0) { /* cannot happen: only this thread releases it */
+	if (fd < 0) { /* the program dup2()ed onto its number with none left to move to */
 		finish(l, PEER_DONE);
 		return;
 	}
@@ -172,7 +175,7 @@ static void drain_wake_pipe(void)
 
 	if (fd < 0)
 		return;
-	while (read(fd, buf, sizeof buf) > 0)
+	while (sys_read(fd, buf, sizeof buf) > 0)
 		;
 	privfd_put(wake_rd);
 	/* Emptied first, cleared then, slots scanned after: a close whose
@@ -183,24 +186,24 @@ static void drain_wake_pipe(void)
 
 static void *linger_thread(void *arg)
 {
-	static struct pollfd pfd[LINGER_MAX_INFLIGHT + 1];
-	static int which[LINGER_MAX_INFLIGHT + 1];
+	struct pollfd *pfd = arg;
+	int *which = (int *)(pfd + LINGER_MAX_INFLIGHT + 1);
 
-	(void)arg;
 	for (;;) {
 		int64_t now = now_ms();
 		int n = 1, timeout = -1;
+		int hw = __atomic_load_n(&slots_used_hw, __ATOMIC_ACQUIRE);
 
 		/* A stale number here (a slot moved meanwhile) only makes poll
 		 * report the wrong readiness; service() looks again under
 		 * privfd_get. */
 		pfd[0].fd = privfd_peek(wake_rd);
 		pfd[0].events = POLLIN;
-		for (int i = 0; i < LINGER_MAX_INFLIGHT; i++) {
+		for (int i = 0; i < hw; i++) {
 			struct lingering *l = &inflight[i];
 			int64_t left;
 
-			if (__atomic_load_n(&l->state, __ATOMIC_ACQUIRE) != SLOT_ACTIVE)
+			if (__atomic_load_n(&l->state, __ATOMIC_ACQUIRE) != LINGER_SLOT_ACTIVE)
 				continue;
 			pfd[n].fd = privfd_peek(l->priv);
 			pfd[n].events = POLLIN;
@@ -211,7 +214,7 @@ static void *linger_thread(void *arg)
 			if (timeout < 0 || left < timeout)
 				timeout = (int)left;
 		}
-		if (poll(pfd, (nfds_t)n, timeout) < 0 && errno != EINTR)
+		if (sys_poll(pfd, (nfds_t)n, timeout) < 0 && errno != EINTR)
 			continue;
 		if (pfd[0].revents)
 			drain_wake_pipe();
@@ -226,10 +229,27 @@ static void *linger_thread(void *arg)
 	return NULL;
 }
 
-/* The wake pipe and the thread; false if they cannot be had. */
+/* A quarter of the descriptor limit, within the table. */
+static int current_capacity(void)
+{
+	struct rlimit rl;
+	rlim_t q = 256;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+		q = rl.rlim_cur == RLIM_INFINITY ? LINGER_MAX_INFLIGHT : rl.rlim_cur / 4;
+	if (q < 16)
+		q = 16;
+	if (q > LINGER_MAX_INFLIGHT)
+		q = LINGER_MAX_INFLIGHT;
+	return (int)q;
+}
+
+/* The table, the wake pipe and the thread; false if they cannot be had. */
 static bool start_thread(void)
 {
 	int expected = THREAD_NONE, fds[2];
+	size_t poll_size = (LINGER_MAX_INFLIGHT + 1) * (sizeof(struct pollfd) + sizeof(int));
+	void *polls = MAP_FAILED;
 	sigset_t all, old;
 	pthread_attr_t attr;
 	pthread_t t;
@@ -238,9 +258,18 @@ static bool start_thread(void)
 	if (!__atomic_compare_exchange_n(&thread_state, &expected, THREAD_STARTING, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		return expected == THREAD_RUNNING;
-	/* A plain system call: the program's pipe2 wrapper, if any, must not
-	 * see the shim's own pipe. */
-	if (syscall(SYS_pipe2, fds, O_CLOEXEC | O_NONBLOCK) == 0) {
+	if (!inflight) {
+		void *t_ = mmap(NULL, LINGER_MAX_INFLIGHT * sizeof *inflight,
+				PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+				-1, 0);
+
+		if (t_ != MAP_FAILED)
+			inflight = t_;
+	}
+	polls = mmap(NULL, poll_size, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	__atomic_store_n(&capacity, current_capacity(), __ATOMIC_RELAXED);
+	if (inflight && polls != MAP_FAILED && sys_pipe2(fds, O_CLOEXEC | O_NONBLOCK) == 0) {
 		wake_rd = privfd_adopt(fds[0]);
 		wake_wr = privfd_adopt(fds[1]);
 		sys_close(fds[0]);
@@ -253,17 +282,19 @@ static bool start_thread(void)
 		pthread_sigmask(SIG_SETMASK, &all, &old);
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 		pthread_attr_setstacksize(&attr, 64 * 1024);
-		ok = pthread_create(&t, &attr, linger_thread, NULL) == 0;
+		ok = pthread_create(&t, &attr, linger_thread, polls) == 0;
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		pthread_attr_destroy(&attr);
 	}
+	if (!ok && polls != MAP_FAILED)
+		munmap(polls, poll_size);
 	__atomic_store_n(&thread_state, ok ? THREAD_RUNNING : THREAD_FAILED, __ATOMIC_RELEASE);
 	return ok;
 }
 
 void linger_prepare(void)
 {
-	if (shim_cfg.graceful != GRACEFUL_OFF && shim_cfg.linger_mode == LINGER_ASYNC &&
+	if (shim_cfg.graceful != GRACEFUL_OFF &&
 	    __atomic_load_n(&thread_state, __ATOMIC_ACQUIRE) == THREAD_NONE) {
 		int saved = errno;
 
@@ -283,35 +314,45 @@ static void wake_thread(void)
 	if (fd >= 0) {
 		char c = 0;
 
-		(void)!write(fd, &c, 1); /* a full pipe is awake enough */
+		(void)!sys_write(fd, &c, 1); /* a full pipe is awake enough */
 		privfd_put(wake_wr);
 	}
 }
 
-/* Hands fd to the thread; false if it cannot take it (then the caller
- * lingers itself). */
-static bool linger_async(int fd, uint32_t st, int64_t start, long long drained,
-			 const struct close_site *site)
+/* Hands fd to the thread; NULL if it can, else why not. */
+static const char *linger_async(int fd, uint32_t st, int64_t start, long long drained,
+				const struct close_site *site, bool may_start)
 {
 	struct lingering *l = NULL;
+	int cap, hw;
 
-	if (!start_thread())
-		return false;
-	if (__atomic_add_fetch(&inflight_count, 1, __ATOMIC_ACQ_REL) > LINGER_MAX_INFLIGHT)
+	if (__atomic_load_n(&thread_state, __ATOMIC_ACQUIRE) != THREAD_RUNNING) {
+		if (!may_start)
+			return "the background thread cannot be started inside a signal handler";
+		if (!start_thread())
+			return "the background thread could not be started";
+	}
+	cap = __atomic_load_n(&capacity, __ATOMIC_RELAXED);
+	if (__atomic_add_fetch(&inflight_count, 1, __ATOMIC_ACQ_REL) > cap) {
+		/* The limit may have been raised since. */
+		if (may_start)
+			__atomic_store_n(&capacity, current_capacity(), __ATOMIC_RELAXED);
 		goto full;
-	for (int i = 0; i < LINGER_MAX_INFLIGHT && !l; i++) {
-		int expected = SLOT_FREE;
+	}
+	for (int i = 0; i < cap && !l; i++) {
+		int expected = LINGER_SLOT_FREE;
 
-		if (__atomic_compare_exchange_n(&inflight[i].state, &expected, SLOT_FILLING, false,
-						__ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+		if (__atomic_compare_exchange_n(&inflight[i].state, &expected, LINGER_SLOT_FILLING,
+						false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 			l = &inflight[i];
 	}
 	if (!l)
 		goto full;
 	l->priv = privfd_adopt(fd);
-	if (l->priv < 0) { /* no descriptor left for it */
-		__atomic_store_n(&l->state, SLOT_FREE, __ATOMIC_RELEASE);
-		goto full;
+	if (l->priv < 0) {
+		__atomic_store_n(&l->state, LINGER_SLOT_FREE, __ATOMIC_RELEASE);
+		__atomic_sub_fetch(&inflight_count, 1, __ATOMIC_ACQ_REL);
+		return "no descriptor left for the background";
 	}
 	l->fd = fd;
 	l->fd_state = st;
@@ -319,12 +360,17 @@ static bool linger_async(int fd, uint32_t st, int64_t start, long long drained,
 	l->deadline_ms = start + shim_cfg.linger_ms;
 	l->drained = drained;
 	l->site = *site;
-	__atomic_store_n(&l->state, SLOT_ACTIVE, __ATOMIC_RELEASE);
+	hw = __atomic_load_n(&slots_used_hw, __ATOMIC_RELAXED);
+	while (hw <= (int)(l - inflight) &&
+	       !__atomic_compare_exchange_n(&slots_used_hw, &hw, (int)(l - inflight) + 1, true,
+					    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+		;
+	__atomic_store_n(&l->state, LINGER_SLOT_ACTIVE, __ATOMIC_RELEASE);
 	wake_thread();
-	return true;
+	return NULL;
 full:
 	__atomic_sub_fetch(&inflight_count, 1, __ATOMIC_ACQ_REL);
-	return false;
+	return "background full";
 }
 
 /* Lingers in the caller until the peer's EOF or the deadline. */
@@ -337,88 +383,116 @@ static enum outcome linger_sync(int fd, long long *drained, int64_t deadline)
 		int64_t left = deadline - now_ms();
 
 		if (left > 0)
-			poll(&p, 1, (int)left); /* EINTR: look again */
+			sys_poll(&p, 1, (int)left); /* EINTR: look again */
 	}
 	return how;
 }
 
-bool linger_close(int fd, uint32_t st, int *ret, void (*mark_closing)(int fd, void *ctx),
-		  void *ctx)
+/* Whether fd is still the socket the shim saw made: a number closed behind
+ * the shim's back (a raw system call) and refilled (a socket passed in
+ * SCM_RIGHTS) must not be shut down. */
+static bool same_socket(int fd)
+{
+	uint64_t known = fdtab_cookie(fd), now = 0;
+	socklen_t len = sizeof now;
+
+	if (known == 0)
+		return true; /* no cookie taken (an older kernel) */
+	return sys_getsockopt(fd, SOL_SOCKET, SO_COOKIE, &now, &len) == 0 && now == known;
+}
+
+static void report_skipped(int fd, uint32_t st, const struct close_site *site, const char *why)
+{
+	struct event ev = EVENT_INIT(SHIM_EV_GRACEFUL_SKIPPED, LOG_SEV_ERROR);
+
+	if (!event_wanted(&shim_cfg, EVENTS_ERRORS))
+		return;
+	ev.fd = fd;
+	ev.fd_state = st;
+	ev.addresses = true;
+	ev.reason = why;
+	ev.mode = "async";
+	ev.backtrace = false;
+	ev.given_bt = site->bt;
+	ev.given_bt_n = site->bt_n;
+	event_emit(&ev);
+}
+
+enum linger_outcome linger_take(int fd, uint32_t st, struct call *c)
 {
 	struct close_site site;
+	void *const *bt;
 	int64_t start;
 	long long drained = 0;
 	enum outcome how;
-	bool full = false;
-	int saved = errno; /* the close's errno is the real close's alone */
+	const char *why;
+	/* In a signal handler the shim knows of (raw mode's) or on a small
+	 * alternate stack, the caller must not linger, nor start a thread. */
+	bool in_handler = c->tight || call_in_trap();
+	bool async = shim_cfg.linger_mode == LINGER_ASYNC || in_handler;
 
-	/* A vfork child shares the parent's memory but not its descriptors:
-	 * the parent's thread must not be handed a number of the child's. */
-	if (getpid() != shim_pid)
-		return false;
+	if (sys_getpid() != proc_pid || !same_socket(fd))
+		return LINGER_FOREIGN;
 	if (st & FD_LINGER_ZERO) {
 		/* The program asked for an abortive close; graceful mode
 		 * replaces it (reported in the graceful_close record). */
 		struct linger off = {0, 0};
 
-		libc_setsockopt(fd, SOL_SOCKET, SO_LINGER, &off, sizeof off);
+		sys_setsockopt(fd, SOL_SOCKET, SO_LINGER, &off, sizeof off);
 	}
 	/* Queued data goes out, then the FIN.  Fails for a socket that was
 	 * never connected or was reset: those close as usual. */
-	if (libc_shutdown(fd, SHUT_WR) != 0) {
-		errno = saved;
-		return false;
-	}
+	if (sys_shutdown(fd, SHUT_WR) != 0)
+		return LINGER_NOT_CONNECTED;
 	start = now_ms();
 	/* What is already there: a listener (which shutdown(SHUT_WR) does not
 	 * refuse) answers ENOTCONN and closes as usual; a peer that is done
 	 * already needs no waiting. */
 	how = discard(fd, &drained, start + shim_cfg.linger_ms);
-	if (how == NOT_CONNECTED) {
-		errno = saved;
-		return false;
-	}
+	if (how == NOT_CONNECTED)
+		return LINGER_NOT_CONNECTED;
 	site.bt_n = 0;
 	site.addr.local[0] = site.addr.peer[0] = '\0';
-	if (event_wanted(&shim_cfg, EVENTS_ERRORS) && shim_cfg.backtrace)
-		site.bt_n = backtrace_capture(site.bt, LINGER_BT_DEPTH < shim_cfg.backtrace_depth
-							       ? LINGER_BT_DEPTH
-							       : shim_cfg.backtrace_depth);
+	if (event_wanted(&shim_cfg, EVENTS_ERRORS)) {
+		int n = call_backtrace(c, &bt);
+
+		site.bt_n = n < LINGER_BT_DEPTH ? n : LINGER_BT_DEPTH;
+		for (int i = 0; i < site.bt_n; i++)
+			site.bt[i] = bt[i];
+	}
 	/* The addresses go in the records; after the peer's FIN the kernel no
 	 * longer tells the peer, so they are looked up now when every
 	 * lingering close is logged, and otherwise only for a timeout (the
 	 * peer is then still there). */
 	if (event_wanted(&shim_cfg, EVENTS_ALL))
 		event_lookup_addresses(fd, &site.addr);
-	if (how == DRAINING && shim_cfg.linger_mode == LINGER_ASYNC) {
-		if (linger_async(fd, st, start, drained, &site)) {
-			mark_closing(fd, ctx);
-			errno = saved;
-			*ret = libc_close(fd);
-			return true;
-		}
-		full = true; /* this one lingers here */
+	if (how == DRAINING && async) {
+		/* The private copy keeps the socket in the program's epoll
+		 * sets, which would report it (by the number the program
+		 * closed) until the background is done. */
+		epollset_forget(fd, !in_handler);
+		why = linger_async(fd, st, start, drained, &site, !in_handler);
+		if (!why)
+			return LINGER_HANDED;
+		report_skipped(fd, st, &site, why);
+		return LINGER_SKIPPED;
 	}
 	if (how == DRAINING)
 		how = linger_sync(fd, &drained, start + shim_cfg.linger_ms);
 	if (how == TIMED_OUT && !site.addr.local[0] && event_wanted(&shim_cfg, EVENTS_ERRORS))
 		event_lookup_addresses(fd, &site.addr);
-	log_outcome(how, fd, st, drained, start, &site,
-		    shim_cfg.linger_mode == LINGER_SYNC || full ? "sync" : "async",
-		    full ? "background full" : NULL);
-	mark_closing(fd, ctx);
-	errno = saved;
-	*ret = libc_close(fd);
-	return true;
+	log_outcome(how, fd, st, drained, start, &site, async ? "async" : "sync");
+	return LINGER_DONE;
 }
 
 void linger_after_fork_child(void)
 {
 	/* The sockets' private descriptors were closed with the others; the
 	 * parent's thread goes on with its own copies. */
-	for (int i = 0; i < LINGER_MAX_INFLIGHT; i++)
-		inflight[i].state = SLOT_FREE;
+	for (int i = 0; inflight && i < slots_used_hw; i++)
+		inflight[i].state = LINGER_SLOT_FREE;
 	inflight_count = 0;
+	slots_used_hw = 0;
 	wake_rd = wake_wr = -1;
 	wake_pending = 0;
 	thread_state = THREAD_NONE;

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -24,10 +25,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "libc.h"
 #include "privfd.h"
-#include "shim.h"
+#include "proc.h"
 #include "sockshim.h"
+#include "sys.h"
 
 #define SYSLOG_PATH "/dev/log"
 #define SYSLOG_USER 8 /* LOG_USER facility, as <syslog.h> shifts it */
@@ -37,6 +38,11 @@
 static enum log_dest dest = LOG_STDERR;
 static int dest_slot = -1;  /* where records go; -1: nowhere */
 static bool dest_is_pipe;   /* a write may raise SIGPIPE */
+/* The destination is shared with the program's stderr (a dup: same open
+ * file description, so it cannot be made non-blocking): each write first
+ * asks whether it would block. */
+static bool dest_may_block;
+static long long dropped; /* records lost since the last one written */
 static char path_template[PATH_MAX];
 static bool path_per_process; /* the template has %p */
 
@@ -46,7 +52,7 @@ static bool path_per_process; /* the template has %p */
  * a problem still has the program's stderr to be reported on. */
 enum { FILE_CLOSED, FILE_OPENING, FILE_OPEN, FILE_FAILED };
 static int file_state = FILE_CLOSED;
-static __thread bool opening_here __attribute__((tls_model("initial-exec")));
+static __thread volatile bool opening_here __attribute__((tls_model("initial-exec")));
 
 bool log_expand_path(const char *tmpl, int pid, char *out, size_t size)
 {
@@ -85,15 +91,31 @@ bool log_expand_path(const char *tmpl, int pid, char *out, size_t size)
 }
 
 /* The private copy of stderr, unless stderr is closed or a socket (an
- * inetd-style service: fd 2 is the client's connection). */
+ * inetd-style service: fd 2 is the client's connection).  A pipe or a
+ * terminal may stop accepting (nobody reads it): the shim must then drop
+ * records, never block the program.  Reopened through /proc, a pipe or
+ * terminal gets an open file description of the shim's own, which can be
+ * non-blocking without changing the program's fd 2; a dup shares the
+ * program's, which stays as it is. */
 static int adopt_stderr(void)
 {
 	struct stat st;
+	int fd, slot;
 
-	if (fstat(STDERR_FILENO, &st) != 0 || S_ISSOCK(st.st_mode))
+	if (sys_fstat(STDERR_FILENO, &st) != 0 || S_ISSOCK(st.st_mode))
 		return -1;
 	dest_is_pipe = S_ISFIFO(st.st_mode);
-	return privfd_adopt(STDERR_FILENO);
+	if (!S_ISFIFO(st.st_mode) && !S_ISCHR(st.st_mode))
+		return privfd_adopt(STDERR_FILENO);
+	fd = sys_openat(AT_FDCWD, "/proc/self/fd/2",
+			O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | O_APPEND, 0);
+	if (fd < 0) {
+		dest_may_block = true;
+		return privfd_adopt(STDERR_FILENO);
+	}
+	slot = privfd_adopt(fd);
+	sys_close(fd);
+	return slot;
 }
 
 /* Opens the file for this process; a slot or -1 with *why set. */
@@ -103,21 +125,21 @@ static int open_file(const char **why)
 	struct stat st;
 	int fd, slot;
 
-	if (!log_expand_path(path_template, (int)shim_pid, path, sizeof path)) {
+	if (!log_expand_path(path_template, (int)proc_pid, path, sizeof path)) {
 		*why = "path too long";
 		return -1;
 	}
 	/* O_NOFOLLOW: a symlink planted where the log should be would make
 	 * the shim write wherever it points.  O_NONBLOCK: a FIFO without a
 	 * reader must not hang the program at load. */
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY |
-				O_NONBLOCK,
-		  0640);
+	fd = sys_openat(AT_FDCWD, path,
+			O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK,
+			0640);
 	if (fd < 0) {
 		*why = errno == ELOOP ? "is a symbolic link; refused" : strerrordesc_np(errno);
 		return -1;
 	}
-	if (fstat(fd, &st) != 0 || !(S_ISREG(st.st_mode) || S_ISCHR(st.st_mode) ||
+	if (sys_fstat(fd, &st) != 0 || !(S_ISREG(st.st_mode) || S_ISCHR(st.st_mode) ||
 				     S_ISFIFO(st.st_mode))) {
 		sys_close(fd);
 		*why = "not a regular file";
@@ -126,7 +148,7 @@ static int open_file(const char **why)
 	/* Blocking writes, except into a FIFO: a stalled reader there must
 	 * cost records, not the program's progress. */
 	if (!S_ISFIFO(st.st_mode))
-		libc_fcntl(fd, F_SETFL, (void *)(long)O_APPEND);
+		sys_fcntl(fd, F_SETFL, O_APPEND);
 	dest_is_pipe = S_ISFIFO(st.st_mode);
 	slot = privfd_adopt(fd);
 	sys_close(fd);
@@ -143,7 +165,7 @@ static bool check_file(const char **why)
 	char path[PATH_MAX], *slash;
 	struct stat st;
 
-	if (!log_expand_path(path_template, (int)shim_pid, path, sizeof path)) {
+	if (!log_expand_path(path_template, (int)proc_pid, path, sizeof path)) {
 		*why = "path too long";
 		return false;
 	}
@@ -179,12 +201,12 @@ static bool check_file(const char **why)
 static int connect_syslog(void)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX, .sun_path = SYSLOG_PATH};
-	int fd = libc_socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int fd = sys_socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	int slot = -1;
 
 	if (fd < 0)
 		return -1;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0)
+	if (sys_connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0)
 		slot = privfd_adopt(fd);
 	sys_close(fd);
 	return slot;
@@ -296,8 +318,9 @@ void log_after_fork_child(void)
 
 /* write(2) into a pipe whose reader is gone raises SIGPIPE, which would
  * kill the program for the shim's sake: block it around the write and
- * consume the one the write raised, if it was not pending before. */
-static void write_pipe(int fd, const char *buf, size_t len)
+ * consume the one the write raised, if it was not pending before.  Returns
+ * the write's result. */
+static ssize_t write_pipe(int fd, const char *buf, size_t len)
 {
 	sigset_t pipe_set, old, pending;
 	bool was_pending;
@@ -305,25 +328,28 @@ static void write_pipe(int fd, const char *buf, size_t len)
 
 	sigemptyset(&pipe_set);
 	sigaddset(&pipe_set, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
-	sigpending(&pending);
+	sys_sigprocmask(SIG_BLOCK, &pipe_set, &old);
+	sys_raw6(SYS_rt_sigpending, (long)&pending, 8, 0, 0, 0, 0);
 	was_pending = sigismember(&pending, SIGPIPE);
 	do
-		n = write(fd, buf, len);
+		n = sys_write(fd, buf, len);
 	while (n < 0 && errno == EINTR);
 	if (n < 0 && errno == EPIPE && !was_pending) {
 		const struct timespec zero = {0, 0};
+		int saved = errno;
 
-		sigtimedwait(&pipe_set, NULL, &zero);
+		sys_raw6(SYS_rt_sigtimedwait, (long)&pipe_set, 0, (long)&zero, 8, 0, 0);
+		errno = saved;
 	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	sys_sigprocmask(SIG_SETMASK, &old, NULL);
+	return n;
 }
 
-static void send_syslog(int fd, const char *line, size_t len, enum log_severity sev)
+static ssize_t send_syslog(int fd, const char *line, size_t len, enum log_severity sev)
 {
 	char head[128], num[16], *d;
 	int pri = SYSLOG_USER | (sev == LOG_SEV_ERROR ? SYSLOG_WARNING : SYSLOG_INFO);
-	size_t n = 0, plen = strnlen(shim_prog, 64);
+	size_t n = 0, plen = strnlen(proc_prog, 64);
 	unsigned v;
 	struct iovec iov[2];
 	struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 2};
@@ -344,10 +370,10 @@ static void send_syslog(int fd, const char *line, size_t len, enum log_severity 
 	head[n++] = '<';
 	ADD_NUM(pri);
 	head[n++] = '>';
-	memcpy(head + n, shim_prog, plen);
+	memcpy(head + n, proc_prog, plen);
 	n += plen;
 	head[n++] = '[';
-	ADD_NUM(shim_pid);
+	ADD_NUM(proc_pid);
 	memcpy(head + n, "]: ", 3);
 	n += 3;
 #undef ADD_NUM
@@ -355,13 +381,23 @@ static void send_syslog(int fd, const char *line, size_t len, enum log_severity 
 	iov[0].iov_len = n;
 	iov[1].iov_base = (void *)line;
 	iov[1].iov_len = len - 1; /* without the newline */
-	sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+	return sys_sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
-void log_write(const char *line, size_t len, enum log_severity sev)
+/* Whether a write to fd would block now (a pipe or terminal shared with
+ * the program, full). */
+static bool would_block(int fd)
+{
+	struct pollfd p = {.fd = fd, .events = POLLOUT};
+
+	return sys_poll(&p, 1, 0) == 0;
+}
+
+bool log_write(const char *line, size_t len, enum log_severity sev)
 {
 	int saved = errno;
 	int slot = current_slot(), fd;
+	ssize_t n = -1;
 
 	if (slot < 0)
 		goto out;
@@ -369,13 +405,30 @@ void log_write(const char *line, size_t len, enum log_severity sev)
 	if (fd < 0)
 		goto out;
 	if (dest == LOG_SYSLOG)
-		send_syslog(fd, line, len, sev);
+		n = send_syslog(fd, line, len, sev);
+	else if (dest_may_block && would_block(fd))
+		errno = EAGAIN;
 	else if (dest_is_pipe)
-		write_pipe(fd, line, len);
+		n = write_pipe(fd, line, len);
 	else
-		while (write(fd, line, len) < 0 && errno == EINTR)
+		while ((n = sys_write(fd, line, len)) < 0 && errno == EINTR)
 			;
 	privfd_put(slot);
+	if (n < 0 && (errno == EAGAIN || errno == ENOBUFS))
+		log_count_dropped(1);
 out:
 	errno = saved;
+	return n >= 0;
+}
+
+void log_count_dropped(long long n)
+{
+	__atomic_add_fetch(&dropped, n, __ATOMIC_RELAXED);
+}
+
+long long log_take_dropped(void)
+{
+	if (__atomic_load_n(&dropped, __ATOMIC_RELAXED) == 0)
+		return 0;
+	return __atomic_exchange_n(&dropped, 0, __ATOMIC_RELAXED);
 }

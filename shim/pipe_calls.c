@@ -15,19 +15,33 @@
 #include <unistd.h>
 
 #include "backtrace.h"
+#include "event.h"
 #include "export.h"
 #include "libc.h"
 #include "privfd.h"
-#include "shim.h"
+#include "sockshim.h"
+#include "sys.h"
+
+/* The program dup2()ed onto libunwind's pipe: unwinding stops for good. */
+static void unwind_pipe_lost(void)
+{
+	struct event ev = EVENT_INIT(SHIM_EV_BACKTRACE_DISABLED, LOG_SEV_ERROR);
+
+	if (backtrace_disable() && event_wanted(&shim_cfg, EVENTS_ERRORS)) {
+		ev.reason = "the program took over libunwind's descriptor (dup2 onto it)";
+		ev.backtrace = false;
+		event_emit(&ev);
+	}
+}
 
 SHIM_EXPORT int pipe2(int fds[2], int flags)
 {
 	int ret = libc_pipe2(fds, flags), slot0, slot1;
 
-	if (ret != 0 || shim_busy == 0)
+	if (ret != 0 || !backtrace_in_progress())
 		return ret;
-	slot0 = privfd_adopt_pinned(fds[0], backtrace_disable);
-	slot1 = privfd_adopt_pinned(fds[1], backtrace_disable);
+	slot0 = privfd_adopt_pinned(fds[0], unwind_pipe_lost);
+	slot1 = privfd_adopt_pinned(fds[1], unwind_pipe_lost);
 	if (slot0 >= 0 && slot1 >= 0) {
 		sys_close(fds[0]);
 		sys_close(fds[1]);

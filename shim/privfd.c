@@ -1,12 +1,15 @@
 /* The shim's own descriptors.
  *
- * A slot's fd is -1 when free, -2 while being set up or torn down, and the
- * descriptor number otherwise.  users counts the threads between privfd_get
- * and privfd_put.  Eviction and release change fd first and then wait for
- * users to drain (sequentially consistent, so either the user sees the new
- * number or the evictor sees the user).  A thread that itself holds a slot
- * (a signal handler that interrupted a log write) does not wait, which would
- * never end. */
+ * A slot's fd is SLOT_FREE, SLOT_BUSY while being set up or torn down, and
+ * the descriptor number otherwise.  users counts the threads between
+ * privfd_get and privfd_put.  Eviction and release change fd first and
+ * then wait for users to drain (sequentially consistent, so either the user
+ * sees the new number or the evictor sees the user).  A thread that itself
+ * holds the slot (a signal handler that interrupted a log write) does not
+ * wait, which would never end.
+ *
+ * The descriptor table marks each private number FD_PRIVATE with its slot
+ * in aux, so that finding the slot of a number is one lookup. */
 #define _GNU_SOURCE
 #include "privfd.h"
 
@@ -17,7 +20,7 @@
 #include <sys/resource.h>
 
 #include "fdtab.h"
-#include "libc.h"
+#include "sys.h"
 
 #define SLOT_FREE (-1)
 #define SLOT_BUSY (-2)
@@ -30,14 +33,24 @@ struct slot {
 };
 
 static struct slot slots[PRIVFD_SLOTS] = {[0 ... PRIVFD_SLOTS - 1] = {SLOT_FREE, 0, NULL}};
-/* How many uses of each slot this thread has open (between privfd_get and
- * privfd_put; more than one when a signal handler interrupted a use): an
- * eviction or release by the same thread must not wait for itself. */
-static __thread uint8_t held_by_me[PRIVFD_SLOTS] __attribute__((tls_model("initial-exec")));
+static int high_water; /* one above the highest slot ever used */
+static int adopting;	   /* adoptions in progress (see privfd_before_fork) */
+
+/* The slots this thread holds (between privfd_get and privfd_put; nested
+ * when a signal handler interrupted a use): an eviction or release by the
+ * same thread must not wait for itself.  Uses nest no deeper than the
+ * shim's calls do. */
+#define HELD_MAX 8
+static __thread volatile int held[HELD_MAX] __attribute__((tls_model("initial-exec")));
+static __thread volatile int n_held __attribute__((tls_model("initial-exec")));
+static __thread volatile bool adopting_here __attribute__((tls_model("initial-exec")));
 
 static bool held_here(int i)
 {
-	return held_by_me[i] > 0;
+	for (int k = 0; k < n_held && k < HELD_MAX; k++)
+		if (held[k] == i)
+			return true;
+	return false;
 }
 
 /* The lowest number the shim prefers: well above what a program usually
@@ -57,14 +70,15 @@ static int high_base(void)
 	return b;
 }
 
-/* A close-on-exec copy of fd at the lowest free number >= min, or failing
- * that >= 3 (never 0..2, which daemons expect to reopen themselves). */
-static int dup_from(int fd, int min)
+/* A close-on-exec copy of fd at the lowest free number >= the high base,
+ * or failing that >= 3 (never 0..2, which daemons expect to reopen
+ * themselves). */
+static int dup_high(int fd)
 {
-	int nfd = libc_fcntl(fd, F_DUPFD_CLOEXEC, (void *)(long)min);
+	int nfd = sys_fcntl(fd, F_DUPFD_CLOEXEC, high_base());
 
-	if (nfd < 0 && min > 3)
-		nfd = libc_fcntl(fd, F_DUPFD_CLOEXEC, (void *)(long)3);
+	if (nfd < 0 && errno == EINVAL)
+		nfd = sys_fcntl(fd, F_DUPFD_CLOEXEC, 3);
 	return nfd;
 }
 
@@ -76,28 +90,50 @@ static void wait_unused(int i)
 		sched_yield();
 }
 
+static void mark_private(int fd, int slot)
+{
+	fdtab_set_word(fd, FD_PRIVATE, (uint32_t)slot + 1);
+}
+
 static int adopt(int fd, void (*on_lost)(void))
 {
-	int saved = errno;
-	int nfd = dup_from(fd, high_base());
+	int saved = errno, nfd, found = -1, hw;
 
-	if (nfd < 0)
-		return -1;
-	for (int i = 0; i < PRIVFD_SLOTS; i++) {
+	/* Counted before the copy exists: a fork in another thread waits
+	 * until it is registered (and closed in the child with the others). */
+	adopting_here = true;
+	__atomic_add_fetch(&adopting, 1, __ATOMIC_SEQ_CST);
+	/* First fit: the slots in use stay packed at the start, so that a
+	 * forked child's clean-up walks only those. */
+	for (int i = 0; i < PRIVFD_SLOTS && found < 0; i++) {
 		int expected = SLOT_FREE;
 
 		if (__atomic_compare_exchange_n(&slots[i].fd, &expected, SLOT_BUSY, false,
-						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
-			slots[i].on_lost = on_lost;
-			fdtab_set(nfd, FD_KNOWN | FD_PRIVATE);
-			__atomic_store_n(&slots[i].fd, nfd, __ATOMIC_SEQ_CST);
-			errno = saved;
-			return i;
-		}
+						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+			found = i;
 	}
-	sys_close(nfd);
-	errno = EMFILE;
-	return -1;
+	if (found < 0) {
+		errno = EMFILE;
+		goto out;
+	}
+	hw = __atomic_load_n(&high_water, __ATOMIC_RELAXED);
+	while (hw <= found && !__atomic_compare_exchange_n(&high_water, &hw, found + 1, true,
+							   __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+	nfd = dup_high(fd);
+	if (nfd < 0) {
+		__atomic_store_n(&slots[found].fd, SLOT_FREE, __ATOMIC_SEQ_CST);
+		found = -1;
+		goto out;
+	}
+	slots[found].on_lost = on_lost;
+	mark_private(nfd, found);
+	__atomic_store_n(&slots[found].fd, nfd, __ATOMIC_SEQ_CST);
+	errno = saved;
+out:
+	__atomic_sub_fetch(&adopting, 1, __ATOMIC_SEQ_CST);
+	adopting_here = false;
+	return found;
 }
 
 int privfd_adopt(int fd)
@@ -115,14 +151,15 @@ int privfd_get(int slot)
 	struct slot *s = &slots[slot];
 	int fd;
 
-	/* Counted here before in users, and after out of it: a handler that
+	/* Noted here before in users, and after out of it: a handler that
 	 * interrupts in between never waits for its own thread. */
-	held_by_me[slot]++;
+	if (n_held < HELD_MAX)
+		held[n_held] = slot;
+	n_held++;
 	__atomic_add_fetch(&s->users, 1, __ATOMIC_SEQ_CST);
 	fd = __atomic_load_n(&s->fd, __ATOMIC_SEQ_CST);
 	if (fd < 0) {
-		__atomic_sub_fetch(&s->users, 1, __ATOMIC_SEQ_CST);
-		held_by_me[slot]--;
+		privfd_put(slot);
 		return -1;
 	}
 	return fd;
@@ -131,7 +168,7 @@ int privfd_get(int slot)
 void privfd_put(int slot)
 {
 	__atomic_sub_fetch(&slots[slot].users, 1, __ATOMIC_SEQ_CST);
-	held_by_me[slot]--;
+	n_held--;
 }
 
 int privfd_peek(int slot)
@@ -149,6 +186,7 @@ void privfd_release(int slot)
 		fdtab_set(fd, 0);
 		sys_close(fd);
 	}
+	s->on_lost = NULL;
 	__atomic_store_n(&s->fd, SLOT_FREE, __ATOMIC_SEQ_CST);
 }
 
@@ -157,88 +195,77 @@ bool privfd_is_private(int fd)
 	return (fdtab_get(fd) & FD_PRIVATE) != 0;
 }
 
-enum privfd_evicted privfd_evict(int fd, bool surrender)
+bool privfd_evict(int fd)
 {
-	int saved = errno;
-	enum privfd_evicted result = PRIVFD_NOT_PRIVATE;
+	struct fd_entry *e = fdtab_lookup(fd);
+	uint64_t w = e ? __atomic_load_n(&e->word, __ATOMIC_ACQUIRE) : 0;
+	int saved = errno, i, nfd, expected = fd;
+	struct slot *s;
 
-	if (!privfd_is_private(fd))
-		return PRIVFD_NOT_PRIVATE;
-	for (int i = 0; i < PRIVFD_SLOTS; i++) {
-		struct slot *s = &slots[i];
-		int expected = fd;
-		int nfd;
-
-		if (__atomic_load_n(&s->fd, __ATOMIC_SEQ_CST) != fd)
-			continue;
-		if (s->on_lost) { /* pinned */
-			if (!surrender) {
-				errno = saved;
-				return PRIVFD_PINNED;
-			}
-			s->on_lost();
-			__atomic_store_n(&s->fd, SLOT_LOST, __ATOMIC_SEQ_CST);
-			result = PRIVFD_MOVED;
-			continue;
-		}
-		/* Above fd first: a program closing every number upwards
-		 * then meets the descriptor again only near its limit. */
-		nfd = dup_from(fd, fd + 1);
-		if (nfd >= 0)
-			fdtab_set(nfd, FD_KNOWN | FD_PRIVATE);
-		if (!__atomic_compare_exchange_n(&s->fd, &expected, nfd >= 0 ? nfd : SLOT_LOST,
-						 false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
-			/* Released meanwhile. */
-			if (nfd >= 0) {
-				fdtab_set(nfd, 0);
-				sys_close(nfd);
-			}
-			continue;
-		}
+	if (!(fdtab_state_of(w) & FD_PRIVATE) || fdtab_aux_of(w) == 0 ||
+	    fdtab_aux_of(w) > PRIVFD_SLOTS)
+		return false;
+	i = (int)fdtab_aux_of(w) - 1;
+	s = &slots[i];
+	if (__atomic_load_n(&s->fd, __ATOMIC_SEQ_CST) != fd)
+		return false; /* released meanwhile: the number is free */
+	if (s->on_lost) { /* pinned: the foreign library gives it up */
+		s->on_lost();
+		__atomic_store_n(&s->fd, SLOT_LOST, __ATOMIC_SEQ_CST);
 		wait_unused(i);
-		/* no number left: the program's call takes ours, the owner
-		 * finds the slot lost and frees it */
-		result = PRIVFD_MOVED;
+		fdtab_set(fd, 0);
+		errno = saved;
+		return true;
 	}
-	fdtab_clear(fd, FD_PRIVATE);
+	nfd = dup_high(fd);
+	if (nfd >= 0)
+		mark_private(nfd, i);
+	if (!__atomic_compare_exchange_n(&s->fd, &expected, nfd >= 0 ? nfd : SLOT_LOST, false,
+					 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+		/* Released meanwhile. */
+		if (nfd >= 0) {
+			fdtab_set(nfd, 0);
+			sys_close(nfd);
+		}
+		errno = saved;
+		return false;
+	}
+	wait_unused(i);
+	/* The program's call replaces the old number (no number left: the
+	 * call takes ours, and the owner finds the slot lost). */
+	fdtab_set(fd, 0);
 	errno = saved;
-	return result;
+	return true;
 }
 
-int privfd_numbers(int *out, int max)
+void privfd_before_fork(void)
 {
-	int n = 0;
-
-	for (int i = 0; i < PRIVFD_SLOTS && n < max; i++) {
-		int fd = __atomic_load_n(&slots[i].fd, __ATOMIC_SEQ_CST);
-		int j;
-
-		if (fd < 0)
-			continue;
-		/* insertion sort: the registry is small and rarely read */
-		for (j = n; j > 0 && out[j - 1] > fd; j--)
-			out[j] = out[j - 1];
-		out[j] = fd;
-		n++;
-	}
-	return n;
+	if (adopting_here)
+		return; /* a handler forked in the middle of this thread's own */
+	while (__atomic_load_n(&adopting, __ATOMIC_SEQ_CST) > 0)
+		sched_yield();
 }
 
 void privfd_close_in_child(bool (*keep)(int slot))
 {
-	memset(held_by_me, 0, sizeof held_by_me);
-	for (int i = 0; i < PRIVFD_SLOTS; i++) {
+	n_held = 0;
+	adopting = 0;
+	adopting_here = false;
+	for (int i = 0; i < high_water; i++) {
 		int fd = slots[i].fd;
 
+		if (fd == SLOT_FREE)
+			continue;
 		/* Only this thread runs in the child: no other user can exist. */
 		slots[i].users = 0;
 		/* pinned numbers are kept: the foreign library still uses them */
-		if (fd == SLOT_FREE || (fd >= 0 && (slots[i].on_lost || (keep && keep(i)))))
+		if (fd >= 0 && (slots[i].on_lost || (keep && keep(i))))
 			continue;
 		if (fd >= 0) {
 			fdtab_set(fd, 0);
 			sys_close(fd);
 		}
+		slots[i].on_lost = NULL;
 		slots[i].fd = SLOT_FREE;
 	}
 }

@@ -37,18 +37,22 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "call.h"
+#include "config.h"
 #include "event.h"
 #include "gobinary.h"
 #include "libc.h"
 #include "linger.h"
-#include "shim.h"
+#include "proc.h"
 #include "sockshim.h"
+#include "sys.h"
 
 #ifndef SYS_SECCOMP
 #define SYS_SECCOMP 1
 #endif
 
 static bool active;
+static uintptr_t site_after; /* where a trapped call returns to in Go's stub */
 static uintptr_t site;	   /* the 5 bytes replaced in Go's stub */
 static uintptr_t trap_ip;  /* the address after the trampoline's SYSCALL */
 static struct sigaction kept; /* the program's own SIGSYS action */
@@ -227,16 +231,29 @@ static void pass_on(int sig, siginfo_t *si, void *uc)
 static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 {
 	ucontext_t *uc = ucv;
+	greg_t *g = uc->uc_mcontext.gregs;
+	struct call_trap_regs regs;
 	int saved;
 
 	if (si->si_code != SYS_SECCOMP || (uintptr_t)si->si_call_addr != trap_ip) {
 		pass_on(sig, si, ucv);
 		return;
 	}
+	/* Go's fork-and-exec child (clone with CLONE_VM|CLONE_VFORK) runs on
+	 * the parent's memory: its calls must not touch the shim's state, which
+	 * is the parent's.  They run as they are. */
+	if (sys_getpid() != proc_pid && si->si_syscall != SYS_rt_sigaction) {
+		g[REG_RAX] = sys_raw6(si->si_syscall, g[REG_RDI], g[REG_RSI], g[REG_RDX],
+				      g[REG_R10], g[REG_R8], g[REG_R9]);
+		return;
+	}
 	saved = errno;
-	raw_trap_context = uc;
-	uc->uc_mcontext.gregs[REG_RAX] = emulate(si->si_syscall, uc->uc_mcontext.gregs);
-	raw_trap_context = NULL;
+	regs.ip = site_after;
+	regs.sp = (uintptr_t)g[REG_RSP];
+	regs.bp = (uintptr_t)g[REG_RBP];
+	call_set_trap_regs(&regs);
+	g[REG_RAX] = emulate(si->si_syscall, g);
+	call_set_trap_regs(NULL);
 	errno = saved;
 }
 
@@ -335,7 +352,7 @@ void raw_init(void)
 		memcpy((void *)site, jump, 5);
 		mprotect((void *)start, end - start, PROT_READ | PROT_EXEC);
 	}
-	raw_site_after = site + 5;
+	site_after = site + 5;
 	active = true;
 	if (shim_cfg.graceful != GRACEFUL_OFF)
 		linger_prepare(); /* never from inside the handler */

@@ -12,15 +12,14 @@
 
 #include "event.h"
 #include "fdtab.h"
-#include "libc.h"
-#include "shim.h"
 #include "sockshim.h"
+#include "sys.h"
 
 static bool set_on(int fd, int name)
 {
 	int one = 1;
 
-	return libc_setsockopt(fd, SOL_SOCKET, name, &one, sizeof one) == 0;
+	return sys_setsockopt(fd, SOL_SOCKET, name, &one, sizeof one) == 0;
 }
 
 /* Sets option name on fd; logs the outcome.  why: the reason field. */
@@ -50,18 +49,17 @@ static bool force(int fd, uint32_t st, int name, const char *why)
 	return ok;
 }
 
-uint32_t reuse_force(int fd, uint32_t st)
+void reuse_force(int fd, uint32_t st)
 {
 	int saved = errno;
 
 	if (!fd_is_inet_stream(st))
-		return st;
-	if (shim_cfg.reuseaddr && force(fd, st, SO_REUSEADDR, "new socket"))
-		st |= FD_REUSEADDR_FORCED;
-	if (shim_cfg.reuseport && force(fd, st, SO_REUSEPORT, "new socket"))
-		st |= FD_REUSEPORT_FORCED;
+		return;
+	if (shim_cfg.reuseaddr)
+		force(fd, st, SO_REUSEADDR, "new socket");
+	if (shim_cfg.reuseport)
+		force(fd, st, SO_REUSEPORT, "new socket");
 	errno = saved;
-	return st;
 }
 
 void reuse_keep_forced(int fd, int level, int name, const void *val, socklen_t len)

@@ -3,10 +3,12 @@
  * with the program's kept and called for every SIGSYS that is not the
  * shim's (signal.Notify, kill -SYS).  Every other call passes through. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <signal.h>
 
 #include "export.h"
 #include "libc.h"
+#include "call.h"
 #include "raw.h"
 
 /* ThreadSanitizer's runtime calls sigaction while it initialises, before
@@ -31,3 +33,22 @@ SHIM_EXPORT sighandler_t signal(int sig, sighandler_t handler)
 	return (old.sa_flags & SA_SIGINFO) ? (sighandler_t)(void *)old.sa_sigaction : old.sa_handler;
 }
 #endif
+
+/* sigaltstack: the shim notes each thread's alternate signal stack, so
+ * that a handler running on a small one gets records without unwinding
+ * (call.h). */
+SHIM_EXPORT int sigaltstack(const stack_t *ss, stack_t *old)
+{
+	int ret = libc_sigaltstack(ss, old);
+
+	if (ret == 0 && ss) {
+		int saved = errno;
+		stack_t now;
+
+		/* What the kernel has now (a request while on the stack fails). */
+		if (libc_sigaltstack(NULL, &now) == 0)
+			call_note_altstack(&now);
+		errno = saved;
+	}
+	return ret;
+}

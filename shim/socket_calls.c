@@ -7,19 +7,34 @@
 #include <errno.h>
 #include <sys/socket.h>
 
+#include "call.h"
 #include "event.h"
 #include "export.h"
 #include "fdtab.h"
 #include "libc.h"
-#include "linger.h"
 #include "reuse.h"
 #include "shim.h"
 #include "sockshim.h"
+#include "sys.h"
+
+/* A TCP socket that graceful close may later shut down: its SO_COOKIE
+ * (never reused while the system runs) lets the close make sure it acts on
+ * this very socket. */
+static void note_identity(int fd, uint32_t st)
+{
+	uint64_t cookie = 0;
+	socklen_t len = sizeof cookie;
+
+	if (shim_cfg.graceful != GRACEFUL_OFF && (st & FD_TCP) &&
+	    sys_getsockopt(fd, SOL_SOCKET, SO_COOKIE, &cookie, &len) == 0)
+		fdtab_set_cookie(fd, cookie);
+}
 
 SHIM_EXPORT int socket(int domain, int type, int protocol)
 {
 	int fd, saved;
 	uint32_t st;
+	struct call c;
 
 	if (shim_passthrough())
 		return libc_socket(domain, type, protocol);
@@ -27,11 +42,13 @@ SHIM_EXPORT int socket(int domain, int type, int protocol)
 	if (fd < 0)
 		return fd;
 	saved = errno;
-	st = reuse_force(fd, fdtab_socket_state(domain, type, protocol));
+	st = fdtab_socket_state(domain, type, protocol);
+	call_enter(&c);
+	reuse_force(fd, st);
 	fdtab_set(fd, st);
-	if (shim_cfg.graceful != GRACEFUL_OFF && (st & FD_TCP))
-		linger_prepare();
+	note_identity(fd, st);
 	event_call(SHIM_EV_SOCKET, fd, st, false);
+	call_leave(&c);
 	errno = saved;
 	return fd;
 }
@@ -40,6 +57,7 @@ SHIM_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
 {
 	int ret, saved;
 	uint32_t st;
+	struct call c;
 
 	if (shim_passthrough())
 		return libc_socketpair(domain, type, protocol, sv);
@@ -50,8 +68,10 @@ SHIM_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
 	st = fdtab_socket_state(domain, type, protocol);
 	fdtab_set(sv[0], st);
 	fdtab_set(sv[1], st);
+	call_enter(&c);
 	event_call(SHIM_EV_SOCKET, sv[0], st, false);
 	event_call(SHIM_EV_SOCKET, sv[1], st, false);
+	call_leave(&c);
 	errno = saved;
 	return ret;
 }
@@ -61,14 +81,16 @@ SHIM_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
 static void accepted(int lfd, int fd, int flags)
 {
 	uint32_t lst = fdtab_get(lfd);
+	struct call c;
 
+	call_enter(&c);
 	if (!(lst & FD_SOCKET))
 		lst = fdtab_learn(lfd); /* a listener inherited from systemd/inetd */
 	lst &= FD_SOCKET | FD_TCP | FD_FAMILY_MASK | FD_TYPE_MASK;
-	fdtab_set(fd, lst | FD_KNOWN | FD_CREATED | (flags & SOCK_CLOEXEC ? FD_CLOSE_ON_EXEC : 0));
-	if (shim_cfg.graceful != GRACEFUL_OFF && (lst & FD_TCP))
-		linger_prepare();
+	fdtab_set(fd, lst | FD_CREATED | (flags & SOCK_CLOEXEC ? FD_CLOSE_ON_EXEC : 0));
+	note_identity(fd, lst);
 	event_call(SHIM_EV_ACCEPT, fd, lst, true);
+	call_leave(&c);
 }
 
 SHIM_EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *len)
@@ -77,6 +99,8 @@ SHIM_EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *len)
 
 	if (shim_passthrough())
 		return libc_accept(fd, addr, len);
+	if (shim_refuses(fd))
+		return -1;
 	cfd = libc_accept(fd, addr, len);
 	if (cfd < 0)
 		return cfd;
@@ -92,6 +116,8 @@ SHIM_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags
 
 	if (shim_passthrough())
 		return libc_accept4(fd, addr, len, flags);
+	if (shim_refuses(fd))
+		return -1;
 	cfd = libc_accept4(fd, addr, len, flags);
 	if (cfd < 0)
 		return cfd;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "call.h"
 #include "event.h"
 #include "export.h"
 #include "fdtab.h"
@@ -30,11 +31,15 @@ static void note_linger(int fd, const void *val, socklen_t len)
 SHIM_EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 {
 	int ret, saved;
+	struct call c;
 
 	if (shim_passthrough())
 		return libc_setsockopt(fd, level, name, val, len);
+	if (shim_refuses(fd))
+		return -1;
 	ret = libc_setsockopt(fd, level, name, val, len);
 	saved = errno;
+	call_enter(&c);
 	if (ret == 0) {
 		if (level == SOL_SOCKET && name == SO_LINGER)
 			note_linger(fd, val, len);
@@ -51,6 +56,7 @@ SHIM_EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen
 		ev.option = name;
 		event_emit(&ev);
 	}
+	call_leave(&c);
 	errno = saved;
 	return ret;
 }

@@ -17,13 +17,14 @@
 #include "libc.h"
 #include "shim.h"
 
-__thread int shim_in_vfork_child __attribute__((tls_model("initial-exec"), visibility("hidden")));
+__thread int vfork_in_child __attribute__((tls_model("initial-exec"), visibility("hidden")));
 
-static void share_if_inherited(int fd, uint32_t st, void *ctx)
+static bool share_if_inherited(int fd, uint32_t st, void *ctx)
 {
 	(void)ctx;
 	if (!(st & FD_CLOSE_ON_EXEC))
 		fdtab_or(fd, FD_SHARED);
+	return true;
 }
 
 /* Every socket a child about to be spawned inherits is now shared. */

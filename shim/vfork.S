@@ -20,7 +20,7 @@ vfork:
 	call	shim_before_vfork	/* inheritable sockets become shared */
 	addq	$8, %rsp
 	.cfi_adjust_cfa_offset -8
-	movq	shim_in_vfork_child@gottpoff(%rip), %rcx
+	movq	vfork_in_child@gottpoff(%rip), %rcx
 	movl	$1, %fs:(%rcx)
 	popq	%rdi			/* the return address, out of the child's way */
 	.cfi_adjust_cfa_offset -8
@@ -32,7 +32,7 @@ vfork:
 	.cfi_rel_offset %rip, 0
 	testl	%eax, %eax
 	jz	1f			/* the child: flag set, returns 0 */
-	movq	shim_in_vfork_child@gottpoff(%rip), %rcx
+	movq	vfork_in_child@gottpoff(%rip), %rcx
 	movl	$0, %fs:(%rcx)		/* the parent, after the child exec'd or exited */
 	cmpq	$-4095, %rax
 	jae	2f

@@ -21,7 +21,7 @@
 #include "event.h"
 #include "fdtab.h"
 #include "record.h"
-#include "shim.h"
+#include "proc.h"
 #include "sockshim.h"
 
 static json_t *build(const struct event *ev, void *const *bt, int n)
@@ -84,7 +84,7 @@ static void test_common_fields(void **state)
 	json_t *j;
 
 	(void)state;
-	strcpy(shim_prog, "unit\xff\"prog");
+	strcpy(proc_prog, "unit\xff\"prog");
 	j = build(&ev, NULL, 0);
 	assert_int_equal(num(j, "pid"), getpid());
 	assert_int_equal(num(j, "tid"), gettid());
@@ -201,14 +201,19 @@ static void test_backtraces(void **state)
 {
 	struct event ev = EVENT_INIT("double_close", LOG_SEV_ERROR);
 	void *ips[2] = {(void *)unit_frame_function, (void *)0x10};
+	void *earlier[CLOSE_HISTORY_DEPTH], *got[CLOSE_HISTORY_DEPTH];
 	json_t *j, *bt, *f;
 	uint32_t id;
+	int n;
 
 	(void)state;
 	assert_true(backtrace_init());
-	id = close_history_record(CLOSE_HISTORY_DEPTH);
+	n = backtrace_capture(earlier, CLOSE_HISTORY_DEPTH);
+	id = close_history_record(earlier, n);
 	assert_true(id != 0);
-	ev.first_close = id;
+	ev.first_bt = got;
+	ev.first_bt_n = close_history_get(id, got);
+	assert_int_equal(ev.first_bt_n, n);
 	j = build(&ev, ips, 2);
 	bt = json_object_get(j, "backtrace");
 	assert_int_equal(json_array_size(bt), 2);
@@ -232,13 +237,14 @@ static void test_backtraces(void **state)
 
 static void test_history_overwritten(void **state)
 {
-	void *ips[CLOSE_HISTORY_DEPTH];
-	uint32_t first = close_history_record(CLOSE_HISTORY_DEPTH);
+	void *ips[CLOSE_HISTORY_DEPTH], *frames[2] = {(void *)0x1000, (void *)0x2000};
+	uint32_t first = close_history_record(frames, 2);
 
 	(void)state;
-	assert_true(close_history_get(first, ips) > 0);
+	assert_int_equal(close_history_get(first, ips), 2);
+	assert_ptr_equal(ips[1], (void *)0x2000);
 	for (int i = 0; i < CLOSE_HISTORY_SLOTS; i++)
-		close_history_record(CLOSE_HISTORY_DEPTH);
+		close_history_record(frames, 1);
 	assert_int_equal(close_history_get(first, ips), 0);
 	assert_int_equal(close_history_get(0, ips), 0);
 }

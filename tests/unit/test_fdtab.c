@@ -36,7 +36,7 @@ static void test_socket_state(void **state)
 
 	(void)state;
 	st = fdtab_socket_state(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	assert_true(st & FD_KNOWN);
+	assert_true(st & FD_CREATED);
 	assert_true(st & FD_SOCKET);
 	assert_true(st & FD_CREATED);
 	assert_true(st & FD_TCP);
@@ -71,21 +71,26 @@ static void test_socket_state(void **state)
 static void test_set_get_bits(void **state)
 {
 	(void)state;
-	assert_int_equal(fdtab_set(5, FD_KNOWN | FD_SOCKET), 0);
-	assert_int_equal(fdtab_get(5), FD_KNOWN | FD_SOCKET);
-	assert_int_equal(fdtab_or(5, FD_SHARED), FD_KNOWN | FD_SOCKET);
-	assert_int_equal(fdtab_get(5), FD_KNOWN | FD_SOCKET | FD_SHARED);
-	assert_int_equal(fdtab_clear(5, FD_SOCKET), FD_KNOWN | FD_SOCKET | FD_SHARED);
-	assert_int_equal(fdtab_get(5), FD_KNOWN | FD_SHARED);
-	assert_int_equal(fdtab_set(5, FD_CLOSED), FD_KNOWN | FD_SHARED);
+	assert_int_equal(fdtab_set(5, FD_EPOLL | FD_SOCKET), 0);
+	assert_int_equal(fdtab_get(5), FD_EPOLL | FD_SOCKET);
+	assert_int_equal(fdtab_or(5, FD_SHARED), FD_EPOLL | FD_SOCKET);
+	assert_int_equal(fdtab_get(5), FD_EPOLL | FD_SOCKET | FD_SHARED);
+	assert_int_equal(fdtab_clear(5, FD_SOCKET), FD_EPOLL | FD_SOCKET | FD_SHARED);
+	assert_int_equal(fdtab_get(5), FD_EPOLL | FD_SHARED);
+	assert_int_equal(fdtab_set(5, FD_CLOSED), FD_EPOLL | FD_SHARED);
 	assert_int_equal(fdtab_get(5), FD_CLOSED);
-	fdtab_set_aux(5, 77);
-	assert_int_equal(fdtab_get_aux(5), 77);
+	fdtab_set_word(5, FD_CLOSED, 77);
+	assert_int_equal(fdtab_aux_of(fdtab_lookup(5)->word), 77);
+	assert_int_equal(fdtab_get(5), FD_CLOSED);
+	fdtab_set_cookie(5, 0x1234567890ULL);
+	assert_true(fdtab_cookie(5) == 0x1234567890ULL);
+	fdtab_set(5, FD_SOCKET); /* a new socket forgets the old one's cookie */
+	assert_true(fdtab_cookie(5) == 0);
 	assert_int_equal(fdtab_get(4), 0);
 	assert_int_equal(fdtab_get(6), 0);
 	assert_int_equal(fdtab_limit(), 6);
 	/* negative numbers are never kept */
-	assert_int_equal(fdtab_set(-3, FD_KNOWN), 0);
+	assert_int_equal(fdtab_set(-3, FD_EPOLL), 0);
 	assert_int_equal(fdtab_get(-3), 0);
 }
 
@@ -97,9 +102,9 @@ static void test_large_numbers(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
-		fdtab_set(fds[i], FD_KNOWN | (uint32_t)i << FD_FAMILY_SHIFT);
+		fdtab_set(fds[i], FD_EPOLL | (uint32_t)i << FD_FAMILY_SHIFT);
 	for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
-		assert_int_equal(fdtab_get(fds[i]), FD_KNOWN | (uint32_t)i << FD_FAMILY_SHIFT);
+		assert_int_equal(fdtab_get(fds[i]), FD_EPOLL | (uint32_t)i << FD_FAMILY_SHIFT);
 	assert_int_equal(fdtab_get(4094), 0);
 	assert_int_equal(fdtab_get((1 << 20) - 1), 0);
 	assert_int_equal(fdtab_limit(), INT_MAX);
@@ -108,11 +113,12 @@ static void test_large_numbers(void **state)
 	assert_int_equal(fdtab_get(7 << 20), 0);
 }
 
-static void count(int fd, uint32_t st, void *ctx)
+static bool count(int fd, uint32_t st, void *ctx)
 {
 	(void)fd;
 	(void)st;
 	(*(int *)ctx)++;
+	return true;
 }
 
 static void test_each_and_fork_sharing(void **state)
@@ -122,7 +128,7 @@ static void test_each_and_fork_sharing(void **state)
 
 	(void)state;
 	fdtab_set(3, sock);
-	fdtab_set(4, FD_KNOWN); /* not a socket */
+	fdtab_set(4, FD_EPOLL); /* not a socket */
 	fdtab_set(9000, sock);
 	fdtab_set(9001, FD_CLOSED);
 	fdtab_each(0, INT_MAX, FD_SOCKET, count, &n);
@@ -174,7 +180,7 @@ static void *hammer(void *arg)
 		int fd = (1 << 24) + (i % 64) * 4096; /* many fresh chunks */
 
 		fdtab_or(fd, 1u << (20 + id)); /* bits above the family/type fields */
-		fdtab_set(200000 + id * ROUNDS + i, FD_KNOWN);
+		fdtab_set(200000 + id * ROUNDS + i, FD_EPOLL);
 	}
 	return NULL;
 }
@@ -191,7 +197,7 @@ static void test_threads(void **state)
 	for (int i = 0; i < 64; i++)
 		assert_int_equal(fdtab_get((1 << 24) + i * 4096), ((1u << THREADS) - 1) << 20);
 	for (int i = 0; i < THREADS * ROUNDS; i++)
-		assert_int_equal(fdtab_get(200000 + i), FD_KNOWN);
+		assert_int_equal(fdtab_get(200000 + i), FD_EPOLL);
 }
 
 int main(void)

@@ -1,0 +1,66 @@
+/* The shim's own work inside one interposed call.
+ *
+ * Everything the shim does on its own account (unwinding, building and
+ * writing a record, probing or lingering on a socket) happens between
+ * call_enter and call_leave:
+ * - thread cancellation is disabled meanwhile, so that a program's
+ *   pthread_cancel can never stop a thread half-way through the shim's
+ *   bookkeeping (the program's own real call runs outside, with the
+ *   program's cancellation state, as it would bare);
+ * - the backtrace of the calling code is captured once, at the first need,
+ *   and shared by the close history, the event and the linger record;
+ * - the record buffer and the frames live in per-thread storage, one set
+ *   per nesting level (a signal handler that interrupts the shim and calls
+ *   into it again gets the next level), never on the stack: a handler may
+ *   run on a small alternate signal stack;
+ * - on such a stack (less than CALL_TIGHT_ROOM left) nothing is unwound
+ *   with libunwind, whose cursor alone takes kilobytes: records are written
+ *   without a backtrace instead. */
+#ifndef SHIM_CALL_H
+#define SHIM_CALL_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define CALL_LEVELS 2
+#define CALL_TIGHT_ROOM (32 * 1024)
+
+struct call {
+	struct call *outer;
+	int level;	  /* 0: the outermost on this thread */
+	int cancel_state; /* the program's, restored by call_leave */
+	bool tight;	  /* on a small alternate signal stack */
+	bool bt_taken;
+	int bt_n;
+	void **bt;	  /* BT_MAX frames; NULL beyond CALL_LEVELS */
+	char *rec;	  /* SHIM_RECORD_MAX bytes; NULL beyond CALL_LEVELS */
+};
+
+void call_enter(struct call *c);
+void call_leave(struct call *c);
+
+/* The innermost call this thread is in, or NULL. */
+struct call *call_current(void);
+
+/* The backtrace of the program's code that made call c (innermost first),
+ * captured at the first request; its length.  0 frames when backtraces are
+ * off, the stack is tight, or the unwinder is busy below this frame. */
+int call_backtrace(struct call *c, void *const **ips);
+
+/* Registers where a trapped call came from, for code that keeps frame
+ * pointers (raw mode's SIGSYS handler, around its emulation of the call):
+ * backtraces are then read from these registers.  NULL: none. */
+struct call_trap_regs {
+	uintptr_t ip, sp, bp;
+};
+void call_set_trap_regs(const struct call_trap_regs *regs);
+
+/* True inside such a handler: nothing there may block or start a thread. */
+bool call_in_trap(void);
+
+/* After the program's successful sigaltstack(): this thread's alternate
+ * stack, for the tight-stack test. */
+void call_note_altstack(const stack_t *ss);
+
+#endif

@@ -1,0 +1,130 @@
+/* The shim's own system calls, made directly: never through the PLT (where
+ * another preloaded library, a tracer, would see the shim's housekeeping as
+ * the program's), never a cancellation point (glibc's write, recv, poll and
+ * open are; a thread cancelled inside the shim's own work would leave its
+ * state half-done), and never through an interposed syscall().
+ *
+ * Each returns what the libc wrapper would: the result, or -1 with errno
+ * set. */
+#ifndef SHIM_SYS_H
+#define SHIM_SYS_H
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#if defined(__x86_64__)
+static inline long sys_raw6(long nr, long a, long b, long c, long d, long e, long f)
+{
+	long ret;
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = e;
+	register long r9 __asm__("r9") = f;
+
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+#else
+/* Elsewhere glibc's syscall(), which is not a cancellation point either. */
+static inline long sys_raw6(long nr, long a, long b, long c, long d, long e, long f)
+{
+	long ret = syscall(nr, a, b, c, d, e, f);
+
+	return ret == -1 ? -errno : ret;
+}
+#endif
+
+static inline long sys_ret(long r)
+{
+	if (r < 0 && r > -4096) {
+		errno = (int)-r;
+		return -1;
+	}
+	return r;
+}
+
+#define SYS6(nr, a, b, c, d, e, f) \
+	sys_ret(sys_raw6((nr), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), (long)(f)))
+
+static inline int sys_close(int fd) { return (int)SYS6(SYS_close, fd, 0, 0, 0, 0, 0); }
+static inline ssize_t sys_read(int fd, void *buf, size_t n) { return SYS6(SYS_read, fd, buf, n, 0, 0, 0); }
+static inline ssize_t sys_write(int fd, const void *buf, size_t n) { return SYS6(SYS_write, fd, buf, n, 0, 0, 0); }
+static inline int sys_openat(int dir, const char *path, int flags, mode_t mode)
+{
+	return (int)SYS6(SYS_openat, dir, path, flags, mode, 0, 0);
+}
+static inline int sys_fcntl(int fd, int cmd, long arg) { return (int)SYS6(SYS_fcntl, fd, cmd, arg, 0, 0, 0); }
+static inline int sys_fstat(int fd, struct stat *st) { return (int)SYS6(SYS_fstat, fd, st, 0, 0, 0, 0); }
+static inline ssize_t sys_recv(int fd, void *buf, size_t n, int flags)
+{
+	return SYS6(SYS_recvfrom, fd, buf, n, flags, 0, 0);
+}
+static inline ssize_t sys_sendmsg(int fd, const struct msghdr *m, int flags)
+{
+	return SYS6(SYS_sendmsg, fd, m, flags, 0, 0, 0);
+}
+static inline int sys_shutdown(int fd, int how) { return (int)SYS6(SYS_shutdown, fd, how, 0, 0, 0, 0); }
+static inline int sys_setsockopt(int fd, int level, int name, const void *v, socklen_t len)
+{
+	return (int)SYS6(SYS_setsockopt, fd, level, name, v, len, 0);
+}
+static inline int sys_getsockopt(int fd, int level, int name, void *v, socklen_t *len)
+{
+	return (int)SYS6(SYS_getsockopt, fd, level, name, v, len, 0);
+}
+static inline int sys_getsockname(int fd, struct sockaddr *sa, socklen_t *len)
+{
+	return (int)SYS6(SYS_getsockname, fd, sa, len, 0, 0, 0);
+}
+static inline int sys_getpeername(int fd, struct sockaddr *sa, socklen_t *len)
+{
+	return (int)SYS6(SYS_getpeername, fd, sa, len, 0, 0, 0);
+}
+static inline int sys_socket(int domain, int type, int proto)
+{
+	return (int)SYS6(SYS_socket, domain, type, proto, 0, 0, 0);
+}
+static inline int sys_connect(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	return (int)SYS6(SYS_connect, fd, sa, len, 0, 0, 0);
+}
+static inline int sys_poll(struct pollfd *p, nfds_t n, int timeout_ms)
+{
+	struct timespec ts = {timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000};
+
+	return (int)SYS6(SYS_ppoll, p, n, timeout_ms < 0 ? NULL : &ts, NULL, 0, 0);
+}
+static inline int sys_epoll_ctl(int ep, int op, int fd, void *ev)
+{
+	return (int)SYS6(SYS_epoll_ctl, ep, op, fd, ev, 0, 0);
+}
+static inline int sys_pipe2(int fds[2], int flags) { return (int)SYS6(SYS_pipe2, fds, flags, 0, 0, 0, 0); }
+static inline pid_t sys_getpid(void) { return (pid_t)SYS6(SYS_getpid, 0, 0, 0, 0, 0, 0); }
+static inline int sys_sigaltstack(const stack_t *ss, stack_t *old)
+{
+	return (int)SYS6(SYS_sigaltstack, ss, old, 0, 0, 0, 0);
+}
+static inline int sys_sigprocmask(int how, const sigset_t *set, sigset_t *old)
+{
+	return (int)SYS6(SYS_rt_sigprocmask, how, set, old, 8, 0, 0);
+}
+static inline ssize_t sys_getdents64(int fd, void *buf, size_t n)
+{
+	return SYS6(SYS_getdents64, fd, buf, n, 0, 0, 0);
+}
+static inline ssize_t sys_readlinkat(int dir, const char *path, char *buf, size_t n)
+{
+	return SYS6(SYS_readlinkat, dir, path, buf, n, 0, 0);
+}
+
+#endif

@@ -1,0 +1,118 @@
+/* The decisions of a close (see fdend.h). */
+#include "fdend.h"
+
+#include <errno.h>
+
+uint32_t fdend_claim(struct fdend *c, int fd, uint32_t close_id)
+{
+	c->fd = fd;
+	c->e = fdtab_lookup(fd);
+	c->mine = fdtab_word_of(FD_CLOSED, close_id);
+	c->before = c->e ? __atomic_exchange_n(&c->e->word, c->mine, __ATOMIC_ACQ_REL) : 0;
+	return fdtab_state_of(c->before);
+}
+
+void fdend_unclaim(struct fdend *c)
+{
+	uint64_t mine = c->mine;
+
+	if (c->e)
+		__atomic_compare_exchange_n(&c->e->word, &mine, c->before, false, __ATOMIC_ACQ_REL,
+					    __ATOMIC_RELAXED);
+}
+
+enum fdend_plan fdend_plan(uint32_t st, const struct config *cfg)
+{
+	if (!(st & FD_SOCKET) || (st & (FD_CLOSED | FD_PRIVATE)) || !cfg->sockets_watched)
+		return FDEND_PLAIN;
+	if (st & FD_TCP) {
+		bool last = (st & (FD_CREATED | FD_SHARED)) == FD_CREATED;
+
+		/* Graceful: only the last reference the shim knows of, unless
+		 * asked for always (a forking server whose parent closes its
+		 * copy first would then cut the child's connection). */
+		if (cfg->graceful == GRACEFUL_ALWAYS || (cfg->graceful == GRACEFUL_ON && last))
+			return FDEND_LINGER;
+		if (last && cfg->events >= EVENTS_ERRORS)
+			return FDEND_PROBE;
+	}
+	return FDEND_PLAIN;
+}
+
+/* Puts word back in the entry if it still holds this close's. */
+static void put_back(struct fdend *c, uint64_t word)
+{
+	uint64_t mine = c->mine;
+
+	__atomic_compare_exchange_n(&c->e->word, &mine, word, false, __ATOMIC_ACQ_REL,
+				    __ATOMIC_RELAXED);
+}
+
+enum fdend_verdict fdend_finish(struct fdend *c, int ret, int err, uint32_t *first_id)
+{
+	uint64_t now;
+
+	*first_id = 0;
+	if (ret == 0) {
+		/* A number the table had nothing near: recorded now (the number
+		 * was real, so is the room for it), unless another thread has
+		 * got it back meanwhile. */
+		if (!c->e && (c->e = fdtab_make(c->fd)) != NULL) {
+			uint64_t none = 0;
+
+			__atomic_compare_exchange_n(&c->e->word, &none, c->mine, false,
+						    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+		}
+		return FDEND_OK;
+	}
+	if (err != EBADF)
+		return FDEND_CLOSE_ERROR; /* the number is gone all the same */
+	if (!c->e)
+		return FDEND_CLOSE_ERROR;
+	if (fdtab_state_of(c->before) & FD_CLOSED) {
+		/* Closed before by this process: the earlier close stays the
+		 * one a later double close points at. */
+		*first_id = fdtab_aux_of(c->before);
+		put_back(c, c->before);
+		return FDEND_DOUBLE_CLOSE;
+	}
+	now = __atomic_load_n(&c->e->word, __ATOMIC_ACQUIRE);
+	if (now != c->mine && (fdtab_state_of(now) & FD_CLOSED)) {
+		/* Another thread's close of the same number claimed after this
+		 * one but reached the kernel first: this is the second close. */
+		*first_id = fdtab_aux_of(now);
+		return FDEND_DOUBLE_CLOSE;
+	}
+	put_back(c, 0); /* never open as far as anyone can tell */
+	return FDEND_CLOSE_ERROR;
+}
+
+struct range_ctx {
+	uint32_t id;
+};
+
+static bool close_one(int fd, uint32_t st, void *ctx)
+{
+	struct fd_entry *e = fdtab_lookup(fd);
+	uint64_t w;
+
+	(void)st;
+	if (!e)
+		return true;
+	w = __atomic_load_n(&e->word, __ATOMIC_ACQUIRE);
+	/* The shim's own numbers are not in the ranges it runs (close_path.c
+	 * splits around them); one that moved meanwhile keeps its mark. */
+	while (!(fdtab_state_of(w) & (FD_CLOSED | FD_PRIVATE)) &&
+	       !__atomic_compare_exchange_n(&e->word, &w,
+					    fdtab_word_of(FD_CLOSED, ((struct range_ctx *)ctx)->id),
+					    true, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		;
+	return true;
+}
+
+void fdend_range(int lo, int hi, uint32_t close_id)
+{
+	struct range_ctx ctx = {close_id};
+
+	fdtab_each(lo, hi, ~(uint32_t)(FD_CLOSED | FD_PRIVATE), close_one, &ctx);
+}
