@@ -9,7 +9,9 @@
 #
 # Before the fix:
 #   foreign:   "960 fcntl 1 -", "960 dup 4 -", "960 dup2 4 -",
-#              "960 shutdown -1 ENOTSOCK", ..., "960 close 0 -" (5 numbers, 960..964)
+#              "960 shutdown -1 ENOTSOCK", ..., "960 close 0 -", the same for 961..964
+#              (and a lingering socket's number when the background is still at it):
+#              "FAIL: foreign, events=errors: 30 calls on the shim's numbers did not fail with EBADF"
 #   close_all: 62 double_close records
 . "$(dirname "$0")/../lib.sh"
 
@@ -33,14 +35,10 @@ for level in errors all; do
 		fail "foreign, events=$level: $(wc -l <"$WORK/wrong") calls on the shim's numbers did not fail with EBADF"
 	fi
 	[ "$(grep -c EBADF "$WORK/out")" = $((count * 6)) ] || fail "foreign, events=$level: missing results: $(cat "$WORK/out")"
-	check_log "$log" --event double_close --backtrace-has second_closer --count 1
-	check_log "$log" --event double_close --count 1
-	# The record after all those calls is there, and is the last one.
-	python3 - "$log" <<'PY' || fail "foreign, events=$level: the log stopped"
-import json, sys
-last = [json.loads(l) for l in open(sys.argv[1])][-1]
-assert last["event"] == "close_error" and last["fd"] == -1, last
-PY
+	# the setup's double close was logged (with a backtrace, where they are on)
+	check_log "$log" --event double_close --at-least 1
+	# The close(-1) after all those calls: its record landed.
+	check_log "$log" --event close_error --where fd=-1 --count 1
 	note "foreign, events=$level: $count numbers of the shim's, every call EBADF, the log still works"
 done
 
@@ -49,10 +47,6 @@ only_std env SOCKSHIM_GRACEFUL=1 SOCKSHIM_LOG="$log" $SAN_VARS LD_PRELOAD="$PREL
 	"$PROGS/private_fds" close_all >"$WORK/out" || fail "close_all: exit $?"
 assert_grep "$WORK/out" '^ok$'
 check_log "$log" --event double_close --count 0
+# before and after the loops: both records landed
 check_log "$log" --event close_error --where fd=-1 --count 2
-python3 - "$log" <<'PY' || fail "close_all: the log stopped"
-import json, sys
-last = [json.loads(l) for l in open(sys.argv[1])][-1]
-assert last["event"] == "close_error" and last["fd"] == -1, last
-PY
 note "close_all: close(3..1023) twice, no double_close, the log still works"
