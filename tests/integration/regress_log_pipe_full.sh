@@ -8,7 +8,7 @@
 # (The 20 s bound is how long "done" may take; bare it takes milliseconds.)
 #
 # Before the fix: "FAIL: no 'done' within 20 s: the program is blocked
-# (81 records in the pipe)" after 20 s — the shim's write into the full pipe blocks.
+# (80 or 81 records in the pipe)" after 20 s — the shim's write into the full pipe blocks.
 # The driver empties the pipe before the last record, so that record (and
 # the count of the lost ones it can carry) always finds room.
 . "$(dirname "$0")/../lib.sh"
