@@ -9,8 +9,8 @@
  * SOCKSHIM_LINGER_MS; a real close of A after that would block 5 s (the
  * peer cannot take the queued data).  Once that deadline has passed,
  * connection B, whose peer reads the answer and then closes, is closed
- * with its request unread.  The program prints B's peer port (so that the
- * script can find B's record) and what B's peer received, then stays
+ * with its request unread.  The program prints its pid (so that the script
+ * can tell its records from its peers') and what B's peer received, then stays
  * alive — A's peer with it, so that nothing ends A early — until STOPFILE
  * exists (at most 15 s). */
 #include "progs.h"
@@ -38,8 +38,10 @@ static void peer_a(int hold)
 }
 
 /* B's peer: a well-behaved client, which reads the answer to its end and
- * closes. */
-static void peer_b(void)
+ * closes — once the server's close has returned, so that B's close is
+ * surely still lingering when it returns (a peer that closed at once
+ * could end it inside the call, and the case would show nothing). */
+static void peer_b(int returned)
 {
 	static char req[4000], buf[65536];
 	size_t total = 0;
@@ -51,6 +53,8 @@ static void peer_b(void)
 	while ((n = read(fd, buf, sizeof buf)) > 0)
 		total += (size_t)n;
 	printf("B's peer: received %zu bytes, then %s\n", total, n == 0 ? "EOF" : strerror(errno));
+	if (read(returned, buf, 1) != 1)
+		_exit(3);
 	close(fd);
 	_exit(n == 0 && total == ANSWER ? 0 : 1);
 }
@@ -78,9 +82,7 @@ int main(int argc, char **argv)
 {
 	static char chunk[65536], answer[ANSWER];
 	struct linger five = {1, 5};
-	struct sockaddr_in peer;
-	socklen_t len = sizeof peer;
-	int hold[2], a, b, status;
+	int hold[2], returned[2], a, b, status;
 	long long queued = 0;
 	pid_t pb;
 	ssize_t n;
@@ -90,8 +92,9 @@ int main(int argc, char **argv)
 		return 2;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	lfd = listen_loopback(0, &port);
-	if (pipe(hold) != 0)
+	if (pipe(hold) != 0 || pipe(returned) != 0)
 		die("pipe");
+	printf("server: pid %d\n", (int)getpid());
 	if (fork() == 0) {
 		close(hold[1]);
 		peer_a(hold[0]);
@@ -117,15 +120,16 @@ int main(int argc, char **argv)
 
 	pb = fork();
 	if (pb == 0)
-		peer_b();
+		peer_b(returned[0]);
 	b = accept_one();
 	if (read(b, &c, 1) != 1)
 		die("read");
-	getpeername(b, (struct sockaddr *)&peer, &len);
 	memset(answer, 'b', sizeof answer);
 	write_all(b, answer, sizeof answer);
 	close_b(b);
-	printf("B: closed, peer port %d\n", ntohs(peer.sin_port));
+	printf("B: closed\n");
+	if (write(returned[1], "x", 1) != 1)
+		die("write");
 	if (waitpid(pb, &status, 0) != pb)
 		die("waitpid");
 
