@@ -18,7 +18,7 @@ ulimit -n 4096 2>/dev/null || skip "RLIMIT_NOFILE cannot be raised to 4096 here 
 
 SOCKSHIM_GRACEFUL=1 SOCKSHIM_LINGER_MS=1500 SOCKSHIM_LOG="$WORK/log.%p" \
 	timeout 25 env $SAN_VARS LD_PRELOAD="$PRELOAD" "$PROGS/linger_capacity" 300 >"$WORK/out" 2>"$WORK/err" ||
-	{ cat "$WORK/out" "$WORK/err"; fail "exit $?"; }
+	{ rc=$?; cat "$WORK/out" "$WORK/err"; fail "exit $rc"; }
 cat "$WORK/out"
 assert_grep "$WORK/out" "^clients: 300 of 300 got the whole answer and EOF"
 pid=$(sed -n 's/^server: pid \([0-9]*\)$/\1/p' "$WORK/out")
