@@ -17,7 +17,6 @@
 
 #include <fcntl.h>
 #include <sys/wait.h>
-#include <time.h>
 
 #define ANSWER 100000
 
