@@ -13,8 +13,8 @@
 # Before the fix (main at 331749f), haproxy 2.6.12 (Debian 12): exit 1,
 #   FAIL: shim: poll_drop_fd 22311 (bare 0); 5 of 300 answers not whole,
 #         12 of 400 keep-alive connections cut
-# (over five runs: poll_drop_fd 20515-32196, 3-7 answers with 0 body bytes
-# ("IncompleteRead(0 bytes read, ...)"), 6-12 keep-alive connections cut;
+# (over six runs: poll_drop_fd 20515-33042, 3-7 answers with 0 body bytes
+# ("IncompleteRead(0 bytes read, ...)"), 4-12 keep-alive connections cut;
 # bare: 0, all whole, none cut).  In haproxy 2.6 `show activity` prints
 # "poll_drop_fd: TOTAL [ THREAD1 THREAD2 ]".
 . "$(dirname "$0")/../lib.sh"
