@@ -18,6 +18,18 @@
  *                          the request unread while the peer sends its EOF
  *                          2 ms later; prints the time spent inside the
  *                          server's close()
+ *   bench slow-clients N PORT HOLD_MS FROM_MS TO_MS
+ *                          a client of an HTTP server on 127.0.0.1:PORT
+ *                          (GET /file, Connection: close): N slow clients
+ *                          each send a request, read the answer to the
+ *                          server's end of stream, and keep sending 16 bytes
+ *                          every 100 ms for HOLD_MS after, so that the
+ *                          server's close of each lingers; meanwhile, from
+ *                          FROM_MS to TO_MS after the last slow client got
+ *                          its answer, FRESH fresh clients, evenly spaced,
+ *                          each make one request.  Prints the median and the
+ *                          maximum latency of the fresh requests (from the
+ *                          time each was due to its answer's end), in ns
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -29,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -238,13 +251,184 @@ static double bad_close(long n)
 	return (now_ns() - t0) / (double)n;
 }
 
+/* ---- slow-clients: an event-loop server's fresh clients while many slow
+ * ones hold on ---- */
+#define FRESH 50
+
+static const char http_request[] = "GET /file HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n";
+
+static struct sockaddr_in http_addr;
+
+static int http_connect(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (fd < 0 || connect(fd, (struct sockaddr *)&http_addr, sizeof http_addr) != 0)
+		die("connect");
+	if (write(fd, http_request, sizeof http_request - 1) != (ssize_t)(sizeof http_request - 1))
+		die("write request");
+	return fd;
+}
+
+struct slow {
+	int fd;
+	int answered;	   /* the server's end of stream came */
+	double done_ns;	   /* when to stop sending and close */
+	double next_ns;	   /* when to send again */
+};
+
+struct slow_clients {
+	long n;
+	double hold_ns;
+	struct slow *c;
+	pthread_mutex_t mu;
+	pthread_cond_t answered; /* every slow client has its answer */
+	long n_answered;
+	double last_answer_ns;
+};
+
+static void *run_slow_clients(void *arg)
+{
+	struct slow_clients *sc = arg;
+	struct pollfd *p = calloc((size_t)sc->n, sizeof *p);
+	char buf[65536], junk[16];
+	long left = sc->n;
+
+	if (!p)
+		die("calloc");
+	memset(junk, 'z', sizeof junk);
+	for (long i = 0; i < sc->n; i++)
+		sc->c[i] = (struct slow){.fd = http_connect()};
+	while (left > 0) {
+		double now = now_ns();
+
+		for (long i = 0; i < sc->n; i++) {
+			struct slow *c = &sc->c[i];
+
+			p[i] = (struct pollfd){.fd = -1};
+			if (c->fd < 0)
+				continue;
+			if (c->answered && now >= c->done_ns) {
+				close(c->fd);
+				c->fd = -1;
+				left--;
+				continue;
+			}
+			if (c->answered && now >= c->next_ns) {
+				/* errors (the server reset) end nothing: the hold
+				 * time does */
+				send(c->fd, junk, sizeof junk, MSG_NOSIGNAL | MSG_DONTWAIT);
+				c->next_ns = now + 100e6;
+			}
+			p[i] = (struct pollfd){.fd = c->answered ? -1 : c->fd, .events = POLLIN};
+		}
+		if (poll(p, (nfds_t)sc->n, 10) < 0 && errno != EINTR)
+			die("poll");
+		now = now_ns();
+		for (long i = 0; i < sc->n; i++) {
+			struct slow *c = &sc->c[i];
+
+			if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			if (read(c->fd, buf, sizeof buf) <= 0) {
+				c->answered = 1;
+				c->next_ns = now;
+				c->done_ns = now + sc->hold_ns;
+				pthread_mutex_lock(&sc->mu);
+				sc->last_answer_ns = now;
+				if (++sc->n_answered == sc->n)
+					pthread_cond_signal(&sc->answered);
+				pthread_mutex_unlock(&sc->mu);
+			}
+		}
+	}
+	free(p);
+	return NULL;
+}
+
+struct fresh {
+	double due_ns, latency_ns;
+	int ok;
+	pthread_t t;
+};
+
+static void *fresh_client(void *arg)
+{
+	struct fresh *f = arg;
+	struct timespec due = {(time_t)(f->due_ns / 1e9), (long)((long long)f->due_ns % 1000000000LL)};
+	char buf[65536], head[16] = "";
+	size_t got = 0;
+	ssize_t r;
+	int fd;
+
+	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &due, NULL);
+	fd = http_connect();
+	while ((r = read(fd, buf, sizeof buf)) > 0) {
+		if (got < sizeof head - 1)
+			memcpy(head + got, buf, (size_t)r < sizeof head - 1 - got ? (size_t)r : sizeof head - 1 - got);
+		got += (size_t)r;
+	}
+	f->latency_ns = now_ns() - f->due_ns;
+	f->ok = strncmp(head, "HTTP/1.1 200", 12) == 0;
+	close(fd);
+	return NULL;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int slow_clients(long n, int port, long hold_ms, long from_ms, long to_ms)
+{
+	struct slow_clients sc = {.n = n, .hold_ns = (double)hold_ms * 1e6, .mu = PTHREAD_MUTEX_INITIALIZER,
+				  .answered = PTHREAD_COND_INITIALIZER};
+	struct fresh f[FRESH];
+	double lat[FRESH], t0;
+	pthread_t slow;
+	int bad = 0;
+
+	http_addr = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons((unsigned short)port)};
+	http_addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sc.c = calloc((size_t)n, sizeof *sc.c);
+	if (!sc.c)
+		die("calloc");
+	pthread_create(&slow, NULL, run_slow_clients, &sc);
+	pthread_mutex_lock(&sc.mu);
+	while (sc.n_answered < n)
+		pthread_cond_wait(&sc.answered, &sc.mu);
+	t0 = sc.last_answer_ns;
+	pthread_mutex_unlock(&sc.mu);
+	for (int i = 0; i < FRESH; i++) {
+		f[i] = (struct fresh){.due_ns = t0 + ((double)from_ms + (double)(to_ms - from_ms) * i / FRESH) * 1e6};
+		pthread_create(&f[i].t, NULL, fresh_client, &f[i]);
+	}
+	for (int i = 0; i < FRESH; i++) {
+		pthread_join(f[i].t, NULL);
+		lat[i] = f[i].latency_ns;
+		bad += !f[i].ok;
+	}
+	pthread_join(slow, NULL);
+	free(sc.c);
+	if (bad)
+		fprintf(stderr, "bench: slow-clients: %d of %d fresh requests without a 200 answer\n", bad, FRESH);
+	qsort(lat, FRESH, sizeof lat[0], cmp_double);
+	printf("%.1f %.1f\n", (lat[FRESH / 2 - 1] + lat[FRESH / 2]) / 2, lat[FRESH - 1]);
+	return bad ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	long n;
 	double ns;
 
+	if (argc == 7 && strcmp(argv[1], "slow-clients") == 0 && (n = atol(argv[2])) > 0)
+		return slow_clients(n, atoi(argv[3]), atol(argv[4]), atol(argv[5]), atol(argv[6]));
 	if (argc != 3 || (n = atol(argv[2])) <= 0) {
-		fprintf(stderr, "usage: bench pipe-close|socket-close|churn|churn-cpu|bad-close|slow-peer COUNT\n");
+		fprintf(stderr, "usage: bench pipe-close|socket-close|churn|churn-cpu|bad-close|slow-peer COUNT\n"
+				"       bench slow-clients COUNT PORT HOLD_MS FROM_MS TO_MS\n");
 		return 2;
 	}
 	if (strcmp(argv[1], "pipe-close") == 0)
