@@ -25,6 +25,7 @@
 
 #define CALL_LEVELS 2
 #define CALL_TIGHT_ROOM (32 * 1024)
+#define CALL_SCRATCH 8
 
 struct call {
 	struct call *outer;
@@ -34,6 +35,8 @@ struct call {
 	bool bt_taken;
 	int bt_n;
 	void **bt;	  /* BT_MAX frames; NULL beyond CALL_LEVELS */
+	void **scratch;	  /* CALL_SCRATCH more frames (a double close's earlier
+			     close); NULL beyond CALL_LEVELS */
 	char *rec;	  /* SHIM_RECORD_MAX bytes; NULL beyond CALL_LEVELS */
 };
 

@@ -24,28 +24,29 @@ void event_lookup_addresses(int fd, struct event_addresses *a);
 /* What one record says.  Fields left at their EVENT_INIT value are not
  * written. */
 struct event {
+	/* (Ordered to pack: one may sit on a small signal stack.) */
 	const char *name;
-	enum log_severity severity;
-	int fd;		    /* EVENT_NO_FD: no fd field (close(-1) has one) */
-	uint32_t fd_state;  /* fdtab state of fd, for family and type */
-	bool addresses;	    /* look up local and peer of fd */
-	const struct event_addresses *given_addresses; /* ... or these, looked up before */
-	int err;	    /* errno value, 0: none */
 	const char *reason;
+	const struct event_addresses *given_addresses; /* ... or these, looked up before */
+	const char *variable; /* config_error */
+	const char *value;    /* config_error; NULL: none */
+	const char *mode;     /* graceful_*: "async" or "sync" */
+	void *const *given_bt; /* ... or this one, captured earlier */
+	void *const *first_bt; /* double_close: where the earlier close was */
 	long long unread;   /* -1: none */
 	long long drained;  /* -1: none */
 	long long ms;	    /* -1: none */
-	const char *variable; /* config_error */
-	const char *value;    /* config_error; NULL: none */
-	bool has_option;      /* setsockopt: level and option below */
+	long long dropped;  /* log_dropped: records lost; -1: none */
+	enum log_severity severity;
+	int fd;		    /* EVENT_NO_FD: no fd field (close(-1) has one) */
+	uint32_t fd_state;  /* fdtab state of fd, for family and type */
+	int err;	    /* errno value, 0: none */
 	int level, option;
-	const char *mode;     /* graceful_*: "async" or "sync" */
-	long long dropped;    /* log_dropped: records lost; -1: none */
-	bool backtrace;	      /* attach the backtrace of the calling code */
-	void *const *given_bt; /* ... or this one, captured earlier */
 	int given_bt_n;
-	void *const *first_bt; /* double_close: where the earlier close was */
 	int first_bt_n;
+	bool addresses;	    /* look up local and peer of fd */
+	bool has_option;    /* setsockopt: level and option below */
+	bool backtrace;	    /* attach the backtrace of the calling code */
 };
 
 #define EVENT_NO_FD (-2147483647 - 1)

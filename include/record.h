@@ -51,6 +51,9 @@ void rec_int(struct record *r, const char *key, long long value);
 /* "key":"0x1a2b" */
 void rec_hex(struct record *r, const char *key, uint64_t value);
 void rec_bool(struct record *r, const char *key, bool value);
+/* "key":"name+0x1f" (a symbol and the offset into it), with no copy of
+ * name on the stack. */
+void rec_symbol(struct record *r, const char *key, const char *name, uint64_t off);
 /* "key":"2026-11-25T10:00:00.123456Z" (RFC 3339, UTC, microseconds) */
 void rec_time(struct record *r, const char *key, const struct timespec *ts);
 

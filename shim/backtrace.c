@@ -154,22 +154,6 @@ int backtrace_capture(void **ips, int max)
 	return out;
 }
 
-/* "name+0x1f" into out[size]. */
-static void format_symbol(char *out, size_t size, const char *name, uintptr_t off)
-{
-	static const char hex[] = "0123456789abcdef";
-	char digits[20];
-	size_t len = strnlen(name, size - 24), d = sizeof digits;
-
-	memcpy(out, name, len);
-	do
-		digits[--d] = hex[off & 15];
-	while (off >>= 4);
-	memcpy(out + len, "+0x", 3);
-	memcpy(out + len + 3, digits + d, sizeof digits - d);
-	out[len + 3 + sizeof digits - d] = '\0';
-}
-
 static void add_frame(struct record *r, void *ip)
 {
 	Dl_info info;
@@ -186,15 +170,11 @@ static void add_frame(struct record *r, void *ip)
 	rec_object_begin(r, NULL);
 	rec_hex(r, "ip", (uintptr_t)ip);
 	if (found && lm) {
-		char sym[300];
-
 		rec_str(r, "module", lm->l_name[0] ? lm->l_name : exe_path);
 		rec_hex(r, "offset", (uintptr_t)ip - lm->l_addr);
-		if (info.dli_sname && info.dli_saddr) {
-			format_symbol(sym, sizeof sym, info.dli_sname,
-				      (uintptr_t)ip - (uintptr_t)info.dli_saddr);
-			rec_str(r, "symbol", sym);
-		}
+		if (info.dli_sname && info.dli_saddr)
+			rec_symbol(r, "symbol", info.dli_sname,
+				   (uintptr_t)ip - (uintptr_t)info.dli_saddr);
 	}
 	rec_object_end(r);
 }

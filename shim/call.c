@@ -14,6 +14,7 @@
 static __thread struct call *volatile top TLS;
 static __thread volatile int depth TLS;
 static __thread void *frames[CALL_LEVELS][BT_MAX] TLS;
+static __thread void *scratch[CALL_LEVELS][CALL_SCRATCH] TLS;
 static __thread char records[CALL_LEVELS][SHIM_RECORD_MAX] TLS;
 static __thread const struct call_trap_regs *trap_regs TLS;
 
@@ -61,6 +62,7 @@ void call_enter(struct call *c)
 	c->bt_taken = false;
 	c->bt_n = 0;
 	c->bt = c->level < CALL_LEVELS ? frames[c->level] : NULL;
+	c->scratch = c->level < CALL_LEVELS ? scratch[c->level] : NULL;
 	c->rec = c->level < CALL_LEVELS ? records[c->level] : NULL;
 	/* published last: a handler that interrupts before sees the outer call */
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);

@@ -45,7 +45,7 @@ static bool keeps_history(void)
 }
 
 /* The close history id of this call's close: its backtrace, taken once. */
-static uint32_t remember_close(struct call *c)
+__attribute__((noinline)) static uint32_t remember_close(struct call *c)
 {
 	void *const *bt;
 	int n = call_backtrace(c, &bt);
@@ -53,19 +53,19 @@ static uint32_t remember_close(struct call *c)
 	return close_history_record(bt, n);
 }
 
-static void report_failure(struct call *c, int fd, uint32_t st, enum fdend_verdict v, int err,
+__attribute__((noinline)) static void report_failure(struct call *c, int fd, uint32_t st, enum fdend_verdict v, int err,
 			   uint32_t first_id)
 {
 	struct event ev = EVENT_INIT(SHIM_EV_CLOSE_ERROR, LOG_SEV_ERROR);
-	void *first[CLOSE_HISTORY_DEPTH];
 
-	(void)c;
 	if (!event_wanted(&shim_cfg, EVENTS_ERRORS))
 		return;
 	if (v == FDEND_DOUBLE_CLOSE) {
 		ev.name = SHIM_EV_DOUBLE_CLOSE;
-		ev.first_bt = first;
-		ev.first_bt_n = close_history_get(first_id, first);
+		if (c->scratch) { /* not on the stack: see call.h */
+			ev.first_bt = c->scratch;
+			ev.first_bt_n = close_history_get(first_id, c->scratch);
+		}
 		st = 0; /* what it was once does not describe it now */
 	}
 	ev.fd = fd;
@@ -79,7 +79,7 @@ static void report_failure(struct call *c, int fd, uint32_t st, enum fdend_verdi
  * One syscall: a non-blocking peek that counts the unread bytes without
  * copying them (MSG_TRUNC), or, with none, returns the pending error.  That
  * consumes the error, which is fine: the socket is about to go. */
-static void probe_before_close(int fd, uint32_t st)
+__attribute__((noinline)) static void probe_before_close(int fd, uint32_t st)
 {
 	ssize_t unread = sys_recv(fd, NULL, INT_MAX, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
 	int err = unread < 0 ? errno : 0;
@@ -108,7 +108,7 @@ static void probe_before_close(int fd, uint32_t st)
 /* The program's close of a number it never opened as far as it can tell
  * (one of the shim's own): what bare close() does, a failure recorded like
  * any close of an unknown number. */
-static int refuse(int fd)
+__attribute__((noinline, cold)) static int refuse(int fd)
 {
 	struct call c;
 

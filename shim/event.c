@@ -39,6 +39,85 @@ static const char *type_name(enum fd_type t)
 	}
 }
 
+/* Decimal digits of v at p; returns the end. */
+static char *put_decimal(char *p, unsigned v)
+{
+	char digits[10], *d = digits + sizeof digits;
+
+	do
+		*--d = (char)('0' + v % 10);
+	while (v /= 10);
+	while (d < digits + sizeof digits)
+		*p++ = *d++;
+	return p;
+}
+
+/* "a.b.c.d" at p (16 bytes at most); returns the end. */
+static char *put_ipv4(char *p, const unsigned char *a)
+{
+	for (int i = 0; i < 4; i++) {
+		if (i)
+			*p++ = '.';
+		p = put_decimal(p, a[i]);
+	}
+	return p;
+}
+
+/* An IPv6 address as inet_ntop(3) writes it (RFC 5952: lower-case hex,
+ * the longest run of two or more zero groups as "::", IPv4-mapped and
+ * -compatible addresses with their IPv4 part dotted), at p (46 bytes at
+ * most); returns the end.  Written here because glibc's inet_ntop formats
+ * through sprintf, whose stack use (a kilobyte and more) a signal handler
+ * on a small alternate stack cannot afford. */
+static char *put_ipv6(char *p, const unsigned char *a)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned w[8];
+	int best = -1, best_len = 0, run = -1, run_len = 0;
+
+	for (int i = 0; i < 8; i++)
+		w[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
+	for (int i = 0; i <= 8; i++) {
+		if (i < 8 && w[i] == 0) {
+			if (run < 0)
+				run = i, run_len = 0;
+			run_len++;
+		} else if (run >= 0) {
+			if (run_len > best_len)
+				best = run, best_len = run_len;
+			run = -1;
+		}
+	}
+	if (best_len < 2)
+		best = -1;
+	for (int i = 0; i < 8; i++) {
+		if (best >= 0 && i >= best && i < best + best_len) {
+			if (i == best)
+				*p++ = ':';
+			continue;
+		}
+		if (i)
+			*p++ = ':';
+		if (i == 6 && best == 0 && (best_len == 6 || (best_len == 5 && w[5] == 0xffff)))
+			return put_ipv4(p, a + 12);
+		{
+			bool lead = true;
+
+			for (int shift = 12; shift >= 0; shift -= 4) {
+				unsigned nib = (w[i] >> shift) & 15;
+
+				if (lead && nib == 0 && shift > 0)
+					continue;
+				lead = false;
+				*p++ = hex[nib];
+			}
+		}
+	}
+	if (best >= 0 && best + best_len == 8)
+		*p++ = ':';
+	return p;
+}
+
 /* Formats an address into out[size] as "127.0.0.1:8080", "[::1]:8080", a
  * unix path ("@name" for the abstract namespace, NULs kept); returns its
  * length, 0 for an unnamed or unknown address. */
@@ -51,17 +130,17 @@ static size_t format_address(const struct sockaddr_storage *ss, socklen_t len, c
 	if (ss->ss_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
 		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
 
-		if (!inet_ntop(AF_INET, &in->sin_addr, out, (socklen_t)size - 8))
+		if (size < 24)
 			return 0;
+		p = put_ipv4(out, (const unsigned char *)&in->sin_addr);
 		port = ntohs(in->sin_port);
-		p = out + strlen(out);
 	} else if (ss->ss_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)) {
 		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
 
-		out[0] = '[';
-		if (!inet_ntop(AF_INET6, &in6->sin6_addr, out + 1, (socklen_t)size - 9))
+		if (size < 56)
 			return 0;
-		p = out + strlen(out);
+		out[0] = '[';
+		p = put_ipv6(out + 1, (const unsigned char *)&in6->sin6_addr);
 		*p++ = ']';
 		port = ntohs(in6->sin6_port);
 	} else if (ss->ss_family == AF_UNIX && len > offsetof(struct sockaddr_un, sun_path)) {
@@ -82,15 +161,7 @@ static size_t format_address(const struct sockaddr_storage *ss, socklen_t len, c
 		return 0;
 	}
 	*p++ = ':';
-	{
-		char digits[8], *d = digits + sizeof digits;
-
-		do
-			*--d = (char)('0' + port % 10);
-		while (port /= 10);
-		memcpy(p, d, (size_t)(digits + sizeof digits - d));
-		p += digits + sizeof digits - d;
-	}
+	p = put_decimal(p, port);
 	return (size_t)(p - out);
 }
 
@@ -111,15 +182,44 @@ void event_lookup_addresses(int fd, struct event_addresses *a)
 	a->peer[lookup_address(fd, true, a->peer, sizeof a->peer)] = '\0';
 }
 
+/* One of fd's addresses straight into the record: a unix path from the
+ * kernel's answer itself, an inet address through a small buffer (this may
+ * run on a small alternate signal stack). */
+__attribute__((noinline)) static void add_address(struct record *r, int fd, bool peer)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	char text[64];
+	size_t n;
+	int rc = peer ? sys_getpeername(fd, (struct sockaddr *)&ss, &len)
+		      : sys_getsockname(fd, (struct sockaddr *)&ss, &len);
+	const char *key = peer ? "peer" : "local";
+
+	if (rc != 0)
+		return;
+	if (ss.ss_family == AF_UNIX) {
+		struct sockaddr_un *un = (struct sockaddr_un *)&ss;
+
+		if (len <= offsetof(struct sockaddr_un, sun_path))
+			return; /* unnamed */
+		n = len - offsetof(struct sockaddr_un, sun_path);
+		if (n > sizeof un->sun_path)
+			n = sizeof un->sun_path;
+		if (un->sun_path[0] == '\0') /* abstract: "@name" */
+			un->sun_path[0] = '@';
+		else
+			n = strnlen(un->sun_path, n);
+		rec_strn(r, key, un->sun_path, n);
+		return;
+	}
+	if ((n = format_address(&ss, len, text, sizeof text)) > 0)
+		rec_strn(r, key, text, n);
+}
+
 static void add_addresses(struct record *r, int fd)
 {
-	char text[120];
-	size_t n;
-
-	if ((n = lookup_address(fd, false, text, sizeof text)) > 0)
-		rec_strn(r, "local", text, n);
-	if ((n = lookup_address(fd, true, text, sizeof text)) > 0)
-		rec_strn(r, "peer", text, n);
+	add_address(r, fd, false);
+	add_address(r, fd, true);
 }
 
 /* Symbolic names of the options programs set most; others print as
@@ -247,7 +347,7 @@ void event_call(const char *name, int fd, uint32_t st, bool addresses)
 }
 
 /* The record of records lost since the last one written. */
-static void emit_dropped(struct call *c, long long dropped)
+__attribute__((noinline)) static void emit_dropped(struct call *c, long long dropped)
 {
 	struct event ev = EVENT_INIT(SHIM_EV_LOG_DROPPED, LOG_SEV_ERROR);
 	struct record r;
@@ -260,18 +360,29 @@ static void emit_dropped(struct call *c, long long dropped)
 		log_count_dropped(dropped); /* still full: lost again, counted again */
 }
 
+/* A record made outside any interposed call (at load, or by the
+ * background thread): in a scope of its own. */
+__attribute__((noinline)) static void emit_outside(const struct event *ev)
+{
+	struct call own;
+
+	call_enter(&own);
+	event_emit(ev);
+	call_leave(&own);
+}
+
 void event_emit(const struct event *ev)
 {
-	struct call own, *c = call_current();
+	struct call *c = call_current();
 	void *const *bt = ev->given_bt;
 	int n = ev->given_bt_n;
 	struct record r;
 	int saved = errno;
 	long long dropped;
 
-	if (!c) { /* made outside an interposed call: at load, or by the background */
-		call_enter(&own);
-		c = &own;
+	if (!c) {
+		emit_outside(ev);
+		return;
 	}
 	if (!c->rec) {
 		log_count_dropped(1);
@@ -283,7 +394,5 @@ void event_emit(const struct event *ev)
 	if (log_write(c->rec, rec_end(&r), ev->severity) && (dropped = log_take_dropped()) > 0)
 		emit_dropped(c, dropped);
 out:
-	if (c == &own)
-		call_leave(&own);
 	errno = saved;
 }

@@ -119,9 +119,12 @@ static int adopt_stderr(void)
 }
 
 /* Opens the file for this process; a slot or -1 with *why set. */
-static int open_file(const char **why)
+__attribute__((noinline)) static int open_file(const char **why)
 {
-	char path[PATH_MAX];
+	/* Not on the stack: a record may be made in a signal handler on a
+	 * small alternate stack.  Only the one thread that moved the state to
+	 * FILE_OPENING (or the forked child) is here. */
+	static char path[PATH_MAX];
 	struct stat st;
 	int fd, slot;
 
@@ -320,32 +323,30 @@ void log_after_fork_child(void)
  * kill the program for the shim's sake: block it around the write and
  * consume the one the write raised, if it was not pending before.  Returns
  * the write's result. */
-static ssize_t write_pipe(int fd, const char *buf, size_t len)
+__attribute__((noinline)) static ssize_t write_pipe(int fd, const char *buf, size_t len)
 {
-	sigset_t pipe_set, old, pending;
-	bool was_pending;
+	/* The kernel's signal sets (64 bits), not glibc's 1024-bit sigset_t:
+	 * this runs on whatever stack the caller has. */
+	unsigned long pipe_set = 1UL << (SIGPIPE - 1), old = 0, pending = 0;
 	ssize_t n;
 
-	sigemptyset(&pipe_set);
-	sigaddset(&pipe_set, SIGPIPE);
-	sys_sigprocmask(SIG_BLOCK, &pipe_set, &old);
+	sys_raw6(SYS_rt_sigprocmask, SIG_BLOCK, (long)&pipe_set, (long)&old, 8, 0, 0);
 	sys_raw6(SYS_rt_sigpending, (long)&pending, 8, 0, 0, 0, 0);
-	was_pending = sigismember(&pending, SIGPIPE);
 	do
 		n = sys_write(fd, buf, len);
 	while (n < 0 && errno == EINTR);
-	if (n < 0 && errno == EPIPE && !was_pending) {
+	if (n < 0 && errno == EPIPE && !(pending & pipe_set)) {
 		const struct timespec zero = {0, 0};
 		int saved = errno;
 
 		sys_raw6(SYS_rt_sigtimedwait, (long)&pipe_set, 0, (long)&zero, 8, 0, 0);
 		errno = saved;
 	}
-	sys_sigprocmask(SIG_SETMASK, &old, NULL);
+	sys_raw6(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, 8, 0, 0);
 	return n;
 }
 
-static ssize_t send_syslog(int fd, const char *line, size_t len, enum log_severity sev)
+__attribute__((noinline)) static ssize_t send_syslog(int fd, const char *line, size_t len, enum log_severity sev)
 {
 	char head[128], num[16], *d;
 	int pri = SYSLOG_USER | (sev == LOG_SEV_ERROR ? SYSLOG_WARNING : SYSLOG_INFO);

@@ -141,13 +141,13 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
-static void put_escaped(struct piece *p, const char *value, size_t n)
+/* The characters of a JSON string, without its quotes. */
+static void put_escaped_chars(struct piece *p, const char *value, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *s = (const unsigned char *)value;
 	size_t i = 0;
 
-	put_c(p, '"');
 	while (i < n && !p->over) {
 		unsigned char c = s[i];
 		size_t len, run;
@@ -189,6 +189,12 @@ static void put_escaped(struct piece *p, const char *value, size_t n)
 			i += len;
 		}
 	}
+}
+
+static void put_escaped(struct piece *p, const char *value, size_t n)
+{
+	put_c(p, '"');
+	put_escaped_chars(p, value, n);
 	put_c(p, '"');
 }
 
@@ -247,6 +253,22 @@ void rec_hex(struct record *r, const char *key, uint64_t value)
 	piece_begin(&p, r);
 	put_key(&p, key);
 	put_c(&p, '"');
+	put(&p, s, (size_t)(buf + sizeof buf - s));
+	put_c(&p, '"');
+	if (piece_end(&p))
+		element_done(r);
+}
+
+void rec_symbol(struct record *r, const char *key, const char *name, uint64_t off)
+{
+	char buf[24], *s = format_unsigned(off, 16, buf + sizeof buf);
+	struct piece p;
+
+	piece_begin(&p, r);
+	put_key(&p, key);
+	put_c(&p, '"');
+	put_escaped_chars(&p, name, strlen(name));
+	put(&p, "+0x", 3);
 	put(&p, s, (size_t)(buf + sizeof buf - s));
 	put_c(&p, '"');
 	if (piece_end(&p))
