@@ -73,6 +73,11 @@ void rec_rollback(struct record *r, const struct rec_mark *m);
  * line, which is at most cap. */
 size_t rec_end(struct record *r);
 
+/* The digits of v in base 10 or 16 written backwards from end (at most 20
+ * bytes before it); returns where they start.  The shim's one integer
+ * formatter (no stdio: see above). */
+char *rec_digits(uint64_t v, unsigned base, char *end);
+
 /* Formats ts as RFC 3339 UTC with microseconds into out (at least 28
  * bytes), without the time-zone database (gmtime_r takes a lock). */
 void rec_format_time(const struct timespec *ts, char out[28]);

@@ -42,11 +42,8 @@ static const char *type_name(enum fd_type t)
 /* Decimal digits of v at p; returns the end. */
 static char *put_decimal(char *p, unsigned v)
 {
-	char digits[10], *d = digits + sizeof digits;
+	char digits[20], *d = rec_digits(v, 10, digits + sizeof digits);
 
-	do
-		*--d = (char)('0' + v % 10);
-	while (v /= 10);
 	while (d < digits + sizeof digits)
 		*p++ = *d++;
 	return p;

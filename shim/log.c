@@ -27,6 +27,7 @@
 
 #include "privfd.h"
 #include "proc.h"
+#include "record.h"
 #include "sockshim.h"
 #include "sys.h"
 
@@ -59,19 +60,13 @@ bool log_expand_path(const char *tmpl, int pid, char *out, size_t size)
 	size_t n = 0;
 
 	for (const char *p = tmpl; *p; p++) {
-		char digits[16];
+		char digits[20];
 		const char *add = digits;
 		size_t len;
 
 		if (p[0] == '%' && p[1] == 'p') {
-			char *d = digits + sizeof digits;
-			unsigned v = (unsigned)pid;
-
-			do
-				*--d = (char)('0' + v % 10);
-			while (v /= 10);
-			add = d;
-			len = (size_t)(digits + sizeof digits - d);
+			add = rec_digits((unsigned)pid, 10, digits + sizeof digits);
+			len = (size_t)(digits + sizeof digits - add);
 			p++;
 		} else if (p[0] == '%' && p[1] == '%') {
 			add = "%";
@@ -348,25 +343,20 @@ __attribute__((noinline)) static ssize_t write_pipe(int fd, const char *buf, siz
 
 __attribute__((noinline)) static ssize_t send_syslog(int fd, const char *line, size_t len, enum log_severity sev)
 {
-	char head[128], num[16], *d;
+	char head[128], num[20], *d;
 	int pri = SYSLOG_USER | (sev == LOG_SEV_ERROR ? SYSLOG_WARNING : SYSLOG_INFO);
 	size_t n = 0, plen = strnlen(proc_prog, 64);
-	unsigned v;
 	struct iovec iov[2];
 	struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 2};
 
 	/* "<pri>prog[pid]: record", as syslog(3) sends it; rsyslog and
 	 * journald stamp the time themselves.  The record is not copied: it
 	 * goes as the second part of the datagram. */
-#define ADD_NUM(x)                                                        \
-	do {                                                              \
-		v = (unsigned)(x);                                        \
-		d = num + sizeof num;                                     \
-		do                                                        \
-			*--d = (char)('0' + v % 10);                      \
-		while (v /= 10);                                          \
-		memcpy(head + n, d, (size_t)(num + sizeof num - d));      \
-		n += (size_t)(num + sizeof num - d);                      \
+#define ADD_NUM(x)                                                   \
+	do {                                                         \
+		d = rec_digits((unsigned)(x), 10, num + sizeof num); \
+		memcpy(head + n, d, (size_t)(num + sizeof num - d)); \
+		n += (size_t)(num + sizeof num - d);                 \
 	} while (0)
 	head[n++] = '<';
 	ADD_NUM(pri);

@@ -214,8 +214,7 @@ void rec_str(struct record *r, const char *key, const char *value)
 	rec_strn(r, key, value, strlen(value));
 }
 
-/* Digits of v in base 10 or 16, into the end of buf; returns the start. */
-static char *format_unsigned(uint64_t v, unsigned base, char *end)
+char *rec_digits(uint64_t v, unsigned base, char *end)
 {
 	static const char digits[] = "0123456789abcdef";
 
@@ -232,7 +231,7 @@ void rec_int(struct record *r, const char *key, long long value)
 	uint64_t mag = value < 0 ? 0 - (uint64_t)value : (uint64_t)value;
 	struct piece p;
 
-	s = format_unsigned(mag, 10, buf + sizeof buf);
+	s = rec_digits(mag, 10, buf + sizeof buf);
 	if (value < 0)
 		*--s = '-';
 	piece_begin(&p, r);
@@ -247,7 +246,7 @@ void rec_hex(struct record *r, const char *key, uint64_t value)
 	char buf[24], *s;
 	struct piece p;
 
-	s = format_unsigned(value, 16, buf + sizeof buf);
+	s = rec_digits(value, 16, buf + sizeof buf);
 	*--s = 'x';
 	*--s = '0';
 	piece_begin(&p, r);
@@ -261,7 +260,7 @@ void rec_hex(struct record *r, const char *key, uint64_t value)
 
 void rec_symbol(struct record *r, const char *key, const char *name, uint64_t off)
 {
-	char buf[24], *s = format_unsigned(off, 16, buf + sizeof buf);
+	char buf[24], *s = rec_digits(off, 16, buf + sizeof buf);
 	struct piece p;
 
 	piece_begin(&p, r);
