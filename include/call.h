@@ -43,6 +43,15 @@ struct call {
 void call_enter(struct call *c);
 void call_leave(struct call *c);
 
+/* Around the program's own real call made in the middle of the shim's work
+ * (close): the program's cancellation state is back, and c is no longer
+ * the current call — but its level's buffers stay reserved, so that a
+ * signal handler meanwhile takes the next level.  If the real call acts on
+ * a cancellation, the thread unwinds with nothing of the shim's pointing
+ * at its dead frame. */
+void call_pause(struct call *c);
+void call_resume(struct call *c);
+
 /* The innermost call this thread is in, or NULL. */
 struct call *call_current(void);
 

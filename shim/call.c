@@ -77,6 +77,24 @@ void call_leave(struct call *c)
 	pthread_setcancelstate(c->cancel_state, NULL);
 }
 
+void call_pause(struct call *c)
+{
+	int ignored;
+
+	top = c->outer;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	pthread_setcancelstate(c->cancel_state, &ignored);
+}
+
+void call_resume(struct call *c)
+{
+	int ignored;
+
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &ignored);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	top = c;
+}
+
 struct call *call_current(void)
 {
 	return top;

@@ -122,15 +122,15 @@ __attribute__((noinline, cold)) static int refuse(int fd)
 }
 
 /* Runs the real close with the program's cancellation state (it is a
- * cancellation point for the program, as bare), the call's scope kept
- * (its buffers stay this call's). */
+ * cancellation point for the program, as bare), the call's buffers kept
+ * (call_pause). */
 static int close_in_call(struct call *c, int fd)
 {
-	int ret, ignored;
+	int ret;
 
-	pthread_setcancelstate(c->cancel_state, &ignored);
+	call_pause(c);
 	ret = close_real(fd);
-	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &ignored);
+	call_resume(c);
 	return ret;
 }
 
