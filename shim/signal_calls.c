@@ -11,9 +11,10 @@
 #include "call.h"
 #include "raw.h"
 
-/* ThreadSanitizer's runtime calls sigaction while it initialises, before
- * instrumented code may run: a TSan build of the shim (make check
- * SAN=thread, whose tests do not use raw mode) leaves these two out. */
+/* ThreadSanitizer's runtime calls sigaction and sigaltstack while it
+ * initialises, before instrumented code may run: a TSan build of the shim
+ * (make check SAN=thread, whose tests use neither raw mode nor small
+ * alternate stacks) leaves these three out. */
 #ifndef __SANITIZE_THREAD__
 SHIM_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
@@ -32,7 +33,6 @@ SHIM_EXPORT sighandler_t signal(int sig, sighandler_t handler)
 	raw_keep_sigaction(&act, &old);
 	return (old.sa_flags & SA_SIGINFO) ? (sighandler_t)(void *)old.sa_sigaction : old.sa_handler;
 }
-#endif
 
 /* sigaltstack: the shim notes each thread's alternate signal stack, so
  * that a handler running on a small one gets records without unwinding
@@ -52,3 +52,4 @@ SHIM_EXPORT int sigaltstack(const stack_t *ss, stack_t *old)
 	}
 	return ret;
 }
+#endif
