@@ -14,6 +14,10 @@
  * frames); returns its id (never 0). */
 uint32_t close_history_record(void *const *ips, int n);
 
+/* A new id from the same counter, with nothing recorded: taken after a
+ * close's real close (fdend_finish's after_id). */
+uint32_t close_history_next_id(void);
+
 /* Copies the backtrace of close id into ips (at least
  * CLOSE_HISTORY_DEPTH); returns its length, 0 if it was overwritten. */
 int close_history_get(uint32_t id, void **ips);

@@ -24,9 +24,15 @@ struct fdend {
 	uint64_t mine;	    /* the word this close wrote */
 };
 
+/* Close ids come from one increasing counter (close_history's), so that
+ * their order is the order in which they were taken; ids with this bit are
+ * the anonymous ones of closes that keep no history. */
+#define FDEND_ANONYMOUS 0x80000000u
+
 /* Claims the end of fd: its entry becomes FD_CLOSED with close_id (the
- * close_history id of this close; 0 when none is kept), in one exchange.
- * Returns the state before. */
+ * close_history id of this close, taken just before; 0 when none is kept:
+ * an anonymous id is used then), in one exchange.  Returns the state
+ * before. */
 uint32_t fdend_claim(struct fdend *c, int fd, uint32_t close_id);
 
 /* Gives a claim back (the number turned out to be one of the shim's own:
@@ -52,12 +58,16 @@ enum fdend_verdict {
 
 /* After the real close returned ret (errno err): the verdict, and for a
  * double close the close_history id of the earlier close in *first_id (0:
- * unknown).  The entry is left true: FD_CLOSED after a close that ended
+ * unknown).  after_id: an id taken after the real close returned (0: none),
+ * which tells a close of the same number by another thread that raced this
+ * one (a double close) from one of the number reused since (this close
+ * failed on its own).  The entry is left true: FD_CLOSED after a close that ended
  * the number (Linux frees it even when close fails), the earlier close's
  * record after a double close, unknown after EBADF on an unknown number.
  * Socket facts are never put back: whatever made a live socket's close
  * fail with EBADF closed it first. */
-enum fdend_verdict fdend_finish(struct fdend *c, int ret, int err, uint32_t *first_id);
+enum fdend_verdict fdend_finish(struct fdend *c, int ret, int err, uint32_t after_id,
+				uint32_t *first_id);
 
 /* close_range/closefrom closed [lo, hi]: every number known there (not the
  * shim's own) becomes FD_CLOSED with close_id. */

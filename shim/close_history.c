@@ -11,6 +11,8 @@
 
 #include <string.h>
 
+#include "fdend.h"
+
 
 struct slot {
 	uint32_t id;
@@ -21,6 +23,17 @@ struct slot {
 static struct slot ring[CLOSE_HISTORY_SLOTS];
 static uint32_t next_id;
 
+uint32_t close_history_next_id(void)
+{
+	uint32_t id;
+
+	/* 0 means "none"; the top bit marks fdend's anonymous ids */
+	do
+		id = __atomic_add_fetch(&next_id, 1, __ATOMIC_RELAXED) & ~FDEND_ANONYMOUS;
+	while (id == 0);
+	return id;
+}
+
 uint32_t close_history_record(void *const *ips, int n)
 {
 	uint32_t id;
@@ -29,9 +42,7 @@ uint32_t close_history_record(void *const *ips, int n)
 	if (n > CLOSE_HISTORY_DEPTH)
 		n = CLOSE_HISTORY_DEPTH;
 
-	do
-		id = __atomic_add_fetch(&next_id, 1, __ATOMIC_RELAXED);
-	while (id == 0); /* 0 means "none" in the descriptor table */
+	id = close_history_next_id();
 	s = &ring[id % CLOSE_HISTORY_SLOTS];
 	/* Release stores: none moves above the clearing of id (no fences:
 	 * ThreadSanitizer does not model them). */

@@ -154,10 +154,10 @@ int close_path_close(int fd)
 		ret = close_real(fd);
 		if (__builtin_expect(ret != 0, 0)) {
 			err = errno;
-			fdend_finish(&end, ret, err, &first_id);
+			fdend_finish(&end, ret, err, 0, &first_id);
 			errno = err;
 		} else if (__builtin_expect(!end.e, 0)) {
-			fdend_finish(&end, 0, 0, &first_id);
+			fdend_finish(&end, 0, 0, 0, &first_id);
 		}
 		return ret;
 	}
@@ -188,7 +188,9 @@ int close_path_close(int fd)
 	errno = saved;
 	ret = close_in_call(&c, fd);
 	err = errno;
-	v = fdend_finish(&end, ret, err, &first_id);
+	v = fdend_finish(&end, ret, err,
+			 ret != 0 && err == EBADF && keeps_history() ? close_history_next_id() : 0,
+			 &first_id);
 	if (v != FDEND_OK)
 		report_failure(&c, fd, st, v, err, first_id);
 	call_leave(&c);

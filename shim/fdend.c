@@ -3,8 +3,16 @@
 
 #include <errno.h>
 
+/* Ids for closes that keep no history: unique all the same (two claims
+ * writing the same word could not tell each other apart), with the top bit
+ * set so that they never name a close_history entry. */
+static uint32_t anonymous_ids;
+
 uint32_t fdend_claim(struct fdend *c, int fd, uint32_t close_id)
 {
+	if (close_id == 0)
+		close_id = FDEND_ANONYMOUS |
+			   (__atomic_add_fetch(&anonymous_ids, 1, __ATOMIC_RELAXED) & ~FDEND_ANONYMOUS);
 	c->fd = fd;
 	c->e = fdtab_lookup(fd);
 	c->mine = fdtab_word_of(FD_CLOSED, close_id);
@@ -48,39 +56,52 @@ static void put_back(struct fdend *c, uint64_t word)
 				    __ATOMIC_RELAXED);
 }
 
-enum fdend_verdict fdend_finish(struct fdend *c, int ret, int err, uint32_t *first_id)
+/* The id of a close as the verdict reports it (none for an anonymous one). */
+static uint32_t reported_id(uint32_t id)
+{
+	return (id & FDEND_ANONYMOUS) ? 0 : id;
+}
+
+enum fdend_verdict fdend_finish(struct fdend *c, int ret, int err, uint32_t after_id,
+				uint32_t *first_id)
 {
 	uint64_t now;
 
 	*first_id = 0;
-	if (ret == 0) {
-		/* A number the table had nothing near: recorded now (the number
-		 * was real, so is the room for it), unless another thread has
-		 * got it back meanwhile. */
+	if (ret == 0 || err != EBADF) {
+		/* The number was real and is gone (Linux frees it even when
+		 * close fails with EINTR or EIO).  One the table had nothing
+		 * near is recorded now, unless another thread has got it back
+		 * meanwhile. */
 		if (!c->e && (c->e = fdtab_make(c->fd)) != NULL) {
 			uint64_t none = 0;
 
 			__atomic_compare_exchange_n(&c->e->word, &none, c->mine, false,
 						    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
 		}
-		return FDEND_OK;
+		return ret == 0 ? FDEND_OK : FDEND_CLOSE_ERROR;
 	}
-	if (err != EBADF)
-		return FDEND_CLOSE_ERROR; /* the number is gone all the same */
 	if (!c->e)
 		return FDEND_CLOSE_ERROR;
 	if (fdtab_state_of(c->before) & FD_CLOSED) {
 		/* Closed before by this process: the earlier close stays the
 		 * one a later double close points at. */
-		*first_id = fdtab_aux_of(c->before);
+		*first_id = reported_id(fdtab_aux_of(c->before));
 		put_back(c, c->before);
 		return FDEND_DOUBLE_CLOSE;
 	}
 	now = __atomic_load_n(&c->e->word, __ATOMIC_ACQUIRE);
 	if (now != c->mine && (fdtab_state_of(now) & FD_CLOSED)) {
-		/* Another thread's close of the same number claimed after this
-		 * one but reached the kernel first: this is the second close. */
-		*first_id = fdtab_aux_of(now);
+		uint32_t other = fdtab_aux_of(now);
+
+		/* Another thread's close of the same number, numbered after this
+		 * one's real close had returned: it closed a later descriptor
+		 * (the number was reused meanwhile), not this one's. */
+		if (after_id && !(other & FDEND_ANONYMOUS) && (int32_t)(other - after_id) > 0)
+			return FDEND_CLOSE_ERROR;
+		/* Otherwise it claimed after this one but reached the kernel
+		 * first: this is the second close. */
+		*first_id = reported_id(other);
 		return FDEND_DOUBLE_CLOSE;
 	}
 	put_back(c, 0); /* never open as far as anyone can tell */

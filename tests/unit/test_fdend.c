@@ -12,9 +12,8 @@
  * under test, so every case is deterministic.  One stress case runs real
  * threads over a fake kernel made of atomics.
  *
- * Tests named test_BUG_* fail on the fdend.c they were written against:
- * each states the defect it shows.  They are not to be "fixed" by changing
- * the expectation. */
+ * The last three cases are regression tests of defects this test found in
+ * the first fdend.c (each comment says what it did then). */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
@@ -133,6 +132,7 @@ static uint64_t closed_by(uint32_t id)
 /* One close of one thread, step by step (close_path.c's order). */
 struct closer {
 	uint32_t id; /* its close_history id */
+	uint32_t after; /* an id taken after its real close returned (0: none) */
 	struct fdend end;
 	uint32_t claimed; /* the state its claim returned */
 	int ret, err;
@@ -153,7 +153,7 @@ static void real_close(struct closer *t)
 static void finish(struct closer *t)
 {
 	t->first_id = 0xdeadbeef; /* finish must always set it */
-	t->v = fdend_finish(&t->end, t->ret, t->err, &t->first_id);
+	t->v = fdend_finish(&t->end, t->ret, t->err, t->after, &t->first_id);
 }
 
 /* A whole close in one go. */
@@ -904,7 +904,7 @@ static void test_threads(void **state)
 
 /* ---- defects --------------------------------------------------------------- */
 
-/* BUG (fails on current fdend.c): a close that gets EBADF is reported as a
+/* Defect (fixed with after_id): a close that got EBADF was reported as a
  * double close of a LATER close when, between its real close and its
  * finish, another thread's socket() takes the number and closes it.
  *
@@ -915,9 +915,10 @@ static void test_threads(void **state)
  * defect-3 race (a later claim that reached the kernel first) and answers
  * DOUBLE_CLOSE with first_id = B's close, which happened after A's EBADF and
  * closed a different socket.  The close was a close_error. */
-static void test_BUG_ebadf_then_reuse_and_close_is_not_a_double_close(void **state)
+static void test_ebadf_then_reuse_and_close_is_not_a_double_close(void **state)
 {
-	struct closer a = {.id = 111}, b = {.id = 112};
+	/* A's after_id is taken when its real close returns, before B's id */
+	struct closer a = {.id = 111, .after = 112}, b = {.id = 113};
 
 	(void)state;
 	fdtab_set(40, FD_EPOLL); /* the chunk exists: the claim writes */
@@ -929,18 +930,17 @@ static void test_BUG_ebadf_then_reuse_and_close_is_not_a_double_close(void **sta
 	assert_int_equal(b.claimed, tcp_other);
 	assert_int_equal(b.v, FDEND_OK);
 	finish(&a);
-	assert_true(word(3) == closed_by(112));
-	assert_int_equal(a.v, FDEND_CLOSE_ERROR); /* fails: DOUBLE_CLOSE */
-	assert_int_equal(a.first_id, 0);	  /* fails: 112, B's close */
+	assert_true(word(3) == closed_by(113));
+	assert_int_equal(a.v, FDEND_CLOSE_ERROR); /* was DOUBLE_CLOSE */
+	assert_int_equal(a.first_id, 0);	  /* was 113, B's close */
 }
 
-/* BUG (fails on current fdend.c; latent: close_path.c reports no verdict
- * when it passes close id 0): fdend_claim accepts close_id 0 ("when none is
+/* Defect (latent; fixed with anonymous ids): fdend_claim accepted close_id 0 ("when none is
  * kept"), but then two claims write the same word, and the defect-3 race
  * (A claims, B claims, B's real close first, A gets EBADF) is not seen: A's
  * finish finds its own word still there, answers CLOSE_ERROR and resets the
  * entry to unknown, although the number was closed by this process. */
-static void test_BUG_race_without_close_ids(void **state)
+static void test_race_without_close_ids(void **state)
 {
 	struct closer a = {.id = 0}, b = {.id = 0};
 	int fd;
@@ -954,18 +954,18 @@ static void test_BUG_race_without_close_ids(void **state)
 	finish(&b);
 	finish(&a);
 	assert_int_equal(b.v, FDEND_OK);
-	assert_int_equal(a.v, FDEND_DOUBLE_CLOSE); /* fails: CLOSE_ERROR */
-	assert_true(word(fd) == closed_by(0)); /* fails: 0, unknown */
-	assert_int_equal(a.first_id, 0);
+	assert_int_equal(a.v, FDEND_DOUBLE_CLOSE); /* was CLOSE_ERROR */
+	assert_int_equal(fdtab_state_of(word(fd)), FD_CLOSED); /* was 0, unknown */
+	assert_int_equal(a.first_id, 0); /* an anonymous close names nothing */
 }
 
-/* BUG (fails on current fdend.c; minor): a close that ends the number with
- * EINTR or EIO is recorded FD_CLOSED only if the number had an entry: for a
+/* Defect (minor; fixed): a close that ends the number with EINTR or EIO was
+ * recorded FD_CLOSED only if the number had an entry: for a
  * number with no chunk yet the table stays unknown, whereas a successful
  * close of the same number is recorded late (fdend.h: "FD_CLOSED after a
  * close that ended the number (Linux frees it even when close fails)").  A
  * later double close of that number is then reported as close_error. */
-static void test_BUG_eio_on_unknown_number_recorded(void **state)
+static void test_eio_on_unknown_number_recorded(void **state)
 {
 	struct closer a = {.id = 121}, b = {.id = 122};
 	int fd;
@@ -976,7 +976,7 @@ static void test_BUG_eio_on_unknown_number_recorded(void **state)
 	a.ret = fake_close_failing(fd, EIO, &a.err);
 	finish(&a);
 	assert_int_equal(a.v, FDEND_CLOSE_ERROR);
-	assert_true(word(fd) == closed_by(121)); /* fails: no entry */
+	assert_true(word(fd) == closed_by(121)); /* was: no entry */
 	close_all(&b, fd);
 	assert_int_equal(b.err, EBADF);
 	assert_int_equal(b.v, FDEND_DOUBLE_CLOSE);
@@ -1005,10 +1005,10 @@ int main(void)
 		cmocka_unit_test_setup(test_plan, reset),
 		cmocka_unit_test_setup(test_range, reset),
 		cmocka_unit_test_setup(test_threads, reset),
-		cmocka_unit_test_setup(test_BUG_ebadf_then_reuse_and_close_is_not_a_double_close,
+		cmocka_unit_test_setup(test_ebadf_then_reuse_and_close_is_not_a_double_close,
 				       reset),
-		cmocka_unit_test_setup(test_BUG_race_without_close_ids, reset),
-		cmocka_unit_test_setup(test_BUG_eio_on_unknown_number_recorded, reset),
+		cmocka_unit_test_setup(test_race_without_close_ids, reset),
+		cmocka_unit_test_setup(test_eio_on_unknown_number_recorded, reset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
