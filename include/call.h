@@ -3,10 +3,11 @@
  * Everything the shim does on its own account (unwinding, building and
  * writing a record, probing or lingering on a socket) happens between
  * call_enter and call_leave:
- * - thread cancellation is disabled meanwhile, so that a program's
+ * - nothing in it is a cancellation point, so that a program's
  *   pthread_cancel can never stop a thread half-way through the shim's
- *   bookkeeping (the program's own real call runs outside, with the
- *   program's cancellation state, as it would bare);
+ *   bookkeeping: the shim's own system calls are raw ones (sys.h), and
+ *   cancellation is disabled around the unwinder, which reads a pipe (the
+ *   program's own real call runs outside, as a cancellation point as bare);
  * - the backtrace of the calling code is captured once, at the first need,
  *   and shared by the close history, the event and the linger record;
  * - the record buffer and the frames live in per-thread storage, one set
@@ -30,8 +31,8 @@
 struct call {
 	struct call *outer;
 	int level;	  /* 0: the outermost on this thread */
-	int cancel_state; /* the program's, restored by call_leave */
-	bool tight;	  /* on a small alternate signal stack */
+	bool tight;	  /* on a small alternate signal stack (call_tight) */
+	bool tight_known;
 	bool bt_taken;
 	int bt_n;
 	void **bt;	  /* BT_MAX frames; NULL beyond CALL_LEVELS */
@@ -44,13 +45,16 @@ void call_enter(struct call *c);
 void call_leave(struct call *c);
 
 /* Around the program's own real call made in the middle of the shim's work
- * (close): the program's cancellation state is back, and c is no longer
- * the current call — but its level's buffers stay reserved, so that a
- * signal handler meanwhile takes the next level.  If the real call acts on
- * a cancellation, the thread unwinds with nothing of the shim's pointing
- * at its dead frame. */
+ * (close): c is no longer the current call — but its level's buffers stay
+ * reserved, so that a signal handler meanwhile takes the next level.  If
+ * the real call acts on a cancellation, the thread unwinds with nothing of
+ * the shim's pointing at its dead frame. */
 void call_pause(struct call *c);
 void call_resume(struct call *c);
+
+/* Whether c runs on a small alternate signal stack (asked at the first
+ * need: most calls never unwind). */
+bool call_tight(struct call *c);
 
 /* The innermost call this thread is in, or NULL. */
 struct call *call_current(void);

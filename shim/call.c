@@ -55,10 +55,9 @@ static bool stack_is_tight(void)
 
 void call_enter(struct call *c)
 {
-	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &c->cancel_state);
 	c->outer = top;
 	c->level = depth++;
-	c->tight = stack_is_tight();
+	c->tight_known = false;
 	c->bt_taken = false;
 	c->bt_n = 0;
 	c->bt = c->level < CALL_LEVELS ? frames[c->level] : NULL;
@@ -74,23 +73,16 @@ void call_leave(struct call *c)
 	top = c->outer;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	depth--;
-	pthread_setcancelstate(c->cancel_state, NULL);
 }
 
 void call_pause(struct call *c)
 {
-	int ignored;
-
 	top = c->outer;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	pthread_setcancelstate(c->cancel_state, &ignored);
 }
 
 void call_resume(struct call *c)
 {
-	int ignored;
-
-	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &ignored);
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	top = c;
 }
@@ -110,6 +102,28 @@ bool call_in_trap(void)
 	return trap_regs != NULL;
 }
 
+/* libunwind reads its memory-checking pipe with read(2), a cancellation
+ * point: the one place where the shim's own work could be cancelled (its
+ * own system calls are raw ones, which never are). */
+static int capture_uncancellable(void **ips, int max)
+{
+	int old, n;
+
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
+	n = backtrace_capture(ips, max);
+	pthread_setcancelstate(old, &old);
+	return n;
+}
+
+bool call_tight(struct call *c)
+{
+	if (!c->tight_known) {
+		c->tight = stack_is_tight();
+		c->tight_known = true;
+	}
+	return c->tight;
+}
+
 int call_backtrace(struct call *c, void *const **ips)
 {
 	if (!c->bt_taken) {
@@ -120,8 +134,8 @@ int call_backtrace(struct call *c, void *const **ips)
 				c->bt_n = backtrace_from_frame_pointers(trap_regs->ip, trap_regs->sp,
 									trap_regs->bp, c->bt,
 									shim_cfg.backtrace_depth);
-			else if (!c->tight)
-				c->bt_n = backtrace_capture(c->bt, shim_cfg.backtrace_depth);
+			else if (!call_tight(c))
+				c->bt_n = capture_uncancellable(c->bt, shim_cfg.backtrace_depth);
 		}
 	}
 	*ips = c->bt;

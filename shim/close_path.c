@@ -188,11 +188,14 @@ int close_path_close(int fd)
 	errno = saved;
 	ret = close_in_call(&c, fd);
 	err = errno;
-	v = fdend_finish(&end, ret, err,
-			 ret != 0 && err == EBADF && keeps_history() ? close_history_next_id() : 0,
-			 &first_id);
-	if (v != FDEND_OK)
-		report_failure(&c, fd, st, v, err, first_id);
+	if (__builtin_expect(ret != 0 || !end.e, 0)) {
+		v = fdend_finish(&end, ret, err,
+				 ret != 0 && err == EBADF && keeps_history() ? close_history_next_id()
+									    : 0,
+				 &first_id);
+		if (v != FDEND_OK)
+			report_failure(&c, fd, st, v, err, first_id);
+	}
 	call_leave(&c);
 	errno = err;
 	return ret;

@@ -428,7 +428,7 @@ enum linger_outcome linger_take(int fd, uint32_t st, struct call *c)
 	const char *why;
 	/* In a signal handler the shim knows of (raw mode's) or on a small
 	 * alternate stack, the caller must not linger, nor start a thread. */
-	bool in_handler = c->tight || call_in_trap();
+	bool in_handler = call_tight(c) || call_in_trap();
 	bool async = shim_cfg.linger_mode == LINGER_ASYNC || in_handler;
 
 	if (sys_getpid() != proc_pid || !same_socket(fd))
