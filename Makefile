@@ -84,9 +84,10 @@ UNIT_config := config
 UNIT_fdtab  := fdtab
 UNIT_record := record
 # event.o and what it stands on: the call scope, backtraces, the log.
-UNIT_event  := event record backtrace call close_history fdtab log privfd config proc
+UNIT_event  := event record backtrace call close_history fdtab log privfd config proc ratelimit
 # the close decisions stand on the table alone
 UNIT_fdend  := fdend fdtab config
+UNIT_ratelimit := ratelimit
 UNIT_TESTS  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 
 $(B)/tests/test_%: tests/unit/test_%.c $(HEADERS) $(SHIM_OBJS) | $(B)/tests
@@ -124,7 +125,7 @@ check: check-build-deps check-test-deps $(LIB) $(UNIT_TESTS) $(PROGS) $(PRELOADS
 $(B)/bench: tools/bench.c | $(B)/shim
 	$(CC) $(CFLAGS) -pthread -o $@ $<
 
-bench: all $(B)/bench
+bench: all $(B)/bench $(B)/progs/flood
 	@tools/bench
 
 demo: check-build-deps $(LIB) $(B)/progs/seed_server $(B)/progs/seed_client $(B)/sockshim-report

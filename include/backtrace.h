@@ -47,4 +47,12 @@ int backtrace_capture(void **ips, int max);
  * is marked truncated. */
 void backtrace_add(struct record *r, const char *key, void *const *ips, int n);
 
+/* How many innermost frames identify a call site. */
+#define BT_SITE_FRAMES 4
+
+/* A stable id of the call site of ips[n]: a hash of the module file names
+ * (without their directories) and offsets of the first BT_SITE_FRAMES
+ * frames, the same on every host running the same binaries. */
+uint64_t backtrace_site(void *const *ips, int n);
+
 #endif

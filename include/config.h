@@ -16,6 +16,10 @@ enum raw_mode { RAW_OFF, RAW_SECCOMP };
 #define CONFIG_LINGER_MS_MAX 3600000 /* an hour: anything longer is a typo */
 #define CONFIG_DEPTH_DEFAULT 16
 #define CONFIG_DEPTH_MAX 64
+#define CONFIG_RATE_N_DEFAULT 10
+#define CONFIG_RATE_WINDOW_DEFAULT 60
+#define CONFIG_RATE_N_MAX 1000000
+#define CONFIG_RATE_WINDOW_MAX 86400
 
 struct config {
 	bool reuseaddr;
@@ -29,6 +33,8 @@ struct config {
 	bool backtrace;
 	int backtrace_depth;
 	enum raw_mode raw;
+	int rate_n;	    /* records per site and event in each window; 0: no limit */
+	int rate_window_s;
 	/* Derived: closing a socket needs more than the plain path (events
 	 * are logged or graceful close is on). */
 	bool sockets_watched;

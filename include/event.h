@@ -31,12 +31,15 @@ struct event {
 	const char *variable; /* config_error */
 	const char *value;    /* config_error; NULL: none */
 	const char *mode;     /* graceful_*: "async" or "sync" */
+	const char *suppressed_event; /* suppressed: the event not written */
 	void *const *given_bt; /* ... or this one, captured earlier */
 	void *const *first_bt; /* double_close: where the earlier close was */
 	long long unread;   /* -1: none */
 	long long drained;  /* -1: none */
 	long long ms;	    /* -1: none */
 	long long dropped;  /* log_dropped: records lost; -1: none */
+	long long count;    /* suppressed: records not written; -1: none */
+	uint64_t site;	    /* the call site's id (has_site) */
 	enum log_severity severity;
 	int fd;		    /* EVENT_NO_FD: no fd field (close(-1) has one) */
 	uint32_t fd_state;  /* fdtab state of fd, for family and type */
@@ -47,13 +50,16 @@ struct event {
 	bool addresses;	    /* look up local and peer of fd */
 	bool has_option;    /* setsockopt: level and option below */
 	bool backtrace;	    /* attach the backtrace of the calling code */
+	bool has_site;
+	bool unlimited;	    /* a one-off record (config_error, raw_mode...): never
+			       rate-limited */
 };
 
 #define EVENT_NO_FD (-2147483647 - 1)
 #define EVENT_INIT(ev_name, sev)                                                       \
 	{                                                                              \
 		.name = (ev_name), .severity = (sev), .fd = EVENT_NO_FD, .unread = -1, \
-		.drained = -1, .ms = -1, .dropped = -1, .backtrace = true             \
+		.drained = -1, .ms = -1, .dropped = -1, .count = -1, .backtrace = true \
 	}
 
 /* True if events of this level are logged (errors: the hazards; all: also
@@ -70,9 +76,16 @@ struct record;
 void event_build(const struct event *ev, void *const *bt, int n, struct record *r, char *buf,
 		 size_t cap);
 
-/* Writes ev to the log.  Made in a signal handler nested too deep for a
- * buffer of its own (call.h), it is counted as dropped instead. */
-void event_emit(const struct event *ev);
+/* Writes ev to the log.  An error-level record that is not a one-off goes
+ * through the rate limiter (ratelimit.h) first, keyed by its event and
+ * call site (which it then carries as "site").  Made in a signal handler
+ * nested too deep for a buffer of its own (call.h), it is counted as
+ * dropped instead. */
+void event_emit(struct event *ev);
+
+/* At exit: a suppressed record for every call site with records still
+ * counted but not reported. */
+void event_flush_suppressed(void);
 
 /* At events=all, the record of a call itself (socket, accept, close) on fd
  * of state st; addresses: with local and peer. */

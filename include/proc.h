@@ -7,6 +7,8 @@
 
 extern pid_t proc_pid;
 extern char proc_prog[64];
+/* The host's name (uname's nodename), for the records' "host". */
+extern char proc_host[65];
 
 /* At load: reads both. */
 void proc_init(void);

@@ -19,6 +19,9 @@
 #define SHIM_ENV_BACKTRACE "SOCKSHIM_BACKTRACE"
 #define SHIM_ENV_BACKTRACE_DEPTH "SOCKSHIM_BACKTRACE_DEPTH"
 #define SHIM_ENV_RAW "SOCKSHIM_RAW"
+/* Added to the contract: records per call site and event, "N/SECONDS" or
+ * "0" (no limit); default 10/60. */
+#define SHIM_ENV_RATE "SOCKSHIM_RATE"
 
 /* Event names of the log. */
 #define SHIM_EV_CLOSE_ERROR "close_error"
@@ -46,6 +49,10 @@
  * be handed to the background (capacity, no descriptor left, a signal
  * handler on a small stack); it was closed as the program asked. */
 #define SHIM_EV_GRACEFUL_SKIPPED "graceful_skipped"
+/* Added to the contract: in the window of SOCKSHIM_RATE just ended, `count`
+ * more records of event `suppressed_event` at call site `site` were not
+ * written (so that totals stay exact). */
+#define SHIM_EV_SUPPRESSED "suppressed"
 #define SHIM_EV_SOCKET "socket"
 #define SHIM_EV_ACCEPT "accept"
 #define SHIM_EV_SHUTDOWN "shutdown"

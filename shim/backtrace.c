@@ -179,6 +179,77 @@ static void add_frame(struct record *r, void *ip)
 	rec_object_end(r);
 }
 
+/* What a frame adds to a site id: a hash of its module's file name
+ * (without the directory: the same binary may sit in /usr/lib on one host
+ * and /lib on another) and its offset in the module. */
+static uint64_t frame_part(void *ip)
+{
+	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+	uintptr_t off = (uintptr_t)ip;
+	const char *name = "", *p;
+	struct link_map *lm = NULL;
+	Dl_info info;
+
+	if (busy == 0) {
+		busy++;
+		if (dladdr1(ip, &info, (void **)&lm, RTLD_DL_LINKMAP) && lm) {
+			name = lm->l_name[0] ? lm->l_name : exe_path;
+			off -= lm->l_addr;
+		}
+		busy--;
+	}
+	for (p = name; *p; p++)
+		if (*p == '/')
+			name = p + 1;
+	for (p = name; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+	for (int b = 0; b < 8; b++)
+		h = (h ^ ((off >> (8 * b)) & 0xff)) * 0x100000001b3ULL;
+	return h;
+}
+
+/* Return address -> frame_part, filled on first sight: dladdr scans every
+ * symbol of a module (tens of thousands of instructions), too much for each
+ * record of a flood that the rate limiter will mostly count, not write.
+ * Lock-free: a slot's ip is cleared while it is written and set last, and
+ * a reader checks it before and after reading the part. */
+#define SITE_CACHE_SLOTS 4096
+static struct {
+	uintptr_t ip;
+	uint64_t part;
+} site_cache[SITE_CACHE_SLOTS];
+
+static uint64_t cached_part(void *ip)
+{
+	uintptr_t key = (uintptr_t)ip;
+	unsigned i = (unsigned)((key * 0x9e3779b97f4a7c15ULL) >> 52) % SITE_CACHE_SLOTS;
+	uint64_t part;
+
+	if (__atomic_load_n(&site_cache[i].ip, __ATOMIC_ACQUIRE) == key) {
+		part = __atomic_load_n(&site_cache[i].part, __ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&site_cache[i].ip, __ATOMIC_ACQUIRE) == key)
+			return part;
+	}
+	if (busy > 0) /* a handler inside dladdr: the bare address, not kept */
+		return key;
+	part = frame_part(ip);
+	__atomic_store_n(&site_cache[i].ip, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&site_cache[i].part, part, __ATOMIC_RELEASE);
+	__atomic_store_n(&site_cache[i].ip, key, __ATOMIC_RELEASE);
+	return part;
+}
+
+uint64_t backtrace_site(void *const *ips, int n)
+{
+	uint64_t h = 0x84222325cbf29ce4ULL;
+
+	for (int i = 0; i < n && i < BT_SITE_FRAMES; i++) {
+		h ^= cached_part(ips[i]) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
 void backtrace_add(struct record *r, const char *key, void *const *ips, int n)
 {
 	rec_array_begin(r, key);

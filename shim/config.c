@@ -22,6 +22,8 @@ void config_defaults(struct config *cfg)
 	cfg->backtrace = true;
 	cfg->backtrace_depth = CONFIG_DEPTH_DEFAULT;
 	cfg->raw = RAW_OFF;
+	cfg->rate_n = CONFIG_RATE_N_DEFAULT;
+	cfg->rate_window_s = CONFIG_RATE_WINDOW_DEFAULT;
 }
 
 /* One keyword of an enumerated variable and the value it stands for. */
@@ -72,6 +74,27 @@ static bool parse_int(const char *value, int min, int max, int *out)
 		return false;
 	*out = (int)n;
 	return true;
+}
+
+/* SOCKSHIM_RATE: "N/SECONDS" (N records per call site and event in each
+ * window of SECONDS), or "0" for no limit. */
+static bool parse_rate(const char *value, int *n, int *window)
+{
+	char num[16];
+	const char *slash = strchr(value, '/');
+	size_t len;
+
+	if (strcmp(value, "0") == 0) {
+		*n = 0;
+		*window = CONFIG_RATE_WINDOW_DEFAULT;
+		return true;
+	}
+	if (!slash || (len = (size_t)(slash - value)) >= sizeof num)
+		return false;
+	memcpy(num, value, len);
+	num[len] = '\0';
+	return parse_int(num, 1, CONFIG_RATE_N_MAX, n) &&
+	       parse_int(slash + 1, 1, CONFIG_RATE_WINDOW_MAX, window);
 }
 
 struct parse_ctx {
@@ -172,6 +195,16 @@ static void parse_entry(const struct parse_ctx *pc, const char *name, size_t nam
 		set_keyword(pc, SHIM_ENV_RAW, value, raw_words, "expected off or seccomp",
 			    &v);
 		cfg->raw = (enum raw_mode)v;
+	} else if (IS(SHIM_ENV_RATE)) {
+		int n, w;
+
+		if (parse_rate(value, &n, &w)) {
+			cfg->rate_n = n;
+			cfg->rate_window_s = w;
+		} else {
+			report(pc, SHIM_ENV_RATE, value,
+			       "expected N/SECONDS (1 to 1000000 records per 1 to 86400 s) or 0");
+		}
 	} else {
 		/* A misspelt name (GRACEFULL for GRACEFUL) would otherwise be silently
 		 * ignored and the operator would believe the feature is on. */

@@ -15,6 +15,7 @@
 #include "call.h"
 #include "fdtab.h"
 #include "proc.h"
+#include "ratelimit.h"
 #include "record.h"
 #include "sockshim.h"
 #include "sys.h"
@@ -184,32 +185,37 @@ void event_lookup_addresses(int fd, struct event_addresses *a)
  * run on a small alternate signal stack). */
 __attribute__((noinline)) static void add_address(struct record *r, int fd, bool peer)
 {
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof ss;
-	char text[64];
+	/* The text of an inet address goes in the unused tail of the kernel's
+	 * answer: one buffer, not two, on what may be a small stack. */
+	union {
+		struct sockaddr_storage ss;
+		struct sockaddr_un un;
+		char bytes[sizeof(struct sockaddr_storage)];
+	} a;
+	socklen_t len = sizeof a.ss;
+	char *text = a.bytes + 64;
 	size_t n;
-	int rc = peer ? sys_getpeername(fd, (struct sockaddr *)&ss, &len)
-		      : sys_getsockname(fd, (struct sockaddr *)&ss, &len);
+	int rc = peer ? sys_getpeername(fd, (struct sockaddr *)&a.ss, &len)
+		      : sys_getsockname(fd, (struct sockaddr *)&a.ss, &len);
 	const char *key = peer ? "peer" : "local";
 
 	if (rc != 0)
 		return;
-	if (ss.ss_family == AF_UNIX) {
-		struct sockaddr_un *un = (struct sockaddr_un *)&ss;
-
+	if (a.ss.ss_family == AF_UNIX) {
 		if (len <= offsetof(struct sockaddr_un, sun_path))
 			return; /* unnamed */
 		n = len - offsetof(struct sockaddr_un, sun_path);
-		if (n > sizeof un->sun_path)
-			n = sizeof un->sun_path;
-		if (un->sun_path[0] == '\0') /* abstract: "@name" */
-			un->sun_path[0] = '@';
+		if (n > sizeof a.un.sun_path)
+			n = sizeof a.un.sun_path;
+		if (a.un.sun_path[0] == '\0') /* abstract: "@name" */
+			a.un.sun_path[0] = '@';
 		else
-			n = strnlen(un->sun_path, n);
-		rec_strn(r, key, un->sun_path, n);
+			n = strnlen(a.un.sun_path, n);
+		rec_strn(r, key, a.un.sun_path, n);
 		return;
 	}
-	if ((n = format_address(&ss, len, text, sizeof text)) > 0)
+	/* sockaddr_in6 is 28 bytes: the tail from 64 on is free */
+	if ((n = format_address(&a.ss, len, text, sizeof a.bytes - 64)) > 0)
 		rec_strn(r, key, text, n);
 }
 
@@ -252,6 +258,16 @@ static const char *level_name(int level)
 	}
 }
 
+/* "site":"<16 hex digits>" */
+__attribute__((noinline)) static void add_site(struct record *r, uint64_t site)
+{
+	char hex[20], *d = rec_digits(site, 16, hex + sizeof hex);
+
+	while (d > hex + sizeof hex - 16)
+		*--d = '0';
+	rec_strn(r, "site", d, 16);
+}
+
 void event_build(const struct event *ev, void *const *bt, int n, struct record *r, char *buf,
 		 size_t cap)
 {
@@ -263,6 +279,8 @@ void event_build(const struct event *ev, void *const *bt, int n, struct record *
 	rec_int(r, "pid", sys_getpid());
 	rec_int(r, "tid", (long long)sys_raw6(SYS_gettid, 0, 0, 0, 0, 0, 0));
 	rec_str(r, "prog", proc_prog);
+	if (proc_host[0])
+		rec_str(r, "host", proc_host);
 	rec_str(r, "event", ev->name);
 	if (ev->fd != EVENT_NO_FD) {
 		const char *fam = family_name(fd_family(ev->fd_state));
@@ -307,6 +325,12 @@ void event_build(const struct event *ev, void *const *bt, int n, struct record *
 		rec_str(r, "mode", ev->mode);
 	if (ev->dropped >= 0)
 		rec_int(r, "dropped", ev->dropped);
+	if (ev->suppressed_event)
+		rec_str(r, "suppressed_event", ev->suppressed_event);
+	if (ev->count >= 0)
+		rec_int(r, "count", ev->count);
+	if (ev->has_site)
+		add_site(r, ev->site);
 	if (ev->variable)
 		rec_str(r, "variable", ev->variable);
 	if (ev->value)
@@ -359,7 +383,7 @@ __attribute__((noinline)) static void emit_dropped(struct call *c, long long dro
 
 /* A record made outside any interposed call (at load, or by the
  * background thread): in a scope of its own. */
-__attribute__((noinline)) static void emit_outside(const struct event *ev)
+__attribute__((noinline)) static void emit_outside(struct event *ev)
 {
 	struct call own;
 
@@ -368,7 +392,48 @@ __attribute__((noinline)) static void emit_outside(const struct event *ev)
 	call_leave(&own);
 }
 
-void event_emit(const struct event *ev)
+/* The record of the records of event at site that the rate limiter kept
+ * back. */
+__attribute__((noinline)) static void emit_suppressed(struct call *c, const char *event,
+						      uint64_t site, uint32_t count)
+{
+	struct event ev = EVENT_INIT(SHIM_EV_SUPPRESSED, LOG_SEV_ERROR);
+	struct record r;
+
+	ev.suppressed_event = event;
+	ev.site = site;
+	ev.has_site = true;
+	ev.count = count;
+	event_build(&ev, NULL, 0, &r, c->rec, SHIM_RECORD_MAX);
+	if (!log_write(c->rec, rec_end(&r), ev.severity))
+		log_count_dropped(1);
+}
+
+static bool rate_limited(const struct event *ev)
+{
+	return ev->severity == LOG_SEV_ERROR && !ev->unlimited && shim_cfg.rate_n > 0;
+}
+
+/* Whether the record may be written (the rate limiter), with its site set;
+ * reports the site's suppressed count of the window that just ended. */
+__attribute__((noinline)) static bool admit(struct call *c, struct event *ev, void *const *bt,
+					    int n)
+{
+	struct timespec now;
+	uint32_t flush;
+	bool ok;
+
+	ev->site = n > 0 ? backtrace_site(bt, n) : backtrace_site(NULL, 0);
+	ev->has_site = true;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+	ok = ratelimit_admit(ev->name, ev->site, (uint32_t)now.tv_sec, shim_cfg.rate_n,
+			     shim_cfg.rate_window_s, &flush);
+	if (flush)
+		emit_suppressed(c, ev->name, ev->site, flush);
+	return ok;
+}
+
+void event_emit(struct event *ev)
 {
 	struct call *c = call_current();
 	void *const *bt = ev->given_bt;
@@ -387,9 +452,28 @@ void event_emit(const struct event *ev)
 	}
 	if (!bt && ev->backtrace)
 		n = call_backtrace(c, &bt);
+	if (rate_limited(ev) && !admit(c, ev, bt, n))
+		goto out;
 	event_build(ev, bt, n, &r, c->rec, SHIM_RECORD_MAX);
 	if (log_write(c->rec, rec_end(&r), ev->severity) && (dropped = log_take_dropped()) > 0)
 		emit_dropped(c, dropped);
 out:
 	errno = saved;
+}
+
+static void flush_one(const char *event, uint64_t site, uint32_t count, void *ctx)
+{
+	struct call *c = ctx;
+
+	if (c->rec)
+		emit_suppressed(c, event, site, count);
+}
+
+void event_flush_suppressed(void)
+{
+	struct call c;
+
+	call_enter(&c);
+	ratelimit_flush(flush_one, &c);
+	call_leave(&c);
 }

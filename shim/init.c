@@ -23,6 +23,7 @@
 #include "log.h"
 #include "privfd.h"
 #include "proc.h"
+#include "ratelimit.h"
 #include "raw.h"
 #include "sockshim.h"
 
@@ -71,6 +72,7 @@ static void report_problems(void)
 		ev.value = problems[i].has_value ? problems[i].value : NULL;
 		ev.reason = problems[i].reason;
 		ev.backtrace = false; /* it would only show the loader */
+		ev.unlimited = true;
 		event_emit(&ev);
 	}
 	n_problems = 0;
@@ -88,6 +90,7 @@ static void fork_prepare(void)
 static void fork_child(void)
 {
 	proc_after_fork_child();
+	ratelimit_reset(); /* the parent reports what it counted */
 	privfd_close_in_child(log_owns_slot);
 	log_after_fork_child();
 	linger_after_fork_child();
@@ -134,6 +137,9 @@ __attribute__((constructor)) static void shim_constructor(void)
 /* At exit, sockets still lingering in the background get their time. */
 __attribute__((destructor)) static void shim_destructor(void)
 {
-	if (__atomic_load_n(&shim_init_state, __ATOMIC_ACQUIRE) == INIT_DONE)
+	if (__atomic_load_n(&shim_init_state, __ATOMIC_ACQUIRE) == INIT_DONE) {
 		linger_wait_at_exit();
+		if (event_wanted(&shim_cfg, EVENTS_ERRORS))
+			event_flush_suppressed();
+	}
 }

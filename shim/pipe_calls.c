@@ -30,6 +30,7 @@ static void unwind_pipe_lost(void)
 	if (backtrace_disable() && event_wanted(&shim_cfg, EVENTS_ERRORS)) {
 		ev.reason = "the program took over libunwind's descriptor (dup2 onto it)";
 		ev.backtrace = false;
+		ev.unlimited = true;
 		event_emit(&ev);
 	}
 }

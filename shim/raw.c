@@ -75,6 +75,7 @@ static void report(const char *name, enum log_severity sev, const char *why)
 
 	ev.reason = why;
 	ev.backtrace = false;
+	ev.unlimited = true;
 	if (event_wanted(&shim_cfg, EVENTS_ERRORS))
 		event_emit(&ev);
 }

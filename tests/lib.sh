@@ -16,6 +16,9 @@ MAIN_PID=$$
 # Nothing of the caller's configuration may leak into a test.
 for v in $(env | sed -n 's/^\(SOCKSHIM_[A-Za-z0-9_]*\)=.*/\1/p'); do unset "$v"; done
 unset LD_PRELOAD
+# Tests count every record: no rate limit unless a test asks for one
+# (tests/integration/rate_limit.sh does; SOCKSHIM_RATE's default is 10/60).
+export SOCKSHIM_RATE=0
 
 cleanup() {
 	# bash may run this trap in a $(...) subshell too: only the test's own
