@@ -24,9 +24,9 @@ bool backtrace_init(void);
  * Returns true the first time (the caller reports it). */
 bool backtrace_disable(void);
 
-/* True while this thread is inside the unwinder or dladdr (a signal
- * handler interrupted it). */
-bool backtrace_in_progress(void);
+/* True if caller (a return address) is libunwind's code, called while this
+ * thread unwinds for the shim (not a signal handler that interrupted it). */
+bool backtrace_in_progress(const void *caller);
 
 /* The frames of code that keeps frame pointers (Go), from a trapped call's
  * registers: ip first, the return address at sp, then the chain of frame

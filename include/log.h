@@ -27,6 +27,8 @@ bool log_write(const char *line, size_t len, enum log_severity sev);
  * take and starts again from 0 (the caller reports it in a record). */
 void log_count_dropped(long long n);
 long long log_take_dropped(void);
+/* In a forked child: the parent reports its own drops. */
+void log_forget_dropped(void);
 
 /* In a forked child: a per-process file (%p) is reopened under the child's
  * pid at the next record; the parent's is closed now. */

@@ -60,9 +60,32 @@ bool backtrace_disable(void)
 	return __atomic_exchange_n(&unwind_fn, NULL, __ATOMIC_ACQ_REL) != NULL;
 }
 
-bool backtrace_in_progress(void)
+static uintptr_t unw_start, unw_end; /* libunwind's code */
+
+static int find_unwinder(struct dl_phdr_info *info, size_t size, void *ctx)
 {
-	return busy > 0;
+	uintptr_t base = (uintptr_t)ctx;
+
+	(void)size;
+	if (info->dlpi_addr != base)
+		return 0;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+
+		if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X)) {
+			unw_start = base + ph->p_vaddr;
+			unw_end = unw_start + ph->p_memsz;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+bool backtrace_in_progress(const void *caller)
+{
+	/* busy alone is also true in a signal handler that interrupted the
+	 * unwinder: the program's own calls there are not libunwind's */
+	return busy > 0 && (uintptr_t)caller >= unw_start && (uintptr_t)caller < unw_end;
 }
 
 bool backtrace_init(void)
@@ -80,6 +103,12 @@ bool backtrace_init(void)
 		dlerror();
 		busy--;
 		return false;
+	}
+	{
+		struct link_map *lm = NULL;
+
+		if (dlinfo(h, RTLD_DI_LINKMAP, &lm) == 0 && lm)
+			dl_iterate_phdr(find_unwinder, (void *)lm->l_addr);
 	}
 	unwind_fn = (int (*)(void **, int))dlsym(h, "unw_backtrace");
 	set_policy = (int (*)(unw_addr_space_t, unw_caching_policy_t))dlsym(

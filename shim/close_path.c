@@ -124,12 +124,19 @@ __attribute__((noinline, cold)) static int refuse(int fd)
 /* Runs the real close with the program's cancellation state (it is a
  * cancellation point for the program, as bare), the call's buffers kept
  * (call_pause). */
-static int close_in_call(struct call *c, int fd)
+static int close_in_call(struct call *c, int fd, bool committed)
 {
-	int ret;
+	int ret, old;
 
 	call_pause(c);
+	if (!committed)
+		return ret = close_real(fd), call_resume(c), ret;
+	/* The socket was shut down and handed on: the close must happen now,
+	 * not be left undone by a cancellation acting at its start (glibc acts
+	 * before the system call); the caller acts on one afterwards. */
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
 	ret = close_real(fd);
+	pthread_setcancelstate(old, &old);
 	call_resume(c);
 	return ret;
 }
@@ -141,6 +148,7 @@ int close_path_close(int fd)
 	struct call c;
 	enum fdend_verdict v;
 	int ret, err, saved = errno;
+	bool committed = false;
 
 	if (__builtin_expect(st & FD_PRIVATE, 0))
 		return refuse(fd);
@@ -161,6 +169,10 @@ int close_path_close(int fd)
 		}
 		return ret;
 	}
+	/* A cancellation already pending acts here, before the shim has done
+	 * anything, as it would at the start of glibc's close. */
+	if (st & FD_SOCKET)
+		pthread_testcancel();
 	call_enter(&c);
 	st = fdend_claim(&end, fd, keeps_history() ? remember_close(&c) : 0);
 	if (st & FD_PRIVATE) {
@@ -175,6 +187,7 @@ int close_path_close(int fd)
 		if (plan == FDEND_LINGER) {
 			enum linger_outcome o = linger_take(fd, st, &c);
 
+			committed = o == LINGER_DONE || o == LINGER_HANDED || o == LINGER_SKIPPED;
 			if (o == LINGER_NOT_CONNECTED &&
 			    (st & (FD_CREATED | FD_SHARED)) == FD_CREATED &&
 			    event_wanted(&shim_cfg, EVENTS_ERRORS))
@@ -186,7 +199,7 @@ int close_path_close(int fd)
 	/* The close's errno is the real close's alone: a success leaves the
 	 * program's as it was. */
 	errno = saved;
-	ret = close_in_call(&c, fd);
+	ret = close_in_call(&c, fd, committed);
 	err = errno;
 	if (__builtin_expect(ret != 0 || !end.e, 0)) {
 		v = fdend_finish(&end, ret, err,
@@ -197,6 +210,8 @@ int close_path_close(int fd)
 			report_failure(&c, fd, st, v, err, first_id);
 	}
 	call_leave(&c);
+	if (committed)
+		pthread_testcancel(); /* one that came meanwhile acts now */
 	errno = err;
 	return ret;
 }

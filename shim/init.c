@@ -91,6 +91,7 @@ static void fork_child(void)
 {
 	proc_after_fork_child();
 	ratelimit_reset(); /* the parent reports what it counted */
+	log_forget_dropped();
 	privfd_close_in_child(log_owns_slot);
 	log_after_fork_child();
 	linger_after_fork_child();

@@ -19,6 +19,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -94,16 +95,31 @@ bool log_expand_path(const char *tmpl, int pid, char *out, size_t size)
  * program's, which stays as it is. */
 static int adopt_stderr(void)
 {
-	struct stat st;
-	int fd, slot;
+	struct stat st, again;
+	int fd, slot, mode, ptn;
 
 	if (sys_fstat(STDERR_FILENO, &st) != 0 || S_ISSOCK(st.st_mode))
+		return -1;
+	/* A stderr open for reading only (2<&0) is no place for records: a
+	 * reopen for writing would put them into the program's own input. */
+	mode = sys_fcntl(STDERR_FILENO, F_GETFL, 0);
+	if (mode < 0 || (mode & O_ACCMODE) == O_RDONLY)
 		return -1;
 	dest_is_pipe = S_ISFIFO(st.st_mode);
 	if (!S_ISFIFO(st.st_mode) && !S_ISCHR(st.st_mode))
 		return privfd_adopt(STDERR_FILENO);
-	fd = sys_openat(AT_FDCWD, "/proc/self/fd/2",
-			O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | O_APPEND, 0);
+	/* A pty master reopened would be a new pty: shared as it is. */
+	if (S_ISCHR(st.st_mode) && sys_raw6(SYS_ioctl, STDERR_FILENO, TIOCGPTN, (long)&ptn, 0, 0, 0) == 0)
+		fd = -1;
+	else
+		fd = sys_openat(AT_FDCWD, "/proc/self/fd/2",
+				O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | O_APPEND, 0);
+	/* ... and only if it is the very same pipe or terminal */
+	if (fd >= 0 && (sys_fstat(fd, &again) != 0 || again.st_dev != st.st_dev ||
+			again.st_ino != st.st_ino || again.st_rdev != st.st_rdev)) {
+		sys_close(fd);
+		fd = -1;
+	}
 	if (fd < 0) {
 		dest_may_block = true;
 		return privfd_adopt(STDERR_FILENO);
@@ -415,6 +431,11 @@ out:
 void log_count_dropped(long long n)
 {
 	__atomic_add_fetch(&dropped, n, __ATOMIC_RELAXED);
+}
+
+void log_forget_dropped(void)
+{
+	dropped = 0;
 }
 
 long long log_take_dropped(void)

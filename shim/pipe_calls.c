@@ -39,7 +39,7 @@ SHIM_EXPORT int pipe2(int fds[2], int flags)
 {
 	int ret = libc_pipe2(fds, flags), slot0, slot1;
 
-	if (ret != 0 || !backtrace_in_progress())
+	if (ret != 0 || !backtrace_in_progress(__builtin_return_address(0)))
 		return ret;
 	slot0 = privfd_adopt_pinned(fds[0], unwind_pipe_lost);
 	slot1 = privfd_adopt_pinned(fds[1], unwind_pipe_lost);

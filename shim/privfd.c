@@ -34,7 +34,8 @@ struct slot {
 
 static struct slot slots[PRIVFD_SLOTS] = {[0 ... PRIVFD_SLOTS - 1] = {SLOT_FREE, 0, NULL}};
 static int high_water; /* one above the highest slot ever used */
-static int adopting;	   /* adoptions in progress (see privfd_before_fork) */
+static int changing;	   /* adoptions, moves and releases in progress
+			      (see privfd_before_fork) */
 
 /* The slots this thread holds (between privfd_get and privfd_put; nested
  * when a signal handler interrupted a use): an eviction or release by the
@@ -43,7 +44,22 @@ static int adopting;	   /* adoptions in progress (see privfd_before_fork) */
 #define HELD_MAX 8
 static __thread volatile int held[HELD_MAX] __attribute__((tls_model("initial-exec")));
 static __thread volatile int n_held __attribute__((tls_model("initial-exec")));
-static __thread volatile bool adopting_here __attribute__((tls_model("initial-exec")));
+static __thread volatile int changing_here __attribute__((tls_model("initial-exec")));
+
+/* Around each change of a slot whose descriptor exists but is not (or no
+ * longer) registered: a fork in another thread waits for it, so that the
+ * child never inherits a copy that no slot names (it could not close it). */
+static void change_begin(void)
+{
+	changing_here++;
+	__atomic_add_fetch(&changing, 1, __ATOMIC_SEQ_CST);
+}
+
+static void change_end(void)
+{
+	__atomic_sub_fetch(&changing, 1, __ATOMIC_SEQ_CST);
+	changing_here--;
+}
 
 static bool held_here(int i)
 {
@@ -77,7 +93,8 @@ static int dup_high(int fd)
 {
 	int nfd = sys_fcntl(fd, F_DUPFD_CLOEXEC, high_base());
 
-	if (nfd < 0 && errno == EINVAL)
+	/* EINVAL: the base is above the limit; EMFILE: nothing free above it */
+	if (nfd < 0 && (errno == EINVAL || errno == EMFILE))
 		nfd = sys_fcntl(fd, F_DUPFD_CLOEXEC, 3);
 	return nfd;
 }
@@ -99,10 +116,7 @@ static int adopt(int fd, void (*on_lost)(void))
 {
 	int saved = errno, nfd, found = -1, hw;
 
-	/* Counted before the copy exists: a fork in another thread waits
-	 * until it is registered (and closed in the child with the others). */
-	adopting_here = true;
-	__atomic_add_fetch(&adopting, 1, __ATOMIC_SEQ_CST);
+	change_begin();
 	/* First fit: the slots in use stay packed at the start, so that a
 	 * forked child's clean-up walks only those. */
 	for (int i = 0; i < PRIVFD_SLOTS && found < 0; i++) {
@@ -131,8 +145,7 @@ static int adopt(int fd, void (*on_lost)(void))
 	__atomic_store_n(&slots[found].fd, nfd, __ATOMIC_SEQ_CST);
 	errno = saved;
 out:
-	__atomic_sub_fetch(&adopting, 1, __ATOMIC_SEQ_CST);
-	adopting_here = false;
+	change_end();
 	return found;
 }
 
@@ -152,10 +165,13 @@ int privfd_get(int slot)
 	int fd;
 
 	/* Noted here before in users, and after out of it: a handler that
-	 * interrupts in between never waits for its own thread. */
-	if (n_held < HELD_MAX)
-		held[n_held] = slot;
-	n_held++;
+	 * interrupts in between never waits for its own thread.  The index is
+	 * taken before the slot is written, so that a handler's own get/put in
+	 * between uses the next one. */
+	int k = n_held++;
+
+	if (k < HELD_MAX)
+		held[k] = slot;
 	__atomic_add_fetch(&s->users, 1, __ATOMIC_SEQ_CST);
 	fd = __atomic_load_n(&s->fd, __ATOMIC_SEQ_CST);
 	if (fd < 0) {
@@ -179,15 +195,19 @@ int privfd_peek(int slot)
 void privfd_release(int slot)
 {
 	struct slot *s = &slots[slot];
-	int fd = __atomic_exchange_n(&s->fd, SLOT_BUSY, __ATOMIC_SEQ_CST);
+	int fd;
 
+	change_begin();
+	fd = __atomic_exchange_n(&s->fd, SLOT_BUSY, __ATOMIC_SEQ_CST);
 	if (fd >= 0) {
 		wait_unused(slot);
-		fdtab_set(fd, 0);
 		sys_close(fd);
+		/* cleared after the close: the number is the shim's until then */
+		fdtab_set(fd, 0);
 	}
 	s->on_lost = NULL;
 	__atomic_store_n(&s->fd, SLOT_FREE, __ATOMIC_SEQ_CST);
+	change_end();
 }
 
 bool privfd_is_private(int fd)
@@ -209,11 +229,13 @@ bool privfd_evict(int fd)
 	s = &slots[i];
 	if (__atomic_load_n(&s->fd, __ATOMIC_SEQ_CST) != fd)
 		return false; /* released meanwhile: the number is free */
+	change_begin();
 	if (s->on_lost) { /* pinned: the foreign library gives it up */
 		s->on_lost();
 		__atomic_store_n(&s->fd, SLOT_LOST, __ATOMIC_SEQ_CST);
 		wait_unused(i);
 		fdtab_set(fd, 0);
+		change_end();
 		errno = saved;
 		return true;
 	}
@@ -227,6 +249,7 @@ bool privfd_evict(int fd)
 			fdtab_set(nfd, 0);
 			sys_close(nfd);
 		}
+		change_end();
 		errno = saved;
 		return false;
 	}
@@ -234,23 +257,24 @@ bool privfd_evict(int fd)
 	/* The program's call replaces the old number (no number left: the
 	 * call takes ours, and the owner finds the slot lost). */
 	fdtab_set(fd, 0);
+	change_end();
 	errno = saved;
 	return true;
 }
 
 void privfd_before_fork(void)
 {
-	if (adopting_here)
+	if (changing_here)
 		return; /* a handler forked in the middle of this thread's own */
-	while (__atomic_load_n(&adopting, __ATOMIC_SEQ_CST) > 0)
+	while (__atomic_load_n(&changing, __ATOMIC_SEQ_CST) > 0)
 		sched_yield();
 }
 
 void privfd_close_in_child(bool (*keep)(int slot))
 {
 	n_held = 0;
-	adopting = 0;
-	adopting_here = false;
+	changing = 0;
+	changing_here = 0;
 	for (int i = 0; i < high_water; i++) {
 		int fd = slots[i].fd;
 

@@ -5,6 +5,7 @@
  * options on new inet stream sockets. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sys/single_threaded.h>
 #include <sys/socket.h>
 
 #include "call.h"
@@ -12,10 +13,23 @@
 #include "export.h"
 #include "fdtab.h"
 #include "libc.h"
+#include "linger.h"
 #include "reuse.h"
 #include "shim.h"
 #include "sockshim.h"
 #include "sys.h"
+
+/* In a process that already runs threads, a TCP socket that may linger
+ * starts the background thread now, in a call that signal handlers do not
+ * make, rather than at its close, which they may (pthread_create allocates).
+ * A single-threaded process gets the thread only at its first lingering
+ * close: a single-threaded program may rely on staying so (unshare). */
+static void prepare_linger(uint32_t st)
+{
+	if ((st & FD_TCP) && shim_cfg.graceful != GRACEFUL_OFF &&
+	    shim_cfg.linger_mode == LINGER_ASYNC && !__libc_single_threaded)
+		linger_prepare();
+}
 
 /* A TCP socket that graceful close may later shut down: its SO_COOKIE
  * (never reused while the system runs) lets the close make sure it acts on
@@ -47,6 +61,7 @@ SHIM_EXPORT int socket(int domain, int type, int protocol)
 	reuse_force(fd, st);
 	fdtab_set(fd, st);
 	note_identity(fd, st);
+	prepare_linger(st);
 	event_call(SHIM_EV_SOCKET, fd, st, false);
 	call_leave(&c);
 	errno = saved;
@@ -89,6 +104,7 @@ static void accepted(int lfd, int fd, int flags)
 	lst &= FD_SOCKET | FD_TCP | FD_FAMILY_MASK | FD_TYPE_MASK;
 	fdtab_set(fd, lst | FD_CREATED | (flags & SOCK_CLOEXEC ? FD_CLOSE_ON_EXEC : 0));
 	note_identity(fd, lst);
+	prepare_linger(lst);
 	event_call(SHIM_EV_ACCEPT, fd, lst, true);
 	call_leave(&c);
 }

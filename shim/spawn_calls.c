@@ -96,7 +96,11 @@ static void share_passed(const struct msghdr *msg)
 
 SHIM_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
-	ssize_t ret = libc_sendmsg(fd, msg, flags);
+	ssize_t ret;
+
+	if (!shim_passthrough() && shim_refuses(fd))
+		return -1;
+	ret = libc_sendmsg(fd, msg, flags);
 
 	/* Only after a successful send has the receiver got them; the kernel
 	 * read the control data, so it is readable. */
