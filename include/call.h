@@ -10,10 +10,16 @@
  *   program's own real call runs outside, as a cancellation point as bare);
  * - the backtrace of the calling code is captured once, at the first need,
  *   and shared by the close history, the event and the linger record;
- * - the record buffer and the frames live in per-thread storage, one set
- *   per nesting level (a signal handler that interrupts the shim and calls
- *   into it again gets the next level), never on the stack: a handler may
- *   run on a small alternate signal stack;
+ * - the record buffer and the frames live in a process-wide pool of
+ *   buffer sets, one claimed (lock-free) by a call at its first need and
+ *   given back when it leaves; never on the stack (a handler may run on a
+ *   small alternate signal stack) nor in per-thread storage (glibc carves
+ *   that out of every thread's stack, small ones included).  A signal
+ *   handler that interrupts the shim and calls into it again claims
+ *   another set.  With none free, a record is counted as dropped;
+ * - a scope left by a longjmp out of a signal handler (alarm + siglongjmp
+ *   around a close) is found dead by the next call_enter on that thread
+ *   (its frame lies below the stack pointer) and given back;
  * - on such a stack (less than CALL_TIGHT_ROOM left) nothing is unwound
  *   with libunwind, whose cursor alone takes kilobytes: records are written
  *   without a backtrace instead. */
@@ -24,31 +30,37 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define CALL_LEVELS 2
+#define CALL_POOL 256	/* buffer sets: calls of the shim's in progress at once */
+#define CALL_NEST 8	/* scopes nested on one thread (signal handlers) */
 #define CALL_TIGHT_ROOM (32 * 1024)
 #define CALL_SCRATCH 8
 
 struct call {
-	struct call *outer;
-	int level;	  /* 0: the outermost on this thread */
+	int level;	  /* 0: the outermost on this thread; -1: not entered
+			     (nested too deep) */
+	int set;	  /* its buffer set, -1: none yet */
 	bool tight;	  /* on a small alternate signal stack (call_tight) */
 	bool tight_known;
 	bool bt_taken;
 	int bt_n;
-	void **bt;	  /* BT_MAX frames; NULL beyond CALL_LEVELS */
+	void **bt;	  /* BT_MAX frames (call_buffers) */
 	void **scratch;	  /* CALL_SCRATCH more frames (a double close's earlier
-			     close); NULL beyond CALL_LEVELS */
-	char *rec;	  /* SHIM_RECORD_MAX bytes; NULL beyond CALL_LEVELS */
+			     close) */
+	char *rec;	  /* SHIM_RECORD_MAX bytes */
 };
+
+/* Claims c's buffer set if it has none (bt, scratch and rec set); false if
+ * the pool is empty (then they are NULL). */
+bool call_buffers(struct call *c);
 
 void call_enter(struct call *c);
 void call_leave(struct call *c);
 
 /* Around the program's own real call made in the middle of the shim's work
- * (close): c is no longer the current call — but its level's buffers stay
- * reserved, so that a signal handler meanwhile takes the next level.  If
- * the real call acts on a cancellation, the thread unwinds with nothing of
- * the shim's pointing at its dead frame. */
+ * (close): c is no longer the current call, but keeps its buffers.  If the
+ * real call acts on a cancellation, the thread unwinds with nothing of the
+ * shim's pointing at its dead frame (its set is then lost to the pool: a
+ * cancelled thread ends). */
 void call_pause(struct call *c);
 void call_resume(struct call *c);
 

@@ -11,11 +11,23 @@
 
 #define TLS __attribute__((tls_model("initial-exec")))
 
-static __thread struct call *volatile top TLS;
+/* The buffer sets, claimed by a compare-and-swap on their flag. */
+static struct call_set {
+	void *bt[BT_MAX];
+	void *scratch[CALL_SCRATCH];
+	char rec[SHIM_RECORD_MAX];
+} pool[CALL_POOL];
+static int pool_taken[CALL_POOL];
+
+/* This thread's scopes, innermost last: the call, its frame address and
+ * whether it ran on the alternate stack (to tell dead scopes).  Only the
+ * thread itself and its signal handlers touch them: volatile keeps the
+ * compiler from moving the accesses across what a handler may see. */
 static __thread volatile int depth TLS;
-static __thread void *frames[CALL_LEVELS][BT_MAX] TLS;
-static __thread void *scratch[CALL_LEVELS][CALL_SCRATCH] TLS;
-static __thread char records[CALL_LEVELS][SHIM_RECORD_MAX] TLS;
+static __thread struct call *volatile scope_call[CALL_NEST] TLS;
+static __thread volatile uintptr_t scope_frame[CALL_NEST] TLS;
+static __thread volatile bool scope_alt[CALL_NEST] TLS;
+static __thread volatile int scope_set[CALL_NEST] TLS;
 static __thread const struct call_trap_regs *trap_regs TLS;
 
 /* This thread's alternate signal stack: asked of the kernel once, then
@@ -53,43 +65,112 @@ static bool stack_is_tight(void)
 	       sp - alt_lo < CALL_TIGHT_ROOM;
 }
 
+static bool on_alt_stack(uintptr_t sp)
+{
+	return alt_state == ALT_KNOWN && sp > alt_lo && sp <= alt_hi;
+}
+
+static void give_back(int set)
+{
+	if (set >= 0)
+		__atomic_store_n(&pool_taken[set], 0, __ATOMIC_RELEASE);
+}
+
+bool call_buffers(struct call *c)
+{
+	if (c->set < 0 && c->level >= 0) {
+		/* Start where this thread's scopes are unlikely to collide. */
+		unsigned start = (unsigned)(((uintptr_t)&depth >> 12) * 31 + (unsigned)c->level);
+
+		for (unsigned k = 0; k < CALL_POOL; k++) {
+			unsigned i = (start + k) % CALL_POOL;
+			int free_ = 0;
+
+			if (__atomic_load_n(&pool_taken[i], __ATOMIC_RELAXED) == 0 &&
+			    __atomic_compare_exchange_n(&pool_taken[i], &free_, 1, false,
+							__ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+				c->set = (int)i;
+				/* noted for a longjmp that would leave the scope */
+				scope_set[c->level] = c->set;
+				break;
+			}
+		}
+		if (c->set < 0)
+			return false;
+		c->bt = pool[c->set].bt;
+		c->scratch = pool[c->set].scratch;
+		c->rec = pool[c->set].rec;
+	}
+	return c->set >= 0;
+}
+
 void call_enter(struct call *c)
 {
-	c->outer = top;
-	c->level = depth++;
+	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+	bool alt;
+	int d;
+
+	c->set = -1;
+	c->bt = c->scratch = NULL;
+	c->rec = NULL;
 	c->tight_known = false;
 	c->bt_taken = false;
 	c->bt_n = 0;
-	c->bt = c->level < CALL_LEVELS ? frames[c->level] : NULL;
-	c->scratch = c->level < CALL_LEVELS ? scratch[c->level] : NULL;
-	c->rec = c->level < CALL_LEVELS ? records[c->level] : NULL;
-	/* published last: a handler that interrupts before sees the outer call */
+	if (alt_state == ALT_UNKNOWN)
+		stack_is_tight(); /* asks the kernel once per thread */
+	alt = on_alt_stack(sp);
+	/* Scopes a longjmp left behind: on this same stack, below this frame.
+	 * (A scope of an interrupted call on the other stack is alive.) */
+	while ((d = depth) > 0 && scope_alt[d - 1] == alt && scope_frame[d - 1] < sp) {
+		/* its memory is gone: only the shadow is read */
+		give_back(scope_set[d - 1]);
+		scope_set[d - 1] = -1;
+		depth = d - 1;
+	}
+	d = depth;
+	if (d >= CALL_NEST) {
+		c->level = -1; /* nested too deep: no buffers, records dropped */
+		return;
+	}
+	c->level = d;
+	scope_set[d] = -1;
+	scope_frame[d] = sp;
+	scope_alt[d] = alt;
+	scope_call[d] = c;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	top = c;
+	depth = d + 1; /* published last: a handler before this sees the outer */
 }
 
 void call_leave(struct call *c)
 {
-	top = c->outer;
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	depth--;
+	if (c->level >= 0 && depth > c->level) {
+		scope_set[c->level] = -1;
+		depth = c->level;
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	}
+	give_back(c->set);
+	c->set = -1;
 }
 
 void call_pause(struct call *c)
 {
-	top = c->outer;
+	if (c->level >= 0 && depth == c->level + 1)
+		scope_call[c->level] = NULL; /* not current, still reserved */
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 }
 
 void call_resume(struct call *c)
 {
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	top = c;
+	if (c->level >= 0 && depth == c->level + 1)
+		scope_call[c->level] = c;
 }
 
 struct call *call_current(void)
 {
-	return top;
+	int d = depth;
+
+	return d > 0 ? scope_call[d - 1] : NULL;
 }
 
 void call_set_trap_regs(const struct call_trap_regs *regs)
@@ -129,7 +210,7 @@ int call_backtrace(struct call *c, void *const **ips)
 	if (!c->bt_taken) {
 		c->bt_taken = true;
 		c->bt_n = 0;
-		if (c->bt && shim_cfg.backtrace) {
+		if (shim_cfg.backtrace && call_buffers(c)) {
 			if (trap_regs)
 				c->bt_n = backtrace_from_frame_pointers(trap_regs->ip, trap_regs->sp,
 									trap_regs->bp, c->bt,

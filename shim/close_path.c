@@ -62,7 +62,7 @@ __attribute__((noinline)) static void report_failure(struct call *c, int fd, uin
 		return;
 	if (v == FDEND_DOUBLE_CLOSE) {
 		ev.name = SHIM_EV_DOUBLE_CLOSE;
-		if (c->scratch) { /* not on the stack: see call.h */
+		if (call_buffers(c)) { /* not on the stack: see call.h */
 			ev.first_bt = c->scratch;
 			ev.first_bt_n = close_history_get(first_id, c->scratch);
 		}

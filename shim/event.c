@@ -446,7 +446,7 @@ void event_emit(struct event *ev)
 		emit_outside(ev);
 		return;
 	}
-	if (!c->rec) {
+	if (!call_buffers(c)) {
 		log_count_dropped(1);
 		goto out;
 	}
@@ -465,7 +465,7 @@ static void flush_one(const char *event, uint64_t site, uint32_t count, void *ct
 {
 	struct call *c = ctx;
 
-	if (c->rec)
+	if (call_buffers(c))
 		emit_suppressed(c, event, site, count);
 }
 
