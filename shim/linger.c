@@ -214,8 +214,16 @@ static void *linger_thread(void *arg)
 			if (timeout < 0 || left < timeout)
 				timeout = (int)left;
 		}
-		if (sys_poll(pfd, (nfds_t)n, timeout) < 0 && errno != EINTR)
-			continue;
+		if (sys_poll(pfd, (nfds_t)n, timeout) < 0 && errno != EINTR) {
+			/* EINVAL: more descriptors than RLIMIT_NOFILE now allows (the
+			 * program lowered it): no spinning; deadlines still end it */
+			struct timespec pause = {0, 20 * 1000 * 1000};
+
+			sys_raw6(SYS_nanosleep, (long)&pause, 0, 0, 0, 0, 0);
+			for (int k = 1; k < n; k++)
+				pfd[k].revents = 0;
+			pfd[0].revents = 0;
+		}
 		if (pfd[0].revents)
 			drain_wake_pipe();
 		now = now_ms();
@@ -510,6 +518,7 @@ void linger_wait_at_exit(void)
 	while (__atomic_load_n(&inflight_count, __ATOMIC_ACQUIRE) > 0 && now_ms() < until) {
 		struct timespec tick = {0, 2 * 1000 * 1000};
 
-		nanosleep(&tick, NULL);
+		/* raw: glibc's nanosleep is a cancellation point */
+		sys_raw6(SYS_nanosleep, (long)&tick, 0, 0, 0, 0, 0);
 	}
 }
