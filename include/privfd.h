@@ -52,10 +52,13 @@ bool privfd_is_private(int fd);
  * Returns true if it did. */
 bool privfd_evict(int fd);
 
-/* In the parent, just before fork: waits for other threads' adoptions in
- * progress, so that no copy is made but not yet registered when the child
- * is made (it would leak into the child). */
+/* In the parent, just before fork: waits for other threads' adoptions,
+ * moves and releases in progress, and holds new ones back until the fork
+ * is made, so that no copy exists unregistered when the child is made (it
+ * would leak into the child). */
 void privfd_before_fork(void);
+/* In the parent after the fork: changes may start again. */
+void privfd_after_fork_parent(void);
 
 /* Closes, in a forked child, the descriptors of every slot for which keep
  * returns false (pinned ones are always kept), and frees those slots. */

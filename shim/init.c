@@ -87,6 +87,11 @@ static void fork_prepare(void)
 	fdtab_mark_all_shared();
 }
 
+static void fork_parent(void)
+{
+	privfd_after_fork_parent();
+}
+
 static void fork_child(void)
 {
 	proc_after_fork_child();
@@ -124,7 +129,7 @@ bool shim_init_slow(void)
 		raw_init();
 	else
 		raw_note_unseen();
-	pthread_atfork(fork_prepare, NULL, fork_child);
+	pthread_atfork(fork_prepare, fork_parent, fork_child);
 	__atomic_store_n(&shim_init_state, INIT_DONE, __ATOMIC_RELEASE);
 	errno = saved;
 	return true;

@@ -49,10 +49,21 @@ static __thread volatile int changing_here __attribute__((tls_model("initial-exe
 /* Around each change of a slot whose descriptor exists but is not (or no
  * longer) registered: a fork in another thread waits for it, so that the
  * child never inherits a copy that no slot names (it could not close it). */
+static int forking; /* threads between privfd_before_fork and after it */
+
 static void change_begin(void)
 {
 	changing_here++;
-	__atomic_add_fetch(&changing, 1, __ATOMIC_SEQ_CST);
+	for (;;) {
+		__atomic_add_fetch(&changing, 1, __ATOMIC_SEQ_CST);
+		/* A fork under way: no new change until it is made (either
+		 * the fork sees this one counted, or this one sees the fork). */
+		if (!__atomic_load_n(&forking, __ATOMIC_SEQ_CST) || changing_here > 1)
+			return;
+		__atomic_sub_fetch(&changing, 1, __ATOMIC_SEQ_CST);
+		while (__atomic_load_n(&forking, __ATOMIC_SEQ_CST))
+			sched_yield();
+	}
 }
 
 static void change_end(void)
@@ -264,10 +275,16 @@ bool privfd_evict(int fd)
 
 void privfd_before_fork(void)
 {
+	__atomic_add_fetch(&forking, 1, __ATOMIC_SEQ_CST);
 	if (changing_here)
 		return; /* a handler forked in the middle of this thread's own */
 	while (__atomic_load_n(&changing, __ATOMIC_SEQ_CST) > 0)
 		sched_yield();
+}
+
+void privfd_after_fork_parent(void)
+{
+	__atomic_sub_fetch(&forking, 1, __ATOMIC_SEQ_CST);
 }
 
 void privfd_close_in_child(bool (*keep)(int slot))
@@ -275,6 +292,7 @@ void privfd_close_in_child(bool (*keep)(int slot))
 	n_held = 0;
 	changing = 0;
 	changing_here = 0;
+	forking = 0;
 	for (int i = 0; i < high_water; i++) {
 		int fd = slots[i].fd;
 
