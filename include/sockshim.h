@@ -46,6 +46,9 @@
  * be handed to the background (capacity, no descriptor left, a signal
  * handler on a small stack); it was closed as the program asked. */
 #define SHIM_EV_GRACEFUL_SKIPPED "graceful_skipped"
+/* Added to the contract: the rate limit held back "count" records of
+ * "suppressed_event" at "site" in the last window. */
+#define SHIM_EV_SUPPRESSED "suppressed"
 #define SHIM_EV_SOCKET "socket"
 #define SHIM_EV_ACCEPT "accept"
 #define SHIM_EV_SHUTDOWN "shutdown"

@@ -1,0 +1,150 @@
+/* Counts by name (see map.h). */
+#include "map.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+
+#define ARENA_BLOCK (256 * 1024)
+
+void *arena_alloc(struct arena *a, size_t n)
+{
+	void *p;
+
+	n = (n + 7) & ~(size_t)7;
+	if (n > a->left) {
+		size_t size = n > ARENA_BLOCK / 4 ? n : ARENA_BLOCK;
+
+		a->blocks = xrealloc(a->blocks, (a->nblocks + 1) * sizeof *a->blocks);
+		p = xrealloc(NULL, size);
+		a->blocks[a->nblocks++] = p;
+		if (size != n) {
+			a->cur = p;
+			a->left = size;
+		} else {
+			/* a big one on its own: the current block goes on */
+			return p;
+		}
+	}
+	p = a->cur;
+	a->cur += n;
+	a->left -= n;
+	return p;
+}
+
+void arena_free(struct arena *a)
+{
+	for (size_t i = 0; i < a->nblocks; i++)
+		free(a->blocks[i]);
+	free(a->blocks);
+	memset(a, 0, sizeof *a);
+}
+
+void map_init(struct map *m, struct arena *a)
+{
+	memset(m, 0, sizeof *m);
+	m->arena = a;
+}
+
+void map_free(struct map *m)
+{
+	free(m->e);
+	m->e = NULL;
+	m->cap = m->used = 0;
+}
+
+/* 8 bytes at a time, mixed by multiplication (after wyhash's mum). */
+static inline uint64_t mix(uint64_t a, uint64_t b)
+{
+	__uint128_t r = (__uint128_t)a * b;
+
+	return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+uint64_t hash_bytes(const void *data, size_t n)
+{
+	const unsigned char *p = data;
+	uint64_t h = 0x2d358dccaa6c78a5ull ^ n, w;
+
+	for (; n >= 8; n -= 8, p += 8) {
+		memcpy(&w, p, 8);
+		h = mix(h ^ w, 0x8bb84b93962eacc9ull);
+	}
+	w = 0;
+	memcpy(&w, p, n);
+	return mix(h ^ w, 0x4b33a62ed433d4a3ull) ^ h;
+}
+
+static struct ment *slot(const struct map *m, const char *key, size_t len, uint64_t h)
+{
+	uint32_t mask = m->cap - 1, i = (uint32_t)h & mask, h32 = (uint32_t)(h >> 32);
+
+	for (;; i = (i + 1) & mask) {
+		struct ment *e = &m->e[i];
+
+		if (!e->key || (e->hash32 == h32 && e->len == len && memcmp(e->key, key, len) == 0))
+			return e;
+	}
+}
+
+static void grow(struct map *m)
+{
+	struct ment *old = m->e;
+	uint32_t oldcap = m->cap;
+
+	m->cap = oldcap ? oldcap * 2 : 16;
+	m->e = xcalloc(m->cap, sizeof *m->e);
+	for (uint32_t i = 0; i < oldcap; i++) {
+		if (old[i].key) {
+			struct ment *e = slot(m, old[i].key, old[i].len, hash_bytes(old[i].key, old[i].len));
+
+			*e = old[i];
+		}
+	}
+	free(old);
+}
+
+struct ment *map_find(const struct map *m, const char *key, size_t len)
+{
+	struct ment *e;
+
+	if (!m->cap)
+		return NULL;
+	e = slot(m, key, len, hash_bytes(key, len));
+	return e->key ? e : NULL;
+}
+
+struct ment *map_get(struct map *m, const char *key, size_t len)
+{
+	uint64_t h = hash_bytes(key, len);
+	struct ment *e;
+	char *k;
+
+	if ((m->used + 1) * 2 > m->cap)
+		grow(m);
+	e = slot(m, key, len, h);
+	if (e->key)
+		return e;
+	k = arena_alloc(m->arena, len + 1);
+	memcpy(k, key, len);
+	k[len] = '\0';
+	e->key = k;
+	e->len = (uint32_t)len;
+	e->hash32 = (uint32_t)(h >> 32);
+	e->n = 0;
+	e->aux = NULL;
+	m->used++;
+	return e;
+}
+
+void map_add(struct map *m, const char *key, size_t len, int64_t n)
+{
+	map_get(m, key, len)->n += n;
+}
+
+void map_merge(struct map *dst, const struct map *src)
+{
+	map_foreach(src, e)
+		map_add(dst, e->key, e->len, e->n);
+}
