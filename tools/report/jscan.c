@@ -429,6 +429,10 @@ static const unsigned char *scan_value(struct scan *s, const unsigned char *p, s
 		out->type = type;
 		out->esc = 0;
 	}
+	/* jansson reads one byte past a number or a word to see where it
+	 * ends, and a NUL it puts back is lost: it skips one NUL there */
+	if (type != JT_OBJECT && type != JT_ARRAY && p < s->end && *p == '\0')
+		p++;
 	return p;
 }
 
@@ -480,11 +484,13 @@ static size_t utf8_put(char *out, unsigned long v)
 
 const char *js_string(const struct jspan *s, char *buf, size_t cap, size_t *len)
 {
-	const unsigned char *p = (const unsigned char *)s->p, *end = p + s->n;
+	const unsigned char *p, *end;
 	size_t o = 0;
 
 	if (s->type != JT_STRING)
 		return NULL;
+	p = (const unsigned char *)s->p;
+	end = p + s->n;
 	if (!s->esc) {
 		*len = s->n;
 		return s->p;
@@ -526,12 +532,14 @@ const char *js_string(const struct jspan *s, char *buf, size_t cap, size_t *len)
 
 bool js_int(const struct jspan *s, int64_t *v)
 {
-	const char *p = s->p, *end = p + s->n;
+	const char *p, *end;
 	bool neg = false;
 	uint64_t u = 0;
 
 	if (s->type != JT_INT)
 		return false;
+	p = s->p;
+	end = p + s->n;
 	if (p < end && *p == '-') {
 		neg = true;
 		p++;

@@ -45,7 +45,8 @@ struct job {
 struct worker {
 	pthread_t thread;
 	struct job *job;
-	struct tally tally;
+	struct tally *tally;	/* the first worker's is the reading's */
+	struct tally own;
 	struct line *line;
 	char *buf;
 };
@@ -164,13 +165,13 @@ static int read_lines(struct worker *w, struct lreader *r, uint32_t unit, uint64
 			break;
 		++*lines;
 		if (too_long) {
-			tally_too_long(&w->tally, unit, *lines);
+			tally_too_long(w->tally, unit, *lines);
 			continue;
 		}
 		while (len > 0 && p[len - 1] == '\r')
 			len--;
 		line_parse(w->line, p, len);
-		tally_line(&w->tally, w->line, unit, *lines);
+		tally_line(w->tally, w->line, unit, *lines);
 	}
 	return rc;
 }
@@ -197,7 +198,8 @@ static void read_stream(struct worker *w, uint32_t idx, struct unit *u, const ch
 {
 	struct lreader r = {.fill = fill_gz, .buf = w->buf};
 	bool is_stdin = strcmp(name, "-") == 0;
-	int fd = is_stdin ? dup(0) : open(name, O_RDONLY | O_CLOEXEC), errnum;
+	int fd = is_stdin ? dup(0) : open(name, O_RDONLY | O_CLOEXEC), errnum, rc;
+	const char *msg;
 
 	if (is_stdin)
 		name = "(stdin)";
@@ -213,15 +215,15 @@ static void read_stream(struct worker *w, uint32_t idx, struct unit *u, const ch
 		return;
 	}
 	gzbuffer(r.gz, 256 * 1024);
-	if (read_lines(w, &r, idx, UINT64_MAX, false, &u->lines) < 0) {
-		const char *msg = gzerror(r.gz, &errnum);
-
-		if (errnum == Z_ERRNO) {
-			unit_error(u, name, strerror(errno));
-		} else if (asprintf(&u->warning, "%s: %s after %" PRIu64 " lines: the rest is not read", name,
-				    errnum == Z_BUF_ERROR ? "compressed data cut short" : msg, u->lines) < 0) {
+	rc = read_lines(w, &r, idx, UINT64_MAX, false, &u->lines);
+	/* zlib tells a cut file (Z_BUF_ERROR) at what looks like its end */
+	msg = gzerror(r.gz, &errnum);
+	if (rc < 0 && errnum == Z_ERRNO) {
+		unit_error(u, name, strerror(errno));
+	} else if (rc < 0 || errnum != Z_OK) {
+		if (asprintf(&u->warning, "%s: %s after %" PRIu64 " lines: the rest is not read", name,
+			     errnum == Z_BUF_ERROR ? "compressed data cut short" : msg, u->lines) < 0)
 			die_oom();
-		}
 	}
 	gzclose(r.gz);
 }
@@ -351,7 +353,9 @@ int read_inputs(char *const *names, size_t n, int threads, const struct filter *
 	ws = xcalloc((size_t)nthreads, sizeof *ws);
 	for (int t = 0; t < nthreads; t++) {
 		ws[t].job = &job;
-		tally_init(&ws[t].tally, filter_any(f) ? f : NULL);
+		/* the maps of a tally point to its arena: it stays where it is */
+		ws[t].tally = t == 0 ? &r->tally : &ws[t].own;
+		tally_init(ws[t].tally, filter_any(f) ? f : NULL);
 		ws[t].line = xrealloc(NULL, sizeof *ws[t].line);
 		ws[t].buf = xrealloc(NULL, BUF_BYTES);
 	}
@@ -366,11 +370,10 @@ int read_inputs(char *const *names, size_t n, int threads, const struct filter *
 		pthread_join(ws[t].thread, NULL);
 
 	r->threads = nthreads;
-	r->tally = ws[0].tally;
 	for (int t = 0; t < nthreads; t++) {
 		if (t > 0) {
-			tally_merge(&r->tally, &ws[t].tally);
-			tally_free(&ws[t].tally);
+			tally_merge(&r->tally, &ws[t].own);
+			tally_free(&ws[t].own);
 		}
 		free(ws[t].line);
 		free(ws[t].buf);
