@@ -134,18 +134,23 @@ static void test_hosts_and_peers(void **state)
 	assert_int_equal(count(&t.hosts, ""), 1);
 	assert_int_equal(count(&t.hosts, "node"), 0);
 	/* peers by address, without the port; and by address and port */
-	assert_int_equal(count(&t.peers, "10.0.0.1"), 2);
-	assert_int_equal(count(&t.peers, "::1"), 1);
-	assert_int_equal(count(&t.peers, "/run/a:1"), 1);
-	assert_int_equal(count(&t.peers, "fe80::1"), 1);
-	assert_int_equal(t.peer_ports.used, 5);
+	assert_int_equal(tally_peer(&t, NULL, "10.0.0.1", false), 2);
+	assert_int_equal(tally_peer(&t, NULL, "::1", false), 1);
+	assert_int_equal(tally_peer(&t, NULL, "/run/a:1", false), 1);
+	assert_int_equal(tally_peer(&t, NULL, "fe80::1", false), 1);
+	assert_int_equal(tally_peer(&t, NULL, "10.0.0.1:5555", true), 1);
+	assert_int_equal(tally_peer(&t, NULL, "10.0.0.1:6666", true), 1);
+	assert_int_equal(tally_peer(&t, NULL, "[::1]:80", true), 1);
+	assert_int_equal(t.peer_ports.used + t.peer_ports4.used, 5);
 	/* and by host */
 	h = map_find(&t.hosts, "web-2", 5)->aux;
-	assert_int_equal(count(&h->peers, "10.0.0.1"), 1);
-	assert_int_equal(count(&h->peers, "/run/a:1"), 1);
+	assert_int_equal(tally_peer(&t, h, "10.0.0.1", false), 1);
+	assert_int_equal(tally_peer(&t, h, "/run/a:1", false), 1);
+	assert_int_equal(tally_peer(&t, h, "::1", false), 0);
 	assert_int_equal(count(&h->events, "close_rst"), 3);
+	assert_int_equal(h->peers.used + h->npeers4, 3);
 	h = map_find(&t.hosts, "web-1", 5)->aux;
-	assert_int_equal(count(&h->peers, "10.0.0.1"), 1);
+	assert_int_equal(tally_peer(&t, h, "10.0.0.1", false), 1);
 	tally_free(&t);
 }
 

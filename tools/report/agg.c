@@ -1,6 +1,7 @@
 /* Counting records (see agg.h). */
 #include "agg.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,6 +47,10 @@ void tally_free(struct tally *t)
 	map_free(&t->peer_ports);
 	map_free(&t->hosts);
 	map_free(&t->sites);
+	imap_free(&t->peers4);
+	imap_free(&t->peer_ports4);
+	imap_free(&t->host_peers4);
+	free(t->host_by_id);
 	arena_free(&t->arena);
 	free(t->scratch);
 	t->scratch = NULL;
@@ -202,6 +207,50 @@ void peer_address(const char *p, size_t n, const char *family, size_t family_len
 	*addr_len = (size_t)(colon - p);
 }
 
+/* A number of 0..MAX at *P, in decimal as printed (no leading 0); *P
+ * moves past it. */
+static bool dec(const char **p, const char *end, unsigned max, unsigned *v)
+{
+	const char *s = *p;
+
+	*v = 0;
+	while (*p < end && **p >= '0' && **p <= '9') {
+		*v = *v * 10 + (unsigned)(**p - '0');
+		if (*v > max)
+			return false;
+		++*p;
+	}
+	return *p > s && *p - s <= 5 && (*s != '0' || *p - s == 1);
+}
+
+/* "a.b.c.d:port" as the shim prints an IPv4 peer: its numbers.  Anything
+ * else (IPv6, unix, a hand-made "010.0.0.1:80") is counted by name. */
+static bool ipv4_port(const char *p, size_t n, uint32_t *ip, unsigned *port)
+{
+	const char *end = p + n;
+	unsigned v;
+
+	*ip = 0;
+	for (int i = 0; i < 4; i++) {
+		if (!dec(&p, end, 255, &v) || p >= end || *p != (i < 3 ? '.' : ':'))
+			return false;
+		*ip = *ip << 8 | v;
+		p++;
+	}
+	return dec(&p, end, 65535, port) && p == end;
+}
+
+void peer4_name(uint64_t key, bool port, char *buf, size_t cap)
+{
+	uint32_t ip = (uint32_t)(port ? key >> 16 : key);
+
+	if (port)
+		snprintf(buf, cap, "%u.%u.%u.%u:%u", ip >> 24, ip >> 16 & 255, ip >> 8 & 255, ip & 255,
+			 (unsigned)(key & 0xffff));
+	else
+		snprintf(buf, cap, "%u.%u.%u.%u", ip >> 24, ip >> 16 & 255, ip >> 8 & 255, ip & 255);
+}
+
 /* LINE cut to about SAMPLE_MAX bytes, never inside a UTF-8 character. */
 static char *cut_sample(const char *line, size_t len)
 {
@@ -256,6 +305,10 @@ static struct host *host_of(struct tally *t, const char *name, size_t len, int64
 	e->n += n;
 	if (!h) {
 		h = e->aux = arena_alloc(&t->arena, sizeof *h);
+		h->id = t->nhosts;
+		h->npeers4 = 0;
+		t->host_by_id = xrealloc(t->host_by_id, (t->nhosts + 1) * sizeof *t->host_by_id);
+		t->host_by_id[t->nhosts++] = h;
 		map_init(&h->events, &t->arena);
 		map_init(&h->peers, &t->arena);
 		map_init(&h->progs, &t->arena);
@@ -340,12 +393,21 @@ static void take_record(struct tally *t, const struct line *l, uint64_t order)
 	if ((peer = field(&st, &d->k[K_PEER], true, &peer_len))) {
 		const char *family, *addr;
 		size_t family_len = 0, addr_len;
+		uint32_t ip;
+		unsigned port;
 
-		family = field(&st, &d->k[K_FAMILY], false, &family_len);
-		peer_address(peer, peer_len, family, family_len, &addr, &addr_len);
-		map_add(&t->peer_ports, peer, peer_len, 1);
-		map_add(&t->peers, addr, addr_len, 1);
-		map_add(&h->peers, addr, addr_len, 1);
+		if (ipv4_port(peer, peer_len, &ip, &port)) {
+			imap_add(&t->peer_ports4, PEER4_PORT(ip, port), 1);
+			imap_add(&t->peers4, PEER4(ip), 1);
+			if (imap_add(&t->host_peers4, HOST_PEER4(h->id, ip), 1))
+				h->npeers4++;
+		} else {
+			family = field(&st, &d->k[K_FAMILY], false, &family_len);
+			peer_address(peer, peer_len, family, family_len, &addr, &addr_len);
+			map_add(&t->peer_ports, peer, peer_len, 1);
+			map_add(&t->peers, addr, addr_len, 1);
+			map_add(&h->peers, addr, addr_len, 1);
+		}
 	}
 
 	with_bt = d->k[K_BACKTRACE].type == JT_ARRAY && d->nframes > 0;
@@ -396,6 +458,36 @@ void tally_line(struct tally *t, const struct line *l, uint32_t unit, uint64_t l
 	}
 }
 
+static int64_t ifind(const struct imap *m, uint64_t key)
+{
+	imap_foreach(m, e)
+		if (e->key == key)
+			return e->n;
+	return 0;
+}
+
+int64_t tally_peer(const struct tally *t, const struct host *h, const char *name, bool port)
+{
+	size_t len = strlen(name);
+	char buf[32];
+	uint32_t ip;
+	unsigned p;
+	struct ment *e;
+
+	if (port) {
+		if (ipv4_port(name, len, &ip, &p))
+			return ifind(&t->peer_ports4, PEER4_PORT(ip, p));
+		e = map_find(&t->peer_ports, name, len);
+		return e ? e->n : 0;
+	}
+	/* an address is kept by number if it would be with a port */
+	snprintf(buf, sizeof buf, "%s:1", name);
+	if (len < 16 && ipv4_port(buf, len + 2, &ip, &p))
+		return h ? ifind(&t->host_peers4, HOST_PEER4(h->id, ip)) : ifind(&t->peers4, PEER4(ip));
+	e = map_find(h ? &h->peers : &t->peers, name, len);
+	return e ? e->n : 0;
+}
+
 void tally_merge(struct tally *dst, struct tally *src)
 {
 	dst->lines += src->lines;
@@ -427,12 +519,22 @@ void tally_merge(struct tally *dst, struct tally *src)
 	map_merge(&dst->progs, &src->progs);
 	map_merge(&dst->peers, &src->peers);
 	map_merge(&dst->peer_ports, &src->peer_ports);
+	imap_merge(&dst->peers4, &src->peers4);
+	imap_merge(&dst->peer_ports4, &src->peer_ports4);
 	map_foreach(&src->hosts, e) {
 		struct host *from = e->aux, *to = host_of(dst, e->key, e->len, e->n);
 
 		map_merge(&to->events, &from->events);
 		map_merge(&to->peers, &from->peers);
 		map_merge(&to->progs, &from->progs);
+		/* SRC's number of the host, now DST's */
+		from->id = to->id;
+	}
+	imap_foreach(&src->host_peers4, e) {
+		uint32_t id = src->host_by_id[(e->key >> 32) & 0x7fffffff]->id;
+
+		if (imap_add(&dst->host_peers4, HOST_PEER4(id, (uint32_t)e->key), e->n))
+			dst->host_by_id[id]->npeers4++;
 	}
 	map_foreach(&src->sites, e) {
 		struct site *from = e->aux;

@@ -37,10 +37,20 @@ struct site {
 };
 
 struct host {
+	uint32_t id;	   /* its number in the tally (host_peers4) */
 	struct map events; /* event -> count */
-	struct map peers;  /* peer address (port-free) -> records */
+	struct map peers;  /* peer address (port-free) -> records; IPv4
+			      ones are in the tally's host_peers4 */
+	uint32_t npeers4;  /* distinct IPv4 peers there */
 	struct map progs;  /* program -> count */
 };
+
+/* The keys of IPv4 peers in the number maps (never 0). */
+#define PEER4(ip) (1ull << 63 | (uint64_t)(ip))
+#define PEER4_PORT(ip, port) (1ull << 63 | (uint64_t)(ip) << 16 | (uint64_t)(port))
+#define HOST_PEER4(host, ip) (1ull << 63 | (uint64_t)(host) << 32 | (uint64_t)(ip))
+/* "10.0.0.1" or "10.0.0.1:80" of such a key */
+void peer4_name(uint64_t key, bool port, char *buf, size_t cap);
 
 struct tally {
 	int64_t lines;	     /* not counting blank ones */
@@ -60,6 +70,10 @@ struct tally {
 	int64_t ts_min, ts_max;
 	struct arena arena;
 	struct map events, errnos, progs, peers, peer_ports, hosts, sites;
+	/* peers written as IPv4 "a.b.c.d:port" (the most), by number */
+	struct imap peers4, peer_ports4, host_peers4;
+	struct host **host_by_id;
+	uint32_t nhosts;
 	const struct filter *filter;
 	char *scratch;	     /* decoded strings and call-site keys of one record */
 	size_t scratch_cap;
@@ -71,6 +85,9 @@ void tally_free(struct tally *t);
 void tally_line(struct tally *t, const struct line *l, uint32_t unit, uint64_t line_no);
 /* Counts a line longer than LINE_CAP. */
 void tally_too_long(struct tally *t, uint32_t unit, uint64_t line_no);
+/* The count of peer NAME ("10.0.0.1", or with PORT "10.0.0.1:80"), of
+ * host H or (NULL) of all, whether it is kept by name or by number. */
+int64_t tally_peer(const struct tally *t, const struct host *h, const char *name, bool port);
 /* Adds SRC into DST; SRC is left to be freed. */
 void tally_merge(struct tally *dst, struct tally *src);
 

@@ -76,9 +76,12 @@ uint64_t hash_bytes(const void *data, size_t n)
 	return mix(h ^ w, 0x4b33a62ed433d4a3ull) ^ h;
 }
 
+/* The slot of KEY (its hash H): where it is, or the free one it would
+ * take.  The index is the hash's high half, kept in the entry, so that
+ * growing never hashes a key again. */
 static struct ment *slot(const struct map *m, const char *key, size_t len, uint64_t h)
 {
-	uint32_t mask = m->cap - 1, i = (uint32_t)h & mask, h32 = (uint32_t)(h >> 32);
+	uint32_t mask = m->cap - 1, h32 = (uint32_t)(h >> 32), i = h32 & mask;
 
 	for (;; i = (i + 1) & mask) {
 		struct ment *e = &m->e[i];
@@ -97,9 +100,11 @@ static void grow(struct map *m)
 	m->e = xcalloc(m->cap, sizeof *m->e);
 	for (uint32_t i = 0; i < oldcap; i++) {
 		if (old[i].key) {
-			struct ment *e = slot(m, old[i].key, old[i].len, hash_bytes(old[i].key, old[i].len));
+			uint32_t mask = m->cap - 1, j = old[i].hash32 & mask;
 
-			*e = old[i];
+			while (m->e[j].key)
+				j = (j + 1) & mask;
+			m->e[j] = old[i];
 		}
 	}
 	free(old);
@@ -147,4 +152,61 @@ void map_merge(struct map *dst, const struct map *src)
 {
 	map_foreach(src, e)
 		map_add(dst, e->key, e->len, e->n);
+}
+
+static inline uint32_t ihash(uint64_t k)
+{
+	return (uint32_t)(mix(k, 0x9e3779b97f4a7c15ull) >> 32);
+}
+
+static void igrow(struct imap *m)
+{
+	struct ient *old = m->e;
+	uint32_t oldcap = m->cap, mask;
+
+	m->cap = oldcap ? oldcap * 2 : 64;
+	mask = m->cap - 1;
+	m->e = xcalloc(m->cap, sizeof *m->e);
+	for (uint32_t i = 0; i < oldcap; i++) {
+		if (old[i].key) {
+			uint32_t j = ihash(old[i].key) & mask;
+
+			while (m->e[j].key)
+				j = (j + 1) & mask;
+			m->e[j] = old[i];
+		}
+	}
+	free(old);
+}
+
+bool imap_add(struct imap *m, uint64_t key, int64_t n)
+{
+	uint32_t mask, i;
+
+	if ((m->used + 1) * 2 > m->cap)
+		igrow(m);
+	mask = m->cap - 1;
+	for (i = ihash(key) & mask; m->e[i].key; i = (i + 1) & mask) {
+		if (m->e[i].key == key) {
+			m->e[i].n += n;
+			return false;
+		}
+	}
+	m->e[i].key = key;
+	m->e[i].n = n;
+	m->used++;
+	return true;
+}
+
+void imap_merge(struct imap *dst, const struct imap *src)
+{
+	imap_foreach(src, e)
+		imap_add(dst, e->key, e->n);
+}
+
+void imap_free(struct imap *m)
+{
+	free(m->e);
+	m->e = NULL;
+	m->cap = m->used = 0;
 }

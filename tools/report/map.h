@@ -5,6 +5,7 @@
 #ifndef REPORT_MAP_H
 #define REPORT_MAP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,6 +44,28 @@ struct ment *map_find(const struct map *m, const char *key, size_t len);
 void map_add(struct map *m, const char *key, size_t len, int64_t n);
 /* Adds every count of SRC into DST (aux pointers are not touched). */
 void map_merge(struct map *dst, const struct map *src);
+
+/* Counts by a 64-bit number: IPv4 peers, with or without their port, and
+ * by host.  One cache line less per record than a name: a fleet's peers
+ * are a million names.  Key 0 is never used. */
+struct ient {
+	uint64_t key;
+	int64_t n;
+};
+
+struct imap {
+	struct ient *e;
+	uint32_t cap, used;
+};
+
+/* Adds N to KEY's count; true if KEY was not there. */
+bool imap_add(struct imap *m, uint64_t key, int64_t n);
+void imap_merge(struct imap *dst, const struct imap *src);
+void imap_free(struct imap *m);
+
+#define imap_foreach(m, ent) \
+	for (struct ient *ent = (m)->e; ent && ent < (m)->e + (m)->cap; ent++) \
+		if (ent->key)
 
 #define map_foreach(m, ent) \
 	for (struct ment *ent = (m)->e; ent && ent < (m)->e + (m)->cap; ent++) \

@@ -50,7 +50,134 @@ static json_t *jstr_lossy(const char *s)
 
 /* ---- the report ---------------------------------------------------------- */
 
-static int count_cmp(const void *a, const void *b)
+/* Counts ranked: the largest first, ties by name.  With a TOP, only the
+ * TOP best are kept (a heap with the worst at its root): a fleet's peers
+ * are a million, and only ten are shown. */
+struct cand {
+	int64_t n;
+	const char *key; /* NULL: the name is in buf */
+	char buf[24];
+};
+
+struct ranking {
+	struct cand *v;
+	size_t len, top;
+};
+
+static const char *cname(const struct cand *c)
+{
+	return c->key ? c->key : c->buf;
+}
+
+static bool better(const struct cand *a, const struct cand *b)
+{
+	return a->n != b->n ? a->n > b->n : strcmp(cname(a), cname(b)) < 0;
+}
+
+static int cand_cmp(const void *a, const void *b)
+{
+	return better(a, b) ? -1 : better(b, a) ? 1 : 0;
+}
+
+static void rank_init(struct ranking *r, size_t top, size_t most)
+{
+	r->top = top;
+	r->len = 0;
+	r->v = xcalloc(top && top < most ? top : most, sizeof *r->v);
+}
+
+static void rank_add(struct ranking *r, const struct cand *c)
+{
+	size_t i, child;
+
+	if (r->top == 0 || r->len < r->top) {
+		/* up from the end while worse than its parent */
+		i = r->len++;
+		r->v[i] = *c;
+		while (r->top && i > 0 && better(&r->v[(i - 1) / 2], &r->v[i])) {
+			struct cand tmp = r->v[i];
+
+			r->v[i] = r->v[(i - 1) / 2];
+			r->v[(i - 1) / 2] = tmp;
+			i = (i - 1) / 2;
+		}
+		return;
+	}
+	if (!better(c, &r->v[0]))
+		return;
+	/* the worst replaced, then down while better than a child */
+	r->v[0] = *c;
+	for (i = 0; (child = 2 * i + 1) < r->len; i = child) {
+		struct cand tmp;
+
+		if (child + 1 < r->len && better(&r->v[child], &r->v[child + 1]))
+			child++;
+		if (!better(&r->v[i], &r->v[child]))
+			break;
+		tmp = r->v[i];
+		r->v[i] = r->v[child];
+		r->v[child] = tmp;
+	}
+}
+
+static void rank_name(struct ranking *r, const char *key, int64_t n)
+{
+	struct cand c = {.n = n, .key = key};
+
+	rank_add(r, &c);
+}
+
+/* An IPv4 peer of a number map (PORT: with its port). */
+static void rank_peer4(struct ranking *r, uint64_t key, int64_t n, bool port)
+{
+	struct cand c = {.n = n};
+
+	/* most are left out by their count alone, before being named */
+	if (r->top && r->len == r->top && n < r->v[0].n)
+		return;
+	peer4_name(key, port, c.buf, sizeof c.buf);
+	rank_add(r, &c);
+}
+
+static json_t *rank_json(struct ranking *r)
+{
+	json_t *out = jcheck(json_object());
+
+	qsort(r->v, r->len, sizeof *r->v, cand_cmp);
+	for (size_t i = 0; i < r->len; i++)
+		jset(out, cname(&r->v[i]), json_integer(r->v[i].n));
+	free(r->v);
+	return out;
+}
+
+/* M's counts, the largest first; at most TOP of them unless TOP is 0.
+ * The names are valid UTF-8 (decoded from JSON, or printable ASCII of a
+ * syslog header). */
+static json_t *counts_sorted(const struct map *m, size_t top)
+{
+	struct ranking r;
+
+	rank_init(&r, top, m->used);
+	map_foreach(m, e)
+		rank_name(&r, e->key, e->n);
+	return rank_json(&r);
+}
+
+/* Peers counted by name (M) and IPv4 ones by number (IM). */
+static json_t *peers_sorted(const struct map *m, const struct imap *im, bool port, size_t top)
+{
+	struct ranking r;
+
+	rank_init(&r, top, (size_t)m->used + im->used);
+	map_foreach(m, e)
+		rank_name(&r, e->key, e->n);
+	imap_foreach(im, e)
+		rank_peer4(&r, e->key, e->n, port);
+	return rank_json(&r);
+}
+
+/* The entries of M ordered by count, the largest first (ties by name). */
+static int ment_cmp(const void *a, const void *b)
 {
 	const struct ment *x = *(const struct ment *const *)a, *y = *(const struct ment *const *)b;
 
@@ -59,7 +186,6 @@ static int count_cmp(const void *a, const void *b)
 	return strcmp(x->key, y->key);
 }
 
-/* The entries of M ordered by count, the largest first (ties by name). */
 static struct ment **sorted(const struct map *m)
 {
 	struct ment **v = xcalloc(m->used, sizeof *v);
@@ -67,22 +193,8 @@ static struct ment **sorted(const struct map *m)
 
 	map_foreach(m, e)
 		v[i++] = e;
-	qsort(v, m->used, sizeof *v, count_cmp);
+	qsort(v, m->used, sizeof *v, ment_cmp);
 	return v;
-}
-
-/* M's counts, the largest first; at most TOP of them unless TOP is 0.
- * The names are valid UTF-8 (decoded from JSON, or printable ASCII of a
- * syslog header). */
-static json_t *counts_sorted(const struct map *m, size_t top)
-{
-	struct ment **v = sorted(m);
-	json_t *out = jcheck(json_object());
-
-	for (size_t i = 0; i < m->used && (top == 0 || i < top); i++)
-		jset(out, v[i]->key, json_integer(v[i]->n));
-	free(v);
-	return out;
 }
 
 static int site_cmp(const void *a, const void *b)
@@ -147,22 +259,40 @@ static json_t *build_sites(const struct tally *t, size_t top)
 static json_t *build_hosts(const struct tally *t, size_t top)
 {
 	struct ment **v = sorted(&t->hosts);
+	struct ranking *peers = xcalloc(t->nhosts, sizeof *peers);
 	json_t *out = jcheck(json_object());
+	size_t i;
 
-	for (size_t i = 0; i < t->hosts.used && (top == 0 || i < top); i++) {
+	/* the IPv4 peers of every host, in one pass */
+	for (i = 0; i < t->nhosts; i++) {
+		const struct host *h = t->host_by_id[i];
+
+		rank_init(&peers[i], top, (size_t)h->peers.used + h->npeers4);
+		map_foreach(&h->peers, e)
+			rank_name(&peers[i], e->key, e->n);
+	}
+	imap_foreach(&t->host_peers4, e)
+		rank_peer4(&peers[(e->key >> 32) & 0x7fffffff], (uint32_t)e->key, e->n, false);
+	for (i = 0; i < t->hosts.used; i++) {
 		const struct host *h = v[i]->aux;
-		json_t *host = jcheck(json_object());
-		json_t *distinct = jcheck(json_object());
+		json_t *host, *distinct;
 
+		if (top && i >= top) {
+			free(peers[h->id].v);
+			continue;
+		}
+		host = jcheck(json_object());
+		distinct = jcheck(json_object());
 		jset(distinct, "prog", json_integer(h->progs.used));
-		jset(distinct, "peer", json_integer(h->peers.used));
+		jset(distinct, "peer", json_integer((json_int_t)h->peers.used + h->npeers4));
 		jset(host, "count", json_integer(v[i]->n));
 		jset(host, "by_event", counts_sorted(&h->events, 0));
 		jset(host, "by_prog", counts_sorted(&h->progs, top));
-		jset(host, "by_peer", counts_sorted(&h->peers, top));
+		jset(host, "by_peer", rank_json(&peers[h->id]));
 		jset(host, "distinct", distinct);
 		jset(out, v[i]->key, host);
 	}
+	free(peers);
 	free(v);
 	return out;
 }
@@ -212,8 +342,8 @@ json_t *report_build(const struct reading *r, char *const *inputs, size_t ninput
 	jset(distinct, "event", json_integer((json_int_t)t->events.used));
 	jset(distinct, "errno", json_integer((json_int_t)t->errnos.used));
 	jset(distinct, "prog", json_integer((json_int_t)t->progs.used));
-	jset(distinct, "peer", json_integer((json_int_t)t->peers.used));
-	jset(distinct, "peer_port", json_integer((json_int_t)t->peer_ports.used));
+	jset(distinct, "peer", json_integer((json_int_t)t->peers.used + t->peers4.used));
+	jset(distinct, "peer_port", json_integer((json_int_t)t->peer_ports.used + t->peer_ports4.used));
 	jset(distinct, "host", json_integer((json_int_t)t->hosts.used));
 	jset(suppressed, "records", json_integer(t->summaries));
 	jset(suppressed, "count", json_integer(t->suppressed));
@@ -253,8 +383,8 @@ json_t *report_build(const struct reading *r, char *const *inputs, size_t ninput
 	jset(doc, "by_errno", counts_sorted(&t->errnos, 0));
 	jset(doc, "by_prog", counts_sorted(&t->progs, top));
 	jset(doc, "by_host", build_hosts(t, top));
-	jset(doc, "by_peer", counts_sorted(&t->peers, top));
-	jset(doc, "by_peer_port", counts_sorted(&t->peer_ports, top));
+	jset(doc, "by_peer", peers_sorted(&t->peers, &t->peers4, false, top));
+	jset(doc, "by_peer_port", peers_sorted(&t->peer_ports, &t->peer_ports4, true, top));
 	jset(doc, "call_sites", build_sites(t, top));
 	return doc;
 }
