@@ -42,14 +42,16 @@ struct job {
 	const struct filter *filter;
 };
 
+/* A worker's hot fields share no cache line with another thread's: the
+ * tally it counts into is its own allocation (the first worker's is the
+ * reading's), and workers are a cache line apart. */
 struct worker {
 	pthread_t thread;
 	struct job *job;
-	struct tally *tally;	/* the first worker's is the reading's */
-	struct tally own;
+	struct tally *tally;
 	struct line *line;
 	char *buf;
-};
+} __attribute__((aligned(64)));
 
 /* ---- lines from a source ----------------------------------------------- */
 
@@ -145,11 +147,15 @@ static void unit_error(struct unit *u, const char *name, const char *what)
 		die_oom();
 }
 
-/* Reads the lines of R that start before END (all: UINT64_MAX).  SKIP:
- * the first line is the end of one that another unit reads. */
+/* Reads the lines of R that start before END (all: UINT64_MAX) and
+ * stores their number in *LINES.  SKIP: the first line is the end of one
+ * that another unit reads. */
 static int read_lines(struct worker *w, struct lreader *r, uint32_t unit, uint64_t end, bool skip,
 		      uint64_t *lines)
 {
+	/* counted here, not in the unit: units of other threads share its
+	 * cache line */
+	uint64_t n = 0;
 	const char *p;
 	size_t len;
 	bool too_long;
@@ -163,16 +169,17 @@ static int read_lines(struct worker *w, struct lreader *r, uint32_t unit, uint64
 		}
 		if (at >= end)
 			break;
-		++*lines;
+		++n;
 		if (too_long) {
-			tally_too_long(w->tally, unit, *lines);
+			tally_too_long(w->tally, unit, n);
 			continue;
 		}
 		while (len > 0 && p[len - 1] == '\r')
 			len--;
 		line_parse(w->line, p, len);
-		tally_line(w->tally, w->line, unit, *lines);
+		tally_line(w->tally, w->line, unit, n);
 	}
+	*lines = n;
 	return rc;
 }
 
@@ -350,11 +357,16 @@ int read_inputs(char *const *names, size_t n, int threads, const struct filter *
 	nthreads = threads > 0 ? threads : cores();
 	if ((size_t)nthreads > job.nunits)
 		nthreads = job.nunits ? (int)job.nunits : 1;
-	ws = xcalloc((size_t)nthreads, sizeof *ws);
+	ws = aligned_alloc(64, (size_t)nthreads * sizeof *ws);
+	if (!ws)
+		die_oom();
+	memset(ws, 0, (size_t)nthreads * sizeof *ws);
 	for (int t = 0; t < nthreads; t++) {
 		ws[t].job = &job;
 		/* the maps of a tally point to its arena: it stays where it is */
-		ws[t].tally = t == 0 ? &r->tally : &ws[t].own;
+		ws[t].tally = t == 0 ? &r->tally : aligned_alloc(64, (sizeof(struct tally) + 63) & ~(size_t)63);
+		if (!ws[t].tally)
+			die_oom();
 		tally_init(ws[t].tally, filter_any(f) ? f : NULL);
 		ws[t].line = xrealloc(NULL, sizeof *ws[t].line);
 		ws[t].buf = xrealloc(NULL, BUF_BYTES);
@@ -372,8 +384,9 @@ int read_inputs(char *const *names, size_t n, int threads, const struct filter *
 	r->threads = nthreads;
 	for (int t = 0; t < nthreads; t++) {
 		if (t > 0) {
-			tally_merge(&r->tally, &ws[t].own);
-			tally_free(&ws[t].own);
+			tally_merge(&r->tally, ws[t].tally);
+			tally_free(ws[t].tally);
+			free(ws[t].tally);
 		}
 		free(ws[t].line);
 		free(ws[t].buf);
