@@ -254,15 +254,23 @@ static bool open_by_build_id(struct object *o, const char *id)
 		fd = dwfl_build_id_find_elf(mod, NULL, o->path, 0, &file, &elf);
 		if (elf)
 			elf_end(elf);
-		if (fd >= 0)
-			close(fd);
-		if (fd < 0 || !file) {
+		if (fd < 0) {
 			free(file);
 			file = NULL;
 			fd = dwfl_standard_find_debuginfo(mod, NULL, o->path, 0, NULL, NULL, 0, &file);
-			if (fd >= 0)
-				close(fd);
 		}
+		/* debuginfod gives a descriptor of its cached file, no name */
+		if (fd >= 0 && !file) {
+			char link[64], target[4096];
+			ssize_t len;
+
+			snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+			len = readlink(link, target, sizeof target - 1);
+			if (len > 0)
+				file = xstrndup(target, (size_t)len);
+		}
+		if (fd >= 0)
+			close(fd);
 	}
 	dwfl_report_end(dwfl, NULL, NULL);
 	dwfl_end(dwfl);
@@ -277,6 +285,7 @@ static struct object *object_open(const char *path, const char *id)
 	struct object *o;
 	const char *base = strrchr(path, '/');
 	char *cand;
+	bool seen = false;
 	size_t i;
 
 	for (i = 0; i < nobjects; i++)
@@ -291,28 +300,27 @@ static struct object *object_open(const char *path, const char *id)
 	set_debuginfo_path();
 	if (!path[0])
 		return o;
-	/* binaries copied from the host: DIR/opt/app/server, DIR/server */
+	/* binaries copied from the host: DIR/opt/app/server, DIR/server;
+	 * then the path itself */
 	base = base ? base + 1 : path;
-	for (i = 0; i < nbinary_dirs && !o->mod; i++) {
-		if (path[0] == '/') {
-			if (asprintf(&cand, "%s%s", binary_dirs[i], path) < 0)
+	for (i = 0; i <= nbinary_dirs && !o->mod; i++) {
+		for (int how = 0; how < 2 && !o->mod; how++) {
+			if (i == nbinary_dirs)
+				cand = how == 0 ? xstrdup(path) : NULL;
+			else if (how == 0)
+				cand = path[0] == '/' && asprintf(&cand, "%s%s", binary_dirs[i], path) >= 0 ? cand : NULL;
+			else if (asprintf(&cand, "%s/%s", binary_dirs[i], base) < 0)
 				die_oom();
-			if (is_file(cand))
+			if (cand && is_file(cand)) {
+				seen = true;
 				open_file(o, cand, id);
-			free(cand);
-		}
-		if (!o->mod && base[0]) {
-			if (asprintf(&cand, "%s/%s", binary_dirs[i], base) < 0)
-				die_oom();
-			if (is_file(cand))
-				open_file(o, cand, id);
+			}
 			free(cand);
 		}
 	}
-	if (!o->mod && is_file(path))
-		open_file(o, path, id);
-	if (!o->mod && id && !open_by_build_id(o, id) && is_file(path))
-		/* the file at the path is not the one of that build ID */
+	/* a file there, but not of the frame's build ID: by the ID, or else
+	 * not trusted (named from the log, and told) */
+	if (!o->mod && id && !open_by_build_id(o, id) && seen)
 		o->stale = true;
 	return o;
 }
