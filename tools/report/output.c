@@ -583,7 +583,7 @@ static void print_inline(json_t *counts, json_int_t distinct, size_t max)
 		printf(" %" JSON_INTEGER_FORMAT, json_integer_value(v));
 		sep = ", ";
 	}
-	if (distinct > (json_int_t)max && (size_t)distinct > n - 1)
+	if (distinct > (json_int_t)(n < max ? n : max))
 		printf("%s... %" JSON_INTEGER_FORMAT " in all", sep, distinct);
 }
 
@@ -600,11 +600,11 @@ static void print_hosts(json_t *hosts, json_int_t distinct, int width)
 		json_t *d = json_object_get(h, "distinct");
 
 		printf("  %*" JSON_INTEGER_FORMAT "  ", width, jint(h, "count"));
-		put_text(key[0] ? key : "(unknown: no host in the record or its collector's line)");
-		printf("\n  %*s      events: ", width, "");
+		put_text(key[0] ? key : "(unknown)");
+		printf("\n  %*s    events ", width, "");
 		print_inline(json_object_get(h, "by_event"), (json_int_t)json_object_size(json_object_get(h, "by_event")), 8);
 		if (jint(d, "peer")) {
-			printf("\n  %*s      peers:  ", width, "");
+			printf("\n  %*s    peers  ", width, "");
 			print_inline(json_object_get(h, "by_peer"), jint(d, "peer"), 3);
 		}
 		putchar('\n');
