@@ -142,14 +142,17 @@ assert_grep "$WORK/fleet.txt" '^  1019  host-b$'
 assert_grep "$WORK/fleet.txt" '^#1  1004 records: close_rst 1004  \(1000 of them suppressed by the rate limit\)  site [0-9a-f]{16}$'
 note "7 formats, plain and gzipped: identical totals; 2 hosts; 1047 suppressed records counted"
 
-# All of them at once, mixed: seven times each total.
-"$REPORT" --json "$WORK"/fleet.* >"$WORK/all.json" 2>/dev/null
+# All of them at once, plain and gzipped: fourteen times each total.
+set --
+for f in $formats; do set -- "$@" "$WORK/fleet.$f" "$WORK/fleet.$f.gz"; done
+"$REPORT" --json "$@" >"$WORK/all.json" || fail "all formats at once: exit $?"
 python3 - "$WORK/all.json" <<'PY' || fail "all formats at once: wrong totals"
 import json, sys
 d = json.load(open(sys.argv[1]))
-# the .json reports beside them are read too: one object each, not records
-assert d["records"] == 14 * 19 and d["by_event"]["close_rst"] == 14 * 1004, d
+assert d["records"] == 14 * 19 and d["malformed"] == 0, d
+assert d["by_event"]["close_rst"] == 14 * 1004, d["by_event"]
 assert d["by_host"]["host-a"]["count"] == 14 * 44, d["by_host"]
+assert sum(d["by_format"].values()) == 14 * 19 and len(d["by_format"]) == 5, d["by_format"]
 PY
 
 # Filters.

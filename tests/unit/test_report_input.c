@@ -150,6 +150,9 @@ static void test_other_programs(void **state)
 	assert_int_equal(l.host.type, JT_NONE);
 	parse("2026-11-30T10:00:00.123456+00:00 web-1 rsyslogd: [origin software=\"rsyslogd\"] start");
 	assert_int_equal(l.kind, LINE_OTHER);
+	/* no tag at all */
+	parse("Nov 30 10:00:00 web-1 last message repeated 5 times");
+	assert_int_equal(l.kind, LINE_OTHER);
 	parse("<13>1 2026-11-30T10:00:00Z web-1 app 1 - - {\"event\":\"login\"}");
 	assert_int_equal(l.kind, LINE_OTHER);
 	/* a JSON message of another program that is not a shim's record */

@@ -143,8 +143,13 @@ static bool parse_3164_rest(struct line *l, const char *p, const char *end, enum
 		set_host(l, p, (size_t)(t - p));
 		tag = t + 1;
 		t = token(tag, end);
-		if (!t || t[-1] != ':')
-			return false;
+		if (!t || t[-1] != ':') {
+			/* a syslog line without a tag ("last message repeated
+			 * 5 times"): not a program of ours */
+			l->kind = LINE_OTHER;
+			l->host.type = JT_NONE;
+			return true;
+		}
 	}
 	/* "sockshim[123]:" or "sockshim:" */
 	name_end = memchr(tag, '[', (size_t)(t - tag));

@@ -280,6 +280,15 @@ static bool open_by_build_id(struct object *o, const char *id)
 	return ok;
 }
 
+/* Opens FILE for O if it is a regular file (*SEEN then) of build ID ID. */
+static void try_file(struct object *o, const char *file, const char *id, bool *seen)
+{
+	if (is_file(file)) {
+		*seen = true;
+		open_file(o, file, id);
+	}
+}
+
 static struct object *object_open(const char *path, const char *id)
 {
 	struct object *o;
@@ -303,21 +312,22 @@ static struct object *object_open(const char *path, const char *id)
 	/* binaries copied from the host: DIR/opt/app/server, DIR/server;
 	 * then the path itself */
 	base = base ? base + 1 : path;
-	for (i = 0; i <= nbinary_dirs && !o->mod; i++) {
-		for (int how = 0; how < 2 && !o->mod; how++) {
-			if (i == nbinary_dirs)
-				cand = how == 0 ? xstrdup(path) : NULL;
-			else if (how == 0)
-				cand = path[0] == '/' && asprintf(&cand, "%s%s", binary_dirs[i], path) >= 0 ? cand : NULL;
-			else if (asprintf(&cand, "%s/%s", binary_dirs[i], base) < 0)
+	for (i = 0; i < nbinary_dirs && !o->mod; i++) {
+		if (path[0] == '/') {
+			if (asprintf(&cand, "%s%s", binary_dirs[i], path) < 0)
 				die_oom();
-			if (cand && is_file(cand)) {
-				seen = true;
-				open_file(o, cand, id);
-			}
+			try_file(o, cand, id, &seen);
+			free(cand);
+		}
+		if (!o->mod && base[0]) {
+			if (asprintf(&cand, "%s/%s", binary_dirs[i], base) < 0)
+				die_oom();
+			try_file(o, cand, id, &seen);
 			free(cand);
 		}
 	}
+	if (!o->mod)
+		try_file(o, path, id, &seen);
 	/* a file there, but not of the frame's build ID: by the ID, or else
 	 * not trusted (named from the log, and told) */
 	if (!o->mod && id && !open_by_build_id(o, id) && seen)
