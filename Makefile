@@ -16,7 +16,7 @@ B := build
 comma := ,
 FLAVOR := $(if $(SAN),san-$(subst $(comma),-,$(SAN)),plain)
 ifneq ($(FLAVOR),$(shell cat $(B)/.flavor 2>/dev/null))
-$(shell rm -rf $(B)/shim $(B)/progs $(B)/tests $(B)/*.so $(B)/bench $(B)/sockshim-report; \
+$(shell rm -rf $(B)/shim $(B)/progs $(B)/tests $(B)/report $(B)/*.so $(B)/bench $(B)/sockshim-report; \
 	mkdir -p $(B) && echo $(FLAVOR) > $(B)/.flavor)
 endif
 
@@ -48,12 +48,12 @@ LIB := $(B)/libsockshim.so
 # Debian packages: what the library needs to build, and what the tests use.
 DEB_BUILD := make gcc libc6-dev pkg-config libunwind-dev
 DEB_TEST  := libcmocka-dev libjansson-dev socat curl python3 procps iproute2 strace valgrind \
-             nginx-light redis-server wrk golang-go haproxy lighttpd memcached
+             nginx-light redis-server wrk golang-go haproxy lighttpd memcached jq time
 # the fuzzers (clang's libFuzzer) and ThreadSanitizer's runtime
 DEB_CHECK := clang libclang-rt-14-dev libtsan2 libasan8 libubsan1
 DEB_ALL   := $(DEB_BUILD) $(DEB_TEST) $(DEB_CHECK)
 
-.PHONY: all check unit integration bench demo fuzz install deps clean check-build-deps check-test-deps
+.PHONY: all check unit integration bench bench-report demo fuzz install deps clean check-build-deps check-test-deps
 .DEFAULT_GOAL := all
 
 all: check-build-deps $(LIB)
@@ -94,6 +94,7 @@ $(B)/tests/test_%: tests/unit/test_%.c $(HEADERS) $(SHIM_OBJS) | $(B)/tests
 	$(CC) $(CFLAGS) -rdynamic -o $@ $< $(foreach m,$(UNIT_$*),$(B)/shim/$(m).o) \
 		-lcmocka -ljansson -ldl -lpthread
 
+
 # Programs that integration tests run under the shim.  -rdynamic puts their
 # function names in the dynamic symbol table, where backtraces find them.
 PROG_SRCS := $(wildcard tests/progs/*.c)
@@ -125,8 +126,12 @@ check: check-build-deps check-test-deps $(LIB) $(UNIT_TESTS) $(PROGS) $(PRELOADS
 $(B)/bench: tools/bench.c | $(B)/shim
 	$(CC) $(CFLAGS) -pthread -o $@ $<
 
-bench: all $(B)/bench $(B)/progs/flood
+bench: all $(B)/bench $(B)/progs/flood $(B)/sockshim-report
 	@tools/bench
+
+# the report's row of `make bench` alone
+bench-report: $(B)/sockshim-report
+	@tools/bench report
 
 demo: check-build-deps $(LIB) $(B)/progs/seed_server $(B)/progs/seed_client $(B)/sockshim-report
 	@tools/demo
@@ -144,8 +149,15 @@ $(B)/fuzz/fuzz_record: tests/fuzz/fuzz_record.c shim/record.c $(HEADERS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_record.c shim/record.c -ljansson
 
-fuzz: $(B)/fuzz/fuzz_config $(B)/fuzz/fuzz_record
-	@for f in config record; do \
+# the report's line parser, held to jansson's idea of JSON
+FUZZ_REPORT_SRCS := tests/fuzz/fuzz_report_line.c tools/report/input.c tools/report/jscan.c \
+	tools/report/agg.c tools/report/map.c tools/report/filter.c tools/report/util.c
+$(B)/fuzz/fuzz_report_line: $(FUZZ_REPORT_SRCS) $(HEADERS) $(wildcard tools/report/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Itools/report -o $@ $(FUZZ_REPORT_SRCS) -ljansson
+
+fuzz: $(B)/fuzz/fuzz_config $(B)/fuzz/fuzz_record $(B)/fuzz/fuzz_report_line
+	@for f in config record report_line; do \
 		rm -rf $(B)/fuzz/corpus-$$f && cp -r tests/fuzz/corpus/$$f $(B)/fuzz/corpus-$$f && \
 		echo "== fuzz_$$f, $(FUZZ_SECONDS) s" && \
 		(cd $(B)/fuzz && ./fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
@@ -177,15 +189,33 @@ clean:
 	rm -rf $(B)
 
 # ---- sockshim-report: the log report tool --------------------------------
-# Reads logs with jansson and names the frames of backtraces with libdw
-# (elfutils).  Not part of `all`: the library alone needs neither.  `check`
-# and `integration` build it (tests/integration/report.sh runs it).
-DEB_TOOLS := libjansson-dev libdw-dev libelf-dev
+# One file per concern in tools/report/ (README "Reading the logs"): reads
+# gzip files with zlib, builds its report with jansson and names the frames
+# of backtraces with libdw (elfutils).  Not part of `all`: the library alone
+# needs none of them.  `check` and `integration` build it
+# (tests/integration/report*.sh run it).
+DEB_TOOLS := libjansson-dev libdw-dev libelf-dev zlib1g-dev
 DEB_ALL   += $(DEB_TOOLS)
 REPORT    := $(B)/sockshim-report
+REPORT_SRCS     := $(sort $(wildcard tools/report/*.c))
+REPORT_HEADERS  := $(wildcard tools/report/*.h) include/sockshim.h
+REPORT_OBJS     := $(REPORT_SRCS:tools/report/%.c=$(B)/report/%.o)
+REPORT_LIB_OBJS := $(filter-out $(B)/report/main.o,$(REPORT_OBJS))
+REPORT_LIBS     := -ljansson -ldw -lelf -lz -lpthread
 
-$(REPORT): tools/sockshim-report.c include/sockshim.h | $(B)/shim
-	$(CC) $(CFLAGS) -o $@ $< -ljansson -ldw -lelf
+$(B)/report:
+	mkdir -p $@
+
+$(B)/report/%.o: tools/report/%.c $(REPORT_HEADERS) | $(B)/report
+	$(CC) $(CFLAGS) -Itools/report -c $< -o $@
+
+$(REPORT): $(REPORT_OBJS)
+	$(CC) $(CFLAGS) -o $@ $(REPORT_OBJS) $(REPORT_LIBS)
+
+# The report's unit tests (tests/unit/test_report_*.c) link every module of
+# the report but its main.
+$(B)/tests/test_report_%: tests/unit/test_report_%.c $(REPORT_HEADERS) $(REPORT_LIB_OBJS) | $(B)/tests
+	$(CC) $(CFLAGS) -Itools/report -o $@ $< $(REPORT_LIB_OBJS) -lcmocka $(REPORT_LIBS)
 
 .PHONY: install-report
 install: install-report
