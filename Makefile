@@ -84,7 +84,9 @@ UNIT_config := config
 UNIT_fdtab  := fdtab
 UNIT_record := record
 # event.o and what it stands on: the call scope, backtraces, the log.
-UNIT_event  := event record backtrace call close_history fdtab log privfd config proc
+UNIT_event  := event record backtrace call close_history fdtab log logframe privfd config proc
+# the framing of records for syslog and journald: pure functions
+UNIT_log_framing := logframe record
 # the close decisions stand on the table alone
 UNIT_fdend  := fdend fdtab config
 UNIT_TESTS  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
