@@ -48,7 +48,8 @@ LIB := $(B)/libsockshim.so
 # Debian packages: what the library needs to build, and what the tests use.
 DEB_BUILD := make gcc libc6-dev pkg-config libunwind-dev
 DEB_TEST  := libcmocka-dev libjansson-dev socat curl python3 procps iproute2 strace valgrind \
-             nginx-light redis-server wrk golang-go haproxy lighttpd memcached
+             nginx-light redis-server wrk golang-go haproxy lighttpd memcached \
+             logrotate systemd
 # the fuzzers (clang's libFuzzer) and ThreadSanitizer's runtime
 DEB_CHECK := clang libclang-rt-14-dev libtsan2 libasan8 libubsan1
 DEB_ALL   := $(DEB_BUILD) $(DEB_TEST) $(DEB_CHECK)
@@ -163,6 +164,10 @@ install: all
 	install -m 0755 tools/sockshim $(DESTDIR)$(PREFIX)/bin/sockshim
 	install -m 0644 tools/sockshim.1 $(DESTDIR)$(PREFIX)/share/man/man1/sockshim.1
 	install -m 0644 include/sockshim.h $(DESTDIR)$(PREFIX)/include/sockshim/sockshim.h
+	for d in logrotate systemd rsyslog; do \
+		install -d $(DESTDIR)$(PREFIX)/share/doc/sockshim/examples/$$d && \
+		install -m 0644 examples/$$d/* $(DESTDIR)$(PREFIX)/share/doc/sockshim/examples/$$d/ || exit 1; \
+	done
 
 # `make deps`: as root, installs the Debian packages; otherwise prints the
 # command to run.

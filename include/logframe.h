@@ -56,9 +56,9 @@ size_t logframe_json_unescape(const char *s, size_t n, char *out, size_t cap);
  * as 64-bit little endian, the value, "\n".  Built as an iovec over the
  * record itself (MESSAGE and SOCKSHIM_RECORD are not copied) plus a small
  * area for keys, lengths and unescaped values. */
-#define LOGFRAME_JOURNAL_IOV 40
-#define LOGFRAME_JOURNAL_BYTES 1536
-#define LOGFRAME_JOURNAL_VALUE_MAX 512 /* a copied (unescaped) value is cut there */
+#define LOGFRAME_JOURNAL_IOV 36
+#define LOGFRAME_JOURNAL_BYTES 1024
+#define LOGFRAME_JOURNAL_VALUE_MAX 384 /* a copied (unescaped) value is cut there */
 struct logframe_journal {
 	struct iovec iov[LOGFRAME_JOURNAL_IOV];
 	int n_iov;

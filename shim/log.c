@@ -239,14 +239,13 @@ static int sys_lstat(const char *path, struct stat *st)
  * any thread, goes on with the same number: a write in flight lands whole
  * in one file or the other).  If the path cannot be opened now (a symlink,
  * no permission), the old file is kept and the next check tries again. */
-__attribute__((noinline)) static void reopen_file(int fd)
+__attribute__((noinline)) static void reopen_file(int fd, struct stat *st)
 {
-	struct stat st;
 	int nfd = sys_openat(AT_FDCWD, file_path, FILE_FLAGS, 0640);
 
 	if (nfd < 0)
 		return;
-	if (sys_fstat(nfd, &st) == 0 && S_ISREG(st.st_mode)) {
+	if (sys_fstat(nfd, st) == 0 && S_ISREG(st->st_mode)) {
 		sys_fcntl(nfd, F_SETFL, O_APPEND); /* blocking, as open_file */
 		if (SYS6(SYS_dup3, nfd, fd, O_CLOEXEC, 0, 0, 0) >= 0)
 			file_missing_seen = false;
@@ -262,30 +261,34 @@ __attribute__((noinline)) static void reopen_file(int fd)
  * rotator is about to create the new one (with the mode and owner it was
  * told), and the lines meanwhile are in the renamed file, where the
  * rotator's delaycompress leaves them.  Only one caller at a time (due()),
- * at most once a second. */
+ * at most once a second.  One struct stat on the stack, reused: this may
+ * run in a signal handler on a small alternate stack. */
 __attribute__((noinline)) static void check_rotation(int slot)
 {
-	struct stat mine, there;
+	struct stat st;
 	bool reopen = false;
 	int fd = privfd_get(slot);
 
 	if (fd < 0)
 		return;
-	if (sys_fstat(fd, &mine) == 0 && S_ISREG(mine.st_mode)) {
-		if (mine.st_nlink == 0) {
+	if (sys_fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		dev_t dev = st.st_dev;
+		ino_t ino = st.st_ino;
+
+		if (st.st_nlink == 0) {
 			reopen = true;
-		} else if (sys_lstat(file_path, &there) != 0) {
+		} else if (sys_lstat(file_path, &st) != 0) {
 			if (errno == ENOENT) {
 				reopen = file_missing_seen;
 				file_missing_seen = true;
 			}
 		} else {
 			file_missing_seen = false;
-			reopen = there.st_ino != mine.st_ino || there.st_dev != mine.st_dev;
+			reopen = st.st_ino != ino || st.st_dev != dev;
 		}
 	}
 	if (reopen)
-		reopen_file(fd);
+		reopen_file(fd, &st);
 	privfd_put(slot);
 }
 

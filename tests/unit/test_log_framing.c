@@ -453,7 +453,7 @@ static void test_journal_room(void **state)
 	assert_non_null(find(f, n, SHIM_JOURNAL_RECORD));
 	assert_non_null(find(f, n, "SOCKSHIM_EVENT"));
 	assert_non_null(find(f, n, "SOCKSHIM_REASON"));
-	assert_true(find(f, n, "SOCKSHIM_REASON")->n < LOGFRAME_JOURNAL_BYTES);
+	assert_true(find(f, n, "SOCKSHIM_REASON")->n <= LOGFRAME_JOURNAL_VALUE_MAX);
 	assert_true(find(f, n, "SOCKSHIM_REASON")->binary);
 }
 
