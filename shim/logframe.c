@@ -82,7 +82,7 @@ static bool skip_value(const char *s, size_t len, size_t *i)
 		return skip_string(s, len, i);
 	if (s[k] != '{' && s[k] != '[') { /* a number or a literal */
 		while (k < len && s[k] != ',' && s[k] != '}' && s[k] != ']' && s[k] != ' ' &&
-		       s[k] != '\n')
+		       s[k] != '\n' && s[k] != '\t' && s[k] != '\r')
 			k++;
 		if (k == *i)
 			return false;
