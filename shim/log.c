@@ -10,11 +10,16 @@
  * writes from signal handlers and forked children.  Records go to /dev/log
  * as one datagram each, in the format syslog(3) itself sends (logframe.h).
  *
- * Nor is libsystemd's sd_journal_send: it allocates (the message is built
- * with alloca and malloc'ed strings, and the socket is opened lazily under
- * a once-lock), which the shim cannot afford inside an interposed call or a
- * signal handler.  journald's native protocol is a few lines of framing
- * over one datagram (logframe.h), written here with raw system calls.
+ * Nor is libsystemd's sd_journal_send: it formats each field with
+ * vasprintf into a realloc'ed array (malloc, which the shim cannot call
+ * inside an interposed call or a signal handler), sd_journal_sendv copies
+ * with alloca in proportion to the fields (stack a small signal stack does
+ * not have), sends through libc's sendmsg without MSG_DONTWAIT (it waits
+ * when journald's queue is full, and another preload would see it), and
+ * when that fails falls back to a memfd.  journald's native protocol is a
+ * few lines of framing over one datagram (logframe.h), written here with
+ * raw system calls, and the library stays free of a libsystemd
+ * dependency.
  *
  * A daemon may restart, or start after the program: the datagram socket is
  * made once and connected again (the same descriptor: connect(2) on a
