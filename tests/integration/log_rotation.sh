@@ -14,7 +14,7 @@ command -v logrotate >/dev/null || skip "no logrotate here (Debian package logro
 getent group adm >/dev/null || skip "no group adm (the shipped stanza creates files root:adm)"
 LOGS=$WORK/logs
 mkdir -p "$LOGS"
-COUNT=300 # one record every 20 ms: about 6.3 s, rotated at 1.4, 2.8 and 4.2 s
+COUNT=360 # one record every 20 ms: about 7.6 s, rotated at 1.8, 3.6 and 5.4 s
 
 # the shipped stanza, for $LOGS
 sed -e "s#/var/log/sockshim/\*\.jsonl#$LOGS/*.jsonl#" "$TOP/examples/logrotate/sockshim" >"$WORK/create.conf"
@@ -29,7 +29,7 @@ run() {
 	ticker=$!
 	BG_PIDS="$BG_PIDS $ticker"
 	for _ in 1 2 3; do
-		sleep 1.4
+		sleep 1.8 # more than the second the shim may take to notice
 		logrotate -f -s "$WORK/state" "$2" 2>>"$WORK/$1.logrotate" ||
 			{ cat "$WORK/$1.logrotate"; fail "logrotate $1: exit $?"; }
 	done
