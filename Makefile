@@ -48,7 +48,8 @@ LIB := $(B)/libsockshim.so
 # Debian packages: what the library needs to build, and what the tests use.
 DEB_BUILD := make gcc libc6-dev pkg-config libunwind-dev
 DEB_TEST  := libcmocka-dev libjansson-dev socat curl python3 procps iproute2 strace valgrind \
-             nginx-light redis-server wrk golang-go haproxy lighttpd memcached jq time
+             nginx-light redis-server wrk golang-go haproxy lighttpd memcached jq time \
+             logrotate systemd
 # the fuzzers (clang's libFuzzer) and ThreadSanitizer's runtime
 DEB_CHECK := clang libclang-rt-14-dev libtsan2 libasan8 libubsan1
 DEB_ALL   := $(DEB_BUILD) $(DEB_TEST) $(DEB_CHECK)
@@ -84,7 +85,9 @@ UNIT_config := config
 UNIT_fdtab  := fdtab
 UNIT_record := record
 # event.o and what it stands on: the call scope, backtraces, the log.
-UNIT_event  := event record backtrace call close_history fdtab log privfd config proc ratelimit
+UNIT_event  := event record backtrace call close_history fdtab log logframe privfd config proc ratelimit
+# the framing of records for syslog and journald: pure functions
+UNIT_log_framing := logframe record
 # the close decisions stand on the table alone
 UNIT_fdend  := fdend fdtab config
 UNIT_ratelimit := ratelimit
@@ -155,9 +158,12 @@ FUZZ_REPORT_SRCS := tests/fuzz/fuzz_report_line.c tools/report/input.c tools/rep
 $(B)/fuzz/fuzz_report_line: $(FUZZ_REPORT_SRCS) $(HEADERS) $(wildcard tools/report/*.h)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -Itools/report -o $@ $(FUZZ_REPORT_SRCS) -ljansson
+$(B)/fuzz/fuzz_logframe: tests/fuzz/fuzz_logframe.c shim/logframe.c shim/record.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_logframe.c shim/logframe.c shim/record.c -ljansson
 
-fuzz: $(B)/fuzz/fuzz_config $(B)/fuzz/fuzz_record $(B)/fuzz/fuzz_report_line
-	@for f in config record report_line; do \
+fuzz: $(B)/fuzz/fuzz_config $(B)/fuzz/fuzz_record $(B)/fuzz/fuzz_report_line $(B)/fuzz/fuzz_logframe
+	@for f in config record report_line logframe; do \
 		rm -rf $(B)/fuzz/corpus-$$f && cp -r tests/fuzz/corpus/$$f $(B)/fuzz/corpus-$$f && \
 		echo "== fuzz_$$f, $(FUZZ_SECONDS) s" && \
 		(cd $(B)/fuzz && ./fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
@@ -174,6 +180,10 @@ install: all
 	install -m 0755 tools/sockshim $(DESTDIR)$(PREFIX)/bin/sockshim
 	install -m 0644 tools/sockshim.1 $(DESTDIR)$(PREFIX)/share/man/man1/sockshim.1
 	install -m 0644 include/sockshim.h $(DESTDIR)$(PREFIX)/include/sockshim/sockshim.h
+	for d in logrotate systemd rsyslog; do \
+		install -d $(DESTDIR)$(PREFIX)/share/doc/sockshim/examples/$$d && \
+		install -m 0644 examples/$$d/* $(DESTDIR)$(PREFIX)/share/doc/sockshim/examples/$$d/ || exit 1; \
+	done
 
 # `make deps`: as root, installs the Debian packages; otherwise prints the
 # command to run.

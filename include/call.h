@@ -34,6 +34,7 @@
 #define CALL_NEST 8	/* scopes nested on one thread (signal handlers) */
 #define CALL_TIGHT_ROOM (32 * 1024)
 #define CALL_SCRATCH 8
+#define CALL_SPARE 1792 /* room for a journald datagram's fields (log.c) */
 
 struct call {
 	int level;	  /* 0: the outermost on this thread; -1: not entered
@@ -47,6 +48,7 @@ struct call {
 	void **scratch;	  /* CALL_SCRATCH more frames (a double close's earlier
 			     close) */
 	char *rec;	  /* SHIM_RECORD_MAX bytes */
+	char *spare;	  /* CALL_SPARE bytes, 16-aligned, for the log's own use */
 };
 
 /* Claims c's buffer set if it has none (bt, scratch and rec set); false if

@@ -8,7 +8,7 @@
 
 enum graceful_mode { GRACEFUL_OFF, GRACEFUL_ON, GRACEFUL_ALWAYS };
 enum linger_mode { LINGER_ASYNC, LINGER_SYNC };
-enum log_dest { LOG_STDERR, LOG_SYSLOG, LOG_FILE };
+enum log_dest { LOG_STDERR, LOG_SYSLOG, LOG_FILE, LOG_JOURNALD };
 enum event_level { EVENTS_NONE, EVENTS_ERRORS, EVENTS_ALL };
 enum raw_mode { RAW_OFF, RAW_SECCOMP };
 

@@ -1,7 +1,9 @@
-/* Where records go: the shim's private copy of stderr, syslog, or a file per
- * process.  Each record is one line written with one write(2) (or one
- * datagram to syslog), so records from threads and processes sharing a
- * destination never interleave. */
+/* Where records go: the shim's private copy of stderr, syslog, journald,
+ * or a file per process.  Each record is one line written with one write(2)
+ * (or one datagram to syslog or journald), so records from threads and
+ * processes sharing a destination never interleave.  A daemon that is away
+ * is tried again at most once a second; a file rotated away is opened again
+ * (checked at most once a second). */
 #ifndef SHIM_LOG_H
 #define SHIM_LOG_H
 
@@ -12,15 +14,18 @@
 
 enum log_severity { LOG_SEV_ERROR, LOG_SEV_INFO };
 
-/* Sets up the destination of cfg.  On failure (syslog unreachable; a file
- * that is a symlink, not writable, or asked for by a setuid program) falls
- * back to stderr and returns false with a reason in *why.  A file is opened
- * at the first record. */
+/* Sets up the destination of cfg (stderr becomes journald when stderr is
+ * the journal's stream).  On failure (no socket for a daemon; a file that
+ * is a symlink, not writable, or asked for by a setuid program) falls back
+ * to stderr and returns false with a reason in *why.  A daemon that is not
+ * there yet is no failure: records are dropped and counted until it is.  A
+ * file is opened at the first record. */
 bool log_open(const struct config *cfg, const char **why);
 
 /* Writes one record (len bytes, ending in a newline), never blocking:
  * returns true if it was written.  A record the destination cannot take
- * now (a full pipe, a full syslog socket) is dropped and counted. */
+ * now (a full pipe or socket, a daemon away, a full disk) is dropped and
+ * counted. */
 bool log_write(const char *line, size_t len, enum log_severity sev);
 
 /* Counts n records lost; log_take_dropped returns the count since the last

@@ -58,6 +58,28 @@
 #define SHIM_EV_SHUTDOWN "shutdown"
 #define SHIM_EV_CLOSE "close"
 
+/* Log destinations other than a path (SOCKSHIM_LOG). */
+#define SHIM_LOG_STDERR "stderr"
+#define SHIM_LOG_SYSLOG "syslog"
+#define SHIM_LOG_JOURNALD "journald"
+
+/* The syslog tag (and journald's SYSLOG_IDENTIFIER) of every record: fixed,
+ * so that a collector can route the shim's records apart (the program is in
+ * the record). */
+#define SHIM_LOG_TAG "sockshim"
+
+/* journald fields of each record (SOCKSHIM_LOG=journald), besides MESSAGE
+ * (the JSON record), PRIORITY, SYSLOG_IDENTIFIER and CODE_FUNC (the
+ * function of the first backtrace frame): the record's fields of the same
+ * meaning, for `journalctl SOCKSHIM_EVENT=close_rst`, and the whole record. */
+#define SHIM_JOURNAL_EVENT "SOCKSHIM_EVENT"
+#define SHIM_JOURNAL_SITE "SOCKSHIM_SITE"
+#define SHIM_JOURNAL_PEER "SOCKSHIM_PEER"
+#define SHIM_JOURNAL_LOCAL "SOCKSHIM_LOCAL"
+#define SHIM_JOURNAL_REASON "SOCKSHIM_REASON"
+#define SHIM_JOURNAL_ERRNO "SOCKSHIM_ERRNO"
+#define SHIM_JOURNAL_RECORD "SOCKSHIM_RECORD"
+
 /* A log record is at most this many bytes, newline included: PIPE_BUF, so
  * that even a record written into a pipe (stderr read by a collector) is one
  * atomic write.  A backtrace that does not fit is cut and marked

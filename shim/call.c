@@ -16,6 +16,7 @@ static struct call_set {
 	void *bt[BT_MAX];
 	void *scratch[CALL_SCRATCH];
 	char rec[SHIM_RECORD_MAX];
+	_Alignas(16) char spare[CALL_SPARE];
 } pool[CALL_POOL];
 static int pool_taken[CALL_POOL];
 
@@ -100,6 +101,7 @@ bool call_buffers(struct call *c)
 		c->bt = pool[c->set].bt;
 		c->scratch = pool[c->set].scratch;
 		c->rec = pool[c->set].rec;
+		c->spare = pool[c->set].spare;
 	}
 	return c->set >= 0;
 }
@@ -112,7 +114,7 @@ void call_enter(struct call *c)
 
 	c->set = -1;
 	c->bt = c->scratch = NULL;
-	c->rec = NULL;
+	c->rec = c->spare = NULL;
 	c->tight_known = false;
 	c->bt_taken = false;
 	c->bt_n = 0;

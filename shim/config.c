@@ -137,12 +137,14 @@ static void set_log(const struct parse_ctx *pc, const char *value)
 	struct config *cfg = pc->cfg;
 	size_t len = strlen(value);
 
-	if (strcmp(value, "stderr") == 0) {
+	if (strcmp(value, SHIM_LOG_STDERR) == 0) {
 		cfg->log_dest = LOG_STDERR;
-	} else if (strcmp(value, "syslog") == 0) {
+	} else if (strcmp(value, SHIM_LOG_SYSLOG) == 0) {
 		cfg->log_dest = LOG_SYSLOG;
+	} else if (strcmp(value, SHIM_LOG_JOURNALD) == 0) {
+		cfg->log_dest = LOG_JOURNALD;
 	} else if (len == 0) {
-		report(pc, SHIM_ENV_LOG, value, "expected stderr, syslog or a file path");
+		report(pc, SHIM_ENV_LOG, value, "expected stderr, syslog, journald or a file path");
 	} else if (len >= sizeof cfg->log_path - 16) {
 		/* Room is kept for the pid that replaces %p. */
 		report(pc, SHIM_ENV_LOG, value, "path too long");

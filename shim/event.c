@@ -374,7 +374,7 @@ __attribute__((noinline)) static void emit_dropped(struct call *c, long long dro
 	struct record r;
 
 	ev.dropped = dropped;
-	ev.reason = "the log destination was full or the record was made too deep inside "
+	ev.reason = "the log destination was full or unreachable, or the record was made too deep inside "
 		    "nested signal handlers";
 	event_build(&ev, NULL, 0, &r, c->rec, SHIM_RECORD_MAX);
 	if (!log_write(c->rec, rec_end(&r), ev.severity))

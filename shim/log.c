@@ -3,11 +3,33 @@
  * The shim never writes into the program's own descriptors: stderr is
  * copied at load to a private number (a daemon that later closes fd 2 and
  * gets the number back for a data file must not find log lines in it), and
- * files and the syslog socket live at private numbers too (see privfd.h).
+ * files and the daemons' sockets live at private numbers too (see
+ * privfd.h).
  *
  * syslog(3) is not used: it takes a lock and may allocate, and the shim
  * writes from signal handlers and forked children.  Records go to /dev/log
- * as one datagram each, in the format syslog(3) itself sends. */
+ * as one datagram each, in the format syslog(3) itself sends (logframe.h).
+ *
+ * Nor is libsystemd's sd_journal_send: it formats each field with
+ * vasprintf into a realloc'ed array (malloc, which the shim cannot call
+ * inside an interposed call or a signal handler), sd_journal_sendv copies
+ * with alloca in proportion to the fields (stack a small signal stack does
+ * not have), sends through libc's sendmsg without MSG_DONTWAIT (it waits
+ * when journald's queue is full, and another preload would see it), and
+ * when that fails falls back to a memfd.  journald's native protocol is a
+ * few lines of framing over one datagram (logframe.h), written here with
+ * raw system calls, and the library stays free of a libsystemd
+ * dependency.
+ *
+ * A daemon may restart, or start after the program: the datagram socket is
+ * made once and connected again (the same descriptor: connect(2) on a
+ * datagram socket just names another peer) when a send says the peer is
+ * gone, at most once a second, never waiting.  Records meanwhile are
+ * dropped and counted (the next log_dropped record tells how many).
+ *
+ * A file may be rotated under the program (logrotate): at most once a
+ * second a record's writer checks whether the file it writes to was renamed
+ * or removed, and if so opens the path again. */
 #define _GNU_SOURCE
 #include "log.h"
 
@@ -17,6 +39,8 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/ioctl.h>
@@ -24,8 +48,11 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "call.h"
+#include "logframe.h"
 #include "privfd.h"
 #include "proc.h"
 #include "record.h"
@@ -33,9 +60,17 @@
 #include "sys.h"
 
 #define SYSLOG_PATH "/dev/log"
+#define JOURNAL_PATH "/run/systemd/journal/socket"
+/* The socket journald accepts programs' stdout and stderr on. */
+#define JOURNAL_STDOUT_PATH "/run/systemd/journal/stdout"
 #define SYSLOG_USER 8 /* LOG_USER facility, as <syslog.h> shifts it */
 #define SYSLOG_WARNING 4
 #define SYSLOG_INFO 6
+/* Reconnections to a daemon, and checks of a file for rotation, are at
+ * least this far apart. */
+#define RETRY_MS 1000
+
+#define TLS __attribute__((tls_model("initial-exec")))
 
 static enum log_dest dest = LOG_STDERR;
 static int dest_slot = -1;  /* where records go; -1: nowhere */
@@ -48,13 +83,53 @@ static long long dropped; /* records lost since the last one written */
 static char path_template[PATH_MAX];
 static bool path_per_process; /* the template has %p */
 
+/* syslog, journald: where the datagram socket connects to; no attempt to
+ * connect again before next_connect (CLOCK_MONOTONIC_COARSE, ms). */
+static const char *sock_path;
+static long long next_connect;
+/* The local time's offset from UTC, taken at load (syslog's timestamp is
+ * local time, as syslog(3) writes it; localtime_r takes a lock and reads
+ * files, which only the load may afford). */
+static long gmtoff;
+
+/* A file: the path it was opened by (the template expanded), whether it is
+ * a regular file (only those are rotated), no check for rotation before
+ * next_check (ms), and whether the path was found missing at the last
+ * check. */
+static char file_path[PATH_MAX];
+static bool file_regular;
+static long long next_check;
+static bool file_missing_seen;
+
+/* journald datagrams are built in the spare room of the current call's
+ * buffer set (call.h): never on the stack, nor in per-thread storage. */
+_Static_assert(sizeof(struct logframe_journal) <= CALL_SPARE, "CALL_SPARE too small");
+
 /* A file is opened at the first record, so that a process with nothing to
  * say leaves no empty file behind (and a forked child opens its own).  What
  * can be checked without creating it is checked at load (check_file), where
  * a problem still has the program's stderr to be reported on. */
 enum { FILE_CLOSED, FILE_OPENING, FILE_OPEN, FILE_FAILED };
 static int file_state = FILE_CLOSED;
-static __thread volatile bool opening_here __attribute__((tls_model("initial-exec")));
+static __thread volatile bool opening_here TLS;
+
+static long long coarse_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* True (for one caller only) if *next has passed; the next one is then a
+ * second away.  A clock read, never a wait. */
+static bool due(long long *next)
+{
+	long long now = coarse_ms(), when = __atomic_load_n(next, __ATOMIC_RELAXED);
+
+	return now >= when && __atomic_compare_exchange_n(next, &when, now + RETRY_MS, false,
+							  __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}
 
 bool log_expand_path(const char *tmpl, int pid, char *out, size_t size)
 {
@@ -129,26 +204,26 @@ static int adopt_stderr(void)
 	return slot;
 }
 
+/* O_NOFOLLOW: a symlink planted where the log should be would make the
+ * shim write wherever it points.  O_NONBLOCK: a FIFO without a reader must
+ * not hang the program at load.  O_APPEND: every line lands whole at the
+ * end, also after a rotator truncated the file (copytruncate). */
+#define FILE_FLAGS (O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK)
+
 /* Opens the file for this process; a slot or -1 with *why set. */
 __attribute__((noinline)) static int open_file(const char **why)
 {
-	/* Not on the stack: a record may be made in a signal handler on a
-	 * small alternate stack.  Only the one thread that moved the state to
-	 * FILE_OPENING (or the forked child) is here. */
-	static char path[PATH_MAX];
+	/* The path is not on the stack: a record may be made in a signal
+	 * handler on a small alternate stack.  Only the one thread that moved
+	 * the state to FILE_OPENING (or the forked child) is here. */
 	struct stat st;
 	int fd, slot;
 
-	if (!log_expand_path(path_template, (int)proc_pid, path, sizeof path)) {
+	if (!log_expand_path(path_template, (int)proc_pid, file_path, sizeof file_path)) {
 		*why = "path too long";
 		return -1;
 	}
-	/* O_NOFOLLOW: a symlink planted where the log should be would make
-	 * the shim write wherever it points.  O_NONBLOCK: a FIFO without a
-	 * reader must not hang the program at load. */
-	fd = sys_openat(AT_FDCWD, path,
-			O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK,
-			0640);
+	fd = sys_openat(AT_FDCWD, file_path, FILE_FLAGS, 0640);
 	if (fd < 0) {
 		*why = errno == ELOOP ? "is a symbolic link; refused" : strerrordesc_np(errno);
 		return -1;
@@ -164,11 +239,77 @@ __attribute__((noinline)) static int open_file(const char **why)
 	if (!S_ISFIFO(st.st_mode))
 		sys_fcntl(fd, F_SETFL, O_APPEND);
 	dest_is_pipe = S_ISFIFO(st.st_mode);
+	file_regular = S_ISREG(st.st_mode);
+	file_missing_seen = false;
+	__atomic_store_n(&next_check, coarse_ms() + RETRY_MS, __ATOMIC_RELAXED);
 	slot = privfd_adopt(fd);
 	sys_close(fd);
 	if (slot < 0)
 		*why = strerrordesc_np(errno);
 	return slot;
+}
+
+static int sys_lstat(const char *path, struct stat *st)
+{
+	return (int)SYS6(SYS_newfstatat, AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW, 0, 0);
+}
+
+/* The file behind fd was rotated away: the path is opened again and put
+ * in fd's place (dup3 onto the private number, so that every writer, in
+ * any thread, goes on with the same number: a write in flight lands whole
+ * in one file or the other).  If the path cannot be opened now (a symlink,
+ * no permission), the old file is kept and the next check tries again. */
+__attribute__((noinline)) static void reopen_file(int fd, struct stat *st)
+{
+	int nfd = sys_openat(AT_FDCWD, file_path, FILE_FLAGS, 0640);
+
+	if (nfd < 0)
+		return;
+	if (sys_fstat(nfd, st) == 0 && S_ISREG(st->st_mode)) {
+		sys_fcntl(nfd, F_SETFL, O_APPEND); /* blocking, as open_file */
+		if (SYS6(SYS_dup3, nfd, fd, O_CLOEXEC, 0, 0, 0) >= 0)
+			file_missing_seen = false;
+	}
+	sys_close(nfd);
+}
+
+/* Whether the file the log writes to is still the one at its path: not
+ * removed (no links left: logrotate's compress without delaycompress, an
+ * operator's rm) and not renamed (the path is missing or another file:
+ * logrotate's create, or its default of no create).  A renamed file with
+ * nothing at the path yet goes on being written for one more check: the
+ * rotator is about to create the new one (with the mode and owner it was
+ * told), and the lines meanwhile are in the renamed file, where the
+ * rotator's delaycompress leaves them.  Only one caller at a time (due()),
+ * at most once a second.  One struct stat on the stack, reused: this may
+ * run in a signal handler on a small alternate stack. */
+__attribute__((noinline)) static void check_rotation(int slot)
+{
+	struct stat st;
+	bool reopen = false;
+	int fd = privfd_get(slot);
+
+	if (fd < 0)
+		return;
+	if (sys_fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		dev_t dev = st.st_dev;
+		ino_t ino = st.st_ino;
+
+		if (st.st_nlink == 0) {
+			reopen = true;
+		} else if (sys_lstat(file_path, &st) != 0) {
+			if (errno == ENOENT) {
+				reopen = file_missing_seen;
+				file_missing_seen = true;
+			}
+		} else {
+			file_missing_seen = false;
+			reopen = st.st_ino != ino || st.st_dev != dev;
+		}
+	}
+	if (reopen)
+		reopen_file(fd, &st);
+	privfd_put(slot);
 }
 
 /* Whether the file can be opened for appending, without creating it: not a
@@ -212,18 +353,69 @@ static bool check_file(const char **why)
 	return true;
 }
 
-static int connect_syslog(void)
+/* Connects (again) the datagram socket fd to the daemon. */
+static int connect_daemon(int fd)
 {
-	struct sockaddr_un sun = {.sun_family = AF_UNIX, .sun_path = SYSLOG_PATH};
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	size_t n = strlen(sock_path);
+
+	memcpy(sun.sun_path, sock_path, n + 1);
+	return sys_connect(fd, (struct sockaddr *)&sun,
+			   (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1));
+}
+
+/* The datagram socket to a daemon at path, in a slot; connected if the
+ * daemon is there now (if not, the first records after a second try
+ * again).  -1 if no socket can be made. */
+static int open_daemon(const char *path)
+{
 	int fd = sys_socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	int slot = -1;
+	int slot;
 
 	if (fd < 0)
 		return -1;
-	if (sys_connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0)
-		slot = privfd_adopt(fd);
+	sock_path = path;
+	connect_daemon(fd);
+	next_connect = coarse_ms() + RETRY_MS;
+	slot = privfd_adopt(fd);
 	sys_close(fd);
 	return slot;
+}
+
+/* Whether fd 2 is a stream to journald (a systemd service's stdout and
+ * stderr, systemd-cat): the service manager says so in $JOURNAL_STREAM
+ * ("DEV:INO" of that socket), or else the socket's peer is journald's
+ * stdout socket (Debian 12's systemd-cat sets no JOURNAL_STREAM). */
+static bool stderr_is_journal(void)
+{
+	const char *env = getenv("JOURNAL_STREAM");
+	struct sockaddr_un sun;
+	socklen_t len = sizeof sun;
+	struct stat st;
+
+	if (sys_fstat(STDERR_FILENO, &st) != 0 || !S_ISSOCK(st.st_mode))
+		return false;
+	if (env) {
+		unsigned long long dev = 0, ino = 0;
+		const char *p = env;
+
+		while (*p >= '0' && *p <= '9')
+			dev = dev * 10 + (unsigned)(*p++ - '0');
+		if (*p++ == ':') {
+			while (*p >= '0' && *p <= '9')
+				ino = ino * 10 + (unsigned)(*p++ - '0');
+			if (*p == '\0' && dev == st.st_dev && ino == st.st_ino)
+				return true;
+		}
+	}
+	if (sys_getpeername(STDERR_FILENO, (struct sockaddr *)&sun, &len) == 0 &&
+	    sun.sun_family == AF_UNIX && len > offsetof(struct sockaddr_un, sun_path)) {
+		size_t n = strnlen(sun.sun_path, len - offsetof(struct sockaddr_un, sun_path));
+
+		return n == sizeof JOURNAL_STDOUT_PATH - 1 &&
+		       memcmp(sun.sun_path, JOURNAL_STDOUT_PATH, n) == 0;
+	}
+	return false;
 }
 
 bool log_open(const struct config *cfg, const char **why)
@@ -232,11 +424,29 @@ bool log_open(const struct config *cfg, const char **why)
 	bool ok = true;
 
 	dest = cfg->log_dest;
+	/* Under systemd (or systemd-cat), stderr is a socket to the journal,
+	 * which the shim does not write into (it never writes into a socket
+	 * it did not open): the records go to the journal natively. */
+	if (dest == LOG_STDERR && stderr_is_journal())
+		dest = LOG_JOURNALD;
 	switch (dest) {
-	case LOG_SYSLOG:
-		dest_slot = connect_syslog();
+	case LOG_SYSLOG: {
+		time_t t = time(NULL);
+		struct tm tm;
+
+		if (localtime_r(&t, &tm))
+			gmtoff = tm.tm_gmtoff;
+		dest_slot = open_daemon(SYSLOG_PATH);
 		if (dest_slot < 0) {
-			*why = "cannot reach syslog at " SYSLOG_PATH;
+			*why = "cannot make a socket for syslog";
+			ok = false;
+		}
+		break;
+	}
+	case LOG_JOURNALD:
+		dest_slot = open_daemon(JOURNAL_PATH);
+		if (dest_slot < 0) {
+			*why = "cannot make a socket for journald";
 			ok = false;
 		}
 		break;
@@ -357,38 +567,56 @@ __attribute__((noinline)) static ssize_t write_pipe(int fd, const char *buf, siz
 	return n;
 }
 
-__attribute__((noinline)) static ssize_t send_syslog(int fd, const char *line, size_t len, enum log_severity sev)
+__attribute__((noinline)) static ssize_t send_syslog(int fd, const char *line, size_t len,
+							 enum log_severity sev)
 {
-	char head[128], num[20], *d;
+	char head[LOGFRAME_SYSLOG_HEAD_MAX];
 	int pri = SYSLOG_USER | (sev == LOG_SEV_ERROR ? SYSLOG_WARNING : SYSLOG_INFO);
-	size_t n = 0, plen = strnlen(proc_prog, 64);
+	struct timespec now;
 	struct iovec iov[2];
 	struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 2};
 
-	/* "<pri>prog[pid]: record", as syslog(3) sends it; rsyslog and
-	 * journald stamp the time themselves.  The record is not copied: it
-	 * goes as the second part of the datagram. */
-#define ADD_NUM(x)                                                   \
-	do {                                                         \
-		d = rec_digits((unsigned)(x), 10, num + sizeof num); \
-		memcpy(head + n, d, (size_t)(num + sizeof num - d)); \
-		n += (size_t)(num + sizeof num - d);                 \
-	} while (0)
-	head[n++] = '<';
-	ADD_NUM(pri);
-	head[n++] = '>';
-	memcpy(head + n, proc_prog, plen);
-	n += plen;
-	head[n++] = '[';
-	ADD_NUM(proc_pid);
-	memcpy(head + n, "]: ", 3);
-	n += 3;
-#undef ADD_NUM
+	/* "<pri>Mmm dd hh:mm:ss sockshim[pid]: record", as syslog(3) sends
+	 * it: with the timestamp, journald keeps no SYSLOG_RAW copy of the
+	 * datagram.  The record is not copied: it goes as the second part of
+	 * the datagram, without its newline. */
+	clock_gettime(CLOCK_REALTIME, &now);
 	iov[0].iov_base = head;
-	iov[0].iov_len = n;
+	iov[0].iov_len = logframe_syslog_head(head, pri, (int64_t)now.tv_sec + gmtoff, (int)proc_pid);
 	iov[1].iov_base = (void *)line;
-	iov[1].iov_len = len - 1; /* without the newline */
+	iov[1].iov_len = len - 1;
 	return sys_sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+__attribute__((noinline)) static ssize_t send_journal(int fd, const char *line, size_t len,
+							  enum log_severity sev)
+{
+	struct call *c = call_current();
+	struct logframe_journal *m;
+	struct msghdr msg = {0};
+
+	if (!c || !call_buffers(c)) {
+		errno = EAGAIN; /* no room to build it in: dropped */
+		return -1;
+	}
+	m = (struct logframe_journal *)(void *)c->spare;
+	logframe_journal_record(m, line, len, sev == LOG_SEV_ERROR ? SYSLOG_WARNING : SYSLOG_INFO);
+	msg.msg_iov = m->iov;
+	msg.msg_iovlen = (size_t)m->n_iov;
+	return sys_sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+static ssize_t send_daemon(int fd, const char *line, size_t len, enum log_severity sev)
+{
+	return dest == LOG_SYSLOG ? send_syslog(fd, line, len, sev)
+				  : send_journal(fd, line, len, sev);
+}
+
+/* A send's errno that says the daemon is gone (restarted, stopped, not
+ * yet started): the socket is connected again, at most once a second. */
+static bool daemon_gone(int err)
+{
+	return err == ECONNREFUSED || err == ENOENT || err == ENOTCONN;
 }
 
 /* Whether a write to fd would block now (a pipe or terminal shared with
@@ -408,20 +636,26 @@ bool log_write(const char *line, size_t len, enum log_severity sev)
 
 	if (slot < 0)
 		goto out;
+	if (dest == LOG_FILE && file_regular && due(&next_check))
+		check_rotation(slot);
 	fd = privfd_get(slot);
 	if (fd < 0)
 		goto out;
-	if (dest == LOG_SYSLOG)
-		n = send_syslog(fd, line, len, sev);
-	else if (dest_may_block && would_block(fd))
+	if (dest == LOG_SYSLOG || dest == LOG_JOURNALD) {
+		n = send_daemon(fd, line, len, sev);
+		if (n < 0 && daemon_gone(errno) && due(&next_connect) && connect_daemon(fd) == 0)
+			n = send_daemon(fd, line, len, sev);
+	} else if (dest_may_block && would_block(fd)) {
 		errno = EAGAIN;
-	else if (dest_is_pipe)
+	} else if (dest_is_pipe) {
 		n = write_pipe(fd, line, len);
-	else
+	} else {
 		while ((n = sys_write(fd, line, len)) < 0 && errno == EINTR)
 			;
+	}
 	privfd_put(slot);
-	if (n < 0 && (errno == EAGAIN || errno == ENOBUFS))
+	/* Lost: a full pipe or socket, a daemon away, a full disk. */
+	if (n < 0)
 		log_count_dropped(1);
 out:
 	errno = saved;

@@ -112,3 +112,26 @@ PY
 check_log() {
 	python3 "$TOP/tests/check_log.py" "$@" || { echo "--- $1:"; head -c 3000 "$1"; echo; fail "log check failed"; }
 }
+
+# Runs the rest of the test in a private mount namespace (unshare -m): the
+# script starts again there, once, and what it mounts (a /dev/log, a
+# journal's directories) is seen by nothing else on the machine.  Skips
+# where that cannot be done.
+private_mounts() {
+	[ -n "${TEST_PRIVATE_MOUNTS:-}" ] && return 0
+	[ "$(id -u)" = 0 ] || skip "needs root for a private mount namespace"
+	unshare -m --propagation private true 2>/dev/null || skip "cannot make a mount namespace here (unshare -m)"
+	trap - EXIT
+	rm -rf "$WORK"
+	TEST_PRIVATE_MOUNTS=1 exec unshare -m --propagation private bash "$0" "$@"
+}
+
+# In the private mount namespace: /dev becomes an overlay of the real one,
+# whose changes (the test's /dev/log) stay in $WORK.
+private_dev() {
+	[ -n "${TEST_PRIVATE_MOUNTS:-}" ] || fail "private_dev outside private_mounts"
+	mkdir -p "$WORK/dev-upper" "$WORK/dev-work"
+	mount -t overlay overlay -o "lowerdir=/dev,upperdir=$WORK/dev-upper,workdir=$WORK/dev-work" /dev ||
+		skip "cannot put an overlay over /dev here"
+	rm -f /dev/log
+}

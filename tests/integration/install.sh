@@ -7,6 +7,9 @@ make -s -C "$TOP" install PREFIX=/usr DESTDIR="$WORK/root" >"$WORK/install.log" 
 lib="$WORK/root/usr/lib/sockshim/libsockshim.so"
 [ -f "$lib" ] || fail "no $lib"
 [ -f "$WORK/root/usr/include/sockshim/sockshim.h" ] || fail "no header"
+for f in logrotate/sockshim systemd/sockshim.conf rsyslog/sockshim-forward.conf rsyslog/sockshim-collector.conf; do
+	cmp -s "$TOP/examples/$f" "$WORK/root/usr/share/doc/sockshim/examples/$f" || fail "example $f not installed"
+done
 SOCKSHIM_REUSEADDR=1 LD_PRELOAD="$lib" "$PROGS/reuse_check" >"$WORK/out" || fail "installed library: exit $?"
 assert_grep "$WORK/out" '^tcp4 new addr=1 port=0$'
-note "installed under DESTDIR/usr and working"
+note "installed under DESTDIR/usr and working, with the examples"

@@ -168,6 +168,9 @@ static void test_log(void **state)
 	assert_int_equal(cfg.log_dest, LOG_STDERR);
 	parse1("SOCKSHIM_LOG=syslog", &cfg);
 	assert_int_equal(cfg.log_dest, LOG_SYSLOG);
+	parse1("SOCKSHIM_LOG=journald", &cfg);
+	assert_int_equal(cfg.log_dest, LOG_JOURNALD);
+	assert_int_equal(rep.count, 0);
 	parse1("SOCKSHIM_LOG=/var/log/app.%p.jsonl", &cfg);
 	assert_int_equal(cfg.log_dest, LOG_FILE);
 	assert_string_equal(cfg.log_path, "/var/log/app.%p.jsonl");
