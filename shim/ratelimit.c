@@ -71,7 +71,9 @@ static bool take(uint64_t *w, uint32_t now_s, int n, int window_s, bool *started
 	for (;;) {
 		uint32_t start = (uint32_t)(old >> 32), used = (uint32_t)old;
 
-		if ((uint32_t)(now_s - start) >= (uint32_t)window_s || old == 0) {
+		/* signed: a thread whose clock read is a little older than the
+		 * window's start (read before, swapped after) is in that window */
+		if (old == 0 || (int32_t)(now_s - start) >= window_s) {
 			neu = (uint64_t)now_s << 32 | 1;
 			*started = true;
 		} else if (used < (uint32_t)n) {

@@ -102,6 +102,19 @@ static void test_global_cap(void **state)
 	assert_int_equal(s.total, 50 - RATE_GLOBAL_FACTOR); /* counted at their sites */
 }
 
+/* Defect: a thread whose clock read was a little older than the window's
+ * start (read before another thread started the window) started a new
+ * window: under threads nearly every record was written. */
+static void test_older_clock_stays_in_window(void **state)
+{
+	uint32_t flush;
+
+	(void)state;
+	assert_true(ratelimit_admit(ev_a, 5, 100, 1, 60, &flush));
+	assert_false(ratelimit_admit(ev_a, 5, 99, 1, 60, &flush));
+	assert_int_equal(flush, 0);
+}
+
 static void test_no_limit(void **state)
 {
 	uint32_t flush;
@@ -156,6 +169,7 @@ int main(void)
 		cmocka_unit_test_setup(test_pairs_are_separate, reset),
 		cmocka_unit_test_setup(test_flush_reports_once, reset),
 		cmocka_unit_test_setup(test_global_cap, reset),
+		cmocka_unit_test_setup(test_older_clock_stays_in_window, reset),
 		cmocka_unit_test_setup(test_no_limit, reset),
 		cmocka_unit_test_setup(test_threads_exact_totals, reset),
 	};
