@@ -197,8 +197,8 @@ static void test_whole(void **state)
  * several of them. */
 static void test_ranges(void **state)
 {
-#if defined(__SANITIZE_ADDRESS__)
-	/* Ranges of a byte or a few under AddressSanitizer: each range's
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+	/* Ranges of a byte or a few under the sanitizers: each range's
 	 * buffer is reallocated, and ASan's quarantine makes that minutes. */
 	static const uint64_t sizes[] = {100, 4096, LINE_CAP - 1, LINE_CAP + 1, 200000};
 #else
