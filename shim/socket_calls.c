@@ -19,6 +19,15 @@
 #include "sockshim.h"
 #include "sys.h"
 
+/* Whether a new socket of state st needs more than its table entry: an
+ * option forced, a record, or graceful close's preparations. */
+static bool socket_needs_work(uint32_t st)
+{
+	return event_wanted(&shim_cfg, EVENTS_ALL) ||
+	       (fd_is_inet_stream(st) && (shim_cfg.reuseaddr || shim_cfg.reuseport)) ||
+	       ((st & FD_TCP) && shim_cfg.graceful != GRACEFUL_OFF);
+}
+
 /* In a process that already runs threads, a TCP socket that may linger
  * starts the background thread now, in a call that signal handlers do not
  * make, rather than at its close, which they may (pthread_create allocates).
@@ -57,13 +66,15 @@ SHIM_EXPORT int socket(int domain, int type, int protocol)
 		return fd;
 	saved = errno;
 	st = fdtab_socket_state(domain, type, protocol);
-	call_enter(&c);
-	reuse_force(fd, st);
 	fdtab_set(fd, st);
-	note_identity(fd, st);
-	prepare_linger(st);
-	event_call(SHIM_EV_SOCKET, fd, st, false);
-	call_leave(&c);
+	if (socket_needs_work(st)) {
+		call_enter(&c);
+		reuse_force(fd, st);
+		note_identity(fd, st);
+		prepare_linger(st);
+		event_call(SHIM_EV_SOCKET, fd, st, false);
+		call_leave(&c);
+	}
 	errno = saved;
 	return fd;
 }
