@@ -11,19 +11,6 @@
 #include "report.h"
 #include "symbolize.h"
 
-static json_t *jcheck(json_t *v)
-{
-	if (!v)
-		die_oom();
-	return v;
-}
-
-static void jset(json_t *obj, const char *key, json_t *v)
-{
-	if (json_object_set_new(obj, key, jcheck(v)) != 0)
-		die_oom();
-}
-
 static void jappend(json_t *arr, json_t *v)
 {
 	if (json_array_append_new(arr, jcheck(v)) != 0)

@@ -22,6 +22,12 @@
 /* Allocation that cannot fail: a report with silently missing counts
  * would be worse than none. */
 void __attribute__((noreturn)) die_oom(void);
+
+/* jansson values that must exist: v itself (a NULL from jansson is out of
+ * memory), and obj[key] = v. */
+struct json_t;
+struct json_t *jcheck(struct json_t *v);
+void jset(struct json_t *obj, const char *key, struct json_t *v);
 void *xrealloc(void *p, size_t n);
 void *xcalloc(size_t n, size_t size);
 char *xstrdup(const char *s);

@@ -384,19 +384,6 @@ static json_t *jstr_lossy(const char *s)
 	return v;
 }
 
-static json_t *jcheck(json_t *v)
-{
-	if (!v)
-		die_oom();
-	return v;
-}
-
-static void jset(json_t *obj, const char *key, json_t *v)
-{
-	if (json_object_set_new(obj, key, jcheck(v)) != 0)
-		die_oom();
-}
-
 /* The hexadecimal number of a frame's "offset" ("0x1234"). */
 static bool frame_offset(json_t *frame, uint64_t *off)
 {

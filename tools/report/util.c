@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "report.h"
 
 void die_oom(void)
@@ -40,4 +42,17 @@ char *xstrndup(const char *s, size_t n)
 	memcpy(d, s, n);
 	d[n] = '\0';
 	return d;
+}
+
+json_t *jcheck(json_t *v)
+{
+	if (!v)
+		die_oom();
+	return v;
+}
+
+void jset(json_t *obj, const char *key, json_t *v)
+{
+	if (json_object_set_new(obj, key, jcheck(v)) != 0)
+		die_oom();
 }
