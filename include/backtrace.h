@@ -44,8 +44,9 @@ int backtrace_capture(void **ips, int max);
  * object's path), offset (ip relative to the object's load address: what
  * addr2line -e module takes) and, where the dynamic symbol table knows it,
  * symbol ("name+0x1f").  Frames that do not fit are left out and the record
- * is marked truncated. */
-void backtrace_add(struct record *r, const char *key, void *const *ips, int n);
+ * is marked truncated.  lookup false (inside a signal handler): names not
+ * seen before are not looked up (symcache.h). */
+void backtrace_add(struct record *r, const char *key, void *const *ips, int n, bool lookup);
 
 /* How many innermost frames identify a call site. */
 #define BT_SITE_FRAMES 4
@@ -53,6 +54,6 @@ void backtrace_add(struct record *r, const char *key, void *const *ips, int n);
 /* A stable id of the call site of ips[n]: a hash of the module file names
  * (without their directories) and offsets of the first BT_SITE_FRAMES
  * frames, the same on every host running the same binaries. */
-uint64_t backtrace_site(void *const *ips, int n);
+uint64_t backtrace_site(void *const *ips, int n, bool lookup);
 
 #endif

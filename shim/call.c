@@ -185,6 +185,12 @@ bool call_in_trap(void)
 	return trap_regs != NULL;
 }
 
+bool call_in_handler(const struct call *c)
+{
+	return c->level != 0 || trap_regs != NULL ||
+	       on_alt_stack((uintptr_t)__builtin_frame_address(0));
+}
+
 /* libunwind reads its memory-checking pipe with read(2), a cancellation
  * point: the one place where the shim's own work could be cancelled (its
  * own system calls are raw ones, which never are). */
