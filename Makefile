@@ -31,7 +31,10 @@ BASE_CFLAGS := -std=gnu11 -O2 -g -Iinclude $(WARN) $(SANFLAGS)
 override CFLAGS := $(BASE_CFLAGS) $(CFLAGS)
 # libunwind is dlopen'ed by its soname (see shim/backtrace.c).
 UNWIND_SONAME := $(or $(shell objdump -p $$($(CC) -print-file-name=libunwind.so) 2>/dev/null | sed -n 's/^ *SONAME *//p'),libunwind.so.8)
+# Frame pointers in the shim's own code: the backtrace of a call skips the
+# shim's frames by their chain (shim/unwind.c), not by unwinding each.
 SHIM_CFLAGS := $(CFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec \
+               -fno-omit-frame-pointer -DSHIM_FRAME_POINTERS \
                -DUNWIND_SONAME='"$(UNWIND_SONAME)"' 
 SHIM_LDFLAGS := -shared -Wl,--version-script=shim/libsockshim.map \
                 -Wl,-z,relro,-z,now -Wl,--no-undefined $(SANFLAGS)
@@ -85,8 +88,10 @@ UNIT_config := config
 UNIT_fdtab  := fdtab
 UNIT_record := record
 # event.o and what it stands on: the call scope, backtraces, the log.
-UNIT_event  := event record backtrace symcache call close_history fdtab log logframe privfd config proc ratelimit
+UNIT_event  := event record backtrace symcache unwind call close_history fdtab log logframe privfd config proc ratelimit
 UNIT_symcache := symcache record
+UNIT_unwind := unwind
+LIBS_unwind := -lunwind
 # the framing of records for syslog and journald: pure functions
 UNIT_log_framing := logframe record
 # the close decisions stand on the table alone
@@ -96,7 +101,7 @@ UNIT_TESTS  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test
 
 $(B)/tests/test_%: tests/unit/test_%.c $(HEADERS) $(SHIM_OBJS) | $(B)/tests
 	$(CC) $(CFLAGS) -rdynamic -o $@ $< $(foreach m,$(UNIT_$*),$(B)/shim/$(m).o) \
-		-lcmocka -ljansson -ldl -lpthread
+		-lcmocka -ljansson -ldl -lpthread $(LIBS_$*)
 
 
 # Programs that integration tests run under the shim.  -rdynamic puts their

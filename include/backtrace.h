@@ -40,6 +40,11 @@ int backtrace_from_frame_pointers(uintptr_t ip, uintptr_t sp, uintptr_t bp, void
  * its per-thread cache. */
 int backtrace_capture(void **ips, int max);
 
+/* The same with the shim's own unwinder (unwind.h): no lock, no system
+ * call, never a cancellation point; -1 if a frame could not be followed
+ * (then backtrace_capture). */
+int backtrace_capture_fast(void **ips, int max);
+
 /* Appends "key":[frames] to the record: for each frame its ip, module (the
  * object's path), offset (ip relative to the object's load address: what
  * addr2line -e module takes) and, where the dynamic symbol table knows it,

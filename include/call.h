@@ -89,11 +89,11 @@ void call_set_trap_regs(const struct call_trap_regs *regs);
 /* True inside such a handler: nothing there may block or start a thread. */
 bool call_in_trap(void);
 
-/* Whether c is known to run inside a signal handler: it interrupted
- * another call of the shim's on this thread, runs on the alternate signal
- * stack, or in raw mode's trap handler.  (A handler that interrupted the
- * program's own code on the normal stack cannot be told.) */
-bool call_in_handler(const struct call *c);
+/* Whether this thread is known to run a signal handler: on its alternate
+ * signal stack, or in raw mode's trap handler.  (A handler on the normal
+ * stack cannot be told: even one that interrupted another call of the
+ * shim's looks like a call made after a siglongjmp out of that one.) */
+bool call_in_handler(void);
 
 /* After the program's successful sigaltstack(): this thread's alternate
  * stack, for the tight-stack test. */

@@ -15,6 +15,7 @@
 
 #include "record.h"
 #include "symcache.h"
+#include "unwind.h"
 
 #ifndef UNWIND_SONAME
 #define UNWIND_SONAME "libunwind.so.8"
@@ -152,10 +153,27 @@ int backtrace_from_frame_pointers(uintptr_t ip, uintptr_t sp, uintptr_t bp, void
 	return n;
 }
 
+/* The frames in buf[n] that are the program's: the shim's own skipped. */
+static int program_frames(void *const *buf, int n, void **ips, int max)
+{
+	int skip = 0, out = 0;
+
+	while (skip < n && (uintptr_t)buf[skip] >= self_start && (uintptr_t)buf[skip] < self_end)
+		skip++;
+	for (int i = skip; i < n && out < max; i++)
+		ips[out++] = buf[i];
+	return out;
+}
+
+int backtrace_capture_fast(void **ips, int max)
+{
+	return unwind_capture(ips, max > BT_MAX ? BT_MAX : max, self_start, self_end);
+}
+
 int backtrace_capture(void **ips, int max)
 {
 	void *buf[BT_MAX + SELF_FRAMES];
-	int n, skip = 0, out = 0, saved;
+	int n, saved;
 
 	int (*fn)(void **, int) = __atomic_load_n(&unwind_fn, __ATOMIC_ACQUIRE);
 
@@ -170,11 +188,7 @@ int backtrace_capture(void **ips, int max)
 	n = fn(buf, max + SELF_FRAMES);
 	busy--;
 	errno = saved;
-	while (skip < n && (uintptr_t)buf[skip] >= self_start && (uintptr_t)buf[skip] < self_end)
-		skip++;
-	for (int i = skip; i < n && out < max; i++)
-		ips[out++] = buf[i];
-	return out;
+	return program_frames(buf, n, ips, max);
 }
 
 static void add_frame(struct record *r, void *ip, bool lookup)

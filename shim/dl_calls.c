@@ -1,6 +1,7 @@
 /* Entry point dlclose: a module unloaded takes its names with it, and a
- * later one may be mapped at its addresses, so the names of frames cached
- * so far (symcache.h) are forgotten after each. */
+ * later one may be mapped at its addresses, so the names of frames and the
+ * unwinding rules cached so far (symcache.h, unwind.h) are forgotten after
+ * each. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -8,6 +9,7 @@
 #include "export.h"
 #include "libc.h"
 #include "symcache.h"
+#include "unwind.h"
 
 SHIM_EXPORT int dlclose(void *handle)
 {
@@ -15,6 +17,7 @@ SHIM_EXPORT int dlclose(void *handle)
 	int saved = errno;
 
 	symcache_invalidate();
+	unwind_invalidate();
 	errno = saved;
 	return ret;
 }

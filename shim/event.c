@@ -453,7 +453,7 @@ void event_emit(struct event *ev)
 	}
 	if (!bt && ev->backtrace)
 		n = call_backtrace(c, &bt);
-	ev->in_handler = call_in_handler(c);
+	ev->in_handler = call_in_handler();
 	if (rate_limited(ev) && !admit(c, ev, bt, n))
 		goto out;
 	event_build(ev, bt, n, &r, c->rec, SHIM_RECORD_MAX);

@@ -52,8 +52,11 @@ static struct {
 void symcache_init(void)
 {
 	ssize_t n = readlink("/proc/self/exe", exe_path, sizeof exe_path - 1);
+	struct sym_frame f;
 
 	exe_path[n > 0 ? n : 0] = '\0';
+	/* the module table from the start, for records made in a handler */
+	symcache_lookup((uintptr_t)symcache_init, true, &f);
 }
 
 void symcache_invalidate(void)
