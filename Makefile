@@ -168,8 +168,14 @@ $(B)/fuzz/fuzz_logframe: tests/fuzz/fuzz_logframe.c shim/logframe.c shim/record.
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_logframe.c shim/logframe.c shim/record.c -ljansson
 
-fuzz: $(B)/fuzz/fuzz_config $(B)/fuzz/fuzz_record $(B)/fuzz/fuzz_report_line $(B)/fuzz/fuzz_logframe
-	@for f in config record report_line logframe; do \
+# the unwinder's reader of call frame information
+$(B)/fuzz/fuzz_unwind: tests/fuzz/fuzz_unwind.c shim/unwind.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_unwind.c shim/unwind.c
+
+fuzz: $(B)/fuzz/fuzz_config $(B)/fuzz/fuzz_record $(B)/fuzz/fuzz_report_line $(B)/fuzz/fuzz_logframe \
+      $(B)/fuzz/fuzz_unwind
+	@for f in config record report_line logframe unwind; do \
 		rm -rf $(B)/fuzz/corpus-$$f && cp -r tests/fuzz/corpus/$$f $(B)/fuzz/corpus-$$f && \
 		echo "== fuzz_$$f, $(FUZZ_SECONDS) s" && \
 		(cd $(B)/fuzz && ./fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \

@@ -209,6 +209,13 @@ static bool parse_cie(struct cursor *c, struct cie *cie)
 	return !c->bad;
 }
 
+/* A factored offset times the data alignment, wrapping as the hardware
+ * does (garbage in, a rule refused later; never undefined behaviour). */
+static int64_t scaled(uint64_t v, int64_t align)
+{
+	return (int64_t)(v * (uint64_t)align);
+}
+
 static void set_rule(struct cfa_state *s, uint64_t reg, uint8_t rule, int64_t off)
 {
 	if (reg == REG_BP) {
@@ -236,7 +243,7 @@ static bool run_cfa(struct cursor *c, const struct cie *cie, uint64_t loc, uint6
 		switch (op >> 6) {
 		case 1: delta = op & 0x3f; advance = true; break;
 		case 2:
-			set_rule(s, op & 0x3f, R_OFFSET, (int64_t)get_uleb(c) * cie->data_align);
+			set_rule(s, op & 0x3f, R_OFFSET, scaled(get_uleb(c), cie->data_align));
 			continue;
 		case 3:
 			if (!init)
@@ -265,7 +272,7 @@ static bool run_cfa(struct cursor *c, const struct cie *cie, uint64_t loc, uint6
 			case 0x04: delta = get_u(c, 4); advance = true; break;
 			case 0x05: /* offset_extended */
 				reg = get_uleb(c);
-				set_rule(s, reg, R_OFFSET, (int64_t)get_uleb(c) * cie->data_align);
+				set_rule(s, reg, R_OFFSET, scaled(get_uleb(c), cie->data_align));
 				break;
 			case 0x06: /* restore_extended */
 				reg = get_uleb(c);
@@ -325,14 +332,14 @@ static bool run_cfa(struct cursor *c, const struct cie *cie, uint64_t loc, uint6
 			}
 			case 0x11: /* offset_extended_sf */
 				reg = get_uleb(c);
-				set_rule(s, reg, R_OFFSET, get_sleb(c) * cie->data_align);
+				set_rule(s, reg, R_OFFSET, scaled((uint64_t)get_sleb(c), cie->data_align));
 				break;
 			case 0x12: /* def_cfa_sf */
 				s->cfa_reg = get_uleb(c);
-				s->cfa_off = get_sleb(c) * cie->data_align;
+				s->cfa_off = scaled((uint64_t)get_sleb(c), cie->data_align);
 				s->cfa_expr = false;
 				break;
-			case 0x13: s->cfa_off = get_sleb(c) * cie->data_align; break;
+			case 0x13: s->cfa_off = scaled((uint64_t)get_sleb(c), cie->data_align); break;
 			case 0x14: /* val_offset */
 				reg = get_uleb(c);
 				get_uleb(c);
@@ -346,7 +353,7 @@ static bool run_cfa(struct cursor *c, const struct cie *cie, uint64_t loc, uint6
 			case 0x2e: get_uleb(c); break; /* GNU_args_size */
 			case 0x2f: /* GNU_negative_offset_extended */
 				reg = get_uleb(c);
-				set_rule(s, reg, R_OFFSET, -(int64_t)get_uleb(c) * cie->data_align);
+				set_rule(s, reg, R_OFFSET, scaled(0 - get_uleb(c), cie->data_align));
 				break;
 			default: return false;
 			}
