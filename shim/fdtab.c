@@ -182,9 +182,12 @@ void fdtab_each(int lo, int hi, uint32_t bits, bool (*fn)(int fd, uint32_t st, v
 
 static bool mark_shared(int fd, uint32_t st, void *ctx)
 {
-	(void)st;
 	(void)ctx;
-	fdtab_or(fd, FD_SHARED);
+	/* written only when it changes: a forking server's every fork would
+	 * otherwise dirty the table's pages again (a copy-on-write fault in
+	 * the parent and in each child) */
+	if (!(st & FD_SHARED))
+		fdtab_or(fd, FD_SHARED);
 	return true;
 }
 
