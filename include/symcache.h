@@ -9,8 +9,16 @@
  * (whose lock the loader holds only while it links a module into its list,
  * never around foreign code) and a scan of the module's dynamic symbols
  * read in place, and kept in a bounded lock-free cache; the second sight of
- * an address costs a hash probe.  A dlclose (see dlclose_calls.c) makes
- * every cached name stale at once. */
+ * an address costs a hash probe.
+ *
+ * The names themselves are copied into the shim's own memory (interned:
+ * each module's and each symbol's once), so that a module unloaded behind
+ * the shim's back, or while a record is written, takes nothing a record
+ * reads with it.  A dlclose that unmapped something (dl_calls.c) makes
+ * every cached name stale at once.  Inside a known signal handler, and in
+ * a child forked by a multi-threaded process (glibc leaves dl_iterate_phdr's
+ * lock as it was at the fork there), a name not cached comes from the
+ * table of modules the last look-up saw: the module, without its symbol. */
 #ifndef SHIM_SYMCACHE_H
 #define SHIM_SYMCACHE_H
 
@@ -18,7 +26,6 @@
 #include <stdint.h>
 
 #define SYMCACHE_SLOTS 4096
-#define SYMCACHE_MODULES 256
 
 struct sym_frame {
 	const char *module;	/* the object's path, NULL if not known */
@@ -40,9 +47,20 @@ struct sym_frame {
 void symcache_init(void);
 
 /* Names ip into *f.  With lookup false (inside a signal handler) nothing is
- * looked up: what is cached, else the module from the table of the last
- * look-up (no symbol).  Returns whether the module is known. */
+ * looked up: what is cached, else the module alone from the table (no
+ * symbol).  Returns whether the module is known.  The strings are the
+ * shim's own and stay valid for ever. */
 bool symcache_lookup(uintptr_t ip, bool lookup, struct sym_frame *f);
+
+/* Catches up with modules unloaded without the dlclose wrapper seeing it
+ * (a library bound to libc's dlclose directly, RTLD_DEEPBIND): if the
+ * loader unloaded anything since the last call, forgets every cached
+ * name and returns true.  Not inside a signal handler (dl_iterate_phdr). */
+bool symcache_sync(void);
+
+/* Around fork (pthread_atfork's prepare and parent handlers). */
+void symcache_before_fork(void);
+void symcache_after_fork_parent(void);
 
 /* Forgets every cached name (a module was unloaded: its names and
  * addresses may now be another's). */

@@ -245,6 +245,10 @@ uint64_t backtrace_site(void *const *ips, int n, bool lookup)
 
 void backtrace_add(struct record *r, const char *key, void *const *ips, int n, bool lookup)
 {
+	/* a module unloaded behind the wrapper's back: names and unwinding
+	 * rules of its addresses are stale (checked once per record) */
+	if (lookup && symcache_sync())
+		unwind_invalidate();
 	rec_array_begin(r, key);
 	for (int i = 0; i < n; i++) {
 		bool was_full = r->full;

@@ -26,6 +26,7 @@
 #include "ratelimit.h"
 #include "raw.h"
 #include "sockshim.h"
+#include "symcache.h"
 
 int shim_init_state = INIT_NONE;
 
@@ -80,6 +81,7 @@ static void report_problems(void)
 
 static void fork_prepare(void)
 {
+	symcache_before_fork();
 	/* No private copy half-made when the child is made. */
 	privfd_before_fork();
 	/* The child will hold a copy of every socket: from now on no close
@@ -90,6 +92,7 @@ static void fork_prepare(void)
 static void fork_parent(void)
 {
 	privfd_after_fork_parent();
+	symcache_after_fork_parent();
 }
 
 static void fork_child(void)

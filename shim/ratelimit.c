@@ -48,10 +48,12 @@ static struct pair *find(const char *event, uint64_t site)
 			continue;
 		/* The pair's names first, then its key: a finder that sees the
 		 * key sees them. */
+		/* before the claim: a fork between the two leaves a child
+		 * that still resets the table */
+		if (!__atomic_load_n(&pairs_used, __ATOMIC_RELAXED))
+			__atomic_store_n(&pairs_used, true, __ATOMIC_RELEASE);
 		if (__atomic_compare_exchange_n(&p->key, &none, 1, false, __ATOMIC_ACQ_REL,
 						__ATOMIC_ACQUIRE)) {
-			if (!__atomic_load_n(&pairs_used, __ATOMIC_RELAXED))
-				__atomic_store_n(&pairs_used, true, __ATOMIC_RELEASE);
 			p->event = event;
 			p->site = site;
 			__atomic_store_n(&p->key, key, __ATOMIC_RELEASE);
@@ -143,8 +145,9 @@ void ratelimit_flush(void (*fn)(const char *event, uint64_t site, uint32_t count
 
 void ratelimit_reset(void)
 {
-	if (__atomic_load_n(&pairs_used, __ATOMIC_ACQUIRE))
-		memset(pairs, 0, sizeof pairs);
+	if (!__atomic_load_n(&pairs_used, __ATOMIC_ACQUIRE) && global_window == 0)
+		return; /* nothing written: no page copied in a forked child */
+	memset(pairs, 0, sizeof pairs);
 	pairs_used = false;
 	global_window = 0;
 }

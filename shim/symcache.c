@@ -2,13 +2,17 @@
 #define _GNU_SOURCE
 #include "symcache.h"
 
+#include <dlfcn.h>
 #include <elf.h>
 #include <limits.h>
 #include <link.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/single_threaded.h>
 #include <unistd.h>
 
 #include "record.h"
+#include "sys.h"
 
 /* ELF64_ST_TYPE and ELF32_ST_TYPE are the same, as are the _BIND ones */
 #define SYM_TYPE(info) ((info) & 0xf)
@@ -16,8 +20,158 @@
 
 static char exe_path[PATH_MAX]; /* the main program's module */
 
-/* Bumped by every dlclose: entries of another generation are stale. */
+/* Bumped when a dlclose unmapped something: entries of another
+ * generation are stale. */
 static uint32_t generation;
+
+/* A forked child of a multi-threaded parent: glibc does not reset
+ * dl_iterate_phdr's lock in the child, and another thread may have held it
+ * at the fork; such a child never calls it (names come from
+ * the module table, symbols only from the cache). */
+static bool no_iterate;
+
+void symcache_before_fork(void)
+{
+	/* read in the parent, seen by the child as it was at the fork */
+	if (!__libc_single_threaded)
+		__atomic_store_n(&no_iterate, true, __ATOMIC_RELAXED);
+}
+
+void symcache_after_fork_parent(void)
+{
+	if (__atomic_load_n(&no_iterate, __ATOMIC_RELAXED))
+		__atomic_store_n(&no_iterate, false, __ATOMIC_RELAXED);
+}
+
+/* ---- Names copied into the shim's own memory ---------------------------
+ *
+ * Every name a record writes comes from here, never from the loader's
+ * memory: a module unloaded behind the shim's back (a dlclose it did not
+ * see, or one racing a record) takes its strings with it.  An append-only
+ * arena of mmap'd chunks, claimed by compare-and-swap. */
+#define ARENA_CHUNK (256 * 1024)
+#define ARENA_CHUNKS 64 /* 16 MiB of names at most */
+#define NAME_MAX_COPY 4096
+static char *arena[ARENA_CHUNKS];
+static uint64_t arena_at; /* chunk << 32 | offset in it */
+
+static const char *arena_copy(const char *s, size_t n)
+{
+	uint64_t at = __atomic_load_n(&arena_at, __ATOMIC_RELAXED), next;
+	uint32_t chunk, off;
+	char *base, *expected = NULL;
+
+	if (n >= NAME_MAX_COPY)
+		return NULL;
+	do {
+		chunk = (uint32_t)(at >> 32);
+		off = (uint32_t)at;
+		if (off + n + 1 > ARENA_CHUNK) {
+			chunk++;
+			off = 0;
+		}
+		if (chunk >= ARENA_CHUNKS)
+			return NULL;
+		next = (uint64_t)chunk << 32 | (off + n + 1);
+	} while (!__atomic_compare_exchange_n(&arena_at, &at, next, true, __ATOMIC_ACQ_REL,
+					      __ATOMIC_RELAXED));
+	base = __atomic_load_n(&arena[chunk], __ATOMIC_ACQUIRE);
+	if (!base) {
+		long m = SYS6(SYS_mmap, 0, ARENA_CHUNK, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (m < 0 && m > -4096)
+			return NULL;
+		if (__atomic_compare_exchange_n(&arena[chunk], &expected, (char *)m, false,
+						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			base = (char *)m;
+		} else {
+			SYS6(SYS_munmap, m, ARENA_CHUNK, 0, 0, 0, 0);
+			base = expected;
+		}
+	}
+	memcpy(base + off, s, n);
+	base[off + n] = '\0';
+	return base + off;
+}
+
+/* ---- Interned names: a module's, a symbol's, copied once ---------------- */
+
+/* A name in the arena: immutable once written. */
+struct name {
+	const char *s; /* NULL: none */
+	uint32_t len;
+	bool plain; /* needs no escaping in JSON (rec_plain) */
+};
+
+/* Each keyed by two words and the generation.  A writer claims a slot
+ * (free, or of an older generation) by a compare-and-swap of k1, clears
+ * its name, fills it and publishes the name last; a reader trusts what it
+ * copied only if the keys and generation read the same after the copy. */
+#define INTERN_SLOTS 8192
+#define INTERN_PROBES 16
+struct intern {
+	uintptr_t k1, k2;
+	uint32_t gen, len;
+	bool plain;
+	const char *s; /* NULL while being filled */
+};
+static struct intern interned[INTERN_SLOTS];
+
+static bool intern_get(struct intern *e, uintptr_t k1, uintptr_t k2, uint32_t gen,
+		       struct name *out)
+{
+	if (__atomic_load_n(&e->k1, __ATOMIC_ACQUIRE) != k1 ||
+	    __atomic_load_n(&e->k2, __ATOMIC_ACQUIRE) != k2 ||
+	    __atomic_load_n(&e->gen, __ATOMIC_ACQUIRE) != gen)
+		return false;
+	out->s = __atomic_load_n(&e->s, __ATOMIC_ACQUIRE);
+	out->len = __atomic_load_n(&e->len, __ATOMIC_ACQUIRE);
+	out->plain = __atomic_load_n(&e->plain, __ATOMIC_ACQUIRE);
+	return out->s && __atomic_load_n(&e->k1, __ATOMIC_ACQUIRE) == k1 &&
+	       __atomic_load_n(&e->k2, __ATOMIC_ACQUIRE) == k2 &&
+	       __atomic_load_n(&e->gen, __ATOMIC_ACQUIRE) == gen;
+}
+
+/* The copy of s (at most max bytes of it read) interned under (k1, k2);
+ * {NULL} when it cannot be kept. */
+static struct name intern(uintptr_t k1, uintptr_t k2, uint32_t gen, const char *s, size_t max)
+{
+	uint64_t h = (k1 * 0x9e3779b97f4a7c15ULL) ^ (k2 * 0xc2b2ae3d27d4eb4fULL);
+	struct name out = {NULL, 0, false};
+
+	k1 += 1; /* 0 marks a free slot; a load address may be 0 */
+	for (unsigned i = 0; i < INTERN_PROBES; i++) {
+		struct intern *e = &interned[(unsigned)((h >> 40) + i) % INTERN_SLOTS];
+		uintptr_t k = __atomic_load_n(&e->k1, __ATOMIC_ACQUIRE);
+
+		if (intern_get(e, k1, k2, gen, &out))
+			return out;
+		if (k == k1 && __atomic_load_n(&e->gen, __ATOMIC_ACQUIRE) == gen)
+			return out; /* being filled by another thread: {NULL} */
+		if (k != 0 && __atomic_load_n(&e->gen, __ATOMIC_ACQUIRE) == gen)
+			continue;
+		if (__atomic_compare_exchange_n(&e->k1, &k, k1, false, __ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE)) {
+			size_t n = strnlen(s, max);
+
+			__atomic_store_n(&e->s, NULL, __ATOMIC_RELEASE);
+			out.s = arena_copy(s, n);
+			out.len = (uint32_t)n;
+			out.plain = rec_plain(s, n);
+			__atomic_store_n(&e->len, out.len, __ATOMIC_RELEASE);
+			__atomic_store_n(&e->plain, out.plain, __ATOMIC_RELEASE);
+			__atomic_store_n(&e->k2, k2, __ATOMIC_RELEASE);
+			__atomic_store_n(&e->gen, gen, __ATOMIC_RELEASE);
+			/* out of room: the slot stays, without a name */
+			__atomic_store_n(&e->s, out.s, __ATOMIC_RELEASE);
+			return out;
+		}
+	}
+	return out;
+}
+
+/* ---- The cache: address -> names ---------------------------------------- */
 
 /* A slot is a seqlock whose writer never waits: it takes the slot by
  * moving seq from even to odd with a compare-and-swap, or gives up (the
@@ -29,25 +183,11 @@ struct slot {
 	uint32_t seq, gen;
 	uintptr_t ip, base, symbol_addr;
 	const char *module, *symbol;
-	uint64_t name_hash;
 	uint32_t module_len, symbol_len;
 	bool module_plain, symbol_plain;
+	uint64_t name_hash;
 };
 static struct slot cache[SYMCACHE_SLOTS];
-
-/* The modules seen by the last look-up, for frames named inside a signal
- * handler (no look-up there): address range, load address, path. */
-struct module {
-	uintptr_t lo, hi, base;
-	const char *name;
-	uint64_t name_hash;
-	uint32_t name_len;
-	bool name_plain;
-};
-static struct {
-	uint32_t seq, gen, n;
-	struct module m[SYMCACHE_MODULES];
-} modules;
 
 void symcache_init(void)
 {
@@ -62,6 +202,28 @@ void symcache_init(void)
 void symcache_invalidate(void)
 {
 	__atomic_add_fetch(&generation, 1, __ATOMIC_ACQ_REL);
+}
+
+static int count_unloads(struct dl_phdr_info *info, size_t size, void *ctx)
+{
+	(void)size;
+	*(unsigned long long *)ctx = info->dlpi_subs;
+	return 1;
+}
+
+bool symcache_sync(void)
+{
+	static unsigned long long seen;
+	unsigned long long now = 0;
+
+	if (__atomic_load_n(&no_iterate, __ATOMIC_RELAXED))
+		return false;
+	dl_iterate_phdr(count_unloads, &now);
+	if (now == __atomic_load_n(&seen, __ATOMIC_RELAXED))
+		return false;
+	__atomic_store_n(&seen, now, __ATOMIC_RELAXED);
+	symcache_invalidate();
+	return true;
 }
 
 static bool seq_try_write(uint32_t *seq, uint32_t *was)
@@ -94,15 +256,15 @@ static bool slot_get(struct slot *s, uintptr_t ip, uint32_t gen, struct sym_fram
 	    __atomic_load_n(&s->gen, __ATOMIC_ACQUIRE) != gen)
 		return false;
 	f->module = __atomic_load_n(&s->module, __ATOMIC_ACQUIRE);
-	f->base = __atomic_load_n(&s->base, __ATOMIC_ACQUIRE);
+	f->module_len = __atomic_load_n(&s->module_len, __ATOMIC_ACQUIRE);
+	f->module_plain = __atomic_load_n(&s->module_plain, __ATOMIC_ACQUIRE);
 	f->symbol = __atomic_load_n(&s->symbol, __ATOMIC_ACQUIRE);
+	f->symbol_len = __atomic_load_n(&s->symbol_len, __ATOMIC_ACQUIRE);
+	f->symbol_plain = __atomic_load_n(&s->symbol_plain, __ATOMIC_ACQUIRE);
+	f->base = __atomic_load_n(&s->base, __ATOMIC_ACQUIRE);
 	f->symbol_addr = __atomic_load_n(&s->symbol_addr, __ATOMIC_ACQUIRE);
 	f->name_hash = __atomic_load_n(&s->name_hash, __ATOMIC_ACQUIRE);
-	f->module_len = __atomic_load_n(&s->module_len, __ATOMIC_ACQUIRE);
-	f->symbol_len = __atomic_load_n(&s->symbol_len, __ATOMIC_ACQUIRE);
-	f->module_plain = __atomic_load_n(&s->module_plain, __ATOMIC_ACQUIRE);
-	f->symbol_plain = __atomic_load_n(&s->symbol_plain, __ATOMIC_ACQUIRE);
-	return __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE) == seq;
+	return __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE) == seq && f->module;
 }
 
 static bool cache_get(uintptr_t ip, uint32_t gen, struct sym_frame *f)
@@ -132,16 +294,35 @@ static void cache_put(uintptr_t ip, uint32_t gen, const struct sym_frame *f)
 	__atomic_store_n(&s->ip, ip, __ATOMIC_RELEASE);
 	__atomic_store_n(&s->gen, gen, __ATOMIC_RELEASE);
 	__atomic_store_n(&s->module, f->module, __ATOMIC_RELEASE);
-	__atomic_store_n(&s->base, f->base, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->module_len, f->module_len, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->module_plain, f->module_plain, __ATOMIC_RELEASE);
 	__atomic_store_n(&s->symbol, f->symbol, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->symbol_len, f->symbol_len, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->symbol_plain, f->symbol_plain, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->base, f->base, __ATOMIC_RELEASE);
 	__atomic_store_n(&s->symbol_addr, f->symbol_addr, __ATOMIC_RELEASE);
 	__atomic_store_n(&s->name_hash, f->name_hash, __ATOMIC_RELEASE);
-	__atomic_store_n(&s->module_len, f->module_len, __ATOMIC_RELEASE);
-	__atomic_store_n(&s->symbol_len, f->symbol_len, __ATOMIC_RELEASE);
-	__atomic_store_n(&s->module_plain, f->module_plain, __ATOMIC_RELEASE);
-	__atomic_store_n(&s->symbol_plain, f->symbol_plain, __ATOMIC_RELEASE);
 	__atomic_store_n(&s->seq, seq + 2, __ATOMIC_RELEASE);
 }
+
+/* ---- The modules seen by the last look-up --------------------------------
+ *
+ * For frames named without a look-up (inside a signal handler, in a child
+ * forked by a multi-threaded process): a lock-free table of address
+ * ranges and interned names, rewritten by whoever takes it at each
+ * look-up.  (A module loaded since is not in it: its frames get no
+ * module, the report still has their addresses.) */
+#define MODULES 256
+struct module {
+	uintptr_t lo, hi, base;
+	const char *name;
+	uint32_t len;
+	bool plain;
+};
+static struct {
+	uint32_t seq, gen, n;
+	struct module m[MODULES];
+} modules;
 
 static bool modules_get(uintptr_t ip, uint32_t gen, struct sym_frame *f)
 {
@@ -151,20 +332,43 @@ static bool modules_get(uintptr_t ip, uint32_t gen, struct sym_frame *f)
 
 	if ((seq & 1) || __atomic_load_n(&modules.gen, __ATOMIC_ACQUIRE) != gen)
 		return false;
-	for (uint32_t i = 0; i < n && i < SYMCACHE_MODULES && !found; i++) {
+	for (uint32_t i = 0; i < n && i < MODULES && !found; i++) {
 		struct module *m = &modules.m[i];
 
 		if (ip >= __atomic_load_n(&m->lo, __ATOMIC_ACQUIRE) &&
 		    ip < __atomic_load_n(&m->hi, __ATOMIC_ACQUIRE)) {
 			f->module = __atomic_load_n(&m->name, __ATOMIC_ACQUIRE);
+			f->module_len = __atomic_load_n(&m->len, __ATOMIC_ACQUIRE);
+			f->module_plain = __atomic_load_n(&m->plain, __ATOMIC_ACQUIRE);
 			f->base = __atomic_load_n(&m->base, __ATOMIC_ACQUIRE);
-			f->name_hash = __atomic_load_n(&m->name_hash, __ATOMIC_ACQUIRE);
-			f->module_len = __atomic_load_n(&m->name_len, __ATOMIC_ACQUIRE);
-			f->module_plain = __atomic_load_n(&m->name_plain, __ATOMIC_ACQUIRE);
-			found = true;
+			found = f->module != NULL;
 		}
 	}
 	return found && __atomic_load_n(&modules.seq, __ATOMIC_ACQUIRE) == seq;
+}
+
+/* ---- Looking an address up ---------------------------------------------- */
+
+static uint64_t hash_file_name(const char *path, size_t n)
+{
+	uint64_t h = SYMCACHE_FNV_BASIS;
+	const char *name = path;
+
+	for (size_t i = 0; i < n; i++)
+		if (path[i] == '/')
+			name = path + i + 1;
+	for (const char *p = name; p < path + n; p++)
+		h = (h ^ (unsigned char)*p) * SYMCACHE_FNV_PRIME;
+	return h;
+}
+
+/* A module's name, interned under its load address and the loader's
+ * string (the main program's is "": its path instead). */
+static struct name module_name(uintptr_t base, const char *l_name, uint32_t gen)
+{
+	const char *path = l_name && l_name[0] ? l_name : exe_path;
+
+	return intern(base, (uintptr_t)l_name | 1, gen, path, PATH_MAX);
 }
 
 /* A pointer of the dynamic section: the loader relocates most in place,
@@ -197,8 +401,11 @@ static uint32_t count_symbols(const uint32_t *gnu, const uint32_t *sysv)
 	return sysv ? sysv[1] : 0;
 }
 
-/* The exported symbol nearest at or below ip, as dladdr chooses it. */
-static void find_symbol(const struct dl_phdr_info *info, uintptr_t ip, struct sym_frame *f)
+/* The exported symbol nearest at or below ip, as dladdr chooses it, its
+ * name interned: called with the loader's list locked (the module cannot
+ * be unmapped while its tables are read and its name copied). */
+static struct name find_symbol(const struct dl_phdr_info *info, uintptr_t ip, uint32_t gen,
+			       uintptr_t *addr_out)
 {
 	const ElfW(Dyn) *dyn = NULL;
 	const ElfW(Sym) *symtab = NULL, *match = NULL;
@@ -212,7 +419,7 @@ static void find_symbol(const struct dl_phdr_info *info, uintptr_t ip, struct sy
 		if (info->dlpi_phdr[i].p_type == PT_DYNAMIC)
 			dyn = (const ElfW(Dyn) *)(base + info->dlpi_phdr[i].p_vaddr);
 	if (!dyn)
-		return;
+		return (struct name){NULL, 0, false};
 	for (; dyn->d_tag != DT_NULL; dyn++) {
 		switch (dyn->d_tag) {
 		case DT_SYMTAB: symtab = (const ElfW(Sym) *)dyn_ptr(base, dyn->d_un.d_ptr); break;
@@ -224,7 +431,7 @@ static void find_symbol(const struct dl_phdr_info *info, uintptr_t ip, struct sy
 		}
 	}
 	if (!symtab || !strtab)
-		return;
+		return (struct name){NULL, 0, false};
 	n = count_symbols(gnu, sysv);
 	/* the GNU table hashes only the exported symbols, from symoffset on */
 	first = gnu ? gnu[1] : 1;
@@ -244,110 +451,110 @@ static void find_symbol(const struct dl_phdr_info *info, uintptr_t ip, struct sy
 		if (!match || match->st_value < s->st_value)
 			match = s;
 	}
-	if (match) {
-		f->symbol = strtab + match->st_name;
-		f->symbol_addr = base + match->st_value;
-		f->symbol_len = (uint32_t)strnlen(f->symbol, strsz - match->st_name);
-		f->symbol_plain = rec_plain(f->symbol, f->symbol_len);
-	}
-}
-
-static uint64_t hash_file_name(const char *path)
-{
-	uint64_t h = SYMCACHE_FNV_BASIS;
-	const char *name = path;
-
-	for (const char *p = path; *p; p++)
-		if (*p == '/')
-			name = p + 1;
-	for (const char *p = name; *p; p++)
-		h = (h ^ (unsigned char)*p) * SYMCACHE_FNV_PRIME;
-	return h;
+	if (!match)
+		return (struct name){NULL, 0, false};
+	*addr_out = base + match->st_value;
+	return intern(*addr_out, (uintptr_t)info->dlpi_name, gen, strtab + match->st_name,
+		      strsz - match->st_name);
 }
 
 struct look {
 	uintptr_t ip;
-	struct sym_frame *f;
+	uint32_t gen;
 	bool found;
-	uint32_t n; /* modules noted */
+	uint32_t n; /* modules noted in the table (MODULES: not writing it) */
+	struct name module, symbol;
+	uintptr_t base, symbol_addr;
 };
 
 static int look_module(struct dl_phdr_info *info, size_t size, void *ctx)
 {
 	struct look *l = ctx;
 	uintptr_t lo = UINTPTR_MAX, hi = 0;
-	const char *name = info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name : exe_path;
-	uint64_t hash;
-	uint32_t len;
-	bool plain;
 
 	(void)size;
+	/* the module's whole mapping, gaps between its segments included
+	 * (as dladdr and _dl_find_object see it) */
 	for (int i = 0; i < info->dlpi_phnum; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t start = info->dlpi_addr + ph->p_vaddr;
 
 		if (ph->p_type != PT_LOAD)
 			continue;
-		if (info->dlpi_addr + ph->p_vaddr < lo)
-			lo = info->dlpi_addr + ph->p_vaddr;
-		if (info->dlpi_addr + ph->p_vaddr + ph->p_memsz > hi)
-			hi = info->dlpi_addr + ph->p_vaddr + ph->p_memsz;
+		if (start < lo)
+			lo = start;
+		if (start + ph->p_memsz > hi)
+			hi = start + ph->p_memsz;
 	}
 	if (lo >= hi)
 		return 0;
-	hash = hash_file_name(name);
-	len = (uint32_t)strlen(name);
-	plain = rec_plain(name, len);
-	if (l->n < SYMCACHE_MODULES) {
+	if (l->n < MODULES) {
 		struct module *m = &modules.m[l->n++];
+		struct name name = module_name(info->dlpi_addr, info->dlpi_name, l->gen);
 
 		__atomic_store_n(&m->lo, lo, __ATOMIC_RELEASE);
 		__atomic_store_n(&m->hi, hi, __ATOMIC_RELEASE);
 		__atomic_store_n(&m->base, (uintptr_t)info->dlpi_addr, __ATOMIC_RELEASE);
-		__atomic_store_n(&m->name, name, __ATOMIC_RELEASE);
-		__atomic_store_n(&m->name_hash, hash, __ATOMIC_RELEASE);
-		__atomic_store_n(&m->name_len, len, __ATOMIC_RELEASE);
-		__atomic_store_n(&m->name_plain, plain, __ATOMIC_RELEASE);
+		__atomic_store_n(&m->name, name.s, __ATOMIC_RELEASE);
+		__atomic_store_n(&m->len, name.len, __ATOMIC_RELEASE);
+		__atomic_store_n(&m->plain, name.plain, __ATOMIC_RELEASE);
 	}
-	if (!l->found && l->ip >= lo && l->ip < hi) {
-		l->found = true;
-		l->f->module = name;
-		l->f->base = info->dlpi_addr;
-		l->f->name_hash = hash;
-		l->f->module_len = len;
-		l->f->module_plain = plain;
-		/* inside the loader's list lock: the module cannot be unmapped
-		 * while its symbols are read */
-		find_symbol(info, l->ip, l->f);
-	}
+	if (l->found || l->ip < lo || l->ip >= hi)
+		return 0;
+	l->found = true;
+	l->base = info->dlpi_addr;
+	l->module = module_name(info->dlpi_addr, info->dlpi_name, l->gen);
+	l->symbol = find_symbol(info, l->ip, l->gen, &l->symbol_addr);
 	return 0;
 }
 
-bool symcache_lookup(uintptr_t ip, bool lookup, struct sym_frame *f)
+/* A look-up through the loader's list: the module, its symbol, and the
+ * table of every module rewritten on the way. */
+__attribute__((noinline)) static bool scan(uintptr_t ip, uint32_t gen, struct sym_frame *f)
 {
-	uint32_t gen = __atomic_load_n(&generation, __ATOMIC_ACQUIRE);
-	struct look l = {ip, f, false, 0};
+	struct look l = {.ip = ip, .gen = gen};
 	uint32_t seq;
-	bool table;
+	bool table = seq_try_write(&modules.seq, &seq);
 
-	if (cache_get(ip, gen, f))
-		return true;
-	*f = (struct sym_frame){.name_hash = SYMCACHE_FNV_BASIS};
-	if (!lookup)
-		return modules_get(ip, gen, f);
-	/* The module table is rewritten by whoever takes it; the others only
-	 * look their address up. */
-	table = seq_try_write(&modules.seq, &seq);
 	if (!table)
-		l.n = SYMCACHE_MODULES;
+		l.n = MODULES;
 	dl_iterate_phdr(look_module, &l);
 	if (table) {
 		__atomic_store_n(&modules.n, l.n, __ATOMIC_RELEASE);
 		__atomic_store_n(&modules.gen, gen, __ATOMIC_RELEASE);
 		__atomic_store_n(&modules.seq, seq + 2, __ATOMIC_RELEASE);
 	}
-	/* An address in no module is not kept: a module may be loaded there
-	 * later (after JIT code was freed). */
-	if (l.found)
-		cache_put(ip, gen, f);
-	return l.found;
+	if (!l.found || !l.module.s)
+		return false;
+	f->module = l.module.s;
+	f->module_len = l.module.len;
+	f->module_plain = l.module.plain;
+	f->base = l.base;
+	f->name_hash = hash_file_name(l.module.s, l.module.len);
+	if (l.symbol.s) {
+		f->symbol = l.symbol.s;
+		f->symbol_len = l.symbol.len;
+		f->symbol_plain = l.symbol.plain;
+		f->symbol_addr = l.symbol_addr;
+	}
+	cache_put(ip, gen, f);
+	return true;
+}
+
+bool symcache_lookup(uintptr_t ip, bool lookup, struct sym_frame *f)
+{
+	uint32_t gen = __atomic_load_n(&generation, __ATOMIC_ACQUIRE);
+
+	*f = (struct sym_frame){.name_hash = SYMCACHE_FNV_BASIS};
+	if (cache_get(ip, gen, f))
+		return true;
+	*f = (struct sym_frame){.name_hash = SYMCACHE_FNV_BASIS};
+	if (lookup && !__atomic_load_n(&no_iterate, __ATOMIC_RELAXED))
+		return scan(ip, gen, f);
+	/* Inside a handler: the module from the table, no symbol, nothing
+	 * kept (a later look-up outside a handler finds the symbol). */
+	if (!modules_get(ip, gen, f))
+		return false;
+	f->name_hash = hash_file_name(f->module, f->module_len);
+	return true;
 }

@@ -2,8 +2,16 @@
 #define _GNU_SOURCE
 #include "unwind.h"
 
+#include <dlfcn.h>
 #include <link.h>
 #include <string.h>
+#include <sys/uio.h>
+
+#include "sys.h"
+
+/* glibc 2.35 and later: lock-free, async-signal-safe, and safe in a forked
+ * child (dl_iterate_phdr's lock is left as it was at the fork there). */
+#pragma weak _dl_find_object
 
 /* ---- Reading DWARF call frame information, every read bounded ---- */
 
@@ -497,7 +505,30 @@ static struct unwind_rule look_up(uintptr_t pc)
 	size_t lo = 0, hi;
 	int32_t start, off;
 
-	dl_iterate_phdr(find_module, &f);
+	if (_dl_find_object) {
+		struct dl_find_object o;
+		struct cursor h;
+		uint8_t version, enc;
+		uintptr_t frame;
+
+		if (_dl_find_object((void *)pc, &o) != 0 || !o.dlfo_eh_frame)
+			return fail;
+		f.hdr = o.dlfo_eh_frame;
+		f.hdr_end = (const uint8_t *)o.dlfo_map_end;
+		h = (struct cursor){f.hdr, f.hdr_end, false};
+		version = (uint8_t)get_u(&h, 1);
+		enc = (uint8_t)get_u(&h, 1);
+		get_u(&h, 2);
+		frame = (uintptr_t)get_encoded(&h, enc, false);
+		/* .eh_frame lies in the module's mapping: the bounds of reads */
+		if (h.bad || version != 1 || frame < (uintptr_t)o.dlfo_map_start ||
+		    frame >= (uintptr_t)o.dlfo_map_end)
+			return fail;
+		f.lo = (const uint8_t *)frame;
+		f.hi = (const uint8_t *)o.dlfo_map_end;
+	} else {
+		dl_iterate_phdr(find_module, &f);
+	}
 	if (!f.hdr)
 		return fail;
 	c = (struct cursor){f.hdr + 1, f.hdr_end, false};
@@ -536,13 +567,11 @@ static struct unwind_rule look_up(uintptr_t pc)
 
 /* A slot is a seqlock whose writer never waits (it takes the slot by a
  * compare-and-swap of seq from even to odd, or does not cache); a reader
- * trusts what it copied only if seq was even and unchanged.  The key is
- * the address with the generation in its top bits (user addresses leave
- * them free), so that one compare checks both. */
+ * trusts what it copied only if seq was even and unchanged. */
 struct slot {
-	uint32_t seq;
-	int32_t cfa_off;
+	uint32_t seq, gen;
 	uint64_t key;
+	int32_t cfa_off;
 	int16_t ra_off, bp_off;
 	uint8_t kind, base, bp_saved;
 };
@@ -559,11 +588,12 @@ static struct slot *set_of(uintptr_t pc)
 	return &cache[(unsigned)((pc * 0x9e3779b97f4a7c15ULL) >> 40) % (SLOTS / WAYS) * WAYS];
 }
 
-static bool slot_get(struct slot *s, uint64_t key, struct unwind_rule *r)
+static bool slot_get(struct slot *s, uint64_t key, uint32_t gen, struct unwind_rule *r)
 {
 	uint32_t q = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
 
-	if ((q & 1) || __atomic_load_n(&s->key, __ATOMIC_ACQUIRE) != key)
+	if ((q & 1) || __atomic_load_n(&s->key, __ATOMIC_ACQUIRE) != key ||
+	    __atomic_load_n(&s->gen, __ATOMIC_ACQUIRE) != gen)
 		return false;
 	r->cfa_off = __atomic_load_n(&s->cfa_off, __ATOMIC_ACQUIRE);
 	r->ra_off = __atomic_load_n(&s->ra_off, __ATOMIC_ACQUIRE);
@@ -580,12 +610,10 @@ static void slot_put(struct slot *set, uint64_t key, uint32_t gen, const struct 
 	uint32_t seq;
 
 	/* an empty or stale way, else one chosen by the address */
-	for (int w = 0; w < WAYS && !s; w++) {
-		uint64_t k = __atomic_load_n(&set[w].key, __ATOMIC_RELAXED);
-
-		if (k == 0 || k >> 48 != (gen & 0xffff))
+	for (int w = 0; w < WAYS && !s; w++)
+		if (__atomic_load_n(&set[w].key, __ATOMIC_RELAXED) == 0 ||
+		    __atomic_load_n(&set[w].gen, __ATOMIC_RELAXED) != gen)
 			s = &set[w];
-	}
 	if (!s)
 		s = &set[(key >> 4) % WAYS];
 	seq = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
@@ -593,6 +621,7 @@ static void slot_put(struct slot *set, uint64_t key, uint32_t gen, const struct 
 						      __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 		return;
 	__atomic_store_n(&s->key, key, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->gen, gen, __ATOMIC_RELEASE);
 	__atomic_store_n(&s->cfa_off, r->cfa_off, __ATOMIC_RELEASE);
 	__atomic_store_n(&s->ra_off, (int16_t)r->ra_off, __ATOMIC_RELEASE);
 	__atomic_store_n(&s->bp_off, (int16_t)r->bp_off, __ATOMIC_RELEASE);
@@ -605,14 +634,12 @@ static void slot_put(struct slot *set, uint64_t key, uint32_t gen, const struct 
 static struct unwind_rule rule_for(uintptr_t pc)
 {
 	uint32_t gen = __atomic_load_n(&generation, __ATOMIC_ACQUIRE);
-	uint64_t key = (uint64_t)pc | (uint64_t)(gen & 0xffff) << 48;
+	uint64_t key = (uint64_t)pc;
 	struct slot *set = set_of(pc);
 	struct unwind_rule r;
 
-	if (pc >> 48) /* not a user-space address: not followed */
-		return (struct unwind_rule){.kind = UNWIND_FAIL};
 	for (int w = 0; w < WAYS; w++)
-		if (slot_get(&set[w], key, &r))
+		if (slot_get(&set[w], key, gen, &r))
 			return r;
 	r = look_up(pc);
 	slot_put(set, key, gen, &r);
@@ -622,12 +649,72 @@ static struct unwind_rule rule_for(uintptr_t pc)
 /* A CFA further than this above the stack pointer is not believed. */
 #define FRAME_MAX ((uintptr_t)64 << 20)
 
+/* ---- Reading the stack without faulting ----
+ *
+ * Every read of a step lies below its CFA.  With right unwind information
+ * the CFA stays on the stack; with wrong or missing information (the top
+ * of a coroutine's stack, entered by a jump rather than a call) it may
+ * point past the stack's end, onto a guard page.  So the stack memory
+ * known to be readable on this thread is kept, and grows a page at a time,
+ * each page asked of the kernel once: process_vm_readv of one byte fails
+ * where a read would fault.  It is one word (the start's page << 24 | the
+ * number of pages): a signal handler that changes it between two reads of
+ * it cannot pair one range's start with another's end. */
+static __thread uint64_t readable __attribute__((tls_model("initial-exec")));
+
+struct stack_range {
+	uintptr_t lo, hi;
+};
+
+/* The range to start from at sp; live: sp is this thread's own stack
+ * pointer now (its page is readable: the code runs on it). */
+static void range_start(struct stack_range *r, uintptr_t sp, bool live)
+{
+	uint64_t w = __atomic_load_n(&readable, __ATOMIC_RELAXED);
+	uintptr_t lo = (uintptr_t)(w >> 24) << 12, hi = lo + ((uintptr_t)(w & 0xffffff) << 12);
+
+	if (w == 0 || sp < lo || sp >= hi) {
+		lo = sp & ~(uintptr_t)4095;
+		hi = live ? lo + 4096 : lo;
+	}
+	r->lo = lo;
+	r->hi = hi;
+}
+
+static void range_keep(const struct stack_range *r)
+{
+	uintptr_t pages = (r->hi - r->lo) >> 12;
+
+	if (pages > 0 && pages <= 0xffffff)
+		__atomic_store_n(&readable, (uint64_t)(r->lo >> 12) << 24 | pages, __ATOMIC_RELAXED);
+}
+
+static bool page_readable(uintptr_t page)
+{
+	char byte;
+	struct iovec local = {&byte, 1}, remote = {(void *)page, 1};
+
+	return SYS6(SYS_process_vm_readv, sys_getpid(), &local, 1, &remote, 1, 0) == 1;
+}
+
+/* Whether [r->lo, end) can be read, growing the range as asked. */
+static bool readable_to(struct stack_range *r, uintptr_t end)
+{
+	while (end > r->hi) {
+		if (r->hi - r->lo >= FRAME_MAX || !page_readable(r->hi))
+			return false;
+		r->hi += 4096;
+	}
+	return true;
+}
+
 /* Steps from the frame at (pc, sp, bp) (pc: its current address if
  * first, else the return address into it), storing return addresses; the
  * ones in [skip_lo, skip_hi) at the top are passed over.  At max, *cur
  * says where to go on; at the end of the stack cur->pc is 0. */
 static int walk(uintptr_t pc, uintptr_t sp, uintptr_t bp, bool first, void **ips, int max,
-		uintptr_t skip_lo, uintptr_t skip_hi, struct unwind_cursor *cur)
+		uintptr_t skip_lo, uintptr_t skip_hi, struct unwind_cursor *cur,
+		struct stack_range *range)
 {
 	int n = 0;
 	bool skipping = true;
@@ -648,7 +735,8 @@ static int walk(uintptr_t pc, uintptr_t sp, uintptr_t bp, bool first, void **ips
 		bp_at = cfa + (uintptr_t)(intptr_t)r.bp_off;
 		/* (the offsets are at most -8: unwind_rule_from_fde) */
 		if (span - 1 >= FRAME_MAX || (cfa & 7) || (uintptr_t)-(intptr_t)r.ra_off > span ||
-		    (r.bp_saved && (uintptr_t)-(intptr_t)r.bp_off > span))
+		    (r.bp_saved && (uintptr_t)-(intptr_t)r.bp_off > span) ||
+		    sp < range->lo || !readable_to(range, cfa))
 			return -1;
 		pc = *(const uintptr_t *)ra_at;
 		if (r.bp_saved)
@@ -672,12 +760,15 @@ __attribute__((noinline)) int unwind_capture(void **ips, int max, uintptr_t skip
 					    uintptr_t skip_hi, struct unwind_cursor *cur)
 {
 	uintptr_t pc, sp, bp;
+	struct stack_range range;
+	int n;
 
 	__asm__ volatile("lea 0(%%rip), %0\n\t"
 			 "mov %%rsp, %1\n\t"
 			 "mov %%rbp, %2"
 			 : "=r"(pc), "=r"(sp), "=r"(bp));
 	cur->pc = 0;
+	range_start(&range, sp, true);
 #ifdef SHIM_FRAME_POINTERS
 	/* The shim keeps frame pointers: its own frames are passed by their
 	 * chain, to the program's frame that called it (the return address
@@ -685,16 +776,18 @@ __attribute__((noinline)) int unwind_capture(void **ips, int max, uintptr_t skip
 	if (skip_lo < skip_hi && pc >= skip_lo && pc < skip_hi) {
 		uintptr_t fp = bp;
 
-		for (int k = 0; k < 64 && fp > sp && fp - sp < FRAME_MAX && !(fp & 7); k++) {
+		for (int k = 0; k < 64 && fp > sp && fp - sp < FRAME_MAX && !(fp & 7) &&
+				readable_to(&range, fp + 16);
+		     k++) {
 			const uintptr_t *frame = (const uintptr_t *)fp;
 
 			if (frame[1] < skip_lo || frame[1] >= skip_hi) {
-				int n;
-
 				if (frame[1] == 0 || max <= 0)
 					return 0;
 				ips[0] = (void *)frame[1];
-				n = walk(frame[1], fp + 16, frame[0], false, ips + 1, max - 1, 0, 0, cur);
+				n = walk(frame[1], fp + 16, frame[0], false, ips + 1, max - 1, 0, 0, cur,
+					 &range);
+				range_keep(&range);
 				return n < 0 ? -1 : n + 1;
 			}
 			if (frame[0] <= fp)
@@ -703,14 +796,22 @@ __attribute__((noinline)) int unwind_capture(void **ips, int max, uintptr_t skip
 		}
 	}
 #endif
-	return walk(pc, sp, bp, true, ips, max, skip_lo, skip_hi, cur);
+	n = walk(pc, sp, bp, true, ips, max, skip_lo, skip_hi, cur, &range);
+	range_keep(&range);
+	return n;
 }
 
 int unwind_resume(struct unwind_cursor *cur, void **ips, int max)
 {
+	struct stack_range range;
+	int n;
+
 	if (cur->pc == 0)
 		return 0;
-	return walk(cur->pc, cur->sp, cur->bp, false, ips, max, 0, 0, cur);
+	range_start(&range, cur->sp, false);
+	n = walk(cur->pc, cur->sp, cur->bp, false, ips, max, 0, 0, cur, &range);
+	range_keep(&range);
+	return n;
 }
 
 #else /* other architectures: libunwind does it all */

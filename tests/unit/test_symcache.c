@@ -108,8 +108,8 @@ static void test_no_module(void **state)
 static void test_without_lookup(void **state)
 {
 	struct sym_frame f;
-	uintptr_t seen = (uintptr_t)symcache_test_exported + 3;
-	uintptr_t unseen = (uintptr_t)symcache_test_exported + 5;
+	uintptr_t seen = (uintptr_t)symcache_test_exported + 1;
+	uintptr_t unseen = (uintptr_t)symcache_test_exported + 2; /* (a 4-byte function at -O2) */
 
 	(void)state;
 	symcache_invalidate();
@@ -118,15 +118,25 @@ static void test_without_lookup(void **state)
 	assert_true(symcache_lookup(seen, false, &f));
 	assert_non_null(f.symbol);
 	assert_string_equal(f.symbol, "symcache_test_exported");
-	/* not cached: the module from the table, no symbol */
+	/* not cached: the module (from the table of modules), no symbol */
 	assert_true(symcache_lookup(unseen, false, &f));
 	assert_string_equal(f.module, exe);
 	assert_null(f.symbol);
-	/* after an unload nothing is known without a look-up */
+	/* ... and not kept so: a look-up finds the symbol afterwards */
+	assert_true(symcache_lookup(unseen, true, &f));
+	assert_string_equal(f.symbol, "symcache_test_exported");
+	/* after an unload nothing is known until looked up again */
 	symcache_invalidate();
 	assert_false(symcache_lookup(seen, false, &f));
 	assert_true(symcache_lookup(seen, true, &f));
 	assert_string_equal(f.symbol, "symcache_test_exported");
+	/* the strings are the shim's own copies, not the loader's */
+	{
+		Dl_info info;
+
+		assert_true(dladdr((void *)seen, &info));
+		assert_ptr_not_equal(f.symbol, info.dli_sname);
+	}
 }
 
 /* Many addresses of one set: the cache keeps giving right answers. */
