@@ -14,7 +14,11 @@
 #include <unistd.h>
 
 #define UNW_LOCAL_ONLY
+#if __has_include(<libunwind.h>)
 #include <libunwind.h>
+#else
+#include "unwind_min.h" /* gcc -m32 on amd64: no i386 libunwind-dev */
+#endif
 
 #include "record.h"
 

@@ -8,8 +8,10 @@
 #define _GNU_SOURCE
 #include "shim.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -78,6 +80,48 @@ static void report_problems(void)
 	n_problems = 0;
 }
 
+/* events=all: which release runs here, once per process image. */
+static void report_start(void)
+{
+	struct event ev = EVENT_INIT(SHIM_EV_START, LOG_SEV_INFO);
+
+	if (!event_wanted(&shim_cfg, EVENTS_ALL))
+		return;
+	ev.version = SHIM_VERSION;
+	ev.backtrace = false;
+	ev.unlimited = true;
+	event_emit(&ev);
+}
+
+#ifndef UNWIND_SONAME
+#define UNWIND_SONAME "libunwind.so.8"
+#endif
+
+/* libunwind is dlopen()ed, so nothing but this record tells a package
+ * installed without it (or a 32-bit program without the i386 libunwind8)
+ * why its records have no backtrace.  The loader's own words are asked
+ * for again here rather than kept by backtrace.c: this runs once, and
+ * only when the load failed. */
+static void report_no_unwinder(void)
+{
+	struct event ev = EVENT_INIT(SHIM_EV_BACKTRACE_DISABLED, LOG_SEV_ERROR);
+	char why[512];
+	const char *err;
+	void *h = dlopen(UNWIND_SONAME, RTLD_NOW | RTLD_LOCAL);
+
+	err = h ? "it has no unw_backtrace" : dlerror();
+	snprintf(why, sizeof why,
+		 "libunwind could not be loaded (%s): records have no backtrace; install "
+		 "libunwind8 of this program's architecture",
+		 err ? err : UNWIND_SONAME);
+	if (h)
+		dlclose(h);
+	ev.reason = why;
+	ev.backtrace = false;
+	ev.unlimited = true;
+	event_emit(&ev);
+}
+
 static void fork_prepare(void)
 {
 	/* No private copy half-made when the child is made. */
@@ -120,10 +164,11 @@ bool shim_init_slow(void)
 		if (!log_open(&shim_cfg, &why))
 			collect_problem(NULL, SHIM_ENV_LOG, getenv(SHIM_ENV_LOG), why);
 	}
+	report_start();
 	if (shim_cfg.events == EVENTS_NONE)
 		n_problems = 0;
-	else if (shim_cfg.backtrace)
-		backtrace_init();
+	else if (shim_cfg.backtrace && !backtrace_init())
+		report_no_unwinder();
 	report_problems();
 	if (shim_cfg.raw == RAW_SECCOMP)
 		raw_init();
