@@ -178,7 +178,7 @@ integration: all $(PROGS) $(PRELOADS) $(B)/sockshim-report
 	@tests/run-integration
 
 CHECK_BUILT := $(LIB) $(if $(filter yes,$(HAVE_M32)),$(LIB32)) $(UNIT_TESTS) $(PROGS) $(PRELOADS) \
-	$(B)/sockshim-report $(B)/sockshim.pc
+	$(B)/sockshim-report
 check: check-build-deps check-test-deps $(CHECK_BUILT)
 	@tests/run-unit $(UNIT_TESTS)
 	@tests/run-integration
@@ -251,18 +251,17 @@ INSTALL_LIB32 := $(if $(and $(filter x86_64-linux-gnu,$(MULTIARCH)),$(wildcard $
 DOCDIR    := $(PREFIX)/share/doc/sockshim
 EXAMPLES  := $(sort $(wildcard examples/*/*))
 
-# pkg-config: where the library is (`pkg-config --variable=preload
-# sockshim`) and the header's directory; nothing to link against.
-$(B)/sockshim.pc: tools/sockshim.pc.in debian/changelog Makefile | $(B)/shim
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@VERSION@|$(VERSION)|' $< >$@
-
-install: all $(B)/sockshim.pc
+install: all
 	install -d $(DESTDIR)$(LIBDIR)/sockshim $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/include/sockshim
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0644 $(LIB) $(DESTDIR)$(LIBDIR)/sockshim/libsockshim.so
 	$(if $(INSTALL_LIB32),install -d $(DESTDIR)$(LIBDIR32)/sockshim && \
 		install -m 0644 $(LIB32) $(DESTDIR)$(LIBDIR32)/sockshim/libsockshim.so)
-	install -m 0644 $(B)/sockshim.pc $(DESTDIR)$(LIBDIR)/pkgconfig/sockshim.pc
+	# pkg-config: where the library is (`pkg-config --variable=preload
+	# sockshim`) and the header's directory; nothing to link against.
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+		tools/sockshim.pc.in >$(DESTDIR)$(LIBDIR)/pkgconfig/sockshim.pc
+	chmod 0644 $(DESTDIR)$(LIBDIR)/pkgconfig/sockshim.pc
 	sed 's|^VERSION=.*|VERSION=$(VERSION)|' tools/sockshim >$(DESTDIR)$(PREFIX)/bin/sockshim
 	chmod 0755 $(DESTDIR)$(PREFIX)/bin/sockshim
 	install -m 0644 tools/sockshim.1 tools/report/sockshim-report.1 $(DESTDIR)$(PREFIX)/share/man/man1/
