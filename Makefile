@@ -70,7 +70,7 @@ DEB_TEST  := libcmocka-dev libjansson-dev socat curl python3 procps iproute2 str
 DEB_CHECK := clang libclang-rt-14-dev libtsan2 libasan8 libubsan1
 # `make deb` and its tests (a fresh Debian root from debootstrap), and the
 # i386 library (gcc -m32)
-DEB_PACKAGE := dpkg-dev debhelper lintian fakeroot debootstrap gcc-multilib
+DEB_PACKAGE := dpkg-dev debhelper lintian debootstrap gcc-multilib
 DEB_ALL   := $(DEB_BUILD) $(DEB_TEST) $(DEB_CHECK) $(DEB_PACKAGE)
 
 .PHONY: all check check-core unit integration bench bench-report demo fuzz install uninstall deb deps clean check-build-deps check-test-deps
