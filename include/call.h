@@ -89,6 +89,12 @@ void call_set_trap_regs(const struct call_trap_regs *regs);
 /* True inside such a handler: nothing there may block or start a thread. */
 bool call_in_trap(void);
 
+/* Whether this thread is known to run a signal handler: on its alternate
+ * signal stack, or in raw mode's trap handler.  (A handler on the normal
+ * stack cannot be told: even one that interrupted another call of the
+ * shim's looks like a call made after a siglongjmp out of that one.) */
+bool call_in_handler(void);
+
 /* After the program's successful sigaltstack(): this thread's alternate
  * stack, for the tight-stack test. */
 void call_note_altstack(const stack_t *ss);

@@ -185,6 +185,11 @@ bool call_in_trap(void)
 	return trap_regs != NULL;
 }
 
+bool call_in_handler(void)
+{
+	return trap_regs != NULL || on_alt_stack((uintptr_t)__builtin_frame_address(0));
+}
+
 /* libunwind reads its memory-checking pipe with read(2), a cancellation
  * point: the one place where the shim's own work could be cancelled (its
  * own system calls are raw ones, which never are). */
@@ -217,7 +222,8 @@ int call_backtrace(struct call *c, void *const **ips)
 				c->bt_n = backtrace_from_frame_pointers(trap_regs->ip, trap_regs->sp,
 									trap_regs->bp, c->bt,
 									shim_cfg.backtrace_depth);
-			else if (!call_tight(c))
+			else if (!call_tight(c) &&
+				 (c->bt_n = backtrace_capture_fast(c->bt, shim_cfg.backtrace_depth)) < 0)
 				c->bt_n = capture_uncancellable(c->bt, shim_cfg.backtrace_depth);
 		}
 	}

@@ -352,9 +352,10 @@ void event_build(const struct event *ev, void *const *bt, int n, struct record *
 	}
 	/* Backtraces last: they are what gets cut when the record is full. */
 	if (n > 0)
-		backtrace_add(r, "backtrace", bt, n);
+		backtrace_add(r, "backtrace", bt, n, !ev->in_handler);
 	if (ev->first_bt_n > 0)
-		backtrace_add(r, "first_backtrace", ev->first_bt, ev->first_bt_n);
+		backtrace_add(r, "first_backtrace", ev->first_bt, ev->first_bt_n,
+			      !ev->in_handler);
 }
 
 void event_call(const char *name, int fd, uint32_t st, bool addresses)
@@ -425,7 +426,7 @@ __attribute__((noinline)) static bool admit(struct call *c, struct event *ev, vo
 	uint32_t flush;
 	bool ok;
 
-	ev->site = n > 0 ? backtrace_site(bt, n) : backtrace_site(NULL, 0);
+	ev->site = n > 0 ? backtrace_site(bt, n, !ev->in_handler) : backtrace_site(NULL, 0, false);
 	ev->has_site = true;
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
 	ok = ratelimit_admit(ev->name, ev->site, (uint32_t)now.tv_sec, shim_cfg.rate_n,
@@ -454,6 +455,7 @@ void event_emit(struct event *ev)
 	}
 	if (!bt && ev->backtrace)
 		n = call_backtrace(c, &bt);
+	ev->in_handler = call_in_handler();
 	if (rate_limited(ev) && !admit(c, ev, bt, n))
 		goto out;
 	event_build(ev, bt, n, &r, c->rec, SHIM_RECORD_MAX);
