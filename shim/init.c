@@ -97,11 +97,22 @@ static void report_start(void)
 #define UNWIND_SONAME "libunwind.so.8"
 #endif
 
+/* What backtraces lose without libunwind: on x86_64 the shim's own
+ * unwinder (unwind.c) follows most frames and libunwind is its fallback;
+ * elsewhere libunwind is all there is. */
+#if defined(__x86_64__)
+#define NO_UNWINDER_LOSS                                                          \
+	"backtraces stop at frames the shim's own unwinder cannot follow (signal " \
+	"frames, code without unwind tables)"
+#else
+#define NO_UNWINDER_LOSS "records have no backtrace"
+#endif
+
 /* libunwind is dlopen()ed, so nothing but this record tells a package
  * installed without it (or a 32-bit program without the i386 libunwind8)
- * why its records have no backtrace.  The loader's own words are asked
- * for again here rather than kept by backtrace.c: this runs once, and
- * only when the load failed. */
+ * why backtraces are missing.  The loader's own words are asked for again
+ * here rather than kept by backtrace.c: this runs once, and only when the
+ * load failed. */
 static void report_no_unwinder(void)
 {
 	struct event ev = EVENT_INIT(SHIM_EV_BACKTRACE_DISABLED, LOG_SEV_ERROR);
@@ -111,7 +122,7 @@ static void report_no_unwinder(void)
 
 	err = h ? "it has no unw_backtrace" : dlerror();
 	snprintf(why, sizeof why,
-		 "libunwind could not be loaded (%s): records have no backtrace; install "
+		 "libunwind could not be loaded (%s): " NO_UNWINDER_LOSS "; install "
 		 "libunwind8 of this program's architecture",
 		 err ? err : UNWIND_SONAME);
 	if (h)
