@@ -48,9 +48,14 @@ LDFLAGS ?=
 UNWIND_SONAME := $(or $(shell objdump -p $$($(CC) -print-file-name=libunwind.so) 2>/dev/null | sed -n 's/^ *SONAME *//p'),libunwind.so.8)
 # Frame pointers in the shim's own code: the backtrace of a call skips the
 # shim's frames by their chain (shim/unwind.c), not by unwinding each.
+# -fno-stack-protector after the caller's CFLAGS: the shim's frames run in
+# the program's signal handlers on small alternate stacks (a 4 KiB one in
+# tests/integration/regress_altstack_close.sh, with 56 bytes to spare), and
+# the canaries of -fstack-protector-strong (dpkg-buildflags' hardening,
+# Ubuntu's default) overflow it.
 SHIM_CFLAGS := $(CFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec \
                -fno-omit-frame-pointer -DSHIM_FRAME_POINTERS \
-               -DUNWIND_SONAME='"$(UNWIND_SONAME)"' 
+               -DUNWIND_SONAME='"$(UNWIND_SONAME)"' -fno-stack-protector
 SHIM_LDFLAGS := -shared -Wl,--version-script=shim/libsockshim.map \
                 -Wl,-z,relro,-z,now -Wl,--no-undefined $(SANFLAGS) $(LDFLAGS)
 SHIM_LIBS := -ldl -lpthread
