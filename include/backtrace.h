@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "unwind.h"
+
 #define BT_MAX 64
 
 struct record;
@@ -42,8 +44,12 @@ int backtrace_capture(void **ips, int max);
 
 /* The same with the shim's own unwinder (unwind.h): no lock, no system
  * call, never a cancellation point; -1 if a frame could not be followed
- * (then backtrace_capture). */
-int backtrace_capture_fast(void **ips, int max);
+ * (then backtrace_capture).  *more: where to go on deeper. */
+int backtrace_capture_fast(void **ips, int max, struct unwind_cursor *more);
+
+/* The next frames (at most max) from where a capture stopped, within the
+ * same call; -1 if a frame could not be followed. */
+int backtrace_resume_fast(struct unwind_cursor *more, void **ips, int max);
 
 /* Appends "key":[frames] to the record: for each frame its ip, module (the
  * object's path), offset (ip relative to the object's load address: what

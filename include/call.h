@@ -78,6 +78,11 @@ struct call *call_current(void);
  * off, the stack is tight, or the unwinder is busy below this frame. */
 int call_backtrace(struct call *c, void *const **ips);
 
+/* The same, but at least want frames (SOCKSHIM_BACKTRACE_DEPTH at most)
+ * are enough for now: the rest is unwound when asked for, going on from
+ * where this stopped. */
+int call_backtrace_upto(struct call *c, int want, void *const **ips);
+
 /* Registers where a trapped call came from, for code that keeps frame
  * pointers (raw mode's SIGSYS handler, around its emulation of the call):
  * backtraces are then read from these registers.  NULL: none. */

@@ -47,6 +47,10 @@ void rec_begin(struct record *r, char *buf, size_t cap);
 void rec_str(struct record *r, const char *key, const char *value);
 /* The same for the first n bytes of value (which may hold NULs). */
 void rec_strn(struct record *r, const char *key, const char *value, size_t n);
+/* A value that is one of the shim's own constants (an event name, an
+ * errno name, libc's text of an errno): printable ASCII without quote or
+ * backslash, copied as it is. */
+void rec_str_const(struct record *r, const char *key, const char *value);
 void rec_int(struct record *r, const char *key, long long value);
 /* "key":"0x1a2b" */
 void rec_hex(struct record *r, const char *key, uint64_t value);

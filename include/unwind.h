@@ -51,13 +51,24 @@ struct unwind_rule {
 struct unwind_rule unwind_rule_from_fde(const uint8_t *fde, const uint8_t *lo,
 					const uint8_t *hi, uintptr_t pc);
 
+/* Where an unwind stopped at its maximum, to go on deeper later (while the
+ * frames are still there: within the same call).  pc 0: nothing more. */
+struct unwind_cursor {
+	uintptr_t pc, sp, bp;
+};
+
 /* The return addresses of the calling code, innermost first, starting in
  * the caller of unwind_capture itself, leaving out those at the top of the
  * stack that lie in [skip_lo, skip_hi) (the shim's own frames); at most
  * max.  Returns how many, or -1 when a frame could not be followed (the
  * caller then asks libunwind).  No allocation, no system call, no lock on
- * a cache hit. */
-int unwind_capture(void **ips, int max, uintptr_t skip_lo, uintptr_t skip_hi);
+ * a cache hit.  *cur: where to go on. */
+int unwind_capture(void **ips, int max, uintptr_t skip_lo, uintptr_t skip_hi,
+		   struct unwind_cursor *cur);
+
+/* The next frames from *cur (at most max), as unwind_capture; -1 when a
+ * frame could not be followed. */
+int unwind_resume(struct unwind_cursor *cur, void **ips, int max);
 
 /* Forgets every cached rule (a module was unloaded). */
 void unwind_invalidate(void);

@@ -171,9 +171,14 @@ static int program_frames(void *const *buf, int n, void **ips, int max)
 	return out;
 }
 
-int backtrace_capture_fast(void **ips, int max)
+int backtrace_capture_fast(void **ips, int max, struct unwind_cursor *more)
 {
-	return unwind_capture(ips, max > BT_MAX ? BT_MAX : max, self_start, self_end);
+	return unwind_capture(ips, max > BT_MAX ? BT_MAX : max, self_start, self_end, more);
+}
+
+int backtrace_resume_fast(struct unwind_cursor *more, void **ips, int max)
+{
+	return unwind_resume(more, ips, max);
 }
 
 int backtrace_capture(void **ips, int max)

@@ -281,7 +281,7 @@ void event_build(const struct event *ev, void *const *bt, int n, struct record *
 	rec_str(r, "prog", proc_prog);
 	if (proc_host[0])
 		rec_str(r, "host", proc_host);
-	rec_str(r, "event", ev->name);
+	rec_str_const(r, "event", ev->name);
 	if (ev->fd != EVENT_NO_FD) {
 		const char *fam = family_name(fd_family(ev->fd_state));
 		const char *type = type_name(fd_type(ev->fd_state));
@@ -289,9 +289,9 @@ void event_build(const struct event *ev, void *const *bt, int n, struct record *
 		rec_int(r, "fd", ev->fd);
 		if (ev->fd >= 0 && (ev->fd_state & FD_SOCKET)) {
 			if (fam)
-				rec_str(r, "family", fam);
+				rec_str_const(r, "family", fam);
 			if (type)
-				rec_str(r, "type", type);
+				rec_str_const(r, "type", type);
 			if (ev->given_addresses) {
 				if (ev->given_addresses->local[0])
 					rec_str(r, "local", ev->given_addresses->local);
@@ -307,11 +307,11 @@ void event_build(const struct event *ev, void *const *bt, int n, struct record *
 		const char *text = strerrordesc_np(ev->err);
 
 		if (name)
-			rec_str(r, "errno", name);
+			rec_str_const(r, "errno", name);
 		else
 			rec_int(r, "errno", ev->err);
 		if (text)
-			rec_str(r, "error", text);
+			rec_str_const(r, "error", text);
 	}
 	if (ev->reason)
 		rec_str(r, "reason", ev->reason);
@@ -322,11 +322,11 @@ void event_build(const struct event *ev, void *const *bt, int n, struct record *
 	if (ev->ms >= 0)
 		rec_int(r, "ms", ev->ms);
 	if (ev->mode)
-		rec_str(r, "mode", ev->mode);
+		rec_str_const(r, "mode", ev->mode);
 	if (ev->dropped >= 0)
 		rec_int(r, "dropped", ev->dropped);
 	if (ev->suppressed_event)
-		rec_str(r, "suppressed_event", ev->suppressed_event);
+		rec_str_const(r, "suppressed_event", ev->suppressed_event);
 	if (ev->count >= 0)
 		rec_int(r, "count", ev->count);
 	if (ev->has_site)
@@ -342,11 +342,11 @@ void event_build(const struct event *ev, void *const *bt, int n, struct record *
 		const char *oname = option_name(ev->level, ev->option);
 
 		if (lname)
-			rec_str(r, "level", lname);
+			rec_str_const(r, "level", lname);
 		else
 			rec_int(r, "level", ev->level);
 		if (oname)
-			rec_str(r, "option", oname);
+			rec_str_const(r, "option", oname);
 		else
 			rec_int(r, "option", ev->option);
 	}

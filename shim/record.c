@@ -239,6 +239,20 @@ void rec_strn(struct record *r, const char *key, const char *value, size_t n)
 		element_done(r);
 }
 
+void rec_str_const(struct record *r, const char *key, const char *value)
+{
+	size_t n = strlen(value);
+	struct piece p;
+
+	piece_begin(&p, r);
+	put_key(&p, key);
+	put_c(&p, '"');
+	put(&p, value, n);
+	put_c(&p, '"');
+	if (piece_end(&p))
+		element_done(r);
+}
+
 void rec_str(struct record *r, const char *key, const char *value)
 {
 	rec_strn(r, key, value, strlen(value));
@@ -252,6 +266,13 @@ char *rec_digits(uint64_t v, unsigned base, char *end)
 		do {
 			*--end = digits[v & 15];
 			v >>= 4;
+		} while (v);
+		return end;
+	}
+	if (base == 10) { /* a constant divisor: a multiplication, not a divide */
+		do {
+			*--end = (char)('0' + v % 10);
+			v /= 10;
 		} while (v);
 		return end;
 	}

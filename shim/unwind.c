@@ -622,44 +622,17 @@ static struct unwind_rule rule_for(uintptr_t pc)
 /* A CFA further than this above the stack pointer is not believed. */
 #define FRAME_MAX ((uintptr_t)64 << 20)
 
-__attribute__((noinline)) int unwind_capture(void **ips, int max, uintptr_t skip_lo,
-					    uintptr_t skip_hi)
+/* Steps from the frame at (pc, sp, bp) (pc: its current address if
+ * first, else the return address into it), storing return addresses; the
+ * ones in [skip_lo, skip_hi) at the top are passed over.  At max, *cur
+ * says where to go on; at the end of the stack cur->pc is 0. */
+static int walk(uintptr_t pc, uintptr_t sp, uintptr_t bp, bool first, void **ips, int max,
+		uintptr_t skip_lo, uintptr_t skip_hi, struct unwind_cursor *cur)
 {
-	uintptr_t pc, sp, bp;
 	int n = 0;
-	bool first = true, skipping = true;
+	bool skipping = true;
 
-	__asm__ volatile("lea 0(%%rip), %0\n\t"
-			 "mov %%rsp, %1\n\t"
-			 "mov %%rbp, %2"
-			 : "=r"(pc), "=r"(sp), "=r"(bp));
-#ifdef SHIM_FRAME_POINTERS
-	/* The shim keeps frame pointers: its own frames are passed by their
-	 * chain, to the program's frame that called it (the return address
-	 * out of the shim, the stack pointer and frame pointer it had). */
-	if (skip_lo < skip_hi && pc >= skip_lo && pc < skip_hi) {
-		uintptr_t fp = bp;
-
-		for (int k = 0; k < 64 && fp > sp && fp - sp < FRAME_MAX && !(fp & 7); k++) {
-			const uintptr_t *frame = (const uintptr_t *)fp;
-
-			if (frame[1] < skip_lo || frame[1] >= skip_hi) {
-				if (frame[1] == 0 || max <= 0)
-					return 0;
-				pc = frame[1];
-				sp = fp + 16;
-				bp = frame[0];
-				ips[n++] = (void *)pc;
-				first = false;
-				skipping = false;
-				break;
-			}
-			if (frame[0] <= fp)
-				break;
-			fp = frame[0];
-		}
-	}
-#endif
+	cur->pc = 0;
 	while (n < max) {
 		/* a return address is looked up one byte back: in its call */
 		struct unwind_rule r = rule_for(first ? pc : pc - 1);
@@ -689,17 +662,75 @@ __attribute__((noinline)) int unwind_capture(void **ips, int max, uintptr_t skip
 		skipping = false;
 		ips[n++] = (void *)pc;
 	}
+	cur->pc = pc;
+	cur->sp = sp;
+	cur->bp = bp;
 	return n;
+}
+
+__attribute__((noinline)) int unwind_capture(void **ips, int max, uintptr_t skip_lo,
+					    uintptr_t skip_hi, struct unwind_cursor *cur)
+{
+	uintptr_t pc, sp, bp;
+
+	__asm__ volatile("lea 0(%%rip), %0\n\t"
+			 "mov %%rsp, %1\n\t"
+			 "mov %%rbp, %2"
+			 : "=r"(pc), "=r"(sp), "=r"(bp));
+	cur->pc = 0;
+#ifdef SHIM_FRAME_POINTERS
+	/* The shim keeps frame pointers: its own frames are passed by their
+	 * chain, to the program's frame that called it (the return address
+	 * out of the shim, the stack pointer and frame pointer it had). */
+	if (skip_lo < skip_hi && pc >= skip_lo && pc < skip_hi) {
+		uintptr_t fp = bp;
+
+		for (int k = 0; k < 64 && fp > sp && fp - sp < FRAME_MAX && !(fp & 7); k++) {
+			const uintptr_t *frame = (const uintptr_t *)fp;
+
+			if (frame[1] < skip_lo || frame[1] >= skip_hi) {
+				int n;
+
+				if (frame[1] == 0 || max <= 0)
+					return 0;
+				ips[0] = (void *)frame[1];
+				n = walk(frame[1], fp + 16, frame[0], false, ips + 1, max - 1, 0, 0, cur);
+				return n < 0 ? -1 : n + 1;
+			}
+			if (frame[0] <= fp)
+				break;
+			fp = frame[0];
+		}
+	}
+#endif
+	return walk(pc, sp, bp, true, ips, max, skip_lo, skip_hi, cur);
+}
+
+int unwind_resume(struct unwind_cursor *cur, void **ips, int max)
+{
+	if (cur->pc == 0)
+		return 0;
+	return walk(cur->pc, cur->sp, cur->bp, false, ips, max, 0, 0, cur);
 }
 
 #else /* other architectures: libunwind does it all */
 
-int unwind_capture(void **ips, int max, uintptr_t skip_lo, uintptr_t skip_hi)
+int unwind_capture(void **ips, int max, uintptr_t skip_lo, uintptr_t skip_hi,
+		   struct unwind_cursor *cur)
 {
 	(void)ips;
 	(void)max;
 	(void)skip_lo;
 	(void)skip_hi;
+	cur->pc = 0;
+	return -1;
+}
+
+int unwind_resume(struct unwind_cursor *cur, void **ips, int max)
+{
+	(void)cur;
+	(void)ips;
+	(void)max;
 	return -1;
 }
 

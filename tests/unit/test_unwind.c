@@ -32,8 +32,10 @@ struct both {
  * second on. */
 __attribute__((noinline)) static void capture_both(struct both *b)
 {
+	struct unwind_cursor cur;
+
 	b->n_theirs = unw_backtrace(b->theirs, MAX);
-	b->n_mine = unwind_capture(b->mine, MAX, 0, 0);
+	b->n_mine = unwind_capture(b->mine, MAX, 0, 0, &cur);
 	__asm__ volatile("" ::: "memory");
 }
 
@@ -134,22 +136,46 @@ static void test_thread(void **state)
 	assert_same(&b); /* down to clone3, whose return address is undefined */
 }
 
+/* Cut at 3, then resumed: the same frames as one capture of them all. */
+__attribute__((noinline)) static void capture_in_parts(struct both *b)
+{
+	struct unwind_cursor cur;
+	int n, more;
+
+	b->n_theirs = unwind_capture(b->theirs, MAX, 0, 0, &cur);
+	n = unwind_capture(b->mine, 3, 0, 0, &cur);
+	assert_int_equal(n, 3);
+	assert_int_not_equal(cur.pc, 0);
+	more = unwind_resume(&cur, b->mine + n, 2);
+	assert_int_equal(more, 2);
+	more = unwind_resume(&cur, b->mine + n + 2, MAX - n - 2);
+	b->n_mine = n + 2 + more;
+	assert_int_equal(cur.pc, 0); /* the end of the stack */
+	assert_int_equal(unwind_resume(&cur, b->mine, MAX), 0);
+	__asm__ volatile("" ::: "memory");
+}
+
 static void test_truncated(void **state)
 {
 	void *ips[3];
+	struct unwind_cursor cur;
+	struct both b;
 
 	(void)state;
-	assert_int_equal(unwind_capture(ips, 3, 0, 0), 3);
-	assert_int_equal(unwind_capture(ips, 0, 0, 0), 0);
+	assert_int_equal(unwind_capture(ips, 3, 0, 0, &cur), 3);
+	assert_int_equal(unwind_capture(ips, 0, 0, 0, &cur), 0);
+	capture_in_parts(&b);
+	assert_same(&b);
 }
 
 static int in_handler = -2;
 static void on_usr1(int sig)
 {
 	void *ips[MAX];
+	struct unwind_cursor cur;
 
 	(void)sig;
-	in_handler = unwind_capture(ips, MAX, 0, 0);
+	in_handler = unwind_capture(ips, MAX, 0, 0, &cur);
 }
 
 static void test_signal_frame_refused(void **state)
