@@ -1,5 +1,10 @@
-# sockshim.  `make` builds build/libsockshim.so; `make check` runs every test;
-# `make deps` installs what the build and the tests need (Debian 12).
+# sockshim.  `make` builds build/libsockshim.so; `make check` runs every test,
+# `make check-core` those that need no heavy server (what a package build
+# runs); `make deps` installs what the build and the tests need (Debian 12);
+# `make deb` builds the Debian packages into build/deb/.
+#
+# CPPFLAGS, CFLAGS and LDFLAGS from the environment (dpkg-buildflags'
+# hardening) are added to the project's own.
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
@@ -8,6 +13,12 @@ CC      ?= cc
 # build the library and the tests with those sanitizers.
 WERROR  ?= 0
 SAN     ?=
+
+# The release, kept in one place: the first line of debian/changelog.
+VERSION := $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)
+ifeq ($(VERSION),)
+$(error no version in the first line of debian/changelog)
+endif
 
 B := build
 
@@ -27,22 +38,32 @@ WARN += -Werror
 endif
 SANFLAGS := $(if $(SAN),-fsanitize=$(SAN) -fno-omit-frame-pointer,)
 
-BASE_CFLAGS := -std=gnu11 -O2 -g -Iinclude $(WARN) $(SANFLAGS)
-override CFLAGS := $(BASE_CFLAGS) $(CFLAGS)
+BASE_CPPFLAGS := -Iinclude -DSHIM_VERSION='"$(VERSION)"'
+BASE_CFLAGS := -std=gnu11 -O2 -g $(BASE_CPPFLAGS) $(WARN) $(SANFLAGS)
+# The caller's CPPFLAGS and CFLAGS come after the project's (theirs win);
+# every compile below uses $(CFLAGS), so CPPFLAGS rides along in it.
+override CFLAGS := $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS)
+LDFLAGS ?=
 # libunwind is dlopen'ed by its soname (see shim/backtrace.c).
 UNWIND_SONAME := $(or $(shell objdump -p $$($(CC) -print-file-name=libunwind.so) 2>/dev/null | sed -n 's/^ *SONAME *//p'),libunwind.so.8)
 # Frame pointers in the shim's own code: the backtrace of a call skips the
 # shim's frames by their chain (shim/unwind.c), not by unwinding each.
+# -fno-stack-protector after the caller's CFLAGS: the shim's frames run in
+# the program's signal handlers on small alternate stacks (a 4 KiB one in
+# tests/integration/regress_altstack_close.sh, with 56 bytes to spare), and
+# the canaries of -fstack-protector-strong (dpkg-buildflags' hardening,
+# Ubuntu's default) overflow it.
 SHIM_CFLAGS := $(CFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec \
                -fno-omit-frame-pointer -DSHIM_FRAME_POINTERS \
-               -DUNWIND_SONAME='"$(UNWIND_SONAME)"' 
+               -DUNWIND_SONAME='"$(UNWIND_SONAME)"' -fno-stack-protector
 SHIM_LDFLAGS := -shared -Wl,--version-script=shim/libsockshim.map \
-                -Wl,-z,relro,-z,now -Wl,--no-undefined $(SANFLAGS)
+                -Wl,-z,relro,-z,now -Wl,--no-undefined $(SANFLAGS) $(LDFLAGS)
 SHIM_LIBS := -ldl -lpthread
 
 SHIM_SRCS := $(sort $(wildcard shim/*.c))
 # vfork needs assembly; x86_64 only (elsewhere vfork is not interposed).
-SHIM_ASM  := $(if $(filter x86_64,$(shell uname -m)),$(wildcard shim/*.S))
+# Asked of the compiler, not of the machine: CC may build for another.
+SHIM_ASM  := $(if $(filter x86_64-%,$(shell $(CC) -dumpmachine)),$(wildcard shim/*.S))
 SHIM_OBJS := $(SHIM_SRCS:shim/%.c=$(B)/shim/%.o) $(SHIM_ASM:shim/%.S=$(B)/shim/%.o)
 HEADERS   := $(wildcard include/*.h)
 
@@ -55,9 +76,12 @@ DEB_TEST  := libcmocka-dev libjansson-dev socat curl python3 procps iproute2 str
              logrotate systemd rsyslog
 # the fuzzers (clang's libFuzzer) and ThreadSanitizer's runtime
 DEB_CHECK := clang libclang-rt-14-dev libtsan2 libasan8 libubsan1
-DEB_ALL   := $(DEB_BUILD) $(DEB_TEST) $(DEB_CHECK)
+# `make deb` and its tests (a fresh Debian root from debootstrap), and the
+# i386 library (gcc -m32)
+DEB_PACKAGE := dpkg-dev debhelper lintian debootstrap gcc-multilib
+DEB_ALL   := $(DEB_BUILD) $(DEB_TEST) $(DEB_CHECK) $(DEB_PACKAGE)
 
-.PHONY: all check unit integration bench bench-report demo fuzz install deps clean check-build-deps check-test-deps
+.PHONY: all check check-core unit integration bench bench-report demo fuzz install uninstall deb deps clean check-build-deps check-test-deps
 .DEFAULT_GOAL := all
 
 all: check-build-deps $(LIB)
@@ -77,6 +101,34 @@ $(B)/shim/%.o: shim/%.S | $(B)/shim
 
 $(LIB): $(SHIM_OBJS) shim/libsockshim.map
 	$(CC) $(SHIM_LDFLAGS) -o $@ $(SHIM_OBJS) $(SHIM_LIBS)
+
+# ---- the i386 library ----------------------------------------------------
+# On an amd64 host with gcc-multilib: build/i386/libsockshim.so, for the
+# 32-bit programs the launcher runs (it picks the library of the program's
+# architecture).  No vfork trampoline (vfork passes through, not
+# interposed) and no raw mode (refused with a raw_mode record) there.
+# Built by `make` when `$(CC) -m32` can link; `make lib32` says why not.
+B32      := $(B)/i386
+LIB32    := $(B32)/libsockshim.so
+CC32     ?= $(CC) -m32
+HAVE_M32 := $(if $(filter x86_64-%,$(shell $(CC) -dumpmachine)),$(shell printf 'int main(void){return 0;}' | \
+	$(CC32) -x c - -o /dev/null 2>/dev/null && echo yes))
+SHIM32_OBJS := $(SHIM_SRCS:shim/%.c=$(B32)/shim/%.o)
+
+$(B32)/shim/%.o: shim/%.c $(HEADERS) | $(B32)/shim
+	$(CC32) $(filter-out -fsanitize=%,$(SHIM_CFLAGS)) -c $< -o $@
+$(LIB32): $(SHIM32_OBJS) shim/libsockshim.map
+	$(CC32) $(filter-out -fsanitize=%,$(SHIM_LDFLAGS)) -o $@ $(SHIM32_OBJS) $(SHIM_LIBS)
+$(B32)/shim:
+	mkdir -p $@
+ifeq ($(HAVE_M32),yes)
+all: $(LIB32)
+lib32: $(LIB32)
+else
+lib32:
+	@echo "sockshim: no i386 library: '$(CC32)' cannot link here (on amd64: apt-get install gcc-multilib)" >&2; exit 1
+endif
+.PHONY: lib32
 
 $(B)/shim $(B)/tests $(B)/progs:
 	mkdir -p $@
@@ -116,6 +168,14 @@ $(B)/progs/static_hello: tests/progs/show_env.c tests/progs/progs.h | $(B)/progs
 	$(CC) $(filter-out -fsanitize=%,$(CFLAGS)) -Wno-missing-prototypes -static -o $@ $<
 PROGS += $(B)/progs/static_hello
 
+# A 32-bit program: the launcher must shim it with the i386 library, or
+# refuse it when there is none.
+ifeq ($(HAVE_M32),yes)
+$(B)/progs/seed_server32: tests/progs/seed_server.c tests/progs/progs.h | $(B)/progs
+	$(CC32) $(filter-out -fsanitize=%,$(CFLAGS)) -Wno-missing-prototypes -O0 -rdynamic -pthread -o $@ $<
+PROGS += $(B)/progs/seed_server32
+endif
+
 # Other preloaded libraries, to stack the shim with.
 PRELOAD_SRCS := $(wildcard tests/preload/*.c)
 PRELOADS     := $(PRELOAD_SRCS:tests/preload/%.c=$(B)/progs/%.so)
@@ -128,9 +188,19 @@ unit: check-test-deps $(UNIT_TESTS)
 integration: all $(PROGS) $(PRELOADS) $(B)/sockshim-report
 	@tests/run-integration
 
-check: check-build-deps check-test-deps $(LIB) $(UNIT_TESTS) $(PROGS) $(PRELOADS) $(B)/sockshim-report
+CHECK_BUILT := $(LIB) $(if $(filter yes,$(HAVE_M32)),$(LIB32)) $(UNIT_TESTS) $(PROGS) $(PRELOADS) \
+	$(B)/sockshim-report
+check: check-build-deps check-test-deps $(CHECK_BUILT)
 	@tests/run-unit $(UNIT_TESTS)
 	@tests/run-integration
+
+# The unit tests and the integration tests that need no heavy server
+# (nginx, redis, haproxy, Go, valgrind, rsyslog, journald...) nor a package
+# build: those are marked "# group: servers" or "# group: package" in
+# their first lines.  What `debian/rules` runs at build time.
+check-core: check-build-deps check-test-deps $(CHECK_BUILT)
+	@tests/run-unit $(UNIT_TESTS)
+	@tests/run-integration --core
 
 $(B)/bench: tools/bench.c | $(B)/shim
 	$(CC) $(CFLAGS) -pthread -o $@ $<
@@ -150,7 +220,7 @@ demo: check-build-deps $(LIB) $(B)/progs/seed_server $(B)/progs/seed_client $(B)
 # tests/fuzz/corpus/NAME (copied: the run's finds stay in build/).
 FUZZ_SECONDS ?= 30
 FUZZ_CC      ?= clang
-FUZZ_FLAGS   := -g -O1 -Iinclude -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_FLAGS   := -g -O1 $(BASE_CPPFLAGS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 $(B)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c shim/config.c $(HEADERS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_config.c shim/config.c
@@ -184,18 +254,74 @@ fuzz: $(B)/fuzz/fuzz_config $(B)/fuzz/fuzz_record $(B)/fuzz/fuzz_report_line $(B
 		[ $$rc = 0 ] || { tail -40 $(B)/fuzz/fuzz_$$f.log; echo "fuzz_$$f FAILED"; exit 1; }; \
 	done
 
-# ---- install -------------------------------------------------------------
+# ---- install ---------------------------------------------------------------
+# The library in the multiarch directory where the compiler has one
+# (Debian: PREFIX/lib/x86_64-linux-gnu/sockshim/libsockshim.so, and the i386
+# build beside it in PREFIX/lib/i386-linux-gnu/sockshim/), so that the
+# launcher can preload PREFIX/$LIB/sockshim/libsockshim.so and the loader
+# picks the build of each program's architecture; PREFIX/lib/sockshim
+# elsewhere.
+MULTIARCH ?= $(shell $(CC) -print-multiarch 2>/dev/null)
+LIBDIR    ?= $(PREFIX)/lib$(if $(MULTIARCH),/$(MULTIARCH))
+LIBDIR32  := $(PREFIX)/lib/i386-linux-gnu
+INSTALL_LIB32 := $(if $(and $(filter x86_64-linux-gnu,$(MULTIARCH)),$(wildcard $(LIB32))),yes)
+DOCDIR    := $(PREFIX)/share/doc/sockshim
+EXAMPLES  := $(sort $(wildcard examples/*/*))
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/lib/sockshim $(DESTDIR)$(PREFIX)/include/sockshim
+	install -d $(DESTDIR)$(LIBDIR)/sockshim $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/include/sockshim
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 0755 $(LIB) $(DESTDIR)$(PREFIX)/lib/sockshim/libsockshim.so
-	install -m 0755 tools/sockshim $(DESTDIR)$(PREFIX)/bin/sockshim
-	install -m 0644 tools/sockshim.1 $(DESTDIR)$(PREFIX)/share/man/man1/sockshim.1
-	install -m 0644 include/sockshim.h $(DESTDIR)$(PREFIX)/include/sockshim/sockshim.h
-	for d in logrotate systemd rsyslog; do \
-		install -d $(DESTDIR)$(PREFIX)/share/doc/sockshim/examples/$$d && \
-		install -m 0644 examples/$$d/* $(DESTDIR)$(PREFIX)/share/doc/sockshim/examples/$$d/ || exit 1; \
+	install -m 0644 $(LIB) $(DESTDIR)$(LIBDIR)/sockshim/libsockshim.so
+	$(if $(INSTALL_LIB32),install -d $(DESTDIR)$(LIBDIR32)/sockshim && \
+		install -m 0644 $(LIB32) $(DESTDIR)$(LIBDIR32)/sockshim/libsockshim.so)
+	# pkg-config: where the library is (`pkg-config --variable=preload
+	# sockshim`) and the header's directory; nothing to link against.
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+		tools/sockshim.pc.in >$(DESTDIR)$(LIBDIR)/pkgconfig/sockshim.pc
+	chmod 0644 $(DESTDIR)$(LIBDIR)/pkgconfig/sockshim.pc
+	sed 's|^VERSION=.*|VERSION=$(VERSION)|' tools/sockshim >$(DESTDIR)$(PREFIX)/bin/sockshim
+	chmod 0755 $(DESTDIR)$(PREFIX)/bin/sockshim
+	install -m 0644 tools/sockshim.1 tools/report/sockshim-report.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	sed 's|^#ifndef SHIM_VERSION$$|#define SHIM_VERSION "$(VERSION)"\n#ifndef SHIM_VERSION|' \
+		include/sockshim.h >$(DESTDIR)$(PREFIX)/include/sockshim/sockshim.h
+	chmod 0644 $(DESTDIR)$(PREFIX)/include/sockshim/sockshim.h
+	install -d $(DESTDIR)$(DOCDIR)
+	install -m 0644 README.md LICENSE $(DESTDIR)$(DOCDIR)/
+	for f in $(EXAMPLES); do \
+		install -d $(DESTDIR)$(DOCDIR)/$$(dirname $$f) && \
+		install -m 0644 $$f $(DESTDIR)$(DOCDIR)/$$f || exit 1; \
 	done
+
+# Removes what `make install` put there (same PREFIX, DESTDIR), and the
+# directories it made that are left empty.
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/sockshim/libsockshim.so $(DESTDIR)$(LIBDIR32)/sockshim/libsockshim.so \
+		$(DESTDIR)$(LIBDIR)/pkgconfig/sockshim.pc \
+		$(DESTDIR)$(PREFIX)/bin/sockshim $(DESTDIR)$(PREFIX)/bin/sockshim-report \
+		$(DESTDIR)$(PREFIX)/share/man/man1/sockshim.1 $(DESTDIR)$(PREFIX)/share/man/man1/sockshim-report.1 \
+		$(DESTDIR)$(PREFIX)/include/sockshim/sockshim.h \
+		$(DESTDIR)$(DOCDIR)/README.md $(DESTDIR)$(DOCDIR)/LICENSE $(addprefix $(DESTDIR)$(DOCDIR)/,$(EXAMPLES))
+	-rmdir $(DESTDIR)$(LIBDIR)/sockshim $(DESTDIR)$(LIBDIR32)/sockshim $(DESTDIR)$(PREFIX)/include/sockshim \
+		$(addprefix $(DESTDIR)$(DOCDIR)/,$(sort $(dir $(EXAMPLES)))) $(DESTDIR)$(DOCDIR)/examples \
+		$(DESTDIR)$(DOCDIR) 2>/dev/null
+	-rmdir $(DESTDIR)$(LIBDIR)/pkgconfig 2>/dev/null
+
+# ---- the Debian packages ---------------------------------------------------
+# `make deb`: the source package and the binary packages (libsockshim, the
+# library, Multi-Arch: same; sockshim, the tools) with dpkg-buildpackage,
+# from a copy of the tree in build/deb/ (so that neither this build tree nor
+# the directory above is touched), then lintian.  DEB_BUILD_OPTIONS=nocheck
+# leaves out the core suite that debian/rules runs.
+DEB_DIR := $(B)/deb
+deb:
+	@command -v dpkg-buildpackage >/dev/null && command -v dh >/dev/null && command -v lintian >/dev/null || \
+		{ echo "sockshim: make deb needs: apt-get install -y $(DEB_PACKAGE)" >&2; exit 1; }
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/sockshim-$(VERSION)
+	tar --exclude=./build --exclude=./.git -cf - . | tar -xf - -C $(DEB_DIR)/sockshim-$(VERSION)
+	cd $(DEB_DIR)/sockshim-$(VERSION) && dpkg-buildpackage -us -uc >../build.log 2>&1 || \
+		{ tail -40 ../build.log; echo "sockshim: dpkg-buildpackage failed (all of it in $(DEB_DIR)/build.log)" >&2; exit 1; }
+	lintian --fail-on error,warning $(DEB_DIR)/*.changes
+	@ls $(DEB_DIR)/*.deb $(DEB_DIR)/*.dsc
 
 # `make deps`: as root, installs the Debian packages; otherwise prints the
 # command to run.
@@ -232,7 +358,7 @@ $(B)/report/%.o: tools/report/%.c $(REPORT_HEADERS) | $(B)/report
 	$(CC) $(CFLAGS) -Itools/report -c $< -o $@
 
 $(REPORT): $(REPORT_OBJS)
-	$(CC) $(CFLAGS) -o $@ $(REPORT_OBJS) $(REPORT_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(REPORT_OBJS) $(REPORT_LIBS)
 
 # The report's unit tests (tests/unit/test_report_*.c) link every module of
 # the report but its main.

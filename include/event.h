@@ -32,6 +32,7 @@ struct event {
 	const char *value;    /* config_error; NULL: none */
 	const char *mode;     /* graceful_*: "async" or "sync" */
 	const char *suppressed_event; /* suppressed: the event not written */
+	const char *version;  /* start: the library's release */
 	void *const *given_bt; /* ... or this one, captured earlier */
 	void *const *first_bt; /* double_close: where the earlier close was */
 	long long unread;   /* -1: none */

@@ -5,7 +5,12 @@
 #ifndef SOCKSHIM_H
 #define SOCKSHIM_H
 
-#define SHIM_VERSION "0.1.0"
+/* The release, kept in one place: the first line of debian/changelog.  The
+ * Makefile passes it (-DSHIM_VERSION=...) to everything it builds, and
+ * writes it into the installed copy of this header. */
+#ifndef SHIM_VERSION
+#error "SHIM_VERSION comes from the Makefile (debian/changelog's first line)"
+#endif
 
 /* Environment variables, read once when the library loads. */
 #define SHIM_ENV_PREFIX "SOCKSHIM_"
@@ -53,6 +58,12 @@
  * more records of event `suppressed_event` at call site `site` were not
  * written (so that totals stay exact). */
 #define SHIM_EV_SUPPRESSED "suppressed"
+/* Added to the contract: (events=all) once when the library starts in a
+ * process image, with its release in "version". */
+#define SHIM_EV_START "start"
+/* Added to the contract: the launcher's way to a library of its own choice
+ * (the path may hold $LIB, expanded by the loader per architecture). */
+#define SHIM_ENV_LIBRARY "SOCKSHIM_LIBRARY"
 #define SHIM_EV_SOCKET "socket"
 #define SHIM_EV_ACCEPT "accept"
 #define SHIM_EV_SHUTDOWN "shutdown"

@@ -64,7 +64,12 @@ static inline int sys_openat(int dir, const char *path, int flags, mode_t mode)
 	return (int)SYS6(SYS_openat, dir, path, flags, mode, 0, 0);
 }
 static inline int sys_fcntl(int fd, int cmd, long arg) { return (int)SYS6(SYS_fcntl, fd, cmd, arg, 0, 0, 0); }
+#if defined(__x86_64__)
 static inline int sys_fstat(int fd, struct stat *st) { return (int)SYS6(SYS_fstat, fd, st, 0, 0, 0, 0); }
+#else
+/* i386: the kernel's fstat fills its old struct stat, not libc's. */
+static inline int sys_fstat(int fd, struct stat *st) { return fstat(fd, st); }
+#endif
 static inline ssize_t sys_recv(int fd, void *buf, size_t n, int flags)
 {
 	return SYS6(SYS_recvfrom, fd, buf, n, flags, 0, 0);

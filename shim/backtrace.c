@@ -11,7 +11,11 @@
 #include <string.h>
 
 #define UNW_LOCAL_ONLY
+#if __has_include(<libunwind.h>)
 #include <libunwind.h>
+#else
+#include "unwind_min.h" /* gcc -m32 on amd64: no i386 libunwind-dev */
+#endif
 
 #include "record.h"
 #include "symcache.h"
@@ -96,9 +100,10 @@ bool backtrace_init(void)
 	busy++;
 	h = dlopen(UNWIND_SONAME, RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
+		/* not installed: the shim's own unwinder still works (init.c
+		 * says what is lost) */
 		dlerror();
-		busy--;
-		return false;
+		goto own;
 	}
 	{
 		struct link_map *lm = NULL;
@@ -117,6 +122,7 @@ bool backtrace_init(void)
 	 * fast; only its misses parse unwind information again. */
 	if (set_policy && local)
 		set_policy(*local, UNW_CACHE_NONE);
+own:
 	dl_iterate_phdr(find_self, (void *)(uintptr_t)backtrace_init);
 	symcache_init();
 	if (unwind_fn)

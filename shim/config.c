@@ -207,6 +207,8 @@ static void parse_entry(const struct parse_ctx *pc, const char *name, size_t nam
 			report(pc, SHIM_ENV_RATE, value,
 			       "expected N/SECONDS (1 to 1000000 records per 1 to 86400 s) or 0");
 		}
+	} else if (IS(SHIM_ENV_LIBRARY)) {
+		/* the launcher's (which library to preload): nothing here */
 	} else {
 		/* A misspelt name (GRACEFULL for GRACEFUL) would otherwise be silently
 		 * ignored and the operator would believe the feature is on. */

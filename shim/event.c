@@ -331,6 +331,8 @@ void event_build(const struct event *ev, void *const *bt, int n, struct record *
 		rec_int(r, "count", ev->count);
 	if (ev->has_site)
 		add_site(r, ev->site);
+	if (ev->version)
+		rec_str(r, "version", ev->version);
 	if (ev->variable)
 		rec_str(r, "variable", ev->variable);
 	if (ev->value)

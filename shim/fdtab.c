@@ -182,16 +182,19 @@ void fdtab_each(int lo, int hi, uint32_t bits, bool (*fn)(int fd, uint32_t st, v
 	if (hi >= end)
 		hi = end - 1;
 	/* Chunk by chunk (every fork walks the table: a lookup per number
-	 * would cost ten times as much); long: no overflow near INT_MAX. */
-	for (long base = lo & ~(long)(FDTAB_CHUNK - 1); base <= hi; base += FDTAB_CHUNK) {
+	 * would cost ten times as much); long long: no overflow near INT_MAX,
+	 * on i386 too. */
+	const long long size = FDTAB_CHUNK;
+
+	for (long long base = lo & ~(size - 1); base <= hi; base += size) {
 		struct fd_entry *chunk =
 			__atomic_load_n(&fdtab_chunks[base >> FDTAB_CHUNK_SHIFT], __ATOMIC_ACQUIRE);
-		long from = base < lo ? lo : base;
-		long to = base + FDTAB_CHUNK - 1 < hi ? base + FDTAB_CHUNK - 1 : hi;
+		long long from = base < lo ? lo : base;
+		long long to = base + size - 1 < hi ? base + size - 1 : hi;
 
 		if (!chunk)
 			continue;
-		for (long fd = from; fd <= to; fd++) {
+		for (long long fd = from; fd <= to; fd++) {
 			uint32_t st =
 				fdtab_state_of(__atomic_load_n(&chunk[fd - base].word, __ATOMIC_RELAXED));
 

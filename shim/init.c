@@ -8,8 +8,10 @@
 #define _GNU_SOURCE
 #include "shim.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -79,6 +81,59 @@ static void report_problems(void)
 	n_problems = 0;
 }
 
+/* events=all: which release runs here, once per process image. */
+static void report_start(void)
+{
+	struct event ev = EVENT_INIT(SHIM_EV_START, LOG_SEV_INFO);
+
+	if (!event_wanted(&shim_cfg, EVENTS_ALL))
+		return;
+	ev.version = SHIM_VERSION;
+	ev.backtrace = false;
+	ev.unlimited = true;
+	event_emit(&ev);
+}
+
+#ifndef UNWIND_SONAME
+#define UNWIND_SONAME "libunwind.so.8"
+#endif
+
+/* What backtraces lose without libunwind: on x86_64 the shim's own
+ * unwinder (unwind.c) follows most frames and libunwind is its fallback;
+ * elsewhere libunwind is all there is. */
+#if defined(__x86_64__)
+#define NO_UNWINDER_LOSS                                                          \
+	"backtraces stop at frames the shim's own unwinder cannot follow (signal " \
+	"frames, code without unwind tables)"
+#else
+#define NO_UNWINDER_LOSS "records have no backtrace"
+#endif
+
+/* libunwind is dlopen()ed, so nothing but this record tells a package
+ * installed without it (or a 32-bit program without the i386 libunwind8)
+ * why backtraces are missing.  The loader's own words are asked for again
+ * here rather than kept by backtrace.c: this runs once, and only when the
+ * load failed. */
+static void report_no_unwinder(void)
+{
+	struct event ev = EVENT_INIT(SHIM_EV_BACKTRACE_DISABLED, LOG_SEV_ERROR);
+	char why[512];
+	const char *err;
+	void *h = dlopen(UNWIND_SONAME, RTLD_NOW | RTLD_LOCAL);
+
+	err = h ? "it has no unw_backtrace" : dlerror();
+	snprintf(why, sizeof why,
+		 "libunwind could not be loaded (%s): " NO_UNWINDER_LOSS "; install "
+		 "libunwind8 of this program's architecture",
+		 err ? err : UNWIND_SONAME);
+	if (h)
+		dlclose(h);
+	ev.reason = why;
+	ev.backtrace = false;
+	ev.unlimited = true;
+	event_emit(&ev);
+}
+
 static void fork_prepare(void)
 {
 	symcache_before_fork();
@@ -123,10 +178,11 @@ bool shim_init_slow(void)
 		if (!log_open(&shim_cfg, &why))
 			collect_problem(NULL, SHIM_ENV_LOG, getenv(SHIM_ENV_LOG), why);
 	}
+	report_start();
 	if (shim_cfg.events == EVENTS_NONE)
 		n_problems = 0;
-	else if (shim_cfg.backtrace)
-		backtrace_init();
+	else if (shim_cfg.backtrace && !backtrace_init())
+		report_no_unwinder();
 	report_problems();
 	if (shim_cfg.raw == RAW_SECCOMP)
 		raw_init();

@@ -251,7 +251,12 @@ __attribute__((noinline)) static int open_file(const char **why)
 
 static int sys_lstat(const char *path, struct stat *st)
 {
+#if defined(__x86_64__)
 	return (int)SYS6(SYS_newfstatat, AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW, 0, 0);
+#else
+	/* i386: the kernel's stat layouts are not libc's struct stat */
+	return fstatat(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW);
+#endif
 }
 
 /* The file behind fd was rotated away: the path is opened again and put

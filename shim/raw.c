@@ -52,10 +52,11 @@
 #endif
 
 static bool active;
+static struct sigaction kept; /* the program's own SIGSYS action */
+#if defined(__x86_64__)
 static uintptr_t site_after; /* where a trapped call returns to in Go's stub */
 static uintptr_t site;	   /* the 5 bytes replaced in Go's stub */
 static uintptr_t trap_ip;  /* the address after the trampoline's SYSCALL */
-static struct sigaction kept; /* the program's own SIGSYS action */
 
 /* Names of the stub across Go versions. */
 static const char *const stub_names[] = {
@@ -63,6 +64,7 @@ static const char *const stub_names[] = {
 	"internal/runtime/syscall.Syscall6",	    /* 1.23 */
 	"internal/runtime/syscall/linux.Syscall6", /* later */
 };
+#endif
 
 bool raw_active(void)
 {
@@ -80,6 +82,21 @@ static void report(const char *name, enum log_severity sev, const char *why)
 		event_emit(&ev);
 }
 
+int raw_keep_sigaction(const struct sigaction *act, struct sigaction *old)
+{
+	struct sigaction prev = kept;
+
+	if (act)
+		kept = *act;
+	if (old)
+		*old = prev;
+	return 0;
+}
+
+/* The trap, the trampoline and the handler read and write x86_64
+ * instructions and registers: elsewhere (the i386 build) raw mode is
+ * refused with a raw_mode record that says so. */
+#if defined(__x86_64__)
 /* The SYSCALL of the stub, preceded by a 3-byte register move ("mov
  * %rbx,%rdi"), the pair that is moved out; 0 if the stub is not laid out so. */
 static uintptr_t find_site(uintptr_t addr, size_t size)
@@ -258,17 +275,6 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 	errno = saved;
 }
 
-int raw_keep_sigaction(const struct sigaction *act, struct sigaction *old)
-{
-	struct sigaction prev = kept;
-
-	if (act)
-		kept = *act;
-	if (old)
-		*old = prev;
-	return 0;
-}
-
 void raw_init(void)
 {
 	struct sigaction sa = {.sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO | SA_ONSTACK};
@@ -363,6 +369,14 @@ void raw_init(void)
 				"without their privileges" : "");
 	report(SHIM_EV_RAW_MODE, LOG_SEV_ERROR, text);
 }
+#else
+void raw_init(void)
+{
+	if (gobinary_is_go())
+		report(SHIM_EV_RAW_MODE, LOG_SEV_ERROR,
+		       "refused: raw mode is implemented for x86_64 programs only");
+}
+#endif /* __x86_64__ */
 
 void raw_note_unseen(void)
 {

@@ -77,8 +77,13 @@ static const char *arena_copy(const char *s, size_t n)
 					      __ATOMIC_RELAXED));
 	base = __atomic_load_n(&arena[chunk], __ATOMIC_ACQUIRE);
 	if (!base) {
+#ifdef SYS_mmap2 /* i386: SYS_mmap is the old one, of a struct */
+		long m = SYS6(SYS_mmap2, 0, ARENA_CHUNK, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+#else
 		long m = SYS6(SYS_mmap, 0, ARENA_CHUNK, PROT_READ | PROT_WRITE,
 			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+#endif
 
 		if (m < 0 && m > -4096)
 			return NULL;

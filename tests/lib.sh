@@ -26,7 +26,9 @@ cleanup() {
 	[ "${BASHPID:-$$}" = "$MAIN_PID" ] || return 0
 	for p in $BG_PIDS; do kill "$p" 2>/dev/null; done
 	for p in $BG_PIDS; do wait "$p" 2>/dev/null; done
-	rm -rf "$WORK"
+	# never into a file system mounted under $WORK (a test's /proc, a
+	# bind mount): what is there is not the test's to remove
+	rm -rf --one-file-system "$WORK"
 }
 trap cleanup EXIT
 

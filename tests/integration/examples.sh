@@ -4,6 +4,7 @@
 # it (a "%p" left unescaped would be a specifier); the rsyslog snippets
 # pass rsyslogd's own config check where rsyslogd is installed.  (The
 # logrotate stanza is run by log_rotation.sh.)
+# group: servers
 . "$(dirname "$0")/../lib.sh"
 EX=$TOP/examples
 checked=""

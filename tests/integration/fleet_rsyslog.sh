@@ -10,6 +10,7 @@
 # program counted (written + suppressed).  Then the collector is stopped and
 # started again while hostA's log_ticker runs: the ticks made after it is
 # back arrive (the forwarding action's queue retries).
+# group: servers
 . "$(dirname "$0")/../lib.sh"
 [ "$(id -u)" = 0 ] || skip "needs root for network namespaces"
 RSYSLOGD=$(command -v rsyslogd || echo /usr/sbin/rsyslogd)

@@ -6,6 +6,7 @@
 # and connections runs the same with and without raw mode, and Go's own
 # signal handling still works; a raw-mode Go program that execs a static Go
 # child and a child without the shim: both run normally.
+# group: servers
 . "$(dirname "$0")/../lib.sh"
 no_sanitizer "raw mode patches the Go program; the sanitizer runtimes are not for it"
 command -v go >/dev/null || skip "Go is not installed (Debian package golang-go)"

@@ -7,6 +7,7 @@
 # systemd-cat logs there by default; $JOURNAL_STREAM is believed only when
 # fd 2 is the socket it names.  journald restarted under a running program:
 # what arrived plus what log_dropped counted is every record.
+# group: servers
 . "$(dirname "$0")/../lib.sh"
 private_mounts "$@"
 JOURNALD=/lib/systemd/systemd-journald

@@ -9,6 +9,7 @@
 # create): there, a record may be missing at a rotation's boundary, never
 # inside a file.  Then the file is removed under the program: the path is made
 # again within a second, and the later records are there.
+# group: servers
 . "$(dirname "$0")/../lib.sh"
 command -v logrotate >/dev/null || skip "no logrotate here (Debian package logrotate)"
 getent group adm >/dev/null || skip "no group adm (the shipped stanza creates files root:adm)"

@@ -7,8 +7,10 @@ SOCKSHIM_EVENTS=all SOCKSHIM_LOG="$WORK/log" env $SAN_VARS LD_PRELOAD="$PRELOAD"
 assert_grep "$WORK/out" '^ok$'
 check_log "$WORK/log" --event socket --count 40000
 check_log "$WORK/log" --event close --count 40000
+# and the one start record of events=all
+check_log "$WORK/log" --event start --count 1
 lines=$(wc -l <"$WORK/log")
-[ "$lines" = 80000 ] || fail "$lines lines, expected 80000"
+[ "$lines" = 80001 ] || fail "$lines lines, expected 80000 and the start record"
 # every record of a close names the thread that made it
 python3 - "$WORK/log" <<'PY' || fail "records per thread are not exact"
 import collections, json, sys

@@ -5,6 +5,7 @@
 # Each server is started here on a free loopback port and stopped by pid.
 # (socat gets backlog=128 and -t 5: with its default listen backlog of 5,
 # 100 clients at once lose connections bare too.)
+# group: servers
 . "$(dirname "$0")/../lib.sh"
 no_sanitizer "loads real servers for seconds; the sanitizer builds run the functional tests"
 

@@ -21,6 +21,7 @@
 # (the counts vary by run; et, run by hand: 1412 and 54; lt fails the same
 # way in the ASan and TSan builds).  Run under TSan too: the fix touches
 # the close path and the linger thread at once.
+# group: servers
 . "$(dirname "$0")/../lib.sh"
 
 cat >"$WORK/client.py" <<'PY'

@@ -20,6 +20,7 @@
 # ("IncompleteRead(0 bytes read, ...)"), 4-12 keep-alive connections cut;
 # bare: 0, all whole, none cut).  In haproxy 2.6 `show activity` prints
 # "poll_drop_fd: TOTAL [ THREAD1 THREAD2 ]".
+# group: servers
 . "$(dirname "$0")/../lib.sh"
 no_sanitizer "haproxy is not built with the sanitizers; this loads it for seconds"
 command -v haproxy >/dev/null || skip "haproxy is not installed"

@@ -10,6 +10,7 @@
 #   ("event":"graceful_close",...,"mode":"sync" for both connections: each
 #   close lingered in the handler); the clients got "received 4000000
 #   bytes, then EOF" either way.
+# group: servers
 . "$(dirname "$0")/../lib.sh"
 no_sanitizer "raw mode patches the Go program; the sanitizer runtimes are not for it"
 command -v go >/dev/null || skip "Go is not installed (Debian package golang-go)"

@@ -199,7 +199,8 @@ expect2 "directory" "$WORK"
 expect2 "no log" --json
 expect2 "bad --top" --top many "$WORK/events.log"
 expect2 "unknown option" --colour "$WORK/events.log"
-version=$(sed -n 's/^#define SHIM_VERSION "\(.*\)"$/\1/p' "$TOP/include/sockshim.h")
+version=$(sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' "$TOP/debian/changelog")
+[ -n "$version" ] || fail "no version in debian/changelog"
 [ "$("$REPORT" --version)" = "sockshim-report $version" ] || fail "--version is not sockshim-report $version"
 "$REPORT" --help | grep -q '^Exit status' || fail "--help does not tell the exit status"
 note "exit 2 with a message on usage errors and unreadable inputs"

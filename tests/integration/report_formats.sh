@@ -8,6 +8,7 @@
 # "suppressed" records of the rate limit add their counts into the totals;
 # lines of other programs are skipped; filters by host, event, program and
 # time.
+# group: servers
 . "$(dirname "$0")/../lib.sh"
 
 REPORT="$B/sockshim-report"

@@ -6,6 +6,7 @@
 # debuginfod for it (libdw does, with DEBUGINFOD_URLS: here a directory
 # served over HTTP as debuginfod serves /buildid/ID/debuginfo).  A file at
 # the path with another build ID is not trusted.
+# group: servers
 . "$(dirname "$0")/../lib.sh"
 
 REPORT="$B/sockshim-report"

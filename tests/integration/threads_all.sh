@@ -15,5 +15,7 @@ check_log "$WORK/log" --event reuseaddr_forced --count 16000
 check_log "$WORK/log" --event reuseport_forced --count 16000
 check_log "$WORK/log" --event shutdown_error --where errno=ENOTCONN --count 16000
 check_log "$WORK/log" --event close --count 32000
-[ "$(wc -l <"$WORK/log")" = 96000 ] || fail "$(wc -l <"$WORK/log") lines, expected 96000"
+# and the one start record of events=all
+check_log "$WORK/log" --event start --count 1
+[ "$(wc -l <"$WORK/log")" = 96001 ] || fail "$(wc -l <"$WORK/log") lines, expected 96000 and the start record"
 note "96000 records from 8 threads, exact"

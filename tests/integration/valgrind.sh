@@ -1,6 +1,7 @@
 # valgrind memcheck: the integration programs under the shim, with every
 # feature on, have no memory error and no definite leak.  (Not passthrough:
 # it hands bad pointers to the kernel on purpose.)
+# group: servers
 . "$(dirname "$0")/../lib.sh"
 no_sanitizer "valgrind and the sanitizers do not mix"
 command -v valgrind >/dev/null || skip "valgrind is not installed"
