@@ -31,12 +31,27 @@
 #include "linger.h"
 #include "sockshim.h"
 #include "sys.h"
+#include <sys/syscall.h>
 
-/* The one place where a number of the program's is really closed. */
-static int close_real(int fd)
+/* The one place where a number of the program's is really closed: by
+ * libc's close(), or as the runtime that ended it does (how). */
+static int close_real(int fd, const struct close_how *how)
 {
+	if (how)
+		return how->real(fd, how->ctx);
 	return libc_close(fd);
 }
+
+/* syscall(SYS_close, fd): the system call itself, which is not a
+ * cancellation point (libuv closes so to avoid glibc's close(), which is).
+ * Through the next syscall() in line, as the program asked. */
+static int close_raw(int fd, void *ctx)
+{
+	(void)ctx;
+	return (int)libc_syscall(SYS_close, fd, 0, 0, 0, 0, 0);
+}
+
+static const struct close_how how_nocancel = {close_raw, NULL, true, false};
 
 /* Whether a close records where it happened, for a later double_close. */
 static bool keeps_history(void)
@@ -105,6 +120,26 @@ __attribute__((noinline)) static void probe_before_close(int fd, uint32_t st)
 	event_emit(&ev);
 }
 
+/* What the plan says for the last close of socket fd (state st), before
+ * the descriptor goes: probe for a reset, or linger.  True if the socket
+ * was shut down and handed on (the close must then happen). */
+static bool act_before_close(int fd, uint32_t st, struct call *c)
+{
+	enum fdend_plan plan = fdend_plan(st, &shim_cfg);
+
+	if (plan == FDEND_LINGER) {
+		enum linger_outcome o = linger_take(fd, st, c);
+
+		if (o == LINGER_NOT_CONNECTED && (st & (FD_CREATED | FD_SHARED)) == FD_CREATED &&
+		    event_wanted(&shim_cfg, EVENTS_ERRORS))
+			probe_before_close(fd, st);
+		return o == LINGER_DONE || o == LINGER_HANDED || o == LINGER_SKIPPED;
+	}
+	if (plan == FDEND_PROBE)
+		probe_before_close(fd, st);
+	return false;
+}
+
 /* The program's close of a number it never opened as far as it can tell
  * (one of the shim's own): what bare close() does, a failure recorded like
  * any close of an unknown number. */
@@ -124,25 +159,35 @@ __attribute__((noinline, cold)) static int refuse(int fd)
 /* Runs the real close with the program's cancellation state (it is a
  * cancellation point for the program, as bare), the call's buffers kept
  * (call_pause). */
-static int close_in_call(struct call *c, int fd, bool committed)
+static int close_in_call(struct call *c, int fd, bool committed, const struct close_how *how)
 {
 	int ret, old;
 
 	call_pause(c);
-	if (!committed)
-		return ret = close_real(fd), call_resume(c), ret;
+	if (!committed || (how && how->nocancel))
+		return ret = close_real(fd, how), call_resume(c), ret;
 	/* The socket was shut down and handed on: the close must happen now,
 	 * not be left undone by a cancellation acting at its start (glibc acts
 	 * before the system call); the caller acts on one afterwards. */
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
-	ret = close_real(fd);
+	ret = close_real(fd, how);
 	pthread_setcancelstate(old, &old);
 	call_resume(c);
 	return ret;
 }
 
-int close_path_close(int fd)
+/* The result of a stream's close (how->stream) as the table reads it: only
+ * EBADF says that the number was not open; any other failure is the
+ * flush's, and the number is gone all the same. */
+static int table_ret(int ret, int err, const struct close_how *how)
 {
+	return how && how->stream && ret != 0 && err != EBADF ? 0 : ret;
+}
+
+int close_path_end(int fd, const struct close_how *how)
+{
+	bool nocancel = how && how->nocancel;
+
 	uint32_t st = fdtab_get(fd), first_id;
 	struct fdend end;
 	struct call c;
@@ -159,10 +204,10 @@ int close_path_close(int fd)
 			fdend_unclaim(&end);
 			return refuse(fd);
 		}
-		ret = close_real(fd);
+		ret = close_real(fd, how);
 		if (__builtin_expect(ret != 0, 0)) {
 			err = errno;
-			fdend_finish(&end, ret, err, 0, &first_id);
+			fdend_finish(&end, table_ret(ret, err, how), err, 0, &first_id);
 			errno = err;
 		} else if (__builtin_expect(!end.e, 0)) {
 			fdend_finish(&end, 0, 0, 0, &first_id);
@@ -171,7 +216,7 @@ int close_path_close(int fd)
 	}
 	/* A cancellation already pending acts here, before the shim has done
 	 * anything, as it would at the start of glibc's close. */
-	if (st & FD_SOCKET)
+	if ((st & FD_SOCKET) && !nocancel)
 		pthread_testcancel();
 	call_enter(&c);
 	st = fdend_claim(&end, fd, keeps_history() ? remember_close(&c) : 0);
@@ -181,28 +226,16 @@ int close_path_close(int fd)
 		return refuse(fd);
 	}
 	if ((st & FD_SOCKET) && !(st & FD_CLOSED)) {
-		enum fdend_plan plan = fdend_plan(st, &shim_cfg);
-
 		event_call(SHIM_EV_CLOSE, fd, st, true);
-		if (plan == FDEND_LINGER) {
-			enum linger_outcome o = linger_take(fd, st, &c);
-
-			committed = o == LINGER_DONE || o == LINGER_HANDED || o == LINGER_SKIPPED;
-			if (o == LINGER_NOT_CONNECTED &&
-			    (st & (FD_CREATED | FD_SHARED)) == FD_CREATED &&
-			    event_wanted(&shim_cfg, EVENTS_ERRORS))
-				probe_before_close(fd, st);
-		} else if (plan == FDEND_PROBE) {
-			probe_before_close(fd, st);
-		}
+		committed = act_before_close(fd, st, &c);
 	}
 	/* The close's errno is the real close's alone: a success leaves the
 	 * program's as it was. */
 	errno = saved;
-	ret = close_in_call(&c, fd, committed);
+	ret = close_in_call(&c, fd, committed, how);
 	err = errno;
 	if (__builtin_expect(ret != 0 || !end.e, 0)) {
-		v = fdend_finish(&end, ret, err,
+		v = fdend_finish(&end, table_ret(ret, err, how), err,
 				 ret != 0 && err == EBADF && keeps_history() ? close_history_next_id()
 									    : 0,
 				 &first_id);
@@ -210,10 +243,20 @@ int close_path_close(int fd)
 			report_failure(&c, fd, st, v, err, first_id);
 	}
 	call_leave(&c);
-	if (committed)
+	if (committed && !nocancel)
 		pthread_testcancel(); /* one that came meanwhile acts now */
 	errno = err;
 	return ret;
+}
+
+int close_path_close(int fd)
+{
+	return close_path_end(fd, NULL);
+}
+
+int close_path_close_nocancel(int fd)
+{
+	return close_path_end(fd, &how_nocancel);
 }
 
 /* ---- ranges ------------------------------------------------------------ */
@@ -236,10 +279,17 @@ static int range_close(unsigned lo, unsigned hi, int flags)
 		if (flags & CLOSE_RANGE_CLOEXEC)
 			libc_fcntl((int)fd, F_SETFD, (void *)(long)FD_CLOEXEC);
 		else
-			close_real((int)fd);
+			close_real((int)fd, NULL);
 	}
 	errno = saved;
 	return 0;
+}
+
+/* syscall(SYS_close_range, ...): the system call as it is, without the
+ * fallback (the program asked the kernel, and gets the kernel's answer). */
+static int range_close_syscall(unsigned lo, unsigned hi, int flags)
+{
+	return (int)libc_syscall(SYS_close_range, lo, hi, flags, 0, 0, 0);
 }
 
 static int range_closefrom(unsigned lo, unsigned hi, int flags)
@@ -318,19 +368,30 @@ static void note_range_closed(unsigned first, unsigned last, int flags)
 		    id);
 }
 
-int close_path_close_range(unsigned int first, unsigned int last, int flags)
+static int close_range_with(unsigned int first, unsigned int last, int flags,
+			    int (*op)(unsigned lo, unsigned hi, int flags))
 {
 	int ret, ran = 0;
 
 	/* Recorded first, as for close(): numbers freed by the call may be
 	 * taken by another thread at once. */
 	note_range_closed(first, last, flags);
-	ret = split_range(first, last, flags, range_close, &ran);
+	ret = split_range(first, last, flags, op, &ran);
 	/* Only the shim's numbers in the range: nothing ran, but the
 	 * descriptor table must still be unshared, as asked. */
 	if (ran == 0 && (flags & CLOSE_RANGE_UNSHARE))
 		ret = unshare(CLONE_FILES);
 	return ret;
+}
+
+int close_path_close_range(unsigned int first, unsigned int last, int flags)
+{
+	return close_range_with(first, last, flags, range_close);
+}
+
+int close_path_close_range_syscall(unsigned int first, unsigned int last, int flags)
+{
+	return close_range_with(first, last, flags, range_close_syscall);
 }
 
 void close_path_closefrom(int lowfd)
@@ -339,5 +400,22 @@ void close_path_closefrom(int lowfd)
 
 	note_range_closed((unsigned)lowfd, ~0U, 0);
 	split_range((unsigned)lowfd, ~0U, 0, range_closefrom, &ran);
+	errno = saved;
+}
+
+/* ---- a socket ended without a close of its number ---------------------- */
+
+void close_path_before_takeover(int fd)
+{
+	uint32_t st = fdtab_get(fd);
+	struct call c;
+	int saved = errno;
+
+	if (!(st & FD_SOCKET) || (st & (FD_CLOSED | FD_PRIVATE)) || !shim_cfg.sockets_watched)
+		return;
+	call_enter(&c);
+	event_call(SHIM_EV_CLOSE, fd, st, true);
+	act_before_close(fd, st, &c);
+	call_leave(&c);
 	errno = saved;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "calls.h"
 #include "export.h"
 #include "fdtab.h"
 #include "libc.h"
@@ -79,8 +80,10 @@ SHIM_EXPORT FILE *popen(const char *command, const char *mode)
 }
 
 /* Descriptors passed in SCM_RIGHTS: the receiver holds them too. */
-static void share_passed(const struct msghdr *msg)
+void calls_sent(const struct msghdr *msg)
 {
+	int saved = errno;
+
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR((struct msghdr *)msg, c)) {
 		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
 			continue;
@@ -92,6 +95,7 @@ static void share_passed(const struct msghdr *msg)
 				fdtab_or(fd, FD_SHARED);
 		}
 	}
+	errno = saved;
 }
 
 SHIM_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
@@ -104,11 +108,7 @@ SHIM_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 
 	/* Only after a successful send has the receiver got them; the kernel
 	 * read the control data, so it is readable. */
-	if (ret >= 0 && msg && msg->msg_controllen > 0 && !shim_passthrough()) {
-		int saved = errno;
-
-		share_passed(msg);
-		errno = saved;
-	}
+	if (ret >= 0 && msg && msg->msg_controllen > 0 && !shim_passthrough())
+		calls_sent(msg);
 	return ret;
 }
