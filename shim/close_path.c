@@ -21,6 +21,8 @@
 #include <sched.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include "call.h"
 #include "close_history.h"
@@ -89,6 +91,20 @@ __attribute__((noinline)) static void report_failure(struct call *c, int fd, uin
 	event_emit(&ev);
 }
 
+/* Whether the protocol is done with TCP socket fd (TCP_CLOSE): reset by
+ * the peer, or gone to TIME_WAIT (the peer's FIN after ours: the socket
+ * the program holds is then a closed shell).  tcp_close() sends nothing
+ * for such a socket, unread data or SO_LINGER {1, 0} notwithstanding.
+ * Asked only on the rare path where the close would otherwise reset. */
+static bool tcp_already_closed(int fd)
+{
+	unsigned char info[8]; /* struct tcp_info begins with tcpi_state */
+	socklen_t len = sizeof info;
+
+	return sys_getsockopt(fd, IPPROTO_TCP, TCP_INFO, info, &len) == 0 && len >= 1 &&
+	       info[0] == TCP_CLOSE;
+}
+
 /* Before the last close of a TCP socket this process made: will the kernel
  * answer the close with RST, and does the socket hold an error nobody read?
  * One syscall: a non-blocking peek that counts the unread bytes without
@@ -105,11 +121,15 @@ __attribute__((noinline)) static void probe_before_close(int fd, uint32_t st)
 	ev.addresses = true;
 	if (unread > 0) {
 		/* tcp_close(): unread data makes the close send RST */
+		if (tcp_already_closed(fd))
+			return;
 		ev.reason = "unread_data";
 		ev.unread = unread;
 	} else if (err == ENOTCONN || err == ENOTSOCK || err == EBADF) {
 		return; /* a listener, never connected, or not this socket any more */
 	} else if (st & FD_LINGER_ZERO) {
+		if (tcp_already_closed(fd))
+			return;
 		ev.reason = "linger_zero";
 	} else if (err && err != EAGAIN && err != EWOULDBLOCK) {
 		ev.name = SHIM_EV_CLOSE_PENDING_ERROR;
