@@ -36,4 +36,14 @@ void close_path_closefrom(int lowfd);
  * events and graceful close of its last close, done now.  errno kept. */
 void close_path_before_takeover(int fd);
 
+/* At exit() (the shim's destructor, after the program's atexit handlers
+ * and destructors): every TCP socket still open gets what its close would
+ * get, since the kernel closes it when the process goes: the checks and
+ * events (close_rst), and under SOCKSHIM_GRACEFUL the lingering, which
+ * linger_wait_at_exit() then waits for.  A socket with other holders is
+ * closed here and the kernel asked whether it was the last reference, in
+ * a single-threaded process only.  _exit() and death by a signal run no
+ * destructor: out of reach. */
+void close_path_at_exit(void);
+
 #endif

@@ -19,8 +19,12 @@
 #include <pthread.h>
 #include <linux/close_range.h>
 #include <sched.h>
+#include <stdio.h>
+#include <sys/single_threaded.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
@@ -30,6 +34,7 @@
 #include "event.h"
 #include "fdend.h"
 #include "libc.h"
+#include "lastref.h"
 #include "linger.h"
 #include "sockshim.h"
 #include "sys.h"
@@ -140,13 +145,64 @@ __attribute__((noinline)) static void probe_before_close(int fd, uint32_t st)
 	event_emit(&ev);
 }
 
+/* A reset that a close of a socket with other holders makes only if it
+ * is the last reference: known after the close (lastref.h). */
+struct pending_rst {
+	bool armed;
+	struct lastref_id id;
+	struct event_addresses addr; /* looked up before the close */
+	const char *reason;
+	long long unread;
+};
+
+/* Before the close of TCP socket fd, which may have other holders: would
+ * the close reset, were it the last reference?  The unread bytes are
+ * counted with SIOCINQ, not a peek: a peek would consume a pending error
+ * that another holder has still to read. */
+__attribute__((noinline)) static void probe_shared(int fd, uint32_t st, struct pending_rst *p)
+{
+	int unread = 0;
+
+	if (SYS6(SYS_ioctl, fd, SIOCINQ, &unread, 0, 0, 0) != 0)
+		return; /* a listener (EINVAL), not this socket any more */
+	if (unread > 0)
+		p->reason = "unread_data";
+	else if (st & FD_LINGER_ZERO)
+		p->reason = "linger_zero";
+	else
+		return;
+	if (tcp_already_closed(fd) || !lastref_identify(fd, &p->id))
+		return;
+	p->unread = unread > 0 ? unread : -1;
+	event_lookup_addresses(fd, &p->addr);
+	p->armed = true;
+}
+
+/* After the close that probe_shared armed p for: the record, if the
+ * socket is gone (that close was its last reference, and reset it). */
+__attribute__((noinline)) static void settle_shared(int fd, uint32_t st, struct pending_rst *p)
+{
+	struct event ev = EVENT_INIT(SHIM_EV_CLOSE_RST, LOG_SEV_ERROR);
+
+	if (lastref_alive(&p->id) != 0)
+		return; /* held elsewhere, or the kernel could not be asked */
+	ev.fd = fd;
+	ev.fd_state = st;
+	ev.given_addresses = &p->addr;
+	ev.reason = p->reason;
+	ev.unread = p->unread;
+	event_emit(&ev);
+}
+
 /* What the plan says for the last close of socket fd (state st), before
  * the descriptor goes: probe for a reset, or linger.  True if the socket
- * was shut down and handed on (the close must then happen). */
-static bool act_before_close(int fd, uint32_t st, struct call *c)
+ * was shut down and handed on (the close must then happen).  p: armed for
+ * a reset that only the kernel can confirm after the close. */
+static bool act_before_close(int fd, uint32_t st, struct call *c, struct pending_rst *p)
 {
 	enum fdend_plan plan = fdend_plan(st, &shim_cfg);
 
+	p->armed = false;
 	if (plan == FDEND_LINGER) {
 		enum linger_outcome o = linger_take(fd, st, c);
 
@@ -157,6 +213,8 @@ static bool act_before_close(int fd, uint32_t st, struct call *c)
 	}
 	if (plan == FDEND_PROBE)
 		probe_before_close(fd, st);
+	else if (plan == FDEND_PROBE_SHARED)
+		probe_shared(fd, st, p);
 	return false;
 }
 
@@ -211,6 +269,7 @@ int close_path_end(int fd, const struct close_how *how)
 	uint32_t st = fdtab_get(fd), first_id;
 	struct fdend end;
 	struct call c;
+	struct pending_rst pending = {.armed = false};
 	enum fdend_verdict v;
 	int ret, err, saved = errno;
 	bool committed = false;
@@ -247,13 +306,15 @@ int close_path_end(int fd, const struct close_how *how)
 	}
 	if ((st & FD_SOCKET) && !(st & FD_CLOSED)) {
 		event_call(SHIM_EV_CLOSE, fd, st, true);
-		committed = act_before_close(fd, st, &c);
+		committed = act_before_close(fd, st, &c, &pending);
 	}
 	/* The close's errno is the real close's alone: a success leaves the
 	 * program's as it was. */
 	errno = saved;
 	ret = close_in_call(&c, fd, committed, how);
 	err = errno;
+	if (__builtin_expect(pending.armed, 0) && ret == 0)
+		settle_shared(fd, st, &pending);
 	if (__builtin_expect(ret != 0 || !end.e, 0)) {
 		v = fdend_finish(&end, table_ret(ret, err, how), err,
 				 ret != 0 && err == EBADF && keeps_history() ? close_history_next_id()
@@ -428,6 +489,7 @@ void close_path_closefrom(int lowfd)
 void close_path_before_takeover(int fd)
 {
 	uint32_t st = fdtab_get(fd);
+	struct pending_rst pending;
 	struct call c;
 	int saved = errno;
 
@@ -435,7 +497,70 @@ void close_path_before_takeover(int fd)
 		return;
 	call_enter(&c);
 	event_call(SHIM_EV_CLOSE, fd, st, true);
-	act_before_close(fd, st, &c);
+	act_before_close(fd, st, &c, &pending);
+	/* (a takeover of a socket with other holders is not followed: the
+	 * number is the program's again at once) */
+	call_leave(&c);
+	errno = saved;
+}
+
+/* ---- exit ------------------------------------------------------------------ */
+
+/* At exit(), TCP sockets still open are closed by the kernel when the
+ * process goes: a forking server's child (a PostgreSQL backend answering
+ * FATAL) resets its client there as surely as with close(). */
+struct at_exit {
+	struct call *c;
+	bool flushed;
+	bool single_threaded;
+};
+
+static bool end_at_exit(int fd, uint32_t st, void *ctx)
+{
+	struct at_exit *x = ctx;
+	struct pending_rst p = {.armed = false};
+	enum fdend_plan plan;
+
+	if (st & (FD_CLOSED | FD_PRIVATE))
+		return true;
+	plan = fdend_plan(st, &shim_cfg);
+	if (plan == FDEND_PLAIN)
+		return true;
+	event_call(SHIM_EV_CLOSE, fd, st, true);
+	if (plan == FDEND_LINGER) {
+		/* exit() flushes stdio's buffers only after the destructors:
+		 * an answer still in a stream goes out before the FIN */
+		if (!x->flushed) {
+			fflush(NULL);
+			x->flushed = true;
+		}
+		act_before_close(fd, st, x->c, &p);
+	} else if (plan == FDEND_PROBE) {
+		probe_before_close(fd, st);
+	} else if (x->single_threaded) {
+		/* Whether this process holds the last reference only the
+		 * kernel can say, after the close: the close that exit would
+		 * make is made now (no other thread can be using the socket). */
+		probe_shared(fd, st, &p);
+		if (p.armed && sys_close(fd) == 0) {
+			fdtab_set(fd, FD_CLOSED);
+			settle_shared(fd, st, &p);
+		}
+	}
+	return true;
+}
+
+void close_path_at_exit(void)
+{
+	struct at_exit x = {NULL, false, __libc_single_threaded};
+	struct call c;
+	int saved = errno;
+
+	if (!shim_cfg.sockets_watched)
+		return;
+	call_enter(&c);
+	x.c = &c;
+	fdtab_each(0, fdtab_limit() - 1, FD_TCP, end_at_exit, &x);
 	call_leave(&c);
 	errno = saved;
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "backtrace.h"
+#include "close_path.h"
 #include "config.h"
 #include "event.h"
 #include "fdtab.h"
@@ -140,10 +141,13 @@ __attribute__((constructor)) static void shim_constructor(void)
 	shim_ready();
 }
 
-/* At exit, sockets still lingering in the background get their time. */
+/* At exit, TCP sockets left open get the checks and graceful close of
+ * their close (close_path_at_exit), and sockets still lingering in the
+ * background get their time. */
 __attribute__((destructor)) static void shim_destructor(void)
 {
-	if (__atomic_load_n(&shim_init_state, __ATOMIC_ACQUIRE) == INIT_DONE) {
+	if (__atomic_load_n(&shim_init_state, __ATOMIC_ACQUIRE) == INIT_DONE && !vfork_in_child) {
+		close_path_at_exit();
 		linger_wait_at_exit();
 		if (event_wanted(&shim_cfg, EVENTS_ERRORS))
 			event_flush_suppressed();
