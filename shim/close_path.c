@@ -20,6 +20,7 @@
 #include <linux/close_range.h>
 #include <sched.h>
 #include <stdio.h>
+#include <dirent.h>
 #include <sys/single_threaded.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -158,20 +159,30 @@ struct pending_rst {
 /* Before the close of TCP socket fd, which may have other holders: would
  * the close reset, were it the last reference?  The unread bytes are
  * counted with SIOCINQ, not a peek: a peek would consume a pending error
- * that another holder has still to read. */
+ * that another holder has still to read.  Returns the reason, NULL: no. */
+static const char *shared_would_reset(int fd, uint32_t st, int *unread)
+{
+	*unread = 0;
+	if (SYS6(SYS_ioctl, fd, SIOCINQ, unread, 0, 0, 0) != 0)
+		return NULL; /* a listener (EINVAL), not this socket any more */
+	if (*unread <= 0 && !(st & FD_LINGER_ZERO))
+		return NULL;
+	if (tcp_already_closed(fd))
+		return NULL;
+	return *unread > 0 ? "unread_data" : "linger_zero";
+}
+
+/* The same, with what the record and the kernel's answer after the close
+ * need: the socket's identity and addresses (p armed).  Only on the rare
+ * path: the frame is large, and the call's may sit on a small signal
+ * stack. */
 __attribute__((noinline)) static void probe_shared(int fd, uint32_t st, struct pending_rst *p)
 {
-	int unread = 0;
+	int unread;
 
-	if (SYS6(SYS_ioctl, fd, SIOCINQ, &unread, 0, 0, 0) != 0)
-		return; /* a listener (EINVAL), not this socket any more */
-	if (unread > 0)
-		p->reason = "unread_data";
-	else if (st & FD_LINGER_ZERO)
-		p->reason = "linger_zero";
-	else
-		return;
-	if (tcp_already_closed(fd) || !lastref_identify(fd, &p->id))
+	p->armed = false;
+	p->reason = shared_would_reset(fd, st, &unread);
+	if (!p->reason || !lastref_identify(fd, &p->id))
 		return;
 	p->unread = unread > 0 ? unread : -1;
 	event_lookup_addresses(fd, &p->addr);
@@ -196,13 +207,16 @@ __attribute__((noinline)) static void settle_shared(int fd, uint32_t st, struct 
 
 /* What the plan says for the last close of socket fd (state st), before
  * the descriptor goes: probe for a reset, or linger.  True if the socket
- * was shut down and handed on (the close must then happen).  p: armed for
- * a reset that only the kernel can confirm after the close. */
-static bool act_before_close(int fd, uint32_t st, struct call *c, struct pending_rst *p)
+ * was shut down and handed on (the close must then happen).
+ * *shared_reset: the socket has other holders and its close would reset
+ * if it were the last reference, which only the kernel can say after the
+ * close (close_settling). */
+static bool act_before_close(int fd, uint32_t st, struct call *c, bool *shared_reset)
 {
 	enum fdend_plan plan = fdend_plan(st, &shim_cfg);
+	int unread;
 
-	p->armed = false;
+	*shared_reset = false;
 	if (plan == FDEND_LINGER) {
 		enum linger_outcome o = linger_take(fd, st, c);
 
@@ -214,7 +228,7 @@ static bool act_before_close(int fd, uint32_t st, struct call *c, struct pending
 	if (plan == FDEND_PROBE)
 		probe_before_close(fd, st);
 	else if (plan == FDEND_PROBE_SHARED)
-		probe_shared(fd, st, p);
+		*shared_reset = shared_would_reset(fd, st, &unread) != NULL;
 	return false;
 }
 
@@ -254,6 +268,24 @@ static int close_in_call(struct call *c, int fd, bool committed, const struct cl
 	return ret;
 }
 
+/* The real close of a socket with other holders that would reset were
+ * this its last reference: the close_rst record if the kernel says,
+ * afterwards, that it was.  Its own frame, off the common path. */
+__attribute__((noinline)) static int close_settling(struct call *c, int fd, uint32_t st,
+						    bool committed, const struct close_how *how)
+{
+	struct pending_rst p;
+	int ret, err;
+
+	probe_shared(fd, st, &p);
+	ret = close_in_call(c, fd, committed, how);
+	err = errno;
+	if (ret == 0 && p.armed)
+		settle_shared(fd, st, &p);
+	errno = err;
+	return ret;
+}
+
 /* The result of a stream's close (how->stream) as the table reads it: only
  * EBADF says that the number was not open; any other failure is the
  * flush's, and the number is gone all the same. */
@@ -269,10 +301,9 @@ int close_path_end(int fd, const struct close_how *how)
 	uint32_t st = fdtab_get(fd), first_id;
 	struct fdend end;
 	struct call c;
-	struct pending_rst pending = {.armed = false};
 	enum fdend_verdict v;
 	int ret, err, saved = errno;
-	bool committed = false;
+	bool committed = false, shared_reset = false;
 
 	if (__builtin_expect(st & FD_PRIVATE, 0))
 		return refuse(fd);
@@ -306,15 +337,16 @@ int close_path_end(int fd, const struct close_how *how)
 	}
 	if ((st & FD_SOCKET) && !(st & FD_CLOSED)) {
 		event_call(SHIM_EV_CLOSE, fd, st, true);
-		committed = act_before_close(fd, st, &c, &pending);
+		committed = act_before_close(fd, st, &c, &shared_reset);
 	}
 	/* The close's errno is the real close's alone: a success leaves the
 	 * program's as it was. */
 	errno = saved;
-	ret = close_in_call(&c, fd, committed, how);
+	if (__builtin_expect(shared_reset, 0))
+		ret = close_settling(&c, fd, st, committed, how);
+	else
+		ret = close_in_call(&c, fd, committed, how);
 	err = errno;
-	if (__builtin_expect(pending.armed, 0) && ret == 0)
-		settle_shared(fd, st, &pending);
 	if (__builtin_expect(ret != 0 || !end.e, 0)) {
 		v = fdend_finish(&end, table_ret(ret, err, how), err,
 				 ret != 0 && err == EBADF && keeps_history() ? close_history_next_id()
@@ -489,7 +521,7 @@ void close_path_closefrom(int lowfd)
 void close_path_before_takeover(int fd)
 {
 	uint32_t st = fdtab_get(fd);
-	struct pending_rst pending;
+	bool shared_reset;
 	struct call c;
 	int saved = errno;
 
@@ -497,7 +529,7 @@ void close_path_before_takeover(int fd)
 		return;
 	call_enter(&c);
 	event_call(SHIM_EV_CLOSE, fd, st, true);
-	act_before_close(fd, st, &c, &pending);
+	act_before_close(fd, st, &c, &shared_reset);
 	/* (a takeover of a socket with other holders is not followed: the
 	 * number is the program's again at once) */
 	call_leave(&c);
@@ -515,18 +547,45 @@ struct at_exit {
 	bool single_threaded;
 };
 
+/* A socket with other holders that would reset at exit were this process
+ * its last holder: whether it is, only the kernel can say, after the
+ * close; the close that exit would make is made now (single-threaded: no
+ * other thread can be using the socket). */
+__attribute__((noinline)) static void exit_settling(int fd, uint32_t st)
+{
+	struct pending_rst p;
+
+	probe_shared(fd, st, &p);
+	if (p.armed && sys_close(fd) == 0) {
+		fdtab_set(fd, FD_CLOSED);
+		settle_shared(fd, st, &p);
+	}
+}
+
+/* At events=all, the close record of a connection the exit ends (not of
+ * listeners and sockets never connected, which end without a word). */
+static void note_exit_close(int fd, uint32_t st)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+
+	if (event_wanted(&shim_cfg, EVENTS_ALL) &&
+	    sys_getpeername(fd, (struct sockaddr *)&ss, &len) == 0)
+		event_call(SHIM_EV_CLOSE, fd, st, true);
+}
+
 static bool end_at_exit(int fd, uint32_t st, void *ctx)
 {
 	struct at_exit *x = ctx;
-	struct pending_rst p = {.armed = false};
 	enum fdend_plan plan;
+	bool shared_reset;
 
 	if (st & (FD_CLOSED | FD_PRIVATE))
 		return true;
 	plan = fdend_plan(st, &shim_cfg);
 	if (plan == FDEND_PLAIN)
 		return true;
-	event_call(SHIM_EV_CLOSE, fd, st, true);
+	note_exit_close(fd, st);
 	if (plan == FDEND_LINGER) {
 		/* exit() flushes stdio's buffers only after the destructors:
 		 * an answer still in a stream goes out before the FIN */
@@ -534,20 +593,45 @@ static bool end_at_exit(int fd, uint32_t st, void *ctx)
 			fflush(NULL);
 			x->flushed = true;
 		}
-		act_before_close(fd, st, x->c, &p);
+		act_before_close(fd, st, x->c, &shared_reset);
 	} else if (plan == FDEND_PROBE) {
 		probe_before_close(fd, st);
 	} else if (x->single_threaded) {
-		/* Whether this process holds the last reference only the
-		 * kernel can say, after the close: the close that exit would
-		 * make is made now (no other thread can be using the socket). */
-		probe_shared(fd, st, &p);
-		if (p.armed && sys_close(fd) == 0) {
-			fdtab_set(fd, FD_CLOSED);
-			settle_shared(fd, st, &p);
-		}
+		exit_settling(fd, st);
 	}
 	return true;
+}
+
+/* Sockets the process holds without the shim having seen them made: passed
+ * through exec (sshd re-executes itself for each connection, the socket on
+ * its standard input and output), or received in SCM_RIGHTS.  Learned from
+ * /proc/self/fd and the kernel, so that exit checks them too. */
+static void learn_unseen(void)
+{
+	char buf[1024];
+	int dir = sys_openat(AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	ssize_t n;
+
+	if (dir < 0)
+		return;
+	while ((n = sys_getdents64(dir, buf, sizeof buf)) > 0) {
+		for (ssize_t off = 0; off < n;) {
+			struct dirent64 *d = (struct dirent64 *)(buf + off);
+			uint32_t st;
+			int fd = 0;
+
+			off += d->d_reclen;
+			if (d->d_name[0] < '0' || d->d_name[0] > '9')
+				continue;
+			for (const char *q = d->d_name; *q >= '0' && *q <= '9'; q++)
+				fd = fd * 10 + (*q - '0');
+			st = fdtab_get(fd);
+			/* unknown, or a number closed and opened again unseen */
+			if (fd != dir && (st == 0 || (st & (FD_CLOSED | FD_PRIVATE)) == FD_CLOSED))
+				fdtab_learn(fd);
+		}
+	}
+	sys_close(dir);
 }
 
 void close_path_at_exit(void)
@@ -558,6 +642,7 @@ void close_path_at_exit(void)
 
 	if (!shim_cfg.sockets_watched)
 		return;
+	learn_unseen();
 	call_enter(&c);
 	x.c = &c;
 	fdtab_each(0, fdtab_limit() - 1, FD_TCP, end_at_exit, &x);
