@@ -167,7 +167,14 @@ SHIM_EXPORT long syscall(long nr, ...)
 	for (int i = 0; i < 6; i++)
 		a[i] = va_arg(ap, long);
 	va_end(ap);
-	if (__builtin_expect(!watched(nr), 1) || shim_passthrough())
+	/* Never the one to start the shim's initialisation: an allocator
+	 * makes its own system calls through syscall() while it initialises
+	 * (jemalloc reads /proc/sys/vm/overcommit_memory so, and closes it),
+	 * under its lock, and the initialisation's dlsym would allocate:
+	 * a deadlock (redis-server hung so).  Before the shim is ready, every
+	 * number passes through. */
+	if (__builtin_expect(!watched(nr), 1) ||
+	    __atomic_load_n(&shim_init_state, __ATOMIC_ACQUIRE) != INIT_DONE || vfork_in_child)
 		return real(nr, a);
 	return route(nr, a);
 }
