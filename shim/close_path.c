@@ -7,9 +7,15 @@
  *      history for a later double_close;
  *   3. the entry is claimed in one atomic exchange (fdend_claim): only the
  *      close that saw the socket acts on it;
- *   4. what the plan says: probe for a reset, or linger (linger_take);
- *   5. the real close (close_real), with the program's cancellation state;
- *   6. the verdict (fdend_finish) and its record. */
+ *   4. what the plan says: probe for a reset, or linger (linger_take); for
+ *      a socket with other holders, a reset is confirmed with the kernel
+ *      after the close (lastref.h);
+ *   5. the real close (close_real), with the program's cancellation state
+ *      (syscall(SYS_close): never a cancellation point; fclose: the
+ *      stream's close);
+ *   6. the verdict (fdend_finish) and its record.
+ * A socket can also end without a close of its number: a dup2() onto it
+ * (close_path_before_takeover) and exit() (close_path_at_exit). */
 #define _GNU_SOURCE
 #include "close_path.h"
 
@@ -24,6 +30,7 @@
 #include <sys/single_threaded.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <netinet/in.h>
@@ -39,7 +46,6 @@
 #include "linger.h"
 #include "sockshim.h"
 #include "sys.h"
-#include <sys/syscall.h>
 
 /* The one place where a number of the program's is really closed: by
  * libc's close(), or as the runtime that ended it does (how). */
@@ -297,7 +303,6 @@ static int table_ret(int ret, int err, const struct close_how *how)
 int close_path_end(int fd, const struct close_how *how)
 {
 	bool nocancel = how && how->nocancel;
-
 	uint32_t st = fdtab_get(fd), first_id;
 	struct fdend end;
 	struct call c;
