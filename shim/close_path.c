@@ -44,6 +44,7 @@
 #include "libc.h"
 #include "lastref.h"
 #include "linger.h"
+#include "sharecount.h"
 #include "sockshim.h"
 #include "sys.h"
 
@@ -211,6 +212,15 @@ __attribute__((noinline)) static void settle_shared(int fd, uint32_t st, struct 
 	event_emit(&ev);
 }
 
+/* The state the plan reads: a socket shared by fork whose count says this
+ * number holds the tree's last reference is the last one (sharecount.h). */
+static uint32_t as_counted(int fd, uint32_t st)
+{
+	if ((st & (FD_SHARED | FD_COUNTED)) == (FD_SHARED | FD_COUNTED) && sharecount_last(fd, st))
+		return st & ~FD_SHARED;
+	return st;
+}
+
 /* What the plan says for the last close of socket fd (state st), before
  * the descriptor goes: probe for a reset, or linger.  True if the socket
  * was shut down and handed on (the close must then happen).
@@ -309,6 +319,7 @@ int close_path_end(int fd, const struct close_how *how)
 	enum fdend_verdict v;
 	int ret, err, saved = errno;
 	bool committed = false, shared_reset = false;
+	uint64_t cookie = 0;
 
 	if (__builtin_expect(st & FD_PRIVATE, 0))
 		return refuse(fd);
@@ -342,7 +353,9 @@ int close_path_end(int fd, const struct close_how *how)
 	}
 	if ((st & FD_SOCKET) && !(st & FD_CLOSED)) {
 		event_call(SHIM_EV_CLOSE, fd, st, true);
-		committed = act_before_close(fd, st, &c, &shared_reset);
+		committed = act_before_close(fd, as_counted(fd, st), &c, &shared_reset);
+		if (st & FD_COUNTED)
+			cookie = fdtab_cookie(fd); /* before the number can be reused */
 	}
 	/* The close's errno is the real close's alone: a success leaves the
 	 * program's as it was. */
@@ -352,6 +365,8 @@ int close_path_end(int fd, const struct close_how *how)
 	else
 		ret = close_in_call(&c, fd, committed, how);
 	err = errno;
+	if (cookie && ret == 0)
+		sharecount_release(cookie);
 	if (__builtin_expect(ret != 0 || !end.e, 0)) {
 		v = fdend_finish(&end, table_ret(ret, err, how), err,
 				 ret != 0 && err == EBADF && keeps_history() ? close_history_next_id()
@@ -584,12 +599,13 @@ static bool end_at_exit(int fd, uint32_t st, void *ctx)
 	struct at_exit *x = ctx;
 	enum fdend_plan plan;
 	bool shared_reset;
+	uint64_t cookie = fdtab_cookie(fd); /* (a close here forgets it) */
 
 	if (st & (FD_CLOSED | FD_PRIVATE))
 		return true;
-	plan = fdend_plan(st, &shim_cfg);
+	plan = fdend_plan(as_counted(fd, st), &shim_cfg);
 	if (plan == FDEND_PLAIN)
-		return true;
+		goto out;
 	note_exit_close(fd, st);
 	if (plan == FDEND_LINGER) {
 		/* exit() flushes stdio's buffers only after the destructors:
@@ -598,12 +614,16 @@ static bool end_at_exit(int fd, uint32_t st, void *ctx)
 			fflush(NULL);
 			x->flushed = true;
 		}
-		act_before_close(fd, st, x->c, &shared_reset);
+		act_before_close(fd, as_counted(fd, st), x->c, &shared_reset);
 	} else if (plan == FDEND_PROBE) {
 		probe_before_close(fd, st);
 	} else if (x->single_threaded) {
 		exit_settling(fd, st);
 	}
+out:
+	/* the process's references go with it */
+	if (st & FD_COUNTED)
+		sharecount_release(cookie);
 	return true;
 }
 

@@ -18,6 +18,7 @@
 #include "fdtab.h"
 #include "libc.h"
 #include "privfd.h"
+#include "sharecount.h"
 #include "shim.h"
 #include "sys.h"
 
@@ -32,6 +33,8 @@ static void duplicated(int fd, int nfd, bool cloexec)
 		st |= FD_SHARED;
 		fdtab_or(fd, FD_SHARED);
 	}
+	if (st & FD_COUNTED)
+		sharecount_add(cookie); /* one more number holds it */
 	if (st && cloexec)
 		st |= FD_CLOSE_ON_EXEC;
 	/* Even unknown (0): the number is open again, no longer "closed". */

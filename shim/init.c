@@ -25,6 +25,7 @@
 #include "privfd.h"
 #include "proc.h"
 #include "ratelimit.h"
+#include "sharecount.h"
 #include "raw.h"
 #include "sockshim.h"
 
@@ -83,8 +84,11 @@ static void fork_prepare(void)
 {
 	/* No private copy half-made when the child is made. */
 	privfd_before_fork();
+	/* The child's copies counted (before they are all marked shared). */
+	sharecount_fork();
 	/* The child will hold a copy of every socket: from now on no close
-	 * in either process drops the last reference that the shim knows of. */
+	 * in either process drops the last reference that the shim knows of
+	 * (but for the counts of sharecount.h). */
 	fdtab_mark_all_shared();
 }
 
@@ -121,6 +125,7 @@ bool shim_init_slow(void)
 		if (!log_open(&shim_cfg, &why))
 			collect_problem(NULL, SHIM_ENV_LOG, getenv(SHIM_ENV_LOG), why);
 	}
+	sharecount_init();
 	if (shim_cfg.events == EVENTS_NONE)
 		n_problems = 0;
 	else if (shim_cfg.backtrace)

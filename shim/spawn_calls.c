@@ -16,6 +16,7 @@
 #include "export.h"
 #include "fdtab.h"
 #include "libc.h"
+#include "sharecount.h"
 #include "shim.h"
 
 __thread int vfork_in_child __attribute__((tls_model("initial-exec"), visibility("hidden")));
@@ -23,8 +24,11 @@ __thread int vfork_in_child __attribute__((tls_model("initial-exec"), visibility
 static bool share_if_inherited(int fd, uint32_t st, void *ctx)
 {
 	(void)ctx;
-	if (!(st & FD_CLOSE_ON_EXEC))
+	if (!(st & FD_CLOSE_ON_EXEC)) {
 		fdtab_or(fd, FD_SHARED);
+		if (st & FD_COUNTED) /* a program no count follows holds it */
+			sharecount_pin(fdtab_cookie(fd));
+	}
 	return true;
 }
 
@@ -93,6 +97,8 @@ void calls_sent(const struct msghdr *msg)
 			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
 			if (fdtab_get(fd) & FD_SOCKET)
 				fdtab_or(fd, FD_SHARED);
+			if (fdtab_get(fd) & FD_COUNTED)
+				sharecount_pin(fdtab_cookie(fd));
 		}
 	}
 	errno = saved;

@@ -3,7 +3,9 @@
 # the postmaster closed its copy of the connection after the fork.  The
 # reset comes from the backend's exit.  Against the kernel's count (nstat,
 # private network namespace): close_rst records == resets, bare and under
-# the shim, over several connections.
+# the shim, over several connections; under SOCKSHIM_GRACEFUL=1 no reset
+# (the backend's exit holds the last reference, as the fork tree's counts
+# say: it is lingered on) and every client reads FATAL, then EOF.
 . "$(dirname "$0")/../lib.sh"
 PG_BIN=$(dirname "$(command -v postgres 2>/dev/null || ls /usr/lib/postgresql/*/bin/postgres 2>/dev/null | tail -1)")
 [ -x "$PG_BIN/postgres" ] && [ -x "$PG_BIN/initdb" ] || skip "PostgreSQL is not installed (Debian: postgresql)"
@@ -49,3 +51,6 @@ pg_round bare
 pg_round shim
 [ "$rst" = "$aborts" ] || fail "shim: $rst close_rst records, the kernel sent $aborts resets"
 check_log "$WORK/shim.log" --event close_rst --where reason=unread_data --at-least 1
+pg_round graceful SOCKSHIM_GRACEFUL=1
+[ "$aborts" = 0 ] || fail "graceful: the kernel still sent $aborts resets"
+[ "$(grep -c '^FATAL then EOF$' "$WORK/graceful.out")" = $N ] || fail "graceful: $(sort "$WORK/graceful.out" | uniq -c)"
