@@ -73,7 +73,8 @@ LIB := $(B)/libsockshim.so
 DEB_BUILD := make gcc libc6-dev pkg-config libunwind-dev
 DEB_TEST  := libcmocka-dev libjansson-dev socat curl python3 procps iproute2 strace valgrind \
              nginx-light redis-server wrk golang-go haproxy lighttpd memcached jq time \
-             logrotate systemd rsyslog
+             logrotate systemd rsyslog \
+             nodejs default-jdk-headless ruby php-cli rustc
 # the fuzzers (clang's libFuzzer) and ThreadSanitizer's runtime
 DEB_CHECK := clang libclang-rt-14-dev libtsan2 libasan8 libubsan1
 # `make deb` and its tests (a fresh Debian root from debootstrap), and the
@@ -149,6 +150,8 @@ UNIT_log_framing := logframe record
 # the close decisions stand on the table alone
 UNIT_fdend  := fdend fdtab config
 UNIT_ratelimit := ratelimit
+# the fork tree's reference counts: the table and its shared memory
+UNIT_sharecount := sharecount fdtab config
 UNIT_TESTS  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 
 $(B)/tests/test_%: tests/unit/test_%.c $(HEADERS) $(SHIM_OBJS) | $(B)/tests

@@ -1,13 +1,49 @@
 /* What the shim does when the program ends a descriptor: close(),
- * close_range(), closefrom().  The entry points (close_calls.c) are a few
+ * close_range(), closefrom(), and the other ways runtimes end one
+ * (syscall(SYS_close), fclose, dup2 onto a socket).  The entry points
+ * (close_calls.c, syscall_calls.c, stdio_calls.c, dup_calls.c) are a few
  * lines each over these; the decisions are fdend.h's; this is where they
  * are carried out, and where the real close of a program's number happens
  * (close_real). */
 #ifndef SHIM_CLOSE_PATH_H
 #define SHIM_CLOSE_PATH_H
 
+#include <stdbool.h>
+
+/* How a number is really closed when not by libc's close(). */
+struct close_how {
+	int (*real)(int fd, void *ctx); /* 0, or -1 with errno, as close() */
+	void *ctx;
+	bool nocancel; /* never a cancellation point (syscall(SYS_close)) */
+	bool stream;   /* fclose: a failure other than EBADF is the flush's;
+			  the number is gone all the same */
+};
+
 int close_path_close(int fd);
+/* close(fd) as syscall(SYS_close, fd) makes it: the same checks, events
+ * and graceful close, but never a cancellation point. */
+int close_path_close_nocancel(int fd);
+/* The close path with the real close done by how (NULL: close()). */
+int close_path_end(int fd, const struct close_how *how);
+
 int close_path_close_range(unsigned int first, unsigned int last, int flags);
+/* syscall(SYS_close_range, ...): the kernel's answer, no fallback. */
+int close_path_close_range_syscall(unsigned int first, unsigned int last, int flags);
 void close_path_closefrom(int lowfd);
+
+/* The socket on fd is about to be closed by the kernel without a close()
+ * of the number (dup2/dup3 onto it, freopen of its stream): the checks,
+ * events and graceful close of its last close, done now.  errno kept. */
+void close_path_before_takeover(int fd);
+
+/* At exit() (the shim's destructor, after the program's atexit handlers
+ * and destructors): every TCP socket still open gets what its close would
+ * get, since the kernel closes it when the process goes: the checks and
+ * events (close_rst), and under SOCKSHIM_GRACEFUL the lingering, which
+ * linger_wait_at_exit() then waits for.  A socket with other holders is
+ * closed here and the kernel asked whether it was the last reference, in
+ * a single-threaded process only.  _exit() and death by a signal run no
+ * destructor: out of reach. */
+void close_path_at_exit(void);
 
 #endif

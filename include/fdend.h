@@ -45,6 +45,10 @@ enum fdend_plan {
 	FDEND_PROBE,  /* the last reference to a TCP socket made here: ask the
 			 kernel whether the close sends RST or drops an error */
 	FDEND_LINGER, /* close it gracefully (SOCKSHIM_GRACEFUL) */
+	FDEND_PROBE_SHARED, /* a TCP socket with other holders, or inherited:
+			       if the close would reset were it the last one,
+			       ask the kernel afterwards whether it was
+			       (lastref.h) */
 };
 enum fdend_plan fdend_plan(uint32_t st, const struct config *cfg);
 

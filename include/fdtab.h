@@ -22,6 +22,8 @@ enum {
 	FD_SHARED = 1u << 4,	  /* dup'd, or crossed a fork: not the only reference */
 	FD_LINGER_ZERO = 1u << 5, /* the program set SO_LINGER {1, 0} */
 	FD_EPOLL = 1u << 6,	  /* an epoll instance (made by epoll_create*) */
+	FD_COUNTED = 1u << 7,	  /* its references across fork are counted
+				     (sharecount.h) */
 	FD_CLOSED = 1u << 8,	  /* this process closed it, and the shim has not
 				     seen the number come back since */
 	FD_PRIVATE = 1u << 9,	  /* one of the shim's own descriptors; the

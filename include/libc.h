@@ -44,6 +44,14 @@ int libc_epoll_create1(int flags);
 int libc_dlclose(void *handle);
 int libc_sigaltstack(const stack_t *ss, stack_t *old);
 
+int libc_fclose(FILE *fp);
+int libc_fcloseall(void);
+FILE *libc_freopen(const char *path, const char *mode, FILE *fp);
+FILE *libc_freopen64(const char *path, const char *mode, FILE *fp);
+/* syscall(nr, a..f): the next syscall() in line (another preload's, or
+ * libc's), the system call itself before the constructor bound it. */
+long libc_syscall(long nr, long a, long b, long c, long d, long e, long f);
+
 /* Binds every target now.  Called from the constructor so that the first
  * interposed call of the program does not pay for dlsym. */
 void libc_bind_all(void);

@@ -35,10 +35,12 @@ static inline long sys_raw6(long nr, long a, long b, long c, long d, long e, lon
 	return ret;
 }
 #else
-/* Elsewhere glibc's syscall(), which is not a cancellation point either. */
+/* Elsewhere glibc's syscall(), which is not a cancellation point either
+ * (the next one in line: the shim's own syscall() is interposed). */
+long libc_syscall(long nr, long a, long b, long c, long d, long e, long f);
 static inline long sys_raw6(long nr, long a, long b, long c, long d, long e, long f)
 {
-	long ret = syscall(nr, a, b, c, d, e, f);
+	long ret = libc_syscall(nr, a, b, c, d, e, f);
 
 	return ret == -1 ? -errno : ret;
 }

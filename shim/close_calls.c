@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "call.h"
+#include "calls.h"
 #include "close_path.h"
 #include "event.h"
 #include "export.h"
@@ -25,15 +26,22 @@ SHIM_EXPORT int close(int fd)
 
 SHIM_EXPORT int shutdown(int fd, int how)
 {
-	int ret, saved;
-	struct call c;
+	int ret;
 
 	if (shim_passthrough())
 		return libc_shutdown(fd, how);
 	if (shim_refuses(fd))
 		return -1;
 	ret = libc_shutdown(fd, how);
-	saved = errno;
+	calls_shutdown_done(fd, ret);
+	return ret;
+}
+
+void calls_shutdown_done(int fd, int ret)
+{
+	int saved = errno;
+	struct call c;
+
 	if (event_wanted(&shim_cfg, ret == 0 ? EVENTS_ALL : EVENTS_ERRORS)) {
 		struct event ev = EVENT_INIT(ret == 0 ? SHIM_EV_SHUTDOWN
 						      : SHIM_EV_SHUTDOWN_ERROR,
@@ -48,7 +56,6 @@ SHIM_EXPORT int shutdown(int fd, int how)
 		call_leave(&c);
 	}
 	errno = saved;
-	return ret;
 }
 
 SHIM_EXPORT int close_range(unsigned int first, unsigned int last, int flags)

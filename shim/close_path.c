@@ -7,9 +7,15 @@
  *      history for a later double_close;
  *   3. the entry is claimed in one atomic exchange (fdend_claim): only the
  *      close that saw the socket acts on it;
- *   4. what the plan says: probe for a reset, or linger (linger_take);
- *   5. the real close (close_real), with the program's cancellation state;
- *   6. the verdict (fdend_finish) and its record. */
+ *   4. what the plan says: probe for a reset, or linger (linger_take); for
+ *      a socket with other holders, a reset is confirmed with the kernel
+ *      after the close (lastref.h);
+ *   5. the real close (close_real), with the program's cancellation state
+ *      (syscall(SYS_close): never a cancellation point; fclose: the
+ *      stream's close);
+ *   6. the verdict (fdend_finish) and its record.
+ * A socket can also end without a close of its number: a dup2() onto it
+ * (close_path_before_takeover) and exit() (close_path_at_exit). */
 #define _GNU_SOURCE
 #include "close_path.h"
 
@@ -19,8 +25,16 @@
 #include <pthread.h>
 #include <linux/close_range.h>
 #include <sched.h>
+#include <stdio.h>
+#include <dirent.h>
+#include <sys/single_threaded.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include "call.h"
 #include "close_history.h"
@@ -28,15 +42,31 @@
 #include "event.h"
 #include "fdend.h"
 #include "libc.h"
+#include "lastref.h"
 #include "linger.h"
+#include "sharecount.h"
 #include "sockshim.h"
 #include "sys.h"
 
-/* The one place where a number of the program's is really closed. */
-static int close_real(int fd)
+/* The one place where a number of the program's is really closed: by
+ * libc's close(), or as the runtime that ended it does (how). */
+static int close_real(int fd, const struct close_how *how)
 {
+	if (how)
+		return how->real(fd, how->ctx);
 	return libc_close(fd);
 }
+
+/* syscall(SYS_close, fd): the system call itself, which is not a
+ * cancellation point (libuv closes so to avoid glibc's close(), which is).
+ * Through the next syscall() in line, as the program asked. */
+static int close_raw(int fd, void *ctx)
+{
+	(void)ctx;
+	return (int)libc_syscall(SYS_close, fd, 0, 0, 0, 0, 0);
+}
+
+static const struct close_how how_nocancel = {close_raw, NULL, true, false};
 
 /* Whether a close records where it happened, for a later double_close. */
 static bool keeps_history(void)
@@ -75,6 +105,20 @@ __attribute__((noinline)) static void report_failure(struct call *c, int fd, uin
 	event_emit(&ev);
 }
 
+/* Whether the protocol is done with TCP socket fd (TCP_CLOSE): reset by
+ * the peer, or gone to TIME_WAIT (the peer's FIN after ours: the socket
+ * the program holds is then a closed shell).  tcp_close() sends nothing
+ * for such a socket, unread data or SO_LINGER {1, 0} notwithstanding.
+ * Asked only on the rare path where the close would otherwise reset. */
+static bool tcp_already_closed(int fd)
+{
+	unsigned char info[8]; /* struct tcp_info begins with tcpi_state */
+	socklen_t len = sizeof info;
+
+	return sys_getsockopt(fd, IPPROTO_TCP, TCP_INFO, info, &len) == 0 && len >= 1 &&
+	       info[0] == TCP_CLOSE;
+}
+
 /* Before the last close of a TCP socket this process made: will the kernel
  * answer the close with RST, and does the socket hold an error nobody read?
  * One syscall: a non-blocking peek that counts the unread bytes without
@@ -91,11 +135,15 @@ __attribute__((noinline)) static void probe_before_close(int fd, uint32_t st)
 	ev.addresses = true;
 	if (unread > 0) {
 		/* tcp_close(): unread data makes the close send RST */
+		if (tcp_already_closed(fd))
+			return;
 		ev.reason = "unread_data";
 		ev.unread = unread;
 	} else if (err == ENOTCONN || err == ENOTSOCK || err == EBADF) {
 		return; /* a listener, never connected, or not this socket any more */
 	} else if (st & FD_LINGER_ZERO) {
+		if (tcp_already_closed(fd))
+			return;
 		ev.reason = "linger_zero";
 	} else if (err && err != EAGAIN && err != EWOULDBLOCK) {
 		ev.name = SHIM_EV_CLOSE_PENDING_ERROR;
@@ -104,6 +152,101 @@ __attribute__((noinline)) static void probe_before_close(int fd, uint32_t st)
 		return;
 	}
 	event_emit(&ev);
+}
+
+/* A reset that a close of a socket with other holders makes only if it
+ * is the last reference: known after the close (lastref.h). */
+struct pending_rst {
+	bool armed;
+	struct lastref_id id;
+	struct event_addresses addr; /* looked up before the close */
+	const char *reason;
+	long long unread;
+};
+
+/* Before the close of TCP socket fd, which may have other holders: would
+ * the close reset, were it the last reference?  The unread bytes are
+ * counted with SIOCINQ, not a peek: a peek would consume a pending error
+ * that another holder has still to read.  Returns the reason, NULL: no. */
+static const char *shared_would_reset(int fd, uint32_t st, int *unread)
+{
+	*unread = 0;
+	if (SYS6(SYS_ioctl, fd, SIOCINQ, unread, 0, 0, 0) != 0)
+		return NULL; /* a listener (EINVAL), not this socket any more */
+	if (*unread <= 0 && !(st & FD_LINGER_ZERO))
+		return NULL;
+	if (tcp_already_closed(fd))
+		return NULL;
+	return *unread > 0 ? "unread_data" : "linger_zero";
+}
+
+/* The same, with what the record and the kernel's answer after the close
+ * need: the socket's identity and addresses (p armed).  Only on the rare
+ * path: the frame is large, and the call's may sit on a small signal
+ * stack. */
+__attribute__((noinline)) static void probe_shared(int fd, uint32_t st, struct pending_rst *p)
+{
+	int unread;
+
+	p->armed = false;
+	p->reason = shared_would_reset(fd, st, &unread);
+	if (!p->reason || !lastref_identify(fd, &p->id))
+		return;
+	p->unread = unread > 0 ? unread : -1;
+	event_lookup_addresses(fd, &p->addr);
+	p->armed = true;
+}
+
+/* After the close that probe_shared armed p for: the record, if the
+ * socket is gone (that close was its last reference, and reset it). */
+__attribute__((noinline)) static void settle_shared(int fd, uint32_t st, struct pending_rst *p)
+{
+	struct event ev = EVENT_INIT(SHIM_EV_CLOSE_RST, LOG_SEV_ERROR);
+
+	if (lastref_alive(&p->id) != 0)
+		return; /* held elsewhere, or the kernel could not be asked */
+	ev.fd = fd;
+	ev.fd_state = st;
+	ev.given_addresses = &p->addr;
+	ev.reason = p->reason;
+	ev.unread = p->unread;
+	event_emit(&ev);
+}
+
+/* The state the plan reads: a socket shared by fork whose count says this
+ * number holds the tree's last reference is the last one (sharecount.h). */
+static uint32_t as_counted(int fd, uint32_t st)
+{
+	if ((st & (FD_SHARED | FD_COUNTED)) == (FD_SHARED | FD_COUNTED) && sharecount_last(fd, st))
+		return st & ~FD_SHARED;
+	return st;
+}
+
+/* What the plan says for the last close of socket fd (state st), before
+ * the descriptor goes: probe for a reset, or linger.  True if the socket
+ * was shut down and handed on (the close must then happen).
+ * *shared_reset: the socket has other holders and its close would reset
+ * if it were the last reference, which only the kernel can say after the
+ * close (close_settling). */
+static bool act_before_close(int fd, uint32_t st, struct call *c, bool *shared_reset)
+{
+	enum fdend_plan plan = fdend_plan(st, &shim_cfg);
+	int unread;
+
+	*shared_reset = false;
+	if (plan == FDEND_LINGER) {
+		enum linger_outcome o = linger_take(fd, st, c);
+
+		if (o == LINGER_NOT_CONNECTED && (st & (FD_CREATED | FD_SHARED)) == FD_CREATED &&
+		    event_wanted(&shim_cfg, EVENTS_ERRORS))
+			probe_before_close(fd, st);
+		return o == LINGER_DONE || o == LINGER_HANDED || o == LINGER_SKIPPED;
+	}
+	if (plan == FDEND_PROBE)
+		probe_before_close(fd, st);
+	else if (plan == FDEND_PROBE_SHARED)
+		*shared_reset = shared_would_reset(fd, st, &unread) != NULL;
+	return false;
 }
 
 /* The program's close of a number it never opened as far as it can tell
@@ -125,31 +268,59 @@ __attribute__((noinline, cold)) static int refuse(int fd)
 /* Runs the real close with the program's cancellation state (it is a
  * cancellation point for the program, as bare), the call's buffers kept
  * (call_pause). */
-static int close_in_call(struct call *c, int fd, bool committed)
+static int close_in_call(struct call *c, int fd, bool committed, const struct close_how *how)
 {
 	int ret, old;
 
 	call_pause(c);
-	if (!committed)
-		return ret = close_real(fd), call_resume(c), ret;
+	if (!committed || (how && how->nocancel))
+		return ret = close_real(fd, how), call_resume(c), ret;
 	/* The socket was shut down and handed on: the close must happen now,
 	 * not be left undone by a cancellation acting at its start (glibc acts
 	 * before the system call); the caller acts on one afterwards. */
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
-	ret = close_real(fd);
+	ret = close_real(fd, how);
 	pthread_setcancelstate(old, &old);
 	call_resume(c);
 	return ret;
 }
 
-int close_path_close(int fd)
+/* The real close of a socket with other holders that would reset were
+ * this its last reference: the close_rst record if the kernel says,
+ * afterwards, that it was.  Its own frame, off the common path. */
+__attribute__((noinline)) static int close_settling(struct call *c, int fd, uint32_t st,
+						    bool committed, const struct close_how *how)
 {
+	struct pending_rst p;
+	int ret, err;
+
+	probe_shared(fd, st, &p);
+	ret = close_in_call(c, fd, committed, how);
+	err = errno;
+	if (ret == 0 && p.armed)
+		settle_shared(fd, st, &p);
+	errno = err;
+	return ret;
+}
+
+/* The result of a stream's close (how->stream) as the table reads it: only
+ * EBADF says that the number was not open; any other failure is the
+ * flush's, and the number is gone all the same. */
+static int table_ret(int ret, int err, const struct close_how *how)
+{
+	return how && how->stream && ret != 0 && err != EBADF ? 0 : ret;
+}
+
+int close_path_end(int fd, const struct close_how *how)
+{
+	bool nocancel = how && how->nocancel;
 	uint32_t st = fdtab_get(fd), first_id;
 	struct fdend end;
 	struct call c;
 	enum fdend_verdict v;
 	int ret, err, saved = errno;
-	bool committed = false;
+	bool committed = false, shared_reset = false;
+	uint64_t cookie = 0;
 
 	if (__builtin_expect(st & FD_PRIVATE, 0))
 		return refuse(fd);
@@ -160,10 +331,10 @@ int close_path_close(int fd)
 			fdend_unclaim(&end);
 			return refuse(fd);
 		}
-		ret = close_real(fd);
+		ret = close_real(fd, how);
 		if (__builtin_expect(ret != 0, 0)) {
 			err = errno;
-			fdend_finish(&end, ret, err, 0, &first_id);
+			fdend_finish(&end, table_ret(ret, err, how), err, 0, &first_id);
 			errno = err;
 		} else if (__builtin_expect(!end.e, 0)) {
 			fdend_finish(&end, 0, 0, 0, &first_id);
@@ -172,7 +343,7 @@ int close_path_close(int fd)
 	}
 	/* A cancellation already pending acts here, before the shim has done
 	 * anything, as it would at the start of glibc's close. */
-	if (st & FD_SOCKET)
+	if ((st & FD_SOCKET) && !nocancel)
 		pthread_testcancel();
 	call_enter(&c);
 	st = fdend_claim(&end, fd, keeps_history() ? remember_close(&c) : 0);
@@ -182,28 +353,23 @@ int close_path_close(int fd)
 		return refuse(fd);
 	}
 	if ((st & FD_SOCKET) && !(st & FD_CLOSED)) {
-		enum fdend_plan plan = fdend_plan(st, &shim_cfg);
-
 		event_call(SHIM_EV_CLOSE, fd, st, true);
-		if (plan == FDEND_LINGER) {
-			enum linger_outcome o = linger_take(fd, st, &c);
-
-			committed = o == LINGER_DONE || o == LINGER_HANDED || o == LINGER_SKIPPED;
-			if (o == LINGER_NOT_CONNECTED &&
-			    (st & (FD_CREATED | FD_SHARED)) == FD_CREATED &&
-			    event_wanted(&shim_cfg, EVENTS_ERRORS))
-				probe_before_close(fd, st);
-		} else if (plan == FDEND_PROBE) {
-			probe_before_close(fd, st);
-		}
+		committed = act_before_close(fd, as_counted(fd, st), &c, &shared_reset);
+		if (st & FD_COUNTED)
+			cookie = fdtab_cookie(fd); /* before the number can be reused */
 	}
 	/* The close's errno is the real close's alone: a success leaves the
 	 * program's as it was. */
 	errno = saved;
-	ret = close_in_call(&c, fd, committed);
+	if (__builtin_expect(shared_reset, 0))
+		ret = close_settling(&c, fd, st, committed, how);
+	else
+		ret = close_in_call(&c, fd, committed, how);
 	err = errno;
+	if (cookie && ret == 0)
+		sharecount_release(cookie);
 	if (__builtin_expect(ret != 0 || !end.e, 0)) {
-		v = fdend_finish(&end, ret, err,
+		v = fdend_finish(&end, table_ret(ret, err, how), err,
 				 ret != 0 && err == EBADF && keeps_history() ? close_history_next_id()
 									    : 0,
 				 &first_id);
@@ -211,10 +377,20 @@ int close_path_close(int fd)
 			report_failure(&c, fd, st, v, err, first_id);
 	}
 	call_leave(&c);
-	if (committed)
+	if (committed && !nocancel)
 		pthread_testcancel(); /* one that came meanwhile acts now */
 	errno = err;
 	return ret;
+}
+
+int close_path_close(int fd)
+{
+	return close_path_end(fd, NULL);
+}
+
+int close_path_close_nocancel(int fd)
+{
+	return close_path_end(fd, &how_nocancel);
 }
 
 /* ---- ranges ------------------------------------------------------------ */
@@ -237,10 +413,17 @@ static int range_close(unsigned lo, unsigned hi, int flags)
 		if (flags & CLOSE_RANGE_CLOEXEC)
 			libc_fcntl((int)fd, F_SETFD, (void *)(long)FD_CLOEXEC);
 		else
-			close_real((int)fd);
+			close_real((int)fd, NULL);
 	}
 	errno = saved;
 	return 0;
+}
+
+/* syscall(SYS_close_range, ...): the system call as it is, without the
+ * fallback (the program asked the kernel, and gets the kernel's answer). */
+static int range_close_syscall(unsigned lo, unsigned hi, int flags)
+{
+	return (int)libc_syscall(SYS_close_range, lo, hi, flags, 0, 0, 0);
 }
 
 static int range_closefrom(unsigned lo, unsigned hi, int flags)
@@ -319,19 +502,30 @@ static void note_range_closed(unsigned first, unsigned last, int flags)
 		    id);
 }
 
-int close_path_close_range(unsigned int first, unsigned int last, int flags)
+static int close_range_with(unsigned int first, unsigned int last, int flags,
+			    int (*op)(unsigned lo, unsigned hi, int flags))
 {
 	int ret, ran = 0;
 
 	/* Recorded first, as for close(): numbers freed by the call may be
 	 * taken by another thread at once. */
 	note_range_closed(first, last, flags);
-	ret = split_range(first, last, flags, range_close, &ran);
+	ret = split_range(first, last, flags, op, &ran);
 	/* Only the shim's numbers in the range: nothing ran, but the
 	 * descriptor table must still be unshared, as asked. */
 	if (ran == 0 && (flags & CLOSE_RANGE_UNSHARE))
 		ret = unshare(CLONE_FILES);
 	return ret;
+}
+
+int close_path_close_range(unsigned int first, unsigned int last, int flags)
+{
+	return close_range_with(first, last, flags, range_close);
+}
+
+int close_path_close_range_syscall(unsigned int first, unsigned int last, int flags)
+{
+	return close_range_with(first, last, flags, range_close_syscall);
 }
 
 void close_path_closefrom(int lowfd)
@@ -340,5 +534,144 @@ void close_path_closefrom(int lowfd)
 
 	note_range_closed((unsigned)lowfd, ~0U, 0);
 	split_range((unsigned)lowfd, ~0U, 0, range_closefrom, &ran);
+	errno = saved;
+}
+
+/* ---- a socket ended without a close of its number ---------------------- */
+
+void close_path_before_takeover(int fd)
+{
+	uint32_t st = fdtab_get(fd);
+	bool shared_reset;
+	struct call c;
+	int saved = errno;
+
+	if (!(st & FD_SOCKET) || (st & (FD_CLOSED | FD_PRIVATE)) || !shim_cfg.sockets_watched)
+		return;
+	call_enter(&c);
+	event_call(SHIM_EV_CLOSE, fd, st, true);
+	act_before_close(fd, st, &c, &shared_reset);
+	/* (a takeover of a socket with other holders is not followed: the
+	 * number is the program's again at once) */
+	call_leave(&c);
+	errno = saved;
+}
+
+/* ---- exit ------------------------------------------------------------------ */
+
+/* At exit(), TCP sockets still open are closed by the kernel when the
+ * process goes: a forking server's child (a PostgreSQL backend answering
+ * FATAL) resets its client there as surely as with close(). */
+struct at_exit {
+	struct call *c;
+	bool flushed;
+	bool single_threaded;
+};
+
+/* A socket with other holders that would reset at exit were this process
+ * its last holder: whether it is, only the kernel can say, after the
+ * close; the close that exit would make is made now (single-threaded: no
+ * other thread can be using the socket). */
+__attribute__((noinline)) static void exit_settling(int fd, uint32_t st)
+{
+	struct pending_rst p;
+
+	probe_shared(fd, st, &p);
+	if (p.armed && sys_close(fd) == 0) {
+		fdtab_set(fd, FD_CLOSED);
+		settle_shared(fd, st, &p);
+	}
+}
+
+/* At events=all, the close record of a connection the exit ends (not of
+ * listeners and sockets never connected, which end without a word). */
+static void note_exit_close(int fd, uint32_t st)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+
+	if (event_wanted(&shim_cfg, EVENTS_ALL) &&
+	    sys_getpeername(fd, (struct sockaddr *)&ss, &len) == 0)
+		event_call(SHIM_EV_CLOSE, fd, st, true);
+}
+
+static bool end_at_exit(int fd, uint32_t st, void *ctx)
+{
+	struct at_exit *x = ctx;
+	enum fdend_plan plan;
+	bool shared_reset;
+	uint64_t cookie = fdtab_cookie(fd); /* (a close here forgets it) */
+
+	if (st & (FD_CLOSED | FD_PRIVATE))
+		return true;
+	plan = fdend_plan(as_counted(fd, st), &shim_cfg);
+	if (plan == FDEND_PLAIN)
+		goto out;
+	note_exit_close(fd, st);
+	if (plan == FDEND_LINGER) {
+		/* exit() flushes stdio's buffers only after the destructors:
+		 * an answer still in a stream goes out before the FIN */
+		if (!x->flushed) {
+			fflush(NULL);
+			x->flushed = true;
+		}
+		act_before_close(fd, as_counted(fd, st), x->c, &shared_reset);
+	} else if (plan == FDEND_PROBE) {
+		probe_before_close(fd, st);
+	} else if (x->single_threaded) {
+		exit_settling(fd, st);
+	}
+out:
+	/* the process's references go with it */
+	if (st & FD_COUNTED)
+		sharecount_release(cookie);
+	return true;
+}
+
+/* Sockets the process holds without the shim having seen them made: passed
+ * through exec (sshd re-executes itself for each connection, the socket on
+ * its standard input and output), or received in SCM_RIGHTS.  Learned from
+ * /proc/self/fd and the kernel, so that exit checks them too. */
+static void learn_unseen(void)
+{
+	char buf[1024];
+	int dir = sys_openat(AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	ssize_t n;
+
+	if (dir < 0)
+		return;
+	while ((n = sys_getdents64(dir, buf, sizeof buf)) > 0) {
+		for (ssize_t off = 0; off < n;) {
+			struct dirent64 *d = (struct dirent64 *)(buf + off);
+			uint32_t st;
+			int fd = 0;
+
+			off += d->d_reclen;
+			if (d->d_name[0] < '0' || d->d_name[0] > '9')
+				continue;
+			for (const char *q = d->d_name; *q >= '0' && *q <= '9'; q++)
+				fd = fd * 10 + (*q - '0');
+			st = fdtab_get(fd);
+			/* unknown, or a number closed and opened again unseen */
+			if (fd != dir && (st == 0 || (st & (FD_CLOSED | FD_PRIVATE)) == FD_CLOSED))
+				fdtab_learn(fd);
+		}
+	}
+	sys_close(dir);
+}
+
+void close_path_at_exit(void)
+{
+	struct at_exit x = {NULL, false, __libc_single_threaded};
+	struct call c;
+	int saved = errno;
+
+	if (!shim_cfg.sockets_watched)
+		return;
+	learn_unseen();
+	call_enter(&c);
+	x.c = &c;
+	fdtab_each(0, fdtab_limit() - 1, FD_TCP, end_at_exit, &x);
+	call_leave(&c);
 	errno = saved;
 }

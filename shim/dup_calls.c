@@ -12,10 +12,13 @@
 #include <unistd.h>
 
 #include "call.h"
+#include "calls.h"
+#include "close_path.h"
 #include "export.h"
 #include "fdtab.h"
 #include "libc.h"
 #include "privfd.h"
+#include "sharecount.h"
 #include "shim.h"
 #include "sys.h"
 
@@ -30,6 +33,8 @@ static void duplicated(int fd, int nfd, bool cloexec)
 		st |= FD_SHARED;
 		fdtab_or(fd, FD_SHARED);
 	}
+	if (st & FD_COUNTED)
+		sharecount_add(cookie); /* one more number holds it */
 	if (st && cloexec)
 		st |= FD_CLOSE_ON_EXEC;
 	/* Even unknown (0): the number is open again, no longer "closed". */
@@ -38,15 +43,25 @@ static void duplicated(int fd, int nfd, bool cloexec)
 		fdtab_set_cookie(nfd, cookie);
 }
 
+static int real_dup(int fd)
+{
+	return libc_dup(fd);
+}
+
 SHIM_EXPORT int dup(int fd)
+{
+	if (shim_passthrough())
+		return libc_dup(fd);
+	return calls_dup(fd, real_dup);
+}
+
+int calls_dup(int fd, int (*real)(int fd))
 {
 	int nfd, saved;
 
-	if (shim_passthrough())
-		return libc_dup(fd);
 	if (shim_refuses(fd))
 		return -1;
-	nfd = libc_dup(fd);
+	nfd = real(fd);
 	if (nfd >= 0) {
 		saved = errno;
 		duplicated(fd, nfd, false);
@@ -71,6 +86,24 @@ static bool clear_target(int fd, int newfd)
 	return moved;
 }
 
+/* dup2/dup3 onto a number holding a socket: the kernel closes that socket
+ * there, as close() would (the JVM's preClose dup2()s a socketpair end over
+ * a socket that another thread is using, and the socket ends in that dup2,
+ * not in the later close of the number).  So it gets its last close's
+ * checks, events and graceful close now, when the call is going to take
+ * the number: fd open, and not newfd itself. */
+static void end_target(int fd, int newfd)
+{
+	int saved;
+
+	if (fd == newfd || __builtin_expect(!(fdtab_get(newfd) & FD_SOCKET), 1))
+		return;
+	saved = errno;
+	if (sys_fcntl(fd, F_GETFD, 0) >= 0)
+		close_path_before_takeover(newfd);
+	errno = saved;
+}
+
 /* After dup2/dup3: ret is its result, cleared what clear_target said. */
 static int after_dup2(int fd, int newfd, int ret, bool cleared, bool cloexec)
 {
@@ -84,28 +117,38 @@ static int after_dup2(int fd, int newfd, int ret, bool cleared, bool cloexec)
 	return ret;
 }
 
-SHIM_EXPORT int dup2(int fd, int newfd)
+int calls_dup3(int fd, int newfd, int flags, int (*real)(int fd, int newfd, int flags))
 {
 	bool cleared;
 
-	if (shim_passthrough())
-		return libc_dup2(fd, newfd);
 	if (shim_refuses(fd))
 		return -1;
 	cleared = clear_target(fd, newfd);
-	return after_dup2(fd, newfd, libc_dup2(fd, newfd), cleared, false);
+	end_target(fd, newfd);
+	return after_dup2(fd, newfd, real(fd, newfd, flags), cleared, flags & O_CLOEXEC);
+}
+
+static int real_dup2(int fd, int newfd, int flags)
+{
+	(void)flags;
+	return libc_dup2(fd, newfd);
+}
+
+SHIM_EXPORT int dup2(int fd, int newfd)
+{
+	if (shim_passthrough())
+		return libc_dup2(fd, newfd);
+	return calls_dup3(fd, newfd, 0, real_dup2);
 }
 
 SHIM_EXPORT int dup3(int fd, int newfd, int flags)
 {
-	bool cleared;
-
 	if (shim_passthrough())
 		return libc_dup3(fd, newfd, flags);
-	if (shim_refuses(fd))
-		return -1;
-	cleared = clear_target(fd, newfd);
-	return after_dup2(fd, newfd, libc_dup3(fd, newfd, flags), cleared, flags & O_CLOEXEC);
+	/* refused by the kernel before it takes anything */
+	if (fd == newfd || (flags & ~O_CLOEXEC))
+		return libc_dup3(fd, newfd, flags);
+	return calls_dup3(fd, newfd, flags, libc_dup3);
 }
 
 /* The third argument is read as a pointer, as glibc's own fcntl does: an
@@ -113,10 +156,15 @@ SHIM_EXPORT int dup3(int fd, int newfd, int flags)
  * what each command expects. */
 static int fcntl_common(int (*real)(int, int, void *), int fd, int cmd, void *arg)
 {
-	int ret;
-
 	if (shim_passthrough())
 		return real(fd, cmd, arg);
+	return calls_fcntl(real, fd, cmd, arg);
+}
+
+int calls_fcntl(int (*real)(int, int, void *), int fd, int cmd, void *arg)
+{
+	int ret;
+
 	if (shim_refuses(fd))
 		return -1;
 	if (cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC && cmd != F_SETFD)

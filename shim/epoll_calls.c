@@ -5,12 +5,13 @@
 #include <errno.h>
 #include <sys/epoll.h>
 
+#include "calls.h"
 #include "epollset.h"
 #include "export.h"
 #include "libc.h"
 #include "shim.h"
 
-static int created(int epfd)
+int calls_epoll_created(int epfd)
 {
 	if (epfd >= 0 && !shim_passthrough()) {
 		int saved = errno;
@@ -23,10 +24,10 @@ static int created(int epfd)
 
 SHIM_EXPORT int epoll_create(int size)
 {
-	return created(libc_epoll_create(size));
+	return calls_epoll_created(libc_epoll_create(size));
 }
 
 SHIM_EXPORT int epoll_create1(int flags)
 {
-	return created(libc_epoll_create1(flags));
+	return calls_epoll_created(libc_epoll_create1(flags));
 }

@@ -41,8 +41,8 @@ enum fdend_plan fdend_plan(uint32_t st, const struct config *cfg)
 		 * copy first would then cut the child's connection). */
 		if (cfg->graceful == GRACEFUL_ALWAYS || (cfg->graceful == GRACEFUL_ON && last))
 			return FDEND_LINGER;
-		if (last && cfg->events >= EVENTS_ERRORS)
-			return FDEND_PROBE;
+		if (cfg->events >= EVENTS_ERRORS)
+			return last ? FDEND_PROBE : FDEND_PROBE_SHARED;
 	}
 	return FDEND_PLAIN;
 }

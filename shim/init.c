@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "backtrace.h"
+#include "close_path.h"
 #include "config.h"
 #include "event.h"
 #include "fdtab.h"
@@ -26,6 +27,7 @@
 #include "privfd.h"
 #include "proc.h"
 #include "ratelimit.h"
+#include "sharecount.h"
 #include "raw.h"
 #include "sockshim.h"
 #include "symcache.h"
@@ -139,8 +141,11 @@ static void fork_prepare(void)
 	symcache_before_fork();
 	/* No private copy half-made when the child is made. */
 	privfd_before_fork();
+	/* The child's copies counted (before they are all marked shared). */
+	sharecount_fork();
 	/* The child will hold a copy of every socket: from now on no close
-	 * in either process drops the last reference that the shim knows of. */
+	 * in either process drops the last reference that the shim knows of
+	 * (but for the counts of sharecount.h). */
 	fdtab_mark_all_shared();
 }
 
@@ -179,6 +184,7 @@ bool shim_init_slow(void)
 			collect_problem(NULL, SHIM_ENV_LOG, getenv(SHIM_ENV_LOG), why);
 	}
 	report_start();
+	sharecount_init();
 	if (shim_cfg.events == EVENTS_NONE)
 		n_problems = 0;
 	else if (shim_cfg.backtrace && !backtrace_init())
@@ -199,10 +205,13 @@ __attribute__((constructor)) static void shim_constructor(void)
 	shim_ready();
 }
 
-/* At exit, sockets still lingering in the background get their time. */
+/* At exit, TCP sockets left open get the checks and graceful close of
+ * their close (close_path_at_exit), and sockets still lingering in the
+ * background get their time. */
 __attribute__((destructor)) static void shim_destructor(void)
 {
-	if (__atomic_load_n(&shim_init_state, __ATOMIC_ACQUIRE) == INIT_DONE) {
+	if (__atomic_load_n(&shim_init_state, __ATOMIC_ACQUIRE) == INIT_DONE && !vfork_in_child) {
+		close_path_at_exit();
 		linger_wait_at_exit();
 		if (event_wanted(&shim_cfg, EVENTS_ERRORS))
 			event_flush_suppressed();

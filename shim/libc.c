@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <unistd.h>
 
+#include "sys.h"
+
 /* Binds *slot to the next definition of name, or, if there is none, to
  * the given stand-in (which fails with ENOSYS), so that the fast path is one
  * load and one test. */
@@ -89,6 +91,11 @@ LIBC_CALL(int, posix_spawnp, ENOSYS,
 	  (pid, file, fa, attr, argv, envp))
 LIBC_CALL(int, system, -1, (const char *command), (command))
 LIBC_CALL(FILE *, popen, NULL, (const char *command, const char *mode), (command, mode))
+LIBC_CALL(int, fclose, EOF, (FILE * fp), (fp))
+LIBC_CALL(int, fcloseall, EOF, (void), ())
+LIBC_CALL(FILE *, freopen, NULL, (const char *path, const char *mode, FILE *fp), (path, mode, fp))
+LIBC_CALL(FILE *, freopen64, NULL, (const char *path, const char *mode, FILE *fp),
+	  (path, mode, fp))
 typedef void (*handler_fn)(int);
 LIBC_CALL(handler_fn, signal, SIG_ERR, (int sig, handler_fn handler), (sig, handler))
 
@@ -112,6 +119,32 @@ void libc_closefrom(int lowfd)
 		libc_close_range((unsigned int)lowfd, ~0U, 0);
 }
 
+/* syscall() is bound only here, from libc_bind_all: the programs that call
+ * it (Rust's futexes, libstdc++'s) may do so before the shim's
+ * constructor, even inside their allocator's lock, where dlsym must not
+ * run.  Until then the system call is made directly, as glibc's syscall()
+ * makes it. */
+static void *syscall_next;
+
+long libc_syscall(long nr, long a, long b, long c, long d, long e, long f)
+{
+	long (*fn)(long, ...) = (long (*)(long, ...))__atomic_load_n(&syscall_next, __ATOMIC_ACQUIRE);
+
+	if (__builtin_expect(fn != NULL, 1))
+		return fn(nr, a, b, c, d, e, f);
+#if defined(__x86_64__)
+	return sys_ret(sys_raw6(nr, a, b, c, d, e, f));
+#else
+	fn = (long (*)(long, ...))bind_next(&syscall_next, "syscall", NULL);
+	return fn(nr, a, b, c, d, e, f);
+#endif
+}
+
+static void *syscall_bind(void)
+{
+	return bind_next(&syscall_next, "syscall", NULL);
+}
+
 void libc_bind_all(void)
 {
 	static void *(*const binders[])(void) = {
@@ -120,6 +153,7 @@ void libc_bind_all(void)
 		fcntl64_bind, close_range_bind, closefrom_bind, sendmsg_bind, sigaction_bind,
 		signal_bind, pipe2_bind, posix_spawn_bind, posix_spawnp_bind, system_bind,
 		popen_bind, epoll_create_bind, epoll_create1_bind, sigaltstack_bind, dlclose_bind,
+		fclose_bind, fcloseall_bind, freopen_bind, freopen64_bind, syscall_bind,
 	};
 	int saved = errno;
 

@@ -223,7 +223,7 @@ static long emulate(long nr, const greg_t *g)
 		if (a2)
 			memset((void *)a2, 0, sizeof(void *) * 3 + (size_t)(a3 > 0 ? a3 : 0));
 		return 0;
-	default: r = syscall(nr, a0, a1, a2, a3, a4, g[REG_R9]); break;
+	default: r = libc_syscall(nr, a0, a1, a2, a3, a4, g[REG_R9]); break;
 	}
 	return r < 0 ? -errno : r;
 }

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "call.h"
+#include "calls.h"
 #include "event.h"
 #include "export.h"
 #include "fdtab.h"
@@ -55,15 +56,22 @@ static void note_identity(int fd, uint32_t st)
 
 SHIM_EXPORT int socket(int domain, int type, int protocol)
 {
-	int fd, saved;
-	uint32_t st;
-	struct call c;
+	int fd;
 
 	if (shim_passthrough())
 		return libc_socket(domain, type, protocol);
 	fd = libc_socket(domain, type, protocol);
-	if (fd < 0)
-		return fd;
+	if (fd >= 0)
+		calls_socket_made(fd, domain, type, protocol);
+	return fd;
+}
+
+void calls_socket_made(int fd, int domain, int type, int protocol)
+{
+	int saved;
+	uint32_t st;
+	struct call c;
+
 	saved = errno;
 	st = fdtab_socket_state(domain, type, protocol);
 	fdtab_set(fd, st);
@@ -76,20 +84,26 @@ SHIM_EXPORT int socket(int domain, int type, int protocol)
 		call_leave(&c);
 	}
 	errno = saved;
-	return fd;
 }
 
 SHIM_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
 {
-	int ret, saved;
-	uint32_t st;
-	struct call c;
+	int ret;
 
 	if (shim_passthrough())
 		return libc_socketpair(domain, type, protocol, sv);
 	ret = libc_socketpair(domain, type, protocol, sv);
-	if (ret != 0)
-		return ret;
+	if (ret == 0)
+		calls_socketpair_made(sv, domain, type, protocol);
+	return ret;
+}
+
+void calls_socketpair_made(const int sv[2], int domain, int type, int protocol)
+{
+	int saved;
+	uint32_t st;
+	struct call c;
+
 	saved = errno;
 	st = fdtab_socket_state(domain, type, protocol);
 	fdtab_set(sv[0], st);
@@ -99,15 +113,15 @@ SHIM_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
 	event_call(SHIM_EV_SOCKET, sv[1], st, false);
 	call_leave(&c);
 	errno = saved;
-	return ret;
 }
 
 /* Records the connection fd accepted on listener lfd: it has the
  * listener's family and type, and this process made it. */
-static void accepted(int lfd, int fd, int flags)
+void calls_accepted(int lfd, int fd, int flags)
 {
 	uint32_t lst = fdtab_get(lfd);
 	struct call c;
+	int saved = errno;
 
 	call_enter(&c);
 	if (!(lst & FD_SOCKET))
@@ -118,38 +132,33 @@ static void accepted(int lfd, int fd, int flags)
 	prepare_linger(lst);
 	event_call(SHIM_EV_ACCEPT, fd, lst, true);
 	call_leave(&c);
+	errno = saved;
 }
 
 SHIM_EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *len)
 {
-	int cfd, saved;
+	int cfd;
 
 	if (shim_passthrough())
 		return libc_accept(fd, addr, len);
 	if (shim_refuses(fd))
 		return -1;
 	cfd = libc_accept(fd, addr, len);
-	if (cfd < 0)
-		return cfd;
-	saved = errno;
-	accepted(fd, cfd, 0);
-	errno = saved;
+	if (cfd >= 0)
+		calls_accepted(fd, cfd, 0);
 	return cfd;
 }
 
 SHIM_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 {
-	int cfd, saved;
+	int cfd;
 
 	if (shim_passthrough())
 		return libc_accept4(fd, addr, len, flags);
 	if (shim_refuses(fd))
 		return -1;
 	cfd = libc_accept4(fd, addr, len, flags);
-	if (cfd < 0)
-		return cfd;
-	saved = errno;
-	accepted(fd, cfd, flags);
-	errno = saved;
+	if (cfd >= 0)
+		calls_accepted(fd, cfd, flags);
 	return cfd;
 }

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include "call.h"
+#include "calls.h"
 #include "event.h"
 #include "export.h"
 #include "fdtab.h"
@@ -30,15 +31,22 @@ static void note_linger(int fd, const void *val, socklen_t len)
 
 SHIM_EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 {
-	int ret, saved;
-	struct call c;
+	int ret;
 
 	if (shim_passthrough())
 		return libc_setsockopt(fd, level, name, val, len);
 	if (shim_refuses(fd))
 		return -1;
 	ret = libc_setsockopt(fd, level, name, val, len);
-	saved = errno;
+	calls_setsockopt_done(fd, level, name, val, len, ret);
+	return ret;
+}
+
+void calls_setsockopt_done(int fd, int level, int name, const void *val, socklen_t len, int ret)
+{
+	int saved = errno;
+	struct call c;
+
 	call_enter(&c);
 	if (ret == 0) {
 		if (level == SOL_SOCKET && name == SO_LINGER)
@@ -58,5 +66,4 @@ SHIM_EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen
 	}
 	call_leave(&c);
 	errno = saved;
-	return ret;
 }

@@ -12,9 +12,11 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "calls.h"
 #include "export.h"
 #include "fdtab.h"
 #include "libc.h"
+#include "sharecount.h"
 #include "shim.h"
 
 __thread int vfork_in_child __attribute__((tls_model("initial-exec"), visibility("hidden")));
@@ -22,8 +24,11 @@ __thread int vfork_in_child __attribute__((tls_model("initial-exec"), visibility
 static bool share_if_inherited(int fd, uint32_t st, void *ctx)
 {
 	(void)ctx;
-	if (!(st & FD_CLOSE_ON_EXEC))
+	if (!(st & FD_CLOSE_ON_EXEC)) {
 		fdtab_or(fd, FD_SHARED);
+		if (st & FD_COUNTED) /* a program no count follows holds it */
+			sharecount_pin(fdtab_cookie(fd));
+	}
 	return true;
 }
 
@@ -79,8 +84,10 @@ SHIM_EXPORT FILE *popen(const char *command, const char *mode)
 }
 
 /* Descriptors passed in SCM_RIGHTS: the receiver holds them too. */
-static void share_passed(const struct msghdr *msg)
+void calls_sent(const struct msghdr *msg)
 {
+	int saved = errno;
+
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR((struct msghdr *)msg, c)) {
 		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
 			continue;
@@ -90,8 +97,11 @@ static void share_passed(const struct msghdr *msg)
 			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
 			if (fdtab_get(fd) & FD_SOCKET)
 				fdtab_or(fd, FD_SHARED);
+			if (fdtab_get(fd) & FD_COUNTED)
+				sharecount_pin(fdtab_cookie(fd));
 		}
 	}
+	errno = saved;
 }
 
 SHIM_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
@@ -104,11 +114,7 @@ SHIM_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 
 	/* Only after a successful send has the receiver got them; the kernel
 	 * read the control data, so it is readable. */
-	if (ret >= 0 && msg && msg->msg_controllen > 0 && !shim_passthrough()) {
-		int saved = errno;
-
-		share_passed(msg);
-		errno = saved;
-	}
+	if (ret >= 0 && msg && msg->msg_controllen > 0 && !shim_passthrough())
+		calls_sent(msg);
 	return ret;
 }

@@ -137,3 +137,131 @@ private_dev() {
 		skip "cannot put an overlay over /dev here"
 	rm -f /dev/log
 }
+
+# Runs the rest of the test in a fresh network namespace (unshare -n, lo
+# up): the kernel's TCP counters there (nstat) count this test's
+# connections and nothing else on the machine.  Skips where that cannot be
+# done.
+private_net() {
+	[ -n "${TEST_PRIVATE_NET:-}" ] && return 0
+	[ "$(id -u)" = 0 ] || skip "needs root for a private network namespace"
+	command -v nstat >/dev/null 2>&1 || skip "nstat (iproute2) is not installed"
+	unshare -n true 2>/dev/null || skip "cannot make a network namespace here (unshare -n)"
+	trap - EXIT
+	rm -rf "$WORK"
+	TEST_PRIVATE_NET=1 exec unshare -n sh -c 'ip link set lo up && exec bash "$0" "$@"' "$0" "$@"
+}
+
+# The kernel's count of resets sent because of a close, in this network
+# namespace: TcpExtTCPAbortOnClose (closed with unread data) +
+# TcpExtTCPAbortOnLinger (SO_LINGER {1, 0}).
+kernel_aborts() {
+	nstat -a -s -z TcpExtTCPAbortOnClose TcpExtTCPAbortOnLinger |
+		awk '/^TcpExtTCPAbortOn/ { n += $2 } END { print n + 0 }'
+}
+
+# The number of records of event $2 in log $1 (0 if there is no log).
+count_events() {
+	[ -f "$1" ] || { echo 0; return; }
+	python3 - "$1" "$2" <<'PY'
+import json, sys
+print(sum(1 for l in open(sys.argv[1], encoding="utf-8") if json.loads(l)["event"] == sys.argv[2]))
+PY
+}
+
+# The seed's bug in one runtime, against the kernel's count (in a private
+# network namespace: call private_net first):
+#   seed_runtime NAME FRAME REQUEST_BYTES COMMAND...
+# COMMAND PORT ANSWER_BYTES CLIENTS is a server that reads the first part of
+# each request, answers ANSWER_BYTES and closes with the rest unread.
+# Checks: bare, the client sees a reset and the kernel counts one; under
+# the shim, exactly one close_rst whose backtrace has a frame whose symbol
+# starts with FRAME (none: "") and as many close_rst as the kernel's
+# resets; at events=all, a close record; under SOCKSHIM_GRACEFUL=1, the
+# whole answer and EOF, and no reset counted.
+# SR_FIN_FIRST=1: the runtime shuts its sending side down before the close
+# (the JDK does): the reset may come after the client has read its EOF, and
+# the proof of the reset is the kernel's count alone; the client keeps its
+# end open 500 ms after the EOF (had it closed it at once, the server's
+# socket could be done, TIME_WAIT, before the server closed it, and the
+# close would send nothing).  SR_STREAMING=1: the
+# server streams until it closes (ANSWER_BYTES is where it starts to
+# close): under graceful, any length of answer, then EOF.  SR_NO_CURE=1: a
+# reset graceful close cannot prevent (the last close of a socket shared by
+# fork): under graceful, only close_rst == the kernel's count.
+seed_runtime() {
+	sr_name=$1 sr_frame=$2 sr_req=$3
+	shift 3
+	sr_answer=4000000
+	sr_run() { # LABEL [VAR=VALUE...] -- COMMAND...
+		sr_label=$1
+		shift
+		sr_env=""
+		while [ "$1" != -- ]; do sr_env="$sr_env $1"; shift; done
+		shift
+		sr_port=$(free_port)
+		sr_before=$(kernel_aborts)
+		if [ "$sr_label" = bare ]; then
+			bg_start "$@" "$sr_port" "$sr_answer" 1
+		else
+			# shellcheck disable=SC2086
+			bg_start env $sr_env SOCKSHIM_LOG="$WORK/$sr_name.$sr_label.log" \
+				LD_PRELOAD="$PRELOAD" "$@" "$sr_port" "$sr_answer" 1
+		fi
+		wait_listen "$sr_port"
+		timeout 60 "$PROGS/seed_client" "$sr_port" "$sr_req" ${SR_FIN_FIRST:+500} >"$WORK/$sr_name.$sr_label.out"
+		sr_rc=$?
+		wait "$BG_PID" || fail "$sr_name $sr_label: the server exited $?"
+		sleep 0.1
+		sr_aborts=$(($(kernel_aborts) - sr_before))
+		sr_rst=$(count_events "$WORK/$sr_name.$sr_label.log" close_rst)
+		note "$sr_name $sr_label: $(cat "$WORK/$sr_name.$sr_label.out"); kernel resets $sr_aborts, close_rst $sr_rst"
+		return $sr_rc
+	}
+	if ! sr_run bare -- "$@" || [ -z "${SR_FIN_FIRST:-}" ]; then
+		assert_grep "$WORK/$sr_name.bare.out" "then Connection reset by peer"
+	fi
+	[ "$sr_aborts" = 1 ] || fail "$sr_name bare: the kernel counted $sr_aborts resets, expected 1"
+
+	sr_run shim -- "$@" && [ -z "${SR_FIN_FIRST:-}" ] &&
+		fail "$sr_name shim: the shim changed the outcome without SOCKSHIM_GRACEFUL"
+	[ "$sr_rst" = "$sr_aborts" ] || fail "$sr_name shim: $sr_rst close_rst records, the kernel sent $sr_aborts resets"
+	if [ -n "$sr_frame" ]; then
+		python3 - "$WORK/$sr_name.shim.log" "$sr_frame" <<'PY' || fail "$sr_name shim: no close_rst with a frame $sr_frame*"
+import json, sys
+for l in open(sys.argv[1], encoding="utf-8"):
+    r = json.loads(l)
+    if r["event"] == "close_rst" and any((f.get("symbol") or "").startswith(sys.argv[2]) for f in r.get("backtrace", [])):
+        sys.exit(0)
+sys.exit(1)
+PY
+	fi
+	check_log "$WORK/$sr_name.shim.log" --event close_rst --where reason=unread_data --count 1
+
+	sr_run all SOCKSHIM_EVENTS=all -- "$@" && [ -z "${SR_FIN_FIRST:-}" ] && fail "$sr_name events=all: no reset"
+	[ "$sr_rst" = "$sr_aborts" ] || fail "$sr_name events=all: $sr_rst close_rst records, the kernel sent $sr_aborts resets"
+	check_log "$WORK/$sr_name.all.log" --event close --where family=inet --at-least 1
+	check_log "$WORK/$sr_name.all.log" --event accept --at-least 1
+
+	if [ -n "${SR_NO_CURE:-}" ]; then
+		sr_run graceful SOCKSHIM_GRACEFUL=1 -- "$@"
+		[ "$sr_rst" = "$sr_aborts" ] || fail "$sr_name graceful: $sr_rst close_rst records, the kernel sent $sr_aborts resets"
+		return 0
+	fi
+	sr_run graceful SOCKSHIM_GRACEFUL=1 SOCKSHIM_EVENTS=all -- "$@" ||
+		fail "$sr_name graceful: $(cat "$WORK/$sr_name.graceful.out")"
+	if [ -n "${SR_STREAMING:-}" ]; then
+		assert_grep "$WORK/$sr_name.graceful.out" "^received [0-9]+ bytes, then EOF$"
+	else
+		assert_grep "$WORK/$sr_name.graceful.out" "^received $sr_answer bytes, then EOF$"
+	fi
+	[ "$sr_aborts" = 0 ] || fail "$sr_name graceful: the kernel still sent $sr_aborts resets"
+	# (when the runtime's own FIN went first and the client was done before
+	# the close, there is nothing left to linger on: no record then)
+	if [ -n "${SR_FIN_FIRST:-}" ]; then
+		check_log "$WORK/$sr_name.graceful.log" --event graceful_timeout --count 0
+	else
+		check_log "$WORK/$sr_name.graceful.log" --event graceful_close --count 1
+	fi
+	[ "$sr_rst" = 0 ] || fail "$sr_name graceful: $sr_rst close_rst records"
+}

@@ -3,6 +3,10 @@
  * nanoseconds per operation of this run.
  *
  *   bench pipe-close N     close() of a pipe's descriptors
+ *   bench pipe-sysclose N  the same through syscall(SYS_close, fd), as
+ *                          libuv (Node.js) closes
+ *   bench syscall-other N  syscall(SYS_getppid): a number the shim passes
+ *                          through (what Rust's futexes pay)
  *   bench socket-close N   socket() + close() of a TCP socket
  *   bench churn N          loopback connections: connect, accept, a request
  *                          and an answer of 64 bytes, both sides close
@@ -45,6 +49,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define BATCH 256
@@ -63,7 +68,21 @@ static void die(const char *what)
 	exit(2);
 }
 
-static double pipe_close(long n)
+static int close_with_syscall(int fd)
+{
+	return (int)syscall(SYS_close, fd);
+}
+
+static double syscall_other(long n)
+{
+	double t0 = now_ns();
+
+	for (long i = 0; i < n; i++)
+		syscall(SYS_getppid);
+	return (now_ns() - t0) / (double)n;
+}
+
+static double pipe_close_with(long n, int (*closer)(int))
 {
 	int fds[2 * BATCH];
 	double spent = 0;
@@ -77,11 +96,16 @@ static double pipe_close(long n)
 				die("pipe");
 		t0 = now_ns();
 		for (int i = 0; i < 2 * BATCH; i++)
-			close(fds[i]);
+			closer(fds[i]);
 		spent += now_ns() - t0;
 		done += 2 * BATCH;
 	}
 	return spent / (double)done;
+}
+
+static double pipe_close(long n)
+{
+	return pipe_close_with(n, close);
 }
 
 static double socket_close(long n)
@@ -562,7 +586,7 @@ int main(int argc, char **argv)
 	if (argc == 7 && strcmp(argv[1], "slow-clients") == 0 && (n = atol(argv[2])) > 0)
 		return slow_clients(n, atoi(argv[3]), atol(argv[4]), atol(argv[5]), atol(argv[6]));
 	if (argc != 3 || (n = atol(argv[2])) <= 0) {
-		fprintf(stderr, "usage: bench pipe-close|socket-close|churn|churn-cpu|bad-close|slow-peer|fork-server COUNT\n"
+		fprintf(stderr, "usage: bench pipe-close|pipe-sysclose|syscall-other|socket-close|churn|churn-cpu|bad-close|slow-peer|fork-server COUNT\n"
 				"       bench slow-clients COUNT PORT HOLD_MS FROM_MS TO_MS\n"
 				"       bench echo-server PORT\n"
 				"       bench client COUNT PORT\n");
@@ -570,6 +594,10 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "pipe-close") == 0)
 		ns = pipe_close(n);
+	else if (strcmp(argv[1], "pipe-sysclose") == 0)
+		ns = pipe_close_with(n, close_with_syscall);
+	else if (strcmp(argv[1], "syscall-other") == 0)
+		ns = syscall_other(n);
 	else if (strcmp(argv[1], "socket-close") == 0)
 		ns = socket_close(n);
 	else if (strcmp(argv[1], "churn") == 0)

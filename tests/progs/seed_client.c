@@ -4,7 +4,10 @@
  *   received N bytes, then EOF                      (exit 0)
  *   received N bytes, then Connection reset by peer (exit 1)
  *
- *   seed_client PORT REQUEST_BYTES */
+ *   seed_client PORT REQUEST_BYTES [HOLD_MS]
+ * HOLD_MS: after the EOF, keep the connection open that long before
+ * closing it (a server that shuts down and closes a little later then
+ * closes a connection the client still has, as a slower client would). */
 #include "progs.h"
 
 int main(int argc, char **argv)
@@ -14,7 +17,7 @@ int main(int argc, char **argv)
 	ssize_t n;
 	int fd;
 
-	if (argc != 3)
+	if (argc != 3 && argc != 4)
 		return 2;
 	request = strtoul(argv[2], NULL, 10);
 	fd = connect_loopback(atoi(argv[1]));
@@ -29,6 +32,8 @@ int main(int argc, char **argv)
 	while ((n = read(fd, buf, sizeof buf)) > 0)
 		total += (size_t)n;
 	if (n == 0) {
+		if (argc == 4)
+			usleep((useconds_t)atoi(argv[3]) * 1000);
 		printf("received %zu bytes, then EOF\n", total);
 		return 0;
 	}

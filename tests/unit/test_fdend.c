@@ -616,19 +616,23 @@ static void make_config(struct config *cfg, int graceful, int events)
 #define P FDEND_PLAIN
 #define R FDEND_PROBE
 #define L FDEND_LINGER
+#define S FDEND_PROBE_SHARED
 
 /* want[graceful][events], events none/errors/all across. */
 static const enum fdend_plan plan_plain[3][3] = {{P, P, P}, {P, P, P}, {P, P, P}};
 /* The last reference to a TCP socket made here: linger when graceful is on
  * (or always); otherwise probe when errors are logged. */
 static const enum fdend_plan plan_tcp_last[3][3] = {{P, R, R}, {L, L, L}, {L, L, L}};
-/* Not the last reference (shared, or not made here): linger only when
- * graceful is always; never probed. */
-static const enum fdend_plan plan_tcp_not_last[3][3] = {{P, P, P}, {P, P, P}, {L, L, L}};
+/* Not the last reference the shim knows of (shared, or not made here):
+ * linger only when graceful is always; otherwise, when errors are logged,
+ * probed and, if the close would reset, the kernel asked afterwards
+ * whether it was the last. */
+static const enum fdend_plan plan_tcp_not_last[3][3] = {{P, S, S}, {P, S, S}, {L, L, L}};
 
 #undef P
 #undef R
 #undef L
+#undef S
 
 static void test_plan(void **state)
 {

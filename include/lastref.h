@@ -1,0 +1,33 @@
+/* Whether a TCP socket outlived a close: for a socket the shim knows other
+ * holders of (shared by fork, dup, SCM_RIGHTS, or inherited), only the
+ * kernel can tell whether a close was the last reference, the one that
+ * makes tcp_close() run (and reset, with data unread).  Asked after the
+ * close, through sock_diag, by the socket's addresses and its cookie
+ * (never reused while the system runs): a socket still there was held
+ * elsewhere.  Only on the rare path where the close would reset if it
+ * were the last one: each question costs a netlink socket and a round
+ * trip. */
+#ifndef SHIM_LASTREF_H
+#define SHIM_LASTREF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+/* What identifies a TCP socket to sock_diag. */
+struct lastref_id {
+	int family; /* AF_INET or AF_INET6 */
+	uint16_t sport, dport; /* network order */
+	uint32_t src[4], dst[4]; /* network order, as the kernel's inet_diag_sockid */
+	uint64_t cookie;
+};
+
+/* Fills *id for the connected TCP socket fd (before its close); false if
+ * it cannot be had (not connected, no SO_COOKIE). */
+bool lastref_identify(int fd, struct lastref_id *id);
+
+/* After the close: 1 if the socket is still there (another holder keeps
+ * it), 0 if it is gone, -1 if the kernel could not be asked (errno kept). */
+int lastref_alive(const struct lastref_id *id);
+
+#endif

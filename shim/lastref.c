@@ -1,0 +1,103 @@
+/* Whether a TCP socket outlived a close (see lastref.h). */
+#define _GNU_SOURCE
+#include "lastref.h"
+
+#include <errno.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include "sys.h"
+
+bool lastref_identify(int fd, struct lastref_id *id)
+{
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+	} local, peer;
+	socklen_t llen = sizeof local, plen = sizeof peer, clen = sizeof id->cookie;
+
+	memset(id, 0, sizeof *id);
+	if (sys_getsockname(fd, &local.sa, &llen) != 0 || sys_getpeername(fd, &peer.sa, &plen) != 0 ||
+	    sys_getsockopt(fd, SOL_SOCKET, SO_COOKIE, &id->cookie, &clen) != 0 ||
+	    local.sa.sa_family != peer.sa.sa_family)
+		return false;
+	id->family = local.sa.sa_family;
+	if (id->family == AF_INET) {
+		id->sport = local.in.sin_port;
+		id->dport = peer.in.sin_port;
+		id->src[0] = local.in.sin_addr.s_addr;
+		id->dst[0] = peer.in.sin_addr.s_addr;
+		return true;
+	}
+	if (id->family == AF_INET6) {
+		id->sport = local.in6.sin6_port;
+		id->dport = peer.in6.sin6_port;
+		memcpy(id->src, &local.in6.sin6_addr, 16);
+		memcpy(id->dst, &peer.in6.sin6_addr, 16);
+		return true;
+	}
+	return false;
+}
+
+int lastref_alive(const struct lastref_id *id)
+{
+	struct {
+		struct nlmsghdr nlh;
+		struct inet_diag_req_v2 r;
+	} req;
+	/* the answer: an inet_diag_msg (alive), or an error (gone) */
+	union {
+		struct nlmsghdr nlh;
+		char bytes[512];
+	} ans;
+	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+	int saved = errno, nl, ret = -1;
+	ssize_t n;
+
+	memset(&req, 0, sizeof req);
+	req.nlh.nlmsg_len = sizeof req;
+	req.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	req.nlh.nlmsg_flags = NLM_F_REQUEST;
+	req.r.sdiag_family = (uint8_t)id->family;
+	req.r.sdiag_protocol = IPPROTO_TCP;
+	req.r.idiag_states = ~0u;
+	req.r.id.idiag_sport = id->sport;
+	req.r.id.idiag_dport = id->dport;
+	memcpy(req.r.id.idiag_src, id->src, sizeof id->src);
+	memcpy(req.r.id.idiag_dst, id->dst, sizeof id->dst);
+	req.r.id.idiag_cookie[0] = (uint32_t)id->cookie;
+	req.r.id.idiag_cookie[1] = (uint32_t)(id->cookie >> 32);
+	/* A moment at the lowest free number (the program's threads may see
+	 * the next number taken meanwhile); never a number the program holds. */
+	nl = sys_socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	if (nl < 0)
+		goto out;
+	if (SYS6(SYS_sendto, nl, &req, sizeof req, 0, &kernel, sizeof kernel) == (long)sizeof req) {
+		struct pollfd p = {.fd = nl, .events = POLLIN};
+
+		/* the kernel answers at once; bounded all the same */
+		if (sys_poll(&p, 1, 1000) == 1 &&
+		    (n = sys_recv(nl, &ans, sizeof ans, MSG_DONTWAIT)) >= (ssize_t)sizeof ans.nlh) {
+			if (ans.nlh.nlmsg_type == SOCK_DIAG_BY_FAMILY) {
+				ret = 1;
+			} else if (ans.nlh.nlmsg_type == NLMSG_ERROR &&
+				   n >= (ssize_t)(NLMSG_HDRLEN + sizeof(int))) {
+				int err;
+
+				memcpy(&err, NLMSG_DATA(&ans.nlh), sizeof err);
+				/* ENOENT: no socket of those addresses; ESTALE:
+				 * one, but another (a listener matched them) */
+				if (err == -ENOENT || err == -ESTALE)
+					ret = 0;
+			}
+		}
+	}
+	sys_close(nl);
+out:
+	errno = saved;
+	return ret;
+}

@@ -1,0 +1,184 @@
+/* Entry point syscall(): the numbers of the calls the shim interposes go
+ * through the same logic as their libc wrappers; every other number passes
+ * through as it came, all six arguments untouched.
+ *
+ * Runtimes that call the kernel through syscall() rather than through the
+ * libc wrapper are common: libuv (Node.js) closes every descriptor with
+ * syscall(SYS_close, fd), because glibc's close() is a cancellation point
+ * (uv__close_nocancel).  So the real call is made as the program asked, a
+ * system call through the next syscall() in line: never a cancellation
+ * point where the caller chose syscall() to avoid one, errno exactly the
+ * kernel's.  Unknown numbers are passed on, not refused (torsocks refuses
+ * them; socket_wrapper passes them on, as here): Rust's futexes, getrandom
+ * and gettid go through syscall() and must not notice the shim, nor pay
+ * more than a switch for it, nor start its initialisation. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+
+#include "calls.h"
+#include "close_path.h"
+#include "export.h"
+#include "libc.h"
+#include "shim.h"
+
+/* Whether the shim has anything to do with syscall number nr. */
+static inline bool watched(long nr)
+{
+	switch (nr) {
+	case SYS_close:
+	case SYS_close_range:
+	case SYS_socket:
+	case SYS_socketpair:
+#ifdef SYS_accept /* (not on i386: accept4 only) */
+	case SYS_accept:
+#endif
+	case SYS_accept4:
+	case SYS_setsockopt:
+	case SYS_shutdown:
+	case SYS_dup:
+	case SYS_dup2:
+	case SYS_dup3:
+	case SYS_fcntl:
+	case SYS_sendmsg:
+#ifdef SYS_epoll_create
+	case SYS_epoll_create:
+#endif
+	case SYS_epoll_create1:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static long real(long nr, const long *a)
+{
+	return libc_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
+static int sys_dup_(int fd)
+{
+	return (int)libc_syscall(SYS_dup, fd, 0, 0, 0, 0, 0);
+}
+
+static int sys_dup2_(int fd, int newfd, int flags)
+{
+	(void)flags;
+	return (int)libc_syscall(SYS_dup2, fd, newfd, 0, 0, 0, 0);
+}
+
+static int sys_dup3_(int fd, int newfd, int flags)
+{
+	return (int)libc_syscall(SYS_dup3, fd, newfd, flags, 0, 0, 0);
+}
+
+static int sys_fcntl_(int fd, int cmd, void *arg)
+{
+	return (int)libc_syscall(SYS_fcntl, fd, cmd, (long)arg, 0, 0, 0);
+}
+
+/* A watched call, the shim ready.  The arguments are read with the types
+ * the kernel reads them with (an int is the low half of its register). */
+static long route(long nr, const long *a)
+{
+	int fd = (int)a[0];
+	long r;
+
+	switch (nr) {
+	case SYS_close:
+		return close_path_close_nocancel(fd);
+	case SYS_close_range:
+		if ((unsigned)a[0] > (unsigned)a[1] ||
+		    ((unsigned)a[2] & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)))
+			break;
+		return close_path_close_range_syscall((unsigned)a[0], (unsigned)a[1], (int)a[2]);
+	case SYS_socket:
+		r = real(nr, a);
+		if (r >= 0)
+			calls_socket_made((int)r, (int)a[0], (int)a[1], (int)a[2]);
+		return r;
+	case SYS_socketpair:
+		r = real(nr, a);
+		if (r == 0)
+			calls_socketpair_made((const int *)a[3], (int)a[0], (int)a[1], (int)a[2]);
+		return r;
+#ifdef SYS_accept
+	case SYS_accept:
+#endif
+	case SYS_accept4:
+		if (shim_refuses(fd))
+			return -1;
+		r = real(nr, a);
+		if (r >= 0)
+			calls_accepted(fd, (int)r, nr == SYS_accept4 ? (int)a[3] : 0);
+		return r;
+	case SYS_setsockopt:
+		if (shim_refuses(fd))
+			return -1;
+		r = real(nr, a);
+		calls_setsockopt_done(fd, (int)a[1], (int)a[2], (const void *)a[3], (socklen_t)a[4],
+				      (int)r);
+		return r;
+	case SYS_shutdown:
+		if (shim_refuses(fd))
+			return -1;
+		r = real(nr, a);
+		calls_shutdown_done(fd, (int)r);
+		return r;
+	case SYS_sendmsg: {
+		const struct msghdr *msg = (const struct msghdr *)a[1];
+
+		if (shim_refuses(fd))
+			return -1;
+		r = real(nr, a);
+		if (r >= 0 && msg && msg->msg_controllen > 0)
+			calls_sent(msg);
+		return r;
+	}
+	case SYS_dup:
+		return calls_dup(fd, sys_dup_);
+	case SYS_dup2:
+		return calls_dup3(fd, (int)a[1], 0, sys_dup2_);
+	case SYS_dup3:
+		if (fd == (int)a[1] || ((int)a[2] & ~O_CLOEXEC))
+			break; /* refused by the kernel before it takes anything */
+		return calls_dup3(fd, (int)a[1], (int)a[2], sys_dup3_);
+	case SYS_fcntl:
+		return calls_fcntl(sys_fcntl_, fd, (int)a[1], (void *)a[2]);
+#ifdef SYS_epoll_create
+	case SYS_epoll_create:
+#endif
+	case SYS_epoll_create1:
+		return calls_epoll_created((int)real(nr, a));
+	}
+	return real(nr, a);
+}
+
+SHIM_EXPORT long syscall(long nr, ...)
+{
+	va_list ap;
+	long a[6];
+
+	/* Six arguments always, as glibc's syscall() reads them: what the
+	 * caller did not pass is whatever is in those registers and stack
+	 * slots, passed on unread by the kernel. */
+	va_start(ap, nr);
+	for (int i = 0; i < 6; i++)
+		a[i] = va_arg(ap, long);
+	va_end(ap);
+	/* Never the one to start the shim's initialisation: an allocator
+	 * makes its own system calls through syscall() while it initialises
+	 * (jemalloc reads /proc/sys/vm/overcommit_memory so, and closes it),
+	 * under its lock, and the initialisation's dlsym would allocate:
+	 * a deadlock (redis-server hung so).  Before the shim is ready, every
+	 * number passes through. */
+	if (__builtin_expect(!watched(nr), 1) ||
+	    __atomic_load_n(&shim_init_state, __ATOMIC_ACQUIRE) != INIT_DONE || vfork_in_child)
+		return real(nr, a);
+	return route(nr, a);
+}

@@ -1,0 +1,10 @@
+# Python: the seed's bug (read the first few hundred bytes, answer 4 MB,
+# close the idiomatic way with the rest of the request unread): the reset
+# bare, one close_rst with a frame of the runtime's close path (_PyEval_EvalFrameDefault),
+# as many close_rst as the kernel's resets (nstat, private network
+# namespace), a close record at events=all, cured under
+# SOCKSHIM_GRACEFUL=1.
+. "$(dirname "$0")/../lib.sh"
+command -v python3 >/dev/null 2>&1 || skip "python3 (Debian: python3) is not installed"
+private_net
+seed_runtime python _PyEval_EvalFrameDefault 60000 python3 "$TOP/tests/runtimes/seed_server.py"

@@ -1,0 +1,38 @@
+# dnsmasq over TCP (a forking server nobody here wrote: a child per
+# connection): a client sends a query, then a message too short to be one
+# and more bytes; the child answers, gives up and closes with the bytes
+# unread (after shutdown(SHUT_RDWR)), the parent having closed its copy
+# after the fork.  Against the kernel's count (nstat, private network
+# namespace): close_rst records == resets, over several connections.
+. "$(dirname "$0")/../lib.sh"
+DNSMASQ=$(command -v dnsmasq || echo /usr/sbin/dnsmasq)
+[ -x "$DNSMASQ" ] || skip "dnsmasq is not installed (Debian: dnsmasq-base)"
+private_net
+N=5
+dns_round() { # LABEL [VAR=VALUE...]
+	label=$1
+	shift
+	port=$(free_port)
+	before=$(kernel_aborts)
+	bg_start env "$@" ${1:+SOCKSHIM_LOG="$WORK/$label.log" LD_PRELOAD="$PRELOAD"} "$DNSMASQ" -k -p "$port" \
+		--listen-address=127.0.0.1 --bind-interfaces -C /dev/null --no-resolv --no-hosts \
+		--address=/example.test/10.0.0.1 --user=root --pid-file="$WORK/dnsmasq.pid"
+	dns=$BG_PID
+	wait_listen "$port"
+	: >"$WORK/$label.out"
+	for _ in $(seq $N); do
+		python3 "$TOP/tests/runtimes/dns_tcp_client.py" "$port" example.test >>"$WORK/$label.out"
+	done
+	sleep 0.3
+	aborts=$(($(kernel_aborts) - before))
+	bg_stop "$dns"
+	rst=$(count_events "$WORK/$label.log" close_rst)
+	note "$label: $(sort "$WORK/$label.out" | uniq -c | tr -s ' ' | tr '\n' ';') kernel resets $aborts, close_rst $rst"
+	grep -q "^answered" "$WORK/$label.out" || fail "$label: no answer"
+}
+dns_round bare
+[ "$aborts" -ge 1 ] || fail "bare: the kernel counted no reset: the case does not show here"
+dns_round shim SOCKSHIM_EVENTS=errors
+[ "$rst" = "$aborts" ] || fail "shim: $rst close_rst records, the kernel sent $aborts resets"
+dns_round all SOCKSHIM_EVENTS=all
+[ "$rst" = "$aborts" ] || fail "events=all: $rst close_rst records, the kernel sent $aborts resets"

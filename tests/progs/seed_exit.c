@@ -1,0 +1,84 @@
+/* The seed's bug where the socket is not closed by close() in the process
+ * that answers, as in forking servers:
+ *
+ *   seed_exit MODE PORT ANSWER_BYTES CLIENTS
+ * exit:        answer, then exit(0) with the connection still open
+ * fork-exit:   a child per connection answers and exits; the parent
+ *              closed its copy first (PostgreSQL's postmaster)
+ * fork-close:  the same, but the child close()s the connection
+ * parent-last: the child answers and exits having closed nothing; the
+ *              parent closes its copy after the child is gone
+ * Each time the connection is closed with the rest of the request unread.
+ */
+#include "progs.h"
+
+#include <sys/wait.h>
+
+NOINLINE void answer(int fd, size_t answer_bytes)
+{
+	static char chunk[65536];
+	char line[128];
+
+	if (read(fd, line, sizeof line) <= 0)
+		die("read");
+	memset(chunk, 'a', sizeof chunk);
+	while (answer_bytes > 0) {
+		size_t len = answer_bytes < sizeof chunk ? answer_bytes : sizeof chunk;
+
+		write_all(fd, chunk, len);
+		answer_bytes -= len;
+	}
+}
+
+NOINLINE void child_closes(int fd)
+{
+	close(fd);
+}
+
+NOINLINE void parent_closes(int fd)
+{
+	close(fd);
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode;
+	size_t bytes;
+	int lfd, clients;
+
+	if (argc != 5)
+		return 2;
+	mode = argv[1];
+	bytes = strtoul(argv[3], NULL, 10);
+	clients = atoi(argv[4]);
+	signal(SIGPIPE, SIG_IGN);
+	lfd = listen_loopback(atoi(argv[2]), NULL);
+	for (int i = 0; i < clients; i++) {
+		int fd = accept(lfd, NULL, NULL), status;
+		pid_t pid;
+
+		if (fd < 0)
+			die("accept");
+		if (strcmp(mode, "exit") == 0) {
+			answer(fd, bytes);
+			exit(0); /* the connection still open */
+		}
+		pid = fork();
+		if (pid < 0)
+			die("fork");
+		if (pid == 0) {
+			close(lfd);
+			answer(fd, bytes);
+			if (strcmp(mode, "fork-close") == 0)
+				child_closes(fd);
+			exit(0);
+		}
+		if (strcmp(mode, "parent-last") != 0)
+			parent_closes(fd);
+		waitpid(pid, &status, 0);
+		if (strcmp(mode, "parent-last") == 0)
+			parent_closes(fd);
+	}
+	close(lfd);
+	return 0;
+}
