@@ -44,16 +44,21 @@ struct call {
 	bool tight_known;
 	bool bt_taken;
 	int bt_n;
-	void **bt;	  /* BT_MAX frames (call_buffers) */
-	void **scratch;	  /* CALL_SCRATCH more frames (a double close's earlier
-			     close) */
-	char *rec;	  /* SHIM_RECORD_MAX bytes */
-	char *spare;	  /* CALL_SPARE bytes, 16-aligned, for the log's own use */
+	/* (the buffers themselves: call_bt, call_scratch, call_rec,
+	 * call_spare; no pointers here, this lives on the stack of every
+	 * interposed call, a signal handler's small one too) */
 };
 
-/* Claims c's buffer set if it has none (bt, scratch and rec set); false if
- * the pool is empty (then they are NULL). */
+/* Claims c's buffer set if it has none; false if the pool is empty. */
 bool call_buffers(struct call *c);
+
+/* c's buffers (after call_buffers succeeded): BT_MAX frames; CALL_SCRATCH
+ * more (a double close's earlier close); SHIM_RECORD_MAX bytes of record;
+ * CALL_SPARE bytes, 16-aligned, for the log's own use. */
+void **call_bt(const struct call *c);
+void **call_scratch(const struct call *c);
+char *call_rec(const struct call *c);
+char *call_spare(const struct call *c);
 
 void call_enter(struct call *c);
 void call_leave(struct call *c);

@@ -25,15 +25,26 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "record.h"
+
 #define SYMCACHE_SLOTS 4096
 
 struct sym_frame {
-	const char *module;	/* the object's path, NULL if not known */
+	/* The frame as a record writes it (record.h), names filled in: the
+	 * same storage, so that writing a frame needs no second copy of it
+	 * on what may be a signal handler's small stack. */
+	union {
+		struct rec_frame text;
+		struct {
+			uintptr_t ip_, offset_, symbol_off_; /* set by the writer */
+			const char *module; /* the object's path, NULL if not known */
+			const char *symbol; /* nearest exported symbol at or below, or NULL */
+			size_t module_len, symbol_len;
+			bool module_plain, symbol_plain; /* need no escaping in JSON */
+		};
+	};
 	uintptr_t base;		/* its load address (ip - base: the offset) */
-	const char *symbol;	/* nearest exported symbol at or below, or NULL */
 	uintptr_t symbol_addr;
-	uint32_t module_len, symbol_len;
-	bool module_plain, symbol_plain; /* need no escaping in JSON (rec_plain) */
 	uint64_t name_hash;	/* FNV-1a of the module's file name without its
 				   directory (the same binary may sit in /usr/lib
 				   on one host, /lib on another): what call-site

@@ -205,21 +205,16 @@ int backtrace_capture(void **ips, int max)
 static void add_frame(struct record *r, void *ip, bool lookup)
 {
 	struct sym_frame f;
-	struct rec_frame out = {.ip = (uintptr_t)ip};
 
 	if (symcache_lookup((uintptr_t)ip, lookup, &f)) {
-		out.module = f.module;
-		out.module_len = f.module_len;
-		out.module_plain = f.module_plain;
-		out.offset = (uintptr_t)ip - f.base;
-		if (f.symbol) {
-			out.symbol = f.symbol;
-			out.symbol_len = f.symbol_len;
-			out.symbol_plain = f.symbol_plain;
-			out.symbol_off = (uintptr_t)ip - f.symbol_addr;
-		}
+		f.text.offset = (uintptr_t)ip - f.base;
+		if (f.symbol)
+			f.text.symbol_off = (uintptr_t)ip - f.symbol_addr;
+	} else {
+		f.text.module = f.text.symbol = NULL;
 	}
-	rec_frame(r, &out);
+	f.text.ip = (uintptr_t)ip;
+	rec_frame(r, &f.text);
 }
 
 /* What a frame adds to a site id: the hash of its module's file name

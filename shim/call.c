@@ -97,14 +97,28 @@ bool call_buffers(struct call *c)
 				break;
 			}
 		}
-		if (c->set < 0)
-			return false;
-		c->bt = pool[c->set].bt;
-		c->scratch = pool[c->set].scratch;
-		c->rec = pool[c->set].rec;
-		c->spare = pool[c->set].spare;
 	}
 	return c->set >= 0;
+}
+
+void **call_bt(const struct call *c)
+{
+	return pool[c->set].bt;
+}
+
+void **call_scratch(const struct call *c)
+{
+	return pool[c->set].scratch;
+}
+
+char *call_rec(const struct call *c)
+{
+	return pool[c->set].rec;
+}
+
+char *call_spare(const struct call *c)
+{
+	return pool[c->set].spare;
 }
 
 void call_enter(struct call *c)
@@ -114,8 +128,6 @@ void call_enter(struct call *c)
 	int d;
 
 	c->set = -1;
-	c->bt = c->scratch = NULL;
-	c->rec = c->spare = NULL;
 	c->tight_known = false;
 	c->bt_taken = false;
 	c->bt_n = 0;
@@ -228,22 +240,23 @@ int call_backtrace_upto(struct call *c, int want, void *const **ips)
 			more->pc = 0;
 			if (trap_regs)
 				c->bt_n = backtrace_from_frame_pointers(trap_regs->ip, trap_regs->sp,
-									trap_regs->bp, c->bt, most);
+									trap_regs->bp, pool[c->set].bt, most);
 			else if (!call_tight(c) &&
-				 (c->bt_n = backtrace_capture_fast(c->bt, want, more)) < 0)
-				c->bt_n = capture_uncancellable(c->bt, most);
+				 (c->bt_n = backtrace_capture_fast(pool[c->set].bt, want, more)) < 0)
+				c->bt_n = capture_uncancellable(pool[c->set].bt, most);
 		}
 	} else if (c->bt_n < want && c->set >= 0 && pool[c->set].more.pc) {
 		/* deeper, from where the first capture stopped: the frames are
 		 * the same ones, this call has not returned */
-		int n = backtrace_resume_fast(&pool[c->set].more, c->bt + c->bt_n, want - c->bt_n);
+		int n = backtrace_resume_fast(&pool[c->set].more, pool[c->set].bt + c->bt_n,
+					      want - c->bt_n);
 
 		if (n >= 0)
 			c->bt_n += n;
 		else
-			c->bt_n = capture_uncancellable(c->bt, most);
+			c->bt_n = capture_uncancellable(pool[c->set].bt, most);
 	}
-	*ips = c->bt;
+	*ips = c->set >= 0 ? pool[c->set].bt : NULL; /* (no frames without buffers) */
 	return c->bt_n;
 }
 

@@ -94,8 +94,8 @@ __attribute__((noinline)) static void report_failure(struct call *c, int fd, uin
 	if (v == FDEND_DOUBLE_CLOSE) {
 		ev.name = SHIM_EV_DOUBLE_CLOSE;
 		if (call_buffers(c)) { /* not on the stack: see call.h */
-			ev.first_bt = c->scratch;
-			ev.first_bt_n = close_history_get(first_id, c->scratch);
+			ev.first_bt = call_scratch(c);
+			ev.first_bt_n = close_history_get(first_id, call_scratch(c));
 		}
 		st = 0; /* what it was once does not describe it now */
 	}
@@ -227,8 +227,12 @@ static uint32_t as_counted(int fd, uint32_t st)
  * was shut down and handed on (the close must then happen).
  * *shared_reset: the socket has other holders and its close would reset
  * if it were the last reference, which only the kernel can say after the
- * close (close_settling). */
-static bool act_before_close(int fd, uint32_t st, struct call *c, bool *shared_reset)
+ * close (close_settling).  Inlined: a frame of its own would sit between
+ * the close and the probe or the linger, on a handler's small alternate
+ * stack too (regress_altstack_close). */
+static inline __attribute__((always_inline)) bool act_before_close(int fd, uint32_t st,
+								   struct call *c,
+								   bool *shared_reset)
 {
 	enum fdend_plan plan = fdend_plan(st, &shim_cfg);
 	int unread;

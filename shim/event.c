@@ -379,8 +379,8 @@ __attribute__((noinline)) static void emit_dropped(struct call *c, long long dro
 	ev.dropped = dropped;
 	ev.reason = "the log destination was full or unreachable, or the record was made too deep inside "
 		    "nested signal handlers";
-	event_build(&ev, NULL, 0, &r, c->rec, SHIM_RECORD_MAX);
-	if (!log_write(c->rec, rec_end(&r), ev.severity))
+	event_build(&ev, NULL, 0, &r, call_rec(c), SHIM_RECORD_MAX);
+	if (!log_write(call_rec(c), rec_end(&r), ev.severity))
 		log_count_dropped(dropped); /* still full: lost again, counted again */
 }
 
@@ -407,8 +407,8 @@ __attribute__((noinline)) static void emit_suppressed(struct call *c, const char
 	ev.site = site;
 	ev.has_site = true;
 	ev.count = count;
-	event_build(&ev, NULL, 0, &r, c->rec, SHIM_RECORD_MAX);
-	if (!log_write(c->rec, rec_end(&r), ev.severity))
+	event_build(&ev, NULL, 0, &r, call_rec(c), SHIM_RECORD_MAX);
+	if (!log_write(call_rec(c), rec_end(&r), ev.severity))
 		log_count_dropped(1);
 }
 
@@ -458,8 +458,8 @@ void event_emit(struct event *ev)
 	ev->in_handler = call_in_handler();
 	if (rate_limited(ev) && !admit(c, ev, bt, n))
 		goto out;
-	event_build(ev, bt, n, &r, c->rec, SHIM_RECORD_MAX);
-	if (log_write(c->rec, rec_end(&r), ev->severity) && (dropped = log_take_dropped()) > 0)
+	event_build(ev, bt, n, &r, call_rec(c), SHIM_RECORD_MAX);
+	if (log_write(call_rec(c), rec_end(&r), ev->severity) && (dropped = log_take_dropped()) > 0)
 		emit_dropped(c, dropped);
 out:
 	errno = saved;

@@ -604,7 +604,7 @@ __attribute__((noinline)) static ssize_t send_journal(int fd, const char *line, 
 		errno = EAGAIN; /* no room to build it in: dropped */
 		return -1;
 	}
-	m = (struct logframe_journal *)(void *)c->spare;
+	m = (struct logframe_journal *)(void *)call_spare(c);
 	logframe_journal_record(m, line, len, sev == LOG_SEV_ERROR ? SYSLOG_WARNING : SYSLOG_INFO);
 	msg.msg_iov = m->iov;
 	msg.msg_iovlen = (size_t)m->n_iov;

@@ -398,18 +398,16 @@ static void put_string(struct piece *p, const char *s, size_t n, bool plain)
 		put_escaped_chars(p, s, n);
 }
 
-void rec_frame(struct record *r, const struct rec_frame *f)
+/* A frame with names to escape, or one that may not fit: piece by piece,
+ * in a frame of its own (off the common path, whose stack may be a
+ * handler's small one). */
+__attribute__((noinline)) static void frame_by_pieces(struct record *r, const struct rec_frame *f)
 {
 	struct piece p;
 
 	piece_begin(&p, r);
 	if (r->depth >= REC_MAX_DEPTH)
 		p.over = true;
-	if (frame_in_place(&p, f)) {
-		piece_end(&p);
-		element_done(r);
-		return;
-	}
 	put_key(&p, NULL); /* the comma */
 	put(&p, "{\"ip\":\"", 7);
 	put_hex(&p, f->ip);
@@ -428,6 +426,21 @@ void rec_frame(struct record *r, const struct rec_frame *f)
 	put(&p, "\"}", 2);
 	if (piece_end(&p))
 		element_done(r);
+}
+
+void rec_frame(struct record *r, const struct rec_frame *f)
+{
+	struct piece p;
+
+	piece_begin(&p, r);
+	if (r->depth >= REC_MAX_DEPTH)
+		p.over = true;
+	if (frame_in_place(&p, f)) {
+		piece_end(&p);
+		element_done(r);
+		return;
+	}
+	frame_by_pieces(r, f);
 }
 
 void rec_bool(struct record *r, const char *key, bool value)

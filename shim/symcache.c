@@ -5,6 +5,7 @@
 #include <dlfcn.h>
 #include <elf.h>
 #include <limits.h>
+#include <stddef.h>
 #include <link.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -17,6 +18,19 @@
 /* ELF64_ST_TYPE and ELF32_ST_TYPE are the same, as are the _BIND ones */
 #define SYM_TYPE(info) ((info) & 0xf)
 #define SYM_BIND(info) ((info) >> 4)
+
+/* sym_frame's names lie where rec_frame reads them (symcache.h) */
+_Static_assert(offsetof(struct sym_frame, module) == offsetof(struct rec_frame, module) &&
+		       offsetof(struct sym_frame, symbol) == offsetof(struct rec_frame, symbol) &&
+		       offsetof(struct sym_frame, module_len) ==
+			       offsetof(struct rec_frame, module_len) &&
+		       offsetof(struct sym_frame, symbol_len) ==
+			       offsetof(struct rec_frame, symbol_len) &&
+		       offsetof(struct sym_frame, module_plain) ==
+			       offsetof(struct rec_frame, module_plain) &&
+		       offsetof(struct sym_frame, symbol_plain) ==
+			       offsetof(struct rec_frame, symbol_plain),
+	       "struct sym_frame's names overlay struct rec_frame's");
 
 static char exe_path[PATH_MAX]; /* the main program's module */
 
