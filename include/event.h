@@ -34,6 +34,7 @@ struct event {
 	const char *suppressed_event; /* suppressed: the event not written */
 	void *const *given_bt; /* ... or this one, captured earlier */
 	void *const *first_bt; /* double_close: where the earlier close was */
+	const struct lang_frame *lang; /* lang_backtrace (langtrace.h) */
 	long long unread;   /* -1: none */
 	long long drained;  /* -1: none */
 	long long ms;	    /* -1: none */
@@ -47,6 +48,7 @@ struct event {
 	int level, option;
 	int given_bt_n;
 	int first_bt_n;
+	int lang_n;
 	bool addresses;	    /* look up local and peer of fd */
 	bool has_option;    /* setsockopt: level and option below */
 	bool backtrace;	    /* attach the backtrace of the calling code */

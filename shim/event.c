@@ -14,6 +14,7 @@
 #include "backtrace.h"
 #include "call.h"
 #include "fdtab.h"
+#include "langtrace.h"
 #include "proc.h"
 #include "ratelimit.h"
 #include "record.h"
@@ -348,7 +349,10 @@ void event_build(const struct event *ev, void *const *bt, int n, struct record *
 		else
 			rec_int(r, "option", ev->option);
 	}
-	/* Backtraces last: they are what gets cut when the record is full. */
+	/* Backtraces last: they are what gets cut when the record is full;
+	 * the program's own language first, as what an operator fixes. */
+	if (ev->lang_n > 0)
+		langtrace_add(r, "lang_backtrace", ev->lang, ev->lang_n);
 	if (n > 0)
 		backtrace_add(r, "backtrace", bt, n);
 	if (ev->first_bt_n > 0)
@@ -433,8 +437,26 @@ __attribute__((noinline)) static bool admit(struct call *c, struct event *ev, vo
 	return ok;
 }
 
+/* The frames of the program's language for a record whose backtrace is
+ * the current call's own (so taken on the program's thread, and not on a
+ * small signal stack: call_backtrace found none there). */
+__attribute__((noinline)) static struct lang_capture *lang_frames(struct event *ev)
+{
+	struct lang_capture *cap;
+
+	if (!shim_cfg.lang_frames || call_in_trap())
+		return NULL;
+	cap = langtrace_capture(shim_cfg.backtrace_depth);
+	if (cap) {
+		ev->lang = cap->frames;
+		ev->lang_n = cap->n;
+	}
+	return cap;
+}
+
 void event_emit(struct event *ev)
 {
+	struct lang_capture *cap = NULL;
 	struct call *c = call_current();
 	void *const *bt = ev->given_bt;
 	int n = ev->given_bt_n;
@@ -454,7 +476,10 @@ void event_emit(struct event *ev)
 		n = call_backtrace(c, &bt);
 	if (rate_limited(ev) && !admit(c, ev, bt, n))
 		goto out;
+	if (n > 0 && !ev->given_bt)
+		cap = lang_frames(ev);
 	event_build(ev, bt, n, &r, c->rec, SHIM_RECORD_MAX);
+	langtrace_release(cap);
 	if (log_write(c->rec, rec_end(&r), ev->severity) && (dropped = log_take_dropped()) > 0)
 		emit_dropped(c, dropped);
 out:

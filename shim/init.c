@@ -18,6 +18,7 @@
 #include "config.h"
 #include "event.h"
 #include "fdtab.h"
+#include "langtrace.h"
 #include "libc.h"
 #include "linger.h"
 #include "log.h"
@@ -98,6 +99,7 @@ static void fork_child(void)
 	ratelimit_reset(); /* the parent reports what it counted */
 	log_forget_dropped();
 	privfd_close_in_child(log_owns_slot);
+	langtrace_after_fork_child();
 	log_after_fork_child();
 	linger_after_fork_child();
 }
@@ -122,8 +124,10 @@ bool shim_init_slow(void)
 	}
 	if (shim_cfg.events == EVENTS_NONE)
 		n_problems = 0;
-	else if (shim_cfg.backtrace)
+	else if (shim_cfg.backtrace) {
 		backtrace_init();
+		langtrace_init();
+	}
 	report_problems();
 	if (shim_cfg.raw == RAW_SECCOMP)
 		raw_init();

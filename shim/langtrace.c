@@ -1,0 +1,388 @@
+/* Frames in the program's own language (see langtrace.h).
+ *
+ * Python: CPython exports faulthandler's dumper, _Py_DumpTraceback(fd,
+ * tstate), and PyGILState_GetThisThreadState().  The dumper walks the
+ * thread's frames without the GIL, allocates nothing and only write(2)s;
+ * it is what CPython itself runs in a SIGSEGV handler.  Its text ("  File
+ * \"srv.py\", line 5 in answer_and_close") has kept one form from 3.3 to
+ * 3.13, so the shim needs no knowledge of the interpreter's structures,
+ * which change with every minor version (and with debug builds): walking
+ * them directly would be a guess for any version not tested here.  The
+ * price is one write(2) per piece of text (3.11 writes name characters one
+ * by one), paid only for records, and turned off by SOCKSHIM_LANG_FRAMES=0.
+ * The text goes to a memfd of the shim's own, at a private high number
+ * (privfd.h): never blocks, never fills, never one of the program's.
+ *
+ * Ruby: rb_profile_frames (what stackprof calls from its signal handler)
+ * gives the frames and their current lines; rb_profile_frame_path and
+ * _label only read the instruction sequence's location (no allocation) for
+ * Ruby-level frames, which are the only ones kept.  Their strings are read
+ * with the RString layout of Ruby 3.0 and 3.1 (Debian 12's), checked
+ * through the runtime's own ruby_api_version: another version gets no
+ * frames, not a guess.
+ *
+ * The JVM's walker lives with its agent (jvmagent.c). */
+#define _GNU_SOURCE
+#include "langtrace.h"
+
+#include <dlfcn.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "config.h"
+#include "privfd.h"
+#include "record.h"
+#include "sys.h"
+
+/* Captures in progress at once (threads and nested handlers); more get no
+ * language frames. */
+#define LANG_POOL 32
+
+struct lang_slot {
+	struct lang_capture cap;
+	uintptr_t rb_frames[LANG_FRAMES_MAX];
+	int rb_lines[LANG_FRAMES_MAX];
+};
+
+static struct lang_slot pool[LANG_POOL];
+static int pool_taken[LANG_POOL];
+/* The memfd of each pool entry (a privfd slot), -1: not made yet. */
+static int memfd_slot[LANG_POOL] = {[0 ... LANG_POOL - 1] = -1};
+
+/* ---- Python -------------------------------------------------------- */
+static struct {
+	void *(*this_thread_state)(void);
+	void (*dump)(int fd, void *tstate);
+	int (*finalizing)(void);
+} py;
+
+/* ---- Ruby ---------------------------------------------------------- */
+typedef uintptr_t rb_value;
+static struct {
+	int (*native_thread_p)(void);
+	int (*frames)(int start, int limit, rb_value *buf, int *lines);
+	rb_value (*path)(rb_value frame);
+	rb_value (*label)(rb_value frame);
+	void *const *vm_ptr; /* ruby_current_vm_ptr: NULL before and after the VM */
+} rb;
+
+static lang_jvm_walk_fn *jvm_walk;
+
+static void *lookup(const char *name)
+{
+	return dlsym(RTLD_DEFAULT, name);
+}
+
+static void init_python(void)
+{
+	/* The first one answers for most programs, which are not Python. */
+	void *tstate = lookup("PyGILState_GetThisThreadState");
+	void *dump, *fin;
+
+	if (!tstate)
+		return;
+	dump = lookup("_Py_DumpTraceback");
+	fin = lookup("_Py_IsFinalizing");
+	if (!fin)
+		fin = lookup("Py_IsFinalizing"); /* 3.13 */
+	if (!dump || !fin)
+		return;
+	py.dump = (void (*)(int, void *))dump;
+	py.finalizing = (int (*)(void))fin;
+	__atomic_store_n(&py.this_thread_state, (void *(*)(void))tstate, __ATOMIC_RELEASE);
+}
+
+static void init_ruby(void)
+{
+	void *frames = lookup("rb_profile_frames");
+	const int *api;
+
+	if (!frames)
+		return;
+	api = lookup("ruby_api_version");
+	/* RString as rb_string_bytes reads it: Ruby 3.0 and 3.1 (3.2 moved the
+	 * embedded length). */
+	if (!api || api[0] != 3 || (api[1] != 0 && api[1] != 1))
+		return;
+	rb.path = (rb_value(*)(rb_value))lookup("rb_profile_frame_path");
+	rb.label = (rb_value(*)(rb_value))lookup("rb_profile_frame_label");
+	rb.vm_ptr = lookup("ruby_current_vm_ptr");
+	rb.native_thread_p = (int (*)(void))lookup("ruby_native_thread_p");
+	if (!rb.path || !rb.label || !rb.vm_ptr || !rb.native_thread_p)
+		return;
+	__atomic_store_n(&rb.frames, (int (*)(int, int, rb_value *, int *))frames,
+			 __ATOMIC_RELEASE);
+}
+
+void langtrace_init(void)
+{
+	if (!shim_cfg.lang_frames)
+		return;
+	init_python();
+	init_ruby();
+	/* a missing symbol leaves a message for dlerror(): not the program's */
+	dlerror();
+}
+
+void langtrace_set_jvm(lang_jvm_walk_fn *walk)
+{
+	__atomic_store_n(&jvm_walk, walk, __ATOMIC_RELEASE);
+}
+
+void langtrace_after_fork_child(void)
+{
+	/* privfd_close_in_child closed and freed the slots; a capture that was
+	 * in progress in another thread of the parent does not exist here. */
+	for (int i = 0; i < LANG_POOL; i++) {
+		memfd_slot[i] = -1;
+		pool_taken[i] = 0;
+	}
+}
+
+const char *langtrace_keep(struct lang_capture *cap, const char *s, size_t n)
+{
+	char *at;
+
+	if (n > sizeof cap->text - cap->text_len)
+		return NULL;
+	at = cap->text + cap->text_len;
+	memcpy(at, s, n);
+	cap->text_len += n;
+	return at;
+}
+
+/* ---- Python -------------------------------------------------------- */
+
+/* Parses one line "  File \"F\", line N in NAME" (without its newline) at
+ * s[len].  The file name may itself hold "\", line ": the last one counts. */
+static bool parse_python_line(const char *s, size_t len, struct lang_frame *f)
+{
+	static const char head[] = "  File \"", mid[] = "\", line ", in[] = " in ";
+	const char *end = s + len, *m = NULL, *p, *name;
+	long line = 0;
+	bool digits = false;
+
+	if (len < sizeof head - 1 || memcmp(s, head, sizeof head - 1) != 0)
+		return false;
+	for (p = s + sizeof head - 1; p + sizeof mid - 1 <= end; p++)
+		if (memcmp(p, mid, sizeof mid - 1) == 0)
+			m = p;
+	if (!m)
+		return false;
+	p = m + sizeof mid - 1;
+	if (p + 3 <= end && memcmp(p, "???", 3) == 0) {
+		line = -1, p += 3, digits = true;
+	} else {
+		for (; p < end && *p >= '0' && *p <= '9'; p++, digits = true)
+			if (line < 100000000)
+				line = line * 10 + (*p - '0');
+	}
+	if (!digits || p + sizeof in - 1 > end || memcmp(p, in, sizeof in - 1) != 0)
+		return false;
+	name = p + sizeof in - 1;
+	f->lang = "python";
+	f->file = s + sizeof head - 1;
+	f->file_len = (uint16_t)(m - f->file);
+	f->function = name;
+	f->function_len = (uint16_t)(end - name);
+	f->line = (int)line;
+	return true;
+}
+
+int langtrace_parse_python(struct lang_capture *cap, int max)
+{
+	const char *s = cap->text, *end = cap->text + cap->text_len;
+
+	cap->n = 0;
+	while (s < end && cap->n < max && cap->n < LANG_FRAMES_MAX) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+
+		if (!nl)
+			break; /* a line cut by the buffer's end */
+		if (parse_python_line(s, (size_t)(nl - s), &cap->frames[cap->n]))
+			cap->n++;
+		s = nl + 1;
+	}
+	return cap->n;
+}
+
+/* The privfd slot of pool entry i's memfd, made at its first use. */
+static int python_memfd(int i)
+{
+	int slot = __atomic_load_n(&memfd_slot[i], __ATOMIC_ACQUIRE);
+	int fd;
+
+	if (slot >= 0)
+		return slot;
+	fd = (int)SYS6(SYS_memfd_create, "sockshim-lang", MFD_CLOEXEC, 0, 0, 0, 0);
+	if (fd < 0)
+		return -1;
+	slot = privfd_adopt(fd);
+	sys_close(fd);
+	if (slot >= 0)
+		__atomic_store_n(&memfd_slot[i], slot, __ATOMIC_RELEASE);
+	return slot;
+}
+
+static int capture_python(int i, int max)
+{
+	struct lang_capture *cap = &pool[i].cap;
+	void *(*this_thread_state)(void) = __atomic_load_n(&py.this_thread_state, __ATOMIC_ACQUIRE);
+	void *tstate;
+	int slot, fd;
+	long len;
+
+	if (!this_thread_state || py.finalizing())
+		return 0;
+	tstate = this_thread_state();
+	if (!tstate)
+		return 0; /* a thread Python does not know */
+	if ((slot = python_memfd(i)) < 0)
+		return 0;
+	if ((fd = privfd_get(slot)) < 0)
+		return 0;
+	py.dump(fd, tstate);
+	len = SYS6(SYS_lseek, fd, 0, SEEK_CUR, 0, 0, 0);
+	if (len > (long)sizeof cap->text)
+		len = (long)sizeof cap->text;
+	len = len > 0 ? SYS6(SYS_pread64, fd, cap->text, len, 0, 0, 0) : 0;
+	SYS6(SYS_ftruncate, fd, 0, 0, 0, 0, 0);
+	SYS6(SYS_lseek, fd, 0, SEEK_SET, 0, 0, 0);
+	privfd_put(slot);
+	cap->text_len = len > 0 ? (size_t)len : 0;
+	return langtrace_parse_python(cap, max);
+}
+
+/* ---- Ruby ---------------------------------------------------------- */
+
+#define RB_T_MASK 0x1f
+#define RB_T_STRING 0x05
+#define RB_FL_USHIFT 12
+#define RB_STR_NOEMBED ((rb_value)1 << (RB_FL_USHIFT + 1))
+#define RB_STR_EMBED_LEN(flags) (((flags) >> (RB_FL_USHIFT + 2)) & 0x1f)
+
+/* A String's bytes (Ruby 3.0/3.1 layout: flags, klass, then either the
+ * embedded bytes or len, ptr); false for anything else. */
+static bool rb_string_bytes(rb_value v, const char **s, size_t *n)
+{
+	const rb_value *o = (const rb_value *)v;
+
+	if (v == 0 || (v & 7) != 0) /* nil, false, immediates */
+		return false;
+	if ((o[0] & RB_T_MASK) != RB_T_STRING)
+		return false;
+	if (o[0] & RB_STR_NOEMBED) {
+		*n = (size_t)o[2];
+		*s = (const char *)o[3];
+	} else {
+		*n = (size_t)RB_STR_EMBED_LEN(o[0]);
+		*s = (const char *)&o[2];
+	}
+	return *s != NULL && *n < 65536;
+}
+
+static int capture_ruby(int i, int max)
+{
+	struct lang_slot *ls = &pool[i];
+	struct lang_capture *cap = &ls->cap;
+	int (*frames)(int, int, rb_value *, int *) = __atomic_load_n(&rb.frames, __ATOMIC_ACQUIRE);
+	int got;
+
+	if (!frames || !*rb.vm_ptr || !rb.native_thread_p())
+		return 0; /* no VM, or a thread Ruby does not know */
+	got = frames(0, max, ls->rb_frames, ls->rb_lines);
+	cap->n = 0;
+	for (int k = 0; k < got && k < LANG_FRAMES_MAX; k++) {
+		struct lang_frame *f = &cap->frames[cap->n];
+		const char *s;
+		size_t n;
+
+		/* a C function's frame (IO#close) has no line: the program's
+		 * code is the Ruby frame under it */
+		if (ls->rb_lines[k] <= 0)
+			continue;
+		if (!rb_string_bytes(rb.label(ls->rb_frames[k]), &s, &n) ||
+		    !(f->function = langtrace_keep(cap, s, n)))
+			continue;
+		f->function_len = (uint16_t)n;
+		if (!rb_string_bytes(rb.path(ls->rb_frames[k]), &s, &n) ||
+		    !(f->file = langtrace_keep(cap, s, n)))
+			continue;
+		f->file_len = (uint16_t)n;
+		f->lang = "ruby";
+		f->line = ls->rb_lines[k];
+		cap->n++;
+	}
+	return cap->n;
+}
+
+/* ---- the capture --------------------------------------------------- */
+
+struct lang_capture *langtrace_capture(int max)
+{
+	int i, n = 0;
+	lang_jvm_walk_fn *jvm = __atomic_load_n(&jvm_walk, __ATOMIC_ACQUIRE);
+
+	if (!shim_cfg.lang_frames)
+		return NULL;
+	if (!__atomic_load_n(&py.this_thread_state, __ATOMIC_ACQUIRE) &&
+	    !__atomic_load_n(&rb.frames, __ATOMIC_ACQUIRE) && !jvm)
+		return NULL;
+	if (max > LANG_FRAMES_MAX)
+		max = LANG_FRAMES_MAX;
+	for (i = 0; i < LANG_POOL; i++) {
+		int free_ = 0;
+
+		if (__atomic_load_n(&pool_taken[i], __ATOMIC_RELAXED) == 0 &&
+		    __atomic_compare_exchange_n(&pool_taken[i], &free_, 1, false, __ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			break;
+	}
+	if (i == LANG_POOL)
+		return NULL;
+	pool[i].cap.text_len = 0;
+	pool[i].cap.n = 0;
+	n = capture_python(i, max);
+	if (n == 0)
+		n = capture_ruby(i, max);
+	if (n == 0 && jvm)
+		n = jvm(&pool[i].cap, max);
+	if (n == 0) {
+		__atomic_store_n(&pool_taken[i], 0, __ATOMIC_RELEASE);
+		return NULL;
+	}
+	pool[i].cap.n = n;
+	return &pool[i].cap;
+}
+
+void langtrace_release(struct lang_capture *cap)
+{
+	if (cap) {
+		int i = (int)((struct lang_slot *)(void *)cap - pool);
+
+		__atomic_store_n(&pool_taken[i], 0, __ATOMIC_RELEASE);
+	}
+}
+
+void langtrace_add(struct record *r, const char *key, const struct lang_frame *f, int n)
+{
+	rec_array_begin(r, key);
+	for (int i = 0; i < n; i++) {
+		struct rec_mark m;
+
+		rec_mark(r, &m);
+		rec_object_begin(r, NULL);
+		rec_str(r, "lang", f[i].lang);
+		rec_strn(r, "function", f[i].function, f[i].function_len);
+		rec_strn(r, "file", f[i].file, f[i].file_len);
+		if (f[i].line >= 0)
+			rec_int(r, "line", f[i].line);
+		rec_object_end(r);
+		if (r->full) { /* the frame did not fit: cut here */
+			rec_rollback(r, &m);
+			r->truncated = true;
+			break;
+		}
+	}
+	rec_array_end(r);
+}
