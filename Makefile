@@ -33,6 +33,13 @@ override CFLAGS := $(BASE_CFLAGS) $(CFLAGS)
 UNWIND_SONAME := $(or $(shell objdump -p $$($(CC) -print-file-name=libunwind.so) 2>/dev/null | sed -n 's/^ *SONAME *//p'),libunwind.so.8)
 SHIM_CFLAGS := $(CFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec \
                -DUNWIND_SONAME='"$(UNWIND_SONAME)"' 
+# The JVM agent (shim/jvmagent.c) needs the JDK's jvmti.h: found next to
+# javac, else under /usr/lib/jvm; without it the agent does nothing.
+JDK_INCLUDE ?= $(firstword $(wildcard $(dir $(realpath $(shell command -v javac 2>/dev/null)))../include) \
+                 $(wildcard /usr/lib/jvm/default-java/include /usr/lib/jvm/java-*-openjdk-*/include))
+ifneq ($(wildcard $(JDK_INCLUDE)/jvmti.h),)
+SHIM_CFLAGS += -DHAVE_JVMTI -I$(JDK_INCLUDE) -I$(JDK_INCLUDE)/linux
+endif
 SHIM_LDFLAGS := -shared -Wl,--version-script=shim/libsockshim.map \
                 -Wl,-z,relro,-z,now -Wl,--no-undefined $(SANFLAGS)
 SHIM_LIBS := -ldl -lpthread

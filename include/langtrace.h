@@ -61,14 +61,22 @@ void langtrace_release(struct lang_capture *cap);
  * fit are left out and the record marked truncated. */
 void langtrace_add(struct record *r, const char *key, const struct lang_frame *f, int n);
 
+/* site (backtrace_site of the native frames) mixed with the innermost
+ * BT_SITE_FRAMES language frames: their function, file name without its
+ * directories, and line, so that it stays the same on every host running
+ * the same program. */
+uint64_t langtrace_site(uint64_t site, const struct lang_frame *f, int n);
+
 /* Parses the text of CPython's _Py_DumpTraceback ("  File \"srv.py\", line
  * 5 in answer_and_close" per frame, innermost first) in cap->text into
  * cap->frames, at most max; returns how many.  Separate for the unit tests. */
 int langtrace_parse_python(struct lang_capture *cap, int max);
 
 /* For the JVM agent (jvmagent.c): installs the JVM's walker once its agent
- * has prepared the method ids. */
-typedef int lang_jvm_walk_fn(struct lang_capture *cap, int max);
+ * has prepared the method ids.  The walker gets LANG_JVM_SCRATCH bytes of
+ * the capture's own (16-aligned) for the runtime's frame array. */
+#define LANG_JVM_SCRATCH (LANG_FRAMES_MAX * 16)
+typedef int lang_jvm_walk_fn(struct lang_capture *cap, int max, void *scratch);
 void langtrace_set_jvm(lang_jvm_walk_fn *walk);
 
 /* Copies n bytes of s into cap's text; returns where, or NULL if full. */

@@ -428,6 +428,10 @@ __attribute__((noinline)) static bool admit(struct call *c, struct event *ev, vo
 	bool ok;
 
 	ev->site = n > 0 ? backtrace_site(bt, n) : backtrace_site(NULL, 0);
+	/* An interpreter's native frames are the same for every line of the
+	 * program: its own frames tell the sites apart. */
+	if (ev->lang_n > 0)
+		ev->site = langtrace_site(ev->site, ev->lang, ev->lang_n);
 	ev->has_site = true;
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
 	ok = ratelimit_admit(ev->name, ev->site, (uint32_t)now.tv_sec, shim_cfg.rate_n,
@@ -474,15 +478,15 @@ void event_emit(struct event *ev)
 	}
 	if (!bt && ev->backtrace)
 		n = call_backtrace(c, &bt);
-	if (rate_limited(ev) && !admit(c, ev, bt, n))
-		goto out;
 	if (n > 0 && !ev->given_bt)
 		cap = lang_frames(ev);
+	if (rate_limited(ev) && !admit(c, ev, bt, n))
+		goto out;
 	event_build(ev, bt, n, &r, c->rec, SHIM_RECORD_MAX);
-	langtrace_release(cap);
 	if (log_write(c->rec, rec_end(&r), ev->severity) && (dropped = log_take_dropped()) > 0)
 		emit_dropped(c, dropped);
 out:
+	langtrace_release(cap);
 	errno = saved;
 }
 

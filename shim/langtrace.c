@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "backtrace.h"
 #include "config.h"
 #include "privfd.h"
 #include "record.h"
@@ -40,8 +41,13 @@
 
 struct lang_slot {
 	struct lang_capture cap;
-	uintptr_t rb_frames[LANG_FRAMES_MAX];
-	int rb_lines[LANG_FRAMES_MAX];
+	union {
+		struct {
+			uintptr_t frames[LANG_FRAMES_MAX];
+			int lines[LANG_FRAMES_MAX];
+		} rb;
+		_Alignas(16) char jvm[LANG_JVM_SCRATCH];
+	} scratch;
 };
 
 static struct lang_slot pool[LANG_POOL];
@@ -290,7 +296,7 @@ static int capture_ruby(int i, int max)
 
 	if (!frames || !*rb.vm_ptr || !rb.native_thread_p())
 		return 0; /* no VM, or a thread Ruby does not know */
-	got = frames(0, max, ls->rb_frames, ls->rb_lines);
+	got = frames(0, max, ls->scratch.rb.frames, ls->scratch.rb.lines);
 	cap->n = 0;
 	for (int k = 0; k < got && k < LANG_FRAMES_MAX; k++) {
 		struct lang_frame *f = &cap->frames[cap->n];
@@ -299,18 +305,18 @@ static int capture_ruby(int i, int max)
 
 		/* a C function's frame (IO#close) has no line: the program's
 		 * code is the Ruby frame under it */
-		if (ls->rb_lines[k] <= 0)
+		if (ls->scratch.rb.lines[k] <= 0)
 			continue;
-		if (!rb_string_bytes(rb.label(ls->rb_frames[k]), &s, &n) ||
+		if (!rb_string_bytes(rb.label(ls->scratch.rb.frames[k]), &s, &n) ||
 		    !(f->function = langtrace_keep(cap, s, n)))
 			continue;
 		f->function_len = (uint16_t)n;
-		if (!rb_string_bytes(rb.path(ls->rb_frames[k]), &s, &n) ||
+		if (!rb_string_bytes(rb.path(ls->scratch.rb.frames[k]), &s, &n) ||
 		    !(f->file = langtrace_keep(cap, s, n)))
 			continue;
 		f->file_len = (uint16_t)n;
 		f->lang = "ruby";
-		f->line = ls->rb_lines[k];
+		f->line = ls->scratch.rb.lines[k];
 		cap->n++;
 	}
 	return cap->n;
@@ -346,7 +352,7 @@ struct lang_capture *langtrace_capture(int max)
 	if (n == 0)
 		n = capture_ruby(i, max);
 	if (n == 0 && jvm)
-		n = jvm(&pool[i].cap, max);
+		n = jvm(&pool[i].cap, max, pool[i].scratch.jvm);
 	if (n == 0) {
 		__atomic_store_n(&pool_taken[i], 0, __ATOMIC_RELEASE);
 		return NULL;
@@ -364,6 +370,35 @@ void langtrace_release(struct lang_capture *cap)
 	}
 }
 
+static uint64_t mix(uint64_t h, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+uint64_t langtrace_site(uint64_t site, const struct lang_frame *f, int n)
+{
+	uint64_t h = site;
+
+	for (int i = 0; i < n && i < BT_SITE_FRAMES; i++) {
+		const char *base = f[i].file;
+		char line[12], *d = rec_digits((uint64_t)(f[i].line + 1), 10, line + sizeof line);
+
+		for (size_t k = 0; k < f[i].file_len; k++)
+			if (f[i].file[k] == '/')
+				base = f[i].file + k + 1;
+		h = mix(h, f[i].function, f[i].function_len);
+		h = mix(h, "\0", 1);
+		h = mix(h, base, (size_t)(f[i].file + f[i].file_len - base));
+		h = mix(h, "\0", 1);
+		h = mix(h, d, (size_t)(line + sizeof line - d));
+	}
+	return h;
+}
+
 void langtrace_add(struct record *r, const char *key, const struct lang_frame *f, int n)
 {
 	rec_array_begin(r, key);
@@ -374,7 +409,8 @@ void langtrace_add(struct record *r, const char *key, const struct lang_frame *f
 		rec_object_begin(r, NULL);
 		rec_str(r, "lang", f[i].lang);
 		rec_strn(r, "function", f[i].function, f[i].function_len);
-		rec_strn(r, "file", f[i].file, f[i].file_len);
+		if (f[i].file_len > 0)
+			rec_strn(r, "file", f[i].file, f[i].file_len);
 		if (f[i].line >= 0)
 			rec_int(r, "line", f[i].line);
 		rec_object_end(r);
