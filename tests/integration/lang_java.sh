@@ -1,0 +1,41 @@
+# The line in the program's own language, Java (java.net.Socket and
+# SocketChannel), run through the launcher, which makes the library the
+# JVM's agent too: the seed's bug logs exactly one close_rst whose
+# lang_backtrace names the server's own method, file and line (checked
+# against the source), and sockshim-report names that line as the call site.
+. "$(dirname "$0")/../lib.sh"
+command -v java >/dev/null || skip "java is not installed"
+command -v javac >/dev/null || skip "javac is not installed (a JDK)"
+case $FLAVOR in plain) ;; *) skip "the JVM is not run under sanitizers here ($FLAVOR)" ;; esac
+LANG_DIR="$TOP/tests/progs/lang"
+check_lang() { python3 "$LANG_DIR/check_lang.py" "$@" || { head -c 3000 "$1"; fail "lang check failed"; }; }
+
+javac -g -d "$WORK/classes" "$LANG_DIR/SeedServer.java" || fail "javac failed"
+for kind in socket channel; do
+	tag=$(echo "$kind" | tr a-z A-Z)
+	line=$(grep -n "LANG-LINE-$tag" "$LANG_DIR/SeedServer.java" | cut -d: -f1)
+	method=answerAndClose
+	[ "$kind" = channel ] && method=answerAndCloseChannel
+	port=$(free_port)
+	"$TOP/tools/sockshim" --log "$WORK/$kind.log" -- \
+		java -cp "$WORK/classes" SeedServer "$port" 4000000 1 "$kind" 2>"$WORK/$kind.err" &
+	server=$!
+	BG_PIDS="$BG_PIDS $server"
+	wait_listen "$port"
+	"$PROGS/seed_client" "$port" 60000 >"$WORK/client" 2>&1
+	wait "$server" || { cat "$WORK/$kind.err"; fail "$kind: the server exited $?"; }
+	grep -q "reset by peer" "$WORK/client" || skip "$kind: the client saw no reset: cannot show the bug here"
+	grep -q "Picked up JAVA_TOOL_OPTIONS: -agentpath:" "$WORK/$kind.err" ||
+		fail "$kind: the launcher did not give the JVM its agent"
+	check_lang "$WORK/$kind.log" --event close_rst --count 1 --lang java
+	check_lang "$WORK/$kind.log" --event close_rst --count 1 --frame "SeedServer.java:SeedServer.$method:$line"
+	"$B/sockshim-report" "$WORK/$kind.log" >"$WORK/report" || fail "sockshim-report exit $?"
+	assert_grep "$WORK/report" "call site \\(java\\): SeedServer.$method +SeedServer.java:$line\$"
+	note "$kind: close_rst names SeedServer.$method, SeedServer.java:$line; so does the report"
+done
+
+# JAVA_TOOL_OPTIONS already set is kept, after the agent.
+JAVA_TOOL_OPTIONS=-Dsockshim.test=kept "$TOP/tools/sockshim" -- java -XshowSettings:properties -version \
+	>"$WORK/props" 2>&1 || fail "java -version under the launcher: exit $?"
+assert_grep "$WORK/props" "Picked up JAVA_TOOL_OPTIONS: -agentpath:[^ ]*libsockshim.so -Dsockshim.test=kept"
+assert_grep "$WORK/props" "sockshim.test = kept"
