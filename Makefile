@@ -98,6 +98,7 @@ UNIT_log_framing := logframe record
 # the close decisions stand on the table alone
 UNIT_fdend  := fdend fdtab config
 UNIT_ratelimit := ratelimit
+UNIT_langtrace := $(UNIT_event)
 UNIT_TESTS  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 
 $(B)/tests/test_%: tests/unit/test_%.c $(HEADERS) $(SHIM_OBJS) | $(B)/tests
