@@ -56,7 +56,8 @@ LIB := $(B)/libsockshim.so
 DEB_BUILD := make gcc libc6-dev pkg-config libunwind-dev
 DEB_TEST  := libcmocka-dev libjansson-dev socat curl python3 procps iproute2 strace valgrind \
              nginx-light redis-server wrk golang-go haproxy lighttpd memcached jq time \
-             logrotate systemd rsyslog
+             logrotate systemd rsyslog \
+             ruby openjdk-17-jdk-headless
 # the fuzzers (clang's libFuzzer) and ThreadSanitizer's runtime
 DEB_CHECK := clang libclang-rt-14-dev libtsan2 libasan8 libubsan1
 DEB_ALL   := $(DEB_BUILD) $(DEB_TEST) $(DEB_CHECK)

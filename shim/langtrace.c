@@ -252,7 +252,9 @@ static int capture_python(int i, int max)
 	if (len > (long)sizeof cap->text)
 		len = (long)sizeof cap->text;
 	len = len > 0 ? SYS6(SYS_pread64, fd, cap->text, len, 0, 0, 0) : 0;
-	SYS6(SYS_ftruncate, fd, 0, 0, 0, 0, 0);
+	/* The next dump overwrites from the start; only its own length is
+	 * read (the file keeps the size of the longest, bounded by CPython's
+	 * 100 frames of at most 500 characters per name). */
 	SYS6(SYS_lseek, fd, 0, SEEK_SET, 0, 0, 0);
 	privfd_put(slot);
 	cap->text_len = len > 0 ? (size_t)len : 0;

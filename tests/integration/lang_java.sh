@@ -7,6 +7,7 @@
 command -v java >/dev/null || skip "java is not installed"
 command -v javac >/dev/null || skip "javac is not installed (a JDK)"
 case $FLAVOR in plain) ;; *) skip "the JVM is not run under sanitizers here ($FLAVOR)" ;; esac
+grep -qa AsyncGetCallTrace "$SHIM" || skip "the library was built without the JDK's jvmti.h: no JVM agent"
 LANG_DIR="$TOP/tests/progs/lang"
 check_lang() { python3 "$LANG_DIR/check_lang.py" "$@" || { head -c 3000 "$1"; fail "lang check failed"; }; }
 
