@@ -20,6 +20,8 @@
 #include <linux/close_range.h>
 #include <sched.h>
 #include <sys/resource.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include "call.h"
@@ -74,6 +76,18 @@ __attribute__((noinline)) static void report_failure(struct call *c, int fd, uin
 	event_emit(&ev);
 }
 
+/* True if the kernel's TCP state of fd is TCP_CLOSE (after both FINs, or a
+ * reset).  tcpi_state is the first byte of struct tcp_info, and the kernel
+ * copies only as much as asked: one byte on what may be a small stack. */
+static bool tcp_state_closed(int fd)
+{
+	unsigned char state = 0;
+	socklen_t len = sizeof state;
+
+	return sys_getsockopt(fd, IPPROTO_TCP, TCP_INFO, &state, &len) == 0 && len == 1 &&
+	       state == TCP_CLOSE;
+}
+
 /* Before the last close of a TCP socket this process made: will the kernel
  * answer the close with RST, and does the socket hold an error nobody read?
  * One syscall: a non-blocking peek that counts the unread bytes without
@@ -89,7 +103,12 @@ __attribute__((noinline)) static void probe_before_close(int fd, uint32_t st)
 	ev.fd_state = st;
 	ev.addresses = true;
 	if (unread > 0) {
-		/* tcp_close(): unread data makes the close send RST */
+		/* tcp_close(): unread data makes the close send RST, unless the
+		 * connection is already closed: a socket shut down for writing
+		 * (Java's Socket.close() does that first) whose peer then
+		 * finished too is TCP_CLOSE, and its close sends nothing. */
+		if (tcp_state_closed(fd))
+			return;
 		ev.reason = "unread_data";
 		ev.unread = unread;
 	} else if (err == ENOTCONN || err == ENOTSOCK || err == EBADF) {
