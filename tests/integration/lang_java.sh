@@ -4,9 +4,10 @@
 # lang_backtrace names the server's own method, file and line (checked
 # against the source), and sockshim-report names that line as the call site.
 # java.net.Socket's close sends its FIN first (shutdown SHUT_WR), so the
-# client may read the whole answer before the RST arrives: the kernel's
-# count of RSTs sent by a close (TcpExtTCPAbortOnClose, in a private
-# network namespace) is what the record is checked against.
+# client may read the whole answer before the RST arrives: the client keeps
+# its end open a second after the answer (so that the close always resets),
+# and the kernel's count of RSTs sent by a close (TcpExtTCPAbortOnClose, in
+# a private network namespace) is what the record is checked against.
 . "$(dirname "$0")/../lib.sh"
 if [ -z "${LANG_JAVA_NETNS:-}" ] && [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null; then
 	trap - EXIT
@@ -38,7 +39,7 @@ for kind in socket channel; do
 	server=$!
 	BG_PIDS="$BG_PIDS $server"
 	wait_listen "$port"
-	"$PROGS/seed_client" "$port" 60000 >"$WORK/client" 2>&1
+	python3 "$LANG_DIR/slow_closer.py" "$port" 60000 >"$WORK/client" 2>&1 || fail "$kind: the client failed"
 	wait "$server" || { cat "$WORK/$kind.err"; fail "$kind: the server exited $?"; }
 	if [ -n "${LANG_JAVA_NETNS:-}" ]; then
 		rsts=$(($(aborts) - before))
