@@ -30,7 +30,11 @@
 #include "shim.h"
 
 #if defined(HAVE_JVMTI)
+/* jvmti.h declares a few functions the old way, "()" */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wstrict-prototypes"
 #include <jvmti.h>
+#pragma GCC diagnostic pop
 
 #define EXPORT __attribute__((visibility("default")))
 
