@@ -48,13 +48,14 @@ struct event {
 	int level, option;
 	int given_bt_n;
 	int first_bt_n;
-	int lang_n;
 	bool addresses;	    /* look up local and peer of fd */
 	bool has_option;    /* setsockopt: level and option below */
 	bool backtrace;	    /* attach the backtrace of the calling code */
 	bool has_site;
 	bool unlimited;	    /* a one-off record (config_error, raw_mode...): never
 			       rate-limited */
+	uint8_t lang_n;	    /* frames at lang (LANG_FRAMES_MAX at most); in the
+			       padding: the struct may sit on a small stack */
 };
 
 #define EVENT_NO_FD (-2147483647 - 1)

@@ -56,6 +56,8 @@ void langtrace_after_fork_child(void);
  * bytes of it).  langtrace_release gives the capture back. */
 struct lang_capture *langtrace_capture(int max);
 void langtrace_release(struct lang_capture *cap);
+/* The same, by the frames of the capture (cap->frames). */
+void langtrace_release_frames(const struct lang_frame *frames);
 
 /* Appends "key":[{"lang","function","file","line"}...]; frames that do not
  * fit are left out and the record marked truncated. */

@@ -78,8 +78,9 @@ __attribute__((noinline)) static void report_failure(struct call *c, int fd, uin
 
 /* True if the kernel's TCP state of fd is TCP_CLOSE (after both FINs, or a
  * reset).  tcpi_state is the first byte of struct tcp_info, and the kernel
- * copies only as much as asked: one byte on what may be a small stack. */
-static bool tcp_state_closed(int fd)
+ * copies only as much as asked: one byte on what may be a small stack (and
+ * in a frame of its own, not in the caller's, which is under the record's). */
+__attribute__((noinline)) static bool tcp_state_closed(int fd)
 {
 	unsigned char state = 0;
 	socklen_t len = sizeof state;

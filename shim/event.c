@@ -443,24 +443,23 @@ __attribute__((noinline)) static bool admit(struct call *c, struct event *ev, vo
 
 /* The frames of the program's language for a record whose backtrace is
  * the current call's own (so taken on the program's thread, and not on a
- * small signal stack: call_backtrace found none there). */
-__attribute__((noinline)) static struct lang_capture *lang_frames(struct event *ev)
+ * small signal stack: call_backtrace found none there); given back with
+ * langtrace_release_frames(ev->lang) once the record is written. */
+__attribute__((noinline)) static void lang_frames(struct event *ev)
 {
 	struct lang_capture *cap;
 
 	if (!shim_cfg.lang_frames || call_in_trap())
-		return NULL;
+		return;
 	cap = langtrace_capture(shim_cfg.backtrace_depth);
 	if (cap) {
 		ev->lang = cap->frames;
-		ev->lang_n = cap->n;
+		ev->lang_n = (uint8_t)cap->n;
 	}
-	return cap;
 }
 
 void event_emit(struct event *ev)
 {
-	struct lang_capture *cap = NULL;
 	struct call *c = call_current();
 	void *const *bt = ev->given_bt;
 	int n = ev->given_bt_n;
@@ -478,15 +477,19 @@ void event_emit(struct event *ev)
 	}
 	if (!bt && ev->backtrace)
 		n = call_backtrace(c, &bt);
-	if (n > 0 && !ev->given_bt)
-		cap = lang_frames(ev);
+	if (n > 0 && !ev->given_bt && !ev->lang)
+		lang_frames(ev);
 	if (rate_limited(ev) && !admit(c, ev, bt, n))
 		goto out;
 	event_build(ev, bt, n, &r, c->rec, SHIM_RECORD_MAX);
 	if (log_write(c->rec, rec_end(&r), ev->severity) && (dropped = log_take_dropped()) > 0)
 		emit_dropped(c, dropped);
 out:
-	langtrace_release(cap);
+	if (ev->lang) {
+		langtrace_release_frames(ev->lang);
+		ev->lang = NULL;
+		ev->lang_n = 0;
+	}
 	errno = saved;
 }
 

@@ -401,6 +401,13 @@ uint64_t langtrace_site(uint64_t site, const struct lang_frame *f, int n)
 	return h;
 }
 
+void langtrace_release_frames(const struct lang_frame *frames)
+{
+	if (frames)
+		langtrace_release((struct lang_capture *)(void *)((const char *)frames -
+								   offsetof(struct lang_capture, frames)));
+}
+
 void langtrace_add(struct record *r, const char *key, const struct lang_frame *f, int n)
 {
 	rec_array_begin(r, key);
