@@ -93,7 +93,7 @@ UNIT_config := config
 UNIT_fdtab  := fdtab
 UNIT_record := record
 # event.o and what it stands on: the call scope, backtraces, the log.
-UNIT_event  := event langtrace record backtrace call close_history fdtab log logframe privfd config proc ratelimit
+UNIT_event  := event langtrace elfsym record backtrace call close_history fdtab log logframe privfd config proc ratelimit
 # the framing of records for syslog and journald: pure functions
 UNIT_log_framing := logframe record
 # the close decisions stand on the table alone

@@ -48,13 +48,15 @@ void langtrace_init(void);
  * closed (privfd_close_in_child); they are made again when needed. */
 void langtrace_after_fork_child(void);
 
-/* The calling thread's frames in its runtime, innermost first, at most max,
+/* The calling thread's frames in its runtime, innermost first, at most max
+ * (bt[bt_n]: its native backtrace, which tells whether a runtime loaded
+ * after the start is running on it),
  * into a capture of a process-wide pool (claimed lock-free, like call.h's
  * buffer sets); NULL when the thread is not inside a known runtime, or the
  * pool is empty.  Must run on the thread that made the interposed call,
  * never on a small signal stack (the runtimes' walkers use a few hundred
  * bytes of it).  langtrace_release gives the capture back. */
-struct lang_capture *langtrace_capture(int max);
+struct lang_capture *langtrace_capture(int max, void *const *bt, int bt_n);
 void langtrace_release(struct lang_capture *cap);
 /* The same, by the frames of the capture (cap->frames). */
 void langtrace_release_frames(const struct lang_frame *frames);

@@ -445,13 +445,13 @@ __attribute__((noinline)) static bool admit(struct call *c, struct event *ev, vo
  * the current call's own (so taken on the program's thread, and not on a
  * small signal stack: call_backtrace found none there); given back with
  * langtrace_release_frames(ev->lang) once the record is written. */
-__attribute__((noinline)) static void lang_frames(struct event *ev)
+__attribute__((noinline)) static void lang_frames(struct event *ev, void *const *bt, int n)
 {
 	struct lang_capture *cap;
 
 	if (!shim_cfg.lang_frames || call_in_trap())
 		return;
-	cap = langtrace_capture(shim_cfg.backtrace_depth);
+	cap = langtrace_capture(shim_cfg.backtrace_depth, bt, n);
 	if (cap) {
 		ev->lang = cap->frames;
 		ev->lang_n = (uint8_t)cap->n;
@@ -478,7 +478,7 @@ void event_emit(struct event *ev)
 	if (!bt && ev->backtrace)
 		n = call_backtrace(c, &bt);
 	if (n > 0 && !ev->given_bt && !ev->lang)
-		lang_frames(ev);
+		lang_frames(ev, bt, n);
 	if (rate_limited(ev) && !admit(c, ev, bt, n))
 		goto out;
 	event_build(ev, bt, n, &r, c->rec, SHIM_RECORD_MAX);

@@ -26,11 +26,13 @@
 #include "langtrace.h"
 
 #include <dlfcn.h>
+#include <link.h>
 #include <string.h>
 #include <sys/mman.h>
 
 #include "backtrace.h"
 #include "config.h"
+#include "elfsym.h"
 #include "privfd.h"
 #include "record.h"
 #include "sys.h"
@@ -73,61 +75,205 @@ static struct {
 } rb;
 
 static lang_jvm_walk_fn *jvm_walk;
+static bool lazy_on; /* langtrace_init ran: look for runtimes loaded later */
 
-static void *lookup(const char *name)
+/* Where a runtime's symbols come from: the process's global scope (dlsym,
+ * at load) or one object's own table (elfsym.h, for one that came later). */
+typedef void *lookup_fn(void *ctx, const char *name);
+
+static void *lookup_global(void *ctx, const char *name)
 {
+	(void)ctx;
 	return dlsym(RTLD_DEFAULT, name);
 }
 
-static void init_python(void)
+static void *lookup_object(void *ctx, const char *name)
+{
+	return elfsym_lookup(ctx, name);
+}
+
+/* A runtime found after the start lives in one object: it is asked only
+ * by a thread whose native backtrace runs through that object (so the
+ * object is loaded, relocated and initialised, and the thread is one of
+ * the runtime's: its thread-local storage exists).  0..0: found at load,
+ * no condition. */
+struct span {
+	uintptr_t lo, hi;
+};
+static struct span py_span, rb_span;
+
+static bool init_python(lookup_fn *lookup, void *ctx, const struct span *where)
 {
 	/* The first one answers for most programs, which are not Python. */
-	void *tstate = lookup("PyGILState_GetThisThreadState");
+	void *tstate = lookup(ctx, "PyGILState_GetThisThreadState");
 	void *dump, *fin;
 
 	if (!tstate)
-		return;
-	dump = lookup("_Py_DumpTraceback");
-	fin = lookup("_Py_IsFinalizing");
+		return false;
+	dump = lookup(ctx, "_Py_DumpTraceback");
+	fin = lookup(ctx, "_Py_IsFinalizing");
 	if (!fin)
-		fin = lookup("Py_IsFinalizing"); /* 3.13 */
+		fin = lookup(ctx, "Py_IsFinalizing"); /* 3.13 */
 	if (!dump || !fin)
-		return;
+		return false;
 	py.dump = (void (*)(int, void *))dump;
 	py.finalizing = (int (*)(void))fin;
+	if (where)
+		py_span = *where;
 	__atomic_store_n(&py.this_thread_state, (void *(*)(void))tstate, __ATOMIC_RELEASE);
+	return true;
 }
 
-static void init_ruby(void)
+static bool init_ruby(lookup_fn *lookup, void *ctx, const struct span *where)
 {
-	void *frames = lookup("rb_profile_frames");
+	void *frames = lookup(ctx, "rb_profile_frames");
 	const int *api;
 
 	if (!frames)
-		return;
-	api = lookup("ruby_api_version");
+		return false;
+	api = lookup(ctx, "ruby_api_version");
 	/* RString as rb_string_bytes reads it: Ruby 3.0 and 3.1 (3.2 moved the
 	 * embedded length). */
 	if (!api || api[0] != 3 || (api[1] != 0 && api[1] != 1))
-		return;
-	rb.path = (rb_value(*)(rb_value))lookup("rb_profile_frame_path");
-	rb.label = (rb_value(*)(rb_value))lookup("rb_profile_frame_label");
-	rb.vm_ptr = lookup("ruby_current_vm_ptr");
-	rb.native_thread_p = (int (*)(void))lookup("ruby_native_thread_p");
+		return false;
+	rb.path = (rb_value(*)(rb_value))lookup(ctx, "rb_profile_frame_path");
+	rb.label = (rb_value(*)(rb_value))lookup(ctx, "rb_profile_frame_label");
+	rb.vm_ptr = lookup(ctx, "ruby_current_vm_ptr");
+	rb.native_thread_p = (int (*)(void))lookup(ctx, "ruby_native_thread_p");
 	if (!rb.path || !rb.label || !rb.vm_ptr || !rb.native_thread_p)
-		return;
+		return false;
+	if (where)
+		rb_span = *where;
 	__atomic_store_n(&rb.frames, (int (*)(int, int, rb_value *, int *))frames,
 			 __ATOMIC_RELEASE);
+	return true;
 }
 
 void langtrace_init(void)
 {
 	if (!shim_cfg.lang_frames)
 		return;
-	init_python();
-	init_ruby();
+	init_python(lookup_global, NULL, NULL);
+	init_ruby(lookup_global, NULL, NULL);
 	/* a missing symbol leaves a message for dlerror(): not the program's */
 	dlerror();
+	__atomic_store_n(&lazy_on, true, __ATOMIC_RELEASE);
+}
+
+/* ---- runtimes loaded later ----------------------------------------- */
+
+/* A libpython or libruby that dlopen brought in after the start (mod_wsgi
+ * in Apache, a C program embedding Python): seen when the loader's count
+ * of objects added changes, used once a backtrace runs through it. */
+#define CANDIDATES 4
+enum { RT_PYTHON, RT_RUBY };
+static struct candidate {
+	struct elfsym_object obj;
+	struct span span;
+	int kind;
+	bool tried;
+} candidates[CANDIDATES];
+static int n_candidates;
+static unsigned long long scanned_adds; /* dlpi_adds at the last scan */
+static int scanning;
+
+struct scan {
+	unsigned long long adds;
+	bool all; /* every object, else the first only (for its counts) */
+};
+
+static int scan_object(struct dl_phdr_info *info, size_t size, void *ctx)
+{
+	struct scan *sc = ctx;
+	const char *name = info->dlpi_name, *base = name;
+	struct candidate c;
+
+	if (size < offsetof(struct dl_phdr_info, dlpi_subs))
+		return 1; /* no counts: no lazy look-up */
+	sc->adds = info->dlpi_adds;
+	if (!sc->all)
+		return 1;
+	for (const char *p = name; p && *p; p++)
+		if (*p == '/')
+			base = p + 1;
+	if (!base)
+		return 0;
+	if (strncmp(base, "libpython3", 10) == 0)
+		c.kind = RT_PYTHON;
+	else if (strncmp(base, "libruby", 7) == 0)
+		c.kind = RT_RUBY;
+	else
+		return 0;
+	c.obj.base = info->dlpi_addr;
+	c.obj.dyn = NULL;
+	c.span.lo = UINTPTR_MAX;
+	c.span.hi = 0;
+	c.tried = false;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t start = info->dlpi_addr + ph->p_vaddr;
+
+		if (ph->p_type == PT_DYNAMIC)
+			c.obj.dyn = (const ElfW(Dyn) *)start;
+		if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X)) {
+			if (start < c.span.lo)
+				c.span.lo = start;
+			if (start + ph->p_memsz > c.span.hi)
+				c.span.hi = start + ph->p_memsz;
+		}
+	}
+	for (int i = 0; i < n_candidates; i++)
+		if (candidates[i].obj.base == c.obj.base)
+			return 0;
+	if (c.obj.dyn && c.span.lo < c.span.hi && n_candidates < CANDIDATES) {
+		candidates[n_candidates] = c;
+		__atomic_store_n(&n_candidates, n_candidates + 1, __ATOMIC_RELEASE);
+	}
+	return 0;
+}
+
+static bool in_span(const struct span *s, void *const *bt, int n)
+{
+	for (int i = 0; i < n; i++)
+		if ((uintptr_t)bt[i] >= s->lo && (uintptr_t)bt[i] < s->hi)
+			return true;
+	return false;
+}
+
+/* dl_iterate_phdr takes the loader's lock, as libunwind does for every
+ * backtrace the shim takes: it adds no hazard of its own.  One scanner at
+ * a time (a try, never a wait). */
+static void lazy_find(void *const *bt, int n)
+{
+	struct scan sc = {0, false};
+	int zero = 0;
+
+	dl_iterate_phdr(scan_object, &sc);
+	if (sc.adds != __atomic_load_n(&scanned_adds, __ATOMIC_RELAXED) &&
+	    __atomic_compare_exchange_n(&scanning, &zero, 1, false, __ATOMIC_ACQUIRE,
+					__ATOMIC_RELAXED)) {
+		sc.all = true;
+		dl_iterate_phdr(scan_object, &sc);
+		__atomic_store_n(&scanned_adds, sc.adds, __ATOMIC_RELAXED);
+		__atomic_store_n(&scanning, 0, __ATOMIC_RELEASE);
+	}
+	for (int i = 0; i < __atomic_load_n(&n_candidates, __ATOMIC_ACQUIRE); i++) {
+		struct candidate *c = &candidates[i];
+		int zero2 = 0;
+
+		if (c->tried || !in_span(&c->span, bt, n) ||
+		    !__atomic_compare_exchange_n(&scanning, &zero2, 1, false, __ATOMIC_ACQUIRE,
+						 __ATOMIC_RELAXED))
+			continue;
+		if (!c->tried) {
+			c->tried = true;
+			if (c->kind == RT_PYTHON && !__atomic_load_n(&py.this_thread_state, __ATOMIC_ACQUIRE))
+				init_python(lookup_object, &c->obj, &c->span);
+			else if (c->kind == RT_RUBY && !__atomic_load_n(&rb.frames, __ATOMIC_ACQUIRE))
+				init_ruby(lookup_object, &c->obj, &c->span);
+		}
+		__atomic_store_n(&scanning, 0, __ATOMIC_RELEASE);
+	}
 }
 
 void langtrace_set_jvm(lang_jvm_walk_fn *walk)
@@ -230,7 +376,7 @@ static int python_memfd(int i)
 	return slot;
 }
 
-static int capture_python(int i, int max)
+static int capture_python(int i, int max, void *const *bt, int bt_n)
 {
 	struct lang_capture *cap = &pool[i].cap;
 	void *(*this_thread_state)(void) = __atomic_load_n(&py.this_thread_state, __ATOMIC_ACQUIRE);
@@ -238,7 +384,7 @@ static int capture_python(int i, int max)
 	int slot, fd;
 	long len;
 
-	if (!this_thread_state || py.finalizing())
+	if (!this_thread_state || (py_span.hi && !in_span(&py_span, bt, bt_n)) || py.finalizing())
 		return 0;
 	tstate = this_thread_state();
 	if (!tstate)
@@ -289,14 +435,15 @@ static bool rb_string_bytes(rb_value v, const char **s, size_t *n)
 	return *s != NULL && *n < 65536;
 }
 
-static int capture_ruby(int i, int max)
+static int capture_ruby(int i, int max, void *const *bt, int bt_n)
 {
 	struct lang_slot *ls = &pool[i];
 	struct lang_capture *cap = &ls->cap;
 	int (*frames)(int, int, rb_value *, int *) = __atomic_load_n(&rb.frames, __ATOMIC_ACQUIRE);
 	int got;
 
-	if (!frames || !*rb.vm_ptr || !rb.native_thread_p())
+	if (!frames || (rb_span.hi && !in_span(&rb_span, bt, bt_n)) || !*rb.vm_ptr ||
+	    !rb.native_thread_p())
 		return 0; /* no VM, or a thread Ruby does not know */
 	got = frames(0, max, ls->scratch.rb.frames, ls->scratch.rb.lines);
 	cap->n = 0;
@@ -326,13 +473,18 @@ static int capture_ruby(int i, int max)
 
 /* ---- the capture --------------------------------------------------- */
 
-struct lang_capture *langtrace_capture(int max)
+struct lang_capture *langtrace_capture(int max, void *const *bt, int bt_n)
 {
 	int i, n = 0;
-	lang_jvm_walk_fn *jvm = __atomic_load_n(&jvm_walk, __ATOMIC_ACQUIRE);
+	lang_jvm_walk_fn *jvm;
 
 	if (!shim_cfg.lang_frames)
 		return NULL;
+	if (__atomic_load_n(&lazy_on, __ATOMIC_ACQUIRE) &&
+	    (!__atomic_load_n(&py.this_thread_state, __ATOMIC_ACQUIRE) ||
+	     !__atomic_load_n(&rb.frames, __ATOMIC_ACQUIRE)))
+		lazy_find(bt, bt_n);
+	jvm = __atomic_load_n(&jvm_walk, __ATOMIC_ACQUIRE);
 	if (!__atomic_load_n(&py.this_thread_state, __ATOMIC_ACQUIRE) &&
 	    !__atomic_load_n(&rb.frames, __ATOMIC_ACQUIRE) && !jvm)
 		return NULL;
@@ -350,9 +502,9 @@ struct lang_capture *langtrace_capture(int max)
 		return NULL;
 	pool[i].cap.text_len = 0;
 	pool[i].cap.n = 0;
-	n = capture_python(i, max);
+	n = capture_python(i, max, bt, bt_n);
 	if (n == 0)
-		n = capture_ruby(i, max);
+		n = capture_ruby(i, max, bt, bt_n);
 	if (n == 0 && jvm)
 		n = jvm(&pool[i].cap, max, pool[i].scratch.jvm);
 	if (n == 0) {

@@ -9,6 +9,10 @@
 #include <jansson.h>
 #include <string.h>
 
+#include <dlfcn.h>
+#include <link.h>
+
+#include "elfsym.h"
 #include "event.h"
 #include "langtrace.h"
 #include "record.h"
@@ -171,12 +175,44 @@ static void test_event_field(void **state)
 	json_decref(j);
 }
 
+static int find_libc(struct dl_phdr_info *info, size_t size, void *ctx)
+{
+	struct elfsym_object *obj = ctx;
+
+	(void)size;
+	if (!strstr(info->dlpi_name, "libc.so"))
+		return 0;
+	obj->base = info->dlpi_addr;
+	for (int i = 0; i < info->dlpi_phnum; i++)
+		if (info->dlpi_phdr[i].p_type == PT_DYNAMIC)
+			obj->dyn = (const ElfW(Dyn) *)(info->dlpi_addr + info->dlpi_phdr[i].p_vaddr);
+	return 1;
+}
+
+/* The lookup in an object's own table finds what dlsym finds. */
+static void test_elfsym(void **state)
+{
+	struct elfsym_object libc = {0, NULL};
+	void *h = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
+
+	(void)state;
+	assert_non_null(h);
+	dl_iterate_phdr(find_libc, &libc);
+	assert_non_null(libc.dyn);
+	assert_ptr_equal(elfsym_lookup(&libc, "getpid"), dlsym(h, "getpid"));
+	assert_ptr_equal(elfsym_lookup(&libc, "dl_iterate_phdr"), dlsym(h, "dl_iterate_phdr"));
+	assert_null(elfsym_lookup(&libc, "no_such_symbol_in_libc"));
+	assert_null(elfsym_lookup(&libc, "errno")); /* a TLS symbol */
+	dlclose(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_python_dump),  cmocka_unit_test(test_python_odd),
 		cmocka_unit_test(test_record_shape), cmocka_unit_test(test_record_cut),
 		cmocka_unit_test(test_site),	     cmocka_unit_test(test_event_field),
+		cmocka_unit_test(test_elfsym),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
