@@ -289,6 +289,7 @@ void langtrace_after_fork_child(void)
 		memfd_slot[i] = -1;
 		pool_taken[i] = 0;
 	}
+	scanning = 0; /* a scan in another thread of the parent */
 }
 
 const char *langtrace_keep(struct lang_capture *cap, const char *s, size_t n)
