@@ -27,8 +27,10 @@
 
 #include <dlfcn.h>
 #include <link.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include "backtrace.h"
 #include "config.h"
@@ -240,23 +242,48 @@ static bool in_span(const struct span *s, void *const *bt, int n)
 	return false;
 }
 
-/* dl_iterate_phdr takes the loader's lock, as libunwind does for every
- * backtrace the shim takes: it adds no hazard of its own.  One scanner at
- * a time (a try, never a wait). */
-static void lazy_find(void *const *bt, int n)
+/* The loader's list of objects, walked with dl_iterate_phdr, which takes
+ * the loader's lock: at most once a second (a coarse clock read per record
+ * otherwise), one thread at a time (a try, never a wait), and with the
+ * signals blocked, so that no handler of this thread can interrupt it
+ * half-way into the lock and then unwind (libunwind takes the same lock).
+ * A handler that interrupts libunwind or dladdr in this thread gets no
+ * backtrace (backtrace.h), and so never comes here. */
+static void scan_objects(void)
 {
+	static time_t last;
+	struct timespec now;
 	struct scan sc = {0, false};
+	sigset_t all, old;
 	int zero = 0;
 
-	dl_iterate_phdr(scan_object, &sc);
-	if (sc.adds != __atomic_load_n(&scanned_adds, __ATOMIC_RELAXED) &&
-	    __atomic_compare_exchange_n(&scanning, &zero, 1, false, __ATOMIC_ACQUIRE,
-					__ATOMIC_RELAXED)) {
-		sc.all = true;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+	if (now.tv_sec == __atomic_load_n(&last, __ATOMIC_RELAXED) ||
+	    !__atomic_compare_exchange_n(&scanning, &zero, 1, false, __ATOMIC_ACQUIRE,
+					 __ATOMIC_RELAXED))
+		return;
+	__atomic_store_n(&last, now.tv_sec, __ATOMIC_RELAXED);
+	sigfillset(&all);
+	/* faults stay faults */
+	sigdelset(&all, SIGSEGV), sigdelset(&all, SIGBUS), sigdelset(&all, SIGFPE);
+	sigdelset(&all, SIGILL), sigdelset(&all, SIGTRAP), sigdelset(&all, SIGSYS);
+	if (sys_sigprocmask(SIG_BLOCK, &all, &old) == 0) {
 		dl_iterate_phdr(scan_object, &sc);
-		__atomic_store_n(&scanned_adds, sc.adds, __ATOMIC_RELAXED);
-		__atomic_store_n(&scanning, 0, __ATOMIC_RELEASE);
+		if (sc.adds != scanned_adds) {
+			sc.all = true;
+			dl_iterate_phdr(scan_object, &sc);
+			scanned_adds = sc.adds;
+		}
+		sys_sigprocmask(SIG_SETMASK, &old, NULL);
 	}
+	__atomic_store_n(&scanning, 0, __ATOMIC_RELEASE);
+}
+
+/* A runtime that came after the start, found when a backtrace runs through
+ * it; its symbols are read from its own table (memory reads only). */
+static void lazy_find(void *const *bt, int n)
+{
+	scan_objects();
 	for (int i = 0; i < __atomic_load_n(&n_candidates, __ATOMIC_ACQUIRE); i++) {
 		struct candidate *c = &candidates[i];
 		int zero2 = 0;
