@@ -56,6 +56,13 @@ UNWIND_SONAME := $(or $(shell objdump -p $$($(CC) -print-file-name=libunwind.so)
 SHIM_CFLAGS := $(CFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec \
                -fno-omit-frame-pointer -DSHIM_FRAME_POINTERS \
                -DUNWIND_SONAME='"$(UNWIND_SONAME)"' -fno-stack-protector
+# The JVM agent (shim/jvmagent.c) needs the JDK's jvmti.h: found next to
+# javac, else under /usr/lib/jvm; without it the agent does nothing.
+JDK_INCLUDE ?= $(firstword $(wildcard $(dir $(realpath $(shell command -v javac 2>/dev/null)))../include) \
+                 $(wildcard /usr/lib/jvm/default-java/include /usr/lib/jvm/java-*-openjdk-*/include))
+ifneq ($(wildcard $(JDK_INCLUDE)/jvmti.h),)
+SHIM_CFLAGS += -DHAVE_JVMTI -I$(JDK_INCLUDE) -I$(JDK_INCLUDE)/linux
+endif
 SHIM_LDFLAGS := -shared -Wl,--version-script=shim/libsockshim.map \
                 -Wl,-z,relro,-z,now -Wl,--no-undefined $(SANFLAGS) $(LDFLAGS)
 SHIM_LIBS := -ldl -lpthread
@@ -141,7 +148,7 @@ UNIT_config := config
 UNIT_fdtab  := fdtab
 UNIT_record := record
 # event.o and what it stands on: the call scope, backtraces, the log.
-UNIT_event  := event record backtrace symcache unwind call close_history fdtab log logframe privfd config proc ratelimit
+UNIT_event  := event langtrace elfsym record backtrace symcache unwind call close_history fdtab log logframe privfd config proc ratelimit
 UNIT_symcache := symcache record
 UNIT_unwind := unwind
 LIBS_unwind := -lunwind
@@ -152,6 +159,7 @@ UNIT_fdend  := fdend fdtab config
 UNIT_ratelimit := ratelimit
 # the fork tree's reference counts: the table and its shared memory
 UNIT_sharecount := sharecount fdtab config
+UNIT_langtrace := $(UNIT_event)
 UNIT_TESTS  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 
 $(B)/tests/test_%: tests/unit/test_%.c $(HEADERS) $(SHIM_OBJS) | $(B)/tests

@@ -32,6 +32,7 @@ struct config {
 	enum event_level events;
 	bool backtrace;
 	int backtrace_depth;
+	bool lang_frames; /* lang_backtrace (langtrace.h) */
 	enum raw_mode raw;
 	int rate_n;	    /* records per site and event in each window; 0: no limit */
 	int rate_window_s;

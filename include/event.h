@@ -35,6 +35,7 @@ struct event {
 	const char *version;  /* start: the library's release */
 	void *const *given_bt; /* ... or this one, captured earlier */
 	void *const *first_bt; /* double_close: where the earlier close was */
+	const struct lang_frame *lang; /* lang_backtrace (langtrace.h) */
 	long long unread;   /* -1: none */
 	long long drained;  /* -1: none */
 	long long ms;	    /* -1: none */
@@ -56,6 +57,8 @@ struct event {
 			       rate-limited */
 	bool in_handler;    /* made inside a signal handler: frames named from
 			       what is known, nothing looked up (event_emit) */
+	uint8_t lang_n;	    /* frames at lang (LANG_FRAMES_MAX at most); in the
+			       padding: the struct may sit on a small stack */
 };
 
 #define EVENT_NO_FD (-2147483647 - 1)

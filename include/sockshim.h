@@ -24,6 +24,8 @@
 #define SHIM_ENV_BACKTRACE "SOCKSHIM_BACKTRACE"
 #define SHIM_ENV_BACKTRACE_DEPTH "SOCKSHIM_BACKTRACE_DEPTH"
 #define SHIM_ENV_RAW "SOCKSHIM_RAW"
+/* lang_backtrace on records (Python, Ruby, Java frames): 0/1, default 1. */
+#define SHIM_ENV_LANG_FRAMES "SOCKSHIM_LANG_FRAMES"
 /* Added to the contract: records per call site and event, "N/SECONDS" or
  * "0" (no limit); default 10/60. */
 #define SHIM_ENV_RATE "SOCKSHIM_RATE"

@@ -29,6 +29,8 @@
 #include <dirent.h>
 #include <sys/single_threaded.h>
 #include <sys/resource.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <linux/sockios.h>
@@ -109,14 +111,17 @@ __attribute__((noinline)) static void report_failure(struct call *c, int fd, uin
  * the peer, or gone to TIME_WAIT (the peer's FIN after ours: the socket
  * the program holds is then a closed shell).  tcp_close() sends nothing
  * for such a socket, unread data or SO_LINGER {1, 0} notwithstanding.
- * Asked only on the rare path where the close would otherwise reset. */
-static bool tcp_already_closed(int fd)
+ * Asked only on the rare path where the close would otherwise reset.
+ * tcpi_state is the first byte of struct tcp_info, and the kernel copies
+ * only as much as asked: one byte, in a frame of its own (this may run on
+ * a handler's small stack, under the record's frames). */
+__attribute__((noinline)) static bool tcp_already_closed(int fd)
 {
-	unsigned char info[8]; /* struct tcp_info begins with tcpi_state */
-	socklen_t len = sizeof info;
+	unsigned char state = 0;
+	socklen_t len = sizeof state;
 
-	return sys_getsockopt(fd, IPPROTO_TCP, TCP_INFO, info, &len) == 0 && len >= 1 &&
-	       info[0] == TCP_CLOSE;
+	return sys_getsockopt(fd, IPPROTO_TCP, TCP_INFO, &state, &len) == 0 && len == 1 &&
+	       state == TCP_CLOSE;
 }
 
 /* Before the last close of a TCP socket this process made: will the kernel

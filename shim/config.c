@@ -21,6 +21,7 @@ void config_defaults(struct config *cfg)
 	cfg->events = EVENTS_ERRORS;
 	cfg->backtrace = true;
 	cfg->backtrace_depth = CONFIG_DEPTH_DEFAULT;
+	cfg->lang_frames = true;
 	cfg->raw = RAW_OFF;
 	cfg->rate_n = CONFIG_RATE_N_DEFAULT;
 	cfg->rate_window_s = CONFIG_RATE_WINDOW_DEFAULT;
@@ -192,6 +193,8 @@ static void parse_entry(const struct parse_ctx *pc, const char *name, size_t nam
 	} else if (IS(SHIM_ENV_BACKTRACE_DEPTH)) {
 		if (!parse_int(value, 1, CONFIG_DEPTH_MAX, &cfg->backtrace_depth))
 			report(pc, SHIM_ENV_BACKTRACE_DEPTH, value, "expected 1 to 64");
+	} else if (IS(SHIM_ENV_LANG_FRAMES)) {
+		set_bool(pc, SHIM_ENV_LANG_FRAMES, value, &cfg->lang_frames);
 	} else if (IS(SHIM_ENV_RAW)) {
 		v = (int)cfg->raw;
 		set_keyword(pc, SHIM_ENV_RAW, value, raw_words, "expected off or seccomp",

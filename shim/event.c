@@ -14,6 +14,7 @@
 #include "backtrace.h"
 #include "call.h"
 #include "fdtab.h"
+#include "langtrace.h"
 #include "proc.h"
 #include "ratelimit.h"
 #include "record.h"
@@ -350,7 +351,10 @@ void event_build(const struct event *ev, void *const *bt, int n, struct record *
 		else
 			rec_int(r, "option", ev->option);
 	}
-	/* Backtraces last: they are what gets cut when the record is full. */
+	/* Backtraces last: they are what gets cut when the record is full;
+	 * the program's own language first, as what an operator fixes. */
+	if (ev->lang_n > 0)
+		langtrace_add(r, "lang_backtrace", ev->lang, ev->lang_n);
 	if (n > 0)
 		backtrace_add(r, "backtrace", bt, n, !ev->in_handler);
 	if (ev->first_bt_n > 0)
@@ -427,6 +431,10 @@ __attribute__((noinline)) static bool admit(struct call *c, struct event *ev, vo
 	bool ok;
 
 	ev->site = n > 0 ? backtrace_site(bt, n, !ev->in_handler) : backtrace_site(NULL, 0, false);
+	/* An interpreter's native frames are the same for every line of the
+	 * program: its own frames tell the sites apart. */
+	if (ev->lang_n > 0)
+		ev->site = langtrace_site(ev->site, ev->lang, ev->lang_n);
 	ev->has_site = true;
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
 	ok = ratelimit_admit(ev->name, ev->site, (uint32_t)now.tv_sec, shim_cfg.rate_n,
@@ -434,6 +442,23 @@ __attribute__((noinline)) static bool admit(struct call *c, struct event *ev, vo
 	if (flush)
 		emit_suppressed(c, ev->name, ev->site, flush);
 	return ok;
+}
+
+/* The frames of the program's language for a record whose backtrace is
+ * the current call's own (so taken on the program's thread, and not on a
+ * small signal stack: call_backtrace found none there); given back with
+ * langtrace_release_frames(ev->lang) once the record is written. */
+__attribute__((noinline)) static void lang_frames(struct event *ev, void *const *bt, int n)
+{
+	struct lang_capture *cap;
+
+	if (!shim_cfg.lang_frames || call_in_trap())
+		return;
+	cap = langtrace_capture(shim_cfg.backtrace_depth, bt, n);
+	if (cap) {
+		ev->lang = cap->frames;
+		ev->lang_n = (uint8_t)cap->n;
+	}
 }
 
 void event_emit(struct event *ev)
@@ -456,12 +481,19 @@ void event_emit(struct event *ev)
 	if (!bt && ev->backtrace)
 		n = call_backtrace(c, &bt);
 	ev->in_handler = call_in_handler();
+	if (n > 0 && !ev->given_bt && !ev->lang)
+		lang_frames(ev, bt, n);
 	if (rate_limited(ev) && !admit(c, ev, bt, n))
 		goto out;
 	event_build(ev, bt, n, &r, call_rec(c), SHIM_RECORD_MAX);
 	if (log_write(call_rec(c), rec_end(&r), ev->severity) && (dropped = log_take_dropped()) > 0)
 		emit_dropped(c, dropped);
 out:
+	if (ev->lang) {
+		langtrace_release_frames(ev->lang);
+		ev->lang = NULL;
+		ev->lang_n = 0;
+	}
 	errno = saved;
 }
 

@@ -21,6 +21,7 @@
 #include "config.h"
 #include "event.h"
 #include "fdtab.h"
+#include "langtrace.h"
 #include "libc.h"
 #include "linger.h"
 #include "log.h"
@@ -161,6 +162,7 @@ static void fork_child(void)
 	ratelimit_reset(); /* the parent reports what it counted */
 	log_forget_dropped();
 	privfd_close_in_child(log_owns_slot);
+	langtrace_after_fork_child();
 	log_after_fork_child();
 	linger_after_fork_child();
 }
@@ -187,8 +189,11 @@ bool shim_init_slow(void)
 	sharecount_init();
 	if (shim_cfg.events == EVENTS_NONE)
 		n_problems = 0;
-	else if (shim_cfg.backtrace && !backtrace_init())
-		report_no_unwinder();
+	else if (shim_cfg.backtrace) {
+		if (!backtrace_init())
+			report_no_unwinder();
+		langtrace_init();
+	}
 	report_problems();
 	if (shim_cfg.raw == RAW_SECCOMP)
 		raw_init();

@@ -19,8 +19,9 @@ void tally_init(struct tally *t, const struct filter *f)
 	map_init(&t->hosts, &t->arena);
 	map_init(&t->sites, &t->arena);
 	/* decoded strings of a line are never longer than the line; a
-	 * call-site key adds at most 18 bytes a frame */
-	t->scratch_cap = 2 * LINE_CAP + 18 * JS_MAX_FRAMES + 64;
+	 * call-site key holds the module names (at most a line), 18 bytes a
+	 * frame more, and lang_backtrace's text (at most a line) */
+	t->scratch_cap = 3 * LINE_CAP + 18 * JS_MAX_FRAMES + 64;
 	t->scratch = xrealloc(NULL, t->scratch_cap);
 }
 
@@ -38,6 +39,7 @@ void tally_free(struct tally *t)
 
 		map_free(&s->events);
 		free(s->backtrace);
+		free(s->lang);
 		free(s->sample);
 	}
 	map_free(&t->events);
@@ -138,6 +140,15 @@ static const char *site_key(struct strs *st, const struct jdoc *d, size_t *len, 
 				lens[i] = 0;
 		}
 		key = k = st->next;
+		/* An interpreter's native frames are the same for every line of
+		 * the program: its language frames (their JSON text, which
+		 * holds no NUL) come first, then the native key. */
+		if (d->k[K_LANG_BACKTRACE].type == JT_ARRAY && d->k[K_LANG_BACKTRACE].n > 2) {
+			*k++ = 'l';
+			memcpy(k, d->k[K_LANG_BACKTRACE].p, d->k[K_LANG_BACKTRACE].n);
+			k += d->k[K_LANG_BACKTRACE].n;
+			*k++ = '\0';
+		}
 		*k++ = 'b';
 		for (uint32_t i = 0; i < nf; i++) {
 			const struct jspan *o = &d->frames[i].offset;
@@ -337,7 +348,7 @@ static void take_record(struct tally *t, const struct line *l, uint64_t order)
 	struct strs st = {t->scratch, t->scratch + t->scratch_cap};
 	const char *event, *prog, *host, *errno_, *peer, *key, *id;
 	size_t event_len, prog_len = 0, host_len = 0, errno_len, peer_len, key_len;
-	bool summary, truncated, have_ts, with_bt;
+	bool summary, truncated, have_ts, with_bt, with_lang;
 	int64_t n = 1, ts = 0;
 	struct host *h;
 
@@ -411,6 +422,7 @@ static void take_record(struct tally *t, const struct line *l, uint64_t order)
 	}
 
 	with_bt = d->k[K_BACKTRACE].type == JT_ARRAY && d->nframes > 0;
+	with_lang = d->k[K_LANG_BACKTRACE].type == JT_ARRAY && d->k[K_LANG_BACKTRACE].n > 2;
 	if (with_bt && !summary)
 		t->with_backtrace++;
 	if ((key = site_key(&st, d, &key_len, &id))) {
@@ -429,6 +441,9 @@ static void take_record(struct tally *t, const struct line *l, uint64_t order)
 		if (better_sample(s, with_bt, order)) {
 			free(s->sample);
 			free(s->backtrace);
+			free(s->lang);
+			s->lang = with_lang ? xstrndup(d->k[K_LANG_BACKTRACE].p, d->k[K_LANG_BACKTRACE].n) : NULL;
+			s->lang_len = with_lang ? d->k[K_LANG_BACKTRACE].n : 0;
 			s->sample = cut_sample(l->json, l->json_len);
 			s->backtrace = with_bt ? xstrndup(d->k[K_BACKTRACE].p, d->k[K_BACKTRACE].n) : NULL;
 			s->backtrace_len = with_bt ? d->k[K_BACKTRACE].n : 0;
@@ -551,12 +566,16 @@ void tally_merge(struct tally *dst, struct tally *src)
 		if (from->sample && better_sample(to, from->backtrace != NULL, from->sample_order)) {
 			free(to->sample);
 			free(to->backtrace);
+			free(to->lang);
 			to->sample = from->sample;
 			to->backtrace = from->backtrace;
 			to->backtrace_len = from->backtrace_len;
+			to->lang = from->lang;
+			to->lang_len = from->lang_len;
 			to->sample_order = from->sample_order;
 			from->sample = NULL;
 			from->backtrace = NULL;
+			from->lang = NULL;
 		}
 	}
 }

@@ -32,6 +32,9 @@ struct site {
 	 * its backtrace's JSON text (NULL if none) and the line, cut */
 	char *backtrace;
 	size_t backtrace_len;
+	/* ... and its lang_backtrace's (NULL if none) */
+	char *lang;
+	size_t lang_len;
 	char *sample;
 	uint64_t sample_order;
 };

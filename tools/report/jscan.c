@@ -248,6 +248,8 @@ static int top_key(const char *k, size_t n)
 		if (memcmp(k, "_HOSTNAME", 9) == 0)
 			return K_J_HOSTNAME;
 		return -1;
+	case 14:
+		return memcmp(k, "lang_backtrace", 14) == 0 ? K_LANG_BACKTRACE : -1;
 	case 15:
 		return memcmp(k, "SOCKSHIM_RECORD", 15) == 0 ? K_SOCKSHIM_RECORD : -1;
 	case 16:

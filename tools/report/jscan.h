@@ -39,6 +39,7 @@ enum jkey {
 	K_SUPPRESSED_EVENT,
 	K_TRUNCATED,
 	K_BACKTRACE,
+	K_LANG_BACKTRACE, /* kept as its JSON text */
 	/* journald */
 	K_MESSAGE,
 	K_SOCKSHIM_RECORD,

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "langsite.h"
 #include "report.h"
 #include "symbolize.h"
 
@@ -201,6 +202,18 @@ static json_t *site_backtrace(const struct site *s)
 	return bt ? bt : jcheck(json_array());
 }
 
+/* The language frames a site's sample had (an empty array if none). */
+static json_t *site_lang(const struct site *s)
+{
+	json_t *lb = s->lang ? json_loadb(s->lang, s->lang_len, 0, NULL) : NULL;
+
+	if (lb && !json_is_array(lb)) {
+		json_decref(lb);
+		lb = NULL;
+	}
+	return lb ? lb : jcheck(json_array());
+}
+
 static json_t *build_sites(const struct tally *t, size_t top)
 {
 	const struct map *m = &t->sites;
@@ -228,6 +241,15 @@ static json_t *build_sites(const struct tally *t, size_t top)
 		jset(site, "suppressed", json_integer(s->suppressed));
 		jset(site, "site", s->id ? json_string(s->id) : json_null());
 		jset(site, "events", counts_sorted(&s->events, 0));
+		{
+			json_t *lang = site_lang(s);
+			long at = lang_call_site(lang);
+
+			/* the line the operator fixes, in the program's language */
+			jset(site, "call_site", at >= 0 ? json_incref(json_array_get(lang, (size_t)at))
+							: json_null());
+			jset(site, "lang_frames", lang);
+		}
 		jset(site, "frames", sym_name_frames(bts[i]));
 		jset(site, "sample", json_string(s->sample));
 		jappend(list, site);
@@ -472,6 +494,55 @@ static char *frame_source(json_t *fr)
 	return s;
 }
 
+/* "answer_and_close  srv.py:5" */
+static void print_lang_frame(json_t *fr, int wfn)
+{
+	const char *fn = json_string_value(json_object_get(fr, "function"));
+	const char *file = json_string_value(json_object_get(fr, "file"));
+	json_t *line = json_object_get(fr, "line");
+
+	put_pad(fn ? fn : "??", wfn);
+	printf("  ");
+	put_text(file ? file : "??");
+	if (json_is_integer(line))
+		printf(":%" JSON_INTEGER_FORMAT, json_integer_value(line));
+}
+
+/* The call site in the program's language, then its frames (the native
+ * frames follow). */
+static void print_lang(json_t *site)
+{
+	json_t *lang = json_object_get(site, "lang_frames"), *cs = json_object_get(site, "call_site");
+	json_t *fr;
+	const char *l;
+	int wfn = 0;
+	long at = lang_call_site(lang);
+	size_t i;
+
+	if (json_array_size(lang) == 0 || !json_is_object(cs))
+		return;
+	l = json_string_value(json_object_get(cs, "lang"));
+	printf("    call site (");
+	put_text(l ? l : "?");
+	printf("): ");
+	print_lang_frame(cs, 0);
+	putchar('\n');
+	json_array_foreach(lang, i, fr) {
+		const char *fn = json_string_value(json_object_get(fr, "function"));
+		int w = text_width(fn ? fn : "??");
+
+		wfn = w > wfn ? w : wfn;
+	}
+	json_array_foreach(lang, i, fr) {
+		printf("    %2zu  ", i);
+		print_lang_frame(fr, wfn);
+		if ((long)i == at)
+			printf("  <- call site");
+		putchar('\n');
+	}
+	printf("    native frames:\n");
+}
+
 static void print_site(json_t *site, size_t rank)
 {
 	json_t *frames = json_object_get(site, "frames"), *fr, *v;
@@ -496,6 +567,7 @@ static void print_site(json_t *site, size_t rank)
 		put_text(json_string_value(json_object_get(site, "site")));
 	}
 	putchar('\n');
+	print_lang(site);
 	if (json_array_size(frames) == 0)
 		printf("    (no record of this site with a backtrace)\n");
 	json_array_foreach(frames, i, fr) {
