@@ -213,9 +213,8 @@ static void add_frame(struct record *r, void *ip)
  * and /lib on another) and its offset in the module. */
 static uint64_t frame_part(void *ip)
 {
-	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
 	uintptr_t off = (uintptr_t)ip;
-	const char *name = "", *p;
+	const char *name = "";
 	struct link_map *lm = NULL;
 	Dl_info info;
 
@@ -227,6 +226,16 @@ static uint64_t frame_part(void *ip)
 		}
 		busy--;
 	}
+	return backtrace_site_part(name, off);
+}
+
+uint64_t backtrace_site_part(const char *name, uint64_t off)
+{
+	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+	const char *p;
+
+	if (!name)
+		name = "";
 	for (p = name; *p; p++)
 		if (*p == '/')
 			name = p + 1;
@@ -270,10 +279,20 @@ static uint64_t cached_part(void *ip)
 
 uint64_t backtrace_site(void *const *ips, int n)
 {
+	uint64_t parts[BT_SITE_FRAMES];
+	int k = 0;
+
+	for (int i = 0; i < n && i < BT_SITE_FRAMES; i++)
+		parts[k++] = cached_part(ips[i]);
+	return backtrace_site_of_parts(parts, k);
+}
+
+uint64_t backtrace_site_of_parts(const uint64_t *parts, int n)
+{
 	uint64_t h = 0x84222325cbf29ce4ULL;
 
 	for (int i = 0; i < n && i < BT_SITE_FRAMES; i++) {
-		h ^= cached_part(ips[i]) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+		h ^= parts[i] + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
 		h *= 0x100000001b3ULL;
 	}
 	return h;

@@ -268,6 +268,35 @@ __attribute__((noinline)) static void add_site(struct record *r, uint64_t site)
 	rec_strn(r, "site", d, 16);
 }
 
+/* Frames named by the caller (event_foreign), with backtrace_add's fields
+ * and its cut: a frame that does not fit is left out whole. */
+static void add_frames(struct record *r, const char *key, const struct event_frame *f, int n)
+{
+	if (n <= 0)
+		return;
+	rec_array_begin(r, key);
+	for (int i = 0; i < n; i++) {
+		struct rec_mark m;
+
+		rec_mark(r, &m);
+		rec_object_begin(r, NULL);
+		rec_hex(r, "ip", f[i].ip);
+		if (f[i].module) {
+			rec_str(r, "module", f[i].module);
+			rec_hex(r, "offset", f[i].offset);
+			if (f[i].symbol)
+				rec_symbol(r, "symbol", f[i].symbol, f[i].symbol_off);
+		}
+		rec_object_end(r);
+		if (r->full) {
+			rec_rollback(r, &m);
+			r->truncated = true;
+			break;
+		}
+	}
+	rec_array_end(r);
+}
+
 void event_build(const struct event *ev, void *const *bt, int n, struct record *r, char *buf,
 		 size_t cap)
 {
@@ -276,9 +305,15 @@ void event_build(const struct event *ev, void *const *bt, int n, struct record *
 	clock_gettime(CLOCK_REALTIME, &now);
 	rec_begin(r, buf, cap);
 	rec_time(r, "ts", &now);
-	rec_int(r, "pid", sys_getpid());
-	rec_int(r, "tid", (long long)sys_raw6(SYS_gettid, 0, 0, 0, 0, 0, 0));
-	rec_str(r, "prog", proc_prog);
+	if (ev->foreign) {
+		rec_int(r, "pid", ev->foreign->pid);
+		rec_int(r, "tid", ev->foreign->tid);
+		rec_str(r, "prog", ev->foreign->prog ? ev->foreign->prog : proc_prog);
+	} else {
+		rec_int(r, "pid", sys_getpid());
+		rec_int(r, "tid", (long long)sys_raw6(SYS_gettid, 0, 0, 0, 0, 0, 0));
+		rec_str(r, "prog", proc_prog);
+	}
 	if (proc_host[0])
 		rec_str(r, "host", proc_host);
 	rec_str(r, "event", ev->name);
@@ -349,10 +384,26 @@ void event_build(const struct event *ev, void *const *bt, int n, struct record *
 			rec_int(r, "option", ev->option);
 	}
 	/* Backtraces last: they are what gets cut when the record is full. */
+	if (ev->foreign) {
+		add_frames(r, "backtrace", ev->foreign->bt, ev->foreign->bt_n);
+		add_frames(r, "first_backtrace", ev->foreign->first_bt, ev->foreign->first_bt_n);
+		return;
+	}
 	if (n > 0)
 		backtrace_add(r, "backtrace", bt, n);
 	if (ev->first_bt_n > 0)
 		backtrace_add(r, "first_backtrace", ev->first_bt, ev->first_bt_n);
+}
+
+uint64_t event_frames_site(const struct event_frame *f, int n)
+{
+	uint64_t parts[BT_SITE_FRAMES];
+	int k = 0;
+
+	for (int i = 0; i < n && k < BT_SITE_FRAMES; i++, k++)
+		parts[k] = f[i].module ? backtrace_site_part(f[i].module, f[i].offset)
+				       : backtrace_site_part(NULL, f[i].ip);
+	return backtrace_site_of_parts(parts, k);
 }
 
 void event_call(const char *name, int fd, uint32_t st, bool addresses)
@@ -423,7 +474,10 @@ __attribute__((noinline)) static bool admit(struct call *c, struct event *ev, vo
 	uint32_t flush;
 	bool ok;
 
-	ev->site = n > 0 ? backtrace_site(bt, n) : backtrace_site(NULL, 0);
+	if (ev->foreign)
+		ev->site = event_frames_site(ev->foreign->bt, ev->foreign->bt_n);
+	else
+		ev->site = n > 0 ? backtrace_site(bt, n) : backtrace_site(NULL, 0);
 	ev->has_site = true;
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
 	ok = ratelimit_admit(ev->name, ev->site, (uint32_t)now.tv_sec, shim_cfg.rate_n,
@@ -450,7 +504,7 @@ void event_emit(struct event *ev)
 		log_count_dropped(1);
 		goto out;
 	}
-	if (!bt && ev->backtrace)
+	if (!bt && ev->backtrace && !ev->foreign)
 		n = call_backtrace(c, &bt);
 	if (rate_limited(ev) && !admit(c, ev, bt, n))
 		goto out;
