@@ -16,7 +16,7 @@ B := build
 comma := ,
 FLAVOR := $(if $(SAN),san-$(subst $(comma),-,$(SAN)),plain)
 ifneq ($(FLAVOR),$(shell cat $(B)/.flavor 2>/dev/null))
-$(shell rm -rf $(B)/shim $(B)/progs $(B)/tests $(B)/report $(B)/*.so $(B)/bench $(B)/sockshim-report; \
+$(shell rm -rf $(B)/shim $(B)/supervisor $(B)/sockshim-supervise $(B)/progs $(B)/tests $(B)/report $(B)/*.so $(B)/bench $(B)/sockshim-report; \
 	mkdir -p $(B) && echo $(FLAVOR) > $(B)/.flavor)
 endif
 
@@ -226,6 +226,36 @@ $(REPORT): $(REPORT_OBJS)
 # the report but its main.
 $(B)/tests/test_report_%: tests/unit/test_report_%.c $(REPORT_HEADERS) $(REPORT_LIB_OBJS) | $(B)/tests
 	$(CC) $(CFLAGS) -Itools/report -o $@ $< $(REPORT_LIB_OBJS) -lcmocka $(REPORT_LIBS)
+
+# ---- sockshim-supervise: the supervisor (sockshim --supervise) ----------
+# Programs no preload reaches (static binaries, static Go): seccomp user
+# notification (libseccomp), pidfd_getfd, backtraces with libdw.  It links
+# the library's record, event and log modules (compiled once, in build/shim)
+# so that its records are the library's.
+DEB_BUILD += libseccomp-dev
+DEB_ALL   += libseccomp-dev
+SUPERVISOR := $(B)/sockshim-supervise
+SV_SRCS    := $(sort $(wildcard supervisor/*.c))
+SV_OBJS    := $(SV_SRCS:supervisor/%.c=$(B)/supervisor/%.o)
+SV_SHIM    := event record backtrace call close_history fdtab log logframe privfd config proc ratelimit
+SV_LIBS    := -lseccomp -ldw -lelf -ldl -lpthread
+
+$(B)/supervisor:
+	mkdir -p $@
+
+$(B)/supervisor/%.o: supervisor/%.c supervisor/supervisor.h $(HEADERS) | $(B)/supervisor
+	$(CC) $(CFLAGS) -Isupervisor -c $< -o $@
+
+$(SUPERVISOR): $(SV_OBJS) $(foreach m,$(SV_SHIM),$(B)/shim/$(m).o)
+	$(CC) $(CFLAGS) -o $@ $^ $(SV_LIBS)
+
+all: $(SUPERVISOR)
+
+.PHONY: install-supervisor
+install: install-supervisor
+install-supervisor: $(SUPERVISOR)
+	install -d $(DESTDIR)$(PREFIX)/lib/sockshim
+	install -m 0755 $(SUPERVISOR) $(DESTDIR)$(PREFIX)/lib/sockshim/sockshim-supervise
 
 .PHONY: install-report
 install: install-report

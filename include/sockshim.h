@@ -53,6 +53,10 @@
  * more records of event `suppressed_event` at call site `site` were not
  * written (so that totals stay exact). */
 #define SHIM_EV_SUPPRESSED "suppressed"
+/* Added to the contract: once at start under the supervisor (sockshim
+ * --supervise): what is trapped, by which process, and whether
+ * no_new_privs was set. */
+#define SHIM_EV_SUPERVISED "supervised"
 #define SHIM_EV_SOCKET "socket"
 #define SHIM_EV_ACCEPT "accept"
 #define SHIM_EV_SHUTDOWN "shutdown"

@@ -1,0 +1,650 @@
+/* Each trapped call: what the supervisor learns from it, what it records,
+ * and its answer.
+ *
+ * The calling thread waits in the kernel until the answer.  Everything the
+ * supervisor reads of the program (its descriptor, by pidfd_getfd; its
+ * stack, by process_vm_readv; /proc) is read first, then the notification
+ * is checked to be still pending (SECCOMP_IOCTL_NOTIF_ID_VALID: the thread
+ * was not interrupted by a signal, killed, nor its pid reused), and only
+ * then does the supervisor act (records, holders, lingering) and answer.
+ * A call interrupted meanwhile comes again, restarted, as a new
+ * notification. */
+#define _GNU_SOURCE
+#include "supervisor.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/sched.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "fdtab.h"
+#include "sockshim.h"
+
+/* One trapped call being handled. */
+struct ctx {
+	int nfd;
+	struct seccomp_notif *req;
+	struct sv_proc *p;
+	pid_t tid;
+	bool bt_taken;
+	int bt_n;
+	uint64_t ips[SV_BT_MAX];
+	struct event_frame frames[SV_BT_MAX];
+	struct event_foreign who;
+};
+
+static bool getfd_works;
+
+bool sv_have_getfd(void)
+{
+	return getfd_works;
+}
+
+static int copy_of(struct ctx *c, int fd)
+{
+	int copy;
+
+	if (fd < 0) {
+		errno = EBADF;
+		return -1;
+	}
+	copy = (int)syscall(SYS_pidfd_getfd, c->p->pidfd, fd, 0);
+	if (copy >= 0) {
+		getfd_works = true;
+		fcntl(copy, F_SETFD, FD_CLOEXEC);
+	}
+	return copy;
+}
+
+static bool still_pending(struct ctx *c)
+{
+	return seccomp_notify_id_valid(c->nfd, c->req->id) == 0;
+}
+
+/* The thread's stack pointer and program counter while it waits: the last
+ * two fields of /proc/TID/syscall. */
+static bool stopped_at(struct ctx *c, uint64_t *sp, uint64_t *pc)
+{
+	char path[64], buf[256];
+	int fd;
+	ssize_t n;
+	char *s;
+	unsigned long long a, b;
+
+	snprintf(path, sizeof path, "/proc/%d/task/%d/syscall", (int)c->p->pid, (int)c->tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	/* "nr a1 a2 a3 a4 a5 a6 sp pc" */
+	s = strrchr(buf, ' ');
+	if (!s)
+		return false;
+	*s = '\0';
+	s = strrchr(buf, ' ');
+	if (!s || sscanf(s + 1, "%llx", &a) != 1 || sscanf(s + strlen(s) + 1, "%llx", &b) != 1)
+		return false;
+	*sp = a;
+	*pc = b;
+	return true;
+}
+
+/* The raw backtrace of the calling thread, taken once per call (before the
+ * still_pending check: it reads the program's memory). */
+static void take_backtrace(struct ctx *c)
+{
+	uint64_t sp, pc;
+
+	if (c->bt_taken)
+		return;
+	c->bt_taken = true;
+	c->bt_n = 0;
+	if (!shim_cfg.backtrace || !stopped_at(c, &sp, &pc))
+		return;
+	c->bt_n = sv_unwind(c->p, c->tid, sp, pc, c->ips, shim_cfg.backtrace_depth);
+}
+
+/* The record's "who": the process, thread, program and named frames. */
+static const struct event_foreign *who(struct ctx *c, bool with_backtrace)
+{
+	c->who.pid = c->p->pid;
+	c->who.tid = c->tid;
+	c->who.prog = c->p->prog;
+	c->who.bt = NULL;
+	c->who.bt_n = 0;
+	c->who.first_bt = NULL;
+	c->who.first_bt_n = 0;
+	if (with_backtrace && c->bt_n > 0) {
+		sv_unwind_name(c->p, c->ips, c->bt_n, c->frames);
+		c->who.bt = c->frames;
+		c->who.bt_n = c->bt_n;
+	}
+	return &c->who;
+}
+
+static void emit(struct ctx *c, struct event *ev)
+{
+	ev->foreign = who(c, ev->backtrace);
+	ev->backtrace = false;
+	event_emit(ev);
+}
+
+/* What the socket behind copy is, as the library's descriptor table says
+ * it (family, type, TCP); 0 if not a socket. */
+static uint32_t socket_state(int copy, uint64_t *ino)
+{
+	struct stat st;
+	int domain = 0, type = 0, proto = 0;
+	socklen_t len = sizeof domain;
+
+	*ino = 0;
+	if (fstat(copy, &st) != 0 || !S_ISSOCK(st.st_mode))
+		return 0;
+	*ino = st.st_ino;
+	getsockopt(copy, SOL_SOCKET, SO_DOMAIN, &domain, &len);
+	len = sizeof type;
+	getsockopt(copy, SOL_SOCKET, SO_TYPE, &type, &len);
+	len = sizeof proto;
+	getsockopt(copy, SOL_SOCKET, SO_PROTOCOL, &proto, &len);
+	return fdtab_socket_state(domain, type, proto);
+}
+
+static bool is_listener(int copy)
+{
+	int v = 0;
+	socklen_t len = sizeof v;
+
+	return getsockopt(copy, SOL_SOCKET, SO_ACCEPTCONN, &v, &len) == 0 && v;
+}
+
+static bool linger_zero(int copy)
+{
+	struct linger l = {0, 0};
+	socklen_t len = sizeof l;
+
+	return getsockopt(copy, SOL_SOCKET, SO_LINGER, &l, &len) == 0 && l.l_onoff && !l.l_linger;
+}
+
+/* What a close of fd is about to do, decided before it runs. */
+struct closing {
+	int copy;	/* the supervisor's copy of fd, -1: fd is not open */
+	int err;	/* errno of pidfd_getfd when copy < 0 */
+	uint32_t st;
+	uint64_t ino;
+	bool tcp_conn;	/* a TCP socket that is not a listener */
+	bool lz;	/* SO_LINGER {1, 0} */
+	long long unread;
+	int pending;	/* SO_ERROR, read by the peek */
+	bool peeked;
+};
+
+/* Reads what the close of fd needs to know (program state only: no
+ * change anywhere yet). */
+static void look(struct ctx *c, int fd, struct closing *k)
+{
+	memset(k, 0, sizeof *k);
+	k->copy = copy_of(c, fd);
+	if (k->copy < 0) {
+		k->err = errno;
+		return;
+	}
+	k->st = socket_state(k->copy, &k->ino);
+	k->tcp_conn = (k->st & FD_TCP) && !is_listener(k->copy);
+	if (k->tcp_conn)
+		k->lz = linger_zero(k->copy);
+}
+
+/* tcp_close(): unread data makes the close send RST.  A peek counts the
+ * unread bytes without copying them (MSG_TRUNC), or returns the pending
+ * error, which it consumes (the socket is going). */
+static void peek(struct closing *k)
+{
+	ssize_t n = recv(k->copy, NULL, INT_MAX, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
+
+	k->peeked = true;
+	k->unread = n > 0 ? n : 0;
+	k->pending = n < 0 && errno != EAGAIN && errno != EWOULDBLOCK ? errno : 0;
+}
+
+/* The close of fd, described by k, is allowed to run: records, holders,
+ * history; returns the copy to linger on after the answer (-1: none). */
+static int act_on_close(struct ctx *c, int fd, struct closing *k, bool *replaced)
+{
+	struct event ev = EVENT_INIT(SHIM_EV_CLOSE_RST, LOG_SEV_ERROR);
+	int holders;
+	bool last, linger;
+
+	*replaced = false;
+	if (k->copy < 0) {
+		const struct sv_hist *h;
+
+		if (k->err != EBADF || !event_wanted(&shim_cfg, EVENTS_ERRORS))
+			return -1;
+		/* The close will fail with EBADF: a number this process
+		 * closed before (a double close) or never had. */
+		h = sv_hist_find(c->p, fd);
+		ev.name = h ? SHIM_EV_DOUBLE_CLOSE : SHIM_EV_CLOSE_ERROR;
+		ev.fd = fd;
+		ev.err = EBADF;
+		if (h) {
+			/* named after the current frames: one namer at a time */
+			static struct event_frame first[16];
+
+			ev.foreign = who(c, true);
+			sv_unwind_name(c->p, h->ips, h->n, first);
+			c->who.first_bt = first;
+			c->who.first_bt_n = h->n;
+			ev.backtrace = false;
+			event_emit(&ev);
+			return -1;
+		}
+		emit(c, &ev);
+		return -1;
+	}
+	if (c->bt_n > 0 || !shim_cfg.backtrace)
+		sv_hist_note(c->p, fd, c->ips, c->bt_n);
+	if (!k->st)
+		return -1;
+	holders = sv_share_close(k->ino);
+	last = holders <= 1;
+	if (event_wanted(&shim_cfg, EVENTS_ALL)) {
+		struct event call = EVENT_INIT(SHIM_EV_CLOSE, LOG_SEV_INFO);
+		struct event_addresses a;
+
+		event_lookup_addresses(k->copy, &a);
+		call.fd = fd;
+		call.fd_state = k->st;
+		call.given_addresses = &a;
+		emit(c, &call);
+	}
+	if (!k->tcp_conn)
+		return -1;
+	linger = shim_cfg.graceful == GRACEFUL_ALWAYS || (shim_cfg.graceful == GRACEFUL_ON && last);
+	if (linger) {
+		if (k->lz) {
+			/* the program's abortive close is replaced */
+			struct linger off = {0, 0};
+
+			setsockopt(k->copy, SOL_SOCKET, SO_LINGER, &off, sizeof off);
+			*replaced = true;
+		}
+		return k->copy;
+	}
+	/* Another holder keeps the connection: this close sends nothing. */
+	if (!last || !event_wanted(&shim_cfg, EVENTS_ERRORS) || !k->peeked)
+		return -1;
+	ev.fd = fd;
+	ev.fd_state = k->st;
+	if (k->unread > 0) {
+		ev.reason = "unread_data";
+		ev.unread = k->unread;
+	} else if (k->pending == ENOTCONN || k->pending == ENOTSOCK) {
+		return -1;
+	} else if (k->lz) {
+		ev.reason = "linger_zero";
+	} else if (k->pending) {
+		ev.name = SHIM_EV_CLOSE_PENDING_ERROR;
+		ev.err = k->pending;
+	} else {
+		return -1;
+	}
+	{
+		struct event_addresses a;
+
+		event_lookup_addresses(k->copy, &a);
+		ev.given_addresses = &a;
+		emit(c, &ev);
+	}
+	return -1;
+}
+
+/* Before any close runs: look, take the backtrace, peek where a record
+ * may follow.  (Reads only.) */
+static void prepare_close(struct ctx *c, int fd, struct closing *k)
+{
+	look(c, fd, k);
+	if (event_wanted(&shim_cfg, EVENTS_ERRORS))
+		take_backtrace(c);
+	if (k->copy >= 0 && k->tcp_conn && event_wanted(&shim_cfg, EVENTS_ERRORS))
+		peek(k);
+}
+
+static void answer_continue(struct ctx *c)
+{
+	struct seccomp_notif_resp resp = {.id = c->req->id,
+					  .flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE};
+
+	seccomp_notify_respond(c->nfd, &resp);
+}
+
+static void answer(struct ctx *c, long long val, int err)
+{
+	struct seccomp_notif_resp resp = {.id = c->req->id, .val = val, .error = err ? -err : 0};
+
+	seccomp_notify_respond(c->nfd, &resp);
+}
+
+/* After the answer: the program's close has run or is running; the copy
+ * keeps the connection for the lingering. */
+static void linger_after(struct ctx *c, int fd, struct closing *k, int copy, bool replaced)
+{
+	if (copy < 0) {
+		if (k->copy >= 0)
+			close(k->copy);
+		return;
+	}
+	if (!sv_linger_take(copy, fd, k->st, who(c, true), replaced))
+		close(copy);
+}
+
+static void on_close(struct ctx *c)
+{
+	int fd = (int)c->req->data.args[0];
+	struct closing k;
+	bool replaced;
+	int keep;
+
+	prepare_close(c, fd, &k);
+	if (!still_pending(c)) {
+		if (k.copy >= 0)
+			close(k.copy);
+		return;
+	}
+	keep = act_on_close(c, fd, &k, &replaced);
+	answer_continue(c);
+	linger_after(c, fd, &k, keep, replaced);
+}
+
+/* bind: the forced options go on the socket (they belong to it, not to
+ * the number) before the bind runs. */
+static void force_one(struct ctx *c, int copy, int fd, uint32_t st, int name, const char *why)
+{
+	int one = 1;
+	bool ok = setsockopt(copy, SOL_SOCKET, name, &one, sizeof one) == 0;
+	struct event ev = EVENT_INIT(name == SO_REUSEADDR ? SHIM_EV_REUSEADDR_FORCED
+							   : SHIM_EV_REUSEPORT_FORCED,
+				     LOG_SEV_INFO);
+
+	if (!ok) {
+		ev.name = SHIM_EV_SETSOCKOPT_ERROR;
+		ev.severity = LOG_SEV_ERROR;
+		ev.err = errno;
+	} else if (!event_wanted(&shim_cfg, EVENTS_ALL)) {
+		return;
+	}
+	if (!event_wanted(&shim_cfg, EVENTS_ERRORS))
+		return;
+	ev.fd = fd;
+	ev.fd_state = st;
+	ev.reason = why;
+	ev.has_option = true;
+	ev.level = SOL_SOCKET;
+	ev.option = name;
+	emit(c, &ev);
+}
+
+static void on_bind(struct ctx *c)
+{
+	int fd = (int)c->req->data.args[0];
+	int copy = copy_of(c, fd);
+	uint64_t ino;
+	uint32_t st = copy >= 0 ? socket_state(copy, &ino) : 0;
+
+	if (fd_is_inet_stream(st) && event_wanted(&shim_cfg, EVENTS_ALL))
+		take_backtrace(c);
+	if (still_pending(c) && fd_is_inet_stream(st)) {
+		if (shim_cfg.reuseaddr)
+			force_one(c, copy, fd, st, SO_REUSEADDR, "bind");
+		if (shim_cfg.reuseport)
+			force_one(c, copy, fd, st, SO_REUSEPORT, "bind");
+	}
+	if (copy >= 0)
+		close(copy);
+	answer_continue(c);
+}
+
+/* setsockopt(SOL_SOCKET, SO_REUSEADDR/SO_REUSEPORT) (the filter traps no
+ * other): a forced option the program clears stays set; the call succeeds
+ * as it would have. */
+static void on_setsockopt(struct ctx *c)
+{
+	int fd = (int)c->req->data.args[0], name = (int)c->req->data.args[2];
+	uint64_t ino;
+	int v = 1, copy;
+	uint32_t st;
+	bool wanted = name == SO_REUSEADDR ? shim_cfg.reuseaddr : shim_cfg.reuseport;
+	struct iovec local = {&v, sizeof v};
+	struct iovec remote = {(void *)(uintptr_t)c->req->data.args[3], sizeof v};
+
+	if (!wanted || c->req->data.args[4] < sizeof v ||
+	    process_vm_readv(c->p->pid, &local, 1, &remote, 1, 0) != sizeof v || v != 0) {
+		answer_continue(c);
+		return;
+	}
+	copy = copy_of(c, fd);
+	st = copy >= 0 ? socket_state(copy, &ino) : 0;
+	if (!fd_is_inet_stream(st)) {
+		if (copy >= 0)
+			close(copy);
+		answer_continue(c);
+		return;
+	}
+	take_backtrace(c);
+	if (!still_pending(c)) {
+		close(copy);
+		return;
+	}
+	force_one(c, copy, fd, st, name, "program cleared it");
+	close(copy);
+	answer(c, 0, 0);
+}
+
+/* shutdown: made on the copy (the same socket), so that its result is
+ * known; the program gets that result. */
+static void on_shutdown(struct ctx *c)
+{
+	int fd = (int)c->req->data.args[0], how = (int)c->req->data.args[1];
+	int copy = copy_of(c, fd), r, err;
+	uint64_t ino;
+	uint32_t st;
+
+	if (copy < 0) {
+		answer_continue(c);
+		return;
+	}
+	st = socket_state(copy, &ino);
+	take_backtrace(c);
+	if (!still_pending(c)) {
+		close(copy);
+		return;
+	}
+	r = shutdown(copy, how);
+	err = r ? errno : 0;
+	answer(c, r, err);
+	if (r != 0 && event_wanted(&shim_cfg, EVENTS_ERRORS)) {
+		struct event ev = EVENT_INIT(SHIM_EV_SHUTDOWN_ERROR, LOG_SEV_ERROR);
+
+		ev.fd = fd;
+		ev.fd_state = st;
+		ev.err = err;
+		emit(c, &ev);
+	} else if (r == 0 && event_wanted(&shim_cfg, EVENTS_ALL)) {
+		struct event ev = EVENT_INIT(SHIM_EV_SHUTDOWN, LOG_SEV_INFO);
+
+		ev.fd = fd;
+		ev.fd_state = st;
+		ev.addresses = false;
+		emit(c, &ev);
+	}
+	close(copy);
+}
+
+/* dup, dup2, dup3, fcntl F_DUPFD*: one more holder of the socket; onto a
+ * live number, that number's close. */
+static void on_dup(struct ctx *c, bool onto)
+{
+	int fd = (int)c->req->data.args[0], newfd = onto ? (int)c->req->data.args[1] : -1;
+	int copy = copy_of(c, fd);
+	uint64_t ino = 0;
+	struct closing k;
+	bool replaced, closes = false;
+	int keep = -1;
+
+	if (copy >= 0)
+		socket_state(copy, &ino);
+	if (copy >= 0 && onto && newfd != fd) {
+		prepare_close(c, newfd, &k);
+		closes = k.copy >= 0;
+	}
+	if (!still_pending(c)) {
+		if (copy >= 0)
+			close(copy);
+		if (closes)
+			close(k.copy);
+		return;
+	}
+	if (ino)
+		sv_share_add(ino, 1);
+	if (closes)
+		keep = act_on_close(c, newfd, &k, &replaced);
+	if (onto && copy >= 0)
+		sv_hist_forget(c->p, newfd);
+	if (copy >= 0)
+		close(copy);
+	answer_continue(c);
+	if (closes)
+		linger_after(c, newfd, &k, keep, replaced);
+}
+
+/* A new process: it holds a copy of every descriptor (unless it shares
+ * the table, CLONE_FILES). */
+static void on_fork(struct ctx *c, uint64_t flags)
+{
+	if (!(flags & CLONE_THREAD)) {
+		sv_proc_forget_tids();
+		if (!(flags & CLONE_FILES) && still_pending(c))
+			sv_share_fork(c->p);
+	}
+	answer_continue(c);
+}
+
+static void on_clone3(struct ctx *c)
+{
+	uint64_t flags = 0;
+	struct iovec local = {&flags, sizeof flags};
+	struct iovec remote = {(void *)(uintptr_t)c->req->data.args[0], sizeof flags};
+
+	/* struct clone_args starts with its flags */
+	if (process_vm_readv(c->p->pid, &local, 1, &remote, 1, 0) != sizeof flags)
+		flags = 0;
+	on_fork(c, flags);
+}
+
+/* exit_group: the kernel closes what is still open, unseen.  With graceful
+ * close on, the TCP connections among them that would be lost are
+ * lingered on like any close. */
+static void on_exit_group(struct ctx *c)
+{
+	char path[64];
+	int fds[256], n = 0;
+
+	if (shim_cfg.graceful != GRACEFUL_OFF) {
+		DIR *d;
+		struct dirent *e;
+
+		snprintf(path, sizeof path, "/proc/%d/fd", (int)c->p->pid);
+		if ((d = opendir(path)) != NULL) {
+			while (n < 256 && (e = readdir(d)) != NULL) {
+				char link[64];
+				ssize_t l;
+
+				if (e->d_name[0] == '.')
+					continue;
+				l = readlinkat(dirfd(d), e->d_name, link, sizeof link - 1);
+				if (l > 8 && !memcmp(link, "socket:[", 8))
+					fds[n++] = atoi(e->d_name);
+			}
+			closedir(d);
+		}
+	}
+	{
+		struct closing ks[256];
+		int keep[256];
+		bool replaced[256];
+
+		for (int i = 0; i < n; i++)
+			prepare_close(c, fds[i], &ks[i]);
+		if (!still_pending(c)) {
+			for (int i = 0; i < n; i++)
+				if (ks[i].copy >= 0)
+					close(ks[i].copy);
+			return;
+		}
+		for (int i = 0; i < n; i++)
+			keep[i] = act_on_close(c, fds[i], &ks[i], &replaced[i]);
+		answer_continue(c);
+		for (int i = 0; i < n; i++)
+			linger_after(c, fds[i], &ks[i], keep[i], replaced[i]);
+	}
+}
+
+void sv_handle(int nfd, struct seccomp_notif *req)
+{
+	struct ctx *c;
+	static struct ctx one; /* the loop handles one call at a time */
+	int nr = req->data.nr;
+
+	c = &one;
+	c->nfd = nfd;
+	c->req = req;
+	c->tid = (pid_t)req->pid;
+	c->bt_taken = false;
+	c->bt_n = 0;
+	c->p = sv_proc_of(c->tid);
+	if (!c->p) { /* gone, or not readable: let the call be */
+		answer_continue(c);
+		return;
+	}
+	if (nr == SCMP_SYS(close))
+		on_close(c);
+	else if (nr == SCMP_SYS(bind))
+		on_bind(c);
+	else if (nr == SCMP_SYS(setsockopt))
+		on_setsockopt(c);
+	else if (nr == SCMP_SYS(shutdown))
+		on_shutdown(c);
+	else if (nr == SCMP_SYS(dup) || nr == SCMP_SYS(fcntl))
+		on_dup(c, false);
+	else if (nr == SCMP_SYS(dup2) || nr == SCMP_SYS(dup3))
+		on_dup(c, true);
+	else if (nr == SCMP_SYS(fork) || nr == SCMP_SYS(vfork))
+		on_fork(c, 0);
+	else if (nr == SCMP_SYS(clone))
+		on_fork(c, req->data.args[0]);
+	else if (nr == SCMP_SYS(clone3))
+		on_clone3(c);
+	else if (nr == SCMP_SYS(execve) || nr == SCMP_SYS(execveat)) {
+		sv_proc_exec(c->p);
+		answer_continue(c);
+	} else if (nr == SCMP_SYS(exit_group))
+		on_exit_group(c);
+	else
+		answer_continue(c);
+}

@@ -1,0 +1,258 @@
+/* Backtraces from outside: a thread stopped in a trapped call is unwound
+ * from the stack pointer and program counter that /proc/TID/syscall gives,
+ * with libdw (CFI from .eh_frame and .debug_frame: C, C++ and Go alike),
+ * reading the program's memory with process_vm_readv.  Nothing is done
+ * inside the program and it is not ptrace'd (a debugger can still attach).
+ *
+ * Only rsp and rip are known; a frame whose CFI needs another register
+ * (rbp in code built with frame pointers, -O0) gets it from a guess: the
+ * first slot above the stack pointer that holds a frame-pointer pair (a
+ * higher stack address, then a return address into executable code).  A
+ * frame that unwinds to an address in no module ends the backtrace. */
+#define _GNU_SOURCE
+#include "supervisor.h"
+
+#include <elfutils/libdwfl.h>
+#include <dwarf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+
+struct sv_unwind {
+	Dwfl *dwfl;
+	pid_t pid;
+	bool attached;
+	/* the thread being unwound now */
+	pid_t tid;
+	uint64_t sp, pc, bp;
+	bool have_bp;
+	/* its stack, read once per unwind */
+	uint64_t stack_lo;
+	size_t stack_len;
+	unsigned char stack[32768];
+};
+
+static char *debuginfo_path;
+static const Dwfl_Callbacks callbacks = {
+	.find_elf = dwfl_linux_proc_find_elf,
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.debuginfo_path = &debuginfo_path,
+};
+
+static bool read_word(struct sv_unwind *u, uint64_t addr, uint64_t *out)
+{
+	struct iovec local, remote;
+
+	if (addr >= u->stack_lo && addr + 8 <= u->stack_lo + u->stack_len) {
+		memcpy(out, u->stack + (addr - u->stack_lo), 8);
+		return true;
+	}
+	local.iov_base = out;
+	local.iov_len = 8;
+	remote.iov_base = (void *)(uintptr_t)addr;
+	remote.iov_len = 8;
+	return process_vm_readv(u->pid, &local, 1, &remote, 1, 0) == 8;
+}
+
+static pid_t next_thread(Dwfl *dwfl, void *arg, void **thread_argp)
+{
+	struct sv_unwind *u = arg;
+
+	(void)dwfl;
+	if (*thread_argp)
+		return 0;
+	*thread_argp = u;
+	return u->tid;
+}
+
+static bool get_thread(Dwfl *dwfl, pid_t tid, void *arg, void **thread_argp)
+{
+	struct sv_unwind *u = arg;
+
+	(void)dwfl;
+	*thread_argp = u;
+	return tid == u->tid;
+}
+
+static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *arg)
+{
+	uint64_t w;
+
+	(void)dwfl;
+	if (!read_word(arg, addr, &w))
+		return false;
+	*result = w;
+	return true;
+}
+
+static bool set_initial_registers(Dwfl_Thread *thread, void *arg)
+{
+	struct sv_unwind *u = arg;
+	Dwarf_Word sp = u->sp, bp = u->bp;
+
+	/* DWARF numbers on x86_64: 6 rbp, 7 rsp */
+	if (u->have_bp && !dwfl_thread_state_registers(thread, 6, 1, &bp))
+		return false;
+	if (!dwfl_thread_state_registers(thread, 7, 1, &sp))
+		return false;
+	dwfl_thread_state_register_pc(thread, u->pc);
+	return true;
+}
+
+static const Dwfl_Thread_Callbacks thread_callbacks = {
+	.next_thread = next_thread,
+	.get_thread = get_thread,
+	.memory_read = memory_read,
+	.set_initial_registers = set_initial_registers,
+};
+
+static bool report(struct sv_unwind *u)
+{
+	dwfl_report_begin(u->dwfl);
+	if (dwfl_linux_proc_report(u->dwfl, u->pid) != 0) {
+		dwfl_report_end(u->dwfl, NULL, NULL);
+		return false;
+	}
+	return dwfl_report_end(u->dwfl, NULL, NULL) == 0;
+}
+
+static struct sv_unwind *unwinder(struct sv_proc *p)
+{
+	struct sv_unwind *u = p->uw;
+
+	if (u)
+		return u;
+	u = calloc(1, sizeof *u);
+	if (!u)
+		return NULL;
+	u->pid = p->pid;
+	u->dwfl = dwfl_begin(&callbacks);
+	if (!u->dwfl || !report(u)) {
+		if (u->dwfl)
+			dwfl_end(u->dwfl);
+		free(u);
+		return NULL;
+	}
+	u->attached = dwfl_attach_state(u->dwfl, NULL, u->pid, &thread_callbacks, u);
+	p->uw = u;
+	return u;
+}
+
+void sv_unwind_free(struct sv_unwind *u)
+{
+	if (!u)
+		return;
+	dwfl_end(u->dwfl);
+	free(u);
+}
+
+static bool in_code(struct sv_unwind *u, uint64_t addr)
+{
+	return addr > 4096 && dwfl_addrmodule(u->dwfl, addr) != NULL;
+}
+
+/* The frame pointer of the caller of the trapped call's stub, guessed:
+ * the lowest slot above sp holding (a stack address above it, a return
+ * address into a module).  Only used by frames whose CFI asks for rbp. */
+static bool guess_bp(struct sv_unwind *u, uint64_t *bp)
+{
+	for (size_t off = 0; off + 16 <= u->stack_len; off += 8) {
+		uint64_t next, ret, slot = u->stack_lo + off;
+
+		memcpy(&next, u->stack + off, 8);
+		memcpy(&ret, u->stack + off + 8, 8);
+		if (next > slot && next - slot < (1u << 20) && !(next & 7) && in_code(u, ret)) {
+			*bp = slot;
+			return true;
+		}
+	}
+	return false;
+}
+
+struct collect {
+	struct sv_unwind *u;
+	uint64_t *ips;
+	int n, max;
+};
+
+static int frame_cb(Dwfl_Frame *state, void *arg)
+{
+	struct collect *c = arg;
+	Dwarf_Addr pc;
+	bool activation;
+
+	if (!dwfl_frame_pc(state, &pc, &activation))
+		return DWARF_CB_ABORT;
+	if (c->n > 0 && !in_code(c->u, pc))
+		return DWARF_CB_ABORT;
+	c->ips[c->n++] = pc;
+	return c->n < c->max ? DWARF_CB_OK : DWARF_CB_ABORT;
+}
+
+int sv_unwind(struct sv_proc *p, pid_t tid, uint64_t sp, uint64_t pc, uint64_t *ips, int max)
+{
+	struct sv_unwind *u = unwinder(p);
+	struct collect c = {u, ips, 0, max};
+	struct iovec local, remote;
+	ssize_t got;
+
+	if (max <= 0)
+		return 0;
+	if (!u || !u->attached) {
+		ips[0] = pc;
+		return 1;
+	}
+	if (!dwfl_addrmodule(u->dwfl, pc))
+		report(u); /* a module loaded since (dlopen) */
+	u->tid = tid;
+	u->sp = sp;
+	u->pc = pc;
+	/* The stack above sp, at most 32 KiB, in one read (a read stops at
+	 * the first unmapped page: what was read is kept). */
+	u->stack_lo = sp;
+	local.iov_base = u->stack;
+	local.iov_len = sizeof u->stack;
+	remote.iov_base = (void *)(uintptr_t)sp;
+	remote.iov_len = sizeof u->stack;
+	got = process_vm_readv(u->pid, &local, 1, &remote, 1, 0);
+	u->stack_len = got > 0 ? (size_t)got : 0;
+	u->have_bp = guess_bp(u, &u->bp);
+	dwfl_getthread_frames(u->dwfl, tid, frame_cb, &c);
+	if (c.n == 0)
+		ips[c.n++] = pc;
+	return c.n;
+}
+
+void sv_unwind_name(struct sv_proc *p, const uint64_t *ips, int n, struct event_frame *out)
+{
+	struct sv_unwind *u = unwinder(p);
+
+	for (int i = 0; i < n; i++) {
+		Dwfl_Module *m = u ? dwfl_addrmodule(u->dwfl, ips[i]) : NULL;
+		struct event_frame *f = &out[i];
+
+		memset(f, 0, sizeof *f);
+		f->ip = ips[i];
+		if (!m)
+			continue;
+		{
+			const char *name = NULL, *mainfile = NULL;
+			Dwarf_Addr bias = 0;
+			GElf_Off off = 0;
+			GElf_Sym sym;
+			const char *s;
+
+			name = dwfl_module_info(m, NULL, NULL, NULL, NULL, NULL, &mainfile, NULL);
+			if (!dwfl_module_getelf(m, &bias))
+				continue;
+			f->module = name ? name : mainfile; /* the path in the maps */
+			f->offset = ips[i] - bias;
+			s = dwfl_module_addrinfo(m, ips[i], &off, &sym, NULL, NULL, NULL);
+			if (s) {
+				f->symbol = s;
+				f->symbol_off = off;
+			}
+		}
+	}
+}
