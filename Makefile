@@ -110,6 +110,14 @@ $(B)/progs/static_hello: tests/progs/show_env.c tests/progs/progs.h | $(B)/progs
 	$(CC) $(filter-out -fsanitize=%,$(CFLAGS)) -Wno-missing-prototypes -static -o $@ $<
 PROGS += $(B)/progs/static_hello
 
+# Statically linked programs that the supervisor's tests run (sockshim
+# --supervise reaches them; no preload can).
+STATIC_PROGS := seed_server events fork_server thread_server
+$(B)/progs/static/%: tests/progs/%.c tests/progs/progs.h | $(B)/progs
+	@mkdir -p $(@D)
+	$(CC) $(filter-out -fsanitize=%,$(CFLAGS)) -Wno-missing-prototypes -O0 -static -pthread -o $@ $<
+PROGS += $(STATIC_PROGS:%=$(B)/progs/static/%)
+
 # Other preloaded libraries, to stack the shim with.
 PRELOAD_SRCS := $(wildcard tests/preload/*.c)
 PRELOADS     := $(PRELOAD_SRCS:tests/preload/%.c=$(B)/progs/%.so)
@@ -119,10 +127,10 @@ $(B)/progs/%.so: tests/preload/%.c | $(B)/progs
 unit: check-test-deps $(UNIT_TESTS)
 	@tests/run-unit $(UNIT_TESTS)
 
-integration: all $(PROGS) $(PRELOADS) $(B)/sockshim-report
+integration: all $(SUPERVISOR) $(PROGS) $(PRELOADS) $(B)/sockshim-report
 	@tests/run-integration
 
-check: check-build-deps check-test-deps $(LIB) $(UNIT_TESTS) $(PROGS) $(PRELOADS) $(B)/sockshim-report
+check: check-build-deps check-test-deps $(LIB) $(SUPERVISOR) $(UNIT_TESTS) $(PROGS) $(PRELOADS) $(B)/sockshim-report
 	@tests/run-unit $(UNIT_TESTS)
 	@tests/run-integration
 
