@@ -1,0 +1,82 @@
+# The supervisor's other cures and events, on static programs:
+# - reuseaddr: a static server restarts on its port while its last
+#   connection is in TIME_WAIT (fails bare, works supervised in both lives);
+# - a double close, with the backtraces of both closes;
+# - the filter survives fork and exec: a double close in a static program
+#   started by a shell that the supervisor started is seen, with its own pid;
+# - events=all: the calls themselves, and graceful_close with mode
+#   "supervised".
+. "$(dirname "$0")/../lib.sh"
+no_sanitizer "the supervisor runs static programs, which no sanitizer runtime is in"
+L="$TOP/tools/sockshim"
+S="$PROGS/static/seed_server"
+
+# ---- reuseaddr: two lives on one port ----
+life() { # port how(bare|sv): 0 if the server served a client
+	if [ "$2" = sv ]; then
+		"$L" --reuseaddr --log "$WORK/reuse.log" -- "$S" "$1" 1000 1 2>"$WORK/life.err" &
+	else
+		"$S" "$1" 1000 1 2>"$WORK/life.err" &
+	fi
+	pid=$!
+	BG_PIDS="$BG_PIDS $pid"
+	for _ in $(seq 100); do
+		ss -Htln "sport = :$1" | grep -q . && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	if ! kill -0 "$pid" 2>/dev/null; then
+		wait "$pid"
+		return 1
+	fi
+	"$PROGS/seed_client" "$1" 22 >"$WORK/life.out" || fail "client: $(cat "$WORK/life.out")"
+	wait "$pid"
+}
+for how in bare sv; do
+	port=$(free_port)
+	life "$port" "$how" || fail "$how: first life failed: $(cat "$WORK/life.err")"
+	ss -Htan state time-wait "sport = :$port" | grep -q . || fail "$how: no TIME_WAIT on the server's side"
+	if life "$port" "$how"; then r=restarted; else r="refused: $(cat "$WORK/life.err")"; fi
+	case $how:$r in
+	bare:refused*) note "bare: second life $r" ;;
+	sv:restarted) note "supervised --reuseaddr: second life restarted" ;;
+	*) fail "$how: second life $r" ;;
+	esac
+done
+
+# ---- double close, both backtraces ----
+E="$PROGS/static/events"
+"$L" --log "$WORK/dc.log" -- "$E" double_close >"$WORK/dc.out" || fail "events double_close: exit $?"
+assert_grep "$WORK/dc.out" '^ok$'
+check_log "$WORK/dc.log" --event double_close --where errno=EBADF --backtrace-has second_closer \
+	--first-backtrace-has first_closer --count 1
+check_log "$WORK/dc.log" --event close_error --count 0
+"$L" --log "$WORK/ce.log" -- "$E" close_error >/dev/null || fail "events close_error: exit $?"
+check_log "$WORK/ce.log" --event close_error --where errno=EBADF --backtrace-has bad_closer --count 1
+note "double_close with both backtraces; a close of a never-opened number is a close_error"
+
+# ---- fork and exec: the filter is inherited ----
+"$L" --supervise --log "$WORK/fx.log" -- sh -c "\"$E\" double_close; \"$E\" double_close" >/dev/null ||
+	fail "sh: exit $?"
+check_log "$WORK/fx.log" --event double_close --backtrace-has second_closer --count 2
+python3 - "$WORK/fx.log" <<'PY' || fail "the children's records do not carry their own pids"
+import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1])]
+sv = [r for r in rs if r["event"] == "supervised"][0]
+dc = [r for r in rs if r["event"] == "double_close"]
+assert len({r["pid"] for r in dc}) == 2 and all(r["pid"] != sv["pid"] for r in dc), dc
+assert all(r["prog"] == "events" for r in dc), [r["prog"] for r in dc]
+PY
+note "exec'd grandchildren are supervised: two double_close records, own pids, prog=events"
+
+# ---- events=all ----
+port=$(free_port)
+"$L" --graceful --events all --log "$WORK/all.log" -- "$S" "$port" 100000 1 &
+pid=$!
+BG_PIDS="$BG_PIDS $pid"
+wait_listen "$port"
+"$PROGS/seed_client" "$port" 60000 >/dev/null || fail "graceful client"
+wait "$pid" || fail "server"
+check_log "$WORK/all.log" --event close --at-least 2
+check_log "$WORK/all.log" --event graceful_close --where mode=supervised --backtrace-has answer_and_close --count 1
+note "events=all: close records; graceful_close mode=supervised"
