@@ -27,6 +27,12 @@ struct sv_unwind {
 	pid_t tid;
 	uint64_t sp, pc, bp;
 	bool have_bp;
+	/* names of frames by address: dwfl_module_addrinfo scans the symbol
+	 * table, too much for every trapped call of a loop */
+	struct named {
+		uint64_t ip;
+		struct event_frame f;
+	} names[1024];
 	/* its stack, read once per unwind */
 	uint64_t stack_lo;
 	size_t stack_len;
@@ -203,8 +209,10 @@ int sv_unwind(struct sv_proc *p, pid_t tid, uint64_t sp, uint64_t pc, uint64_t *
 		ips[0] = pc;
 		return 1;
 	}
-	if (!dwfl_addrmodule(u->dwfl, pc))
+	if (!dwfl_addrmodule(u->dwfl, pc)) {
 		report(u); /* a module loaded since (dlopen) */
+		memset(u->names, 0, sizeof u->names); /* names of the old list */
+	}
 	u->tid = tid;
 	u->sp = sp;
 	u->pc = pc;
@@ -224,35 +232,49 @@ int sv_unwind(struct sv_proc *p, pid_t tid, uint64_t sp, uint64_t pc, uint64_t *
 	return c.n;
 }
 
+static void name_one(struct sv_unwind *u, uint64_t ip, struct event_frame *f)
+{
+	Dwfl_Module *m = dwfl_addrmodule(u->dwfl, ip);
+	const char *name = NULL, *mainfile = NULL, *s;
+	Dwarf_Addr bias = 0;
+	GElf_Off off = 0;
+	GElf_Sym sym;
+
+	memset(f, 0, sizeof *f);
+	f->ip = ip;
+	if (!m)
+		return;
+	name = dwfl_module_info(m, NULL, NULL, NULL, NULL, NULL, &mainfile, NULL);
+	if (!dwfl_module_getelf(m, &bias))
+		return;
+	f->module = name ? name : mainfile; /* the path in the maps */
+	f->offset = ip - bias;
+	s = dwfl_module_addrinfo(m, ip, &off, &sym, NULL, NULL, NULL);
+	if (s) {
+		f->symbol = s;
+		f->symbol_off = off;
+	}
+}
+
 void sv_unwind_name(struct sv_proc *p, const uint64_t *ips, int n, struct event_frame *out)
 {
 	struct sv_unwind *u = unwinder(p);
 
 	for (int i = 0; i < n; i++) {
-		Dwfl_Module *m = u ? dwfl_addrmodule(u->dwfl, ips[i]) : NULL;
-		struct event_frame *f = &out[i];
+		struct named *c;
 
-		memset(f, 0, sizeof *f);
-		f->ip = ips[i];
-		if (!m)
+		if (!u) {
+			memset(&out[i], 0, sizeof out[i]);
+			out[i].ip = ips[i];
 			continue;
-		{
-			const char *name = NULL, *mainfile = NULL;
-			Dwarf_Addr bias = 0;
-			GElf_Off off = 0;
-			GElf_Sym sym;
-			const char *s;
-
-			name = dwfl_module_info(m, NULL, NULL, NULL, NULL, NULL, &mainfile, NULL);
-			if (!dwfl_module_getelf(m, &bias))
-				continue;
-			f->module = name ? name : mainfile; /* the path in the maps */
-			f->offset = ips[i] - bias;
-			s = dwfl_module_addrinfo(m, ips[i], &off, &sym, NULL, NULL, NULL);
-			if (s) {
-				f->symbol = s;
-				f->symbol_off = off;
-			}
 		}
+		c = &u->names[(ips[i] * 0x9e3779b97f4a7c15ULL) >> 54];
+		if (c->ip != ips[i] || !ips[i]) {
+			name_one(u, ips[i], &c->f);
+			/* a frame in no module is looked up again next time (a
+			 * module loaded later) */
+			c->ip = c->f.module ? ips[i] : 0;
+		}
+		out[i] = c->f;
 	}
 }
