@@ -36,7 +36,7 @@ struct sv_unwind {
 	/* its stack, read once per unwind */
 	uint64_t stack_lo;
 	size_t stack_len;
-	unsigned char stack[32768];
+	unsigned char stack[8192];
 };
 
 static char *debuginfo_path;
@@ -216,7 +216,7 @@ int sv_unwind(struct sv_proc *p, pid_t tid, uint64_t sp, uint64_t pc, uint64_t *
 	u->tid = tid;
 	u->sp = sp;
 	u->pc = pc;
-	/* The stack above sp, at most 32 KiB, in one read (a read stops at
+	/* The stack above sp, at most 8 KiB, in one read (a read stops at
 	 * the first unmapped page: what was read is kept). */
 	u->stack_lo = sp;
 	local.iov_base = u->stack;
