@@ -190,10 +190,10 @@ struct closing {
 	uint64_t ino;
 	bool tcp_conn;	/* a TCP socket that is not a listener */
 	bool lz;	/* SO_LINGER {1, 0} */
-	long long unread;
-	int pending;	/* SO_ERROR, read by the peek */
-	bool peeked;
 };
+
+/* What becomes of the supervisor's copy after the answer. */
+enum keep { KEEP_NONE, KEEP_LINGER, KEEP_AFTER };
 
 /* Reads what the close of fd needs to know (program state only: no
  * change anywhere yet). */
@@ -211,57 +211,44 @@ static void look(struct ctx *c, int fd, struct closing *k)
 		k->lz = linger_zero(k->copy);
 }
 
-/* tcp_close(): unread data makes the close send RST.  A peek counts the
- * unread bytes without copying them (MSG_TRUNC), or returns the pending
- * error, which it consumes (the socket is going). */
-static void peek(struct closing *k)
-{
-	ssize_t n = recv(k->copy, NULL, INT_MAX, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
-
-	k->peeked = true;
-	k->unread = n > 0 ? n : 0;
-	k->pending = n < 0 && errno != EAGAIN && errno != EWOULDBLOCK ? errno : 0;
-}
-
 /* The close of fd, described by k, is allowed to run: records, holders,
- * history; returns the copy to linger on after the answer (-1: none). */
-static int act_on_close(struct ctx *c, int fd, struct closing *k, bool *replaced)
+ * history; says what to do with the copy after the answer. */
+static enum keep act_on_close(struct ctx *c, int fd, struct closing *k, bool *replaced)
 {
-	struct event ev = EVENT_INIT(SHIM_EV_CLOSE_RST, LOG_SEV_ERROR);
+	struct event ev = EVENT_INIT(SHIM_EV_CLOSE_ERROR, LOG_SEV_ERROR);
 	int holders;
-	bool last, linger;
+	bool last;
 
 	*replaced = false;
 	if (k->copy < 0) {
 		const struct sv_hist *h;
 
 		if (k->err != EBADF || !event_wanted(&shim_cfg, EVENTS_ERRORS))
-			return -1;
+			return KEEP_NONE;
 		/* The close will fail with EBADF: a number this process
 		 * closed before (a double close) or never had. */
 		h = sv_hist_find(c->p, fd);
-		ev.name = h ? SHIM_EV_DOUBLE_CLOSE : SHIM_EV_CLOSE_ERROR;
 		ev.fd = fd;
 		ev.err = EBADF;
 		if (h) {
-			/* named after the current frames: one namer at a time */
 			static struct event_frame first[16];
 
+			ev.name = SHIM_EV_DOUBLE_CLOSE;
 			ev.foreign = who(c, true);
 			sv_unwind_name(c->p, h->ips, h->n, first);
 			c->who.first_bt = first;
 			c->who.first_bt_n = h->n;
 			ev.backtrace = false;
 			event_emit(&ev);
-			return -1;
+			return KEEP_NONE;
 		}
 		emit(c, &ev);
-		return -1;
+		return KEEP_NONE;
 	}
 	if (c->bt_n > 0 || !shim_cfg.backtrace)
 		sv_hist_note(c->p, fd, c->ips, c->bt_n);
 	if (!k->st)
-		return -1;
+		return KEEP_NONE;
 	holders = sv_share_close(k->ino);
 	last = holders <= 1;
 	if (event_wanted(&shim_cfg, EVENTS_ALL)) {
@@ -275,9 +262,8 @@ static int act_on_close(struct ctx *c, int fd, struct closing *k, bool *replaced
 		emit(c, &call);
 	}
 	if (!k->tcp_conn)
-		return -1;
-	linger = shim_cfg.graceful == GRACEFUL_ALWAYS || (shim_cfg.graceful == GRACEFUL_ON && last);
-	if (linger) {
+		return KEEP_NONE;
+	if (shim_cfg.graceful == GRACEFUL_ALWAYS || (shim_cfg.graceful == GRACEFUL_ON && last)) {
 		if (k->lz) {
 			/* the program's abortive close is replaced */
 			struct linger off = {0, 0};
@@ -285,45 +271,19 @@ static int act_on_close(struct ctx *c, int fd, struct closing *k, bool *replaced
 			setsockopt(k->copy, SOL_SOCKET, SO_LINGER, &off, sizeof off);
 			*replaced = true;
 		}
-		return k->copy;
+		return KEEP_LINGER;
 	}
-	/* Another holder keeps the connection: this close sends nothing. */
-	if (!last || !event_wanted(&shim_cfg, EVENTS_ERRORS) || !k->peeked)
-		return -1;
-	ev.fd = fd;
-	ev.fd_state = k->st;
-	if (k->unread > 0) {
-		ev.reason = "unread_data";
-		ev.unread = k->unread;
-	} else if (k->pending == ENOTCONN || k->pending == ENOTSOCK) {
-		return -1;
-	} else if (k->lz) {
-		ev.reason = "linger_zero";
-	} else if (k->pending) {
-		ev.name = SHIM_EV_CLOSE_PENDING_ERROR;
-		ev.err = k->pending;
-	} else {
-		return -1;
-	}
-	{
-		struct event_addresses a;
-
-		event_lookup_addresses(k->copy, &a);
-		ev.given_addresses = &a;
-		emit(c, &ev);
-	}
-	return -1;
+	/* Another holder keeps the connection: this close sends nothing.
+	 * The last one's outcome is known once it ran (afterclose.c). */
+	return last && event_wanted(&shim_cfg, EVENTS_ERRORS) ? KEEP_AFTER : KEEP_NONE;
 }
 
-/* Before any close runs: look, take the backtrace, peek where a record
- * may follow.  (Reads only.) */
+/* Before any close runs: look, take the backtrace.  (Reads only.) */
 static void prepare_close(struct ctx *c, int fd, struct closing *k)
 {
 	look(c, fd, k);
 	if (event_wanted(&shim_cfg, EVENTS_ERRORS))
 		take_backtrace(c);
-	if (k->copy >= 0 && k->tcp_conn && event_wanted(&shim_cfg, EVENTS_ERRORS))
-		peek(k);
 }
 
 static void answer_continue(struct ctx *c)
@@ -342,16 +302,20 @@ static void answer(struct ctx *c, long long val, int err)
 }
 
 /* After the answer: the program's close has run or is running; the copy
- * keeps the connection for the lingering. */
-static void linger_after(struct ctx *c, int fd, struct closing *k, int copy, bool replaced)
+ * keeps the connection for the lingering, or until the close's outcome is
+ * known. */
+static void keep_after(struct ctx *c, int fd, struct closing *k, enum keep keep, bool replaced)
 {
-	if (copy < 0) {
-		if (k->copy >= 0)
-			close(k->copy);
+	if (k->copy < 0)
 		return;
+	if (keep == KEEP_LINGER) {
+		if (!sv_linger_take(k->copy, fd, k->st, who(c, true), replaced))
+			close(k->copy);
+	} else if (keep == KEEP_AFTER) {
+		sv_after_take(k->copy, c->p->pidfd, fd, k->ino, k->st, who(c, true));
+	} else {
+		close(k->copy);
 	}
-	if (!sv_linger_take(copy, fd, k->st, who(c, true), replaced))
-		close(copy);
 }
 
 static void on_close(struct ctx *c)
@@ -359,7 +323,7 @@ static void on_close(struct ctx *c)
 	int fd = (int)c->req->data.args[0];
 	struct closing k;
 	bool replaced;
-	int keep;
+	enum keep keep;
 
 	prepare_close(c, fd, &k);
 	if (!still_pending(c)) {
@@ -369,7 +333,7 @@ static void on_close(struct ctx *c)
 	}
 	keep = act_on_close(c, fd, &k, &replaced);
 	answer_continue(c);
-	linger_after(c, fd, &k, keep, replaced);
+	keep_after(c, fd, &k, keep, replaced);
 }
 
 /* bind: the forced options go on the socket (they belong to it, not to
@@ -505,7 +469,7 @@ static void on_dup(struct ctx *c, bool onto)
 	uint64_t ino = 0;
 	struct closing k;
 	bool replaced, closes = false;
-	int keep = -1;
+	enum keep keep = KEEP_NONE;
 
 	if (copy >= 0)
 		socket_state(copy, &ino);
@@ -530,7 +494,7 @@ static void on_dup(struct ctx *c, bool onto)
 		close(copy);
 	answer_continue(c);
 	if (closes)
-		linger_after(c, newfd, &k, keep, replaced);
+		keep_after(c, newfd, &k, keep, replaced);
 }
 
 /* A new process: it holds a copy of every descriptor (unless it shares
@@ -586,7 +550,7 @@ static void on_exit_group(struct ctx *c)
 	}
 	{
 		struct closing ks[256];
-		int keep[256];
+		enum keep keep[256];
 		bool replaced[256];
 
 		for (int i = 0; i < n; i++)
@@ -601,7 +565,7 @@ static void on_exit_group(struct ctx *c)
 			keep[i] = act_on_close(c, fds[i], &ks[i], &replaced[i]);
 		answer_continue(c);
 		for (int i = 0; i < n; i++)
-			linger_after(c, fds[i], &ks[i], keep[i], replaced[i]);
+			keep_after(c, fds[i], &ks[i], keep[i], replaced[i]);
 	}
 }
 

@@ -29,11 +29,7 @@ struct lingering {
 	long long drained;
 	int64_t start_ms, deadline_ms;
 	struct event_addresses addr;
-	/* who closed it, for the record: copies (the process may be gone) */
-	int pid, tid;
-	char prog[64];
-	int bt_n;
-	struct event_frame bt[SV_BT_MAX];
+	struct sv_who who; /* who closed it, for the record */
 };
 
 static int ep = -1;
@@ -58,21 +54,12 @@ int sv_linger_count(void)
 	return n_used;
 }
 
-static void free_frames(struct lingering *l)
-{
-	for (int i = 0; i < l->bt_n; i++) {
-		free((char *)l->bt[i].module);
-		free((char *)l->bt[i].symbol);
-	}
-	l->bt_n = 0;
-}
-
 static void finish(int i, bool timed_out)
 {
 	struct lingering *l = slots[i];
 	struct event ev = EVENT_INIT(timed_out ? SHIM_EV_GRACEFUL_TIMEOUT : SHIM_EV_GRACEFUL_CLOSE,
 				     timed_out ? LOG_SEV_ERROR : LOG_SEV_INFO);
-	struct event_foreign who = {l->pid, l->tid, l->prog, l->bt, NULL, l->bt_n, 0};
+	struct event_foreign who;
 	struct linger off = {0, 0};
 
 	if (event_wanted(&shim_cfg, timed_out ? EVENTS_ERRORS : EVENTS_ALL)) {
@@ -87,7 +74,7 @@ static void finish(int i, bool timed_out)
 		if (l->replaced)
 			ev.reason = "replaced the program's SO_LINGER {1, 0}";
 		ev.backtrace = false;
-		ev.foreign = &who;
+		ev.foreign = sv_who_foreign(&l->who, &who);
 		event_emit(&ev);
 	}
 	/* A program's SO_LINGER {1, N} would make this close block the
@@ -96,7 +83,7 @@ static void finish(int i, bool timed_out)
 	epoll_ctl(ep, EPOLL_CTL_DEL, l->copy, NULL);
 	close(l->copy);
 	l->copy = -1;
-	free_frames(l);
+	sv_who_drop(&l->who);
 	n_used--;
 }
 
@@ -140,11 +127,6 @@ static int free_slot(void)
 	return n_slots > old ? old : -1;
 }
 
-static char *dup_or_null(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
-
 bool sv_linger_take(int copy, int fd, uint32_t fd_state, const struct event_foreign *who,
 		    bool replaced)
 {
@@ -165,16 +147,7 @@ bool sv_linger_take(int copy, int fd, uint32_t fd_state, const struct event_fore
 	l->addr.local[0] = l->addr.peer[0] = '\0';
 	if (event_wanted(&shim_cfg, EVENTS_ALL))
 		event_lookup_addresses(copy, &l->addr);
-	l->pid = who->pid;
-	l->tid = who->tid;
-	strncpy(l->prog, who->prog ? who->prog : "", sizeof l->prog - 1);
-	l->prog[sizeof l->prog - 1] = '\0';
-	l->bt_n = who->bt_n < SV_BT_MAX ? who->bt_n : SV_BT_MAX;
-	for (int k = 0; k < l->bt_n; k++) {
-		l->bt[k] = who->bt[k];
-		l->bt[k].module = dup_or_null(who->bt[k].module);
-		l->bt[k].symbol = dup_or_null(who->bt[k].symbol);
-	}
+	sv_who_keep(&l->who, who);
 	l->copy = copy;
 	n_used++;
 	if (shutdown(copy, SHUT_WR) != 0 || discard(l)) {

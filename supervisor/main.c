@@ -293,7 +293,8 @@ int main(int argc, char **argv)
 
 	for (;;) {
 		struct epoll_event evs[64];
-		int n = epoll_wait(ep, evs, 64, sv_linger_timeout_ms());
+		int t = sv_linger_timeout_ms(), ta = sv_after_timeout_ms();
+		int n = epoll_wait(ep, evs, 64, t < 0 || (ta >= 0 && ta < t) ? ta : t);
 
 		if (n < 0 && errno != EINTR)
 			die("epoll_wait: %s", strerror(errno));
@@ -355,6 +356,7 @@ int main(int argc, char **argv)
 			}
 		}
 		sv_linger_expire();
+		sv_after_check();
 		if (child_done) {
 			pid_t w = waitpid(-1, NULL, WNOHANG);
 
@@ -364,6 +366,7 @@ int main(int argc, char **argv)
 		}
 		(void)listener_hup;
 	}
+	sv_after_finish();
 	sv_linger_finish();
 	if (event_wanted(&shim_cfg, EVENTS_ERRORS))
 		event_flush_suppressed();

@@ -102,6 +102,38 @@ int sv_unwind(struct sv_proc *p, pid_t tid, uint64_t sp, uint64_t pc, uint64_t *
 void sv_unwind_name(struct sv_proc *p, const uint64_t *ips, int n, struct event_frame *out);
 void sv_unwind_free(struct sv_unwind *u);
 
+/* ---- who.c: who made a call, for a record written later ------------------ */
+
+struct sv_who {
+	int pid, tid;
+	char prog[64];
+	int bt_n;
+	struct event_frame bt[SV_BT_MAX];
+};
+void sv_who_keep(struct sv_who *w, const struct event_foreign *f);
+void sv_who_drop(struct sv_who *w);
+/* f filled from w, for event.foreign; returns f. */
+const struct event_foreign *sv_who_foreign(const struct sv_who *w, struct event_foreign *f);
+
+/* ---- afterclose.c: the outcome of a close, known once it ran -------------- */
+
+/* The program is closing fd (the socket behind copy, inode ino), the last
+ * holder the supervisor knows of: the supervisor's copy is now the last
+ * reference, so the kernel's tcp_close, and its RST if data is unread,
+ * happens when the copy is closed.  Kept until the program's close has
+ * run (its number no longer names the socket), then the socket is looked
+ * at (unread data, SO_LINGER {1, 0}, a pending error), the record written
+ * (close_rst, close_pending_error) and the copy closed: the record and the
+ * RST go together exactly. */
+void sv_after_take(int copy, int pidfd, int fd, uint64_t ino, uint32_t st,
+		   const struct event_foreign *who);
+/* Timeout for the loop while closes are pending (-1: none). */
+int sv_after_timeout_ms(void);
+/* Checks the pending closes. */
+void sv_after_check(void);
+/* At exit: every pending close decided. */
+void sv_after_finish(void);
+
 /* ---- linger.c: graceful close on the supervisor's copies ----------------- */
 
 /* Tags of the event loop's epoll entries: kind << 32 | index. */
