@@ -313,6 +313,7 @@ static void keep_after(struct ctx *c, int fd, struct closing *k, enum keep keep,
 			close(k->copy);
 	} else if (keep == KEEP_AFTER) {
 		sv_after_take(k->copy, c->p->pidfd, fd, k->ino, k->st, who(c, true));
+		sv_after_settle();
 	} else {
 		close(k->copy);
 	}

@@ -127,6 +127,9 @@ const struct event_foreign *sv_who_foreign(const struct sv_who *w, struct event_
  * RST go together exactly. */
 void sv_after_take(int copy, int pidfd, int fd, uint64_t ino, uint32_t st,
 		   const struct event_foreign *who);
+/* Right after the answer: waits a little for the program's close to run
+ * (the peer's FIN waits for the copy's close). */
+void sv_after_settle(void);
 /* Timeout for the loop while closes are pending (-1: none). */
 int sv_after_timeout_ms(void);
 /* Checks the pending closes. */
