@@ -6,9 +6,11 @@
  *
  * Only rsp and rip are known; a frame whose CFI needs another register
  * (rbp in code built with frame pointers, -O0) gets it from a guess: the
- * first slot above the stack pointer that holds a frame-pointer pair (a
- * higher stack address, then a return address into executable code).  A
- * frame that unwinds to an address in no module ends the backtrace. */
+ * slot below the first return address (a code address right after a call
+ * instruction) above the stub's own.  A
+ * frame that unwinds to an address in no module ends the backtrace; a
+ * wrong guess can still add frames that were never called (outer frames
+ * of -O0 code only: CFI-described code never reads the guess). */
 #define _GNU_SOURCE
 #include "supervisor.h"
 
@@ -158,18 +160,65 @@ static bool in_code(struct sv_unwind *u, uint64_t addr)
 	return addr > 4096 && dwfl_addrmodule(u->dwfl, addr) != NULL;
 }
 
+/* Whether ret is a return address into a call of the function at callee
+ * (0: unknown): after a call rel32 to it, or after an indirect call
+ * (call *%reg, call *disp8(%reg), call *disp32(%rip)), whose target cannot
+ * be told.  A stale code pointer among a frame's locals, or the return
+ * address of a call long returned, fails the check. */
+static bool calls_into(struct sv_unwind *u, uint64_t ret, uint64_t callee)
+{
+	unsigned char b[8];
+	struct iovec local = {b, sizeof b}, remote = {(void *)(uintptr_t)(ret - 8), sizeof b};
+
+	if (process_vm_readv(u->pid, &local, 1, &remote, 1, 0) != sizeof b)
+		return false;
+	if (b[3] == 0xe8) {
+		int32_t rel;
+
+		memcpy(&rel, b + 4, 4);
+		return !callee || ret + (uint64_t)(int64_t)rel == callee;
+	}
+	return (b[6] == 0xff && (b[7] & 0xf8) == 0xd0) || (b[5] == 0xff && (b[6] & 0xf8) == 0x50) ||
+	       (b[2] == 0xff && b[3] == 0x15);
+}
+
+/* The start of the function that ip is in (0: unknown). */
+static uint64_t function_of(struct sv_unwind *u, uint64_t ip)
+{
+	Dwfl_Module *m = dwfl_addrmodule(u->dwfl, ip);
+	GElf_Off off = 0;
+	GElf_Sym sym;
+
+	if (!m || !dwfl_module_addrinfo(m, ip, &off, &sym, NULL, NULL, NULL))
+		return 0;
+	return ip - off;
+}
+
 /* The frame pointer of the caller of the trapped call's stub, guessed:
- * the lowest slot above sp holding (a stack address above it, a return
- * address into a module).  Only used by frames whose CFI asks for rbp. */
+ * the slot below the lowest return address above the stub's that returns
+ * from a call of that caller (its saved rbp, next to its return address).
+ * Only used by frames whose CFI asks for rbp. */
 static bool guess_bp(struct sv_unwind *u, uint64_t *bp)
 {
-	for (size_t off = 0; off + 16 <= u->stack_len; off += 8) {
-		uint64_t next, ret, slot = u->stack_lo + off;
+	size_t start = 0;
+	uint64_t first = 0, caller;
 
-		memcpy(&next, u->stack + off, 8);
+	/* The stub's own return address (the first code address on the
+	 * stack): what lies below it is the stub's, not its caller's frame. */
+	for (; start + 8 <= u->stack_len; start += 8) {
+		memcpy(&first, u->stack + start, 8);
+		if (in_code(u, first))
+			break;
+	}
+	if (start + 8 > u->stack_len)
+		return false;
+	caller = function_of(u, first);
+	for (size_t off = start + 8; off + 16 <= u->stack_len; off += 8) {
+		uint64_t ret;
+
 		memcpy(&ret, u->stack + off + 8, 8);
-		if (next > slot && next - slot < (1u << 20) && !(next & 7) && in_code(u, ret)) {
-			*bp = slot;
+		if (in_code(u, ret) && calls_into(u, ret, caller)) {
+			*bp = u->stack_lo + off;
 			return true;
 		}
 	}
