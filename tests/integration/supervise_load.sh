@@ -18,6 +18,9 @@ if [ -z "${TEST_PRIVATE_NET:-}" ]; then
 	TEST_PRIVATE_NET=1 exec unshare -n bash "$0" "$@"
 fi
 ip link set lo up || fail "lo"
+# nstat's history file is per user, shared with every other namespace's
+# nstat: a private one
+export NSTAT_HISTORY="$WORK/nstat.history"
 L="$TOP/tools/sockshim"
 N=30
 
