@@ -13,3 +13,9 @@ done
 SOCKSHIM_REUSEADDR=1 LD_PRELOAD="$lib" "$PROGS/reuse_check" >"$WORK/out" || fail "installed library: exit $?"
 assert_grep "$WORK/out" '^tcp4 new addr=1 port=0$'
 note "installed under DESTDIR/usr and working, with the examples"
+sv="$WORK/root/usr/lib/sockshim/sockshim-supervise"
+[ -x "$sv" ] || fail "no $sv"
+"$WORK/root/usr/bin/sockshim" --log "$WORK/sv.log" -- "$PROGS/static_hello" 7 >/dev/null
+[ $? = 7 ] || fail "the installed launcher did not run a static program under the installed supervisor"
+check_log "$WORK/sv.log" --event supervised --count 1
+note "the installed launcher runs a static program under the installed supervisor"

@@ -86,3 +86,9 @@ nr=$(printf '#include <sys/syscall.h>\nSYS_pidfd_getfd\n' | ${CC:-cc} -E -P -x c
 "$PROGS/deny_syscall" "$nr" "$SV" -- touch "$WORK/ran" 2>"$WORK/err"
 [ $? = 2 ] && grep -q "pidfd_getfd" "$WORK/err" && [ ! -e "$WORK/ran" ] || fail "no pidfd_getfd: $(cat "$WORK/err")"
 note "refused, exit 2, nothing ran: $(cat "$WORK/err")"
+
+# bad variables: one config_error each, from the supervisor, and the default
+SOCKSHIM_GRACEFULL=1 SOCKSHIM_LINGER_MS=soon "$SV" -- true 2>"$WORK/cfg.log" || fail "config errors: exit $?"
+check_log "$WORK/cfg.log" --event config_error --where variable=SOCKSHIM_GRACEFULL --count 1
+check_log "$WORK/cfg.log" --event config_error --where variable=SOCKSHIM_LINGER_MS --count 1
+note "bad variables: a config_error each, the program ran"
