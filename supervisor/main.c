@@ -366,6 +366,7 @@ int main(int argc, char **argv)
 		}
 		(void)listener_hup;
 	}
+	seccomp_notify_free(req, resp);
 	sv_after_finish();
 	sv_linger_finish();
 	if (event_wanted(&shim_cfg, EVENTS_ERRORS))
