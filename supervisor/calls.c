@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/close_range.h>
 #include <linux/sched.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -61,11 +62,10 @@ static int copy_of(struct ctx *c, int fd)
 		errno = EBADF;
 		return -1;
 	}
+	/* (close-on-exec already: pidfd_getfd sets it) */
 	copy = (int)syscall(SYS_pidfd_getfd, c->p->pidfd, fd, 0);
-	if (copy >= 0) {
+	if (copy >= 0)
 		getfd_works = true;
-		fcntl(copy, F_SETFD, FD_CLOEXEC);
-	}
 	return copy;
 }
 
@@ -522,52 +522,87 @@ static void on_clone3(struct ctx *c)
 	on_fork(c, flags);
 }
 
-/* exit_group: the kernel closes what is still open, unseen.  With graceful
- * close on, the TCP connections among them that would be lost are
- * lingered on like any close. */
-static void on_exit_group(struct ctx *c)
+/* The sockets of the calling process at numbers lo..hi, closed by one call
+ * (exit_group: the kernel closes what is still open, unseen by any close;
+ * close_range): each handled as its own close. */
+static void close_many(struct ctx *c, unsigned lo, unsigned hi)
 {
 	char path[64];
-	int fds[256], n = 0;
+	int *fds = NULL, n = 0, cap = 0;
+	struct closing *ks;
+	enum keep *keep;
+	bool *replaced;
+	DIR *d;
+	struct dirent *e;
 
-	if (shim_cfg.graceful != GRACEFUL_OFF) {
-		DIR *d;
-		struct dirent *e;
+	snprintf(path, sizeof path, "/proc/%d/fd", (int)c->p->pid);
+	if ((d = opendir(path)) != NULL) {
+		while ((e = readdir(d)) != NULL) {
+			char link[64];
+			ssize_t l;
+			long fd;
 
-		snprintf(path, sizeof path, "/proc/%d/fd", (int)c->p->pid);
-		if ((d = opendir(path)) != NULL) {
-			while (n < 256 && (e = readdir(d)) != NULL) {
-				char link[64];
-				ssize_t l;
+			if (e->d_name[0] == '.')
+				continue;
+			fd = atol(e->d_name);
+			if (fd < (long)lo || fd > (long)hi)
+				continue;
+			l = readlinkat(dirfd(d), e->d_name, link, sizeof link - 1);
+			if (l <= 8 || memcmp(link, "socket:[", 8))
+				continue;
+			if (n == cap) {
+				int *m = realloc(fds, (size_t)(cap = cap ? cap * 2 : 64) * sizeof *m);
 
-				if (e->d_name[0] == '.')
-					continue;
-				l = readlinkat(dirfd(d), e->d_name, link, sizeof link - 1);
-				if (l > 8 && !memcmp(link, "socket:[", 8))
-					fds[n++] = atoi(e->d_name);
+				if (!m)
+					break;
+				fds = m;
 			}
-			closedir(d);
+			fds[n++] = (int)fd;
 		}
+		closedir(d);
 	}
-	{
-		struct closing ks[256];
-		enum keep keep[256];
-		bool replaced[256];
-
+	ks = calloc((size_t)n + 1, sizeof *ks);
+	keep = calloc((size_t)n + 1, sizeof *keep);
+	replaced = calloc((size_t)n + 1, sizeof *replaced);
+	if (!ks || !keep || !replaced)
+		n = 0;
+	for (int i = 0; i < n; i++)
+		prepare_close(c, fds[i], &ks[i]);
+	if (!still_pending(c)) {
 		for (int i = 0; i < n; i++)
-			prepare_close(c, fds[i], &ks[i]);
-		if (!still_pending(c)) {
-			for (int i = 0; i < n; i++)
-				if (ks[i].copy >= 0)
-					close(ks[i].copy);
-			return;
-		}
+			if (ks[i].copy >= 0)
+				close(ks[i].copy);
+	} else {
 		for (int i = 0; i < n; i++)
 			keep[i] = act_on_close(c, fds[i], &ks[i], &replaced[i]);
 		answer_continue(c);
 		for (int i = 0; i < n; i++)
 			keep_after(c, fds[i], &ks[i], keep[i], replaced[i]);
 	}
+	free(fds);
+	free(ks);
+	free(keep);
+	free(replaced);
+}
+
+static void on_exit_group(struct ctx *c)
+{
+	if (shim_cfg.sockets_watched)
+		close_many(c, 0, UINT_MAX);
+	else
+		answer_continue(c);
+}
+
+/* close_range(lo, hi, flags): the sockets in the range end (not with
+ * CLOSE_RANGE_CLOEXEC, which only marks them). */
+static void on_close_range(struct ctx *c)
+{
+	unsigned lo = (unsigned)c->req->data.args[0], hi = (unsigned)c->req->data.args[1];
+
+	if (c->req->data.args[2] & CLOSE_RANGE_CLOEXEC || lo > hi)
+		answer_continue(c);
+	else
+		close_many(c, lo, hi);
 }
 
 void sv_handle(int nfd, struct seccomp_notif *req)
@@ -610,6 +645,8 @@ void sv_handle(int nfd, struct seccomp_notif *req)
 		answer_continue(c);
 	} else if (nr == SCMP_SYS(exit_group))
 		on_exit_group(c);
+	else if (nr == SCMP_SYS(close_range))
+		on_close_range(c);
 	else
 		answer_continue(c);
 }

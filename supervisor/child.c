@@ -37,6 +37,9 @@ static int add_rules(scmp_filter_ctx ctx, const struct sv_traps *t)
 {
 	int rc = add(ctx, SCMP_SYS(close), 0, NULL);
 
+	/* close_range: daemons closing what they inherited, closefrom */
+	rc = rc ? rc : add(ctx, SCMP_SYS(close_range), 0, NULL);
+
 	if (!rc && t->reuse)
 		rc = add(ctx, SCMP_SYS(bind), 0, NULL);
 	if (!rc && t->setsockopt) {

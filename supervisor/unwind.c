@@ -298,10 +298,14 @@ static void name_one(struct sv_unwind *u, uint64_t ip, struct event_frame *f)
 		return;
 	f->module = name ? name : mainfile; /* the path in the maps */
 	f->offset = ip - bias;
-	s = dwfl_module_addrinfo(m, ip, &off, &sym, NULL, NULL, NULL);
+	/* The function is the one before ip: a return address after a call
+	 * to a function that does not return (exit, abort) is the first byte
+	 * of the next function; the trapped call's own pc is just after its
+	 * syscall instruction.  The offset stays ip's. */
+	s = dwfl_module_addrinfo(m, ip - 1, &off, &sym, NULL, NULL, NULL);
 	if (s) {
 		f->symbol = s;
-		f->symbol_off = off;
+		f->symbol_off = off + 1;
 	}
 }
 

@@ -93,3 +93,27 @@ wait "$pid" || fail "server"
 check_log "$WORK/all.log" --event close --at-least 2
 check_log "$WORK/all.log" --event graceful_close --where mode=supervised --backtrace-has answer_and_close --count 1
 note "events=all: close records; graceful_close mode=supervised"
+
+# ---- a connection the kernel closes at exit (no close call) ----
+X="$PROGS/static/exit_server"
+for how in plain graceful; do
+	port=$(free_port)
+	if [ $how = plain ]; then
+		"$L" --log "$WORK/exit.log" -- "$X" "$port" 1000000 &
+	else
+		"$L" --graceful --log "$WORK/exitg.log" -- "$X" "$port" 1000000 &
+	fi
+	pid=$!
+	BG_PIDS="$BG_PIDS $pid"
+	wait_listen "$port"
+	out=$("$PROGS/seed_client" "$port" 60000)
+	wait "$pid" || fail "exit_server: exit $?"
+	case $how:$out in
+	plain:*"reset by peer"*)
+		check_log "$WORK/exit.log" --event close_rst --where reason=unread_data \
+			--backtrace-has answer_and_exit --count 1 ;;
+	graceful:"received 1000000 bytes, then EOF") ;;
+	*) fail "exit_server $how: $out" ;;
+	esac
+done
+note "a connection closed by the kernel at exit: close_rst in answer_and_exit; cured with --graceful"
