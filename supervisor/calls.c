@@ -622,6 +622,8 @@ void sv_handle(int nfd, struct seccomp_notif *req)
 		answer_continue(c);
 		return;
 	}
+	if (c->p->n_exec_fds)
+		sv_proc_exec_settle(c->p);
 	if (nr == SCMP_SYS(close))
 		on_close(c);
 	else if (nr == SCMP_SYS(bind))

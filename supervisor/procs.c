@@ -4,6 +4,8 @@
 #define _GNU_SOURCE
 #include "supervisor.h"
 
+#include "config.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -168,14 +170,94 @@ void sv_proc_gone(struct sv_proc *p)
 			break;
 		}
 	n_procs--;
+	if (p->n_exec_fds) /* exec'd (or not) and gone: closed either way */
+		for (int i = 0; i < p->n_exec_fds; i++)
+			sv_share_close(p->exec_fds[i].ino);
+	free(p->exec_fds);
 	close(p->pidfd);
 	free(p->hist);
 	sv_unwind_free(p->uw);
 	free(p);
 }
 
+/* The close-on-exec sockets of p ("flags:" of /proc/PID/fdinfo/N has
+ * O_CLOEXEC). */
+static void note_cloexec_sockets(struct sv_proc *p)
+{
+	char path[64];
+	DIR *d;
+	struct dirent *e;
+	int cap = 0;
+
+	snprintf(path, sizeof path, "/proc/%d/fd", (int)p->pid);
+	if (!(d = opendir(path)))
+		return;
+	while ((e = readdir(d)) != NULL) {
+		char link[64], info[320], buf[256];
+		unsigned long long ino;
+		ssize_t n;
+		int fd;
+		char *f;
+
+		if (e->d_name[0] == '.')
+			continue;
+		n = readlinkat(dirfd(d), e->d_name, link, sizeof link - 1);
+		if (n <= 0)
+			continue;
+		link[n] = '\0';
+		if (sscanf(link, "socket:[%llu]", &ino) != 1)
+			continue;
+		snprintf(info, sizeof info, "/proc/%d/fdinfo/%s", (int)p->pid, e->d_name);
+		fd = open(info, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		n = read(fd, buf, sizeof buf - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		f = strstr(buf, "flags:");
+		if (!f || !(strtoul(f + 6, NULL, 8) & O_CLOEXEC))
+			continue;
+		if (p->n_exec_fds == cap) {
+			struct sv_exec_fd *m = realloc(p->exec_fds, (size_t)(cap = cap ? cap * 2 : 16) *
+								     sizeof *m);
+
+			if (!m)
+				break;
+			p->exec_fds = m;
+		}
+		p->exec_fds[p->n_exec_fds].fd = atoi(e->d_name);
+		p->exec_fds[p->n_exec_fds].ino = ino;
+		p->n_exec_fds++;
+	}
+	closedir(d);
+}
+
+void sv_proc_exec_settle(struct sv_proc *p)
+{
+	for (int i = 0; i < p->n_exec_fds; i++) {
+		int t = (int)syscall(SYS_pidfd_getfd, p->pidfd, p->exec_fds[i].fd, 0);
+		struct stat st;
+		bool same = false;
+
+		if (t >= 0) {
+			same = fstat(t, &st) == 0 && (uint64_t)st.st_ino == p->exec_fds[i].ino;
+			close(t);
+		}
+		if (!same) /* closed by the exec */
+			sv_share_close(p->exec_fds[i].ino);
+	}
+	free(p->exec_fds);
+	p->exec_fds = NULL;
+	p->n_exec_fds = 0;
+}
+
 void sv_proc_exec(struct sv_proc *p)
 {
+	sv_proc_exec_settle(p); /* an earlier exec that failed */
+	if (shim_cfg.sockets_watched)
+		note_cloexec_sockets(p);
 	free(p->hist);
 	p->hist = NULL;
 	sv_unwind_free(p->uw);

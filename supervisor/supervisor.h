@@ -55,6 +55,13 @@ struct sv_proc {
 	char prog[64];
 	struct sv_hist *hist; /* SV_HIST_SLOTS, where each number was last closed */
 	struct sv_unwind *uw;
+	/* an exec in progress: its close-on-exec sockets, which a successful
+	 * exec closes unseen (settled at the process's next call or exit) */
+	struct sv_exec_fd {
+		int fd;
+		uint64_t ino;
+	} *exec_fds;
+	int n_exec_fds;
 	struct sv_proc *next;
 };
 
@@ -63,8 +70,12 @@ struct sv_proc {
 struct sv_proc *sv_proc_of(pid_t tid);
 /* The process is gone (its pidfd said so): its entry is freed. */
 void sv_proc_gone(struct sv_proc *p);
-/* After a successful exec: what was known of the old image is dropped. */
+/* At an exec: what was known of the old image is dropped, and the
+ * close-on-exec sockets are noted (sv_proc_exec_settle). */
 void sv_proc_exec(struct sv_proc *p);
+/* After the exec (at the process's next call, or its exit): the noted
+ * sockets that are gone (the exec succeeded) lose a holder. */
+void sv_proc_exec_settle(struct sv_proc *p);
 /* Its pidfd, for the event loop: pidfd -> process. */
 struct sv_proc *sv_proc_by_pidfd(int pidfd);
 /* A new process is being made: a thread id may now name a process other

@@ -117,3 +117,28 @@ for how in plain graceful; do
 	esac
 done
 note "a connection closed by the kernel at exit: close_rst in answer_and_exit; cured with --graceful"
+
+# ---- a helper spawned per client: its copy of the connection is closed by
+# its exec (close-on-exec), so the server's close is the last one ----
+SP="$PROGS/static/spawn_server"
+for how in plain graceful; do
+	port=$(free_port)
+	if [ $how = plain ]; then
+		"$L" --log "$WORK/spawn.log" -- "$SP" "$port" 1000000 2 "$PROGS/static_hello" &
+	else
+		"$L" --graceful --log "$WORK/spawng.log" -- "$SP" "$port" 1000000 2 "$PROGS/static_hello" &
+	fi
+	pid=$!
+	BG_PIDS="$BG_PIDS $pid"
+	wait_listen "$port"
+	out=$("$PROGS/seed_client" "$port" 60000; "$PROGS/seed_client" "$port" 60000)
+	wait "$pid" || fail "spawn_server: exit $?"
+	case $how in
+	plain)
+		[ "$(echo "$out" | grep -c 'reset by peer')" = 2 ] || fail "spawn_server bare-like: $out"
+		check_log "$WORK/spawn.log" --event close_rst --backtrace-has spawn_answer_close --count 2 ;;
+	graceful)
+		[ "$(echo "$out" | grep -c '^received 1000000 bytes, then EOF$')" = 2 ] || fail "spawn_server graceful: $out" ;;
+	esac
+done
+note "a helper spawned per client: close_rst each, cured with --graceful (the exec's closes are counted)"
