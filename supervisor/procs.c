@@ -36,7 +36,7 @@ static unsigned tid_slot(pid_t tid)
 	return ((unsigned)tid * 2654435761u) % TID_SLOTS;
 }
 
-static pid_t tgid_of(pid_t tid)
+static pid_t tgid_of(pid_t tid, pid_t *ppid)
 {
 	char path[64], buf[512];
 	int fd;
@@ -52,6 +52,8 @@ static pid_t tgid_of(pid_t tid)
 	if (n <= 0)
 		return -1;
 	buf[n] = '\0';
+	t = strstr(buf, "\nPPid:");
+	*ppid = t ? (pid_t)atoi(t + 6) : 0;
 	t = strstr(buf, "\nTgid:");
 	return t ? (pid_t)atoi(t + 6) : -1;
 }
@@ -93,7 +95,7 @@ struct sv_proc *sv_proc_of(pid_t tid)
 {
 	unsigned i = tid_slot(tid);
 	struct sv_proc *p;
-	pid_t pid;
+	pid_t pid, ppid = 0;
 
 	for (unsigned k = 0; k < 16; k++) {
 		unsigned j = (i + k) % TID_SLOTS;
@@ -106,11 +108,13 @@ struct sv_proc *sv_proc_of(pid_t tid)
 		if (!tids[j].p)
 			break;
 	}
-	pid = tgid_of(tid);
+	pid = tgid_of(tid, &ppid);
 	if (pid <= 0)
 		return NULL;
 	p = find_pid(pid);
 	if (!p) {
+		struct sv_proc *parent = find_pid(ppid);
+
 		p = calloc(1, sizeof *p);
 		if (!p)
 			return NULL;
@@ -121,6 +125,11 @@ struct sv_proc *sv_proc_of(pid_t tid)
 			return NULL;
 		}
 		read_prog(p);
+		/* A forked child runs its parent's image at the same addresses
+		 * until it execs (its exec drops what it shares): the parent's
+		 * unwinder, with its modules and names, serves it too. */
+		if (parent && parent->uw && parent->prog[0] && !strcmp(parent->prog, p->prog))
+			p->uw = sv_unwind_share(parent->uw);
 		p->next = procs;
 		procs = p;
 		n_procs++;

@@ -111,6 +111,9 @@ int sv_unwind(struct sv_proc *p, pid_t tid, uint64_t sp, uint64_t pc, uint64_t *
 /* Names frames ips[n] of p: module, offset, symbol (valid until the next
  * unwind of p). */
 void sv_unwind_name(struct sv_proc *p, const uint64_t *ips, int n, struct event_frame *out);
+/* Another process (a forked child, same image) shares u; free drops one
+ * reference. */
+struct sv_unwind *sv_unwind_share(struct sv_unwind *u);
 void sv_unwind_free(struct sv_unwind *u);
 
 /* ---- who.c: who made a call, for a record written later ------------------ */

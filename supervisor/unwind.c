@@ -23,7 +23,8 @@
 
 struct sv_unwind {
 	Dwfl *dwfl;
-	pid_t pid;
+	int refs;	/* processes sharing it: a parent and its forked children */
+	pid_t pid;	/* the process being unwound now */
 	bool attached;
 	/* the thread being unwound now */
 	pid_t tid;
@@ -129,12 +130,15 @@ static struct sv_unwind *unwinder(struct sv_proc *p)
 {
 	struct sv_unwind *u = p->uw;
 
-	if (u)
+	if (u) {
+		u->pid = p->pid; /* shared with a parent or a child */
 		return u;
+	}
 	u = calloc(1, sizeof *u);
 	if (!u)
 		return NULL;
 	u->pid = p->pid;
+	u->refs = 1;
 	u->dwfl = dwfl_begin(&callbacks);
 	if (!u->dwfl || !report(u)) {
 		if (u->dwfl)
@@ -147,9 +151,15 @@ static struct sv_unwind *unwinder(struct sv_proc *p)
 	return u;
 }
 
+struct sv_unwind *sv_unwind_share(struct sv_unwind *u)
+{
+	u->refs++;
+	return u;
+}
+
 void sv_unwind_free(struct sv_unwind *u)
 {
-	if (!u)
+	if (!u || --u->refs > 0)
 		return;
 	dwfl_end(u->dwfl);
 	free(u);
