@@ -245,8 +245,9 @@ static enum keep act_on_close(struct ctx *c, int fd, struct closing *k, bool *re
 		emit(c, &ev);
 		return KEEP_NONE;
 	}
-	if (c->bt_n > 0 || !shim_cfg.backtrace)
-		sv_hist_note(c->p, fd, c->ips, c->bt_n);
+	/* where it was closed (no frames when none could be taken): a later
+	 * close of the number while it is not open is a double close */
+	sv_hist_note(c->p, fd, c->ips, c->bt_n);
 	if (!k->st)
 		return KEEP_NONE;
 	holders = sv_share_close(k->ino);
