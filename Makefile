@@ -259,6 +259,14 @@ $(SUPERVISOR): $(SV_OBJS) $(foreach m,$(SV_SHIM),$(B)/shim/$(m).o)
 
 all: $(SUPERVISOR)
 
+# The supervisor's unit tests (tests/unit/test_supervisor_*.c) link its
+# modules but its main, and what those stand on.
+SV_LIB_OBJS := $(filter-out $(B)/supervisor/main.o,$(SV_OBJS))
+$(B)/tests/test_supervisor_%: tests/unit/test_supervisor_%.c supervisor/supervisor.h $(HEADERS) \
+		$(SV_LIB_OBJS) $(foreach m,$(SV_SHIM),$(B)/shim/$(m).o) | $(B)/tests
+	$(CC) $(CFLAGS) -Isupervisor -o $@ $< $(SV_LIB_OBJS) $(foreach m,$(SV_SHIM),$(B)/shim/$(m).o) \
+		-lcmocka $(SV_LIBS)
+
 .PHONY: install-supervisor
 install: install-supervisor
 install-supervisor: $(SUPERVISOR)
