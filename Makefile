@@ -31,7 +31,10 @@ BASE_CFLAGS := -std=gnu11 -O2 -g -Iinclude $(WARN) $(SANFLAGS)
 override CFLAGS := $(BASE_CFLAGS) $(CFLAGS)
 # libunwind is dlopen'ed by its soname (see shim/backtrace.c).
 UNWIND_SONAME := $(or $(shell objdump -p $$($(CC) -print-file-name=libunwind.so) 2>/dev/null | sed -n 's/^ *SONAME *//p'),libunwind.so.8)
+# Frame pointers in the shim's own code: the backtrace of a call skips the
+# shim's frames by their chain (shim/unwind.c), not by unwinding each.
 SHIM_CFLAGS := $(CFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec \
+               -fno-omit-frame-pointer -DSHIM_FRAME_POINTERS \
                -DUNWIND_SONAME='"$(UNWIND_SONAME)"' 
 SHIM_LDFLAGS := -shared -Wl,--version-script=shim/libsockshim.map \
                 -Wl,-z,relro,-z,now -Wl,--no-undefined $(SANFLAGS)
@@ -85,7 +88,10 @@ UNIT_config := config
 UNIT_fdtab  := fdtab
 UNIT_record := record
 # event.o and what it stands on: the call scope, backtraces, the log.
-UNIT_event  := event record backtrace call close_history fdtab log logframe privfd config proc ratelimit
+UNIT_event  := event record backtrace symcache unwind call close_history fdtab log logframe privfd config proc ratelimit
+UNIT_symcache := symcache record
+UNIT_unwind := unwind
+LIBS_unwind := -lunwind
 # the framing of records for syslog and journald: pure functions
 UNIT_log_framing := logframe record
 # the close decisions stand on the table alone
@@ -95,7 +101,7 @@ UNIT_TESTS  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test
 
 $(B)/tests/test_%: tests/unit/test_%.c $(HEADERS) $(SHIM_OBJS) | $(B)/tests
 	$(CC) $(CFLAGS) -rdynamic -o $@ $< $(foreach m,$(UNIT_$*),$(B)/shim/$(m).o) \
-		-lcmocka -ljansson -ldl -lpthread
+		-lcmocka -ljansson -ldl -lpthread $(LIBS_$*)
 
 
 # Programs that integration tests run under the shim.  -rdynamic puts their
@@ -170,8 +176,14 @@ $(B)/fuzz/fuzz_logframe: tests/fuzz/fuzz_logframe.c shim/logframe.c shim/record.
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_logframe.c shim/logframe.c shim/record.c -ljansson
 
-fuzz: $(B)/fuzz/fuzz_config $(B)/fuzz/fuzz_record $(B)/fuzz/fuzz_report_line $(B)/fuzz/fuzz_logframe
-	@for f in config record report_line logframe; do \
+# the unwinder's reader of call frame information
+$(B)/fuzz/fuzz_unwind: tests/fuzz/fuzz_unwind.c shim/unwind.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_unwind.c shim/unwind.c
+
+fuzz: $(B)/fuzz/fuzz_config $(B)/fuzz/fuzz_record $(B)/fuzz/fuzz_report_line $(B)/fuzz/fuzz_logframe \
+      $(B)/fuzz/fuzz_unwind
+	@for f in config record report_line logframe unwind; do \
 		rm -rf $(B)/fuzz/corpus-$$f && cp -r tests/fuzz/corpus/$$f $(B)/fuzz/corpus-$$f && \
 		echo "== fuzz_$$f, $(FUZZ_SECONDS) s" && \
 		(cd $(B)/fuzz && ./fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
@@ -245,7 +257,8 @@ DEB_ALL   += libseccomp-dev
 SUPERVISOR := $(B)/sockshim-supervise
 SV_SRCS    := $(sort $(wildcard supervisor/*.c))
 SV_OBJS    := $(SV_SRCS:supervisor/%.c=$(B)/supervisor/%.o)
-SV_SHIM    := event record backtrace call close_history fdtab log logframe privfd config proc ratelimit
+# event.o and what it stands on (as its unit test links it)
+SV_SHIM    := $(UNIT_event)
 SV_LIBS    := -lseccomp -ldw -lelf -ldl -lpthread
 
 $(B)/supervisor:

@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "unwind.h"
+
 #define BT_MAX 64
 
 struct record;
@@ -40,12 +42,22 @@ int backtrace_from_frame_pointers(uintptr_t ip, uintptr_t sp, uintptr_t bp, void
  * its per-thread cache. */
 int backtrace_capture(void **ips, int max);
 
+/* The same with the shim's own unwinder (unwind.h): no lock, no system
+ * call, never a cancellation point; -1 if a frame could not be followed
+ * (then backtrace_capture).  *more: where to go on deeper. */
+int backtrace_capture_fast(void **ips, int max, struct unwind_cursor *more);
+
+/* The next frames (at most max) from where a capture stopped, within the
+ * same call; -1 if a frame could not be followed. */
+int backtrace_resume_fast(struct unwind_cursor *more, void **ips, int max);
+
 /* Appends "key":[frames] to the record: for each frame its ip, module (the
  * object's path), offset (ip relative to the object's load address: what
  * addr2line -e module takes) and, where the dynamic symbol table knows it,
  * symbol ("name+0x1f").  Frames that do not fit are left out and the record
- * is marked truncated. */
-void backtrace_add(struct record *r, const char *key, void *const *ips, int n);
+ * is marked truncated.  lookup false (inside a signal handler): names not
+ * seen before are not looked up (symcache.h). */
+void backtrace_add(struct record *r, const char *key, void *const *ips, int n, bool lookup);
 
 /* How many innermost frames identify a call site. */
 #define BT_SITE_FRAMES 4
@@ -53,7 +65,7 @@ void backtrace_add(struct record *r, const char *key, void *const *ips, int n);
 /* A stable id of the call site of ips[n]: a hash of the module file names
  * (without their directories) and offsets of the first BT_SITE_FRAMES
  * frames, the same on every host running the same binaries. */
-uint64_t backtrace_site(void *const *ips, int n);
+uint64_t backtrace_site(void *const *ips, int n, bool lookup);
 
 /* The same id from frames named elsewhere (the supervisor's): module is
  * the object's path (NULL: unknown, then offset is the bare address). */

@@ -78,6 +78,11 @@ struct call *call_current(void);
  * off, the stack is tight, or the unwinder is busy below this frame. */
 int call_backtrace(struct call *c, void *const **ips);
 
+/* The same, but at least want frames (SOCKSHIM_BACKTRACE_DEPTH at most)
+ * are enough for now: the rest is unwound when asked for, going on from
+ * where this stopped. */
+int call_backtrace_upto(struct call *c, int want, void *const **ips);
+
 /* Registers where a trapped call came from, for code that keeps frame
  * pointers (raw mode's SIGSYS handler, around its emulation of the call):
  * backtraces are then read from these registers.  NULL: none. */
@@ -88,6 +93,12 @@ void call_set_trap_regs(const struct call_trap_regs *regs);
 
 /* True inside such a handler: nothing there may block or start a thread. */
 bool call_in_trap(void);
+
+/* Whether this thread is known to run a signal handler: on its alternate
+ * signal stack, or in raw mode's trap handler.  (A handler on the normal
+ * stack cannot be told: even one that interrupted another call of the
+ * shim's looks like a call made after a siglongjmp out of that one.) */
+bool call_in_handler(void);
 
 /* After the program's successful sigaltstack(): this thread's alternate
  * stack, for the tight-stack test. */

@@ -75,6 +75,8 @@ struct event {
 	bool has_site;
 	bool unlimited;	    /* a one-off record (config_error, raw_mode...): never
 			       rate-limited */
+	bool in_handler;    /* made inside a signal handler: frames named from
+			       what is known, nothing looked up (event_emit) */
 };
 
 #define EVENT_NO_FD (-2147483647 - 1)

@@ -41,6 +41,7 @@ void (*libc_signal(int sig, void (*handler)(int)))(int);
 void libc_closefrom(int lowfd);
 int libc_epoll_create(int size);
 int libc_epoll_create1(int flags);
+int libc_dlclose(void *handle);
 int libc_sigaltstack(const stack_t *ss, stack_t *old);
 
 /* Binds every target now.  Called from the constructor so that the first

@@ -47,6 +47,10 @@ void rec_begin(struct record *r, char *buf, size_t cap);
 void rec_str(struct record *r, const char *key, const char *value);
 /* The same for the first n bytes of value (which may hold NULs). */
 void rec_strn(struct record *r, const char *key, const char *value, size_t n);
+/* A value that is one of the shim's own constants (an event name, an
+ * errno name, libc's text of an errno): printable ASCII without quote or
+ * backslash, copied as it is. */
+void rec_str_const(struct record *r, const char *key, const char *value);
 void rec_int(struct record *r, const char *key, long long value);
 /* "key":"0x1a2b" */
 void rec_hex(struct record *r, const char *key, uint64_t value);
@@ -56,6 +60,23 @@ void rec_bool(struct record *r, const char *key, bool value);
 void rec_symbol(struct record *r, const char *key, const char *name, uint64_t off);
 /* "key":"2026-11-25T10:00:00.123456Z" (RFC 3339, UTC, microseconds) */
 void rec_time(struct record *r, const char *key, const struct timespec *ts);
+
+/* A backtrace frame, as one element of the array being written:
+ * {"ip":"0x..","module":"..","offset":"0x..","symbol":"name+0x.."}, module
+ * and offset only with a module, symbol only with a symbol.  Strings
+ * marked plain are known to need no escaping (printable ASCII but quote
+ * and backslash): copied whole.  If the frame does not fit, nothing of it
+ * is written and the record is full. */
+struct rec_frame {
+	uintptr_t ip, offset, symbol_off;
+	const char *module, *symbol;
+	size_t module_len, symbol_len;
+	bool module_plain, symbol_plain;
+};
+void rec_frame(struct record *r, const struct rec_frame *f);
+
+/* Whether s[n] needs no escaping in a JSON string. */
+bool rec_plain(const char *s, size_t n);
 
 /* Opens "key":[ (key NULL inside an array: just "["), and objects. */
 void rec_array_begin(struct record *r, const char *key);

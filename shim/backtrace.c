@@ -1,22 +1,21 @@
 /* Backtraces: capture with libunwind's unw_backtrace (its fast path keeps
  * a per-thread cache of unwind steps by address, so a capture costs well
- * under a microsecond), formatting with dladdr1 (the dynamic symbol table and
- * the load address of each object). */
+ * under a microsecond), names of frames from symcache (module, load
+ * address and nearest exported symbol, each looked up once). */
 #define _GNU_SOURCE
 #include "backtrace.h"
 
 #include <dlfcn.h>
 #include <errno.h>
-#include <limits.h>
 #include <link.h>
 #include <string.h>
-#include <ucontext.h>
-#include <unistd.h>
 
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 
 #include "record.h"
+#include "symcache.h"
+#include "unwind.h"
 
 #ifndef UNWIND_SONAME
 #define UNWIND_SONAME "libunwind.so.8"
@@ -28,13 +27,11 @@
 #define SELF_FRAMES 8
 
 static int (*unwind_fn)(void **, int);
-/* Depth of this thread's calls into foreign code (libunwind, dladdr).  A
- * signal handler that interrupts one of them and makes a record must not
- * enter either again: libunwind is not reentrant, and dladdr holds the
- * loader's lock. */
+/* Depth of this thread's calls into libunwind.  A signal handler that
+ * interrupts it and makes a record must not enter it again: libunwind is
+ * not reentrant. */
 static __thread volatile int busy __attribute__((tls_model("initial-exec")));
 static uintptr_t self_start, self_end; /* the shim's code */
-static char exe_path[PATH_MAX];	       /* the main program's module */
 
 static int find_self(struct dl_phdr_info *info, size_t size, void *ctx)
 {
@@ -93,7 +90,6 @@ bool backtrace_init(void)
 	void *h, *ips[4];
 	int (*set_policy)(unw_addr_space_t, unw_caching_policy_t);
 	unw_addr_space_t *local;
-	ssize_t n;
 
 	/* busy: what libunwind does now is the shim's own work; its pipe
 	 * lands at private numbers (see pipe2 in pipe_calls.c). */
@@ -122,8 +118,7 @@ bool backtrace_init(void)
 	if (set_policy && local)
 		set_policy(*local, UNW_CACHE_NONE);
 	dl_iterate_phdr(find_self, (void *)(uintptr_t)backtrace_init);
-	n = readlink("/proc/self/exe", exe_path, sizeof exe_path - 1);
-	exe_path[n > 0 ? n : 0] = '\0';
+	symcache_init();
 	if (unwind_fn)
 		unwind_fn(ips, 4);
 	busy--;
@@ -158,10 +153,32 @@ int backtrace_from_frame_pointers(uintptr_t ip, uintptr_t sp, uintptr_t bp, void
 	return n;
 }
 
+/* The frames in buf[n] that are the program's: the shim's own skipped. */
+static int program_frames(void *const *buf, int n, void **ips, int max)
+{
+	int skip = 0, out = 0;
+
+	while (skip < n && (uintptr_t)buf[skip] >= self_start && (uintptr_t)buf[skip] < self_end)
+		skip++;
+	for (int i = skip; i < n && out < max; i++)
+		ips[out++] = buf[i];
+	return out;
+}
+
+int backtrace_capture_fast(void **ips, int max, struct unwind_cursor *more)
+{
+	return unwind_capture(ips, max > BT_MAX ? BT_MAX : max, self_start, self_end, more);
+}
+
+int backtrace_resume_fast(struct unwind_cursor *more, void **ips, int max)
+{
+	return unwind_resume(more, ips, max);
+}
+
 int backtrace_capture(void **ips, int max)
 {
 	void *buf[BT_MAX + SELF_FRAMES];
-	int n, skip = 0, out = 0, saved;
+	int n, saved;
 
 	int (*fn)(void **, int) = __atomic_load_n(&unwind_fn, __ATOMIC_ACQUIRE);
 
@@ -176,114 +193,52 @@ int backtrace_capture(void **ips, int max)
 	n = fn(buf, max + SELF_FRAMES);
 	busy--;
 	errno = saved;
-	while (skip < n && (uintptr_t)buf[skip] >= self_start && (uintptr_t)buf[skip] < self_end)
-		skip++;
-	for (int i = skip; i < n && out < max; i++)
-		ips[out++] = buf[i];
-	return out;
+	return program_frames(buf, n, ips, max);
 }
 
-static void add_frame(struct record *r, void *ip)
+static void add_frame(struct record *r, void *ip, bool lookup)
 {
-	Dl_info info;
-	struct link_map *lm = NULL;
-	int found = 0;
+	struct sym_frame f;
+	struct rec_frame out = {.ip = (uintptr_t)ip};
 
-	/* A handler that interrupted dladdr (which holds the loader's lock)
-	 * writes the bare address; sockshim-report names it. */
-	if (busy == 0) {
-		busy++;
-		found = dladdr1(ip, &info, (void **)&lm, RTLD_DL_LINKMAP);
-		busy--;
+	if (symcache_lookup((uintptr_t)ip, lookup, &f)) {
+		out.module = f.module;
+		out.module_len = f.module_len;
+		out.module_plain = f.module_plain;
+		out.offset = (uintptr_t)ip - f.base;
+		if (f.symbol) {
+			out.symbol = f.symbol;
+			out.symbol_len = f.symbol_len;
+			out.symbol_plain = f.symbol_plain;
+			out.symbol_off = (uintptr_t)ip - f.symbol_addr;
+		}
 	}
-	rec_object_begin(r, NULL);
-	rec_hex(r, "ip", (uintptr_t)ip);
-	if (found && lm) {
-		rec_str(r, "module", lm->l_name[0] ? lm->l_name : exe_path);
-		rec_hex(r, "offset", (uintptr_t)ip - lm->l_addr);
-		if (info.dli_sname && info.dli_saddr)
-			rec_symbol(r, "symbol", info.dli_sname,
-				   (uintptr_t)ip - (uintptr_t)info.dli_saddr);
-	}
-	rec_object_end(r);
+	rec_frame(r, &out);
 }
 
-/* What a frame adds to a site id: a hash of its module's file name
- * (without the directory: the same binary may sit in /usr/lib on one host
- * and /lib on another) and its offset in the module. */
-static uint64_t frame_part(void *ip)
+/* What a frame adds to a site id: the hash of its module's file name
+ * (symcache.h) continued with its offset in the module. */
+static uint64_t frame_part(void *ip, bool lookup)
 {
 	uintptr_t off = (uintptr_t)ip;
-	const char *name = "";
-	struct link_map *lm = NULL;
-	Dl_info info;
+	struct sym_frame f;
+	uint64_t h;
 
-	if (busy == 0) {
-		busy++;
-		if (dladdr1(ip, &info, (void **)&lm, RTLD_DL_LINKMAP) && lm) {
-			name = lm->l_name[0] ? lm->l_name : exe_path;
-			off -= lm->l_addr;
-		}
-		busy--;
-	}
-	return backtrace_site_part(name, off);
-}
-
-uint64_t backtrace_site_part(const char *name, uint64_t off)
-{
-	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
-	const char *p;
-
-	if (!name)
-		name = "";
-	for (p = name; *p; p++)
-		if (*p == '/')
-			name = p + 1;
-	for (p = name; *p; p++)
-		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+	if (symcache_lookup((uintptr_t)ip, lookup, &f))
+		off -= f.base;
+	h = f.name_hash;
 	for (int b = 0; b < 8; b++)
-		h = (h ^ ((off >> (8 * b)) & 0xff)) * 0x100000001b3ULL;
+		h = (h ^ ((off >> (8 * b)) & 0xff)) * SYMCACHE_FNV_PRIME;
 	return h;
 }
 
-/* Return address -> frame_part, filled on first sight: dladdr scans every
- * symbol of a module (tens of thousands of instructions), too much for each
- * record of a flood that the rate limiter will mostly count, not write.
- * Lock-free: a slot's ip is cleared while it is written and set last, and
- * a reader checks it before and after reading the part. */
-#define SITE_CACHE_SLOTS 4096
-static struct {
-	uintptr_t ip;
-	uint64_t part;
-} site_cache[SITE_CACHE_SLOTS];
-
-static uint64_t cached_part(void *ip)
-{
-	uintptr_t key = (uintptr_t)ip;
-	unsigned i = (unsigned)((key * 0x9e3779b97f4a7c15ULL) >> 52) % SITE_CACHE_SLOTS;
-	uint64_t part;
-
-	if (__atomic_load_n(&site_cache[i].ip, __ATOMIC_ACQUIRE) == key) {
-		part = __atomic_load_n(&site_cache[i].part, __ATOMIC_ACQUIRE);
-		if (__atomic_load_n(&site_cache[i].ip, __ATOMIC_ACQUIRE) == key)
-			return part;
-	}
-	if (busy > 0) /* a handler inside dladdr: the bare address, not kept */
-		return key;
-	part = frame_part(ip);
-	__atomic_store_n(&site_cache[i].ip, 0, __ATOMIC_RELEASE);
-	__atomic_store_n(&site_cache[i].part, part, __ATOMIC_RELEASE);
-	__atomic_store_n(&site_cache[i].ip, key, __ATOMIC_RELEASE);
-	return part;
-}
-
-uint64_t backtrace_site(void *const *ips, int n)
+uint64_t backtrace_site(void *const *ips, int n, bool lookup)
 {
 	uint64_t parts[BT_SITE_FRAMES];
 	int k = 0;
 
 	for (int i = 0; i < n && i < BT_SITE_FRAMES; i++)
-		parts[k++] = cached_part(ips[i]);
+		parts[k++] = frame_part(ips[i], lookup);
 	return backtrace_site_of_parts(parts, k);
 }
 
@@ -298,16 +253,30 @@ uint64_t backtrace_site_of_parts(const uint64_t *parts, int n)
 	return h;
 }
 
-void backtrace_add(struct record *r, const char *key, void *const *ips, int n)
+uint64_t backtrace_site_part(const char *module, uint64_t off)
+{
+	uint64_t h = SYMCACHE_FNV_BASIS; /* symcache's name_hash, then the offset */
+	const char *name = module ? module : "";
+
+	for (const char *p = name; *p; p++)
+		if (*p == '/')
+			name = p + 1;
+	for (const char *p = name; *p; p++)
+		h = (h ^ (unsigned char)*p) * SYMCACHE_FNV_PRIME;
+	for (int b = 0; b < 8; b++)
+		h = (h ^ ((off >> (8 * b)) & 0xff)) * SYMCACHE_FNV_PRIME;
+	return h;
+}
+
+void backtrace_add(struct record *r, const char *key, void *const *ips, int n, bool lookup)
 {
 	rec_array_begin(r, key);
 	for (int i = 0; i < n; i++) {
-		struct rec_mark m;
+		bool was_full = r->full;
 
-		rec_mark(r, &m);
-		add_frame(r, ips[i]);
-		if (r->full) { /* the frame did not fit: cut here */
-			rec_rollback(r, &m);
+		add_frame(r, ips[i], lookup);
+		if (r->full) { /* the frame did not fit (none of it was written): cut here */
+			r->full = was_full;
 			r->truncated = true;
 			break;
 		}

@@ -13,6 +13,7 @@
 
 /* The buffer sets, claimed by a compare-and-swap on their flag. */
 static struct call_set {
+	struct unwind_cursor more; /* where the call's backtrace can go on */
 	void *bt[BT_MAX];
 	void *scratch[CALL_SCRATCH];
 	char rec[SHIM_RECORD_MAX];
@@ -185,6 +186,11 @@ bool call_in_trap(void)
 	return trap_regs != NULL;
 }
 
+bool call_in_handler(void)
+{
+	return trap_regs != NULL || on_alt_stack((uintptr_t)__builtin_frame_address(0));
+}
+
 /* libunwind reads its memory-checking pipe with read(2), a cancellation
  * point: the one place where the shim's own work could be cancelled (its
  * own system calls are raw ones, which never are). */
@@ -207,20 +213,41 @@ bool call_tight(struct call *c)
 	return c->tight;
 }
 
-int call_backtrace(struct call *c, void *const **ips)
+int call_backtrace_upto(struct call *c, int want, void *const **ips)
 {
+	int most = shim_cfg.backtrace_depth;
+
+	if (want > most)
+		want = most;
 	if (!c->bt_taken) {
 		c->bt_taken = true;
 		c->bt_n = 0;
 		if (shim_cfg.backtrace && call_buffers(c)) {
+			struct unwind_cursor *more = &pool[c->set].more;
+
+			more->pc = 0;
 			if (trap_regs)
 				c->bt_n = backtrace_from_frame_pointers(trap_regs->ip, trap_regs->sp,
-									trap_regs->bp, c->bt,
-									shim_cfg.backtrace_depth);
-			else if (!call_tight(c))
-				c->bt_n = capture_uncancellable(c->bt, shim_cfg.backtrace_depth);
+									trap_regs->bp, c->bt, most);
+			else if (!call_tight(c) &&
+				 (c->bt_n = backtrace_capture_fast(c->bt, want, more)) < 0)
+				c->bt_n = capture_uncancellable(c->bt, most);
 		}
+	} else if (c->bt_n < want && c->set >= 0 && pool[c->set].more.pc) {
+		/* deeper, from where the first capture stopped: the frames are
+		 * the same ones, this call has not returned */
+		int n = backtrace_resume_fast(&pool[c->set].more, c->bt + c->bt_n, want - c->bt_n);
+
+		if (n >= 0)
+			c->bt_n += n;
+		else
+			c->bt_n = capture_uncancellable(c->bt, most);
 	}
 	*ips = c->bt;
 	return c->bt_n;
+}
+
+int call_backtrace(struct call *c, void *const **ips)
+{
+	return call_backtrace_upto(c, shim_cfg.backtrace_depth, ips);
 }

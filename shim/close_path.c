@@ -44,11 +44,12 @@ static bool keeps_history(void)
 	return event_wanted(&shim_cfg, EVENTS_ERRORS);
 }
 
-/* The close history id of this call's close: its backtrace, taken once. */
+/* The close history id of this call's close: its innermost frames (the
+ * rest of the backtrace is unwound only if a record wants it). */
 __attribute__((noinline)) static uint32_t remember_close(struct call *c)
 {
 	void *const *bt;
-	int n = call_backtrace(c, &bt);
+	int n = call_backtrace_upto(c, CLOSE_HISTORY_DEPTH, &bt);
 
 	return close_history_record(bt, n);
 }

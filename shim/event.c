@@ -276,20 +276,22 @@ static void add_frames(struct record *r, const char *key, const struct event_fra
 		return;
 	rec_array_begin(r, key);
 	for (int i = 0; i < n; i++) {
-		struct rec_mark m;
+		struct rec_frame out = {.ip = (uintptr_t)f[i].ip};
+		bool was_full = r->full;
 
-		rec_mark(r, &m);
-		rec_object_begin(r, NULL);
-		rec_hex(r, "ip", f[i].ip);
 		if (f[i].module) {
-			rec_str(r, "module", f[i].module);
-			rec_hex(r, "offset", f[i].offset);
-			if (f[i].symbol)
-				rec_symbol(r, "symbol", f[i].symbol, f[i].symbol_off);
+			out.module = f[i].module;
+			out.module_len = strlen(f[i].module);
+			out.offset = (uintptr_t)f[i].offset;
+			if (f[i].symbol) {
+				out.symbol = f[i].symbol;
+				out.symbol_len = strlen(f[i].symbol);
+				out.symbol_off = (uintptr_t)f[i].symbol_off;
+			}
 		}
-		rec_object_end(r);
-		if (r->full) {
-			rec_rollback(r, &m);
+		rec_frame(r, &out);
+		if (r->full) { /* the frame did not fit (none of it was written) */
+			r->full = was_full;
 			r->truncated = true;
 			break;
 		}
@@ -316,7 +318,7 @@ void event_build(const struct event *ev, void *const *bt, int n, struct record *
 	}
 	if (proc_host[0])
 		rec_str(r, "host", proc_host);
-	rec_str(r, "event", ev->name);
+	rec_str_const(r, "event", ev->name);
 	if (ev->fd != EVENT_NO_FD) {
 		const char *fam = family_name(fd_family(ev->fd_state));
 		const char *type = type_name(fd_type(ev->fd_state));
@@ -324,9 +326,9 @@ void event_build(const struct event *ev, void *const *bt, int n, struct record *
 		rec_int(r, "fd", ev->fd);
 		if (ev->fd >= 0 && (ev->fd_state & FD_SOCKET)) {
 			if (fam)
-				rec_str(r, "family", fam);
+				rec_str_const(r, "family", fam);
 			if (type)
-				rec_str(r, "type", type);
+				rec_str_const(r, "type", type);
 			if (ev->given_addresses) {
 				if (ev->given_addresses->local[0])
 					rec_str(r, "local", ev->given_addresses->local);
@@ -342,11 +344,11 @@ void event_build(const struct event *ev, void *const *bt, int n, struct record *
 		const char *text = strerrordesc_np(ev->err);
 
 		if (name)
-			rec_str(r, "errno", name);
+			rec_str_const(r, "errno", name);
 		else
 			rec_int(r, "errno", ev->err);
 		if (text)
-			rec_str(r, "error", text);
+			rec_str_const(r, "error", text);
 	}
 	if (ev->reason)
 		rec_str(r, "reason", ev->reason);
@@ -357,11 +359,11 @@ void event_build(const struct event *ev, void *const *bt, int n, struct record *
 	if (ev->ms >= 0)
 		rec_int(r, "ms", ev->ms);
 	if (ev->mode)
-		rec_str(r, "mode", ev->mode);
+		rec_str_const(r, "mode", ev->mode);
 	if (ev->dropped >= 0)
 		rec_int(r, "dropped", ev->dropped);
 	if (ev->suppressed_event)
-		rec_str(r, "suppressed_event", ev->suppressed_event);
+		rec_str_const(r, "suppressed_event", ev->suppressed_event);
 	if (ev->count >= 0)
 		rec_int(r, "count", ev->count);
 	if (ev->has_site)
@@ -375,11 +377,11 @@ void event_build(const struct event *ev, void *const *bt, int n, struct record *
 		const char *oname = option_name(ev->level, ev->option);
 
 		if (lname)
-			rec_str(r, "level", lname);
+			rec_str_const(r, "level", lname);
 		else
 			rec_int(r, "level", ev->level);
 		if (oname)
-			rec_str(r, "option", oname);
+			rec_str_const(r, "option", oname);
 		else
 			rec_int(r, "option", ev->option);
 	}
@@ -390,9 +392,10 @@ void event_build(const struct event *ev, void *const *bt, int n, struct record *
 		return;
 	}
 	if (n > 0)
-		backtrace_add(r, "backtrace", bt, n);
+		backtrace_add(r, "backtrace", bt, n, !ev->in_handler);
 	if (ev->first_bt_n > 0)
-		backtrace_add(r, "first_backtrace", ev->first_bt, ev->first_bt_n);
+		backtrace_add(r, "first_backtrace", ev->first_bt, ev->first_bt_n,
+			      !ev->in_handler);
 }
 
 uint64_t event_frames_site(const struct event_frame *f, int n)
@@ -477,7 +480,8 @@ __attribute__((noinline)) static bool admit(struct call *c, struct event *ev, vo
 	if (ev->foreign)
 		ev->site = event_frames_site(ev->foreign->bt, ev->foreign->bt_n);
 	else
-		ev->site = n > 0 ? backtrace_site(bt, n) : backtrace_site(NULL, 0);
+		ev->site = n > 0 ? backtrace_site(bt, n, !ev->in_handler)
+				 : backtrace_site(NULL, 0, false);
 	ev->has_site = true;
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
 	ok = ratelimit_admit(ev->name, ev->site, (uint32_t)now.tv_sec, shim_cfg.rate_n,
@@ -506,6 +510,7 @@ void event_emit(struct event *ev)
 	}
 	if (!bt && ev->backtrace && !ev->foreign)
 		n = call_backtrace(c, &bt);
+	ev->in_handler = call_in_handler();
 	if (rate_limited(ev) && !admit(c, ev, bt, n))
 		goto out;
 	event_build(ev, bt, n, &r, c->rec, SHIM_RECORD_MAX);

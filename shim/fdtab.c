@@ -20,6 +20,20 @@
 struct fd_entry *fdtab_chunks[FDTAB_CHUNKS];
 #define chunks fdtab_chunks
 static int limit; /* one above the highest number recorded */
+/* ... of the program's: the shim's private numbers sit at the top of the
+ * range, and every fork marks the program's sockets (below this). */
+static int program_limit;
+
+static void raise_to(int *lim, int fd)
+{
+	int seen = __atomic_load_n(lim, __ATOMIC_RELAXED);
+
+	/* saturates at INT_MAX: INT_MAX itself is never a descriptor */
+	while (__builtin_expect(fd >= seen, 0) && fd < INT_MAX &&
+	       !__atomic_compare_exchange_n(lim, &seen, fd + 1, true, __ATOMIC_RELAXED,
+					    __ATOMIC_RELAXED))
+		;
+}
 
 uint32_t fdtab_socket_state(int domain, int type, int protocol)
 {
@@ -69,12 +83,13 @@ uint32_t fdtab_learn(int fd)
 }
 
 /* The entry of fd, its chunk made if needed; NULL if fd < 0 or out of
- * memory (then the number stays unknown, which is always safe). */
-static struct fd_entry *slot(int fd)
+ * memory (then the number stays unknown, which is always safe).  A number
+ * of the program's (not one of the shim's private ones) raises
+ * program_limit too. */
+static struct fd_entry *slot_of(int fd, bool programs)
 {
 	struct fd_entry *e = fdtab_lookup(fd);
 	struct fd_entry *chunk, *expected = NULL;
-	int seen;
 
 	if (e)
 		goto done;
@@ -89,13 +104,15 @@ static struct fd_entry *slot(int fd)
 		munmap(chunk, FDTAB_CHUNK * sizeof *chunk);
 	e = fdtab_lookup(fd);
 done:
-	/* limit saturates at INT_MAX: INT_MAX itself is never a descriptor */
-	seen = __atomic_load_n(&limit, __ATOMIC_RELAXED);
-	while (__builtin_expect(fd >= seen, 0) && fd < INT_MAX &&
-	       !__atomic_compare_exchange_n(&limit, &seen, fd + 1, true, __ATOMIC_RELAXED,
-					    __ATOMIC_RELAXED))
-		;
+	raise_to(&limit, fd);
+	if (programs)
+		raise_to(&program_limit, fd);
 	return e;
+}
+
+static struct fd_entry *slot(int fd)
+{
+	return slot_of(fd, true);
 }
 
 uint32_t fdtab_set(int fd, uint32_t state)
@@ -110,7 +127,7 @@ uint32_t fdtab_set(int fd, uint32_t state)
 
 void fdtab_set_word(int fd, uint32_t state, uint32_t aux)
 {
-	struct fd_entry *e = slot(fd);
+	struct fd_entry *e = slot_of(fd, !(state & FD_PRIVATE));
 
 	if (e)
 		__atomic_store_n(&e->word, fdtab_word_of(state, aux), __ATOMIC_RELEASE);
@@ -164,33 +181,41 @@ void fdtab_each(int lo, int hi, uint32_t bits, bool (*fn)(int fd, uint32_t st, v
 		lo = 0;
 	if (hi >= end)
 		hi = end - 1;
-	/* long: skipping to a chunk's end must not overflow near INT_MAX. */
-	for (long fd = lo; fd <= hi; fd++) {
-		struct fd_entry *e = fdtab_lookup((int)fd);
-		uint32_t st;
+	/* Chunk by chunk (every fork walks the table: a lookup per number
+	 * would cost ten times as much); long: no overflow near INT_MAX. */
+	for (long base = lo & ~(long)(FDTAB_CHUNK - 1); base <= hi; base += FDTAB_CHUNK) {
+		struct fd_entry *chunk =
+			__atomic_load_n(&fdtab_chunks[base >> FDTAB_CHUNK_SHIFT], __ATOMIC_ACQUIRE);
+		long from = base < lo ? lo : base;
+		long to = base + FDTAB_CHUNK - 1 < hi ? base + FDTAB_CHUNK - 1 : hi;
 
-		if (!e) {
-			/* Skip the rest of an unmade chunk. */
-			fd |= FDTAB_CHUNK - 1;
+		if (!chunk)
 			continue;
+		for (long fd = from; fd <= to; fd++) {
+			uint32_t st =
+				fdtab_state_of(__atomic_load_n(&chunk[fd - base].word, __ATOMIC_RELAXED));
+
+			if ((st & bits) && !fn((int)fd, st, ctx))
+				return;
 		}
-		st = fdtab_state_of(__atomic_load_n(&e->word, __ATOMIC_RELAXED));
-		if ((st & bits) && !fn((int)fd, st, ctx))
-			return;
 	}
 }
 
 static bool mark_shared(int fd, uint32_t st, void *ctx)
 {
-	(void)st;
 	(void)ctx;
-	fdtab_or(fd, FD_SHARED);
+	/* written only when it changes: a forking server's every fork would
+	 * otherwise dirty the table's pages again (a copy-on-write fault in
+	 * the parent and in each child) */
+	if (!(st & FD_SHARED))
+		fdtab_or(fd, FD_SHARED);
 	return true;
 }
 
 void fdtab_mark_all_shared(void)
 {
-	fdtab_each(0, fdtab_limit() - 1, FD_SOCKET, mark_shared, NULL);
+	fdtab_each(0, __atomic_load_n(&program_limit, __ATOMIC_RELAXED) - 1, FD_SOCKET, mark_shared,
+		   NULL);
 }
 
 void fdtab_reset(void)
@@ -202,4 +227,5 @@ void fdtab_reset(void)
 		}
 	}
 	limit = 0;
+	program_limit = 0;
 }

@@ -76,6 +76,7 @@ LIBC_CALL(int, sigaction, -1, (int sig, const struct sigaction *act, struct siga
 LIBC_CALL(int, pipe2, -1, (int fds[2], int flags), (fds, flags))
 LIBC_CALL(int, epoll_create, -1, (int size), (size))
 LIBC_CALL(int, epoll_create1, -1, (int flags), (flags))
+LIBC_CALL(int, dlclose, -1, (void *handle), (handle))
 LIBC_CALL(int, sigaltstack, -1, (const stack_t *ss, stack_t *old), (ss, old))
 /* posix_spawn reports failure as its return value, not in errno */
 LIBC_CALL(int, posix_spawn, ENOSYS,
@@ -118,7 +119,7 @@ void libc_bind_all(void)
 		shutdown_bind, close_bind, dup_bind, dup2_bind, dup3_bind, fcntl_bind,
 		fcntl64_bind, close_range_bind, closefrom_bind, sendmsg_bind, sigaction_bind,
 		signal_bind, pipe2_bind, posix_spawn_bind, posix_spawnp_bind, system_bind,
-		popen_bind, epoll_create_bind, epoll_create1_bind, sigaltstack_bind,
+		popen_bind, epoll_create_bind, epoll_create1_bind, sigaltstack_bind, dlclose_bind,
 	};
 	int saved = errno;
 

@@ -499,6 +499,8 @@ void linger_after_fork_child(void)
 	 * parent's thread goes on with its own copies. */
 	for (int i = 0; inflight && i < slots_used_hw; i++)
 		inflight[i].state = LINGER_SLOT_FREE;
+	if (slots_used_hw == 0 && thread_state == THREAD_NONE)
+		return; /* never used: nothing written (a copy-on-write fault) */
 	inflight_count = 0;
 	slots_used_hw = 0;
 	wake_rd = wake_wr = -1;

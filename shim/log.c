@@ -669,7 +669,8 @@ void log_count_dropped(long long n)
 
 void log_forget_dropped(void)
 {
-	dropped = 0;
+	if (__atomic_load_n(&dropped, __ATOMIC_RELAXED)) /* no write (a fault) if nothing to forget */
+		__atomic_store_n(&dropped, 0, __ATOMIC_RELAXED);
 }
 
 long long log_take_dropped(void)

@@ -289,9 +289,14 @@ void privfd_after_fork_parent(void)
 
 void privfd_close_in_child(bool (*keep)(int slot))
 {
-	n_held = 0;
-	changing = 0;
-	changing_here = 0;
+	/* (each written only if it must change: every page written in a
+	 * forked child is a copy-on-write fault) */
+	if (n_held)
+		n_held = 0;
+	if (changing)
+		changing = 0;
+	if (changing_here)
+		changing_here = 0;
 	forking = 0;
 	for (int i = 0; i < high_water; i++) {
 		int fd = slots[i].fd;
@@ -299,7 +304,8 @@ void privfd_close_in_child(bool (*keep)(int slot))
 		if (fd == SLOT_FREE)
 			continue;
 		/* Only this thread runs in the child: no other user can exist. */
-		slots[i].users = 0;
+		if (slots[i].users)
+			slots[i].users = 0;
 		/* pinned numbers are kept: the foreign library still uses them */
 		if (fd >= 0 && (slots[i].on_lost || (keep && keep(i))))
 			continue;

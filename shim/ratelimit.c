@@ -17,6 +17,10 @@ struct pair {
 };
 
 static struct pair pairs[RATE_SLOTS];
+/* Whether any pair was ever taken: most processes never limit anything,
+ * and a forked child's reset and every exit's flush must then not touch
+ * the table (a read or write of each of its pages costs a fault there). */
+static bool pairs_used;
 static uint64_t global_window;
 #define MAX_PROBES 64
 
@@ -46,6 +50,8 @@ static struct pair *find(const char *event, uint64_t site)
 		 * key sees them. */
 		if (__atomic_compare_exchange_n(&p->key, &none, 1, false, __ATOMIC_ACQ_REL,
 						__ATOMIC_ACQUIRE)) {
+			if (!__atomic_load_n(&pairs_used, __ATOMIC_RELAXED))
+				__atomic_store_n(&pairs_used, true, __ATOMIC_RELEASE);
 			p->event = event;
 			p->site = site;
 			__atomic_store_n(&p->key, key, __ATOMIC_RELEASE);
@@ -121,6 +127,8 @@ bool ratelimit_admit(const char *event, uint64_t site, uint32_t now_s, int n, in
 void ratelimit_flush(void (*fn)(const char *event, uint64_t site, uint32_t count, void *ctx),
 		     void *ctx)
 {
+	if (!__atomic_load_n(&pairs_used, __ATOMIC_ACQUIRE))
+		return;
 	for (unsigned i = 0; i < RATE_SLOTS; i++) {
 		struct pair *p = &pairs[i];
 		uint32_t n;
@@ -135,6 +143,8 @@ void ratelimit_flush(void (*fn)(const char *event, uint64_t site, uint32_t count
 
 void ratelimit_reset(void)
 {
-	memset(pairs, 0, sizeof pairs);
+	if (__atomic_load_n(&pairs_used, __ATOMIC_ACQUIRE))
+		memset(pairs, 0, sizeof pairs);
+	pairs_used = false;
 	global_window = 0;
 }

@@ -90,18 +90,31 @@ static bool piece_end(struct piece *p)
 	return true;
 }
 
-/* The separator and "key": of a new element at the current depth. */
+/* The separator and "key": of a new element at the current depth, in one
+ * bounds check (a record has a score of keys: this is its hottest path). */
 static void put_key(struct piece *p, const char *key)
 {
 	struct record *r = p->r;
+	size_t comma = r->first[r->depth - 1] ? 0 : 1;
+	size_t n = key ? strlen(key) : 0; /* keys are the shim's own ASCII names */
+	size_t need = comma + (key ? n + 3 : 0);
+	char *d;
 
-	if (!r->first[r->depth - 1])
-		put_c(p, ',');
-	if (key) {
-		put_c(p, '"');
-		put_s(p, key); /* keys are the shim's own ASCII names */
-		put_s(p, "\":");
+	if (__builtin_expect(p->over || need > p->limit - p->len, 0)) {
+		p->over = true;
+		return;
 	}
+	d = r->buf + p->len;
+	if (comma)
+		*d++ = ',';
+	if (key) {
+		*d++ = '"';
+		memcpy(d, key, n);
+		d += n;
+		*d++ = '"';
+		*d++ = ':';
+	}
+	p->len += need;
 }
 
 /* The element was written: the next one at this depth needs a comma. */
@@ -141,6 +154,25 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+/* The bytes that go into a JSON string as they are: printable ASCII but
+ * quote and backslash. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverride-init"
+static const bool plain_byte[256] = {
+	[0x20 ... 0x7e] = true,
+	['"'] = false,
+	['\\'] = false,
+};
+#pragma GCC diagnostic pop
+
+bool rec_plain(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!plain_byte[(unsigned char)s[i]])
+			return false;
+	return true;
+}
+
 /* The characters of a JSON string, without its quotes. */
 static void put_escaped_chars(struct piece *p, const char *value, size_t n)
 {
@@ -154,9 +186,7 @@ static void put_escaped_chars(struct piece *p, const char *value, size_t n)
 
 		/* A run of printable ASCII other than quote and backslash goes
 		 * in one copy: paths and symbols are made of little else. */
-		for (run = i; run < n && s[run] >= 0x20 && s[run] < 0x7f && s[run] != '"' &&
-			      s[run] != '\\';
-		     run++)
+		for (run = i; run < n && plain_byte[s[run]]; run++)
 			;
 		if (run > i) {
 			put(p, value + i, run - i);
@@ -209,6 +239,20 @@ void rec_strn(struct record *r, const char *key, const char *value, size_t n)
 		element_done(r);
 }
 
+void rec_str_const(struct record *r, const char *key, const char *value)
+{
+	size_t n = strlen(value);
+	struct piece p;
+
+	piece_begin(&p, r);
+	put_key(&p, key);
+	put_c(&p, '"');
+	put(&p, value, n);
+	put_c(&p, '"');
+	if (piece_end(&p))
+		element_done(r);
+}
+
 void rec_str(struct record *r, const char *key, const char *value)
 {
 	rec_strn(r, key, value, strlen(value));
@@ -218,6 +262,20 @@ char *rec_digits(uint64_t v, unsigned base, char *end)
 {
 	static const char digits[] = "0123456789abcdef";
 
+	if (base == 16) { /* addresses, most numbers of a record: no division */
+		do {
+			*--end = digits[v & 15];
+			v >>= 4;
+		} while (v);
+		return end;
+	}
+	if (base == 10) { /* a constant divisor: a multiplication, not a divide */
+		do {
+			*--end = (char)('0' + v % 10);
+			v /= 10;
+		} while (v);
+		return end;
+	}
 	do {
 		*--end = digits[v % base];
 		v /= base;
@@ -270,6 +328,104 @@ void rec_symbol(struct record *r, const char *key, const char *name, uint64_t of
 	put(&p, "+0x", 3);
 	put(&p, s, (size_t)(buf + sizeof buf - s));
 	put_c(&p, '"');
+	if (piece_end(&p))
+		element_done(r);
+}
+
+/* "0x<hex>" at d (at most 18 bytes); returns the end. */
+static char *write_hex(char *d, uint64_t v)
+{
+	static const char digits[] = "0123456789abcdef";
+	int n = (64 - __builtin_clzll(v | 1) + 3) / 4;
+
+	d[0] = '0';
+	d[1] = 'x';
+	for (int i = n + 1; i >= 2; i--, v >>= 4)
+		d[i] = digits[v & 15];
+	return d + n + 2;
+}
+
+static void put_hex(struct piece *p, uint64_t v)
+{
+	char buf[20];
+
+	put(p, buf, (size_t)(write_hex(buf, v) - buf));
+}
+
+static char *write_bytes(char *d, const char *s, size_t n)
+{
+	memcpy(d, s, n);
+	return d + n;
+}
+
+/* rec_frame of plain strings that surely fit: one bounds check, written
+ * in place. */
+static bool frame_in_place(struct piece *p, const struct rec_frame *f)
+{
+	size_t most = 1 + 7 + 18 + 12 + f->module_len + 12 + 18 + 12 + f->symbol_len + 1 + 18 + 2;
+	char *d;
+
+	if ((f->module && !f->module_plain) || (f->symbol && !f->symbol_plain) || p->over ||
+	    most > p->limit - p->len)
+		return false;
+	d = p->r->buf + p->len;
+	if (!p->r->first[p->r->depth - 1])
+		*d++ = ',';
+	d = write_bytes(d, "{\"ip\":\"", 7);
+	d = write_hex(d, f->ip);
+	if (f->module) {
+		d = write_bytes(d, "\",\"module\":\"", 12);
+		d = write_bytes(d, f->module, f->module_len);
+		d = write_bytes(d, "\",\"offset\":\"", 12);
+		d = write_hex(d, f->offset);
+		if (f->symbol) {
+			d = write_bytes(d, "\",\"symbol\":\"", 12);
+			d = write_bytes(d, f->symbol, f->symbol_len);
+			*d++ = '+';
+			d = write_hex(d, f->symbol_off);
+		}
+	}
+	d = write_bytes(d, "\"}", 2);
+	p->len = (size_t)(d - p->r->buf);
+	return true;
+}
+
+static void put_string(struct piece *p, const char *s, size_t n, bool plain)
+{
+	if (plain)
+		put(p, s, n);
+	else
+		put_escaped_chars(p, s, n);
+}
+
+void rec_frame(struct record *r, const struct rec_frame *f)
+{
+	struct piece p;
+
+	piece_begin(&p, r);
+	if (r->depth >= REC_MAX_DEPTH)
+		p.over = true;
+	if (frame_in_place(&p, f)) {
+		piece_end(&p);
+		element_done(r);
+		return;
+	}
+	put_key(&p, NULL); /* the comma */
+	put(&p, "{\"ip\":\"", 7);
+	put_hex(&p, f->ip);
+	if (f->module) {
+		put(&p, "\",\"module\":\"", 12);
+		put_string(&p, f->module, f->module_len, f->module_plain);
+		put(&p, "\",\"offset\":\"", 12);
+		put_hex(&p, f->offset);
+		if (f->symbol) {
+			put(&p, "\",\"symbol\":\"", 12);
+			put_string(&p, f->symbol, f->symbol_len, f->symbol_plain);
+			put(&p, "+", 1);
+			put_hex(&p, f->symbol_off);
+		}
+	}
+	put(&p, "\"}", 2);
 	if (piece_end(&p))
 		element_done(r);
 }
@@ -339,10 +495,17 @@ void rec_format_time(const struct timespec *ts, char out[28])
 
 void rec_time(struct record *r, const char *key, const struct timespec *ts)
 {
-	char buf[28];
+	char buf[30];
+	struct piece p;
 
-	rec_format_time(ts, buf);
-	rec_strn(r, key, buf, 27);
+	buf[0] = '"';
+	rec_format_time(ts, buf + 1);
+	buf[28] = '"';
+	piece_begin(&p, r);
+	put_key(&p, key);
+	put(&p, buf, 29); /* digits and punctuation: nothing to escape */
+	if (piece_end(&p))
+		element_done(r);
 }
 
 static void container_begin(struct record *r, const char *key, char open)

@@ -43,6 +43,7 @@
 #include <sys/resource.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -158,6 +159,134 @@ static double churn(long n)
 	}
 	pthread_join(t, NULL);
 	close(s.lfd);
+	return (now_ns() - t0) / (double)n;
+}
+
+/* The classic forking server (inetd-style daemons, PostgreSQL, sshd): the
+ * server process accepts and forks; the child reads the request, answers,
+ * closes and exits; the parent closes its copy and reaps.  The client is
+ * this process, which forked the server: both run under the shim. */
+static double fork_server(long n)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	socklen_t len = sizeof a;
+	char buf[64];
+	double t0;
+	int one = 1, lfd;
+	pid_t server;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (bind(lfd, (struct sockaddr *)&a, sizeof a) != 0 || listen(lfd, 1024) != 0)
+		die("listen");
+	getsockname(lfd, (struct sockaddr *)&a, &len);
+	memset(buf, 'q', sizeof buf);
+	server = fork();
+	if (server < 0)
+		die("fork");
+	if (server == 0) {
+		for (long i = 0; i < n; i++) {
+			int fd = accept(lfd, NULL, NULL);
+			pid_t child;
+
+			if (fd < 0)
+				die("accept");
+			child = fork();
+			if (child < 0)
+				die("fork");
+			if (child == 0) {
+				ssize_t got = 0, r;
+
+				close(lfd);
+				while (got < (ssize_t)sizeof buf &&
+				       (r = read(fd, buf + got, sizeof buf - (size_t)got)) > 0)
+					got += r;
+				if (write(fd, buf, sizeof buf) != sizeof buf)
+					die("write");
+				close(fd);
+				exit(0);
+			}
+			close(fd);
+			while (waitpid(-1, NULL, WNOHANG) > 0)
+				;
+		}
+		while (wait(NULL) > 0)
+			;
+		exit(0);
+	}
+	close(lfd);
+	t0 = now_ns();
+	for (long i = 0; i < n; i++) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		ssize_t got = 0, r;
+
+		if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0)
+			die("connect");
+		if (write(fd, buf, sizeof buf) != sizeof buf)
+			die("write");
+		while ((r = read(fd, buf, sizeof buf)) > 0)
+			got += r;
+		if (got != sizeof buf)
+			die("short answer");
+		close(fd);
+	}
+	t0 = now_ns() - t0;
+	waitpid(server, NULL, 0);
+	return t0 / (double)n;
+}
+
+/* A backend for a proxy under test: answers each connection's 64-byte
+ * request with 64 bytes and closes, for ever. */
+__attribute__((noreturn)) static void echo_server(int port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port)};
+	int one = 1, lfd = socket(AF_INET, SOCK_STREAM, 0);
+	char buf[64];
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (bind(lfd, (struct sockaddr *)&a, sizeof a) != 0 || listen(lfd, 1024) != 0)
+		die("listen");
+	for (;;) {
+		int fd = accept(lfd, NULL, NULL);
+		ssize_t got = 0, r;
+
+		if (fd < 0)
+			continue;
+		while (got < (ssize_t)sizeof buf &&
+		       (r = read(fd, buf + got, sizeof buf - (size_t)got)) > 0)
+			got += r;
+		if (write(fd, buf, sizeof buf) != sizeof buf)
+			perror("bench echo-server: write");
+		close(fd);
+	}
+}
+
+/* Connections to port, one after the other: request, whole answer, EOF,
+ * close.  Nanoseconds per connection. */
+static double client(long n, int port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port)};
+	char buf[64];
+	double t0 = now_ns();
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	memset(buf, 'q', sizeof buf);
+	for (long i = 0; i < n; i++) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		ssize_t got = 0, r;
+
+		if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0)
+			die("connect");
+		if (write(fd, buf, sizeof buf) != sizeof buf)
+			die("write");
+		while ((r = read(fd, buf, sizeof buf)) > 0)
+			got += r;
+		if (got != sizeof buf)
+			die("short answer");
+		close(fd);
+	}
 	return (now_ns() - t0) / (double)n;
 }
 
@@ -424,11 +553,19 @@ int main(int argc, char **argv)
 	long n;
 	double ns;
 
+	if (argc == 3 && strcmp(argv[1], "echo-server") == 0)
+		echo_server(atoi(argv[2]));
+	if (argc == 4 && strcmp(argv[1], "client") == 0 && (n = atol(argv[2])) > 0) {
+		printf("%.1f\n", client(n, atoi(argv[3])));
+		return 0;
+	}
 	if (argc == 7 && strcmp(argv[1], "slow-clients") == 0 && (n = atol(argv[2])) > 0)
 		return slow_clients(n, atoi(argv[3]), atol(argv[4]), atol(argv[5]), atol(argv[6]));
 	if (argc != 3 || (n = atol(argv[2])) <= 0) {
-		fprintf(stderr, "usage: bench pipe-close|socket-close|churn|churn-cpu|bad-close|slow-peer COUNT\n"
-				"       bench slow-clients COUNT PORT HOLD_MS FROM_MS TO_MS\n");
+		fprintf(stderr, "usage: bench pipe-close|socket-close|churn|churn-cpu|bad-close|slow-peer|fork-server COUNT\n"
+				"       bench slow-clients COUNT PORT HOLD_MS FROM_MS TO_MS\n"
+				"       bench echo-server PORT\n"
+				"       bench client COUNT PORT\n");
 		return 2;
 	}
 	if (strcmp(argv[1], "pipe-close") == 0)
@@ -443,6 +580,8 @@ int main(int argc, char **argv)
 		ns = bad_close(n);
 	else if (strcmp(argv[1], "slow-peer") == 0)
 		ns = slow_peer(n);
+	else if (strcmp(argv[1], "fork-server") == 0)
+		ns = fork_server(n);
 	else
 		return 2;
 	printf("%.1f\n", ns);

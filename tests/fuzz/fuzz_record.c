@@ -37,7 +37,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 0: rec_strn(&r, key, (const char *)data + i, n); i += n; break;
 		case 1: rec_int(&r, key, (long long)op * 1000003 - 7 * (long long)n); break;
 		case 2: rec_hex(&r, key, (uint64_t)op << 40 | n); break;
-		case 3: rec_bool(&r, key, n & 1); break;
+		case 3:
+			if (!key && (n & 2)) { /* a backtrace frame, strings from the input */
+				const char *str = (const char *)data + i;
+				struct rec_frame f = {
+					.ip = (uint64_t)op << 44 | n, .offset = n, .symbol_off = op,
+					.module = n & 4 ? str : NULL, .module_len = n / 2,
+					.symbol = n & 8 ? str + n / 2 : NULL, .symbol_len = n - n / 2,
+				};
+
+				f.module_plain = rec_plain(str, f.module_len);
+				f.symbol_plain = rec_plain(str + n / 2, f.symbol_len);
+				rec_frame(&r, &f);
+				i += n;
+			} else {
+				rec_bool(&r, key, n & 1);
+			}
+			break;
 		case 4:
 		case 5:
 			if (depth < (int)sizeof stack - 1) {

@@ -294,7 +294,7 @@ static void test_foreign(void **state)
 			named.module = exe;
 		}
 	}
-	assert_true(event_frames_site(&named, 1) == backtrace_site(here, 1));
+	assert_true(event_frames_site(&named, 1) == backtrace_site(here, 1, true));
 }
 
 static void test_history_overwritten(void **state)

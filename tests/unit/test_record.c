@@ -227,6 +227,79 @@ static void test_huge_string(void **state)
 	json_decref(j);
 }
 
+/* rec_frame writes what the generic writers would: every combination of
+ * module and symbol, plain strings copied and others escaped alike, and a
+ * frame that does not fit leaves nothing of itself. */
+static void frames(const struct rec_frame *f, int n, char *buf, size_t cap, size_t *len)
+{
+	struct record r;
+
+	rec_begin(&r, buf, cap);
+	rec_array_begin(&r, "bt");
+	for (int i = 0; i < n; i++) {
+		bool was = r.full;
+
+		rec_frame(&r, &f[i]);
+		if (r.full) {
+			r.full = was;
+			r.truncated = true;
+			break;
+		}
+	}
+	rec_array_end(&r);
+	*len = rec_end(&r);
+}
+
+static void test_frames(void **state)
+{
+	static const char quoted[] = "/opt/a \"b\"\\c.so", odd[] = "sym\xff\x01";
+	struct rec_frame f[] = {
+		{.ip = 0x7f0000001234},
+		{.ip = 0, .module = "/lib/libc.so.6", .module_len = 14, .module_plain = true,
+		 .offset = 0x2724a},
+		{.ip = 0xffffffffffffffff, .module = "/lib/libc.so.6", .module_len = 14,
+		 .module_plain = true, .offset = 0x10, .symbol = "__libc_start_main", .symbol_len = 17,
+		 .symbol_plain = true, .symbol_off = 0x85},
+		{.ip = 0x10, .module = quoted, .module_len = sizeof quoted - 1, .offset = 1,
+		 .symbol = odd, .symbol_len = sizeof odd - 1, .symbol_off = 0},
+	};
+	char buf[1024];
+	size_t len;
+	json_t *j, *a;
+
+	(void)state;
+	frames(f, 4, buf, sizeof buf, &len);
+	j = parse(buf, len);
+	a = json_object_get(j, "bt");
+	assert_int_equal(json_array_size(a), 4);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(a, 0), "ip")),
+			    "0x7f0000001234");
+	assert_int_equal(json_object_size(json_array_get(a, 0)), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(a, 1), "ip")), "0x0");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(a, 1), "offset")),
+			    "0x2724a");
+	assert_null(json_object_get(json_array_get(a, 1), "symbol"));
+	assert_string_equal(json_string_value(json_object_get(json_array_get(a, 2), "ip")),
+			    "0xffffffffffffffff");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(a, 2), "symbol")),
+			    "__libc_start_main+0x85");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(a, 3), "module")),
+			    quoted);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(a, 3), "symbol")),
+			    "sym\xef\xbf\xbd\x01+0x0");
+	assert_null(json_object_get(j, "truncated"));
+	json_decref(j);
+	/* too small for the third: two frames and truncated, whatever the size */
+	for (size_t cap = 60; cap < 260; cap++) {
+		frames(f, 4, buf, cap, &len);
+		j = parse(buf, len);
+		a = json_object_get(j, "bt");
+		if (json_array_size(a) < 4)
+			assert_true(json_is_true(json_object_get(j, "truncated")));
+		json_decref(j);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -237,6 +310,7 @@ int main(void)
 		cmocka_unit_test(test_size_bound_and_truncation),
 		cmocka_unit_test(test_nothing_truncated_when_it_fits),
 		cmocka_unit_test(test_huge_string),
+		cmocka_unit_test(test_frames),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,76 @@
+/* The shim's own unwinder for the common case (x86_64): call frame
+ * information from each module's .eh_frame, reduced per return address to
+ * one rule (where the caller's stack pointer, return address and frame
+ * pointer are) and kept in a bounded lock-free cache.
+ *
+ * Why not libunwind alone: every close() keeps the backtrace of where it
+ * happened (for a later double_close), so a capture must cost next to
+ * nothing.  libunwind's fast path is ~1000 instructions for a short stack,
+ * and each of its misses (a call site not seen before, which is every call
+ * site in a freshly forked child of a forking server) parses unwind
+ * information with signals blocked and locks taken: dozens of
+ * rt_sigprocmask calls per connection.  Here a hit is a few instructions
+ * per frame and a miss is a binary search of .eh_frame_hdr and one run of
+ * the frame's CFA program, with no lock but dl_iterate_phdr's (never held
+ * by the loader around foreign code) and no system call.
+ *
+ * What it cannot follow (a signal frame, a frame without unwind
+ * information, a CFA given by a DWARF expression, a frame pointer kept in
+ * another register) it says so, and the caller falls back to libunwind. */
+#ifndef SHIM_UNWIND_H
+#define SHIM_UNWIND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* How to find the caller's registers from a frame's, at one address. */
+enum unwind_kind {
+	UNWIND_FAIL = 0,  /* not followed here: the caller falls back */
+	UNWIND_STEP,	  /* a normal frame */
+	UNWIND_END,	  /* the outermost frame (return address undefined) */
+};
+
+enum unwind_base { UNWIND_CFA_SP = 7, UNWIND_CFA_BP = 6 }; /* DWARF numbers */
+
+struct unwind_rule {
+	uint8_t kind;	  /* enum unwind_kind */
+	uint8_t cfa_base; /* enum unwind_base */
+	bool bp_saved;	  /* the caller's frame pointer is at cfa + bp_off
+			     (else this frame left it as it was) */
+	int32_t cfa_off;  /* cfa = base register + cfa_off */
+	int32_t ra_off;	  /* the return address is at cfa + ra_off */
+	int32_t bp_off;
+};
+
+/* The rule at pc from one FDE and its CIE, as they lie in memory
+ * (fde..end: the FDE's bytes; its CIE pointer is followed within
+ * [lo, hi), the bounds of the section).  pc must lie in the FDE's range.
+ * Returns the rule; kind UNWIND_FAIL for anything not followed here or
+ * malformed.  A pure function of the bytes: what the fuzzer drives. */
+struct unwind_rule unwind_rule_from_fde(const uint8_t *fde, const uint8_t *lo,
+					const uint8_t *hi, uintptr_t pc);
+
+/* Where an unwind stopped at its maximum, to go on deeper later (while the
+ * frames are still there: within the same call).  pc 0: nothing more. */
+struct unwind_cursor {
+	uintptr_t pc, sp, bp;
+};
+
+/* The return addresses of the calling code, innermost first, starting in
+ * the caller of unwind_capture itself, leaving out those at the top of the
+ * stack that lie in [skip_lo, skip_hi) (the shim's own frames); at most
+ * max.  Returns how many, or -1 when a frame could not be followed (the
+ * caller then asks libunwind).  No allocation, no system call, no lock on
+ * a cache hit.  *cur: where to go on. */
+int unwind_capture(void **ips, int max, uintptr_t skip_lo, uintptr_t skip_hi,
+		   struct unwind_cursor *cur);
+
+/* The next frames from *cur (at most max), as unwind_capture; -1 when a
+ * frame could not be followed. */
+int unwind_resume(struct unwind_cursor *cur, void **ips, int max);
+
+/* Forgets every cached rule (a module was unloaded). */
+void unwind_invalidate(void);
+
+#endif

@@ -1,0 +1,741 @@
+/* The shim's own unwinder (see unwind.h). */
+#define _GNU_SOURCE
+#include "unwind.h"
+
+#include <link.h>
+#include <string.h>
+
+/* ---- Reading DWARF call frame information, every read bounded ---- */
+
+struct cursor {
+	const uint8_t *p, *end;
+	bool bad;
+};
+
+static uint64_t get_u(struct cursor *c, size_t n)
+{
+	uint64_t v = 0;
+
+	if (c->bad || (size_t)(c->end - c->p) < n) {
+		c->bad = true;
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++) /* little-endian */
+		v |= (uint64_t)c->p[i] << (8 * i);
+	c->p += n;
+	return v;
+}
+
+static uint64_t get_uleb(struct cursor *c)
+{
+	uint64_t v = 0;
+	unsigned shift = 0;
+
+	while (!c->bad) {
+		uint8_t b;
+
+		if (c->p >= c->end || shift > 63) {
+			c->bad = true;
+			break;
+		}
+		b = *c->p++;
+		v |= (uint64_t)(b & 0x7f) << shift;
+		shift += 7;
+		if (!(b & 0x80))
+			break;
+	}
+	return c->bad ? 0 : v;
+}
+
+static int64_t get_sleb(struct cursor *c)
+{
+	int64_t v = 0;
+	unsigned shift = 0;
+	uint8_t b = 0;
+
+	while (!c->bad) {
+		if (c->p >= c->end || shift > 63) {
+			c->bad = true;
+			return 0;
+		}
+		b = *c->p++;
+		v |= (int64_t)((uint64_t)(b & 0x7f) << shift);
+		shift += 7;
+		if (!(b & 0x80))
+			break;
+	}
+	if (shift < 64 && (b & 0x40))
+		v |= (int64_t)(~(uint64_t)0 << shift);
+	return v;
+}
+
+/* DW_EH_PE encodings */
+#define PE_OMIT 0xff
+#define PE_ABSPTR 0x00
+#define PE_ULEB128 0x01
+#define PE_UDATA2 0x02
+#define PE_UDATA4 0x03
+#define PE_UDATA8 0x04
+#define PE_SLEB128 0x09
+#define PE_SDATA2 0x0a
+#define PE_SDATA4 0x0b
+#define PE_SDATA8 0x0c
+#define PE_PCREL 0x10
+#define PE_DATAREL 0x30
+
+/* An encoded pointer; only absolute and pc-relative ones are computed
+ * (what FDEs use), anything else read and marked bad unless skip. */
+static uint64_t get_encoded(struct cursor *c, uint8_t enc, bool skip)
+{
+	uintptr_t here = (uintptr_t)c->p;
+	uint64_t v;
+
+	if (enc == PE_OMIT)
+		return 0;
+	switch (enc & 0x0f) {
+	case PE_ABSPTR: v = get_u(c, sizeof(void *)); break;
+	case PE_ULEB128: v = get_uleb(c); break;
+	case PE_UDATA2: v = get_u(c, 2); break;
+	case PE_UDATA4: v = get_u(c, 4); break;
+	case PE_UDATA8: v = get_u(c, 8); break;
+	case PE_SLEB128: v = (uint64_t)get_sleb(c); break;
+	case PE_SDATA2: v = (uint64_t)(int64_t)(int16_t)get_u(c, 2); break;
+	case PE_SDATA4: v = (uint64_t)(int64_t)(int32_t)get_u(c, 4); break;
+	case PE_SDATA8: v = get_u(c, 8); break;
+	default: c->bad = true; return 0;
+	}
+	if (skip)
+		return 0;
+	switch (enc & 0x70) {
+	case 0: break;
+	case PE_PCREL: v += here; break;
+	default: c->bad = true; return 0;
+	}
+	if (enc & 0x80) /* indirect: never needed for an FDE's range */
+		c->bad = true;
+	return v;
+}
+
+/* An entry (CIE or FDE) at p: its contents up to its end, and where its
+ * length field ended (the base of an FDE's CIE pointer). */
+static bool entry(const uint8_t *p, const uint8_t *lo, const uint8_t *hi, struct cursor *body)
+{
+	struct cursor c = {p, hi, p < lo || p >= hi};
+	uint64_t len = get_u(&c, 4);
+
+	if (c.bad || len == 0 || len == 0xffffffff || len > (uint64_t)(hi - c.p))
+		return false; /* a terminator, 64-bit DWARF (never in .eh_frame here) */
+	body->p = c.p;
+	body->end = c.p + len;
+	body->bad = false;
+	return true;
+}
+
+/* What the CFA program tracks: the CFA, and the rules of the two registers
+ * the unwinder restores (the frame pointer and the return address). */
+enum reg_rule { R_SAME, R_UNDEF, R_OFFSET, R_OTHER };
+struct cfa_state {
+	uint64_t cfa_reg;
+	int64_t cfa_off;
+	bool cfa_expr;
+	uint8_t bp, ra;
+	int64_t bp_off, ra_off;
+};
+
+#define REG_BP 6
+#define REG_SP 7
+#define REG_RA 16
+#define STATE_STACK 8
+
+struct cie {
+	uint64_t code_align;
+	int64_t data_align;
+	uint8_t fde_enc;
+	bool has_aug_data;
+	struct cursor init; /* its initial instructions */
+};
+
+static bool parse_cie(struct cursor *c, struct cie *cie)
+{
+	char aug[8];
+	size_t n = 0;
+	uint8_t version;
+	uint64_t ra_reg;
+
+	if (get_u(c, 4) != 0) /* CIE id */
+		return false;
+	version = (uint8_t)get_u(c, 1);
+	if (version != 1 && version != 3)
+		return false;
+	for (;;) {
+		uint8_t ch = (uint8_t)get_u(c, 1);
+
+		if (c->bad || n == sizeof aug)
+			return false;
+		aug[n++] = (char)ch;
+		if (!ch)
+			break;
+	}
+	cie->code_align = get_uleb(c);
+	cie->data_align = get_sleb(c);
+	ra_reg = version == 1 ? get_u(c, 1) : get_uleb(c);
+	if (ra_reg != REG_RA)
+		return false;
+	cie->fde_enc = PE_ABSPTR;
+	cie->has_aug_data = aug[0] == 'z';
+	if (cie->has_aug_data) {
+		uint64_t len = get_uleb(c);
+		struct cursor a;
+
+		if (c->bad || len > (uint64_t)(c->end - c->p))
+			return false;
+		a = (struct cursor){c->p, c->p + len, false};
+		for (size_t i = 1; aug[i]; i++) {
+			switch (aug[i]) {
+			case 'R': cie->fde_enc = (uint8_t)get_u(&a, 1); break;
+			case 'L': get_u(&a, 1); break;
+			case 'P': get_encoded(&a, (uint8_t)get_u(&a, 1), true); break;
+			case 'S': return false; /* a signal frame: libunwind's */
+			default: return false;
+			}
+		}
+		if (a.bad)
+			return false;
+		c->p += len;
+	} else if (aug[0]) {
+		return false;
+	}
+	cie->init = *c;
+	return !c->bad;
+}
+
+/* A factored offset times the data alignment, wrapping as the hardware
+ * does (garbage in, a rule refused later; never undefined behaviour). */
+static int64_t scaled(uint64_t v, int64_t align)
+{
+	return (int64_t)(v * (uint64_t)align);
+}
+
+static void set_rule(struct cfa_state *s, uint64_t reg, uint8_t rule, int64_t off)
+{
+	if (reg == REG_BP) {
+		s->bp = rule;
+		s->bp_off = off;
+	} else if (reg == REG_RA) {
+		s->ra = rule;
+		s->ra_off = off;
+	}
+}
+
+/* Runs a CFA program up to the row of pc (loc: the address it starts at).
+ * init: the state after the CIE's instructions, for DW_CFA_restore. */
+static bool run_cfa(struct cursor *c, const struct cie *cie, uint64_t loc, uint64_t pc,
+		    struct cfa_state *s, const struct cfa_state *init)
+{
+	struct cfa_state saved[STATE_STACK];
+	int depth = 0;
+
+	while (c->p < c->end && !c->bad) {
+		uint8_t op = (uint8_t)get_u(c, 1);
+		uint64_t reg, delta = 0;
+		bool advance = false;
+
+		switch (op >> 6) {
+		case 1: delta = op & 0x3f; advance = true; break;
+		case 2:
+			set_rule(s, op & 0x3f, R_OFFSET, scaled(get_uleb(c), cie->data_align));
+			continue;
+		case 3:
+			if (!init)
+				return false;
+			reg = op & 0x3f;
+			if (reg == REG_BP)
+				s->bp = init->bp, s->bp_off = init->bp_off;
+			else if (reg == REG_RA)
+				s->ra = init->ra, s->ra_off = init->ra_off;
+			continue;
+		default: break;
+		}
+		if (!advance) {
+			switch (op) {
+			case 0x00: break; /* nop */
+			case 0x01: /* set_loc */
+				delta = get_encoded(c, cie->fde_enc, false);
+				if (delta < loc)
+					return false;
+				if (delta > pc)
+					return true;
+				loc = delta;
+				break;
+			case 0x02: delta = get_u(c, 1); advance = true; break;
+			case 0x03: delta = get_u(c, 2); advance = true; break;
+			case 0x04: delta = get_u(c, 4); advance = true; break;
+			case 0x05: /* offset_extended */
+				reg = get_uleb(c);
+				set_rule(s, reg, R_OFFSET, scaled(get_uleb(c), cie->data_align));
+				break;
+			case 0x06: /* restore_extended */
+				reg = get_uleb(c);
+				if (!init)
+					return false;
+				if (reg == REG_BP)
+					s->bp = init->bp, s->bp_off = init->bp_off;
+				else if (reg == REG_RA)
+					s->ra = init->ra, s->ra_off = init->ra_off;
+				break;
+			case 0x07: set_rule(s, get_uleb(c), R_UNDEF, 0); break;
+			case 0x08: set_rule(s, get_uleb(c), R_SAME, 0); break;
+			case 0x09: /* register */
+				reg = get_uleb(c);
+				get_uleb(c);
+				set_rule(s, reg, R_OTHER, 0);
+				break;
+			case 0x0a:
+				if (depth == STATE_STACK)
+					return false;
+				saved[depth++] = *s;
+				break;
+			case 0x0b:
+				if (depth == 0)
+					return false;
+				/* the CFA rule too, as GCC's unwinder reads it
+				 * (epilogues rely on it) */
+				*s = saved[--depth];
+				break;
+			case 0x0c: /* def_cfa */
+				s->cfa_reg = get_uleb(c);
+				s->cfa_off = (int64_t)get_uleb(c);
+				s->cfa_expr = false;
+				break;
+			case 0x0d: s->cfa_reg = get_uleb(c); s->cfa_expr = false; break;
+			case 0x0e: s->cfa_off = (int64_t)get_uleb(c); break;
+			case 0x0f: { /* def_cfa_expression */
+				uint64_t len = get_uleb(c);
+
+				if (len > (uint64_t)(c->end - c->p))
+					return false;
+				c->p += len;
+				s->cfa_expr = true;
+				break;
+			}
+			case 0x10: /* expression */
+			case 0x16: { /* val_expression */
+				uint64_t len;
+
+				reg = get_uleb(c);
+				len = get_uleb(c);
+				if (len > (uint64_t)(c->end - c->p))
+					return false;
+				c->p += len;
+				set_rule(s, reg, R_OTHER, 0);
+				break;
+			}
+			case 0x11: /* offset_extended_sf */
+				reg = get_uleb(c);
+				set_rule(s, reg, R_OFFSET, scaled((uint64_t)get_sleb(c), cie->data_align));
+				break;
+			case 0x12: /* def_cfa_sf */
+				s->cfa_reg = get_uleb(c);
+				s->cfa_off = scaled((uint64_t)get_sleb(c), cie->data_align);
+				s->cfa_expr = false;
+				break;
+			case 0x13: s->cfa_off = scaled((uint64_t)get_sleb(c), cie->data_align); break;
+			case 0x14: /* val_offset */
+				reg = get_uleb(c);
+				get_uleb(c);
+				set_rule(s, reg, R_OTHER, 0);
+				break;
+			case 0x15:
+				reg = get_uleb(c);
+				get_sleb(c);
+				set_rule(s, reg, R_OTHER, 0);
+				break;
+			case 0x2e: get_uleb(c); break; /* GNU_args_size */
+			case 0x2f: /* GNU_negative_offset_extended */
+				reg = get_uleb(c);
+				set_rule(s, reg, R_OFFSET, scaled(0 - get_uleb(c), cie->data_align));
+				break;
+			default: return false;
+			}
+		}
+		if (advance) {
+			if (!init) /* a CIE's instructions do not advance */
+				return false;
+			loc += delta * cie->code_align;
+			if (loc > pc)
+				return true;
+		}
+	}
+	return !c->bad;
+}
+
+struct unwind_rule unwind_rule_from_fde(const uint8_t *fde, const uint8_t *lo,
+					const uint8_t *hi, uintptr_t pc)
+{
+	struct unwind_rule rule = {.kind = UNWIND_FAIL};
+	struct cursor f, cc;
+	struct cie cie;
+	struct cfa_state s = {.cfa_reg = REG_SP, .bp = R_SAME, .ra = R_UNDEF}, init;
+	const uint8_t *cie_at, *id_at;
+	uint64_t id, begin, range;
+
+	if (!entry(fde, lo, hi, &f))
+		return rule;
+	id_at = f.p;
+	id = get_u(&f, 4);
+	if (f.bad || id == 0 || id > (uint64_t)(id_at - lo))
+		return rule; /* a CIE, or a CIE pointer out of the section */
+	cie_at = id_at - id;
+	if (!entry(cie_at, lo, hi, &cc) || !parse_cie(&cc, &cie))
+		return rule;
+	begin = get_encoded(&f, cie.fde_enc, false);
+	range = get_encoded(&f, cie.fde_enc & 0x0f, false);
+	if (f.bad || pc < begin || pc - begin >= range)
+		return rule;
+	if (cie.has_aug_data) {
+		uint64_t len = get_uleb(&f);
+
+		if (f.bad || len > (uint64_t)(f.end - f.p))
+			return rule;
+		f.p += len;
+	}
+	if (!run_cfa(&cie.init, &cie, begin, pc, &s, NULL))
+		return rule;
+	init = s;
+	if (!run_cfa(&f, &cie, begin, pc, &s, &init))
+		return rule;
+	if (s.cfa_expr || (s.cfa_reg != REG_SP && s.cfa_reg != REG_BP) ||
+	    s.cfa_off < INT32_MIN || s.cfa_off > INT32_MAX)
+		return rule;
+	if (s.ra == R_UNDEF) {
+		rule.kind = UNWIND_END;
+		return rule;
+	}
+	/* saved registers lie below the CFA, as every x86-64 compiler puts
+	 * them */
+	if (s.ra != R_OFFSET || s.bp == R_OTHER || s.ra_off < INT16_MIN || s.ra_off > -8 ||
+	    (s.bp == R_OFFSET && (s.bp_off < INT16_MIN || s.bp_off > -8)))
+		return rule;
+	rule.kind = UNWIND_STEP;
+	rule.cfa_base = (uint8_t)s.cfa_reg;
+	rule.cfa_off = (int32_t)s.cfa_off;
+	rule.ra_off = (int32_t)s.ra_off;
+	/* an undefined frame pointer: left as it is (what a caller that
+	 * needs it will find wrong, and libunwind too) */
+	rule.bp_saved = s.bp == R_OFFSET;
+	rule.bp_off = rule.bp_saved ? (int32_t)s.bp_off : 0;
+	return rule;
+}
+
+#if defined(__x86_64__)
+
+/* ---- Finding the FDE of an address: .eh_frame_hdr's sorted table ---- */
+
+struct find {
+	uintptr_t pc;
+	const uint8_t *hdr, *hdr_end; /* .eh_frame_hdr */
+	const uint8_t *lo, *hi;	      /* bounds of .eh_frame */
+};
+
+static int find_module(struct dl_phdr_info *info, size_t size, void *ctx)
+{
+	struct find *f = ctx;
+	const ElfW(Phdr) *text = NULL, *eh = NULL;
+
+	(void)size;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t start = info->dlpi_addr + ph->p_vaddr;
+
+		if (ph->p_type == PT_LOAD && f->pc >= start && f->pc - start < ph->p_memsz)
+			text = ph;
+		else if (ph->p_type == PT_GNU_EH_FRAME)
+			eh = ph;
+	}
+	if (!text)
+		return 0;
+	if (!eh)
+		return 1; /* the module, without a table: not followed here */
+	f->hdr = (const uint8_t *)(info->dlpi_addr + eh->p_vaddr);
+	f->hdr_end = f->hdr + eh->p_memsz;
+	/* .eh_frame lies in a loaded segment: it bounds every read */
+	{
+		struct cursor c = {f->hdr, f->hdr + eh->p_memsz, false};
+		uint8_t version = (uint8_t)get_u(&c, 1), ptr_enc = (uint8_t)get_u(&c, 1);
+		uintptr_t frame;
+
+		get_u(&c, 2);
+		frame = (uintptr_t)get_encoded(&c, ptr_enc, false);
+		if (c.bad || version != 1) {
+			f->hdr = NULL;
+			return 1;
+		}
+		for (int i = 0; i < info->dlpi_phnum; i++) {
+			const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+			uintptr_t start = info->dlpi_addr + ph->p_vaddr;
+
+			if (ph->p_type == PT_LOAD && frame >= start && frame - start < ph->p_memsz) {
+				f->lo = (const uint8_t *)frame;
+				f->hi = (const uint8_t *)(start + ph->p_memsz);
+			}
+		}
+		if (!f->lo)
+			f->hdr = NULL;
+	}
+	return 1;
+}
+
+/* The rule at pc, looked up from the module's call frame information. */
+static struct unwind_rule look_up(uintptr_t pc)
+{
+	struct unwind_rule fail = {.kind = UNWIND_FAIL};
+	struct find f = {.pc = pc};
+	struct cursor c;
+	uint8_t ptr_enc, count_enc, table_enc;
+	uint64_t count;
+	const uint8_t *table;
+	size_t lo = 0, hi;
+	int32_t start, off;
+
+	dl_iterate_phdr(find_module, &f);
+	if (!f.hdr)
+		return fail;
+	c = (struct cursor){f.hdr + 1, f.hdr_end, false};
+	ptr_enc = (uint8_t)get_u(&c, 1);
+	count_enc = (uint8_t)get_u(&c, 1);
+	table_enc = (uint8_t)get_u(&c, 1);
+	get_encoded(&c, ptr_enc, true);
+	count = get_encoded(&c, count_enc, false);
+	/* the binary search table as binutils and lld write it */
+	if (c.bad || table_enc != (PE_DATAREL | PE_SDATA4) || count == 0 ||
+	    count > (uint64_t)(f.hdr_end - c.p) / 8)
+		return fail;
+	table = c.p;
+	hi = (size_t)count;
+	/* the last entry whose start is at or below pc */
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		memcpy(&start, table + 8 * mid, 4);
+		if ((uintptr_t)(f.hdr + start) <= pc)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	memcpy(&start, table + 8 * lo, 4);
+	memcpy(&off, table + 8 * lo + 4, 4);
+	if ((uintptr_t)(f.hdr + start) > pc)
+		return fail;
+	return unwind_rule_from_fde(f.hdr + off, f.lo, f.hi, pc);
+}
+
+/* ---- The cache: return address -> rule, lock-free, 4-way ---- */
+
+#define SLOTS 4096
+#define WAYS 4
+
+/* A slot is a seqlock whose writer never waits (it takes the slot by a
+ * compare-and-swap of seq from even to odd, or does not cache); a reader
+ * trusts what it copied only if seq was even and unchanged.  The key is
+ * the address with the generation in its top bits (user addresses leave
+ * them free), so that one compare checks both. */
+struct slot {
+	uint32_t seq;
+	int32_t cfa_off;
+	uint64_t key;
+	int16_t ra_off, bp_off;
+	uint8_t kind, base, bp_saved;
+};
+static struct slot cache[SLOTS];
+static uint32_t generation;
+
+void unwind_invalidate(void)
+{
+	__atomic_add_fetch(&generation, 1, __ATOMIC_ACQ_REL);
+}
+
+static struct slot *set_of(uintptr_t pc)
+{
+	return &cache[(unsigned)((pc * 0x9e3779b97f4a7c15ULL) >> 40) % (SLOTS / WAYS) * WAYS];
+}
+
+static bool slot_get(struct slot *s, uint64_t key, struct unwind_rule *r)
+{
+	uint32_t q = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
+
+	if ((q & 1) || __atomic_load_n(&s->key, __ATOMIC_ACQUIRE) != key)
+		return false;
+	r->cfa_off = __atomic_load_n(&s->cfa_off, __ATOMIC_ACQUIRE);
+	r->ra_off = __atomic_load_n(&s->ra_off, __ATOMIC_ACQUIRE);
+	r->bp_off = __atomic_load_n(&s->bp_off, __ATOMIC_ACQUIRE);
+	r->kind = __atomic_load_n(&s->kind, __ATOMIC_ACQUIRE);
+	r->cfa_base = __atomic_load_n(&s->base, __ATOMIC_ACQUIRE);
+	r->bp_saved = __atomic_load_n(&s->bp_saved, __ATOMIC_ACQUIRE);
+	return __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE) == q;
+}
+
+static void slot_put(struct slot *set, uint64_t key, uint32_t gen, const struct unwind_rule *r)
+{
+	struct slot *s = NULL;
+	uint32_t seq;
+
+	/* an empty or stale way, else one chosen by the address */
+	for (int w = 0; w < WAYS && !s; w++) {
+		uint64_t k = __atomic_load_n(&set[w].key, __ATOMIC_RELAXED);
+
+		if (k == 0 || k >> 48 != (gen & 0xffff))
+			s = &set[w];
+	}
+	if (!s)
+		s = &set[(key >> 4) % WAYS];
+	seq = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
+	if ((seq & 1) || !__atomic_compare_exchange_n(&s->seq, &seq, seq + 1, false,
+						      __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return;
+	__atomic_store_n(&s->key, key, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->cfa_off, r->cfa_off, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->ra_off, (int16_t)r->ra_off, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->bp_off, (int16_t)r->bp_off, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->kind, r->kind, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->base, r->cfa_base, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->bp_saved, (uint8_t)r->bp_saved, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->seq, seq + 2, __ATOMIC_RELEASE);
+}
+
+static struct unwind_rule rule_for(uintptr_t pc)
+{
+	uint32_t gen = __atomic_load_n(&generation, __ATOMIC_ACQUIRE);
+	uint64_t key = (uint64_t)pc | (uint64_t)(gen & 0xffff) << 48;
+	struct slot *set = set_of(pc);
+	struct unwind_rule r;
+
+	if (pc >> 48) /* not a user-space address: not followed */
+		return (struct unwind_rule){.kind = UNWIND_FAIL};
+	for (int w = 0; w < WAYS; w++)
+		if (slot_get(&set[w], key, &r))
+			return r;
+	r = look_up(pc);
+	slot_put(set, key, gen, &r);
+	return r;
+}
+
+/* A CFA further than this above the stack pointer is not believed. */
+#define FRAME_MAX ((uintptr_t)64 << 20)
+
+/* Steps from the frame at (pc, sp, bp) (pc: its current address if
+ * first, else the return address into it), storing return addresses; the
+ * ones in [skip_lo, skip_hi) at the top are passed over.  At max, *cur
+ * says where to go on; at the end of the stack cur->pc is 0. */
+static int walk(uintptr_t pc, uintptr_t sp, uintptr_t bp, bool first, void **ips, int max,
+		uintptr_t skip_lo, uintptr_t skip_hi, struct unwind_cursor *cur)
+{
+	int n = 0;
+	bool skipping = true;
+
+	cur->pc = 0;
+	while (n < max) {
+		/* a return address is looked up one byte back: in its call */
+		struct unwind_rule r = rule_for(first ? pc : pc - 1);
+		uintptr_t cfa, span, ra_at, bp_at;
+
+		if (r.kind != UNWIND_STEP)
+			return r.kind == UNWIND_END ? n : -1;
+		cfa = (r.cfa_base == UNWIND_CFA_BP ? bp : sp) + (uintptr_t)(intptr_t)r.cfa_off;
+		/* every read lies between this frame's stack pointer and its
+		 * CFA: memory of the stack, if the information is right */
+		span = cfa - sp;
+		ra_at = cfa + (uintptr_t)(intptr_t)r.ra_off;
+		bp_at = cfa + (uintptr_t)(intptr_t)r.bp_off;
+		/* (the offsets are at most -8: unwind_rule_from_fde) */
+		if (span - 1 >= FRAME_MAX || (cfa & 7) || (uintptr_t)-(intptr_t)r.ra_off > span ||
+		    (r.bp_saved && (uintptr_t)-(intptr_t)r.bp_off > span))
+			return -1;
+		pc = *(const uintptr_t *)ra_at;
+		if (r.bp_saved)
+			bp = *(const uintptr_t *)bp_at;
+		sp = cfa;
+		first = false;
+		if (pc == 0)
+			return n;
+		if (skipping && pc >= skip_lo && pc < skip_hi)
+			continue;
+		skipping = false;
+		ips[n++] = (void *)pc;
+	}
+	cur->pc = pc;
+	cur->sp = sp;
+	cur->bp = bp;
+	return n;
+}
+
+__attribute__((noinline)) int unwind_capture(void **ips, int max, uintptr_t skip_lo,
+					    uintptr_t skip_hi, struct unwind_cursor *cur)
+{
+	uintptr_t pc, sp, bp;
+
+	__asm__ volatile("lea 0(%%rip), %0\n\t"
+			 "mov %%rsp, %1\n\t"
+			 "mov %%rbp, %2"
+			 : "=r"(pc), "=r"(sp), "=r"(bp));
+	cur->pc = 0;
+#ifdef SHIM_FRAME_POINTERS
+	/* The shim keeps frame pointers: its own frames are passed by their
+	 * chain, to the program's frame that called it (the return address
+	 * out of the shim, the stack pointer and frame pointer it had). */
+	if (skip_lo < skip_hi && pc >= skip_lo && pc < skip_hi) {
+		uintptr_t fp = bp;
+
+		for (int k = 0; k < 64 && fp > sp && fp - sp < FRAME_MAX && !(fp & 7); k++) {
+			const uintptr_t *frame = (const uintptr_t *)fp;
+
+			if (frame[1] < skip_lo || frame[1] >= skip_hi) {
+				int n;
+
+				if (frame[1] == 0 || max <= 0)
+					return 0;
+				ips[0] = (void *)frame[1];
+				n = walk(frame[1], fp + 16, frame[0], false, ips + 1, max - 1, 0, 0, cur);
+				return n < 0 ? -1 : n + 1;
+			}
+			if (frame[0] <= fp)
+				break;
+			fp = frame[0];
+		}
+	}
+#endif
+	return walk(pc, sp, bp, true, ips, max, skip_lo, skip_hi, cur);
+}
+
+int unwind_resume(struct unwind_cursor *cur, void **ips, int max)
+{
+	if (cur->pc == 0)
+		return 0;
+	return walk(cur->pc, cur->sp, cur->bp, false, ips, max, 0, 0, cur);
+}
+
+#else /* other architectures: libunwind does it all */
+
+int unwind_capture(void **ips, int max, uintptr_t skip_lo, uintptr_t skip_hi,
+		   struct unwind_cursor *cur)
+{
+	(void)ips;
+	(void)max;
+	(void)skip_lo;
+	(void)skip_hi;
+	cur->pc = 0;
+	return -1;
+}
+
+int unwind_resume(struct unwind_cursor *cur, void **ips, int max)
+{
+	(void)cur;
+	(void)ips;
+	(void)max;
+	return -1;
+}
+
+void unwind_invalidate(void)
+{
+}
+
+#endif

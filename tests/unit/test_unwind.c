@@ -1,0 +1,320 @@
+/* Unit tests of the shim's own unwinder: on real stacks it gives exactly
+ * the return addresses libunwind gives (recursion, frames with a frame
+ * pointer and a variable-length array, calls through libc's qsort, another
+ * thread, 60 frames deep), caches what it learned (the second capture the
+ * same), and refuses what it does not follow (a signal frame) rather than
+ * guess; and the CFA interpreter on hand-made CIE/FDE bytes. */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+
+#include "unwind.h"
+
+#define MAX 64
+
+struct both {
+	void *mine[MAX], *theirs[MAX];
+	int n_mine, n_theirs;
+};
+
+/* Both unwinders from one frame.  Their first entries are return
+ * addresses into this function (two different calls): compared from the
+ * second on. */
+__attribute__((noinline)) static void capture_both(struct both *b)
+{
+	struct unwind_cursor cur;
+
+	b->n_theirs = unw_backtrace(b->theirs, MAX);
+	b->n_mine = unwind_capture(b->mine, MAX, 0, 0, &cur);
+	__asm__ volatile("" ::: "memory");
+}
+
+static void assert_same(const struct both *b)
+{
+	assert_true(b->n_mine > 0);
+	assert_int_equal(b->n_mine, b->n_theirs);
+	for (int i = 1; i < b->n_mine; i++)
+		if (b->mine[i] != b->theirs[i])
+			fail_msg("frame %d: %p, libunwind %p", i, b->mine[i], b->theirs[i]);
+}
+
+__attribute__((noinline)) static int recurse(struct both *b, int depth)
+{
+	int r;
+
+	if (depth == 0) {
+		capture_both(b);
+		return 1;
+	}
+	r = recurse(b, depth - 1) + 1;
+	__asm__ volatile("" ::: "memory"); /* not a tail call */
+	return r;
+}
+
+/* A variable-length array: the compiler keeps a frame pointer and the CFA
+ * is found through it. */
+__attribute__((noinline)) static int with_vla(struct both *b, int n)
+{
+	volatile char vla[n];
+
+	vla[0] = 1;
+	recurse(b, 2);
+	return vla[0];
+}
+
+static struct both *sort_target;
+static int compare(const void *x, const void *y)
+{
+	if (sort_target) {
+		capture_both(sort_target);
+		sort_target = NULL;
+	}
+	return *(const int *)x - *(const int *)y;
+}
+
+static void test_recursion(void **state)
+{
+	struct both b;
+
+	(void)state;
+	for (int d = 0; d < 50; d += 7) {
+		recurse(&b, d);
+		assert_same(&b);
+		recurse(&b, d); /* from the cache now */
+		assert_same(&b);
+	}
+}
+
+static void test_frame_pointer_and_vla(void **state)
+{
+	struct both b;
+
+	(void)state;
+	for (int n = 1; n < 5000; n *= 3) {
+		with_vla(&b, n);
+		assert_same(&b);
+	}
+}
+
+static void test_through_libc(void **state)
+{
+	struct both b;
+	int v[64];
+
+	(void)state;
+	for (int i = 0; i < 64; i++)
+		v[i] = (i * 37) % 64;
+	sort_target = &b;
+	qsort(v, 64, sizeof v[0], compare);
+	assert_same(&b);
+}
+
+static void *thread_main(void *arg)
+{
+	recurse(arg, 5);
+	return NULL;
+}
+
+static void test_thread(void **state)
+{
+	struct both b;
+	pthread_t t;
+
+	(void)state;
+	pthread_create(&t, NULL, thread_main, &b);
+	pthread_join(t, NULL);
+	assert_same(&b); /* down to clone3, whose return address is undefined */
+}
+
+/* Cut at 3, then resumed: the same frames as one capture of them all. */
+__attribute__((noinline)) static void capture_in_parts(struct both *b)
+{
+	struct unwind_cursor cur;
+	int n, more;
+
+	b->n_theirs = unwind_capture(b->theirs, MAX, 0, 0, &cur);
+	n = unwind_capture(b->mine, 3, 0, 0, &cur);
+	assert_int_equal(n, 3);
+	assert_int_not_equal(cur.pc, 0);
+	more = unwind_resume(&cur, b->mine + n, 2);
+	assert_int_equal(more, 2);
+	more = unwind_resume(&cur, b->mine + n + 2, MAX - n - 2);
+	b->n_mine = n + 2 + more;
+	assert_int_equal(cur.pc, 0); /* the end of the stack */
+	assert_int_equal(unwind_resume(&cur, b->mine, MAX), 0);
+	__asm__ volatile("" ::: "memory");
+}
+
+static void test_truncated(void **state)
+{
+	void *ips[3];
+	struct unwind_cursor cur;
+	struct both b;
+
+	(void)state;
+	assert_int_equal(unwind_capture(ips, 3, 0, 0, &cur), 3);
+	assert_int_equal(unwind_capture(ips, 0, 0, 0, &cur), 0);
+	capture_in_parts(&b);
+	assert_same(&b);
+}
+
+static int in_handler = -2;
+static void on_usr1(int sig)
+{
+	void *ips[MAX];
+	struct unwind_cursor cur;
+
+	(void)sig;
+	in_handler = unwind_capture(ips, MAX, 0, 0, &cur);
+}
+
+static void test_signal_frame_refused(void **state)
+{
+	(void)state;
+	signal(SIGUSR1, on_usr1);
+	raise(SIGUSR1);
+	/* __restore_rt's frame is a signal frame ('S'): not followed */
+	assert_int_equal(in_handler, -1);
+}
+
+/* ---- the CFA interpreter on bytes made here ---- */
+
+/* A section: a CIE "zR" (fde encoding absptr), code 1, data -8, ra 16,
+ * with the usual initial rules (CFA = rsp+8, ra at cfa-8), then one FDE
+ * for [0x1000, 0x1100) with the given program. */
+static size_t make_section(uint8_t *sec, const uint8_t *prog, size_t prog_len, uint8_t enc)
+{
+	static const uint8_t cie_body[] = {
+		0, 0, 0, 0,	    /* CIE id */
+		1,		    /* version */
+		'z', 'R', 0,	    /* augmentation */
+		1,		    /* code alignment */
+		0x78,		    /* data alignment -8 */
+		16,		    /* return address register */
+		1, 0,		    /* augmentation data: fde encoding (patched) */
+		0x0c, 7, 8,	    /* def_cfa rsp+8 */
+		0x90, 1,	    /* offset ra at cfa-8 */
+	};
+	size_t n = 0, fde_at;
+	uint32_t len = sizeof cie_body, cie_ptr;
+	uint64_t begin = 0x1000, range = 0x100;
+
+	memcpy(sec + n, &len, 4);
+	memcpy(sec + n + 4, cie_body, sizeof cie_body);
+	sec[n + 4 + 12] = enc;
+	n += 4 + sizeof cie_body;
+	fde_at = n;
+	len = (uint32_t)(4 + 8 + 8 + 1 + prog_len);
+	memcpy(sec + n, &len, 4);
+	cie_ptr = (uint32_t)(n + 4);
+	memcpy(sec + n + 4, &cie_ptr, 4);
+	memcpy(sec + n + 8, &begin, 8);
+	memcpy(sec + n + 16, &range, 8);
+	sec[n + 24] = 0; /* augmentation data length */
+	memcpy(sec + n + 25, prog, prog_len);
+	return fde_at;
+}
+
+static void test_cfa_program(void **state)
+{
+	/* push rbp; mov rbp,rsp; ... ; remember; leave; restore */
+	static const uint8_t prog[] = {
+		0x41,	     /* advance 1 */
+		0x0e, 16,    /* def_cfa_offset 16 */
+		0x86, 2,     /* rbp at cfa-16 */
+		0x43,	     /* advance 3 */
+		0x0d, 6,     /* def_cfa_register rbp */
+		0x50,	     /* advance 0x10 (to 0x1014) */
+		0x0a,	     /* remember_state */
+		0x0c, 7, 8,  /* def_cfa rsp+8 (after leave) */
+		0x41,	     /* advance 1 (0x1015) */
+		0x0b,	     /* restore_state */
+	};
+	uint8_t sec[256];
+	size_t fde = make_section(sec, prog, sizeof prog, 0);
+	struct unwind_rule r;
+
+	(void)state;
+	r = unwind_rule_from_fde(sec + fde, sec, sec + sizeof sec, 0x1000);
+	assert_int_equal(r.kind, UNWIND_STEP);
+	assert_int_equal(r.cfa_base, UNWIND_CFA_SP);
+	assert_int_equal(r.cfa_off, 8);
+	assert_int_equal(r.ra_off, -8);
+	assert_false(r.bp_saved);
+	r = unwind_rule_from_fde(sec + fde, sec, sec + sizeof sec, 0x1002);
+	assert_int_equal(r.cfa_base, UNWIND_CFA_SP);
+	assert_int_equal(r.cfa_off, 16);
+	assert_true(r.bp_saved);
+	assert_int_equal(r.bp_off, -16);
+	r = unwind_rule_from_fde(sec + fde, sec, sec + sizeof sec, 0x1010);
+	assert_int_equal(r.cfa_base, UNWIND_CFA_BP);
+	assert_int_equal(r.cfa_off, 16);
+	r = unwind_rule_from_fde(sec + fde, sec, sec + sizeof sec, 0x1014);
+	assert_int_equal(r.cfa_base, UNWIND_CFA_SP);
+	assert_int_equal(r.cfa_off, 8);
+	r = unwind_rule_from_fde(sec + fde, sec, sec + sizeof sec, 0x1015);
+	assert_int_equal(r.cfa_base, UNWIND_CFA_BP); /* restored, CFA rule included */
+	assert_int_equal(r.cfa_off, 16);
+	/* outside the FDE's range */
+	r = unwind_rule_from_fde(sec + fde, sec, sec + sizeof sec, 0x1100);
+	assert_int_equal(r.kind, UNWIND_FAIL);
+	/* every cut of the section fails cleanly, never reads past it */
+	for (size_t cut = 0; cut < fde + 25 + sizeof prog; cut++) {
+		uint8_t *copy = malloc(cut ? cut : 1);
+
+		memcpy(copy, sec, cut);
+		r = unwind_rule_from_fde(copy + (fde < cut ? fde : 0), copy, copy + cut, 0x1015);
+		assert_int_equal(r.kind, UNWIND_FAIL);
+		free(copy);
+	}
+}
+
+static void test_cfa_refusals(void **state)
+{
+	static const uint8_t expr[] = {0x0f, 1, 0x77};	 /* def_cfa_expression */
+	static const uint8_t r10[] = {0x0c, 10, 0};	 /* CFA in r10 (stack realignment) */
+	static const uint8_t undef_ra[] = {0x07, 16};	 /* outermost frame */
+	static const uint8_t bad_op[] = {0x20};		 /* no such opcode */
+	uint8_t sec[256];
+	size_t fde;
+
+	(void)state;
+	fde = make_section(sec, expr, sizeof expr, 0);
+	assert_int_equal(unwind_rule_from_fde(sec + fde, sec, sec + sizeof sec, 0x1000).kind,
+			 UNWIND_FAIL);
+	fde = make_section(sec, r10, sizeof r10, 0);
+	assert_int_equal(unwind_rule_from_fde(sec + fde, sec, sec + sizeof sec, 0x1000).kind,
+			 UNWIND_FAIL);
+	fde = make_section(sec, undef_ra, sizeof undef_ra, 0);
+	assert_int_equal(unwind_rule_from_fde(sec + fde, sec, sec + sizeof sec, 0x1000).kind,
+			 UNWIND_END);
+	fde = make_section(sec, bad_op, sizeof bad_op, 0);
+	assert_int_equal(unwind_rule_from_fde(sec + fde, sec, sec + sizeof sec, 0x1000).kind,
+			 UNWIND_FAIL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_recursion),
+		cmocka_unit_test(test_frame_pointer_and_vla),
+		cmocka_unit_test(test_through_libc),
+		cmocka_unit_test(test_thread),
+		cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_signal_frame_refused),
+		cmocka_unit_test(test_cfa_program),
+		cmocka_unit_test(test_cfa_refusals),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
