@@ -432,6 +432,18 @@ static void on_shutdown(struct ctx *c)
 	uint32_t st;
 
 	if (copy < 0) {
+		/* not open: the kernel's EBADF, recorded as the library does */
+		err = errno;
+		if (err == EBADF && event_wanted(&shim_cfg, EVENTS_ERRORS)) {
+			struct event ev = EVENT_INIT(SHIM_EV_SHUTDOWN_ERROR, LOG_SEV_ERROR);
+
+			take_backtrace(c);
+			if (!still_pending(c))
+				return;
+			ev.fd = fd;
+			ev.err = EBADF;
+			emit(c, &ev);
+		}
 		answer_continue(c);
 		return;
 	}

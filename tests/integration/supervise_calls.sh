@@ -66,7 +66,13 @@ check_log "$WORK/dc.log" --event double_close --where errno=EBADF --backtrace-ha
 check_log "$WORK/dc.log" --event close_error --count 0
 "$L" --log "$WORK/ce.log" -- "$E" close_error >/dev/null || fail "events close_error: exit $?"
 check_log "$WORK/ce.log" --event close_error --where errno=EBADF --backtrace-has bad_closer --count 1
-note "double_close with both backtraces; a close of a never-opened number is a close_error"
+"$L" --log "$WORK/se.log" -- "$E" shutdown_error >/dev/null || fail "events shutdown_error: exit $?"
+check_log "$WORK/se.log" --event shutdown_error --where errno=ENOTCONN --backtrace-has shutdown_caller --count 1
+"$L" --log "$WORK/lz.log" -- "$E" linger_zero >/dev/null || fail "events linger_zero: exit $?"
+check_log "$WORK/lz.log" --event close_rst --where reason=linger_zero --backtrace-has abortive_closer --count 1
+"$L" --log "$WORK/pe.log" -- "$E" pending_error >/dev/null || fail "events pending_error: exit $?"
+check_log "$WORK/pe.log" --event close_pending_error --where errno=ECONNRESET --backtrace-has careless_closer --count 1
+note "double_close with both backtraces; a close of a never-opened number is a close_error; shutdown_error, linger_zero, close_pending_error"
 
 # ---- fork and exec: the filter is inherited ----
 "$L" --supervise --log "$WORK/fx.log" -- sh -c "\"$E\" double_close; \"$E\" double_close" >/dev/null ||
