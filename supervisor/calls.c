@@ -78,18 +78,18 @@ static bool still_pending(struct ctx *c)
  * two fields of /proc/TID/syscall. */
 static bool stopped_at(struct ctx *c, uint64_t *sp, uint64_t *pc)
 {
-	char path[64], buf[256];
+	char buf[256];
 	int fd;
 	ssize_t n;
 	char *s;
 	unsigned long long a, b;
 
-	snprintf(path, sizeof path, "/proc/%d/task/%d/syscall", (int)c->p->pid, (int)c->tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
+	fd = sv_proc_syscall_fd(c->p, c->tid, false);
+	n = fd >= 0 ? pread(fd, buf, sizeof buf - 1, 0) : -1;
+	if (n <= 0) {
+		fd = sv_proc_syscall_fd(c->p, c->tid, true);
+		n = fd >= 0 ? pread(fd, buf, sizeof buf - 1, 0) : -1;
+	}
 	if (n <= 0)
 		return false;
 	buf[n] = '\0';

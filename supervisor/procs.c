@@ -28,8 +28,18 @@ static int n_procs;
 #define TID_SLOTS 8192
 static struct {
 	pid_t tid;
+	int sysfd1; /* its /proc/PID/task/TID/syscall, open, + 1 (0: none) */
 	struct sv_proc *p;
 } tids[TID_SLOTS];
+
+/* Empties the map (and closes the files it kept open). */
+static void forget_all(void)
+{
+	for (unsigned j = 0; j < TID_SLOTS; j++)
+		if (tids[j].sysfd1)
+			close(tids[j].sysfd1 - 1);
+	memset(tids, 0, sizeof tids);
+}
 
 static unsigned tid_slot(pid_t tid)
 {
@@ -140,7 +150,10 @@ struct sv_proc *sv_proc_of(pid_t tid)
 		unsigned j = (i + k) % TID_SLOTS;
 
 		if (!tids[j].p || k == 15) {
+			if (tids[j].sysfd1)
+				close(tids[j].sysfd1 - 1);
 			tids[j].tid = tid;
+			tids[j].sysfd1 = 0;
 			tids[j].p = p;
 			break;
 		}
@@ -158,7 +171,38 @@ struct sv_proc *sv_proc_by_pidfd(int pidfd)
 
 void sv_proc_forget_tids(void)
 {
-	memset(tids, 0, sizeof tids);
+	forget_all();
+}
+
+int sv_proc_syscall_fd(struct sv_proc *p, pid_t tid, bool fresh)
+{
+	unsigned i = tid_slot(tid);
+
+	for (unsigned k = 0; k < 16; k++) {
+		unsigned j = (i + k) % TID_SLOTS;
+
+		if (tids[j].tid == tid && tids[j].p == p) {
+			if (tids[j].sysfd1 && fresh) {
+				close(tids[j].sysfd1 - 1);
+				tids[j].sysfd1 = 0;
+			}
+			if (!tids[j].sysfd1) {
+				char path[64];
+				int fd;
+
+				snprintf(path, sizeof path, "/proc/%d/task/%d/syscall", (int)p->pid,
+					 (int)tid);
+				fd = open(path, O_RDONLY | O_CLOEXEC);
+				if (fd < 0)
+					return -1;
+				tids[j].sysfd1 = fd + 1;
+			}
+			return tids[j].sysfd1 - 1;
+		}
+		if (!tids[j].p)
+			break;
+	}
+	return -1;
 }
 
 int sv_proc_count(void)
@@ -172,7 +216,7 @@ void sv_proc_gone(struct sv_proc *p)
 
 	/* The map is a cache: emptied whole, refilled from /proc at misses
 	 * (a process's exit is rare next to its calls). */
-	memset(tids, 0, sizeof tids);
+	forget_all();
 	for (pp = &procs; *pp; pp = &(*pp)->next)
 		if (*pp == p) {
 			*pp = p->next;

@@ -81,6 +81,10 @@ struct sv_proc *sv_proc_by_pidfd(int pidfd);
 /* A new process is being made: a thread id may now name a process other
  * than the one cached (a dead thread's id reused). */
 void sv_proc_forget_tids(void);
+/* Thread tid's /proc/PID/task/TID/syscall, kept open (a read at offset 0
+ * reads it anew: one system call, not three); fresh: opened again (the
+ * kept one failed: a thread that died, its id reused).  -1 if none. */
+int sv_proc_syscall_fd(struct sv_proc *p, pid_t tid, bool fresh);
 /* Processes known now. */
 int sv_proc_count(void);
 /* The event loop adds each new process's pidfd (set by main.c). */
