@@ -25,6 +25,7 @@ struct sv_unwind {
 	Dwfl *dwfl;
 	int refs;	/* processes sharing it: a parent and its forked children */
 	pid_t pid;	/* the process being unwound now */
+	uint64_t lo, hi; /* the span of all modules: a quick "not code" */
 	bool attached;
 	/* the thread being unwound now */
 	pid_t tid;
@@ -36,6 +37,12 @@ struct sv_unwind {
 		uint64_t ip;
 		struct event_frame f;
 	} names[1024];
+	/* what precedes return addresses (code does not change): 0 no call,
+	 * 1 an indirect call, 2 a call rel32 to target */
+	struct callsite {
+		uint64_t ret, target;
+		int kind;
+	} calls[1024];
 	/* its stack, read once per unwind */
 	uint64_t stack_lo;
 	size_t stack_len;
@@ -116,6 +123,23 @@ static const Dwfl_Thread_Callbacks thread_callbacks = {
 	.set_initial_registers = set_initial_registers,
 };
 
+static int span_of(Dwfl_Module *m, void **userdata, const char *name, Dwarf_Addr start,
+		   void *arg)
+{
+	struct sv_unwind *u = arg;
+	Dwarf_Addr lo, hi;
+
+	(void)userdata;
+	(void)name;
+	(void)start;
+	dwfl_module_info(m, NULL, &lo, &hi, NULL, NULL, NULL, NULL);
+	if (!u->lo || lo < u->lo)
+		u->lo = lo;
+	if (hi > u->hi)
+		u->hi = hi;
+	return DWARF_CB_OK;
+}
+
 static bool report(struct sv_unwind *u)
 {
 	dwfl_report_begin(u->dwfl);
@@ -123,7 +147,11 @@ static bool report(struct sv_unwind *u)
 		dwfl_report_end(u->dwfl, NULL, NULL);
 		return false;
 	}
-	return dwfl_report_end(u->dwfl, NULL, NULL) == 0;
+	if (dwfl_report_end(u->dwfl, NULL, NULL) != 0)
+		return false;
+	u->lo = u->hi = 0;
+	dwfl_getmodules(u->dwfl, span_of, u, 0);
+	return true;
 }
 
 static struct sv_unwind *unwinder(struct sv_proc *p)
@@ -167,7 +195,8 @@ void sv_unwind_free(struct sv_unwind *u)
 
 static bool in_code(struct sv_unwind *u, uint64_t addr)
 {
-	return addr > 4096 && dwfl_addrmodule(u->dwfl, addr) != NULL;
+	return addr > 4096 && addr >= u->lo && addr < u->hi &&
+	       dwfl_addrmodule(u->dwfl, addr) != NULL;
 }
 
 /* Whether ret is a return address into a call of the function at callee
@@ -177,19 +206,30 @@ static bool in_code(struct sv_unwind *u, uint64_t addr)
  * address of a call long returned, fails the check. */
 static bool calls_into(struct sv_unwind *u, uint64_t ret, uint64_t callee)
 {
-	unsigned char b[8];
-	struct iovec local = {b, sizeof b}, remote = {(void *)(uintptr_t)(ret - 8), sizeof b};
+	struct callsite *c = &u->calls[(ret * 0x9e3779b97f4a7c15ULL) >> 54];
 
-	if (process_vm_readv(u->pid, &local, 1, &remote, 1, 0) != sizeof b)
-		return false;
-	if (b[3] == 0xe8) {
-		int32_t rel;
+	if (c->ret != ret) {
+		unsigned char b[8];
+		struct iovec local = {b, sizeof b};
+		struct iovec remote = {(void *)(uintptr_t)(ret - 8), sizeof b};
 
-		memcpy(&rel, b + 4, 4);
-		return !callee || ret + (uint64_t)(int64_t)rel == callee;
+		c->ret = ret;
+		c->kind = 0;
+		if (process_vm_readv(u->pid, &local, 1, &remote, 1, 0) == sizeof b) {
+			if (b[3] == 0xe8) {
+				int32_t rel;
+
+				memcpy(&rel, b + 4, 4);
+				c->kind = 2;
+				c->target = ret + (uint64_t)(int64_t)rel;
+			} else if ((b[6] == 0xff && (b[7] & 0xf8) == 0xd0) ||
+				   (b[5] == 0xff && (b[6] & 0xf8) == 0x50) ||
+				   (b[2] == 0xff && b[3] == 0x15)) {
+				c->kind = 1;
+			}
+		}
 	}
-	return (b[6] == 0xff && (b[7] & 0xf8) == 0xd0) || (b[5] == 0xff && (b[6] & 0xf8) == 0x50) ||
-	       (b[2] == 0xff && b[3] == 0x15);
+	return c->kind == 1 || (c->kind == 2 && (!callee || c->target == callee));
 }
 
 /* The start of the function that ip is in (0: unknown). */
@@ -271,6 +311,7 @@ int sv_unwind(struct sv_proc *p, pid_t tid, uint64_t sp, uint64_t pc, uint64_t *
 	if (!dwfl_addrmodule(u->dwfl, pc)) {
 		report(u); /* a module loaded since (dlopen) */
 		memset(u->names, 0, sizeof u->names); /* names of the old list */
+		memset(u->calls, 0, sizeof u->calls);	/* its code may be another's */
 	}
 	u->tid = tid;
 	u->sp = sp;
