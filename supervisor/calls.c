@@ -47,13 +47,6 @@ struct ctx {
 	struct event_foreign who;
 };
 
-static bool getfd_works;
-
-bool sv_have_getfd(void)
-{
-	return getfd_works;
-}
-
 static int copy_of(struct ctx *c, int fd)
 {
 	int copy;
@@ -64,8 +57,6 @@ static int copy_of(struct ctx *c, int fd)
 	}
 	/* (close-on-exec already: pidfd_getfd sets it) */
 	copy = (int)syscall(SYS_pidfd_getfd, c->p->pidfd, fd, 0);
-	if (copy >= 0)
-		getfd_works = true;
 	return copy;
 }
 

@@ -49,11 +49,6 @@ void sv_linger_init(int epfd)
 	ep = epfd;
 }
 
-int sv_linger_count(void)
-{
-	return n_used;
-}
-
 static void finish(int i, bool timed_out)
 {
 	struct lingering *l = slots[i];

@@ -18,7 +18,6 @@
 void (*sv_proc_watch)(struct sv_proc *p);
 
 static struct sv_proc *procs;
-static int n_procs;
 
 /* thread id -> process, a cache filled at a thread's first call and
  * emptied when any process goes (a thread id can be reused only after its
@@ -142,7 +141,6 @@ struct sv_proc *sv_proc_of(pid_t tid)
 			p->uw = sv_unwind_share(parent->uw);
 		p->next = procs;
 		procs = p;
-		n_procs++;
 		if (sv_proc_watch)
 			sv_proc_watch(p);
 	}
@@ -205,11 +203,6 @@ int sv_proc_syscall_fd(struct sv_proc *p, pid_t tid, bool fresh)
 	return -1;
 }
 
-int sv_proc_count(void)
-{
-	return n_procs;
-}
-
 void sv_proc_gone(struct sv_proc *p)
 {
 	struct sv_proc **pp;
@@ -222,7 +215,6 @@ void sv_proc_gone(struct sv_proc *p)
 			*pp = p->next;
 			break;
 		}
-	n_procs--;
 	if (p->n_exec_fds) /* exec'd (or not) and gone: closed either way */
 		for (int i = 0; i < p->n_exec_fds; i++)
 			sv_share_close(p->exec_fds[i].ino);

@@ -85,8 +85,6 @@ void sv_proc_forget_tids(void);
  * reads it anew: one system call, not three); fresh: opened again (the
  * kept one failed: a thread that died, its id reused).  -1 if none. */
 int sv_proc_syscall_fd(struct sv_proc *p, pid_t tid, bool fresh);
-/* Processes known now. */
-int sv_proc_count(void);
 /* The event loop adds each new process's pidfd (set by main.c). */
 extern void (*sv_proc_watch)(struct sv_proc *p);
 
@@ -176,15 +174,11 @@ void sv_linger_event(uint32_t i);
 void sv_linger_expire(void);
 /* At exit: the sockets still lingering get up to SOCKSHIM_LINGER_MS. */
 void sv_linger_finish(void);
-int sv_linger_count(void);
 
 /* ---- calls.c: each trapped call --------------------------------------- */
 
 /* Handles one notification read from listener fd nfd and answers it. */
 struct seccomp_notif;
 void sv_handle(int nfd, struct seccomp_notif *req);
-
-/* True once pidfd_getfd was found to work. */
-bool sv_have_getfd(void);
 
 #endif
