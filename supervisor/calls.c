@@ -502,6 +502,57 @@ static void on_dup(struct ctx *c, bool onto)
 		keep_after(c, newfd, &k, keep, replaced);
 }
 
+/* sendmsg with SCM_RIGHTS: each socket passed gains a holder in the
+ * receiving process (whose later close is seen; if it never receives it,
+ * the socket is only never lingered on).  The message is read from the
+ * program's memory: its header, then its control data. */
+static void on_sendmsg(struct ctx *c)
+{
+	struct msghdr m;
+	struct iovec local = {&m, sizeof m};
+	struct iovec remote = {(void *)(uintptr_t)c->req->data.args[1], sizeof m};
+	static char control[4096];
+	uint64_t inos[256];
+	int n = 0;
+
+	if (process_vm_readv(c->p->pid, &local, 1, &remote, 1, 0) == sizeof m && m.msg_control &&
+	    m.msg_controllen >= sizeof(struct cmsghdr)) {
+		size_t len = m.msg_controllen < sizeof control ? m.msg_controllen : sizeof control;
+		struct iovec l2 = {control, len};
+		struct iovec r2 = {m.msg_control, len};
+
+		if (process_vm_readv(c->p->pid, &l2, 1, &r2, 1, 0) == (ssize_t)len) {
+			struct cmsghdr *h;
+
+			m.msg_control = control;
+			m.msg_controllen = len;
+			for (h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h)) {
+				size_t k = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+				if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
+					continue;
+				for (size_t i = 0; i < k && n < 256; i++) {
+					int fd, copy;
+					uint64_t ino;
+
+					memcpy(&fd, CMSG_DATA(h) + i * sizeof(int), sizeof fd);
+					copy = copy_of(c, fd);
+					if (copy < 0)
+						continue;
+					if (socket_state(copy, &ino))
+						inos[n++] = ino;
+					close(copy);
+				}
+			}
+		}
+	}
+	if (n && !still_pending(c))
+		return;
+	for (int i = 0; i < n; i++)
+		sv_share_add(inos[i], 1);
+	answer_continue(c);
+}
+
 /* A new process: it holds a copy of every descriptor (unless it shares
  * the table, CLONE_FILES). */
 static void on_fork(struct ctx *c, uint64_t flags)
@@ -653,6 +704,8 @@ void sv_handle(int nfd, struct seccomp_notif *req)
 		on_exit_group(c);
 	else if (nr == SCMP_SYS(close_range))
 		on_close_range(c);
+	else if (nr == SCMP_SYS(sendmsg))
+		on_sendmsg(c);
 	else
 		answer_continue(c);
 }

@@ -63,6 +63,10 @@ static int add_rules(scmp_filter_ctx ctx, const struct sv_traps *t)
 		rc = rc ? rc : add(ctx, SCMP_SYS(fcntl), 1, &dupfd);
 		rc = rc ? rc : add(ctx, SCMP_SYS(fcntl), 1, &dupfd_cloexec);
 	}
+	/* A socket passed to another process (SCM_RIGHTS) gains a holder
+	 * there: only sendmsg can carry one (sendmmsg is not watched). */
+	if (!rc && t->passing)
+		rc = add(ctx, SCMP_SYS(sendmsg), 0, NULL);
 	/* New processes (holders of sockets, thread ids that change hands),
 	 * new images and exits: rare, always watched. */
 	if (!rc) {
@@ -107,23 +111,14 @@ void sv_child_run(int sock, char **argv, const struct sv_traps *traps, bool set_
 	if (nfd < 0)
 		child_fail(sock, -nfd, "seccomp_notify_fd");
 	fcntl(nfd, F_SETFD, FD_CLOEXEC);
+	/* The listener's number, for the supervisor to take with
+	 * pidfd_getfd: a sendmsg (SCM_RIGHTS) may itself be trapped now, and
+	 * nobody would answer it. */
 	{
-		char byte = 'L';
-		struct iovec iov = {&byte, 1};
-		union {
-			struct cmsghdr h;
-			char space[CMSG_SPACE(sizeof(int))];
-		} u;
-		struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1,
-				   .msg_control = u.space, .msg_controllen = sizeof u.space};
-		struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+		char msg[32];
+		int len = snprintf(msg, sizeof msg, "N%d", nfd);
 
-		memset(&u, 0, sizeof u);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &nfd, sizeof nfd);
-		if (sendmsg(sock, &m, 0) != 1)
+		if (write(sock, msg, (size_t)len) != len)
 			_exit(127);
 	}
 	/* The supervisor holds the listener now: from here on every trapped

@@ -112,30 +112,30 @@ static char *find_program(const char *prog)
 	return NULL;
 }
 
-static int receive_listener(int sock, char *msg, size_t msg_size)
+/* The child's listener: its number arrives as "N<fd>" and is taken with
+ * pidfd_getfd; anything else is the child's failure ("E<errno> <what>"),
+ * left in msg. */
+static int receive_listener(int sock, pid_t child, char *msg, size_t msg_size)
 {
-	char byte[256];
-	struct iovec iov = {byte, sizeof byte - 1};
-	union {
-		struct cmsghdr h;
-		char space[CMSG_SPACE(sizeof(int))];
-	} u;
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1,
-			   .msg_control = u.space, .msg_controllen = sizeof u.space};
-	struct cmsghdr *c;
-	ssize_t n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
-	int fd = -1;
+	ssize_t n = read(sock, msg, msg_size - 1);
+	int pidfd, fd;
 
-	msg[0] = '\0';
-	if (n <= 0)
+	if (n <= 0) {
+		msg[0] = '\0';
 		return -1;
-	for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-			memcpy(&fd, CMSG_DATA(c), sizeof fd);
-	if (fd < 0) {
-		byte[n] = '\0';
-		snprintf(msg, msg_size, "%s", byte);
 	}
+	msg[n] = '\0';
+	if (msg[0] != 'N')
+		return -1;
+	pidfd = (int)syscall(SYS_pidfd_open, child, 0);
+	if (pidfd < 0) {
+		snprintf(msg, msg_size, "E%d pidfd_open", errno);
+		return -1;
+	}
+	fd = (int)syscall(SYS_pidfd_getfd, pidfd, atoi(msg + 1), 0);
+	if (fd < 0)
+		snprintf(msg, msg_size, "E%d pidfd_getfd", errno);
+	close(pidfd);
 	return fd;
 }
 
@@ -215,6 +215,7 @@ int main(int argc, char **argv)
 	traps.setsockopt = traps.reuse;
 	traps.shutdown = event_wanted(&shim_cfg, EVENTS_ERRORS);
 	traps.sharing = shim_cfg.graceful != GRACEFUL_OFF || event_wanted(&shim_cfg, EVENTS_ERRORS);
+	traps.passing = traps.sharing;
 	/* Without CAP_SYS_ADMIN the kernel wants no_new_privs for a filter. */
 	nnp = geteuid() != 0;
 
@@ -238,7 +239,7 @@ int main(int argc, char **argv)
 	close(sv[1]);
 	msg_sock = sv[0];
 	signal(SIGPIPE, SIG_IGN);
-	nfd = receive_listener(msg_sock, msg, sizeof msg);
+	nfd = receive_listener(msg_sock, child, msg, sizeof msg);
 	if (nfd < 0) {
 		waitpid(child, NULL, 0);
 		child_failed(msg, prog_argv[0]);

@@ -28,10 +28,11 @@ struct sv_traps {
 	bool setsockopt; /* setsockopt of the forced options: a clear is overridden */
 	bool shutdown;	/* shutdown (shutdown_error; events=all) */
 	bool sharing;	/* dup*, fcntl F_DUPFD* (graceful: holders of sockets) */
+	bool passing;	/* sendmsg (graceful: sockets passed with SCM_RIGHTS) */
 };
 
-/* In the forked child: installs the filter, sends its listener over sock
- * (SCM_RIGHTS), waits for the supervisor's go-ahead and execs argv[0]
+/* In the forked child: installs the filter, tells the supervisor its
+ * listener's number over sock (taken with pidfd_getfd), waits for the supervisor's go-ahead and execs argv[0]
  * (PATH searched).  Never returns: on failure writes "E<errno> <what>" to
  * sock and exits 127. */
 void sv_child_run(int sock, char **argv, const struct sv_traps *traps, bool set_nnp)

@@ -148,3 +148,30 @@ for how in plain graceful; do
 	esac
 done
 note "a helper spawned per client: close_rst each, cured with --graceful (the exec's closes are counted)"
+
+# ---- a connection handed to a worker process (SCM_RIGHTS), the acceptor
+# closing its copy at once: that close is not the last (no close_rst for it,
+# no lingering that would cut the worker's answer) ----
+PS="$PROGS/static/pass_server"
+for how in plain graceful; do
+	port=$(free_port)
+	if [ $how = plain ]; then
+		"$L" --log "$WORK/pass.log" -- "$PS" "$port" 1000000 3 &
+	else
+		"$L" --graceful --log "$WORK/passg.log" -- "$PS" "$port" 1000000 3 &
+	fi
+	pid=$!
+	BG_PIDS="$BG_PIDS $pid"
+	wait_listen "$port"
+	out=$(for i in 1 2 3; do "$PROGS/seed_client" "$port" 60000; done)
+	wait "$pid" || fail "pass_server: exit $?"
+	case $how in
+	plain)
+		[ "$(echo "$out" | grep -c 'reset by peer')" = 3 ] || fail "pass_server: $out"
+		check_log "$WORK/pass.log" --event close_rst --count 3
+		check_log "$WORK/pass.log" --event close_rst --backtrace-has worker_answer --count 3 ;;
+	graceful)
+		[ "$(echo "$out" | grep -c '^received 1000000 bytes, then EOF$')" = 3 ] || fail "pass_server graceful: $out" ;;
+	esac
+done
+note "a connection passed to a worker (SCM_RIGHTS): close_rst only for the worker's closes; --graceful cures without cutting it"
