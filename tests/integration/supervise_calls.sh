@@ -130,9 +130,9 @@ SP="$PROGS/static/spawn_server"
 for how in plain graceful; do
 	port=$(free_port)
 	if [ $how = plain ]; then
-		"$L" --log "$WORK/spawn.log" -- "$SP" "$port" 1000000 2 "$PROGS/static_hello" &
+		"$L" --log "$WORK/spawn.log" -- "$SP" "$port" 1000000 2 "$PROGS/static_hello" >/dev/null &
 	else
-		"$L" --graceful --log "$WORK/spawng.log" -- "$SP" "$port" 1000000 2 "$PROGS/static_hello" &
+		"$L" --graceful --log "$WORK/spawng.log" -- "$SP" "$port" 1000000 2 "$PROGS/static_hello" >/dev/null &
 	fi
 	pid=$!
 	BG_PIDS="$BG_PIDS $pid"
@@ -168,10 +168,12 @@ for how in plain graceful; do
 	case $how in
 	plain)
 		[ "$(echo "$out" | grep -c 'reset by peer')" = 3 ] || fail "pass_server: $out"
+		# one per connection, at its last close: the worker's, or the
+		# acceptor's when the worker was quicker
 		check_log "$WORK/pass.log" --event close_rst --count 3
-		check_log "$WORK/pass.log" --event close_rst --backtrace-has worker_answer --count 3 ;;
+		check_log "$WORK/pass.log" --event close_rst --backtrace-has worker_answer --at-least 1 ;;
 	graceful)
 		[ "$(echo "$out" | grep -c '^received 1000000 bytes, then EOF$')" = 3 ] || fail "pass_server graceful: $out" ;;
 	esac
 done
-note "a connection passed to a worker (SCM_RIGHTS): close_rst only for the worker's closes; --graceful cures without cutting it"
+note "a connection passed to a worker (SCM_RIGHTS): one close_rst per connection, at its last close; --graceful cures without cutting it"
