@@ -27,7 +27,7 @@ B := build
 comma := ,
 FLAVOR := $(if $(SAN),san-$(subst $(comma),-,$(SAN)),plain)
 ifneq ($(FLAVOR),$(shell cat $(B)/.flavor 2>/dev/null))
-$(shell rm -rf $(B)/shim $(B)/progs $(B)/tests $(B)/report $(B)/*.so $(B)/bench $(B)/sockshim-report; \
+$(shell rm -rf $(B)/shim $(B)/supervisor $(B)/sockshim-supervise $(B)/progs $(B)/tests $(B)/report $(B)/*.so $(B)/bench $(B)/sockshim-report; \
 	mkdir -p $(B) && echo $(FLAVOR) > $(B)/.flavor)
 endif
 
@@ -186,6 +186,13 @@ $(B)/progs/seed_server32: tests/progs/seed_server.c tests/progs/progs.h | $(B)/p
 	$(CC32) $(filter-out -fsanitize=%,$(CFLAGS)) -Wno-missing-prototypes -O0 -rdynamic -pthread -o $@ $<
 PROGS += $(B)/progs/seed_server32
 endif
+# Statically linked programs that the supervisor's tests run (sockshim
+# --supervise reaches them; no preload can).
+STATIC_PROGS := seed_server events fork_server thread_server exit_server spawn_server pass_server
+$(B)/progs/static/%: tests/progs/%.c tests/progs/progs.h | $(B)/progs
+	@mkdir -p $(@D)
+	$(CC) $(filter-out -fsanitize=%,$(CFLAGS)) -Wno-missing-prototypes -O0 -static -pthread -o $@ $<
+PROGS += $(STATIC_PROGS:%=$(B)/progs/static/%)
 
 # Other preloaded libraries, to stack the shim with.
 PRELOAD_SRCS := $(wildcard tests/preload/*.c)
@@ -196,10 +203,10 @@ $(B)/progs/%.so: tests/preload/%.c | $(B)/progs
 unit: check-test-deps $(UNIT_TESTS)
 	@tests/run-unit $(UNIT_TESTS)
 
-integration: all $(PROGS) $(PRELOADS) $(B)/sockshim-report
+integration: all $(SUPERVISOR) $(PROGS) $(PRELOADS) $(B)/sockshim-report
 	@tests/run-integration
 
-CHECK_BUILT := $(LIB) $(if $(filter yes,$(HAVE_M32)),$(LIB32)) $(UNIT_TESTS) $(PROGS) $(PRELOADS) \
+CHECK_BUILT := $(LIB) $(SUPERVISOR) $(if $(filter yes,$(HAVE_M32)),$(LIB32)) $(UNIT_TESTS) $(PROGS) $(PRELOADS) \
 	$(B)/sockshim-report
 check: check-build-deps check-test-deps $(CHECK_BUILT)
 	@tests/run-unit $(UNIT_TESTS)
@@ -309,10 +316,12 @@ uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/sockshim/libsockshim.so $(DESTDIR)$(LIBDIR32)/sockshim/libsockshim.so \
 		$(DESTDIR)$(LIBDIR)/pkgconfig/sockshim.pc \
 		$(DESTDIR)$(PREFIX)/bin/sockshim $(DESTDIR)$(PREFIX)/bin/sockshim-report \
+		$(DESTDIR)$(PREFIX)/lib/sockshim/sockshim-supervise \
 		$(DESTDIR)$(PREFIX)/share/man/man1/sockshim.1 $(DESTDIR)$(PREFIX)/share/man/man1/sockshim-report.1 \
 		$(DESTDIR)$(PREFIX)/include/sockshim/sockshim.h \
 		$(DESTDIR)$(DOCDIR)/README.md $(DESTDIR)$(DOCDIR)/LICENSE $(addprefix $(DESTDIR)$(DOCDIR)/,$(EXAMPLES))
 	-rmdir $(DESTDIR)$(LIBDIR)/sockshim $(DESTDIR)$(LIBDIR32)/sockshim $(DESTDIR)$(PREFIX)/include/sockshim \
+		$(DESTDIR)$(PREFIX)/lib/sockshim \
 		$(addprefix $(DESTDIR)$(DOCDIR)/,$(sort $(dir $(EXAMPLES)))) $(DESTDIR)$(DOCDIR)/examples \
 		$(DESTDIR)$(DOCDIR) 2>/dev/null
 	-rmdir $(DESTDIR)$(LIBDIR)/pkgconfig 2>/dev/null
@@ -375,6 +384,45 @@ $(REPORT): $(REPORT_OBJS)
 # the report but its main.
 $(B)/tests/test_report_%: tests/unit/test_report_%.c $(REPORT_HEADERS) $(REPORT_LIB_OBJS) | $(B)/tests
 	$(CC) $(CFLAGS) -Itools/report -o $@ $< $(REPORT_LIB_OBJS) -lcmocka $(REPORT_LIBS)
+
+# ---- sockshim-supervise: the supervisor (sockshim --supervise) ----------
+# Programs no preload reaches (static binaries, static Go): seccomp user
+# notification (libseccomp), pidfd_getfd, backtraces with libdw.  It links
+# the library's record, event and log modules (compiled once, in build/shim)
+# so that its records are the library's.
+DEB_BUILD += libseccomp-dev
+DEB_ALL   += libseccomp-dev
+SUPERVISOR := $(B)/sockshim-supervise
+SV_SRCS    := $(sort $(wildcard supervisor/*.c))
+SV_OBJS    := $(SV_SRCS:supervisor/%.c=$(B)/supervisor/%.o)
+# event.o and what it stands on (as its unit test links it)
+SV_SHIM    := $(UNIT_event)
+SV_LIBS    := -lseccomp -ldw -lelf -ldl -lpthread
+
+$(B)/supervisor:
+	mkdir -p $@
+
+$(B)/supervisor/%.o: supervisor/%.c supervisor/supervisor.h $(HEADERS) | $(B)/supervisor
+	$(CC) $(CFLAGS) -Isupervisor -c $< -o $@
+
+$(SUPERVISOR): $(SV_OBJS) $(foreach m,$(SV_SHIM),$(B)/shim/$(m).o)
+	$(CC) $(CFLAGS) -o $@ $^ $(SV_LIBS)
+
+all: $(SUPERVISOR)
+
+# The supervisor's unit tests (tests/unit/test_supervisor_*.c) link its
+# modules but its main, and what those stand on.
+SV_LIB_OBJS := $(filter-out $(B)/supervisor/main.o,$(SV_OBJS))
+$(B)/tests/test_supervisor_%: tests/unit/test_supervisor_%.c supervisor/supervisor.h $(HEADERS) \
+		$(SV_LIB_OBJS) $(foreach m,$(SV_SHIM),$(B)/shim/$(m).o) | $(B)/tests
+	$(CC) $(CFLAGS) -Isupervisor -o $@ $< $(SV_LIB_OBJS) $(foreach m,$(SV_SHIM),$(B)/shim/$(m).o) \
+		-lcmocka $(SV_LIBS)
+
+.PHONY: install-supervisor
+install: install-supervisor
+install-supervisor: $(SUPERVISOR)
+	install -d $(DESTDIR)$(PREFIX)/lib/sockshim
+	install -m 0755 $(SUPERVISOR) $(DESTDIR)$(PREFIX)/lib/sockshim/sockshim-supervise
 
 .PHONY: install-report
 install: install-report

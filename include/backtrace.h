@@ -67,4 +67,9 @@ void backtrace_add(struct record *r, const char *key, void *const *ips, int n, b
  * frames, the same on every host running the same binaries. */
 uint64_t backtrace_site(void *const *ips, int n, bool lookup);
 
+/* The same id from frames named elsewhere (the supervisor's): module is
+ * the object's path (NULL: unknown, then offset is the bare address). */
+uint64_t backtrace_site_part(const char *module, uint64_t offset);
+uint64_t backtrace_site_of_parts(const uint64_t *parts, int n);
+
 #endif

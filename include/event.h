@@ -21,6 +21,27 @@ struct event_addresses {
 /* Fills *a with fd's addresses ("" where there is none). */
 void event_lookup_addresses(int fd, struct event_addresses *a);
 
+/* A backtrace frame resolved by the caller: the supervisor unwinds another
+ * process and names its frames itself (dladdr knows only this process).
+ * Written with the same fields as backtrace_add's. */
+struct event_frame {
+	uint64_t ip;
+	const char *module; /* NULL: unknown (then no offset or symbol either) */
+	uint64_t offset;    /* within the module's ELF image */
+	const char *symbol; /* NULL: unknown */
+	uint64_t symbol_off;
+};
+
+/* A record about another process (the supervisor's): its pid, thread and
+ * program, and its frames in place of this process's own. */
+struct event_foreign {
+	int pid, tid;
+	const char *prog;
+	const struct event_frame *bt;
+	const struct event_frame *first_bt; /* double_close: the earlier close */
+	int bt_n, first_bt_n;
+};
+
 /* What one record says.  Fields left at their EVENT_INIT value are not
  * written. */
 struct event {
@@ -36,6 +57,7 @@ struct event {
 	void *const *given_bt; /* ... or this one, captured earlier */
 	void *const *first_bt; /* double_close: where the earlier close was */
 	const struct lang_frame *lang; /* lang_backtrace (langtrace.h) */
+	const struct event_foreign *foreign; /* NULL: about this process */
 	long long unread;   /* -1: none */
 	long long drained;  /* -1: none */
 	long long ms;	    /* -1: none */
@@ -81,6 +103,9 @@ static inline bool event_wanted(const struct config *cfg, enum event_level level
 struct record;
 void event_build(const struct event *ev, void *const *bt, int n, struct record *r, char *buf,
 		 size_t cap);
+
+/* The call site id (backtrace_site's) of frames named by the caller. */
+uint64_t event_frames_site(const struct event_frame *f, int n);
 
 /* Writes ev to the log.  An error-level record that is not a one-off goes
  * through the rate limiter (ratelimit.h) first, keyed by its event and

@@ -66,6 +66,10 @@
 /* Added to the contract: the launcher's way to a library of its own choice
  * (the path may hold $LIB, expanded by the loader per architecture). */
 #define SHIM_ENV_LIBRARY "SOCKSHIM_LIBRARY"
+/* Added to the contract: once at start under the supervisor (sockshim
+ * --supervise): what is trapped, by which process, and whether
+ * no_new_privs was set. */
+#define SHIM_EV_SUPERVISED "supervised"
 #define SHIM_EV_SOCKET "socket"
 #define SHIM_EV_ACCEPT "accept"
 #define SHIM_EV_SHUTDOWN "shutdown"

@@ -235,12 +235,37 @@ static uint64_t frame_part(void *ip, bool lookup)
 
 uint64_t backtrace_site(void *const *ips, int n, bool lookup)
 {
+	uint64_t parts[BT_SITE_FRAMES];
+	int k = 0;
+
+	for (int i = 0; i < n && i < BT_SITE_FRAMES; i++)
+		parts[k++] = frame_part(ips[i], lookup);
+	return backtrace_site_of_parts(parts, k);
+}
+
+uint64_t backtrace_site_of_parts(const uint64_t *parts, int n)
+{
 	uint64_t h = 0x84222325cbf29ce4ULL;
 
 	for (int i = 0; i < n && i < BT_SITE_FRAMES; i++) {
-		h ^= frame_part(ips[i], lookup) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+		h ^= parts[i] + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
 		h *= 0x100000001b3ULL;
 	}
+	return h;
+}
+
+uint64_t backtrace_site_part(const char *module, uint64_t off)
+{
+	uint64_t h = SYMCACHE_FNV_BASIS; /* symcache's name_hash, then the offset */
+	const char *name = module ? module : "";
+
+	for (const char *p = name; *p; p++)
+		if (*p == '/')
+			name = p + 1;
+	for (const char *p = name; *p; p++)
+		h = (h ^ (unsigned char)*p) * SYMCACHE_FNV_PRIME;
+	for (int b = 0; b < 8; b++)
+		h = (h ^ ((off >> (8 * b)) & 0xff)) * SYMCACHE_FNV_PRIME;
 	return h;
 }
 

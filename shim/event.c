@@ -269,6 +269,37 @@ __attribute__((noinline)) static void add_site(struct record *r, uint64_t site)
 	rec_strn(r, "site", d, 16);
 }
 
+/* Frames named by the caller (event_foreign), with backtrace_add's fields
+ * and its cut: a frame that does not fit is left out whole. */
+static void add_frames(struct record *r, const char *key, const struct event_frame *f, int n)
+{
+	if (n <= 0)
+		return;
+	rec_array_begin(r, key);
+	for (int i = 0; i < n; i++) {
+		struct rec_frame out = {.ip = (uintptr_t)f[i].ip};
+		bool was_full = r->full;
+
+		if (f[i].module) {
+			out.module = f[i].module;
+			out.module_len = strlen(f[i].module);
+			out.offset = (uintptr_t)f[i].offset;
+			if (f[i].symbol) {
+				out.symbol = f[i].symbol;
+				out.symbol_len = strlen(f[i].symbol);
+				out.symbol_off = (uintptr_t)f[i].symbol_off;
+			}
+		}
+		rec_frame(r, &out);
+		if (r->full) { /* the frame did not fit (none of it was written) */
+			r->full = was_full;
+			r->truncated = true;
+			break;
+		}
+	}
+	rec_array_end(r);
+}
+
 void event_build(const struct event *ev, void *const *bt, int n, struct record *r, char *buf,
 		 size_t cap)
 {
@@ -277,9 +308,15 @@ void event_build(const struct event *ev, void *const *bt, int n, struct record *
 	clock_gettime(CLOCK_REALTIME, &now);
 	rec_begin(r, buf, cap);
 	rec_time(r, "ts", &now);
-	rec_int(r, "pid", sys_getpid());
-	rec_int(r, "tid", (long long)sys_raw6(SYS_gettid, 0, 0, 0, 0, 0, 0));
-	rec_str(r, "prog", proc_prog);
+	if (ev->foreign) {
+		rec_int(r, "pid", ev->foreign->pid);
+		rec_int(r, "tid", ev->foreign->tid);
+		rec_str(r, "prog", ev->foreign->prog ? ev->foreign->prog : proc_prog);
+	} else {
+		rec_int(r, "pid", sys_getpid());
+		rec_int(r, "tid", (long long)sys_raw6(SYS_gettid, 0, 0, 0, 0, 0, 0));
+		rec_str(r, "prog", proc_prog);
+	}
 	if (proc_host[0])
 		rec_str(r, "host", proc_host);
 	rec_str_const(r, "event", ev->name);
@@ -353,6 +390,11 @@ void event_build(const struct event *ev, void *const *bt, int n, struct record *
 	}
 	/* Backtraces last: they are what gets cut when the record is full;
 	 * the program's own language first, as what an operator fixes. */
+	if (ev->foreign) {
+		add_frames(r, "backtrace", ev->foreign->bt, ev->foreign->bt_n);
+		add_frames(r, "first_backtrace", ev->foreign->first_bt, ev->foreign->first_bt_n);
+		return;
+	}
 	if (ev->lang_n > 0)
 		langtrace_add(r, "lang_backtrace", ev->lang, ev->lang_n);
 	if (n > 0)
@@ -360,6 +402,17 @@ void event_build(const struct event *ev, void *const *bt, int n, struct record *
 	if (ev->first_bt_n > 0)
 		backtrace_add(r, "first_backtrace", ev->first_bt, ev->first_bt_n,
 			      !ev->in_handler);
+}
+
+uint64_t event_frames_site(const struct event_frame *f, int n)
+{
+	uint64_t parts[BT_SITE_FRAMES];
+	int k = 0;
+
+	for (int i = 0; i < n && k < BT_SITE_FRAMES; i++, k++)
+		parts[k] = f[i].module ? backtrace_site_part(f[i].module, f[i].offset)
+				       : backtrace_site_part(NULL, f[i].ip);
+	return backtrace_site_of_parts(parts, k);
 }
 
 void event_call(const char *name, int fd, uint32_t st, bool addresses)
@@ -430,11 +483,16 @@ __attribute__((noinline)) static bool admit(struct call *c, struct event *ev, vo
 	uint32_t flush;
 	bool ok;
 
-	ev->site = n > 0 ? backtrace_site(bt, n, !ev->in_handler) : backtrace_site(NULL, 0, false);
-	/* An interpreter's native frames are the same for every line of the
-	 * program: its own frames tell the sites apart. */
-	if (ev->lang_n > 0)
-		ev->site = langtrace_site(ev->site, ev->lang, ev->lang_n);
+	if (ev->foreign) {
+		ev->site = event_frames_site(ev->foreign->bt, ev->foreign->bt_n);
+	} else {
+		ev->site = n > 0 ? backtrace_site(bt, n, !ev->in_handler)
+				 : backtrace_site(NULL, 0, false);
+		/* An interpreter's native frames are the same for every line
+		 * of the program: its own frames tell the sites apart. */
+		if (ev->lang_n > 0)
+			ev->site = langtrace_site(ev->site, ev->lang, ev->lang_n);
+	}
 	ev->has_site = true;
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
 	ok = ratelimit_admit(ev->name, ev->site, (uint32_t)now.tv_sec, shim_cfg.rate_n,
@@ -478,7 +536,7 @@ void event_emit(struct event *ev)
 		log_count_dropped(1);
 		goto out;
 	}
-	if (!bt && ev->backtrace)
+	if (!bt && ev->backtrace && !ev->foreign)
 		n = call_backtrace(c, &bt);
 	ev->in_handler = call_in_handler();
 	if (n > 0 && !ev->given_bt && !ev->lang)

@@ -63,6 +63,14 @@ if [ -n "$ma" ]; then
 	fi
 fi
 
+# the installed launcher runs a static program under the installed supervisor
+sv="$R/usr/lib/sockshim/sockshim-supervise"
+[ -x "$sv" ] || fail "no $sv"
+"$R/usr/bin/sockshim" --log "$WORK/sv.log" -- "$PROGS/static_hello" 7 >/dev/null
+[ $? = 7 ] || fail "the installed launcher did not run a static program under the installed supervisor"
+check_log "$WORK/sv.log" --event supervised --count 1
+note "the installed launcher runs a static program under the installed supervisor"
+
 make -s -C "$TOP" uninstall PREFIX=/usr DESTDIR="$R" >"$WORK/uninstall.log" 2>&1 || { cat "$WORK/uninstall.log"; fail "make uninstall failed"; }
 left=$(find "$R" ! -type d)
 [ -z "$left" ] || fail "make uninstall left: $left"

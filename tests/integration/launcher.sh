@@ -32,11 +32,17 @@ done
 [ $? = 143 ] || fail "death by signal not passed through"
 note "exit statuses pass through"
 
-"$L" -- "$PROGS/static_hello" >"$WORK/out" 2>"$WORK/err"
-[ $? = 2 ] || fail "static program not refused"
+"$L" --preload -- "$PROGS/static_hello" >"$WORK/out" 2>"$WORK/err"
+[ $? = 2 ] || fail "static program not refused with --preload"
 grep -q "statically linked" "$WORK/err" || fail "no message: $(cat "$WORK/err")"
 [ ! -s "$WORK/out" ] || fail "the static program ran"
-note "static: $(cat "$WORK/err")"
+note "static with --preload: $(cat "$WORK/err")"
+# Without --preload a static program runs under the supervisor
+# (tests/integration/supervise_*.sh test it).
+"$L" --log "$WORK/static.log" -- "$PROGS/static_hello" >"$WORK/out" 2>"$WORK/err" ||
+	fail "static program under the supervisor: exit $? $(cat "$WORK/err")"
+check_log "$WORK/static.log" --event supervised --count 1
+note "static without --preload: run under the supervisor"
 
 for bad in "--bogus" "--depth 0" "--depth x" "--linger-ms -1" "--linger-mode later" \
 	"--events most" "--graceful=sometimes" "--log" "--" ""; do

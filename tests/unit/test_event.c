@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <dlfcn.h>
+#include <link.h>
 
 #include "backtrace.h"
 #include "close_history.h"
@@ -235,6 +237,66 @@ static void test_backtraces(void **state)
 	json_decref(j);
 }
 
+/* A record about another process (the supervisor's): its pid, tid, prog and
+ * frames named by the caller, written with the fields of backtrace_add's;
+ * the site id the same as for the same frames found here. */
+static void test_foreign(void **state)
+{
+	struct event ev = EVENT_INIT("double_close", LOG_SEV_ERROR);
+	struct event_frame fr[2] = {
+		{0x401234, "/opt/app/server", 0x1234, "answer_and_close", 0x1f},
+		{0x10, NULL, 0, NULL, 0},
+	};
+	struct event_frame first[1] = {{0x401000, "/opt/app/server", 0x1000, NULL, 0}};
+	struct event_foreign who = {4242, 4243, "server", fr, first, 2, 1};
+	void *here[1] = {(void *)unit_frame_function};
+	struct event_frame named;
+	json_t *j, *bt, *f;
+
+	(void)state;
+	ev.foreign = &who;
+	ev.backtrace = false;
+	j = build(&ev, NULL, 0);
+	assert_int_equal(num(j, "pid"), 4242);
+	assert_int_equal(num(j, "tid"), 4243);
+	assert_string_equal(str(j, "prog"), "server");
+	bt = json_object_get(j, "backtrace");
+	assert_int_equal(json_array_size(bt), 2);
+	f = json_array_get(bt, 0);
+	assert_string_equal(str(f, "ip"), "0x401234");
+	assert_string_equal(str(f, "module"), "/opt/app/server");
+	assert_string_equal(str(f, "offset"), "0x1234");
+	assert_string_equal(str(f, "symbol"), "answer_and_close+0x1f");
+	f = json_array_get(bt, 1);
+	assert_string_equal(str(f, "ip"), "0x10");
+	assert_null(json_object_get(f, "module"));
+	bt = json_object_get(j, "first_backtrace");
+	assert_int_equal(json_array_size(bt), 1);
+	assert_null(json_object_get(json_array_get(bt, 0), "symbol"));
+	json_decref(j);
+	/* the site of frames named elsewhere is the site of the same frames
+	 * found in this process */
+	assert_true(backtrace_init());
+	{
+		Dl_info info;
+		struct link_map *lm = NULL;
+
+		assert_true(dladdr1(here[0], &info, (void **)&lm, RTLD_DL_LINKMAP) && lm);
+		named.ip = (uintptr_t)here[0];
+		named.module = lm->l_name[0] ? lm->l_name : "/proc/self/exe";
+		named.offset = (uintptr_t)here[0] - lm->l_addr;
+		named.symbol = NULL;
+		if (!lm->l_name[0]) {
+			static char exe[4096];
+			ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+
+			exe[n > 0 ? n : 0] = '\0';
+			named.module = exe;
+		}
+	}
+	assert_true(event_frames_site(&named, 1) == backtrace_site(here, 1, true));
+}
+
 static void test_history_overwritten(void **state)
 {
 	void *ips[CLOSE_HISTORY_DEPTH], *frames[2] = {(void *)0x1000, (void *)0x2000};
@@ -259,6 +321,7 @@ int main(void)
 		cmocka_unit_test(test_option_fields),
 		cmocka_unit_test(test_backtraces),
 		cmocka_unit_test(test_history_overwritten),
+		cmocka_unit_test(test_foreign),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,219 @@
+/* The outcome of a close, known once it ran (see supervisor.h).
+ *
+ * Looking at the socket before the program's close and answering is not
+ * exact: the peer's bytes may arrive between the look and the close, and
+ * the kernel then resets a connection that was looked at with nothing
+ * unread.  The supervisor's copy makes it exact: with the copy held, the
+ * program's close only drops its number, and the socket ends (tcp_close)
+ * when the copy is closed, after the look. */
+#define _GNU_SOURCE
+#include "supervisor.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "sockshim.h"
+
+/* Longer than any close takes to run once answered; a number still naming
+ * the socket then was kept by the program some other way (its close
+ * failed): the socket is left to it. */
+#define AFTER_MAX_MS 500
+
+struct after {
+	int copy, pidfd, fd;
+	uint64_t ino;
+	uint32_t st;
+	int64_t deadline_ms;
+	struct sv_who who;
+};
+
+static struct after *pend;
+static int n_pend, cap_pend;
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void done(int i, bool decided);
+
+/* The peer has sent its FIN (or the connection is gone): no byte can
+ * arrive any more. */
+static bool peer_done(int copy)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof ti;
+
+	if (getsockopt(copy, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0)
+		return false;
+	return ti.tcpi_state == TCP_CLOSE_WAIT || ti.tcpi_state == TCP_LAST_ACK ||
+	       ti.tcpi_state == TCP_CLOSE;
+}
+
+void sv_after_take(int copy, int pidfd, int fd, uint64_t ino, uint32_t st,
+		   const struct event_foreign *who)
+{
+	struct after *a;
+
+	if (n_pend == cap_pend) {
+		int n = cap_pend ? cap_pend * 2 : 16;
+		struct after *p = realloc(pend, (size_t)n * sizeof *p);
+
+		if (!p) {
+			close(copy);
+			return;
+		}
+		pend = p;
+		cap_pend = n;
+	}
+	a = &pend[n_pend];
+	a->copy = copy;
+	a->fd = fd;
+	a->ino = ino;
+	a->st = st;
+	a->deadline_ms = now_ms() + AFTER_MAX_MS;
+	sv_who_keep(&a->who, who);
+	if (peer_done(copy)) {
+		/* nothing more can arrive: what is unread now is what the
+		 * close will find, whoever's close is the last */
+		a->pidfd = -1;
+		n_pend++;
+		done(n_pend - 1, true);
+		return;
+	}
+	a->pidfd = fcntl(pidfd, F_DUPFD_CLOEXEC, 0);
+	if (a->pidfd < 0) {
+		sv_who_drop(&a->who);
+		close(copy);
+		return;
+	}
+	n_pend++;
+}
+
+/* Has the program's close of a->fd run (the number no longer names the
+ * socket, or the process is gone)? */
+static bool closed_by_program(const struct after *a)
+{
+	int t = (int)syscall(SYS_pidfd_getfd, a->pidfd, a->fd, 0);
+	struct stat st;
+	bool same;
+
+	if (t < 0)
+		return true; /* EBADF: closed; ESRCH: the process is gone */
+	same = fstat(t, &st) == 0 && (uint64_t)st.st_ino == a->ino;
+	close(t);
+	return !same;
+}
+
+/* The socket's last reference is the copy: what its close will do. */
+static void decide(struct after *a)
+{
+	struct event ev = EVENT_INIT(SHIM_EV_CLOSE_RST, LOG_SEV_ERROR);
+	struct event_foreign f;
+	struct event_addresses addr;
+	struct linger lz = {0, 0};
+	socklen_t len = sizeof lz;
+	ssize_t n = recv(a->copy, NULL, INT_MAX, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
+	int err = n < 0 && errno != EAGAIN && errno != EWOULDBLOCK ? errno : 0;
+	bool zero = getsockopt(a->copy, SOL_SOCKET, SO_LINGER, &lz, &len) == 0 && lz.l_onoff &&
+		    !lz.l_linger;
+
+	if (n > 0) {
+		ev.reason = "unread_data";
+		ev.unread = n;
+	} else if (err == ENOTCONN || err == ENOTSOCK) {
+		return;
+	} else if (zero) {
+		ev.reason = "linger_zero";
+	} else if (err) {
+		ev.name = SHIM_EV_CLOSE_PENDING_ERROR;
+		ev.err = err;
+	} else {
+		return;
+	}
+	event_lookup_addresses(a->copy, &addr);
+	ev.fd = a->fd;
+	ev.fd_state = a->st;
+	ev.given_addresses = &addr;
+	ev.backtrace = false;
+	ev.foreign = sv_who_foreign(&a->who, &f);
+	event_emit(&ev);
+}
+
+static void done(int i, bool decided)
+{
+	struct after *a = &pend[i];
+
+	if (decided)
+		decide(a);
+	close(a->copy); /* the kernel's tcp_close, RST and all, if last */
+	if (a->pidfd >= 0)
+		close(a->pidfd);
+	sv_who_drop(&a->who);
+	pend[i] = pend[--n_pend];
+}
+
+/* Waits briefly for the program's close to run: until then the copy
+ * holds the connection, and the peer waits for its FIN.  Answered, the
+ * thread runs the close within microseconds unless the CPUs are busy; then
+ * the loop's 1 ms timer takes over. */
+void sv_after_settle(void)
+{
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		sv_after_check();
+		if (!n_pend)
+			return;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) > 200000)
+			return;
+		sched_yield();
+	}
+}
+
+int sv_after_timeout_ms(void)
+{
+	return n_pend ? 1 : -1;
+}
+
+void sv_after_check(void)
+{
+	int64_t now = n_pend ? now_ms() : 0;
+
+	for (int i = 0; i < n_pend;) {
+		if (closed_by_program(&pend[i]))
+			done(i, true);
+		else if (now >= pend[i].deadline_ms)
+			done(i, false);
+		else
+			i++;
+	}
+}
+
+void sv_after_finish(void)
+{
+	while (n_pend) {
+		struct timespec ms = {0, 1000000};
+
+		sv_after_check();
+		if (n_pend)
+			nanosleep(&ms, NULL);
+	}
+}

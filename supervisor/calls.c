@@ -1,0 +1,711 @@
+/* Each trapped call: what the supervisor learns from it, what it records,
+ * and its answer.
+ *
+ * The calling thread waits in the kernel until the answer.  Everything the
+ * supervisor reads of the program (its descriptor, by pidfd_getfd; its
+ * stack, by process_vm_readv; /proc) is read first, then the notification
+ * is checked to be still pending (SECCOMP_IOCTL_NOTIF_ID_VALID: the thread
+ * was not interrupted by a signal, killed, nor its pid reused), and only
+ * then does the supervisor act (records, holders, lingering) and answer.
+ * A call interrupted meanwhile comes again, restarted, as a new
+ * notification. */
+#define _GNU_SOURCE
+#include "supervisor.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/close_range.h>
+#include <linux/sched.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "fdtab.h"
+#include "sockshim.h"
+
+/* One trapped call being handled. */
+struct ctx {
+	int nfd;
+	struct seccomp_notif *req;
+	struct sv_proc *p;
+	pid_t tid;
+	bool bt_taken;
+	int bt_n;
+	uint64_t ips[SV_BT_MAX];
+	struct event_frame frames[SV_BT_MAX];
+	struct event_foreign who;
+};
+
+static int copy_of(struct ctx *c, int fd)
+{
+	int copy;
+
+	if (fd < 0) {
+		errno = EBADF;
+		return -1;
+	}
+	/* (close-on-exec already: pidfd_getfd sets it) */
+	copy = (int)syscall(SYS_pidfd_getfd, c->p->pidfd, fd, 0);
+	return copy;
+}
+
+static bool still_pending(struct ctx *c)
+{
+	return seccomp_notify_id_valid(c->nfd, c->req->id) == 0;
+}
+
+/* The thread's stack pointer and program counter while it waits: the last
+ * two fields of /proc/TID/syscall. */
+static bool stopped_at(struct ctx *c, uint64_t *sp, uint64_t *pc)
+{
+	char buf[256];
+	int fd;
+	ssize_t n;
+	char *s;
+	unsigned long long a, b;
+
+	fd = sv_proc_syscall_fd(c->p, c->tid, false);
+	n = fd >= 0 ? pread(fd, buf, sizeof buf - 1, 0) : -1;
+	if (n <= 0) {
+		fd = sv_proc_syscall_fd(c->p, c->tid, true);
+		n = fd >= 0 ? pread(fd, buf, sizeof buf - 1, 0) : -1;
+	}
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	/* "nr a1 a2 a3 a4 a5 a6 sp pc" */
+	s = strrchr(buf, ' ');
+	if (!s)
+		return false;
+	*s = '\0';
+	s = strrchr(buf, ' ');
+	if (!s || sscanf(s + 1, "%llx", &a) != 1 || sscanf(s + strlen(s) + 1, "%llx", &b) != 1)
+		return false;
+	*sp = a;
+	*pc = b;
+	return true;
+}
+
+/* The raw backtrace of the calling thread, taken once per call (before the
+ * still_pending check: it reads the program's memory). */
+static void take_backtrace(struct ctx *c)
+{
+	uint64_t sp, pc;
+
+	if (c->bt_taken)
+		return;
+	c->bt_taken = true;
+	c->bt_n = 0;
+	if (!shim_cfg.backtrace || !stopped_at(c, &sp, &pc))
+		return;
+	c->bt_n = sv_unwind(c->p, c->tid, sp, pc, c->ips, shim_cfg.backtrace_depth);
+}
+
+/* The record's "who": the process, thread, program and named frames. */
+static const struct event_foreign *who(struct ctx *c, bool with_backtrace)
+{
+	c->who.pid = c->p->pid;
+	c->who.tid = c->tid;
+	c->who.prog = c->p->prog;
+	c->who.bt = NULL;
+	c->who.bt_n = 0;
+	c->who.first_bt = NULL;
+	c->who.first_bt_n = 0;
+	if (with_backtrace && c->bt_n > 0) {
+		sv_unwind_name(c->p, c->ips, c->bt_n, c->frames);
+		c->who.bt = c->frames;
+		c->who.bt_n = c->bt_n;
+	}
+	return &c->who;
+}
+
+static void emit(struct ctx *c, struct event *ev)
+{
+	ev->foreign = who(c, ev->backtrace);
+	ev->backtrace = false;
+	event_emit(ev);
+}
+
+/* What the socket behind copy is, as the library's descriptor table says
+ * it (family, type, TCP); 0 if not a socket. */
+static uint32_t socket_state(int copy, uint64_t *ino)
+{
+	struct stat st;
+	int domain = 0, type = 0, proto = 0;
+	socklen_t len = sizeof domain;
+
+	*ino = 0;
+	if (fstat(copy, &st) != 0 || !S_ISSOCK(st.st_mode))
+		return 0;
+	*ino = st.st_ino;
+	getsockopt(copy, SOL_SOCKET, SO_DOMAIN, &domain, &len);
+	len = sizeof type;
+	getsockopt(copy, SOL_SOCKET, SO_TYPE, &type, &len);
+	len = sizeof proto;
+	getsockopt(copy, SOL_SOCKET, SO_PROTOCOL, &proto, &len);
+	return fdtab_socket_state(domain, type, proto);
+}
+
+static bool is_listener(int copy)
+{
+	int v = 0;
+	socklen_t len = sizeof v;
+
+	return getsockopt(copy, SOL_SOCKET, SO_ACCEPTCONN, &v, &len) == 0 && v;
+}
+
+static bool linger_zero(int copy)
+{
+	struct linger l = {0, 0};
+	socklen_t len = sizeof l;
+
+	return getsockopt(copy, SOL_SOCKET, SO_LINGER, &l, &len) == 0 && l.l_onoff && !l.l_linger;
+}
+
+/* What a close of fd is about to do, decided before it runs. */
+struct closing {
+	int copy;	/* the supervisor's copy of fd, -1: fd is not open */
+	int err;	/* errno of pidfd_getfd when copy < 0 */
+	uint32_t st;
+	uint64_t ino;
+	bool tcp_conn;	/* a TCP socket that is not a listener */
+	bool lz;	/* SO_LINGER {1, 0} */
+};
+
+/* What becomes of the supervisor's copy after the answer. */
+enum keep { KEEP_NONE, KEEP_LINGER, KEEP_AFTER };
+
+/* Reads what the close of fd needs to know (program state only: no
+ * change anywhere yet). */
+static void look(struct ctx *c, int fd, struct closing *k)
+{
+	memset(k, 0, sizeof *k);
+	k->copy = copy_of(c, fd);
+	if (k->copy < 0) {
+		k->err = errno;
+		return;
+	}
+	k->st = socket_state(k->copy, &k->ino);
+	k->tcp_conn = (k->st & FD_TCP) && !is_listener(k->copy);
+	if (k->tcp_conn)
+		k->lz = linger_zero(k->copy);
+}
+
+/* The close of fd, described by k, is allowed to run: records, holders,
+ * history; says what to do with the copy after the answer. */
+static enum keep act_on_close(struct ctx *c, int fd, struct closing *k, bool *replaced)
+{
+	struct event ev = EVENT_INIT(SHIM_EV_CLOSE_ERROR, LOG_SEV_ERROR);
+	int holders;
+	bool last;
+
+	*replaced = false;
+	if (k->copy < 0) {
+		const struct sv_hist *h;
+
+		if (k->err != EBADF || !event_wanted(&shim_cfg, EVENTS_ERRORS))
+			return KEEP_NONE;
+		/* The close will fail with EBADF: a number this process
+		 * closed before (a double close) or never had. */
+		h = sv_hist_find(c->p, fd);
+		ev.fd = fd;
+		ev.err = EBADF;
+		if (h) {
+			static struct event_frame first[16];
+
+			ev.name = SHIM_EV_DOUBLE_CLOSE;
+			ev.foreign = who(c, true);
+			sv_unwind_name(c->p, h->ips, h->n, first);
+			c->who.first_bt = first;
+			c->who.first_bt_n = h->n;
+			ev.backtrace = false;
+			event_emit(&ev);
+			return KEEP_NONE;
+		}
+		emit(c, &ev);
+		return KEEP_NONE;
+	}
+	/* where it was closed (no frames when none could be taken): a later
+	 * close of the number while it is not open is a double close */
+	sv_hist_note(c->p, fd, c->ips, c->bt_n);
+	if (!k->st)
+		return KEEP_NONE;
+	holders = sv_share_close(k->ino);
+	last = holders <= 1;
+	if (event_wanted(&shim_cfg, EVENTS_ALL)) {
+		struct event call = EVENT_INIT(SHIM_EV_CLOSE, LOG_SEV_INFO);
+		struct event_addresses a;
+
+		event_lookup_addresses(k->copy, &a);
+		call.fd = fd;
+		call.fd_state = k->st;
+		call.given_addresses = &a;
+		emit(c, &call);
+	}
+	if (!k->tcp_conn)
+		return KEEP_NONE;
+	if (shim_cfg.graceful == GRACEFUL_ALWAYS || (shim_cfg.graceful == GRACEFUL_ON && last)) {
+		if (k->lz) {
+			/* the program's abortive close is replaced */
+			struct linger off = {0, 0};
+
+			setsockopt(k->copy, SOL_SOCKET, SO_LINGER, &off, sizeof off);
+			*replaced = true;
+		}
+		return KEEP_LINGER;
+	}
+	/* Another holder keeps the connection: this close sends nothing.
+	 * The last one's outcome is known once it ran (afterclose.c). */
+	return last && event_wanted(&shim_cfg, EVENTS_ERRORS) ? KEEP_AFTER : KEEP_NONE;
+}
+
+/* Before any close runs: look, take the backtrace.  (Reads only.) */
+static void prepare_close(struct ctx *c, int fd, struct closing *k)
+{
+	look(c, fd, k);
+	if (event_wanted(&shim_cfg, EVENTS_ERRORS))
+		take_backtrace(c);
+}
+
+static void answer_continue(struct ctx *c)
+{
+	struct seccomp_notif_resp resp = {.id = c->req->id,
+					  .flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE};
+
+	seccomp_notify_respond(c->nfd, &resp);
+}
+
+static void answer(struct ctx *c, long long val, int err)
+{
+	struct seccomp_notif_resp resp = {.id = c->req->id, .val = val, .error = err ? -err : 0};
+
+	seccomp_notify_respond(c->nfd, &resp);
+}
+
+/* After the answer: the program's close has run or is running; the copy
+ * keeps the connection for the lingering, or until the close's outcome is
+ * known. */
+static void keep_after(struct ctx *c, int fd, struct closing *k, enum keep keep, bool replaced)
+{
+	if (k->copy < 0)
+		return;
+	if (keep == KEEP_LINGER) {
+		if (!sv_linger_take(k->copy, fd, k->st, who(c, true), replaced))
+			close(k->copy);
+	} else if (keep == KEEP_AFTER) {
+		sv_after_take(k->copy, c->p->pidfd, fd, k->ino, k->st, who(c, true));
+		sv_after_settle();
+	} else {
+		close(k->copy);
+	}
+}
+
+static void on_close(struct ctx *c)
+{
+	int fd = (int)c->req->data.args[0];
+	struct closing k;
+	bool replaced;
+	enum keep keep;
+
+	prepare_close(c, fd, &k);
+	if (!still_pending(c)) {
+		if (k.copy >= 0)
+			close(k.copy);
+		return;
+	}
+	keep = act_on_close(c, fd, &k, &replaced);
+	answer_continue(c);
+	keep_after(c, fd, &k, keep, replaced);
+}
+
+/* bind: the forced options go on the socket (they belong to it, not to
+ * the number) before the bind runs. */
+static void force_one(struct ctx *c, int copy, int fd, uint32_t st, int name, const char *why)
+{
+	int one = 1;
+	bool ok = setsockopt(copy, SOL_SOCKET, name, &one, sizeof one) == 0;
+	struct event ev = EVENT_INIT(name == SO_REUSEADDR ? SHIM_EV_REUSEADDR_FORCED
+							   : SHIM_EV_REUSEPORT_FORCED,
+				     LOG_SEV_INFO);
+
+	if (!ok) {
+		ev.name = SHIM_EV_SETSOCKOPT_ERROR;
+		ev.severity = LOG_SEV_ERROR;
+		ev.err = errno;
+	} else if (!event_wanted(&shim_cfg, EVENTS_ALL)) {
+		return;
+	}
+	if (!event_wanted(&shim_cfg, EVENTS_ERRORS))
+		return;
+	ev.fd = fd;
+	ev.fd_state = st;
+	ev.reason = why;
+	ev.has_option = true;
+	ev.level = SOL_SOCKET;
+	ev.option = name;
+	emit(c, &ev);
+}
+
+static void on_bind(struct ctx *c)
+{
+	int fd = (int)c->req->data.args[0];
+	int copy = copy_of(c, fd);
+	uint64_t ino;
+	uint32_t st = copy >= 0 ? socket_state(copy, &ino) : 0;
+
+	if (fd_is_inet_stream(st) && event_wanted(&shim_cfg, EVENTS_ALL))
+		take_backtrace(c);
+	if (still_pending(c) && fd_is_inet_stream(st)) {
+		if (shim_cfg.reuseaddr)
+			force_one(c, copy, fd, st, SO_REUSEADDR, "bind");
+		if (shim_cfg.reuseport)
+			force_one(c, copy, fd, st, SO_REUSEPORT, "bind");
+	}
+	if (copy >= 0)
+		close(copy);
+	answer_continue(c);
+}
+
+/* setsockopt(SOL_SOCKET, SO_REUSEADDR/SO_REUSEPORT) (the filter traps no
+ * other): a forced option the program clears stays set; the call succeeds
+ * as it would have. */
+static void on_setsockopt(struct ctx *c)
+{
+	int fd = (int)c->req->data.args[0], name = (int)c->req->data.args[2];
+	uint64_t ino;
+	int v = 1, copy;
+	uint32_t st;
+	bool wanted = name == SO_REUSEADDR ? shim_cfg.reuseaddr : shim_cfg.reuseport;
+	struct iovec local = {&v, sizeof v};
+	struct iovec remote = {(void *)(uintptr_t)c->req->data.args[3], sizeof v};
+
+	if (!wanted || c->req->data.args[4] < sizeof v ||
+	    process_vm_readv(c->p->pid, &local, 1, &remote, 1, 0) != sizeof v || v != 0) {
+		answer_continue(c);
+		return;
+	}
+	copy = copy_of(c, fd);
+	st = copy >= 0 ? socket_state(copy, &ino) : 0;
+	if (!fd_is_inet_stream(st)) {
+		if (copy >= 0)
+			close(copy);
+		answer_continue(c);
+		return;
+	}
+	take_backtrace(c);
+	if (!still_pending(c)) {
+		close(copy);
+		return;
+	}
+	force_one(c, copy, fd, st, name, "program cleared it");
+	close(copy);
+	answer(c, 0, 0);
+}
+
+/* shutdown: made on the copy (the same socket), so that its result is
+ * known; the program gets that result. */
+static void on_shutdown(struct ctx *c)
+{
+	int fd = (int)c->req->data.args[0], how = (int)c->req->data.args[1];
+	int copy = copy_of(c, fd), r, err;
+	uint64_t ino;
+	uint32_t st;
+
+	if (copy < 0) {
+		/* not open: the kernel's EBADF, recorded as the library does */
+		err = errno;
+		if (err == EBADF && event_wanted(&shim_cfg, EVENTS_ERRORS)) {
+			struct event ev = EVENT_INIT(SHIM_EV_SHUTDOWN_ERROR, LOG_SEV_ERROR);
+
+			take_backtrace(c);
+			if (!still_pending(c))
+				return;
+			ev.fd = fd;
+			ev.err = EBADF;
+			emit(c, &ev);
+		}
+		answer_continue(c);
+		return;
+	}
+	st = socket_state(copy, &ino);
+	take_backtrace(c);
+	if (!still_pending(c)) {
+		close(copy);
+		return;
+	}
+	r = shutdown(copy, how);
+	err = r ? errno : 0;
+	answer(c, r, err);
+	if (r != 0 && event_wanted(&shim_cfg, EVENTS_ERRORS)) {
+		struct event ev = EVENT_INIT(SHIM_EV_SHUTDOWN_ERROR, LOG_SEV_ERROR);
+
+		ev.fd = fd;
+		ev.fd_state = st;
+		ev.err = err;
+		emit(c, &ev);
+	} else if (r == 0 && event_wanted(&shim_cfg, EVENTS_ALL)) {
+		struct event ev = EVENT_INIT(SHIM_EV_SHUTDOWN, LOG_SEV_INFO);
+
+		ev.fd = fd;
+		ev.fd_state = st;
+		ev.addresses = false;
+		emit(c, &ev);
+	}
+	close(copy);
+}
+
+/* dup, dup2, dup3, fcntl F_DUPFD*: one more holder of the socket; onto a
+ * live number, that number's close. */
+static void on_dup(struct ctx *c, bool onto)
+{
+	int fd = (int)c->req->data.args[0], newfd = onto ? (int)c->req->data.args[1] : -1;
+	int copy = copy_of(c, fd);
+	uint64_t ino = 0;
+	struct closing k;
+	bool replaced, closes = false;
+	enum keep keep = KEEP_NONE;
+
+	if (copy >= 0)
+		socket_state(copy, &ino);
+	if (copy >= 0 && onto && newfd != fd) {
+		prepare_close(c, newfd, &k);
+		closes = k.copy >= 0;
+	}
+	if (!still_pending(c)) {
+		if (copy >= 0)
+			close(copy);
+		if (closes)
+			close(k.copy);
+		return;
+	}
+	if (ino)
+		sv_share_add(ino, 1);
+	if (closes)
+		keep = act_on_close(c, newfd, &k, &replaced);
+	if (onto && copy >= 0)
+		sv_hist_forget(c->p, newfd);
+	if (copy >= 0)
+		close(copy);
+	answer_continue(c);
+	if (closes)
+		keep_after(c, newfd, &k, keep, replaced);
+}
+
+/* sendmsg with SCM_RIGHTS: each socket passed gains a holder in the
+ * receiving process (whose later close is seen; if it never receives it,
+ * the socket is only never lingered on).  The message is read from the
+ * program's memory: its header, then its control data. */
+static void on_sendmsg(struct ctx *c)
+{
+	struct msghdr m;
+	struct iovec local = {&m, sizeof m};
+	struct iovec remote = {(void *)(uintptr_t)c->req->data.args[1], sizeof m};
+	static char control[4096];
+	uint64_t inos[256];
+	int n = 0;
+
+	if (process_vm_readv(c->p->pid, &local, 1, &remote, 1, 0) == sizeof m && m.msg_control &&
+	    m.msg_controllen >= sizeof(struct cmsghdr)) {
+		size_t len = m.msg_controllen < sizeof control ? m.msg_controllen : sizeof control;
+		struct iovec l2 = {control, len};
+		struct iovec r2 = {m.msg_control, len};
+
+		if (process_vm_readv(c->p->pid, &l2, 1, &r2, 1, 0) == (ssize_t)len) {
+			struct cmsghdr *h;
+
+			m.msg_control = control;
+			m.msg_controllen = len;
+			for (h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h)) {
+				size_t k = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+				if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
+					continue;
+				for (size_t i = 0; i < k && n < 256; i++) {
+					int fd, copy;
+					uint64_t ino;
+
+					memcpy(&fd, CMSG_DATA(h) + i * sizeof(int), sizeof fd);
+					copy = copy_of(c, fd);
+					if (copy < 0)
+						continue;
+					if (socket_state(copy, &ino))
+						inos[n++] = ino;
+					close(copy);
+				}
+			}
+		}
+	}
+	if (n && !still_pending(c))
+		return;
+	for (int i = 0; i < n; i++)
+		sv_share_add(inos[i], 1);
+	answer_continue(c);
+}
+
+/* A new process: it holds a copy of every descriptor (unless it shares
+ * the table, CLONE_FILES). */
+static void on_fork(struct ctx *c, uint64_t flags)
+{
+	if (!(flags & CLONE_THREAD)) {
+		sv_proc_forget_tids();
+		if (!(flags & CLONE_FILES) && still_pending(c))
+			sv_share_fork(c->p);
+	}
+	answer_continue(c);
+}
+
+static void on_clone3(struct ctx *c)
+{
+	uint64_t flags = 0;
+	struct iovec local = {&flags, sizeof flags};
+	struct iovec remote = {(void *)(uintptr_t)c->req->data.args[0], sizeof flags};
+
+	/* struct clone_args starts with its flags */
+	if (process_vm_readv(c->p->pid, &local, 1, &remote, 1, 0) != sizeof flags)
+		flags = 0;
+	on_fork(c, flags);
+}
+
+/* The sockets of the calling process at numbers lo..hi, closed by one call
+ * (exit_group: the kernel closes what is still open, unseen by any close;
+ * close_range): each handled as its own close. */
+static void close_many(struct ctx *c, unsigned lo, unsigned hi)
+{
+	char path[64];
+	int *fds = NULL, n = 0, cap = 0;
+	struct closing *ks;
+	enum keep *keep;
+	bool *replaced;
+	DIR *d;
+	struct dirent *e;
+
+	snprintf(path, sizeof path, "/proc/%d/fd", (int)c->p->pid);
+	if ((d = opendir(path)) != NULL) {
+		while ((e = readdir(d)) != NULL) {
+			char link[64];
+			ssize_t l;
+			long fd;
+
+			if (e->d_name[0] == '.')
+				continue;
+			fd = atol(e->d_name);
+			if (fd < (long)lo || fd > (long)hi)
+				continue;
+			l = readlinkat(dirfd(d), e->d_name, link, sizeof link - 1);
+			if (l <= 8 || memcmp(link, "socket:[", 8))
+				continue;
+			if (n == cap) {
+				int *m = realloc(fds, (size_t)(cap = cap ? cap * 2 : 64) * sizeof *m);
+
+				if (!m)
+					break;
+				fds = m;
+			}
+			fds[n++] = (int)fd;
+		}
+		closedir(d);
+	}
+	ks = calloc((size_t)n + 1, sizeof *ks);
+	keep = calloc((size_t)n + 1, sizeof *keep);
+	replaced = calloc((size_t)n + 1, sizeof *replaced);
+	if (!ks || !keep || !replaced)
+		n = 0;
+	for (int i = 0; i < n; i++)
+		prepare_close(c, fds[i], &ks[i]);
+	if (!still_pending(c)) {
+		for (int i = 0; i < n; i++)
+			if (ks[i].copy >= 0)
+				close(ks[i].copy);
+	} else {
+		for (int i = 0; i < n; i++)
+			keep[i] = act_on_close(c, fds[i], &ks[i], &replaced[i]);
+		answer_continue(c);
+		for (int i = 0; i < n; i++)
+			keep_after(c, fds[i], &ks[i], keep[i], replaced[i]);
+	}
+	free(fds);
+	free(ks);
+	free(keep);
+	free(replaced);
+}
+
+static void on_exit_group(struct ctx *c)
+{
+	if (shim_cfg.sockets_watched)
+		close_many(c, 0, UINT_MAX);
+	else
+		answer_continue(c);
+}
+
+/* close_range(lo, hi, flags): the sockets in the range end (not with
+ * CLOSE_RANGE_CLOEXEC, which only marks them). */
+static void on_close_range(struct ctx *c)
+{
+	unsigned lo = (unsigned)c->req->data.args[0], hi = (unsigned)c->req->data.args[1];
+
+	if (c->req->data.args[2] & CLOSE_RANGE_CLOEXEC || lo > hi)
+		answer_continue(c);
+	else
+		close_many(c, lo, hi);
+}
+
+void sv_handle(int nfd, struct seccomp_notif *req)
+{
+	struct ctx *c;
+	static struct ctx one; /* the loop handles one call at a time */
+	int nr = req->data.nr;
+
+	c = &one;
+	c->nfd = nfd;
+	c->req = req;
+	c->tid = (pid_t)req->pid;
+	c->bt_taken = false;
+	c->bt_n = 0;
+	c->p = sv_proc_of(c->tid);
+	if (!c->p) { /* gone, or not readable: let the call be */
+		answer_continue(c);
+		return;
+	}
+	if (c->p->n_exec_fds)
+		sv_proc_exec_settle(c->p);
+	if (nr == SCMP_SYS(close))
+		on_close(c);
+	else if (nr == SCMP_SYS(bind))
+		on_bind(c);
+	else if (nr == SCMP_SYS(setsockopt))
+		on_setsockopt(c);
+	else if (nr == SCMP_SYS(shutdown))
+		on_shutdown(c);
+	else if (nr == SCMP_SYS(dup) || nr == SCMP_SYS(fcntl))
+		on_dup(c, false);
+	else if (nr == SCMP_SYS(dup2) || nr == SCMP_SYS(dup3))
+		on_dup(c, true);
+	else if (nr == SCMP_SYS(fork) || nr == SCMP_SYS(vfork))
+		on_fork(c, 0);
+	else if (nr == SCMP_SYS(clone))
+		on_fork(c, req->data.args[0]);
+	else if (nr == SCMP_SYS(clone3))
+		on_clone3(c);
+	else if (nr == SCMP_SYS(execve) || nr == SCMP_SYS(execveat)) {
+		sv_proc_exec(c->p);
+		answer_continue(c);
+	} else if (nr == SCMP_SYS(exit_group))
+		on_exit_group(c);
+	else if (nr == SCMP_SYS(close_range))
+		on_close_range(c);
+	else if (nr == SCMP_SYS(sendmsg))
+		on_sendmsg(c);
+	else
+		answer_continue(c);
+}

@@ -1,0 +1,132 @@
+/* The program's side of the supervisor, between fork and exec: the filter,
+ * its listener handed to the supervisor, and the exec. */
+#define _GNU_SOURCE
+#include "supervisor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* Reports a failure to the supervisor ("E<errno> <what>") and ends the
+ * child: nothing of the program has run. */
+static void __attribute__((noreturn)) child_fail(int sock, int err, const char *what)
+{
+	char msg[256];
+	int n = snprintf(msg, sizeof msg, "E%d %s", err, what);
+
+	if (n > 0)
+		(void)!write(sock, msg, (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1);
+	_exit(127);
+}
+
+static int add(scmp_filter_ctx ctx, int nr, unsigned n, const struct scmp_arg_cmp *cmp)
+{
+	return seccomp_rule_add_array(ctx, SCMP_ACT_NOTIFY, nr, n, cmp);
+}
+
+/* The calls of the socket life cycle that the supervisor must see, and no
+ * more: each trapped call costs two context switches. */
+static int add_rules(scmp_filter_ctx ctx, const struct sv_traps *t)
+{
+	int rc = add(ctx, SCMP_SYS(close), 0, NULL);
+
+	/* close_range: daemons closing what they inherited, closefrom */
+	rc = rc ? rc : add(ctx, SCMP_SYS(close_range), 0, NULL);
+
+	if (!rc && t->reuse)
+		rc = add(ctx, SCMP_SYS(bind), 0, NULL);
+	if (!rc && t->setsockopt) {
+		struct scmp_arg_cmp a[2] = {SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET),
+					    SCMP_A2(SCMP_CMP_EQ, SO_REUSEADDR)};
+
+		rc = add(ctx, SCMP_SYS(setsockopt), 2, a);
+		a[1] = (struct scmp_arg_cmp)SCMP_A2(SCMP_CMP_EQ, SO_REUSEPORT);
+		if (!rc)
+			rc = add(ctx, SCMP_SYS(setsockopt), 2, a);
+	}
+	if (!rc && t->shutdown)
+		rc = add(ctx, SCMP_SYS(shutdown), 0, NULL);
+	if (!rc && t->sharing) {
+		struct scmp_arg_cmp dupfd = SCMP_A1(SCMP_CMP_EQ, F_DUPFD);
+		struct scmp_arg_cmp dupfd_cloexec = SCMP_A1(SCMP_CMP_EQ, F_DUPFD_CLOEXEC);
+
+		rc = add(ctx, SCMP_SYS(dup), 0, NULL);
+		rc = rc ? rc : add(ctx, SCMP_SYS(dup2), 0, NULL);
+		rc = rc ? rc : add(ctx, SCMP_SYS(dup3), 0, NULL);
+		rc = rc ? rc : add(ctx, SCMP_SYS(fcntl), 1, &dupfd);
+		rc = rc ? rc : add(ctx, SCMP_SYS(fcntl), 1, &dupfd_cloexec);
+	}
+	/* A socket passed to another process (SCM_RIGHTS) gains a holder
+	 * there: only sendmsg can carry one (sendmmsg is not watched). */
+	if (!rc && t->passing)
+		rc = add(ctx, SCMP_SYS(sendmsg), 0, NULL);
+	/* New processes (holders of sockets, thread ids that change hands),
+	 * new images and exits: rare, always watched. */
+	if (!rc) {
+		struct scmp_arg_cmp not_thread = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0);
+
+		rc = add(ctx, SCMP_SYS(fork), 0, NULL);
+		rc = rc ? rc : add(ctx, SCMP_SYS(vfork), 0, NULL);
+		/* a new process, not a thread: Go makes its threads with clone */
+		rc = rc ? rc : add(ctx, SCMP_SYS(clone), 1, &not_thread);
+		/* clone3's flags are in memory: the supervisor reads them */
+		rc = rc ? rc : add(ctx, SCMP_SYS(clone3), 0, NULL);
+		rc = rc ? rc : add(ctx, SCMP_SYS(execve), 0, NULL);
+		rc = rc ? rc : add(ctx, SCMP_SYS(execveat), 0, NULL);
+		rc = rc ? rc : add(ctx, SCMP_SYS(exit_group), 0, NULL);
+	}
+	return rc;
+}
+
+void sv_child_run(int sock, char **argv, const struct sv_traps *traps, bool set_nnp)
+{
+	scmp_filter_ctx ctx;
+	int nfd, rc;
+	char go;
+	sigset_t none;
+	pid_t parent = getppid();
+
+	/* If the supervisor dies, the program dies with it: without its
+	 * listener every trapped call (close!) would fail with ENOSYS. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+		child_fail(sock, errno ? errno : ESRCH, "the supervisor is gone");
+	ctx = seccomp_init(SCMP_ACT_ALLOW);
+	if (!ctx)
+		child_fail(sock, ENOMEM, "seccomp_init");
+	/* Without CAP_SYS_ADMIN the kernel takes a filter only with
+	 * no_new_privs (the startup record says so). */
+	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, set_nnp ? 1 : 0);
+	if ((rc = add_rules(ctx, traps)) != 0)
+		child_fail(sock, -rc, "seccomp_rule_add");
+	if ((rc = seccomp_load(ctx)) != 0)
+		child_fail(sock, -rc, "seccomp_load");
+	nfd = seccomp_notify_fd(ctx);
+	if (nfd < 0)
+		child_fail(sock, -nfd, "seccomp_notify_fd");
+	fcntl(nfd, F_SETFD, FD_CLOEXEC);
+	/* The listener's number, for the supervisor to take with
+	 * pidfd_getfd: a sendmsg (SCM_RIGHTS) may itself be trapped now, and
+	 * nobody would answer it. */
+	{
+		char msg[32];
+		int len = snprintf(msg, sizeof msg, "N%d", nfd);
+
+		if (write(sock, msg, (size_t)len) != len)
+			_exit(127);
+	}
+	/* The supervisor holds the listener now: from here on every trapped
+	 * call (the close of our copy of it, at exec) is answered. */
+	if (read(sock, &go, 1) != 1)
+		_exit(127);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execvp(argv[0], argv);
+	child_fail(sock, errno, argv[0]);
+}

@@ -1,0 +1,203 @@
+/* Graceful close from outside: the program's close ran on its number at
+ * once; the supervisor's copy of the socket keeps the connection, sends
+ * FIN (shutdown SHUT_WR: queued data first) and reads and discards what
+ * the peer still sends until its end of stream or SOCKSHIM_LINGER_MS, in
+ * the supervisor's event loop.  No thread, memory or descriptor of the
+ * shim's is inside the program. */
+#define _GNU_SOURCE
+#include "supervisor.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "fdtab.h"
+#include "sockshim.h"
+
+#define DISCARD_CHUNK (1 << 20)
+
+struct lingering {
+	int copy; /* -1: free slot */
+	int fd;	  /* the program's number, for the record */
+	uint32_t fd_state;
+	bool replaced;
+	long long drained;
+	int64_t start_ms, deadline_ms;
+	struct event_addresses addr;
+	struct sv_who who; /* who closed it, for the record */
+};
+
+static int ep = -1;
+static struct lingering **slots;
+static int n_slots, n_used;
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void sv_linger_init(int epfd)
+{
+	ep = epfd;
+}
+
+static void finish(int i, bool timed_out)
+{
+	struct lingering *l = slots[i];
+	struct event ev = EVENT_INIT(timed_out ? SHIM_EV_GRACEFUL_TIMEOUT : SHIM_EV_GRACEFUL_CLOSE,
+				     timed_out ? LOG_SEV_ERROR : LOG_SEV_INFO);
+	struct event_foreign who;
+	struct linger off = {0, 0};
+
+	if (event_wanted(&shim_cfg, timed_out ? EVENTS_ERRORS : EVENTS_ALL)) {
+		if (timed_out && !l->addr.local[0])
+			event_lookup_addresses(l->copy, &l->addr);
+		ev.fd = l->fd;
+		ev.fd_state = l->fd_state;
+		ev.given_addresses = &l->addr;
+		ev.drained = l->drained;
+		ev.ms = now_ms() - l->start_ms;
+		ev.mode = "supervised";
+		if (l->replaced)
+			ev.reason = "replaced the program's SO_LINGER {1, 0}";
+		ev.backtrace = false;
+		ev.foreign = sv_who_foreign(&l->who, &who);
+		event_emit(&ev);
+	}
+	/* A program's SO_LINGER {1, N} would make this close block the
+	 * supervisor for N seconds: the data is the kernel's to send now. */
+	setsockopt(l->copy, SOL_SOCKET, SO_LINGER, &off, sizeof off);
+	epoll_ctl(ep, EPOLL_CTL_DEL, l->copy, NULL);
+	close(l->copy);
+	l->copy = -1;
+	sv_who_drop(&l->who);
+	n_used--;
+}
+
+/* Reads and discards what is there; true when the lingering is over (EOF,
+ * a reset, not connected). */
+static bool discard(struct lingering *l)
+{
+	for (int k = 0; k < 64; k++) { /* a fast peer must not starve the others */
+		ssize_t n = recv(l->copy, NULL, DISCARD_CHUNK, MSG_TRUNC | MSG_DONTWAIT);
+
+		if (n > 0) {
+			l->drained += n;
+			continue;
+		}
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+			return false;
+		return true;
+	}
+	return false;
+}
+
+static int free_slot(void)
+{
+	int old = n_slots, n = n_slots ? n_slots * 2 : 64;
+	struct lingering **s;
+
+	for (int i = 0; i < n_slots; i++)
+		if (slots[i]->copy < 0)
+			return i;
+	s = realloc(slots, (size_t)n * sizeof *s);
+	if (!s)
+		return -1;
+	slots = s;
+	for (int i = old; i < n; i++) {
+		slots[i] = calloc(1, sizeof **slots);
+		if (!slots[i])
+			break;
+		slots[i]->copy = -1;
+		n_slots = i + 1;
+	}
+	return n_slots > old ? old : -1;
+}
+
+bool sv_linger_take(int copy, int fd, uint32_t fd_state, const struct event_foreign *who,
+		    bool replaced)
+{
+	int i = free_slot();
+	struct lingering *l;
+	struct epoll_event e;
+
+	if (i < 0)
+		return false;
+	l = slots[i];
+	l->fd = fd;
+	l->fd_state = fd_state;
+	l->replaced = replaced;
+	l->drained = 0;
+	l->start_ms = now_ms();
+	l->deadline_ms = l->start_ms + shim_cfg.linger_ms;
+	/* after the peer's FIN the kernel no longer tells the peer: now */
+	l->addr.local[0] = l->addr.peer[0] = '\0';
+	if (event_wanted(&shim_cfg, EVENTS_ALL))
+		event_lookup_addresses(copy, &l->addr);
+	sv_who_keep(&l->who, who);
+	l->copy = copy;
+	n_used++;
+	if (shutdown(copy, SHUT_WR) != 0 || discard(l)) {
+		finish(i, false);
+		return true;
+	}
+	e.events = EPOLLIN | EPOLLRDHUP;
+	e.data.u64 = (uint64_t)SV_TAG_LINGER << 32 | (uint32_t)i;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, copy, &e) != 0)
+		finish(i, false);
+	return true;
+}
+
+void sv_linger_event(uint32_t i)
+{
+	if ((int)i < n_slots && slots[i]->copy >= 0 && discard(slots[i]))
+		finish((int)i, false);
+}
+
+int sv_linger_timeout_ms(void)
+{
+	int64_t next = -1, now;
+
+	if (!n_used)
+		return -1;
+	for (int i = 0; i < n_slots; i++)
+		if (slots[i]->copy >= 0 && (next < 0 || slots[i]->deadline_ms < next))
+			next = slots[i]->deadline_ms;
+	now = now_ms();
+	return next <= now ? 0 : (int)(next - now + 1);
+}
+
+void sv_linger_expire(void)
+{
+	int64_t now = now_ms();
+
+	for (int i = 0; i < n_slots && n_used; i++)
+		if (slots[i]->copy >= 0 && slots[i]->deadline_ms <= now) {
+			if (discard(slots[i]))
+				finish(i, false);
+			else
+				finish(i, true);
+		}
+}
+
+void sv_linger_finish(void)
+{
+	while (n_used) {
+		int t = sv_linger_timeout_ms();
+		struct epoll_event evs[64];
+		int n = epoll_wait(ep, evs, 64, t);
+
+		for (int k = 0; k < n; k++)
+			if (evs[k].data.u64 >> 32 == SV_TAG_LINGER)
+				sv_linger_event((uint32_t)evs[k].data.u64);
+		sv_linger_expire();
+	}
+}

@@ -1,0 +1,405 @@
+/* sockshim-supervise [--] PROG ARGS: runs PROG under the supervisor.
+ *
+ * Its life: the program is forked and exec'd with the filter installed;
+ * this process becomes a child subreaper, so that every descendant the
+ * program leaves behind is still its to wait for; it exits when the last
+ * supervised process has, with the program's own exit status (or its
+ * death by the same signal).  SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1,
+ * SIGUSR2 and SIGWINCH sent to it are passed to the program (not those the
+ * terminal sends to the whole process group: the program has them
+ * already).  If the supervisor itself is killed (SIGKILL), the program is
+ * killed too (PR_SET_PDEATHSIG): without the supervisor every trapped call
+ * of it would fail with ENOSYS.  Processes the program forked keep running
+ * with that failure; see the README. */
+#define _GNU_SOURCE
+#include "supervisor.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "event.h"
+#include "log.h"
+#include "proc.h"
+#include "sockshim.h"
+
+static const char *me = "sockshim";
+
+static void watch(struct sv_proc *p);
+
+static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", me);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+/* Problems of the variables, reported once the log is open. */
+#define MAX_PROBLEMS 16
+static struct {
+	char name[64], value[256];
+	bool has_value;
+	const char *reason;
+} problems[MAX_PROBLEMS];
+static int n_problems;
+
+static void collect_problem(void *ctx, const char *name, const char *value, const char *reason)
+{
+	(void)ctx;
+	if (n_problems >= MAX_PROBLEMS)
+		return;
+	snprintf(problems[n_problems].name, sizeof problems[0].name, "%s", name);
+	problems[n_problems].has_value = value != NULL;
+	if (value)
+		snprintf(problems[n_problems].value, sizeof problems[0].value, "%s", value);
+	problems[n_problems].reason = reason;
+	n_problems++;
+}
+
+static void own_record(const char *name, enum log_severity sev, const char *variable,
+		       const char *value, const char *reason)
+{
+	struct event ev = EVENT_INIT(name, sev);
+
+	ev.variable = variable;
+	ev.value = value;
+	ev.reason = reason;
+	ev.backtrace = false;
+	ev.unlimited = true;
+	event_emit(&ev);
+}
+
+/* The program's path as execvp will find it (PATH searched for a name
+ * without a slash), or NULL. */
+static char *find_program(const char *prog)
+{
+	const char *path = getenv("PATH");
+	static char buf[4096];
+
+	if (strchr(prog, '/'))
+		return access(prog, F_OK) == 0 ? (char *)prog : NULL;
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	while (*path) {
+		size_t n = strcspn(path, ":");
+
+		snprintf(buf, sizeof buf, "%.*s%s%s", (int)n, path, n ? "/" : "", prog);
+		if (access(buf, X_OK) == 0)
+			return buf;
+		path += n;
+		if (*path == ':')
+			path++;
+	}
+	return NULL;
+}
+
+/* The child's listener: its number arrives as "N<fd>" and is taken with
+ * pidfd_getfd; anything else is the child's failure ("E<errno> <what>"),
+ * left in msg. */
+static int receive_listener(int sock, pid_t child, char *msg, size_t msg_size)
+{
+	ssize_t n = read(sock, msg, msg_size - 1);
+	int pidfd, fd;
+
+	if (n <= 0) {
+		msg[0] = '\0';
+		return -1;
+	}
+	msg[n] = '\0';
+	if (msg[0] != 'N')
+		return -1;
+	pidfd = (int)syscall(SYS_pidfd_open, child, 0);
+	if (pidfd < 0) {
+		snprintf(msg, msg_size, "E%d pidfd_open", errno);
+		return -1;
+	}
+	fd = (int)syscall(SYS_pidfd_getfd, pidfd, atoi(msg + 1), 0);
+	if (fd < 0)
+		snprintf(msg, msg_size, "E%d pidfd_getfd", errno);
+	close(pidfd);
+	return fd;
+}
+
+/* "E<errno> <what>" from the child: the reason it did not start. */
+static void __attribute__((noreturn)) child_failed(const char *msg, const char *prog)
+{
+	int err = 0;
+	char what[256] = "";
+
+	if (sscanf(msg, "E%d %255[^\n]", &err, what) < 1)
+		die("%s: the program could not be started", prog);
+	if (!strcmp(what, "seccomp_load") || !strcmp(what, "seccomp_notify_fd"))
+		die("%s: this kernel refuses the supervisor's seccomp filter (%s: %s); "
+		    "it needs seccomp user notification (Linux 5.5)",
+		    prog, what, strerror(err));
+	die("%s: %s", what[0] ? what : prog, strerror(err));
+}
+
+/* The loop's epoll set, where each new process's pidfd goes (watch). */
+static int loop_ep = -1;
+
+static int forwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+
+int main(int argc, char **argv)
+{
+	char **prog_argv;
+	const char *path;
+	struct stat st;
+	struct sv_traps traps = {0};
+	bool nnp;
+	int sv[2], nfd, ep, sfd, status = 0, msg_sock;
+	pid_t child;
+	sigset_t mask;
+	bool child_done = false, listener_hup = false;
+	char msg[256];
+	struct seccomp_notif *req;
+	struct seccomp_notif_resp *resp;
+
+	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		printf("usage: sockshim-supervise [--] program [args...]\n"
+		       "Runs the program under the sockshim supervisor (seccomp user notification,\n"
+		       "pidfd_getfd): the SOCKSHIM_* variables, events and cures of libsockshim.so,\n"
+		       "with no code inside the program.  Normally started by `sockshim --supervise`.\n");
+		return 0;
+	}
+	prog_argv = argv + 1;
+	if (*prog_argv && !strcmp(*prog_argv, "--"))
+		prog_argv++;
+	if (!*prog_argv)
+		die("usage: sockshim-supervise [--] program [args...]");
+
+	/* Nothing runs half-way: every refusal comes before the fork. */
+	path = find_program(prog_argv[0]);
+	if (!path || stat(path, &st) != 0)
+		die("%s: no such program", prog_argv[0]);
+	if (!S_ISREG(st.st_mode) || access(path, X_OK) != 0)
+		die("%s: not executable", prog_argv[0]);
+	if (st.st_mode & (S_ISUID | S_ISGID))
+		die("%s is setuid/setgid: under the supervisor's filter (no_new_privs) it would run "
+		    "without its privileges, so sockshim does not run it", path);
+	if (syscall(SYS_pidfd_getfd, -1, 0, 0) < 0 && errno == ENOSYS)
+		die("this kernel has no pidfd_getfd (Linux 5.6 or later is needed for "
+		    "--supervise): %s was not started", prog_argv[0]);
+	if (syscall(SYS_pidfd_open, getpid(), 0) < 0 && errno == ENOSYS)
+		die("this kernel has no pidfd_open (Linux 5.3 or later is needed for "
+		    "--supervise): %s was not started", prog_argv[0]);
+
+	sv_proc_watch = watch;
+	proc_init();
+	{
+		const char *base = strrchr(prog_argv[0], '/');
+
+		snprintf(proc_prog, sizeof proc_prog, "%s", base ? base + 1 : prog_argv[0]);
+	}
+	config_parse(environ, &shim_cfg, collect_problem, NULL);
+	traps.reuse = shim_cfg.reuseaddr || shim_cfg.reuseport;
+	traps.setsockopt = traps.reuse;
+	traps.shutdown = event_wanted(&shim_cfg, EVENTS_ERRORS);
+	traps.sharing = shim_cfg.graceful != GRACEFUL_OFF || event_wanted(&shim_cfg, EVENTS_ERRORS);
+	traps.passing = traps.sharing;
+	/* Without CAP_SYS_ADMIN the kernel wants no_new_privs for a filter. */
+	nnp = geteuid() != 0;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+		sigaddset(&mask, forwarded[i]);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) != 0)
+		die("sigprocmask: %s", strerror(errno));
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
+		die("PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+		die("socketpair: %s", strerror(errno));
+	child = fork();
+	if (child < 0)
+		die("fork: %s", strerror(errno));
+	if (child == 0) {
+		close(sv[0]);
+		sv_child_run(sv[1], prog_argv, &traps, nnp);
+	}
+	close(sv[1]);
+	msg_sock = sv[0];
+	signal(SIGPIPE, SIG_IGN);
+	nfd = receive_listener(msg_sock, child, msg, sizeof msg);
+	if (nfd < 0) {
+		waitpid(child, NULL, 0);
+		child_failed(msg, prog_argv[0]);
+	}
+
+	/* The log: %p in a path is the program's pid (all its processes'
+	 * records go to that one file, each with its own pid). */
+	proc_pid = child;
+	{
+		const char *why = NULL;
+
+		if (!log_open(&shim_cfg, &why))
+			collect_problem(NULL, SHIM_ENV_LOG, getenv(SHIM_ENV_LOG), why);
+	}
+	if (event_wanted(&shim_cfg, EVENTS_ERRORS)) {
+		char text[4096 + 512];
+
+		for (int i = 0; i < n_problems; i++)
+			own_record(SHIM_EV_CONFIG_ERROR, LOG_SEV_ERROR, problems[i].name,
+				   problems[i].has_value ? problems[i].value : NULL,
+				   problems[i].reason);
+		snprintf(text, sizeof text,
+			 "enabled: the socket calls of %s and its descendants are trapped "
+			 "(seccomp user notification) and handled by process %d%s",
+			 path, (int)getpid(),
+			 nnp ? "; no_new_privs set (not root): setuid programs exec'd from it run "
+			       "without their privileges" : "");
+		own_record(SHIM_EV_SUPERVISED, LOG_SEV_INFO, NULL, NULL, text);
+	}
+
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (ep < 0 || sfd < 0)
+		die("epoll/signalfd: %s", strerror(errno));
+	sv_linger_init(ep);
+	loop_ep = ep;
+	{
+		struct epoll_event e = {.events = EPOLLIN};
+
+		e.data.u64 = (uint64_t)SV_TAG_NOTIFY << 32;
+		epoll_ctl(ep, EPOLL_CTL_ADD, nfd, &e);
+		e.data.u64 = (uint64_t)SV_TAG_SIGNAL << 32;
+		epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &e);
+		e.data.u64 = (uint64_t)SV_TAG_MSG << 32;
+		epoll_ctl(ep, EPOLL_CTL_ADD, msg_sock, &e);
+	}
+	if (seccomp_notify_alloc(&req, &resp) != 0)
+		die("seccomp_notify_alloc: out of memory");
+	/* the go-ahead: the child execs */
+	if (write(msg_sock, "g", 1) != 1)
+		die("the program's process is gone before its exec");
+
+	for (;;) {
+		struct epoll_event evs[64];
+		int t = sv_linger_timeout_ms(), ta = sv_after_timeout_ms();
+		int n = epoll_wait(ep, evs, 64, t < 0 || (ta >= 0 && ta < t) ? ta : t);
+
+		if (n < 0 && errno != EINTR)
+			die("epoll_wait: %s", strerror(errno));
+		for (int i = 0; i < n; i++) {
+			uint32_t tag = (uint32_t)(evs[i].data.u64 >> 32);
+			uint32_t low = (uint32_t)evs[i].data.u64;
+
+			if (tag == SV_TAG_NOTIFY) {
+				if (evs[i].events & EPOLLIN) {
+					memset(req, 0, sizeof *req);
+					if (seccomp_notify_receive(nfd, req) == 0)
+						sv_handle(nfd, req);
+				} else if (evs[i].events & (EPOLLHUP | EPOLLERR)) {
+					/* no process under the filter is left */
+					epoll_ctl(ep, EPOLL_CTL_DEL, nfd, NULL);
+					listener_hup = true;
+				}
+			} else if (tag == SV_TAG_LINGER) {
+				sv_linger_event(low);
+			} else if (tag == SV_TAG_MSG) {
+				ssize_t got = read(msg_sock, msg, sizeof msg - 1);
+
+				if (got > 0) { /* the exec failed */
+					msg[got] = '\0';
+					child_failed(msg, prog_argv[0]);
+				}
+				epoll_ctl(ep, EPOLL_CTL_DEL, msg_sock, NULL);
+				close(msg_sock); /* EOF: the exec succeeded */
+			} else if (tag == SV_TAG_PIDFD) {
+				struct sv_proc *p = sv_proc_by_pidfd((int)low);
+
+				epoll_ctl(ep, EPOLL_CTL_DEL, (int)low, NULL);
+				if (p)
+					sv_proc_gone(p);
+			} else if (tag == SV_TAG_SIGNAL) {
+				struct signalfd_siginfo si;
+
+				while (read(sfd, &si, sizeof si) == sizeof si) {
+					if (si.ssi_signo == SIGCHLD)
+						continue;
+					/* the terminal's signals reach the whole
+					 * process group: the program has it */
+					if (si.ssi_code == SI_KERNEL)
+						continue;
+					if (!child_done)
+						kill(child, (int)si.ssi_signo);
+				}
+				for (;;) {
+					int s;
+					pid_t w = waitpid(-1, &s, WNOHANG);
+
+					if (w <= 0)
+						break;
+					if (w == child) {
+						status = s;
+						child_done = true;
+					}
+				}
+			}
+		}
+		sv_linger_expire();
+		sv_after_check();
+		if (child_done) {
+			pid_t w = waitpid(-1, NULL, WNOHANG);
+
+			/* the last supervised process has exited */
+			if (w < 0 && errno == ECHILD)
+				break;
+		}
+		(void)listener_hup;
+	}
+	seccomp_notify_free(req, resp);
+	sv_after_finish();
+	sv_linger_finish();
+	if (event_wanted(&shim_cfg, EVENTS_ERRORS))
+		event_flush_suppressed();
+	if (WIFSIGNALED(status)) {
+		int sig = WTERMSIG(status);
+
+		/* died the program's death, for the shell's $? and core rules */
+		signal(sig, SIG_DFL);
+		sigprocmask(SIG_UNBLOCK, &mask, NULL);
+		{
+			sigset_t one;
+
+			sigemptyset(&one);
+			sigaddset(&one, sig);
+			sigprocmask(SIG_UNBLOCK, &one, NULL);
+		}
+		prctl(PR_SET_DUMPABLE, 0); /* no core of the supervisor's own */
+		raise(sig);
+		return 128 + sig;
+	}
+	return WEXITSTATUS(status);
+}
+
+/* Each new process's pidfd goes into the loop: readable when it exits. */
+static void watch(struct sv_proc *p)
+{
+	struct epoll_event e = {.events = EPOLLIN};
+
+	if (loop_ep < 0)
+		return;
+	e.data.u64 = (uint64_t)SV_TAG_PIDFD << 32 | (uint32_t)p->pidfd;
+	epoll_ctl(loop_ep, EPOLL_CTL_ADD, p->pidfd, &e);
+}
+

@@ -1,0 +1,478 @@
+/* The supervised processes: each one's pidfd, program name and close
+ * history, found from the thread id a notification carries; and the
+ * holders of each socket, for graceful close's "last reference". */
+#define _GNU_SOURCE
+#include "supervisor.h"
+
+#include "config.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+void (*sv_proc_watch)(struct sv_proc *p);
+
+static struct sv_proc *procs;
+
+/* thread id -> process, a cache filled at a thread's first call and
+ * emptied when any process goes (a thread id can be reused only after its
+ * thread is gone; a dead thread of a live process leaves an entry that
+ * still names the right thread group, whose descriptors are what
+ * matters). */
+#define TID_SLOTS 8192
+static struct {
+	pid_t tid;
+	int sysfd1; /* its /proc/PID/task/TID/syscall, open, + 1 (0: none) */
+	struct sv_proc *p;
+} tids[TID_SLOTS];
+
+/* Empties the map (and closes the files it kept open). */
+static void forget_all(void)
+{
+	for (unsigned j = 0; j < TID_SLOTS; j++)
+		if (tids[j].sysfd1)
+			close(tids[j].sysfd1 - 1);
+	memset(tids, 0, sizeof tids);
+}
+
+static unsigned tid_slot(pid_t tid)
+{
+	return ((unsigned)tid * 2654435761u) % TID_SLOTS;
+}
+
+static pid_t tgid_of(pid_t tid, pid_t *ppid)
+{
+	char path[64], buf[512];
+	int fd;
+	ssize_t n;
+	char *t;
+
+	snprintf(path, sizeof path, "/proc/%d/status", (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	t = strstr(buf, "\nPPid:");
+	*ppid = t ? (pid_t)atoi(t + 6) : 0;
+	t = strstr(buf, "\nTgid:");
+	return t ? (pid_t)atoi(t + 6) : -1;
+}
+
+/* The program's short name, as the library's program_invocation_short_name:
+ * argv[0] without its directory. */
+static void read_prog(struct sv_proc *p)
+{
+	char path[64], buf[256];
+	int fd;
+	ssize_t n;
+	const char *name = buf, *s;
+
+	p->prog[0] = '\0';
+	snprintf(path, sizeof path, "/proc/%d/cmdline", (int)p->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	for (s = buf; *s; s++)
+		if (*s == '/')
+			name = s + 1;
+	snprintf(p->prog, sizeof p->prog, "%.63s", name);
+}
+
+static struct sv_proc *find_pid(pid_t pid)
+{
+	for (struct sv_proc *p = procs; p; p = p->next)
+		if (p->pid == pid)
+			return p;
+	return NULL;
+}
+
+struct sv_proc *sv_proc_of(pid_t tid)
+{
+	unsigned i = tid_slot(tid);
+	struct sv_proc *p;
+	pid_t pid, ppid = 0;
+
+	for (unsigned k = 0; k < 16; k++) {
+		unsigned j = (i + k) % TID_SLOTS;
+
+		if (tids[j].tid == tid && tids[j].p) {
+			if (!tids[j].p->prog[0]) /* exec'd since */
+				read_prog(tids[j].p);
+			return tids[j].p;
+		}
+		if (!tids[j].p)
+			break;
+	}
+	pid = tgid_of(tid, &ppid);
+	if (pid <= 0)
+		return NULL;
+	p = find_pid(pid);
+	if (!p) {
+		struct sv_proc *parent = find_pid(ppid);
+
+		p = calloc(1, sizeof *p);
+		if (!p)
+			return NULL;
+		p->pid = pid;
+		p->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+		if (p->pidfd < 0) {
+			free(p);
+			return NULL;
+		}
+		read_prog(p);
+		/* A forked child runs its parent's image at the same addresses
+		 * until it execs (its exec drops what it shares): the parent's
+		 * unwinder, with its modules and names, serves it too. */
+		if (parent && parent->uw && parent->prog[0] && !strcmp(parent->prog, p->prog))
+			p->uw = sv_unwind_share(parent->uw);
+		p->next = procs;
+		procs = p;
+		if (sv_proc_watch)
+			sv_proc_watch(p);
+	}
+	for (unsigned k = 0; k < 16; k++) {
+		unsigned j = (i + k) % TID_SLOTS;
+
+		if (!tids[j].p || k == 15) {
+			if (tids[j].sysfd1)
+				close(tids[j].sysfd1 - 1);
+			tids[j].tid = tid;
+			tids[j].sysfd1 = 0;
+			tids[j].p = p;
+			break;
+		}
+	}
+	return p;
+}
+
+struct sv_proc *sv_proc_by_pidfd(int pidfd)
+{
+	for (struct sv_proc *p = procs; p; p = p->next)
+		if (p->pidfd == pidfd)
+			return p;
+	return NULL;
+}
+
+void sv_proc_forget_tids(void)
+{
+	forget_all();
+}
+
+int sv_proc_syscall_fd(struct sv_proc *p, pid_t tid, bool fresh)
+{
+	unsigned i = tid_slot(tid);
+
+	for (unsigned k = 0; k < 16; k++) {
+		unsigned j = (i + k) % TID_SLOTS;
+
+		if (tids[j].tid == tid && tids[j].p == p) {
+			if (tids[j].sysfd1 && fresh) {
+				close(tids[j].sysfd1 - 1);
+				tids[j].sysfd1 = 0;
+			}
+			if (!tids[j].sysfd1) {
+				char path[64];
+				int fd;
+
+				snprintf(path, sizeof path, "/proc/%d/task/%d/syscall", (int)p->pid,
+					 (int)tid);
+				fd = open(path, O_RDONLY | O_CLOEXEC);
+				if (fd < 0)
+					return -1;
+				tids[j].sysfd1 = fd + 1;
+			}
+			return tids[j].sysfd1 - 1;
+		}
+		if (!tids[j].p)
+			break;
+	}
+	return -1;
+}
+
+void sv_proc_gone(struct sv_proc *p)
+{
+	struct sv_proc **pp;
+
+	/* The map is a cache: emptied whole, refilled from /proc at misses
+	 * (a process's exit is rare next to its calls). */
+	forget_all();
+	for (pp = &procs; *pp; pp = &(*pp)->next)
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	if (p->n_exec_fds) /* exec'd (or not) and gone: closed either way */
+		for (int i = 0; i < p->n_exec_fds; i++)
+			sv_share_close(p->exec_fds[i].ino);
+	free(p->exec_fds);
+	close(p->pidfd);
+	free(p->hist);
+	sv_unwind_free(p->uw);
+	free(p);
+}
+
+/* The close-on-exec sockets of p ("flags:" of /proc/PID/fdinfo/N has
+ * O_CLOEXEC). */
+static void note_cloexec_sockets(struct sv_proc *p)
+{
+	char path[64];
+	DIR *d;
+	struct dirent *e;
+	int cap = 0;
+
+	snprintf(path, sizeof path, "/proc/%d/fd", (int)p->pid);
+	if (!(d = opendir(path)))
+		return;
+	while ((e = readdir(d)) != NULL) {
+		char link[64], info[320], buf[256];
+		unsigned long long ino;
+		ssize_t n;
+		int fd;
+		char *f;
+
+		if (e->d_name[0] == '.')
+			continue;
+		n = readlinkat(dirfd(d), e->d_name, link, sizeof link - 1);
+		if (n <= 0)
+			continue;
+		link[n] = '\0';
+		if (sscanf(link, "socket:[%llu]", &ino) != 1)
+			continue;
+		snprintf(info, sizeof info, "/proc/%d/fdinfo/%s", (int)p->pid, e->d_name);
+		fd = open(info, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		n = read(fd, buf, sizeof buf - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		f = strstr(buf, "flags:");
+		if (!f || !(strtoul(f + 6, NULL, 8) & O_CLOEXEC))
+			continue;
+		if (p->n_exec_fds == cap) {
+			struct sv_exec_fd *m = realloc(p->exec_fds, (size_t)(cap = cap ? cap * 2 : 16) *
+								     sizeof *m);
+
+			if (!m)
+				break;
+			p->exec_fds = m;
+		}
+		p->exec_fds[p->n_exec_fds].fd = atoi(e->d_name);
+		p->exec_fds[p->n_exec_fds].ino = ino;
+		p->n_exec_fds++;
+	}
+	closedir(d);
+}
+
+void sv_proc_exec_settle(struct sv_proc *p)
+{
+	for (int i = 0; i < p->n_exec_fds; i++) {
+		int t = (int)syscall(SYS_pidfd_getfd, p->pidfd, p->exec_fds[i].fd, 0);
+		struct stat st;
+		bool same = false;
+
+		if (t >= 0) {
+			same = fstat(t, &st) == 0 && (uint64_t)st.st_ino == p->exec_fds[i].ino;
+			close(t);
+		}
+		if (!same) /* closed by the exec */
+			sv_share_close(p->exec_fds[i].ino);
+	}
+	free(p->exec_fds);
+	p->exec_fds = NULL;
+	p->n_exec_fds = 0;
+}
+
+void sv_proc_exec(struct sv_proc *p)
+{
+	sv_proc_exec_settle(p); /* an earlier exec that failed */
+	if (shim_cfg.sockets_watched)
+		note_cloexec_sockets(p);
+	free(p->hist);
+	p->hist = NULL;
+	sv_unwind_free(p->uw);
+	p->uw = NULL;
+	p->prog[0] = '\0'; /* read again at its next call, from the new image */
+}
+
+/* ---- the close history: where each number was last closed ------------- */
+
+void sv_hist_note(struct sv_proc *p, int fd, const uint64_t *ips, int n)
+{
+	struct sv_hist *h;
+
+	if (fd < 0)
+		return;
+	if (!p->hist) {
+		p->hist = malloc(SV_HIST_SLOTS * sizeof *p->hist);
+		if (!p->hist)
+			return;
+		for (int i = 0; i < SV_HIST_SLOTS; i++)
+			p->hist[i].fd = -1;
+	}
+	h = &p->hist[fd % SV_HIST_SLOTS];
+	h->fd = fd;
+	if (n > (int)(sizeof h->ips / sizeof h->ips[0]))
+		n = (int)(sizeof h->ips / sizeof h->ips[0]);
+	h->n = n;
+	memcpy(h->ips, ips, (size_t)n * sizeof *ips);
+}
+
+const struct sv_hist *sv_hist_find(struct sv_proc *p, int fd)
+{
+	if (!p->hist || fd < 0 || p->hist[fd % SV_HIST_SLOTS].fd != fd)
+		return NULL;
+	return &p->hist[fd % SV_HIST_SLOTS];
+}
+
+void sv_hist_forget(struct sv_proc *p, int fd)
+{
+	if (p->hist && fd >= 0 && p->hist[fd % SV_HIST_SLOTS].fd == fd)
+		p->hist[fd % SV_HIST_SLOTS].fd = -1;
+}
+
+/* ---- holders of sockets ------------------------------------------------ */
+
+/* inode -> holders beyond the first; open addressing, deletions by
+ * backward shift.  Only sockets that were ever shared are here. */
+static struct share {
+	uint64_t ino;
+	int extra;
+} *shares;
+static size_t share_cap, share_n;
+
+static size_t share_home(uint64_t ino)
+{
+	return (size_t)((ino * 0x9e3779b97f4a7c15ULL) >> 20) & (share_cap - 1);
+}
+
+static struct share *share_find(uint64_t ino)
+{
+	if (!share_cap)
+		return NULL;
+	for (size_t i = share_home(ino);; i = (i + 1) & (share_cap - 1)) {
+		if (shares[i].ino == ino)
+			return &shares[i];
+		if (!shares[i].ino)
+			return NULL;
+	}
+}
+
+static void share_put(uint64_t ino, int extra);
+
+static void share_grow(void)
+{
+	struct share *old = shares;
+	size_t old_cap = share_cap;
+
+	share_cap = share_cap ? share_cap * 2 : 1024;
+	shares = calloc(share_cap, sizeof *shares);
+	share_n = 0;
+	for (size_t i = 0; i < old_cap; i++)
+		if (old[i].ino)
+			share_put(old[i].ino, old[i].extra);
+	free(old);
+}
+
+static void share_put(uint64_t ino, int extra)
+{
+	size_t i;
+
+	if ((share_n + 1) * 2 > share_cap)
+		share_grow();
+	for (i = share_home(ino); shares[i].ino && shares[i].ino != ino; i = (i + 1) & (share_cap - 1))
+		;
+	if (!shares[i].ino)
+		share_n++;
+	shares[i].ino = ino;
+	shares[i].extra = extra;
+}
+
+static void share_del(struct share *s)
+{
+	size_t i = (size_t)(s - shares), j = i;
+
+	share_n--;
+	for (;;) {
+		shares[i].ino = 0;
+		for (;;) {
+			size_t k;
+
+			j = (j + 1) & (share_cap - 1);
+			if (!shares[j].ino)
+				return;
+			k = share_home(shares[j].ino);
+			/* can the entry at j move to i? */
+			if ((j > i && (k <= i || k > j)) || (j < i && (k <= i && k > j)))
+				break;
+		}
+		shares[i] = shares[j];
+		i = j;
+	}
+}
+
+void sv_share_add(uint64_t ino, int n)
+{
+	struct share *s = share_find(ino);
+
+	if (!ino || n <= 0)
+		return;
+	share_put(ino, (s ? s->extra : 0) + n);
+}
+
+int sv_share_close(uint64_t ino)
+{
+	struct share *s = share_find(ino);
+	int holders;
+
+	if (!s)
+		return 1;
+	holders = s->extra + 1;
+	if (--s->extra <= 0)
+		share_del(s);
+	return holders;
+}
+
+void sv_share_fork(struct sv_proc *p)
+{
+	char path[64];
+	DIR *d;
+	struct dirent *e;
+	int dfd;
+
+	snprintf(path, sizeof path, "/proc/%d/fd", (int)p->pid);
+	d = opendir(path);
+	if (!d)
+		return;
+	dfd = dirfd(d);
+	while ((e = readdir(d)) != NULL) {
+		char link[64];
+		ssize_t n;
+		unsigned long long ino;
+
+		if (e->d_name[0] == '.')
+			continue;
+		n = readlinkat(dfd, e->d_name, link, sizeof link - 1);
+		if (n <= 0)
+			continue;
+		link[n] = '\0';
+		if (sscanf(link, "socket:[%llu]", &ino) == 1)
+			sv_share_add(ino, 1);
+	}
+	closedir(d);
+}

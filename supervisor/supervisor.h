@@ -1,0 +1,185 @@
+/* sockshim-supervise: the same events and cures as the preloaded library,
+ * from outside the program (static binaries, static Go, musl builds).
+ *
+ * The program runs under a seccomp filter whose action for the socket life
+ * cycle's calls is SECCOMP_RET_USER_NOTIF; this process receives each such
+ * call, takes a copy of the descriptor it names with pidfd_getfd, looks at
+ * the socket, decides, and lets the call run (SECCOMP_USER_NOTIF_FLAG_CONTINUE)
+ * or answers it itself.  Nothing of the shim's runs inside the program.
+ *
+ * The records are the library's (shim/event.c, shim/record.c, shim/log.c
+ * linked in), with the program's pid, thread and frames (event_foreign). */
+#ifndef SV_SUPERVISOR_H
+#define SV_SUPERVISOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "event.h"
+
+#define SV_BT_MAX 64
+
+/* ---- child.c: the program's side, between fork and exec ---------------- */
+
+/* What the filter traps, from the configuration. */
+struct sv_traps {
+	bool reuse;	/* bind (SO_REUSEADDR/SO_REUSEPORT forced) */
+	bool setsockopt; /* setsockopt of the forced options: a clear is overridden */
+	bool shutdown;	/* shutdown (shutdown_error; events=all) */
+	bool sharing;	/* dup*, fcntl F_DUPFD* (graceful: holders of sockets) */
+	bool passing;	/* sendmsg (graceful: sockets passed with SCM_RIGHTS) */
+};
+
+/* In the forked child: installs the filter, tells the supervisor its
+ * listener's number over sock (taken with pidfd_getfd), waits for the supervisor's go-ahead and execs argv[0]
+ * (PATH searched).  Never returns: on failure writes "E<errno> <what>" to
+ * sock and exits 127. */
+void sv_child_run(int sock, char **argv, const struct sv_traps *traps, bool set_nnp)
+	__attribute__((noreturn));
+
+/* ---- procs.c: the supervised processes ---------------------------------- */
+
+#define SV_HIST_SLOTS 4096
+
+struct sv_hist {
+	int fd;		/* -1: empty */
+	int n;
+	uint64_t ips[16];
+};
+
+struct sv_unwind; /* unwind.c */
+
+struct sv_proc {
+	pid_t pid;	/* thread group id */
+	int pidfd;
+	char prog[64];
+	struct sv_hist *hist; /* SV_HIST_SLOTS, where each number was last closed */
+	struct sv_unwind *uw;
+	/* an exec in progress: its close-on-exec sockets, which a successful
+	 * exec closes unseen (settled at the process's next call or exit) */
+	struct sv_exec_fd {
+		int fd;
+		uint64_t ino;
+	} *exec_fds;
+	int n_exec_fds;
+	struct sv_proc *next;
+};
+
+/* The process of thread tid (a new entry at its first call); NULL if it is
+ * gone. */
+struct sv_proc *sv_proc_of(pid_t tid);
+/* The process is gone (its pidfd said so): its entry is freed. */
+void sv_proc_gone(struct sv_proc *p);
+/* At an exec: what was known of the old image is dropped, and the
+ * close-on-exec sockets are noted (sv_proc_exec_settle). */
+void sv_proc_exec(struct sv_proc *p);
+/* After the exec (at the process's next call, or its exit): the noted
+ * sockets that are gone (the exec succeeded) lose a holder. */
+void sv_proc_exec_settle(struct sv_proc *p);
+/* Its pidfd, for the event loop: pidfd -> process. */
+struct sv_proc *sv_proc_by_pidfd(int pidfd);
+/* A new process is being made: a thread id may now name a process other
+ * than the one cached (a dead thread's id reused). */
+void sv_proc_forget_tids(void);
+/* Thread tid's /proc/PID/task/TID/syscall, kept open (a read at offset 0
+ * reads it anew: one system call, not three); fresh: opened again (the
+ * kept one failed: a thread that died, its id reused).  -1 if none. */
+int sv_proc_syscall_fd(struct sv_proc *p, pid_t tid, bool fresh);
+/* The event loop adds each new process's pidfd (set by main.c). */
+extern void (*sv_proc_watch)(struct sv_proc *p);
+
+/* Where the close of fd in p was (ips[n]); returns the slot. */
+void sv_hist_note(struct sv_proc *p, int fd, const uint64_t *ips, int n);
+/* The earlier close of fd, if this process closed it and has not had it
+ * open since (as far as the supervisor saw). */
+const struct sv_hist *sv_hist_find(struct sv_proc *p, int fd);
+/* fd is open again (a dup onto it, an accept...): no double close now. */
+void sv_hist_forget(struct sv_proc *p, int fd);
+
+/* Holders of a socket (by inode) that the supervisor knows beyond the one
+ * that made it: dup and fork add, close takes away. */
+void sv_share_add(uint64_t ino, int n);
+/* The close of one holder; returns how many holders there were before it
+ * (1: this close drops the last reference). */
+int sv_share_close(uint64_t ino);
+/* Every socket that p holds now gains one holder (p forks). */
+void sv_share_fork(struct sv_proc *p);
+
+/* ---- unwind.c: backtraces from outside ---------------------------------- */
+
+/* The return addresses of thread tid of p, stopped in a trapped call at
+ * (sp, pc), innermost first: at most max; how many. */
+int sv_unwind(struct sv_proc *p, pid_t tid, uint64_t sp, uint64_t pc, uint64_t *ips, int max);
+/* Names frames ips[n] of p: module, offset, symbol (valid until the next
+ * unwind of p). */
+void sv_unwind_name(struct sv_proc *p, const uint64_t *ips, int n, struct event_frame *out);
+/* Another process (a forked child, same image) shares u; free drops one
+ * reference. */
+struct sv_unwind *sv_unwind_share(struct sv_unwind *u);
+void sv_unwind_free(struct sv_unwind *u);
+
+/* ---- who.c: who made a call, for a record written later ------------------ */
+
+struct sv_who {
+	int pid, tid;
+	char prog[64];
+	int bt_n;
+	struct event_frame bt[SV_BT_MAX];
+};
+void sv_who_keep(struct sv_who *w, const struct event_foreign *f);
+void sv_who_drop(struct sv_who *w);
+/* f filled from w, for event.foreign; returns f. */
+const struct event_foreign *sv_who_foreign(const struct sv_who *w, struct event_foreign *f);
+
+/* ---- afterclose.c: the outcome of a close, known once it ran -------------- */
+
+/* The program is closing fd (the socket behind copy, inode ino), the last
+ * holder the supervisor knows of: the supervisor's copy is now the last
+ * reference, so the kernel's tcp_close, and its RST if data is unread,
+ * happens when the copy is closed.  Kept until the program's close has
+ * run (its number no longer names the socket), then the socket is looked
+ * at (unread data, SO_LINGER {1, 0}, a pending error), the record written
+ * (close_rst, close_pending_error) and the copy closed: the record and the
+ * RST go together exactly. */
+void sv_after_take(int copy, int pidfd, int fd, uint64_t ino, uint32_t st,
+		   const struct event_foreign *who);
+/* Right after the answer: waits a little for the program's close to run
+ * (the peer's FIN waits for the copy's close). */
+void sv_after_settle(void);
+/* Timeout for the loop while closes are pending (-1: none). */
+int sv_after_timeout_ms(void);
+/* Checks the pending closes. */
+void sv_after_check(void);
+/* At exit: every pending close decided. */
+void sv_after_finish(void);
+
+/* ---- linger.c: graceful close on the supervisor's copies ----------------- */
+
+/* Tags of the event loop's epoll entries: kind << 32 | index. */
+enum { SV_TAG_NOTIFY = 1, SV_TAG_SIGNAL, SV_TAG_PIDFD, SV_TAG_LINGER, SV_TAG_MSG };
+
+/* Takes copy (the supervisor's descriptor of a TCP socket that the program
+ * is closing as number fd) to linger on: shutdown(SHUT_WR), drain until
+ * EOF or SOCKSHIM_LINGER_MS, close.  The record of how it ended is written
+ * with the close's pid, tid, program and frames.  False if it could not
+ * (no memory): the caller closes copy. */
+bool sv_linger_take(int copy, int fd, uint32_t fd_state, const struct event_foreign *who,
+		    bool replaced_linger_zero);
+/* The epoll set lingering sockets are watched in; the timeout of the next
+ * deadline (-1: none). */
+void sv_linger_init(int epfd);
+int sv_linger_timeout_ms(void);
+/* An event on lingering slot i, or deadlines due. */
+void sv_linger_event(uint32_t i);
+void sv_linger_expire(void);
+/* At exit: the sockets still lingering get up to SOCKSHIM_LINGER_MS. */
+void sv_linger_finish(void);
+
+/* ---- calls.c: each trapped call --------------------------------------- */
+
+/* Handles one notification read from listener fd nfd and answers it. */
+struct seccomp_notif;
+void sv_handle(int nfd, struct seccomp_notif *req);
+
+#endif

@@ -1,0 +1,384 @@
+/* Backtraces from outside: a thread stopped in a trapped call is unwound
+ * from the stack pointer and program counter that /proc/TID/syscall gives,
+ * with libdw (CFI from .eh_frame and .debug_frame: C, C++ and Go alike),
+ * reading the program's memory with process_vm_readv.  Nothing is done
+ * inside the program and it is not ptrace'd (a debugger can still attach).
+ *
+ * Only rsp and rip are known; a frame whose CFI needs another register
+ * (rbp in code built with frame pointers, -O0) gets it from a guess: the
+ * slot below the first return address (a code address right after a call
+ * instruction) above the stub's own.  A
+ * frame that unwinds to an address in no module ends the backtrace; a
+ * wrong guess can still add frames that were never called (outer frames
+ * of -O0 code only: CFI-described code never reads the guess). */
+#define _GNU_SOURCE
+#include "supervisor.h"
+
+#include <elfutils/libdwfl.h>
+#include <dwarf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+
+struct sv_unwind {
+	Dwfl *dwfl;
+	int refs;	/* processes sharing it: a parent and its forked children */
+	pid_t pid;	/* the process being unwound now */
+	uint64_t lo, hi; /* the span of all modules: a quick "not code" */
+	bool attached;
+	/* the thread being unwound now */
+	pid_t tid;
+	uint64_t sp, pc, bp;
+	bool have_bp;
+	/* names of frames by address: dwfl_module_addrinfo scans the symbol
+	 * table, too much for every trapped call of a loop */
+	struct named {
+		uint64_t ip;
+		struct event_frame f;
+	} names[1024];
+	/* what precedes return addresses (code does not change): 0 no call,
+	 * 1 an indirect call, 2 a call rel32 to target */
+	struct callsite {
+		uint64_t ret, target;
+		int kind;
+	} calls[1024];
+	/* its stack, read once per unwind */
+	uint64_t stack_lo;
+	size_t stack_len;
+	unsigned char stack[8192];
+};
+
+static char *debuginfo_path;
+static const Dwfl_Callbacks callbacks = {
+	.find_elf = dwfl_linux_proc_find_elf,
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.debuginfo_path = &debuginfo_path,
+};
+
+static bool read_word(struct sv_unwind *u, uint64_t addr, uint64_t *out)
+{
+	struct iovec local, remote;
+
+	if (addr >= u->stack_lo && addr + 8 <= u->stack_lo + u->stack_len) {
+		memcpy(out, u->stack + (addr - u->stack_lo), 8);
+		return true;
+	}
+	local.iov_base = out;
+	local.iov_len = 8;
+	remote.iov_base = (void *)(uintptr_t)addr;
+	remote.iov_len = 8;
+	return process_vm_readv(u->pid, &local, 1, &remote, 1, 0) == 8;
+}
+
+static pid_t next_thread(Dwfl *dwfl, void *arg, void **thread_argp)
+{
+	struct sv_unwind *u = arg;
+
+	(void)dwfl;
+	if (*thread_argp)
+		return 0;
+	*thread_argp = u;
+	return u->tid;
+}
+
+static bool get_thread(Dwfl *dwfl, pid_t tid, void *arg, void **thread_argp)
+{
+	struct sv_unwind *u = arg;
+
+	(void)dwfl;
+	*thread_argp = u;
+	return tid == u->tid;
+}
+
+static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *arg)
+{
+	uint64_t w;
+
+	(void)dwfl;
+	if (!read_word(arg, addr, &w))
+		return false;
+	*result = w;
+	return true;
+}
+
+static bool set_initial_registers(Dwfl_Thread *thread, void *arg)
+{
+	struct sv_unwind *u = arg;
+	Dwarf_Word sp = u->sp, bp = u->bp;
+
+	/* DWARF numbers on x86_64: 6 rbp, 7 rsp */
+	if (u->have_bp && !dwfl_thread_state_registers(thread, 6, 1, &bp))
+		return false;
+	if (!dwfl_thread_state_registers(thread, 7, 1, &sp))
+		return false;
+	dwfl_thread_state_register_pc(thread, u->pc);
+	return true;
+}
+
+static const Dwfl_Thread_Callbacks thread_callbacks = {
+	.next_thread = next_thread,
+	.get_thread = get_thread,
+	.memory_read = memory_read,
+	.set_initial_registers = set_initial_registers,
+};
+
+static int span_of(Dwfl_Module *m, void **userdata, const char *name, Dwarf_Addr start,
+		   void *arg)
+{
+	struct sv_unwind *u = arg;
+	Dwarf_Addr lo, hi;
+
+	(void)userdata;
+	(void)name;
+	(void)start;
+	dwfl_module_info(m, NULL, &lo, &hi, NULL, NULL, NULL, NULL);
+	if (!u->lo || lo < u->lo)
+		u->lo = lo;
+	if (hi > u->hi)
+		u->hi = hi;
+	return DWARF_CB_OK;
+}
+
+static bool report(struct sv_unwind *u)
+{
+	dwfl_report_begin(u->dwfl);
+	if (dwfl_linux_proc_report(u->dwfl, u->pid) != 0) {
+		dwfl_report_end(u->dwfl, NULL, NULL);
+		return false;
+	}
+	if (dwfl_report_end(u->dwfl, NULL, NULL) != 0)
+		return false;
+	u->lo = u->hi = 0;
+	dwfl_getmodules(u->dwfl, span_of, u, 0);
+	return true;
+}
+
+static struct sv_unwind *unwinder(struct sv_proc *p)
+{
+	struct sv_unwind *u = p->uw;
+
+	if (u) {
+		u->pid = p->pid; /* shared with a parent or a child */
+		return u;
+	}
+	u = calloc(1, sizeof *u);
+	if (!u)
+		return NULL;
+	u->pid = p->pid;
+	u->refs = 1;
+	u->dwfl = dwfl_begin(&callbacks);
+	if (!u->dwfl || !report(u)) {
+		if (u->dwfl)
+			dwfl_end(u->dwfl);
+		free(u);
+		return NULL;
+	}
+	u->attached = dwfl_attach_state(u->dwfl, NULL, u->pid, &thread_callbacks, u);
+	p->uw = u;
+	return u;
+}
+
+struct sv_unwind *sv_unwind_share(struct sv_unwind *u)
+{
+	u->refs++;
+	return u;
+}
+
+void sv_unwind_free(struct sv_unwind *u)
+{
+	if (!u || --u->refs > 0)
+		return;
+	dwfl_end(u->dwfl);
+	free(u);
+}
+
+static bool in_code(struct sv_unwind *u, uint64_t addr)
+{
+	return addr > 4096 && addr >= u->lo && addr < u->hi &&
+	       dwfl_addrmodule(u->dwfl, addr) != NULL;
+}
+
+/* Whether ret is a return address into a call of the function at callee
+ * (0: unknown): after a call rel32 to it, or after an indirect call
+ * (call *%reg, call *disp8(%reg), call *disp32(%rip)), whose target cannot
+ * be told.  A stale code pointer among a frame's locals, or the return
+ * address of a call long returned, fails the check. */
+static bool calls_into(struct sv_unwind *u, uint64_t ret, uint64_t callee)
+{
+	struct callsite *c = &u->calls[(ret * 0x9e3779b97f4a7c15ULL) >> 54];
+
+	if (c->ret != ret) {
+		unsigned char b[8];
+		struct iovec local = {b, sizeof b};
+		struct iovec remote = {(void *)(uintptr_t)(ret - 8), sizeof b};
+
+		c->ret = ret;
+		c->kind = 0;
+		if (process_vm_readv(u->pid, &local, 1, &remote, 1, 0) == sizeof b) {
+			if (b[3] == 0xe8) {
+				int32_t rel;
+
+				memcpy(&rel, b + 4, 4);
+				c->kind = 2;
+				c->target = ret + (uint64_t)(int64_t)rel;
+			} else if ((b[6] == 0xff && (b[7] & 0xf8) == 0xd0) ||
+				   (b[5] == 0xff && (b[6] & 0xf8) == 0x50) ||
+				   (b[2] == 0xff && b[3] == 0x15)) {
+				c->kind = 1;
+			}
+		}
+	}
+	return c->kind == 1 || (c->kind == 2 && (!callee || c->target == callee));
+}
+
+/* The start of the function that ip is in (0: unknown). */
+static uint64_t function_of(struct sv_unwind *u, uint64_t ip)
+{
+	Dwfl_Module *m = dwfl_addrmodule(u->dwfl, ip);
+	GElf_Off off = 0;
+	GElf_Sym sym;
+
+	if (!m || !dwfl_module_addrinfo(m, ip, &off, &sym, NULL, NULL, NULL))
+		return 0;
+	return ip - off;
+}
+
+/* The frame pointer of the caller of the trapped call's stub, guessed:
+ * the slot below the lowest return address above the stub's that returns
+ * from a call of that caller (its saved rbp, next to its return address).
+ * Only used by frames whose CFI asks for rbp. */
+static bool guess_bp(struct sv_unwind *u, uint64_t *bp)
+{
+	size_t start = 0;
+	uint64_t first = 0, caller;
+
+	/* The stub's own return address (the first code address on the
+	 * stack): what lies below it is the stub's, not its caller's frame. */
+	for (; start + 8 <= u->stack_len; start += 8) {
+		memcpy(&first, u->stack + start, 8);
+		if (in_code(u, first))
+			break;
+	}
+	if (start + 8 > u->stack_len)
+		return false;
+	caller = function_of(u, first);
+	for (size_t off = start + 8; off + 16 <= u->stack_len; off += 8) {
+		uint64_t ret;
+
+		memcpy(&ret, u->stack + off + 8, 8);
+		if (in_code(u, ret) && calls_into(u, ret, caller)) {
+			*bp = u->stack_lo + off;
+			return true;
+		}
+	}
+	return false;
+}
+
+struct collect {
+	struct sv_unwind *u;
+	uint64_t *ips;
+	int n, max;
+};
+
+static int frame_cb(Dwfl_Frame *state, void *arg)
+{
+	struct collect *c = arg;
+	Dwarf_Addr pc;
+	bool activation;
+
+	if (!dwfl_frame_pc(state, &pc, &activation))
+		return DWARF_CB_ABORT;
+	if (c->n > 0 && !in_code(c->u, pc))
+		return DWARF_CB_ABORT;
+	c->ips[c->n++] = pc;
+	return c->n < c->max ? DWARF_CB_OK : DWARF_CB_ABORT;
+}
+
+int sv_unwind(struct sv_proc *p, pid_t tid, uint64_t sp, uint64_t pc, uint64_t *ips, int max)
+{
+	struct sv_unwind *u = unwinder(p);
+	struct collect c = {u, ips, 0, max};
+	struct iovec local, remote;
+	ssize_t got;
+
+	if (max <= 0)
+		return 0;
+	if (!u || !u->attached) {
+		ips[0] = pc;
+		return 1;
+	}
+	if (!dwfl_addrmodule(u->dwfl, pc)) {
+		report(u); /* a module loaded since (dlopen) */
+		memset(u->names, 0, sizeof u->names); /* names of the old list */
+		memset(u->calls, 0, sizeof u->calls);	/* its code may be another's */
+	}
+	u->tid = tid;
+	u->sp = sp;
+	u->pc = pc;
+	/* The stack above sp, at most 8 KiB, in one read (a read stops at
+	 * the first unmapped page: what was read is kept). */
+	u->stack_lo = sp;
+	local.iov_base = u->stack;
+	local.iov_len = sizeof u->stack;
+	remote.iov_base = (void *)(uintptr_t)sp;
+	remote.iov_len = sizeof u->stack;
+	got = process_vm_readv(u->pid, &local, 1, &remote, 1, 0);
+	u->stack_len = got > 0 ? (size_t)got : 0;
+	u->have_bp = guess_bp(u, &u->bp);
+	dwfl_getthread_frames(u->dwfl, tid, frame_cb, &c);
+	if (c.n == 0)
+		ips[c.n++] = pc;
+	return c.n;
+}
+
+static void name_one(struct sv_unwind *u, uint64_t ip, struct event_frame *f)
+{
+	Dwfl_Module *m = dwfl_addrmodule(u->dwfl, ip);
+	const char *name = NULL, *mainfile = NULL, *s;
+	Dwarf_Addr bias = 0;
+	GElf_Off off = 0;
+	GElf_Sym sym;
+
+	memset(f, 0, sizeof *f);
+	f->ip = ip;
+	if (!m)
+		return;
+	name = dwfl_module_info(m, NULL, NULL, NULL, NULL, NULL, &mainfile, NULL);
+	if (!dwfl_module_getelf(m, &bias))
+		return;
+	f->module = name ? name : mainfile; /* the path in the maps */
+	f->offset = ip - bias;
+	/* The function is the one before ip: a return address after a call
+	 * to a function that does not return (exit, abort) is the first byte
+	 * of the next function; the trapped call's own pc is just after its
+	 * syscall instruction.  The offset stays ip's. */
+	s = dwfl_module_addrinfo(m, ip - 1, &off, &sym, NULL, NULL, NULL);
+	if (s) {
+		f->symbol = s;
+		f->symbol_off = off + 1;
+	}
+}
+
+void sv_unwind_name(struct sv_proc *p, const uint64_t *ips, int n, struct event_frame *out)
+{
+	struct sv_unwind *u = unwinder(p);
+
+	for (int i = 0; i < n; i++) {
+		struct named *c;
+
+		if (!u) {
+			memset(&out[i], 0, sizeof out[i]);
+			out[i].ip = ips[i];
+			continue;
+		}
+		c = &u->names[(ips[i] * 0x9e3779b97f4a7c15ULL) >> 54];
+		if (c->ip != ips[i] || !ips[i]) {
+			name_one(u, ips[i], &c->f);
+			/* a frame in no module is looked up again next time (a
+			 * module loaded later) */
+			c->ip = c->f.module ? ips[i] : 0;
+		}
+		out[i] = c->f;
+	}
+}

@@ -1,0 +1,179 @@
+# The supervisor's other cures and events, on static programs:
+# - reuseaddr: a static server restarts on its port while its last
+#   connection is in TIME_WAIT (fails bare, works supervised in both lives);
+# - a double close, with the backtraces of both closes;
+# - the filter survives fork and exec: a double close in a static program
+#   started by a shell that the supervisor started is seen, with its own pid;
+# - events=all: the calls themselves, and graceful_close with mode
+#   "supervised".
+. "$(dirname "$0")/../lib.sh"
+no_sanitizer "the supervisor runs static programs, which no sanitizer runtime is in"
+# In a private network namespace: TIME_WAIT must not be dropped because
+# the host's table is full of other programs' (tcp_max_tw_buckets).
+if [ -z "${TEST_PRIVATE_NET:-}" ] && [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null; then
+	trap - EXIT
+	rm -rf "$WORK"
+	TEST_PRIVATE_NET=1 exec unshare -n bash "$0" "$@"
+fi
+[ -z "${TEST_PRIVATE_NET:-}" ] || ip link set lo up || fail "lo"
+L="$TOP/tools/sockshim"
+S="$PROGS/static/seed_server"
+
+# ---- reuseaddr: two lives on one port ----
+life() { # port how(bare|sv): 0 if the server served a client
+	if [ "$2" = sv ]; then
+		"$L" --reuseaddr --log "$WORK/reuse.log" -- "$S" "$1" 1000 1 2>"$WORK/life.err" &
+	else
+		"$S" "$1" 1000 1 2>"$WORK/life.err" &
+	fi
+	pid=$!
+	BG_PIDS="$BG_PIDS $pid"
+	for _ in $(seq 100); do
+		ss -Htln "sport = :$1" | grep -q . && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	if ! kill -0 "$pid" 2>/dev/null; then
+		wait "$pid"
+		return 1
+	fi
+	"$PROGS/seed_client" "$1" 22 >"$WORK/life.out" || fail "client: $(cat "$WORK/life.out")"
+	wait "$pid"
+}
+for how in bare sv; do
+	port=$(free_port)
+	life "$port" "$how" || fail "$how: first life failed: $(cat "$WORK/life.err")"
+	for _ in $(seq 20); do
+		ss -Htan state time-wait "sport = :$port" | grep -q . && break
+		sleep 0.05
+	done
+	ss -Htan state time-wait "sport = :$port" | grep -q . ||
+		fail "$how: no TIME_WAIT on the server's side: $(ss -Htan "sport = :$port or dport = :$port")"
+	if life "$port" "$how"; then r=restarted; else r="refused: $(cat "$WORK/life.err")"; fi
+	case $how:$r in
+	bare:refused*) note "bare: second life $r" ;;
+	sv:restarted) note "supervised --reuseaddr: second life restarted" ;;
+	*) fail "$how: second life $r" ;;
+	esac
+done
+
+# ---- double close, both backtraces ----
+E="$PROGS/static/events"
+"$L" --log "$WORK/dc.log" -- "$E" double_close >"$WORK/dc.out" || fail "events double_close: exit $?"
+assert_grep "$WORK/dc.out" '^ok$'
+check_log "$WORK/dc.log" --event double_close --where errno=EBADF --backtrace-has second_closer \
+	--first-backtrace-has first_closer --count 1
+check_log "$WORK/dc.log" --event close_error --count 0
+"$L" --log "$WORK/ce.log" -- "$E" close_error >/dev/null || fail "events close_error: exit $?"
+check_log "$WORK/ce.log" --event close_error --where errno=EBADF --backtrace-has bad_closer --count 1
+"$L" --log "$WORK/se.log" -- "$E" shutdown_error >/dev/null || fail "events shutdown_error: exit $?"
+check_log "$WORK/se.log" --event shutdown_error --where errno=ENOTCONN --backtrace-has shutdown_caller --count 1
+"$L" --log "$WORK/lz.log" -- "$E" linger_zero >/dev/null || fail "events linger_zero: exit $?"
+check_log "$WORK/lz.log" --event close_rst --where reason=linger_zero --backtrace-has abortive_closer --count 1
+"$L" --log "$WORK/pe.log" -- "$E" pending_error >/dev/null || fail "events pending_error: exit $?"
+check_log "$WORK/pe.log" --event close_pending_error --where errno=ECONNRESET --backtrace-has careless_closer --count 1
+note "double_close with both backtraces; a close of a never-opened number is a close_error; shutdown_error, linger_zero, close_pending_error"
+
+# ---- fork and exec: the filter is inherited ----
+"$L" --supervise --log "$WORK/fx.log" -- sh -c "\"$E\" double_close; \"$E\" double_close" >/dev/null ||
+	fail "sh: exit $?"
+check_log "$WORK/fx.log" --event double_close --backtrace-has second_closer --count 2
+python3 - "$WORK/fx.log" <<'PY' || fail "the children's records do not carry their own pids"
+import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1])]
+sv = [r for r in rs if r["event"] == "supervised"][0]
+dc = [r for r in rs if r["event"] == "double_close"]
+assert len({r["pid"] for r in dc}) == 2 and all(r["pid"] != sv["pid"] for r in dc), dc
+assert all(r["prog"] == "events" for r in dc), [r["prog"] for r in dc]
+PY
+note "exec'd grandchildren are supervised: two double_close records, own pids, prog=events"
+
+# ---- events=all ----
+port=$(free_port)
+"$L" --graceful --events all --log "$WORK/all.log" -- "$S" "$port" 100000 1 &
+pid=$!
+BG_PIDS="$BG_PIDS $pid"
+wait_listen "$port"
+"$PROGS/seed_client" "$port" 60000 >/dev/null || fail "graceful client"
+wait "$pid" || fail "server"
+check_log "$WORK/all.log" --event close --at-least 2
+check_log "$WORK/all.log" --event graceful_close --where mode=supervised --backtrace-has answer_and_close --count 1
+note "events=all: close records; graceful_close mode=supervised"
+
+# ---- a connection the kernel closes at exit (no close call) ----
+X="$PROGS/static/exit_server"
+for how in plain graceful; do
+	port=$(free_port)
+	if [ $how = plain ]; then
+		"$L" --log "$WORK/exit.log" -- "$X" "$port" 1000000 &
+	else
+		"$L" --graceful --log "$WORK/exitg.log" -- "$X" "$port" 1000000 &
+	fi
+	pid=$!
+	BG_PIDS="$BG_PIDS $pid"
+	wait_listen "$port"
+	out=$("$PROGS/seed_client" "$port" 60000)
+	wait "$pid" || fail "exit_server: exit $?"
+	case $how:$out in
+	plain:*"reset by peer"*)
+		check_log "$WORK/exit.log" --event close_rst --where reason=unread_data \
+			--backtrace-has answer_and_exit --count 1 ;;
+	graceful:"received 1000000 bytes, then EOF") ;;
+	*) fail "exit_server $how: $out" ;;
+	esac
+done
+note "a connection closed by the kernel at exit: close_rst in answer_and_exit; cured with --graceful"
+
+# ---- a helper spawned per client: its copy of the connection is closed by
+# its exec (close-on-exec), so the server's close is the last one ----
+SP="$PROGS/static/spawn_server"
+for how in plain graceful; do
+	port=$(free_port)
+	if [ $how = plain ]; then
+		"$L" --log "$WORK/spawn.log" -- "$SP" "$port" 1000000 2 "$PROGS/static_hello" >/dev/null &
+	else
+		"$L" --graceful --log "$WORK/spawng.log" -- "$SP" "$port" 1000000 2 "$PROGS/static_hello" >/dev/null &
+	fi
+	pid=$!
+	BG_PIDS="$BG_PIDS $pid"
+	wait_listen "$port"
+	out=$("$PROGS/seed_client" "$port" 60000; "$PROGS/seed_client" "$port" 60000)
+	wait "$pid" || fail "spawn_server: exit $?"
+	case $how in
+	plain)
+		[ "$(echo "$out" | grep -c 'reset by peer')" = 2 ] || fail "spawn_server bare-like: $out"
+		check_log "$WORK/spawn.log" --event close_rst --backtrace-has spawn_answer_close --count 2 ;;
+	graceful)
+		[ "$(echo "$out" | grep -c '^received 1000000 bytes, then EOF$')" = 2 ] || fail "spawn_server graceful: $out" ;;
+	esac
+done
+note "a helper spawned per client: close_rst each, cured with --graceful (the exec's closes are counted)"
+
+# ---- a connection handed to a worker process (SCM_RIGHTS), the acceptor
+# closing its copy at once: that close is not the last (no close_rst for it,
+# no lingering that would cut the worker's answer) ----
+PS="$PROGS/static/pass_server"
+for how in plain graceful; do
+	port=$(free_port)
+	if [ $how = plain ]; then
+		"$L" --log "$WORK/pass.log" -- "$PS" "$port" 1000000 3 &
+	else
+		"$L" --graceful --log "$WORK/passg.log" -- "$PS" "$port" 1000000 3 &
+	fi
+	pid=$!
+	BG_PIDS="$BG_PIDS $pid"
+	wait_listen "$port"
+	out=$(for i in 1 2 3; do "$PROGS/seed_client" "$port" 60000; done)
+	wait "$pid" || fail "pass_server: exit $?"
+	case $how in
+	plain)
+		[ "$(echo "$out" | grep -c 'reset by peer')" = 3 ] || fail "pass_server: $out"
+		# one per connection, at its last close: the worker's, or the
+		# acceptor's when the worker was quicker
+		check_log "$WORK/pass.log" --event close_rst --count 3
+		check_log "$WORK/pass.log" --event close_rst --backtrace-has worker_answer --at-least 1 ;;
+	graceful)
+		[ "$(echo "$out" | grep -c '^received 1000000 bytes, then EOF$')" = 3 ] || fail "pass_server graceful: $out" ;;
+	esac
+done
+note "a connection passed to a worker (SCM_RIGHTS): one close_rst per connection, at its last close; --graceful cures without cutting it"

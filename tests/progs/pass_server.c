@@ -1,0 +1,108 @@
+/* A server that hands each connection to a worker process over a unix
+ * socket (SCM_RIGHTS) and closes its own copy at once; the worker reads
+ * the first line of the request, answers with a large body and closes,
+ * leaving the rest unread (the seed's bug).  The acceptor's close is not
+ * the connection's last: lingering on it would cut the worker's answer.
+ *
+ *   pass_server PORT ANSWER_BYTES CLIENTS */
+#include "progs.h"
+
+#include <sys/wait.h>
+
+static void send_fd(int sock, int fd)
+{
+	char byte = 'f';
+	struct iovec iov = {&byte, 1};
+	union {
+		struct cmsghdr h;
+		char space[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1,
+			   .msg_control = u.space, .msg_controllen = sizeof u.space};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+
+	memset(&u, 0, sizeof u);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof fd);
+	if (sendmsg(sock, &m, 0) != 1)
+		die("sendmsg");
+}
+
+static int recv_fd(int sock)
+{
+	char byte;
+	struct iovec iov = {&byte, 1};
+	union {
+		struct cmsghdr h;
+		char space[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1,
+			   .msg_control = u.space, .msg_controllen = sizeof u.space};
+	int fd = -1;
+
+	if (recvmsg(sock, &m, 0) != 1)
+		return -1;
+	memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&m)), sizeof fd);
+	return fd;
+}
+
+NOINLINE void worker_answer(int fd, size_t answer_bytes)
+{
+	static char chunk[65536];
+	char line[128];
+
+	if (read(fd, line, sizeof line) <= 0)
+		die("read");
+	memset(chunk, 'a', sizeof chunk);
+	while (answer_bytes > 0) {
+		size_t len = answer_bytes < sizeof chunk ? answer_bytes : sizeof chunk;
+
+		write_all(fd, chunk, len);
+		answer_bytes -= len;
+	}
+	close(fd);
+}
+
+int main(int argc, char **argv)
+{
+	int lfd, sv[2], clients, status;
+	size_t answer;
+	pid_t worker;
+
+	if (argc != 4)
+		return 2;
+	answer = strtoul(argv[2], NULL, 10);
+	clients = atoi(argv[3]);
+	signal(SIGPIPE, SIG_IGN);
+	lfd = listen_loopback(atoi(argv[1]), NULL);
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+		die("socketpair");
+	worker = fork();
+	if (worker < 0)
+		die("fork");
+	if (worker == 0) {
+		int fd;
+
+		close(sv[0]);
+		close(lfd);
+		while ((fd = recv_fd(sv[1])) >= 0)
+			worker_answer(fd, answer);
+		_exit(0);
+	}
+	close(sv[1]);
+	for (int i = 0; i < clients; i++) {
+		int fd = accept(lfd, NULL, NULL);
+
+		if (fd < 0)
+			die("accept");
+		send_fd(sv[0], fd);
+		close(fd); /* the worker has it */
+	}
+	close(sv[0]);
+	close(lfd);
+	if (waitpid(worker, &status, 0) != worker || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return 1;
+	return 0;
+}
