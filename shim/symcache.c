@@ -8,6 +8,9 @@
 #include <stddef.h>
 #include <link.h>
 #include <string.h>
+
+/* glibc 2.35 and later: lock-free, safe in a forked child. */
+#pragma weak _dl_find_object
 #include <sys/mman.h>
 #include <sys/single_threaded.h>
 #include <unistd.h>
@@ -423,20 +426,15 @@ static uint32_t count_symbols(const uint32_t *gnu, const uint32_t *sysv)
 /* The exported symbol nearest at or below ip, as dladdr chooses it, its
  * name interned: called with the loader's list locked (the module cannot
  * be unmapped while its tables are read and its name copied). */
-static struct name find_symbol(const struct dl_phdr_info *info, uintptr_t ip, uint32_t gen,
-			       uintptr_t *addr_out)
+static struct name find_symbol(uintptr_t base, const ElfW(Dyn) *dyn, const char *l_name,
+			       uintptr_t ip, uint32_t gen, uintptr_t *addr_out)
 {
-	const ElfW(Dyn) *dyn = NULL;
 	const ElfW(Sym) *symtab = NULL, *match = NULL;
 	const char *strtab = NULL;
 	const uint32_t *gnu = NULL, *sysv = NULL;
 	size_t strsz = 0;
-	uintptr_t base = info->dlpi_addr;
 	uint32_t first, n;
 
-	for (int i = 0; i < info->dlpi_phnum; i++)
-		if (info->dlpi_phdr[i].p_type == PT_DYNAMIC)
-			dyn = (const ElfW(Dyn) *)(base + info->dlpi_phdr[i].p_vaddr);
 	if (!dyn)
 		return (struct name){NULL, 0, false};
 	for (; dyn->d_tag != DT_NULL; dyn++) {
@@ -473,7 +471,7 @@ static struct name find_symbol(const struct dl_phdr_info *info, uintptr_t ip, ui
 	if (!match)
 		return (struct name){NULL, 0, false};
 	*addr_out = base + match->st_value;
-	return intern(*addr_out, (uintptr_t)info->dlpi_name, gen, strtab + match->st_name,
+	return intern(*addr_out, (uintptr_t)l_name, gen, strtab + match->st_name,
 		      strsz - match->st_name);
 }
 
@@ -523,7 +521,15 @@ static int look_module(struct dl_phdr_info *info, size_t size, void *ctx)
 	l->found = true;
 	l->base = info->dlpi_addr;
 	l->module = module_name(info->dlpi_addr, info->dlpi_name, l->gen);
-	l->symbol = find_symbol(info, l->ip, l->gen, &l->symbol_addr);
+	{
+		const ElfW(Dyn) *dyn = NULL;
+
+		for (int i = 0; i < info->dlpi_phnum; i++)
+			if (info->dlpi_phdr[i].p_type == PT_DYNAMIC)
+				dyn = (const ElfW(Dyn) *)(info->dlpi_addr + info->dlpi_phdr[i].p_vaddr);
+		l->symbol = find_symbol(info->dlpi_addr, dyn, info->dlpi_name, l->ip, l->gen,
+					&l->symbol_addr);
+	}
 	return 0;
 }
 
@@ -560,6 +566,40 @@ __attribute__((noinline)) static bool scan(uintptr_t ip, uint32_t gen, struct sy
 	return true;
 }
 
+/* A look-up in a child forked by a multi-threaded process, which must not
+ * call dl_iterate_phdr (its lock may be held for ever there): the module
+ * from _dl_find_object (lock-free), its symbols read through its link map.
+ * The child runs alone after the fork, so nothing unloads the module under
+ * the read; a child that starts threads and unloads modules while they
+ * make records takes that chance (the names are copies all the same). */
+__attribute__((noinline)) static bool scan_in_child(uintptr_t ip, uint32_t gen,
+						    struct sym_frame *f)
+{
+	struct dl_find_object o;
+	struct name module, symbol;
+	const struct link_map *lm;
+
+	if (!_dl_find_object || _dl_find_object((void *)ip, &o) != 0 || !o.dlfo_link_map)
+		return false;
+	lm = o.dlfo_link_map;
+	module = module_name(lm->l_addr, lm->l_name, gen);
+	if (!module.s)
+		return false;
+	f->module = module.s;
+	f->module_len = module.len;
+	f->module_plain = module.plain;
+	f->base = lm->l_addr;
+	f->name_hash = hash_file_name(module.s, module.len);
+	symbol = find_symbol(lm->l_addr, lm->l_ld, lm->l_name, ip, gen, &f->symbol_addr);
+	if (symbol.s) {
+		f->symbol = symbol.s;
+		f->symbol_len = symbol.len;
+		f->symbol_plain = symbol.plain;
+	}
+	cache_put(ip, gen, f);
+	return true;
+}
+
 bool symcache_lookup(uintptr_t ip, bool lookup, struct sym_frame *f)
 {
 	uint32_t gen = __atomic_load_n(&generation, __ATOMIC_ACQUIRE);
@@ -570,6 +610,8 @@ bool symcache_lookup(uintptr_t ip, bool lookup, struct sym_frame *f)
 	*f = (struct sym_frame){.name_hash = SYMCACHE_FNV_BASIS};
 	if (lookup && !__atomic_load_n(&no_iterate, __ATOMIC_RELAXED))
 		return scan(ip, gen, f);
+	if (lookup && scan_in_child(ip, gen, f))
+		return true;
 	/* Inside a handler: the module from the table, no symbol, nothing
 	 * kept (a later look-up outside a handler finds the symbol). */
 	if (!modules_get(ip, gen, f))
