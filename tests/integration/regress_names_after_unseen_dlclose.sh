@@ -11,6 +11,7 @@
 # Before (30c5a21): line 2 "module":"<garbage bytes>"; python's json
 # cannot read it.
 . "$(dirname "$0")/../lib.sh"
+no_sanitizer "RTLD_DEEPBIND is refused by the sanitizer runtimes"
 
 a=$PROGS/unseen_dlclose_a.so
 b=$PROGS/unseen_dlclose_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.so

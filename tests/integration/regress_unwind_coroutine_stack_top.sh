@@ -11,6 +11,7 @@
 #
 # Before (30c5a21): "tramp: exit 139", "exit: exit 139".
 . "$(dirname "$0")/../lib.sh"
+no_sanitizer "a sanitizer runtime warns about the stack switch (and fakes stacks of its own)"
 
 for mode in tramp exit; do
 	out=$("$PROGS/coroutine_stack_top" "$mode") || fail "bare $mode: exit $?: $out"

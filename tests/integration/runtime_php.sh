@@ -5,6 +5,7 @@
 # namespace), a close record at events=all, cured under
 # SOCKSHIM_GRACEFUL=1.
 . "$(dirname "$0")/../lib.sh"
+no_sanitizer "PHP under a sanitizer runtime (its own allocator and threads)"
 command -v php >/dev/null 2>&1 || skip "php (Debian: php-cli) is not installed"
 private_net
 seed_runtime php zif_fclose 60000 php "$TOP/tests/runtimes/seed_server.php"

@@ -5,6 +5,7 @@
 # after the fork.  Against the kernel's count (nstat, private network
 # namespace): close_rst records == resets, over several connections.
 . "$(dirname "$0")/../lib.sh"
+no_sanitizer "dnsmasq under a sanitizer runtime (its own allocator and threads)"
 DNSMASQ=$(command -v dnsmasq || echo /usr/sbin/dnsmasq)
 [ -x "$DNSMASQ" ] || skip "dnsmasq is not installed (Debian: dnsmasq-base)"
 private_net
