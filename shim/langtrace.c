@@ -312,11 +312,17 @@ void langtrace_after_fork_child(void)
 {
 	/* privfd_close_in_child closed and freed the slots; a capture that was
 	 * in progress in another thread of the parent does not exist here. */
+	/* (each written only if it must change: a page written in a forked
+	 * child is a copy-on-write fault, and forking servers fork a child
+	 * per connection) */
 	for (int i = 0; i < LANG_POOL; i++) {
-		memfd_slot[i] = -1;
-		pool_taken[i] = 0;
+		if (memfd_slot[i] != -1)
+			memfd_slot[i] = -1;
+		if (pool_taken[i])
+			pool_taken[i] = 0;
 	}
-	scanning = 0; /* a scan in another thread of the parent */
+	if (scanning)
+		scanning = 0; /* a scan in another thread of the parent */
 }
 
 const char *langtrace_keep(struct lang_capture *cap, const char *s, size_t n)
