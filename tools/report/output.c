@@ -201,6 +201,16 @@ static json_t *site_backtrace(const struct site *s)
 	return bt ? bt : jcheck(json_array());
 }
 
+/* The process of a site's sample record: its JIT frames are named from
+ * that process's perf map. */
+static long sample_pid(const char *sample)
+{
+	/* the sample may be cut short: its "pid" comes second in a record */
+	const char *p = sample ? strstr(sample, "\"pid\":") : NULL;
+
+	return p ? strtol(p + 6, NULL, 10) : 0;
+}
+
 static json_t *build_sites(const struct tally *t, size_t top)
 {
 	const struct map *m = &t->sites;
@@ -228,7 +238,7 @@ static json_t *build_sites(const struct tally *t, size_t top)
 		jset(site, "suppressed", json_integer(s->suppressed));
 		jset(site, "site", s->id ? json_string(s->id) : json_null());
 		jset(site, "events", counts_sorted(&s->events, 0));
-		jset(site, "frames", sym_name_frames(bts[i]));
+		jset(site, "frames", sym_name_frames(bts[i], sample_pid(s->sample)));
 		jset(site, "sample", json_string(s->sample));
 		jappend(list, site);
 		json_decref(bts[i]);
