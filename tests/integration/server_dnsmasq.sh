@@ -7,6 +7,7 @@
 . "$(dirname "$0")/../lib.sh"
 DNSMASQ=$(command -v dnsmasq || echo /usr/sbin/dnsmasq)
 [ -x "$DNSMASQ" ] || skip "dnsmasq is not installed (Debian: dnsmasq-base)"
+no_sanitizer "dnsmasq under a sanitizer runtime"
 private_net
 N=5
 dns_round() { # LABEL [VAR=VALUE...]
