@@ -30,15 +30,18 @@ assert fr[1]["symbol"] is None, fr[1]  # no map of that process in /tmp
 
 command -v node >/dev/null 2>&1 || skip "node is not installed (Debian: nodejs): the synthetic case passed"
 port=$(free_port)
+# (in $WORK: node writes an isolate log into its working directory)
 SOCKSHIM_BACKTRACE_DEPTH=32 SOCKSHIM_LOG="$WORK/node.log" \
-	bg_start shim node --perf-basic-prof --interpreted-frames-native-stack \
+	bg_start shim env -C "$WORK" node --perf-basic-prof --interpreted-frames-native-stack \
 	"$TOP/tests/runtimes/seed_server.js" "$port" 4000000 1
 node_pid=$BG_PID
 wait_listen "$port"
 "$PROGS/seed_client" "$port" 400000 >/dev/null
 wait "$node_pid"
 "$REPORT" --json "$WORK/node.log" >"$WORK/node.json" || fail "report failed"
-rm -f "/tmp/perf-$node_pid.map"
+# node's map is named by node's pid (the record's), not the wrapper's
+node_real=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["pid"])' "$WORK/node.log")
+rm -f "/tmp/perf-$node_real.map"
 python3 - "$WORK/node.json" <<'PY' || fail "no frame of the server's JavaScript named"
 import json, sys
 fr = json.load(open(sys.argv[1]))["call_sites"]["top"][0]["frames"]
