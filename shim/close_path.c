@@ -185,6 +185,15 @@ static const char *shared_would_reset(int fd, uint32_t st, int *unread)
 	return *unread > 0 ? "unread_data" : "linger_zero";
 }
 
+/* The same, as a yes or no, in a frame of its own (the close path's own
+ * frame is kept small: it may run on a small signal stack). */
+__attribute__((noinline)) static bool shared_resets(int fd, uint32_t st)
+{
+	int unread;
+
+	return shared_would_reset(fd, st, &unread) != NULL;
+}
+
 /* The same, with what the record and the kernel's answer after the close
  * need: the socket's identity and addresses (p armed).  Only on the rare
  * path: the frame is large, and the call's may sit on a small signal
@@ -240,7 +249,6 @@ static inline __attribute__((always_inline)) bool act_before_close(int fd, uint3
 								   bool *shared_reset)
 {
 	enum fdend_plan plan = fdend_plan(st, &shim_cfg);
-	int unread;
 
 	*shared_reset = false;
 	if (plan == FDEND_LINGER) {
@@ -254,7 +262,7 @@ static inline __attribute__((always_inline)) bool act_before_close(int fd, uint3
 	if (plan == FDEND_PROBE)
 		probe_before_close(fd, st);
 	else if (plan == FDEND_PROBE_SHARED)
-		*shared_reset = shared_would_reset(fd, st, &unread) != NULL;
+		*shared_reset = shared_resets(fd, st);
 	return false;
 }
 
@@ -329,7 +337,6 @@ int close_path_end(int fd, const struct close_how *how)
 	enum fdend_verdict v;
 	int ret, err, saved = errno;
 	bool committed = false, shared_reset = false;
-	uint64_t cookie = 0;
 
 	if (__builtin_expect(st & FD_PRIVATE, 0))
 		return refuse(fd);
@@ -364,8 +371,13 @@ int close_path_end(int fd, const struct close_how *how)
 	if ((st & FD_SOCKET) && !(st & FD_CLOSED)) {
 		event_call(SHIM_EV_CLOSE, fd, st, true);
 		committed = act_before_close(fd, as_counted(fd, st), &c, &shared_reset);
+		/* This number's reference is taken from the tree's count now,
+		 * while the cookie is surely its (once closed, the number may
+		 * be another socket's): another holder may then find itself
+		 * the last a moment before this close is done, which changes
+		 * nothing for a socket this process is closing. */
 		if (st & FD_COUNTED)
-			cookie = fdtab_cookie(fd); /* before the number can be reused */
+			sharecount_release(fdtab_cookie(fd));
 	}
 	/* The close's errno is the real close's alone: a success leaves the
 	 * program's as it was. */
@@ -375,8 +387,6 @@ int close_path_end(int fd, const struct close_how *how)
 	else
 		ret = close_in_call(&c, fd, committed, how);
 	err = errno;
-	if (cookie && ret == 0)
-		sharecount_release(cookie);
 	if (__builtin_expect(ret != 0 || !end.e, 0)) {
 		v = fdend_finish(&end, table_ret(ret, err, how), err,
 				 ret != 0 && err == EBADF && keeps_history() ? close_history_next_id()

@@ -7,5 +7,6 @@
 . "$(dirname "$0")/../lib.sh"
 no_sanitizer "PHP under a sanitizer runtime (its own allocator and threads)"
 command -v php >/dev/null 2>&1 || skip "php (Debian: php-cli) is not installed"
+no_sanitizer "PHP under a sanitizer runtime (its opcache is dlopen()ed with RTLD_DEEPBIND)"
 private_net
 seed_runtime php zif_fclose 60000 php "$TOP/tests/runtimes/seed_server.php"

@@ -8,6 +8,7 @@
 no_sanitizer "dnsmasq under a sanitizer runtime (its own allocator and threads)"
 DNSMASQ=$(command -v dnsmasq || echo /usr/sbin/dnsmasq)
 [ -x "$DNSMASQ" ] || skip "dnsmasq is not installed (Debian: dnsmasq-base)"
+no_sanitizer "dnsmasq under a sanitizer runtime"
 private_net
 N=5
 dns_round() { # LABEL [VAR=VALUE...]

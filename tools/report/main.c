@@ -27,6 +27,7 @@
 #include "output.h"
 #include "read.h"
 #include "report.h"
+#include "perfmap.h"
 #include "symbolize.h"
 
 #define DEFAULT_TOP 10
@@ -69,6 +70,9 @@ static void usage(FILE *f)
 		"  --debug-dir DIR  a debug directory (DIR/.build-id/xx/yyyy.debug) besides\n"
 		"             /usr/lib/debug; with DEBUGINFOD_URLS set, libdw also asks\n"
 		"             debuginfod for a build ID found nowhere here\n"
+		"  --perf-maps DIR  where the perf map files of JIT runtimes are\n"
+		"             (perf-PID.map; default /tmp): a frame in no module is named\n"
+		"             from the map of its record's process\n"
 		"\n"
 		"  --threads N  read with N threads (default: one per core)\n"
 		"  --help     print this and exit\n"
@@ -243,7 +247,8 @@ static int report(char **inputs, size_t ninputs, size_t top, bool json, int thre
 
 int main(int argc, char **argv)
 {
-	enum { O_SINCE = 256, O_UNTIL, O_EVENT, O_PROG, O_HOST, O_THREADS, O_BINARIES, O_DEBUG_DIR };
+	enum { O_SINCE = 256, O_UNTIL, O_EVENT, O_PROG, O_HOST, O_THREADS, O_BINARIES, O_DEBUG_DIR,
+	       O_PERF_MAPS };
 	static const struct option opts[] = {
 		{"json", no_argument, NULL, 'j'},
 		{"top", required_argument, NULL, 't'},
@@ -255,6 +260,7 @@ int main(int argc, char **argv)
 		{"threads", required_argument, NULL, O_THREADS},
 		{"binaries", required_argument, NULL, O_BINARIES},
 		{"debug-dir", required_argument, NULL, O_DEBUG_DIR},
+		{"perf-maps", required_argument, NULL, O_PERF_MAPS},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -297,6 +303,9 @@ int main(int argc, char **argv)
 		case O_BINARIES:
 			sym_binary_dir(optarg);
 			break;
+		case O_PERF_MAPS:
+			perfmap_dir(optarg);
+			break;
 		case O_DEBUG_DIR:
 			sym_debug_dir(optarg);
 			break;
@@ -328,5 +337,6 @@ int main(int argc, char **argv)
 	free_list(f.progs, f.nprogs);
 	free_list(f.hosts, f.nhosts);
 	sym_close();
+	perfmap_close();
 	return status;
 }

@@ -214,6 +214,16 @@ static json_t *site_lang(const struct site *s)
 	return lb ? lb : jcheck(json_array());
 }
 
+/* The process of a site's sample record: its JIT frames are named from
+ * that process's perf map. */
+static long sample_pid(const char *sample)
+{
+	/* the sample may be cut short: its "pid" comes second in a record */
+	const char *p = sample ? strstr(sample, "\"pid\":") : NULL;
+
+	return p ? strtol(p + 6, NULL, 10) : 0;
+}
+
 static json_t *build_sites(const struct tally *t, size_t top)
 {
 	const struct map *m = &t->sites;
@@ -250,7 +260,7 @@ static json_t *build_sites(const struct tally *t, size_t top)
 							: json_null());
 			jset(site, "lang_frames", lang);
 		}
-		jset(site, "frames", sym_name_frames(bts[i]));
+		jset(site, "frames", sym_name_frames(bts[i], sample_pid(s->sample)));
 		jset(site, "sample", json_string(s->sample));
 		jappend(list, site);
 		json_decref(bts[i]);

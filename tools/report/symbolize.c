@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "perfmap.h"
 #include "report.h"
 
 /* One Dwfl per object, placed at address 0 so that its addresses are the
@@ -475,7 +476,7 @@ void sym_check(json_t *bt)
 
 /* A frame of a call site as the report shows it: where it is (module,
  * offset), the function and, with debug info, the source line. */
-static json_t *name_frame(json_t *frame, bool stale)
+static json_t *name_frame(json_t *frame, bool stale, long pid)
 {
 	const char *module = json_string_value(json_object_get(frame, "module"));
 	const char *logsym = json_string_value(json_object_get(frame, "symbol"));
@@ -518,6 +519,25 @@ static json_t *name_frame(json_t *frame, bool stale)
 		if (strcmp(o->file, o->path) != 0)
 			jset(out, "object", jstr_lossy(o->file));
 	}
+	if (!name && !module && !logsym && pid > 0) {
+		/* no module: JIT code, named by the process's perf map if
+		 * there is one */
+		const char *ipt = json_string_value(json_object_get(frame, "ip"));
+		uint64_t ip = ipt ? strtoull(ipt, NULL, 16) : 0, jstart;
+		const char *jit = ip ? perfmap_name(pid, ip - 1, &jstart) : NULL;
+
+		if (jit) {
+			char *sym;
+
+			if (asprintf(&sym, "%s+0x%" PRIx64, jit, ip - jstart) < 0)
+				die_oom();
+			jset(out, "function", jstr_lossy(jit));
+			jset(out, "symbol", jstr_lossy(sym));
+			jset(out, "from", json_string("perf-map"));
+			free(sym);
+			return out;
+		}
+	}
 	if (name) {
 		/* "__libc_start_main@@GLIBC_2.34": the function is the name */
 		char *fn = xstrdup(name), *sym;
@@ -559,7 +579,7 @@ static json_t *name_frame(json_t *frame, bool stale)
  * they say nothing, when no frame of any call site said it differs.  A
  * directory of logs that spans an upgrade then gets the new build's call
  * sites named in full and the old one's from the log. */
-json_t *sym_name_frames(json_t *bt)
+json_t *sym_name_frames(json_t *bt, long pid)
 {
 	size_t n = json_array_size(bt), j, k;
 	struct object **objs = xcalloc(n, sizeof *objs);
@@ -577,7 +597,7 @@ json_t *sym_name_frames(json_t *bt)
 			agrees |= v[k] == V_AGREES;
 			differs |= v[k] == V_DIFFERS;
 		}
-		if (json_array_append_new(frames, name_frame(fr, differs || (!agrees && objs[j] && objs[j]->stale))))
+		if (json_array_append_new(frames, name_frame(fr, differs || (!agrees && objs[j] && objs[j]->stale), pid)))
 			die_oom();
 	}
 	free(objs);

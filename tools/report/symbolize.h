@@ -20,8 +20,10 @@ void sym_debug_dir(const char *dir);
  * where the log's say is marked stale (rebuilt since the log was written).
  * Every call site shown is checked before any is named. */
 void sym_check(json_t *bt);
-/* The frames of BT, named (see tools/report/output.c for the fields). */
-json_t *sym_name_frames(json_t *bt);
+/* The frames of BT, named (see tools/report/output.c for the fields);
+ * frames in no module (JIT code) from the perf map of process PID
+ * (perfmap.h; 0: none). */
+json_t *sym_name_frames(json_t *bt, long pid);
 /* The paths of the objects found stale, a JSON array. */
 json_t *sym_stale_objects(void);
 /* Frees every object opened. */
