@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stddef.h>
 #include <link.h>
+#include <signal.h>
 #include <string.h>
 
 /* glibc 2.35 and later: lock-free, safe in a forked child. */
@@ -226,6 +227,20 @@ void symcache_invalidate(void)
 	__atomic_add_fetch(&generation, 1, __ATOMIC_ACQ_REL);
 }
 
+/* dl_iterate_phdr with every signal blocked: a handler that interrupted
+ * the walk and walked again would take the walk's lock a second time
+ * (glibc's is recursive; a sanitizer runtime's interceptor is not, and
+ * the signals test deadlocked there). */
+static void iterate_unsignalled(int (*fn)(struct dl_phdr_info *, size_t, void *), void *ctx)
+{
+	sigset_t all, old;
+
+	sigfillset(&all);
+	sys_sigprocmask(SIG_SETMASK, &all, &old);
+	dl_iterate_phdr(fn, ctx);
+	sys_sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
 static int count_unloads(struct dl_phdr_info *info, size_t size, void *ctx)
 {
 	(void)size;
@@ -240,7 +255,7 @@ bool symcache_sync(void)
 
 	if (__atomic_load_n(&no_iterate, __ATOMIC_RELAXED))
 		return false;
-	dl_iterate_phdr(count_unloads, &now);
+	iterate_unsignalled(count_unloads, &now);
 	if (now == __atomic_load_n(&seen, __ATOMIC_RELAXED))
 		return false;
 	__atomic_store_n(&seen, now, __ATOMIC_RELAXED);
@@ -543,7 +558,7 @@ __attribute__((noinline)) static bool scan(uintptr_t ip, uint32_t gen, struct sy
 
 	if (!table)
 		l.n = MODULES;
-	dl_iterate_phdr(look_module, &l);
+	iterate_unsignalled(look_module, &l);
 	if (table) {
 		__atomic_store_n(&modules.n, l.n, __ATOMIC_RELEASE);
 		__atomic_store_n(&modules.gen, gen, __ATOMIC_RELEASE);
