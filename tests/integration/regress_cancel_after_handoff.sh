@@ -38,8 +38,10 @@ for mode in async sync; do
 	# open is lingered on (close_path_at_exit), from main's exit
 	# (from the main thread's exit: __libc_start_main in the backtrace,
 	# which the worker thread's would not have)
+	# (no backtraces under ThreadSanitizer: $SAN_VARS)
 	n=$(count_events "$log" graceful_timeout)
-	check_log "$log" --event graceful_timeout --backtrace-has __libc_start_main --count "$n"
+	[ -n "$SAN_VARS" ] ||
+		check_log "$log" --event graceful_timeout --backtrace-has __libc_start_main --count "$n"
 	note "pending, $mode: the worker cancelled before the shim did anything, as bare"
 
 	log="$WORK/during.$mode.log"
