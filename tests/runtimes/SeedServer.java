@@ -45,16 +45,28 @@ public class SeedServer {
         s.close();
     }
 
+    // The JDK pre-closes only when a thread is inside a blocking write at
+    // the close; between two writes it closes outright (close0).  So the
+    // close waits until the writer has been inside one write (its count
+    // and flag unchanged) for 2 ms: with 16 MB writes to a reading peer,
+    // that is a write blocked in the kernel.  (Closing at a random moment
+    // took the close0 path in 1 of ~100 CI runs.)
     static void closeWhileWriting(Socket s, long answer) throws Exception {
         AtomicLong written = new AtomicLong();
+        AtomicLong writes = new AtomicLong();
+        java.util.concurrent.atomic.AtomicBoolean inWrite = new java.util.concurrent.atomic.AtomicBoolean();
         OutputStream out = s.getOutputStream();
         Thread writer = new Thread(() -> {
-            byte[] chunk = new byte[1 << 20];
+            byte[] chunk = new byte[16 << 20];
             java.util.Arrays.fill(chunk, (byte) 'a');
             try {
                 for (;;) {
-                    out.write(chunk);
-                    written.addAndGet(chunk.length);
+                    writes.incrementAndGet();
+                    inWrite.set(true);
+                    int len = written.get() < answer ? 1 << 20 : chunk.length;
+                    out.write(chunk, 0, len);
+                    inWrite.set(false);
+                    written.addAndGet(len);
                 }
             } catch (Exception e) {
                 // the socket was closed under it: expected
@@ -62,6 +74,11 @@ public class SeedServer {
         });
         writer.start();
         while (written.get() < answer) Thread.sleep(1);
+        for (;;) {
+            long seen = writes.get();
+            Thread.sleep(2);
+            if (inWrite.get() && writes.get() == seen) break;
+        }
         s.close();
         writer.join();
     }
