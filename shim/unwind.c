@@ -708,13 +708,74 @@ static bool readable_to(struct stack_range *r, uintptr_t end)
 	return true;
 }
 
+/* ---- Whole captures, replayed when the stack still holds them ----
+ *
+ * A capture is a pure function of where it starts (the stack and frame
+ * pointers of unwind_capture's own frame), of the rules (the generation)
+ * and of the stack words it reads.  A server closes from the same place at
+ * the same depth over and over: the last captures are kept with every word
+ * each read (its offset from the start's stack pointer and its value), and
+ * a capture that starts where one of them started, in the same generation,
+ * finds the same words in the same places, has the same frames: one load
+ * and compare per word instead of a rule lookup per frame.  Memory of the
+ * stack changes the words; a capture whose words differ is made again.
+ *
+ * Each kept capture is a seqlock like the rules' slots: a writer takes it
+ * by a compare-and-swap or keeps nothing, never waits; a reader trusts
+ * what it compared only if seq was even and unchanged, and every word it
+ * reads lies in this thread's readable stack whatever it found there. */
+
+#define TRACE_SETS 128
+#define TRACE_WAYS 2
+#define TRACE_READS 56
+#define TRACE_IPS 16
+
+struct trace {
+	uint32_t seq, gen;
+	uintptr_t pc, sp, bp, skip_lo, skip_hi;
+	int32_t max, n, nreads;
+	bool first;
+	bool full; /* more words than fit: not kept (the writer's alone) */
+	struct unwind_cursor cur;
+	uint32_t off[TRACE_READS];
+	uintptr_t val[TRACE_READS];
+	void *ips[TRACE_IPS];
+};
+static struct trace traces[TRACE_SETS * TRACE_WAYS];
+
+/* The capture being recorded (NULL: none) and its start. */
+struct recorder {
+	struct trace *t;
+	uintptr_t sp;
+};
+
+static uintptr_t read_word(const struct recorder *rec, uintptr_t addr)
+{
+	uintptr_t v = *(const uintptr_t *)addr;
+
+	if (rec && rec->t) {
+		struct trace *t = rec->t;
+		int32_t i = __atomic_load_n(&t->nreads, __ATOMIC_RELAXED);
+
+		if (i < TRACE_READS && addr - rec->sp <= UINT32_MAX) {
+			__atomic_store_n(&t->off[i], (uint32_t)(addr - rec->sp), __ATOMIC_RELAXED);
+			__atomic_store_n(&t->val[i], v, __ATOMIC_RELAXED);
+			__atomic_store_n(&t->nreads, i + 1, __ATOMIC_RELAXED);
+		} else {
+			t->full = true;
+		}
+	}
+	return v;
+}
+
 /* Steps from the frame at (pc, sp, bp) (pc: its current address if
  * first, else the return address into it), storing return addresses; the
  * ones in [skip_lo, skip_hi) at the top are passed over.  At max, *cur
- * says where to go on; at the end of the stack cur->pc is 0. */
+ * says where to go on; at the end of the stack cur->pc is 0.  Every stack
+ * word read goes to rec. */
 static int walk(uintptr_t pc, uintptr_t sp, uintptr_t bp, bool first, void **ips, int max,
 		uintptr_t skip_lo, uintptr_t skip_hi, struct unwind_cursor *cur,
-		struct stack_range *range)
+		struct stack_range *range, const struct recorder *rec)
 {
 	int n = 0;
 	bool skipping = true;
@@ -738,9 +799,9 @@ static int walk(uintptr_t pc, uintptr_t sp, uintptr_t bp, bool first, void **ips
 		    (r.bp_saved && (uintptr_t)-(intptr_t)r.bp_off > span) ||
 		    sp < range->lo || !readable_to(range, cfa))
 			return -1;
-		pc = *(const uintptr_t *)ra_at;
+		pc = read_word(rec, ra_at);
 		if (r.bp_saved)
-			bp = *(const uintptr_t *)bp_at;
+			bp = read_word(rec, bp_at);
 		sp = cfa;
 		first = false;
 		if (pc == 0)
@@ -756,47 +817,164 @@ static int walk(uintptr_t pc, uintptr_t sp, uintptr_t bp, bool first, void **ips
 	return n;
 }
 
+static struct trace *trace_set(uintptr_t pc, uintptr_t sp)
+{
+	return &traces[(unsigned)(((pc ^ sp) * 0x9e3779b97f4a7c15ULL) >> 40) % TRACE_SETS * TRACE_WAYS];
+}
+
+/* What a walk starts from and is asked for: the key of a kept one. */
+struct walk_args {
+	uintptr_t pc, sp, bp, skip_lo, skip_hi;
+	int max;
+	bool first;
+};
+
+/* The frames of kept walk t, if it started as a does and every word it
+ * read is still there; -1 if not. */
+static int replay(struct trace *t, const struct walk_args *a, uint32_t gen, void **ips,
+		  struct unwind_cursor *cur, const struct stack_range *range)
+{
+	uint32_t q = __atomic_load_n(&t->seq, __ATOMIC_ACQUIRE);
+	int32_t nreads, n;
+	uintptr_t room;
+
+	if ((q & 1) || __atomic_load_n(&t->pc, __ATOMIC_ACQUIRE) != a->pc ||
+	    __atomic_load_n(&t->sp, __ATOMIC_ACQUIRE) != a->sp ||
+	    __atomic_load_n(&t->bp, __ATOMIC_ACQUIRE) != a->bp ||
+	    __atomic_load_n(&t->gen, __ATOMIC_ACQUIRE) != gen ||
+	    __atomic_load_n(&t->max, __ATOMIC_ACQUIRE) != a->max ||
+	    __atomic_load_n(&t->first, __ATOMIC_ACQUIRE) != a->first ||
+	    __atomic_load_n(&t->skip_lo, __ATOMIC_ACQUIRE) != a->skip_lo ||
+	    __atomic_load_n(&t->skip_hi, __ATOMIC_ACQUIRE) != a->skip_hi)
+		return -1;
+	nreads = __atomic_load_n(&t->nreads, __ATOMIC_ACQUIRE);
+	n = __atomic_load_n(&t->n, __ATOMIC_ACQUIRE);
+	if (nreads > TRACE_READS || n < 0 || n > TRACE_IPS || n > a->max)
+		return -1;
+	/* whatever a torn copy says, no read leaves the readable stack */
+	room = range->hi - a->sp - sizeof(uintptr_t);
+	for (int32_t i = 0; i < nreads; i++) {
+		uint32_t off = __atomic_load_n(&t->off[i], __ATOMIC_ACQUIRE);
+
+		if (off > room ||
+		    *(const uintptr_t *)(a->sp + off) != __atomic_load_n(&t->val[i], __ATOMIC_ACQUIRE))
+			return -1;
+	}
+	for (int32_t i = 0; i < n; i++)
+		ips[i] = __atomic_load_n(&t->ips[i], __ATOMIC_ACQUIRE);
+	cur->pc = __atomic_load_n(&t->cur.pc, __ATOMIC_ACQUIRE);
+	cur->sp = __atomic_load_n(&t->cur.sp, __ATOMIC_ACQUIRE);
+	cur->bp = __atomic_load_n(&t->cur.bp, __ATOMIC_ACQUIRE);
+	return __atomic_load_n(&t->seq, __ATOMIC_ACQUIRE) == q ? n : -1;
+}
+
+/* Takes a way of set to record the walk a in; NULL if it is being
+ * written. */
+static struct trace *trace_take(struct trace *set, const struct walk_args *a, uint32_t gen)
+{
+	struct trace *t = &set[(a->sp >> 4) % TRACE_WAYS];
+	uint32_t seq = __atomic_load_n(&t->seq, __ATOMIC_RELAXED);
+
+	if ((seq & 1) || !__atomic_compare_exchange_n(&t->seq, &seq, seq + 1, false,
+						      __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return NULL;
+	__atomic_store_n(&t->pc, a->pc, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->sp, a->sp, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->bp, a->bp, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->gen, gen, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->max, a->max, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->first, a->first, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->skip_lo, a->skip_lo, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->skip_hi, a->skip_hi, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->nreads, 0, __ATOMIC_RELAXED);
+	t->full = false;
+	return t;
+}
+
+/* Ends the recording in t of a walk that gave ips[n] and cur (n < 0: it
+ * failed, nothing is kept). */
+static void trace_keep(struct trace *t, const void *const *ips, int n,
+		       const struct unwind_cursor *cur)
+{
+	uint32_t seq = __atomic_load_n(&t->seq, __ATOMIC_RELAXED);
+
+	if (n < 0 || n > TRACE_IPS || t->full) {
+		__atomic_store_n(&t->sp, 0, __ATOMIC_RELAXED); /* matches no start */
+	} else {
+		for (int i = 0; i < n; i++)
+			__atomic_store_n(&t->ips[i], (void *)ips[i], __ATOMIC_RELAXED);
+		__atomic_store_n(&t->cur.pc, cur->pc, __ATOMIC_RELAXED);
+		__atomic_store_n(&t->cur.sp, cur->sp, __ATOMIC_RELAXED);
+		__atomic_store_n(&t->cur.bp, cur->bp, __ATOMIC_RELAXED);
+		__atomic_store_n(&t->n, n, __ATOMIC_RELAXED);
+	}
+	__atomic_store_n(&t->seq, seq + 1, __ATOMIC_RELEASE);
+}
+
+/* The capture from unwind_capture's own frame a (the shim's frames, then
+ * the program's), every stack word it reads going to rec. */
+static int capture(const struct walk_args *a, void **ips, struct unwind_cursor *cur,
+		   struct stack_range *range, const struct recorder *rec)
+{
+#ifdef SHIM_FRAME_POINTERS
+	/* The shim keeps frame pointers: its own frames are passed by their
+	 * chain, to the program's frame that called it (the return address
+	 * out of the shim, the stack pointer and frame pointer it had). */
+	if (a->skip_lo < a->skip_hi && a->pc >= a->skip_lo && a->pc < a->skip_hi) {
+		uintptr_t fp = a->bp;
+
+		for (int k = 0; k < 64 && fp > a->sp && fp - a->sp < FRAME_MAX && !(fp & 7) &&
+				readable_to(range, fp + 16);
+		     k++) {
+			uintptr_t ret = read_word(rec, fp + 8), up = read_word(rec, fp);
+			int n;
+
+			if (ret < a->skip_lo || ret >= a->skip_hi) {
+				if (ret == 0 || a->max <= 0)
+					return 0;
+				ips[0] = (void *)ret;
+				n = walk(ret, fp + 16, up, false, ips + 1, a->max - 1, 0, 0, cur, range,
+					 rec);
+				return n < 0 ? -1 : n + 1;
+			}
+			if (up <= fp)
+				break;
+			fp = up;
+		}
+	}
+#endif
+	return walk(a->pc, a->sp, a->bp, true, ips, a->max, a->skip_lo, a->skip_hi, cur, range, rec);
+}
+
+/* A capture, replayed from a kept one that started in the same place
+ * where the stack still holds the same words, else made and kept.  (The
+ * shim's own frames are replayed too: this starts in unwind_capture's
+ * frame, where every capture of a call path starts at the same depth.) */
 __attribute__((noinline)) int unwind_capture(void **ips, int max, uintptr_t skip_lo,
 					    uintptr_t skip_hi, struct unwind_cursor *cur)
 {
-	uintptr_t pc, sp, bp;
+	struct walk_args a = {.max = max, .skip_lo = skip_lo, .skip_hi = skip_hi, .first = true};
+	uint32_t gen = __atomic_load_n(&generation, __ATOMIC_ACQUIRE);
 	struct stack_range range;
+	struct recorder rec;
+	struct trace *set;
 	int n;
 
 	__asm__ volatile("lea 0(%%rip), %0\n\t"
 			 "mov %%rsp, %1\n\t"
 			 "mov %%rbp, %2"
-			 : "=r"(pc), "=r"(sp), "=r"(bp));
+			 : "=r"(a.pc), "=r"(a.sp), "=r"(a.bp));
+	range_start(&range, a.sp, true);
+	set = trace_set(a.pc, a.sp);
+	for (int w = 0; w < TRACE_WAYS; w++)
+		if ((n = replay(&set[w], &a, gen, ips, cur, &range)) >= 0)
+			return n;
 	cur->pc = 0;
-	range_start(&range, sp, true);
-#ifdef SHIM_FRAME_POINTERS
-	/* The shim keeps frame pointers: its own frames are passed by their
-	 * chain, to the program's frame that called it (the return address
-	 * out of the shim, the stack pointer and frame pointer it had). */
-	if (skip_lo < skip_hi && pc >= skip_lo && pc < skip_hi) {
-		uintptr_t fp = bp;
-
-		for (int k = 0; k < 64 && fp > sp && fp - sp < FRAME_MAX && !(fp & 7) &&
-				readable_to(&range, fp + 16);
-		     k++) {
-			const uintptr_t *frame = (const uintptr_t *)fp;
-
-			if (frame[1] < skip_lo || frame[1] >= skip_hi) {
-				if (frame[1] == 0 || max <= 0)
-					return 0;
-				ips[0] = (void *)frame[1];
-				n = walk(frame[1], fp + 16, frame[0], false, ips + 1, max - 1, 0, 0, cur,
-					 &range);
-				range_keep(&range);
-				return n < 0 ? -1 : n + 1;
-			}
-			if (frame[0] <= fp)
-				break;
-			fp = frame[0];
-		}
-	}
-#endif
-	n = walk(pc, sp, bp, true, ips, max, skip_lo, skip_hi, cur, &range);
+	rec.sp = a.sp;
+	rec.t = trace_take(set, &a, gen);
+	n = capture(&a, ips, cur, &range, &rec);
+	if (rec.t)
+		trace_keep(rec.t, (const void *const *)ips, n, cur);
 	range_keep(&range);
 	return n;
 }
@@ -809,7 +987,7 @@ int unwind_resume(struct unwind_cursor *cur, void **ips, int max)
 	if (cur->pc == 0)
 		return 0;
 	range_start(&range, cur->sp, false);
-	n = walk(cur->pc, cur->sp, cur->bp, false, ips, max, 0, 0, cur, &range);
+	n = walk(cur->pc, cur->sp, cur->bp, false, ips, max, 0, 0, cur, &range, NULL);
 	range_keep(&range);
 	return n;
 }

@@ -127,6 +127,63 @@ static void test_frame_pointer_and_vla(void **state)
 	}
 }
 
+/* A capture is replayed from a kept one only where the stack still holds
+ * the words that one read: two callers that put the capture at the same
+ * stack pointer each get their own frames, every time. */
+static volatile int sink;
+
+__attribute__((noinline)) static int capture_16(void **ips, uintptr_t *where)
+{
+	struct unwind_cursor cur;
+	int n;
+
+	*where = (uintptr_t)__builtin_frame_address(0);
+	n = unwind_capture(ips, 16, 0, 0, &cur);
+	__asm__ volatile("" ::: "memory");
+	return n;
+}
+
+__attribute__((noinline)) static int caller_a(void **ips, uintptr_t *where)
+{
+	int n = capture_16(ips, where);
+
+	sink = 1;
+	return n;
+}
+
+__attribute__((noinline)) static int caller_b(void **ips, uintptr_t *where)
+{
+	int n = capture_16(ips, where);
+
+	sink = 2;
+	return n;
+}
+
+static void test_replay_checks_the_stack(void **state)
+{
+	(void)state;
+	for (int round = 0; round < 4; round++) {
+		void *a[16], *b[16];
+		uintptr_t at_a, at_b;
+		int na = caller_a(a, &at_a), nb = caller_b(b, &at_b);
+
+		assert_int_equal(at_a, at_b); /* else this proves nothing */
+		assert_true(na >= 3);
+		assert_int_equal(na, nb);
+		/* a[0], b[0]: into capture_16; a[1], b[1]: into each caller */
+		if ((uintptr_t)a[1] - (uintptr_t)caller_a > 256)
+			fail_msg("round %d: frame 1 %p is not in caller_a %p", round, a[1],
+				 (void *)caller_a);
+		if ((uintptr_t)b[1] - (uintptr_t)caller_b > 256)
+			fail_msg("round %d: frame 1 %p is not in caller_b %p", round, b[1],
+				 (void *)caller_b);
+		/* a[2], b[2]: two calls in this function; then the same */
+		assert_ptr_not_equal(a[2], b[2]);
+		for (int i = 3; i < na; i++)
+			assert_ptr_equal(a[i], b[i]);
+	}
+}
+
 static void test_through_libc(void **state)
 {
 	struct both b;
@@ -391,6 +448,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_recursion),
 		cmocka_unit_test(test_frame_pointer_and_vla),
+		cmocka_unit_test(test_replay_checks_the_stack),
 		cmocka_unit_test(test_through_libc),
 		cmocka_unit_test(test_thread),
 		cmocka_unit_test(test_truncated),
