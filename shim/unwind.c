@@ -725,8 +725,8 @@ static bool readable_to(struct stack_range *r, uintptr_t end)
  * what it compared only if seq was even and unchanged, and every word it
  * reads lies in this thread's readable stack whatever it found there. */
 
-#define TRACE_SETS 128
-#define TRACE_WAYS 2
+#define TRACE_SETS 64
+#define TRACE_WAYS 4
 #define TRACE_READS 56
 #define TRACE_IPS 16
 
@@ -734,6 +734,9 @@ struct trace {
 	uint32_t seq, gen;
 	uintptr_t pc, sp, bp, skip_lo, skip_hi;
 	int32_t max, n, nreads;
+	int32_t disc; /* the read of the first frame out of the shim: compared
+			 first (the shim's paths start alike; the program's
+			 call sites differ there) */
 	bool first;
 	bool full; /* more words than fit: not kept (the writer's alone) */
 	struct unwind_cursor cur;
@@ -817,9 +820,9 @@ static int walk(uintptr_t pc, uintptr_t sp, uintptr_t bp, bool first, void **ips
 	return n;
 }
 
-static struct trace *trace_set(uintptr_t pc, uintptr_t sp)
+static unsigned trace_set(uintptr_t pc, uintptr_t sp)
 {
-	return &traces[(unsigned)(((pc ^ sp) * 0x9e3779b97f4a7c15ULL) >> 40) % TRACE_SETS * TRACE_WAYS];
+	return (unsigned)(((pc ^ sp) * 0x9e3779b97f4a7c15ULL) >> 40) % TRACE_SETS * TRACE_WAYS;
 }
 
 /* What a walk starts from and is asked for: the key of a kept one. */
@@ -853,6 +856,17 @@ static int replay(struct trace *t, const struct walk_args *a, uint32_t gen, void
 		return -1;
 	/* whatever a torn copy says, no read leaves the readable stack */
 	room = range->hi - a->sp - sizeof(uintptr_t);
+	{
+		int32_t d = __atomic_load_n(&t->disc, __ATOMIC_ACQUIRE);
+		uint32_t off;
+
+		if (d < 0 || d >= nreads)
+			return -1;
+		off = __atomic_load_n(&t->off[d], __ATOMIC_ACQUIRE);
+		if (off > room ||
+		    *(const uintptr_t *)(a->sp + off) != __atomic_load_n(&t->val[d], __ATOMIC_ACQUIRE))
+			return -1;
+	}
 	for (int32_t i = 0; i < nreads; i++) {
 		uint32_t off = __atomic_load_n(&t->off[i], __ATOMIC_ACQUIRE);
 
@@ -872,9 +886,19 @@ static int replay(struct trace *t, const struct walk_args *a, uint32_t gen, void
  * written. */
 static struct trace *trace_take(struct trace *set, const struct walk_args *a, uint32_t gen)
 {
-	struct trace *t = &set[(a->sp >> 4) % TRACE_WAYS];
-	uint32_t seq = __atomic_load_n(&t->seq, __ATOMIC_RELAXED);
+	/* an empty way, else one in turn (captures of different call paths
+	 * often start at the same stack pointer: a forking server's parent
+	 * and its child close from the same depth) */
+	static unsigned turn;
+	struct trace *t = NULL;
+	uint32_t seq;
 
+	for (int w = 0; w < TRACE_WAYS && !t; w++)
+		if (__atomic_load_n(&set[w].sp, __ATOMIC_RELAXED) == 0)
+			t = &set[w];
+	if (!t)
+		t = &set[__atomic_fetch_add(&turn, 1, __ATOMIC_RELAXED) % TRACE_WAYS];
+	seq = __atomic_load_n(&t->seq, __ATOMIC_RELAXED);
 	if ((seq & 1) || !__atomic_compare_exchange_n(&t->seq, &seq, seq + 1, false,
 						      __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 		return NULL;
@@ -887,6 +911,7 @@ static struct trace *trace_take(struct trace *set, const struct walk_args *a, ui
 	__atomic_store_n(&t->skip_lo, a->skip_lo, __ATOMIC_RELAXED);
 	__atomic_store_n(&t->skip_hi, a->skip_hi, __ATOMIC_RELAXED);
 	__atomic_store_n(&t->nreads, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->disc, 0, __ATOMIC_RELAXED);
 	t->full = false;
 	return t;
 }
@@ -930,6 +955,10 @@ static int capture(const struct walk_args *a, void **ips, struct unwind_cursor *
 			int n;
 
 			if (ret < a->skip_lo || ret >= a->skip_hi) {
+				if (rec->t)
+					__atomic_store_n(&rec->t->disc,
+							 __atomic_load_n(&rec->t->nreads, __ATOMIC_RELAXED) - 2,
+							 __ATOMIC_RELAXED);
 				if (ret == 0 || a->max <= 0)
 					return 0;
 				ips[0] = (void *)ret;
@@ -957,7 +986,7 @@ __attribute__((noinline)) int unwind_capture(void **ips, int max, uintptr_t skip
 	uint32_t gen = __atomic_load_n(&generation, __ATOMIC_ACQUIRE);
 	struct stack_range range;
 	struct recorder rec;
-	struct trace *set;
+	unsigned set;
 	int n;
 
 	__asm__ volatile("lea 0(%%rip), %0\n\t"
@@ -967,11 +996,11 @@ __attribute__((noinline)) int unwind_capture(void **ips, int max, uintptr_t skip
 	range_start(&range, a.sp, true);
 	set = trace_set(a.pc, a.sp);
 	for (int w = 0; w < TRACE_WAYS; w++)
-		if ((n = replay(&set[w], &a, gen, ips, cur, &range)) >= 0)
+		if ((n = replay(&traces[set + w], &a, gen, ips, cur, &range)) >= 0)
 			return n;
 	cur->pc = 0;
 	rec.sp = a.sp;
-	rec.t = trace_take(set, &a, gen);
+	rec.t = trace_take(&traces[set], &a, gen);
 	n = capture(&a, ips, cur, &range, &rec);
 	if (rec.t)
 		trace_keep(rec.t, (const void *const *)ips, n, cur);
