@@ -10,10 +10,22 @@
 # in __GI___dl_iterate_phdr <- look_up <- rule_for <- unwind_capture.
 . "$(dirname "$0")/../lib.sh"
 
+# Under AddressSanitizer a child forked while the other thread is inside
+# dlopen may die in the runtime itself ("CHECK failed: ...
+# SoftRssLimitExceededCallback", 1 child in 80 in one CI run): the
+# runtime's own fork-with-threads limit, a child that ends, not one that
+# hangs.  Only that line is let through there; anything else on stderr
+# fails, as everywhere.
 plug=$PROGS/dlclose_race_plug.so
 for run in 1 2; do
 	out=$(SOCKSHIM_LOG=/dev/null timeout 200 env $SAN_VARS LD_PRELOAD="$PRELOAD" \
-		"$PROGS/fork_child_loader_lock" "$plug" 40 2>&1) || fail "run $run: exit $?: $out"
+		"$PROGS/fork_child_loader_lock" "$plug" 40 2>"$WORK/err.$run") ||
+		fail "run $run: exit $?: $out $(cat "$WORK/err.$run")"
 	[ "$out" = "40 children, 0 hung" ] || fail "run $run: $out"
+	if [ "$FLAVOR" = plain ]; then
+		[ -s "$WORK/err.$run" ] && fail "run $run: $(cat "$WORK/err.$run")"
+	elif grep -v -q 'AddressSanitizer: CHECK failed: sanitizer_common_libcdep.cpp:[0-9]* "((SoftRssLimitExceededCallback)) == ((nullptr))"' "$WORK/err.$run"; then
+		fail "run $run: $(cat "$WORK/err.$run")"
+	fi
 done
 note "2 x 40 forked children while a thread made records: none hung"
