@@ -30,4 +30,14 @@ bool lastref_identify(int fd, struct lastref_id *id);
  * it), 0 if it is gone, -1 if the kernel could not be asked (errno kept). */
 int lastref_alive(const struct lastref_id *id);
 
+/* Which holder reports a socket's end.  Holders that close at the same
+ * moment (a forking server's parent and child) each find the socket gone
+ * when they ask after both closes, and each would count the one reset.
+ * The first to claim the socket's cookie in memory shared by the fork
+ * tree reports it (its close was one of the last ones at once).
+ * lastref_init: at load, before any fork; lastref_claim: true if this
+ * holder is the first (or nothing is shared: each reports, as before). */
+void lastref_init(void);
+bool lastref_claim(uint64_t cookie);
+
 #endif

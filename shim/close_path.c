@@ -219,6 +219,8 @@ __attribute__((noinline)) static void settle_shared(int fd, uint32_t st, struct 
 
 	if (lastref_alive(&p->id) != 0)
 		return; /* held elsewhere, or the kernel could not be asked */
+	if (!lastref_claim(p->id.cookie))
+		return; /* another holder, closing at the same moment, reports it */
 	ev.fd = fd;
 	ev.fd_state = st;
 	ev.given_addresses = &p->addr;

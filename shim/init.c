@@ -22,6 +22,7 @@
 #include "event.h"
 #include "fdtab.h"
 #include "langtrace.h"
+#include "lastref.h"
 #include "libc.h"
 #include "linger.h"
 #include "log.h"
@@ -187,6 +188,7 @@ bool shim_init_slow(void)
 	}
 	report_start();
 	sharecount_init();
+	lastref_init();
 	if (shim_cfg.events == EVENTS_NONE)
 		n_problems = 0;
 	else if (shim_cfg.backtrace) {

@@ -8,8 +8,50 @@
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "sys.h"
+
+/* Claimed cookies, in memory the fork tree shares: an open-addressed
+ * table whose slots go from 0 to a cookie by compare-and-swap.  Cookies
+ * are never reused while the system runs; a full neighbourhood gives up
+ * its oldest claim (a socket long done). */
+#define CLAIM_SLOTS 4096
+#define CLAIM_PROBES 4
+static uint64_t *claims;
+
+void lastref_init(void)
+{
+	void *m;
+
+	if (claims)
+		return;
+	m = mmap(NULL, CLAIM_SLOTS * sizeof *claims, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (m != MAP_FAILED)
+		claims = m;
+}
+
+bool lastref_claim(uint64_t cookie)
+{
+	unsigned h = (unsigned)((cookie * 0x9e3779b97f4a7c15ULL) >> 40) % CLAIM_SLOTS;
+
+	if (!claims || cookie == 0)
+		return true;
+	for (unsigned k = 0; k < CLAIM_PROBES; k++) {
+		uint64_t *slot = &claims[(h + k) % CLAIM_SLOTS];
+		uint64_t seen = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+
+		if (seen == 0 &&
+		    __atomic_compare_exchange_n(slot, &seen, cookie, false, __ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE))
+			return true;
+		if (seen == cookie)
+			return false; /* another holder's */
+	}
+	__atomic_store_n(&claims[h], cookie, __ATOMIC_RELEASE);
+	return true;
+}
 
 bool lastref_identify(int fd, struct lastref_id *id)
 {
