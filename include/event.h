@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "config.h"
 #include "log.h"
@@ -20,6 +21,10 @@ struct event_addresses {
 
 /* Fills *a with fd's addresses ("" where there is none). */
 void event_lookup_addresses(int fd, struct event_addresses *a);
+
+/* Fills *a from addresses the caller has (each len bytes long). */
+void event_format_addresses(const struct sockaddr *local, const struct sockaddr *peer,
+			    socklen_t len, struct event_addresses *a);
 
 /* A backtrace frame resolved by the caller: the supervisor unwinds another
  * process and names its frames itself (dladdr knows only this process).

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 /* What identifies a TCP socket to sock_diag. */
@@ -25,6 +26,16 @@ struct lastref_id {
 /* Fills *id for the connected TCP socket fd (before its close); false if
  * it cannot be had (not connected, no SO_COOKIE). */
 bool lastref_identify(int fd, struct lastref_id *id);
+
+/* The socket's addresses again, from *id (for its record); returns their
+ * length. */
+union lastref_addr {
+	struct sockaddr sa;
+	struct sockaddr_in in;
+	struct sockaddr_in6 in6;
+};
+socklen_t lastref_addresses(const struct lastref_id *id, union lastref_addr *local,
+			    union lastref_addr *peer);
 
 /* After the close: 1 if the socket is still there (another holder keeps
  * it), 0 if it is gone, -1 if the kernel could not be asked (errno kept). */

@@ -164,7 +164,6 @@ __attribute__((noinline)) static void probe_before_close(int fd, uint32_t st)
 struct pending_rst {
 	bool armed;
 	struct lastref_id id;
-	struct event_addresses addr; /* looked up before the close */
 	const char *reason;
 	long long unread;
 };
@@ -172,42 +171,33 @@ struct pending_rst {
 /* Before the close of TCP socket fd, which may have other holders: would
  * the close reset, were it the last reference?  The unread bytes are
  * counted with SIOCINQ, not a peek: a peek would consume a pending error
- * that another holder has still to read.  Returns the reason, NULL: no. */
-static const char *shared_would_reset(int fd, uint32_t st, int *unread)
+ * that another holder has still to read.  Returns the unread bytes, -1
+ * for SO_LINGER {1, 0} with none, 0: no reset. */
+__attribute__((noinline)) static int shared_resets(int fd, uint32_t st)
 {
-	*unread = 0;
-	if (SYS6(SYS_ioctl, fd, SIOCINQ, unread, 0, 0, 0) != 0)
-		return NULL; /* a listener (EINVAL), not this socket any more */
-	if (*unread <= 0 && !(st & FD_LINGER_ZERO))
-		return NULL;
+	int unread = 0;
+
+	if (SYS6(SYS_ioctl, fd, SIOCINQ, &unread, 0, 0, 0) != 0)
+		return 0; /* a listener (EINVAL), not this socket any more */
+	if (unread <= 0 && !(st & FD_LINGER_ZERO))
+		return 0;
 	if (tcp_already_closed(fd))
-		return NULL;
-	return *unread > 0 ? "unread_data" : "linger_zero";
+		return 0;
+	return unread > 0 ? unread : -1;
 }
 
-/* The same, as a yes or no, in a frame of its own (the close path's own
- * frame is kept small: it may run on a small signal stack). */
-__attribute__((noinline)) static bool shared_resets(int fd, uint32_t st)
+/* What the kernel's answer after the close needs, for a close that
+ * shared_resets said (unread) would reset were it the last: the socket's
+ * identity (p armed).  The addresses of the record come from it, only if
+ * the record is written.  Only on the rare path: the frame is large, and
+ * the call's may sit on a small signal stack. */
+__attribute__((noinline)) static void probe_shared(int fd, int unread, struct pending_rst *p)
 {
-	int unread;
-
-	return shared_would_reset(fd, st, &unread) != NULL;
-}
-
-/* The same, with what the record and the kernel's answer after the close
- * need: the socket's identity and addresses (p armed).  Only on the rare
- * path: the frame is large, and the call's may sit on a small signal
- * stack. */
-__attribute__((noinline)) static void probe_shared(int fd, uint32_t st, struct pending_rst *p)
-{
-	int unread;
-
 	p->armed = false;
-	p->reason = shared_would_reset(fd, st, &unread);
-	if (!p->reason || !lastref_identify(fd, &p->id))
+	if (unread == 0 || !lastref_identify(fd, &p->id))
 		return;
+	p->reason = unread > 0 ? "unread_data" : "linger_zero";
 	p->unread = unread > 0 ? unread : -1;
-	event_lookup_addresses(fd, &p->addr);
 	p->armed = true;
 }
 
@@ -216,14 +206,18 @@ __attribute__((noinline)) static void probe_shared(int fd, uint32_t st, struct p
 __attribute__((noinline)) static void settle_shared(int fd, uint32_t st, struct pending_rst *p)
 {
 	struct event ev = EVENT_INIT(SHIM_EV_CLOSE_RST, LOG_SEV_ERROR);
+	struct event_addresses addr;
+	union lastref_addr local, peer;
 
 	if (lastref_alive(&p->id) != 0)
 		return; /* held elsewhere, or the kernel could not be asked */
 	if (!lastref_claim(p->id.cookie))
 		return; /* another holder, closing at the same moment, reports it */
+	event_format_addresses(&local.sa, &peer.sa, lastref_addresses(&p->id, &local, &peer),
+			       &addr);
 	ev.fd = fd;
 	ev.fd_state = st;
-	ev.given_addresses = &p->addr;
+	ev.given_addresses = &addr;
 	ev.reason = p->reason;
 	ev.unread = p->unread;
 	event_emit(&ev);
@@ -241,18 +235,19 @@ static uint32_t as_counted(int fd, uint32_t st)
 /* What the plan says for the last close of socket fd (state st), before
  * the descriptor goes: probe for a reset, or linger.  True if the socket
  * was shut down and handed on (the close must then happen).
- * *shared_reset: the socket has other holders and its close would reset
+ * *shared_unread: the socket has other holders and its close would reset
  * if it were the last reference, which only the kernel can say after the
- * close (close_settling).  Inlined: a frame of its own would sit between
+ * close (close_settling); what shared_resets said, 0: no.  Inlined: a
+ * frame of its own would sit between
  * the close and the probe or the linger, on a handler's small alternate
  * stack too (regress_altstack_close). */
 static inline __attribute__((always_inline)) bool act_before_close(int fd, uint32_t st,
 								   struct call *c,
-								   bool *shared_reset)
+								   int *shared_unread)
 {
 	enum fdend_plan plan = fdend_plan(st, &shim_cfg);
 
-	*shared_reset = false;
+	*shared_unread = 0;
 	if (plan == FDEND_LINGER) {
 		enum linger_outcome o = linger_take(fd, st, c);
 
@@ -264,7 +259,7 @@ static inline __attribute__((always_inline)) bool act_before_close(int fd, uint3
 	if (plan == FDEND_PROBE)
 		probe_before_close(fd, st);
 	else if (plan == FDEND_PROBE_SHARED)
-		*shared_reset = shared_resets(fd, st);
+		*shared_unread = shared_resets(fd, st);
 	return false;
 }
 
@@ -308,12 +303,13 @@ static int close_in_call(struct call *c, int fd, bool committed, const struct cl
  * this its last reference: the close_rst record if the kernel says,
  * afterwards, that it was.  Its own frame, off the common path. */
 __attribute__((noinline)) static int close_settling(struct call *c, int fd, uint32_t st,
-						    bool committed, const struct close_how *how)
+						    int unread, bool committed,
+						    const struct close_how *how)
 {
 	struct pending_rst p;
 	int ret, err;
 
-	probe_shared(fd, st, &p);
+	probe_shared(fd, unread, &p);
 	ret = close_in_call(c, fd, committed, how);
 	err = errno;
 	if (ret == 0 && p.armed)
@@ -338,7 +334,8 @@ int close_path_end(int fd, const struct close_how *how)
 	struct call c;
 	enum fdend_verdict v;
 	int ret, err, saved = errno;
-	bool committed = false, shared_reset = false;
+	bool committed = false;
+	int shared_unread = 0;
 
 	if (__builtin_expect(st & FD_PRIVATE, 0))
 		return refuse(fd);
@@ -372,7 +369,7 @@ int close_path_end(int fd, const struct close_how *how)
 	}
 	if ((st & FD_SOCKET) && !(st & FD_CLOSED)) {
 		event_call(SHIM_EV_CLOSE, fd, st, true);
-		committed = act_before_close(fd, as_counted(fd, st), &c, &shared_reset);
+		committed = act_before_close(fd, as_counted(fd, st), &c, &shared_unread);
 		/* This number's reference is taken from the tree's count now,
 		 * while the cookie is surely its (once closed, the number may
 		 * be another socket's): another holder may then find itself
@@ -384,8 +381,8 @@ int close_path_end(int fd, const struct close_how *how)
 	/* The close's errno is the real close's alone: a success leaves the
 	 * program's as it was. */
 	errno = saved;
-	if (__builtin_expect(shared_reset, 0))
-		ret = close_settling(&c, fd, st, committed, how);
+	if (__builtin_expect(shared_unread != 0, 0))
+		ret = close_settling(&c, fd, st, shared_unread, committed, how);
 	else
 		ret = close_in_call(&c, fd, committed, how);
 	err = errno;
@@ -563,7 +560,7 @@ void close_path_closefrom(int lowfd)
 void close_path_before_takeover(int fd)
 {
 	uint32_t st = fdtab_get(fd);
-	bool shared_reset;
+	int shared_unread;
 	struct call c;
 	int saved = errno;
 
@@ -571,7 +568,7 @@ void close_path_before_takeover(int fd)
 		return;
 	call_enter(&c);
 	event_call(SHIM_EV_CLOSE, fd, st, true);
-	act_before_close(fd, st, &c, &shared_reset);
+	act_before_close(fd, st, &c, &shared_unread);
 	/* (a takeover of a socket with other holders is not followed: the
 	 * number is the program's again at once) */
 	call_leave(&c);
@@ -597,7 +594,7 @@ __attribute__((noinline)) static void exit_settling(int fd, uint32_t st)
 {
 	struct pending_rst p;
 
-	probe_shared(fd, st, &p);
+	probe_shared(fd, shared_resets(fd, st), &p);
 	if (p.armed && sys_close(fd) == 0) {
 		fdtab_set(fd, FD_CLOSED);
 		settle_shared(fd, st, &p);
@@ -620,7 +617,7 @@ static bool end_at_exit(int fd, uint32_t st, void *ctx)
 {
 	struct at_exit *x = ctx;
 	enum fdend_plan plan;
-	bool shared_reset;
+	int shared_unread;
 	uint64_t cookie = fdtab_cookie(fd); /* (a close here forgets it) */
 
 	if (st & (FD_CLOSED | FD_PRIVATE))
@@ -636,7 +633,7 @@ static bool end_at_exit(int fd, uint32_t st, void *ctx)
 			fflush(NULL);
 			x->flushed = true;
 		}
-		act_before_close(fd, as_counted(fd, st), x->c, &shared_reset);
+		act_before_close(fd, as_counted(fd, st), x->c, &shared_unread);
 	} else if (plan == FDEND_PROBE) {
 		probe_before_close(fd, st);
 	} else if (x->single_threaded) {

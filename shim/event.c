@@ -120,20 +120,19 @@ static char *put_ipv6(char *p, const unsigned char *a)
 /* Formats an address into out[size] as "127.0.0.1:8080", "[::1]:8080", a
  * unix path ("@name" for the abstract namespace, NULs kept); returns its
  * length, 0 for an unnamed or unknown address. */
-static size_t format_address(const struct sockaddr_storage *ss, socklen_t len, char *out,
-			     size_t size)
+static size_t format_address(const struct sockaddr *ss, socklen_t len, char *out, size_t size)
 {
 	char *p;
 	unsigned port;
 
-	if (ss->ss_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
+	if (ss->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
 		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
 
 		if (size < 24)
 			return 0;
 		p = put_ipv4(out, (const unsigned char *)&in->sin_addr);
 		port = ntohs(in->sin_port);
-	} else if (ss->ss_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)) {
+	} else if (ss->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)) {
 		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
 
 		if (size < 56)
@@ -142,7 +141,7 @@ static size_t format_address(const struct sockaddr_storage *ss, socklen_t len, c
 		p = put_ipv6(out + 1, (const unsigned char *)&in6->sin6_addr);
 		*p++ = ']';
 		port = ntohs(in6->sin6_port);
-	} else if (ss->ss_family == AF_UNIX && len > offsetof(struct sockaddr_un, sun_path)) {
+	} else if (ss->sa_family == AF_UNIX && len > offsetof(struct sockaddr_un, sun_path)) {
 		const struct sockaddr_un *un = (const struct sockaddr_un *)ss;
 		size_t n = len - offsetof(struct sockaddr_un, sun_path);
 
@@ -172,13 +171,20 @@ static size_t lookup_address(int fd, bool peer, char *out, size_t size)
 	int r = peer ? sys_getpeername(fd, (struct sockaddr *)&ss, &len)
 		     : sys_getsockname(fd, (struct sockaddr *)&ss, &len);
 
-	return r == 0 ? format_address(&ss, len, out, size) : 0;
+	return r == 0 ? format_address((const struct sockaddr *)&ss, len, out, size) : 0;
 }
 
 void event_lookup_addresses(int fd, struct event_addresses *a)
 {
 	a->local[lookup_address(fd, false, a->local, sizeof a->local)] = '\0';
 	a->peer[lookup_address(fd, true, a->peer, sizeof a->peer)] = '\0';
+}
+
+void event_format_addresses(const struct sockaddr *local, const struct sockaddr *peer,
+			    socklen_t len, struct event_addresses *a)
+{
+	a->local[format_address(local, len, a->local, sizeof a->local)] = '\0';
+	a->peer[format_address(peer, len, a->peer, sizeof a->peer)] = '\0';
 }
 
 /* One of fd's addresses straight into the record: a unix path from the
@@ -216,7 +222,7 @@ __attribute__((noinline)) static void add_address(struct record *r, int fd, bool
 		return;
 	}
 	/* sockaddr_in6 is 28 bytes: the tail from 64 on is free */
-	if ((n = format_address(&a.ss, len, text, sizeof a.bytes - 64)) > 0)
+	if ((n = format_address((const struct sockaddr *)&a.ss, len, text, sizeof a.bytes - 64)) > 0)
 		rec_strn(r, key, text, n);
 }
 

@@ -85,6 +85,27 @@ bool lastref_identify(int fd, struct lastref_id *id)
 	return false;
 }
 
+socklen_t lastref_addresses(const struct lastref_id *id, union lastref_addr *local,
+			    union lastref_addr *peer)
+{
+	memset(local, 0, sizeof *local);
+	memset(peer, 0, sizeof *peer);
+	if (id->family == AF_INET6) {
+		local->in6.sin6_family = peer->in6.sin6_family = AF_INET6;
+		local->in6.sin6_port = id->sport;
+		peer->in6.sin6_port = id->dport;
+		memcpy(&local->in6.sin6_addr, id->src, 16);
+		memcpy(&peer->in6.sin6_addr, id->dst, 16);
+		return sizeof local->in6;
+	}
+	local->in.sin_family = peer->in.sin_family = AF_INET;
+	local->in.sin_port = id->sport;
+	peer->in.sin_port = id->dport;
+	local->in.sin_addr.s_addr = id->src[0];
+	peer->in.sin_addr.s_addr = id->dst[0];
+	return sizeof local->in;
+}
+
 int lastref_alive(const struct lastref_id *id)
 {
 	struct {
@@ -121,9 +142,12 @@ int lastref_alive(const struct lastref_id *id)
 	if (SYS6(SYS_sendto, nl, &req, sizeof req, 0, &kernel, sizeof kernel) == (long)sizeof req) {
 		struct pollfd p = {.fd = nl, .events = POLLIN};
 
-		/* the kernel answers at once; bounded all the same */
-		if (sys_poll(&p, 1, 1000) == 1 &&
-		    (n = sys_recv(nl, &ans, sizeof ans, MSG_DONTWAIT)) >= (ssize_t)sizeof ans.nlh) {
+		/* the kernel answers within the sendto (inet_diag's exact
+		 * look-up); a wait, bounded, only if it did not */
+		n = sys_recv(nl, &ans, sizeof ans, MSG_DONTWAIT);
+		if (n < 0 && errno == EAGAIN && sys_poll(&p, 1, 1000) == 1)
+			n = sys_recv(nl, &ans, sizeof ans, MSG_DONTWAIT);
+		if (n >= (ssize_t)sizeof ans.nlh) {
 			if (ans.nlh.nlmsg_type == SOCK_DIAG_BY_FAMILY) {
 				ret = 1;
 			} else if (ans.nlh.nlmsg_type == NLMSG_ERROR &&

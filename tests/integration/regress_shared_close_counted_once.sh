@@ -21,3 +21,16 @@ note "$aborts resets, $rst close_rst records"
 [ "$aborts" = $N ] || fail "the kernel counted $aborts resets for $N connections: the case does not show here"
 [ "$rst" = "$aborts" ] || fail "$rst close_rst records for $aborts resets"
 check_log "$WORK/race.log" --event close_rst --where reason=unread_data --count $N
+# the addresses come from the kernel's identity of the socket (taken before
+# the close, written only with the record), and the closing frame is named
+python3 - "$WORK/race.log" <<'PY' || fail "a close_rst without its addresses or its closing frame"
+import json, sys
+for l in open(sys.argv[1], encoding="utf-8"):
+    r = json.loads(l)
+    if r["event"] != "close_rst":
+        continue
+    assert r["local"].startswith("127.0.0.1:") and r["peer"].startswith("127.0.0.1:"), r
+    assert r["local"] != r["peer"], r
+    assert any((f.get("symbol") or "").startswith(("close_in_child", "close_in_parent"))
+               for f in r["backtrace"]), r
+PY

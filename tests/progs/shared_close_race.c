@@ -10,13 +10,13 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 
-NOINLINE static void close_in_child(int fd)
+NOINLINE void close_in_child(int fd)
 {
 	close(fd);
 	__asm__ volatile("" ::: "memory");
 }
 
-NOINLINE static void close_in_parent(int fd)
+NOINLINE void close_in_parent(int fd)
 {
 	close(fd);
 	__asm__ volatile("" ::: "memory");
