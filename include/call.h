@@ -34,6 +34,7 @@
 #define CALL_NEST 8	/* scopes nested on one thread (signal handlers) */
 #define CALL_TIGHT_ROOM (32 * 1024)
 #define CALL_SCRATCH 8
+#define CALL_PENDING 384 /* bytes: what a close checks after it (close_path.c) */
 #define CALL_SPARE 1792 /* room for a journald datagram's fields (log.c) */
 
 struct call {
@@ -53,10 +54,12 @@ struct call {
 bool call_buffers(struct call *c);
 
 /* c's buffers (after call_buffers succeeded): BT_MAX frames; CALL_SCRATCH
- * more (a double close's earlier close); SHIM_RECORD_MAX bytes of record;
+ * more (a double close's earlier close); CALL_PENDING bytes, 8-aligned;
+ * SHIM_RECORD_MAX bytes of record;
  * CALL_SPARE bytes, 16-aligned, for the log's own use. */
 void **call_bt(const struct call *c);
 void **call_scratch(const struct call *c);
+void *call_pending(const struct call *c);
 char *call_rec(const struct call *c);
 char *call_spare(const struct call *c);
 

@@ -22,9 +22,13 @@ struct event_addresses {
 /* Fills *a with fd's addresses ("" where there is none). */
 void event_lookup_addresses(int fd, struct event_addresses *a);
 
-/* Fills *a from addresses the caller has (each len bytes long). */
-void event_format_addresses(const struct sockaddr *local, const struct sockaddr *peer,
-			    socklen_t len, struct event_addresses *a);
+
+
+/* A socket's addresses as the kernel gives them (each len bytes long). */
+struct event_sockaddrs {
+	const struct sockaddr *local, *peer;
+	socklen_t len;
+};
 
 /* A backtrace frame resolved by the caller: the supervisor unwinds another
  * process and names its frames itself (dladdr knows only this process).
@@ -54,6 +58,8 @@ struct event {
 	const char *name;
 	const char *reason;
 	const struct event_addresses *given_addresses; /* ... or these, looked up before */
+	const struct event_sockaddrs *given_sockaddrs; /* ... or these, formatted when
+							  written */
 	const char *variable; /* config_error */
 	const char *value;    /* config_error; NULL: none */
 	const char *mode;     /* graceful_*: "async" or "sync" */

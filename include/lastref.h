@@ -15,27 +15,25 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-/* What identifies a TCP socket to sock_diag. */
-struct lastref_id {
-	int family; /* AF_INET or AF_INET6 */
-	uint16_t sport, dport; /* network order */
-	uint32_t src[4], dst[4]; /* network order, as the kernel's inet_diag_sockid */
-	uint64_t cookie;
-};
-
-/* Fills *id for the connected TCP socket fd (before its close); false if
- * it cannot be had (not connected, no SO_COOKIE). */
-bool lastref_identify(int fd, struct lastref_id *id);
-
-/* The socket's addresses again, from *id (for its record); returns their
- * length. */
+/* A TCP socket's address as the kernel gives it. */
 union lastref_addr {
 	struct sockaddr sa;
 	struct sockaddr_in in;
 	struct sockaddr_in6 in6;
 };
-socklen_t lastref_addresses(const struct lastref_id *id, union lastref_addr *local,
-			    union lastref_addr *peer);
+
+/* What identifies a TCP socket to sock_diag: its addresses (as
+ * getsockname and getpeername gave them, len bytes each; also what its
+ * record says) and its cookie. */
+struct lastref_id {
+	union lastref_addr local, peer;
+	socklen_t len;
+	uint64_t cookie;
+};
+
+/* Fills *id for the connected TCP socket fd (before its close); false if
+ * it cannot be had (not connected, not inet, no SO_COOKIE). */
+bool lastref_identify(int fd, struct lastref_id *id);
 
 /* After the close: 1 if the socket is still there (another holder keeps
  * it), 0 if it is gone, -1 if the kernel could not be asked (errno kept). */

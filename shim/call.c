@@ -16,6 +16,7 @@ static struct call_set {
 	struct unwind_cursor more; /* where the call's backtrace can go on */
 	void *bt[BT_MAX];
 	void *scratch[CALL_SCRATCH];
+	_Alignas(8) char pending[CALL_PENDING];
 	char rec[SHIM_RECORD_MAX];
 	_Alignas(16) char spare[CALL_SPARE];
 } pool[CALL_POOL];
@@ -109,6 +110,11 @@ void **call_bt(const struct call *c)
 void **call_scratch(const struct call *c)
 {
 	return pool[c->set].scratch;
+}
+
+void *call_pending(const struct call *c)
+{
+	return pool[c->set].pending;
 }
 
 char *call_rec(const struct call *c)

@@ -163,9 +163,10 @@ __attribute__((noinline)) static void probe_before_close(int fd, uint32_t st)
  * is the last reference: known after the close (lastref.h). */
 struct pending_rst {
 	bool armed;
+	int unread; /* as shared_resets says */
 	struct lastref_id id;
-	const char *reason;
-	long long unread;
+	struct event_sockaddrs addr; /* id's, for the record */
+	struct event ev;	     /* the record, made here (off the stack) */
 };
 
 /* Before the close of TCP socket fd, which may have other holders: would
@@ -196,31 +197,33 @@ __attribute__((noinline)) static void probe_shared(int fd, int unread, struct pe
 	p->armed = false;
 	if (unread == 0 || !lastref_identify(fd, &p->id))
 		return;
-	p->reason = unread > 0 ? "unread_data" : "linger_zero";
-	p->unread = unread > 0 ? unread : -1;
+	p->unread = unread;
+	p->addr = (struct event_sockaddrs){&p->id.local.sa, &p->id.peer.sa, p->id.len};
 	p->armed = true;
 }
 
 /* After the close that probe_shared armed p for: the record, if the
- * socket is gone (that close was its last reference, and reset it). */
-__attribute__((noinline)) static void settle_shared(int fd, uint32_t st, struct pending_rst *p)
+ * socket is gone (that close was its last reference, and reset it), and
+ * this holder is the first to claim it.  The record is made in a frame of
+ * its own: this may run on a small signal stack. */
+__attribute__((noinline)) static void report_shared(int fd, uint32_t st, struct pending_rst *p)
 {
-	struct event ev = EVENT_INIT(SHIM_EV_CLOSE_RST, LOG_SEV_ERROR);
-	struct event_addresses addr;
-	union lastref_addr local, peer;
+	p->ev = (struct event)EVENT_INIT(SHIM_EV_CLOSE_RST, LOG_SEV_ERROR);
+	p->ev.fd = fd;
+	p->ev.fd_state = st;
+	p->ev.given_sockaddrs = &p->addr;
+	p->ev.reason = p->unread > 0 ? "unread_data" : "linger_zero";
+	p->ev.unread = p->unread > 0 ? p->unread : -1;
+	event_emit(&p->ev);
+}
 
+static void settle_shared(int fd, uint32_t st, struct pending_rst *p)
+{
 	if (lastref_alive(&p->id) != 0)
 		return; /* held elsewhere, or the kernel could not be asked */
 	if (!lastref_claim(p->id.cookie))
 		return; /* another holder, closing at the same moment, reports it */
-	event_format_addresses(&local.sa, &peer.sa, lastref_addresses(&p->id, &local, &peer),
-			       &addr);
-	ev.fd = fd;
-	ev.fd_state = st;
-	ev.given_addresses = &addr;
-	ev.reason = p->reason;
-	ev.unread = p->unread;
-	event_emit(&ev);
+	report_shared(fd, st, p);
 }
 
 /* The state the plan reads: a socket shared by fork whose count says this
@@ -306,14 +309,17 @@ __attribute__((noinline)) static int close_settling(struct call *c, int fd, uint
 						    int unread, bool committed,
 						    const struct close_how *how)
 {
-	struct pending_rst p;
+	/* in the call's buffers, not on what may be a small signal stack */
+	struct pending_rst *p = call_buffers(c) ? call_pending(c) : NULL;
 	int ret, err;
 
-	probe_shared(fd, unread, &p);
+	_Static_assert(sizeof *p <= CALL_PENDING, "call.h's CALL_PENDING");
+	if (p)
+		probe_shared(fd, unread, p);
 	ret = close_in_call(c, fd, committed, how);
 	err = errno;
-	if (ret == 0 && p.armed)
-		settle_shared(fd, st, &p);
+	if (ret == 0 && p && p->armed)
+		settle_shared(fd, st, p);
 	errno = err;
 	return ret;
 }

@@ -180,11 +180,18 @@ void event_lookup_addresses(int fd, struct event_addresses *a)
 	a->peer[lookup_address(fd, true, a->peer, sizeof a->peer)] = '\0';
 }
 
-void event_format_addresses(const struct sockaddr *local, const struct sockaddr *peer,
-			    socklen_t len, struct event_addresses *a)
+/* The addresses the caller has (an inet socket's), through a small buffer:
+ * this may run on a small alternate signal stack. */
+__attribute__((noinline)) static void add_given_addresses(struct record *r,
+							  const struct event_sockaddrs *a)
 {
-	a->local[format_address(local, len, a->local, sizeof a->local)] = '\0';
-	a->peer[format_address(peer, len, a->peer, sizeof a->peer)] = '\0';
+	char text[64];
+	size_t n;
+
+	if ((n = format_address(a->local, a->len, text, sizeof text)) > 0)
+		rec_strn(r, "local", text, n);
+	if ((n = format_address(a->peer, a->len, text, sizeof text)) > 0)
+		rec_strn(r, "peer", text, n);
 }
 
 /* One of fd's addresses straight into the record: a unix path from the
@@ -341,6 +348,8 @@ void event_build(const struct event *ev, void *const *bt, int n, struct record *
 					rec_str(r, "local", ev->given_addresses->local);
 				if (ev->given_addresses->peer[0])
 					rec_str(r, "peer", ev->given_addresses->peer);
+			} else if (ev->given_sockaddrs) {
+				add_given_addresses(r, ev->given_sockaddrs);
 			} else if (ev->addresses) {
 				add_addresses(r, ev->fd);
 			}

@@ -188,7 +188,8 @@ bool shim_init_slow(void)
 	}
 	report_start();
 	sharecount_init();
-	lastref_init();
+	if (event_wanted(&shim_cfg, EVENTS_ERRORS))
+		lastref_init(); /* only close_rst records need it */
 	if (shim_cfg.events == EVENTS_NONE)
 		n_problems = 0;
 	else if (shim_cfg.backtrace) {

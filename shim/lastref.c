@@ -14,8 +14,9 @@
 
 /* Claimed cookies, in memory the fork tree shares: an open-addressed
  * table whose slots go from 0 to a cookie by compare-and-swap.  Cookies
- * are never reused while the system runs; a full neighbourhood gives up
- * its oldest claim (a socket long done). */
+ * are never reused while the system runs; in a full neighbourhood the
+ * claim takes the cookie's home slot (the socket there is most likely long
+ * done; if not, its holders may both report it, as without the table). */
 #define CLAIM_SLOTS 4096
 #define CLAIM_PROBES 4
 static uint64_t *claims;
@@ -55,55 +56,17 @@ bool lastref_claim(uint64_t cookie)
 
 bool lastref_identify(int fd, struct lastref_id *id)
 {
-	union {
-		struct sockaddr sa;
-		struct sockaddr_in in;
-		struct sockaddr_in6 in6;
-	} local, peer;
-	socklen_t llen = sizeof local, plen = sizeof peer, clen = sizeof id->cookie;
+	socklen_t llen = sizeof id->local, plen = sizeof id->peer, clen = sizeof id->cookie;
 
 	memset(id, 0, sizeof *id);
-	if (sys_getsockname(fd, &local.sa, &llen) != 0 || sys_getpeername(fd, &peer.sa, &plen) != 0 ||
+	if (sys_getsockname(fd, &id->local.sa, &llen) != 0 ||
+	    sys_getpeername(fd, &id->peer.sa, &plen) != 0 ||
 	    sys_getsockopt(fd, SOL_SOCKET, SO_COOKIE, &id->cookie, &clen) != 0 ||
-	    local.sa.sa_family != peer.sa.sa_family)
+	    id->local.sa.sa_family != id->peer.sa.sa_family || llen != plen)
 		return false;
-	id->family = local.sa.sa_family;
-	if (id->family == AF_INET) {
-		id->sport = local.in.sin_port;
-		id->dport = peer.in.sin_port;
-		id->src[0] = local.in.sin_addr.s_addr;
-		id->dst[0] = peer.in.sin_addr.s_addr;
-		return true;
-	}
-	if (id->family == AF_INET6) {
-		id->sport = local.in6.sin6_port;
-		id->dport = peer.in6.sin6_port;
-		memcpy(id->src, &local.in6.sin6_addr, 16);
-		memcpy(id->dst, &peer.in6.sin6_addr, 16);
-		return true;
-	}
-	return false;
-}
-
-socklen_t lastref_addresses(const struct lastref_id *id, union lastref_addr *local,
-			    union lastref_addr *peer)
-{
-	memset(local, 0, sizeof *local);
-	memset(peer, 0, sizeof *peer);
-	if (id->family == AF_INET6) {
-		local->in6.sin6_family = peer->in6.sin6_family = AF_INET6;
-		local->in6.sin6_port = id->sport;
-		peer->in6.sin6_port = id->dport;
-		memcpy(&local->in6.sin6_addr, id->src, 16);
-		memcpy(&peer->in6.sin6_addr, id->dst, 16);
-		return sizeof local->in6;
-	}
-	local->in.sin_family = peer->in.sin_family = AF_INET;
-	local->in.sin_port = id->sport;
-	peer->in.sin_port = id->dport;
-	local->in.sin_addr.s_addr = id->src[0];
-	peer->in.sin_addr.s_addr = id->dst[0];
-	return sizeof local->in;
+	id->len = llen;
+	return (id->local.sa.sa_family == AF_INET && llen == sizeof id->local.in) ||
+	       (id->local.sa.sa_family == AF_INET6 && llen == sizeof id->local.in6);
 }
 
 int lastref_alive(const struct lastref_id *id)
@@ -115,7 +78,8 @@ int lastref_alive(const struct lastref_id *id)
 	/* the answer: an inet_diag_msg (alive), or an error (gone) */
 	union {
 		struct nlmsghdr nlh;
-		char bytes[512];
+		char bytes[64]; /* the header and an error: all that is read (a
+				   longer answer is cut, which is fine) */
 	} ans;
 	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
 	int saved = errno, nl, ret = -1;
@@ -125,13 +89,20 @@ int lastref_alive(const struct lastref_id *id)
 	req.nlh.nlmsg_len = sizeof req;
 	req.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
 	req.nlh.nlmsg_flags = NLM_F_REQUEST;
-	req.r.sdiag_family = (uint8_t)id->family;
+	req.r.sdiag_family = (uint8_t)id->local.sa.sa_family;
 	req.r.sdiag_protocol = IPPROTO_TCP;
 	req.r.idiag_states = ~0u;
-	req.r.id.idiag_sport = id->sport;
-	req.r.id.idiag_dport = id->dport;
-	memcpy(req.r.id.idiag_src, id->src, sizeof id->src);
-	memcpy(req.r.id.idiag_dst, id->dst, sizeof id->dst);
+	if (id->local.sa.sa_family == AF_INET6) {
+		req.r.id.idiag_sport = id->local.in6.sin6_port;
+		req.r.id.idiag_dport = id->peer.in6.sin6_port;
+		memcpy(req.r.id.idiag_src, &id->local.in6.sin6_addr, 16);
+		memcpy(req.r.id.idiag_dst, &id->peer.in6.sin6_addr, 16);
+	} else {
+		req.r.id.idiag_sport = id->local.in.sin_port;
+		req.r.id.idiag_dport = id->peer.in.sin_port;
+		req.r.id.idiag_src[0] = id->local.in.sin_addr.s_addr;
+		req.r.id.idiag_dst[0] = id->peer.in.sin_addr.s_addr;
+	}
 	req.r.id.idiag_cookie[0] = (uint32_t)id->cookie;
 	req.r.id.idiag_cookie[1] = (uint32_t)(id->cookie >> 32);
 	/* A moment at the lowest free number (the program's threads may see

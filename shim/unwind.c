@@ -746,13 +746,19 @@ struct trace {
 };
 static struct trace traces[TRACE_SETS * TRACE_WAYS];
 
-/* The capture being recorded (NULL: none) and its start. */
+/* The capture being recorded (NULL: none) and its start.  bp_at: where
+ * the frame pointer the walk started with was read, not recorded yet: it
+ * is recorded only if the walk uses it (a frame whose CFA is found through
+ * it, or the cursor it is left in); a program without frame pointers
+ * keeps a value there that may change at every call, which would
+ * otherwise keep its captures from ever being replayed. */
 struct recorder {
 	struct trace *t;
 	uintptr_t sp;
+	uintptr_t bp_at; /* 0: none pending */
 };
 
-static uintptr_t read_word(const struct recorder *rec, uintptr_t addr)
+static uintptr_t read_word(struct recorder *rec, uintptr_t addr)
 {
 	uintptr_t v = *(const uintptr_t *)addr;
 
@@ -771,6 +777,15 @@ static uintptr_t read_word(const struct recorder *rec, uintptr_t addr)
 	return v;
 }
 
+/* The walk is about to depend on the frame pointer it started with. */
+static void start_bp_used(struct recorder *rec)
+{
+	if (rec && rec->bp_at) {
+		read_word(rec, rec->bp_at);
+		rec->bp_at = 0;
+	}
+}
+
 /* Steps from the frame at (pc, sp, bp) (pc: its current address if
  * first, else the return address into it), storing return addresses; the
  * ones in [skip_lo, skip_hi) at the top are passed over.  At max, *cur
@@ -778,7 +793,7 @@ static uintptr_t read_word(const struct recorder *rec, uintptr_t addr)
  * word read goes to rec. */
 static int walk(uintptr_t pc, uintptr_t sp, uintptr_t bp, bool first, void **ips, int max,
 		uintptr_t skip_lo, uintptr_t skip_hi, struct unwind_cursor *cur,
-		struct stack_range *range, const struct recorder *rec)
+		struct stack_range *range, struct recorder *rec)
 {
 	int n = 0;
 	bool skipping = true;
@@ -791,6 +806,8 @@ static int walk(uintptr_t pc, uintptr_t sp, uintptr_t bp, bool first, void **ips
 
 		if (r.kind != UNWIND_STEP)
 			return r.kind == UNWIND_END ? n : -1;
+		if (r.cfa_base == UNWIND_CFA_BP)
+			start_bp_used(rec);
 		cfa = (r.cfa_base == UNWIND_CFA_BP ? bp : sp) + (uintptr_t)(intptr_t)r.cfa_off;
 		/* every read lies between this frame's stack pointer and its
 		 * CFA: memory of the stack, if the information is right */
@@ -803,8 +820,11 @@ static int walk(uintptr_t pc, uintptr_t sp, uintptr_t bp, bool first, void **ips
 		    sp < range->lo || !readable_to(range, cfa))
 			return -1;
 		pc = read_word(rec, ra_at);
-		if (r.bp_saved)
+		if (r.bp_saved) {
 			bp = read_word(rec, bp_at);
+			if (rec)
+				rec->bp_at = 0; /* the start's is no longer in play */
+		}
 		sp = cfa;
 		first = false;
 		if (pc == 0)
@@ -814,6 +834,7 @@ static int walk(uintptr_t pc, uintptr_t sp, uintptr_t bp, bool first, void **ips
 		skipping = false;
 		ips[n++] = (void *)pc;
 	}
+	start_bp_used(rec); /* (the cursor may hold it) */
 	cur->pc = pc;
 	cur->sp = sp;
 	cur->bp = bp;
@@ -856,12 +877,15 @@ static int replay(struct trace *t, const struct walk_args *a, uint32_t gen, void
 		return -1;
 	/* whatever a torn copy says, no read leaves the readable stack */
 	room = range->hi - a->sp - sizeof(uintptr_t);
-	{
-		int32_t d = __atomic_load_n(&t->disc, __ATOMIC_ACQUIRE);
+	/* first the program's frame at the call: its return address and the
+	 * frame pointer it had (a program without frame pointers may keep a
+	 * value there that changes at every call: then no replay, found at
+	 * once) */
+	for (int32_t d = __atomic_load_n(&t->disc, __ATOMIC_ACQUIRE), k = 0; k < 2; k++, d++) {
 		uint32_t off;
 
 		if (d < 0 || d >= nreads)
-			return -1;
+			break;
 		off = __atomic_load_n(&t->off[d], __ATOMIC_ACQUIRE);
 		if (off > room ||
 		    *(const uintptr_t *)(a->sp + off) != __atomic_load_n(&t->val[d], __ATOMIC_ACQUIRE))
@@ -894,7 +918,8 @@ static struct trace *trace_take(struct trace *set, const struct walk_args *a, ui
 	uint32_t seq;
 
 	for (int w = 0; w < TRACE_WAYS && !t; w++)
-		if (__atomic_load_n(&set[w].sp, __ATOMIC_RELAXED) == 0)
+		if (!(__atomic_load_n(&set[w].seq, __ATOMIC_RELAXED) & 1) &&
+		    __atomic_load_n(&set[w].sp, __ATOMIC_RELAXED) == 0)
 			t = &set[w];
 	if (!t)
 		t = &set[__atomic_fetch_add(&turn, 1, __ATOMIC_RELAXED) % TRACE_WAYS];
@@ -902,16 +927,16 @@ static struct trace *trace_take(struct trace *set, const struct walk_args *a, ui
 	if ((seq & 1) || !__atomic_compare_exchange_n(&t->seq, &seq, seq + 1, false,
 						      __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 		return NULL;
-	__atomic_store_n(&t->pc, a->pc, __ATOMIC_RELAXED);
-	__atomic_store_n(&t->sp, a->sp, __ATOMIC_RELAXED);
-	__atomic_store_n(&t->bp, a->bp, __ATOMIC_RELAXED);
-	__atomic_store_n(&t->gen, gen, __ATOMIC_RELAXED);
-	__atomic_store_n(&t->max, a->max, __ATOMIC_RELAXED);
-	__atomic_store_n(&t->first, a->first, __ATOMIC_RELAXED);
-	__atomic_store_n(&t->skip_lo, a->skip_lo, __ATOMIC_RELAXED);
-	__atomic_store_n(&t->skip_hi, a->skip_hi, __ATOMIC_RELAXED);
-	__atomic_store_n(&t->nreads, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&t->disc, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->pc, a->pc, __ATOMIC_RELEASE);
+	__atomic_store_n(&t->sp, a->sp, __ATOMIC_RELEASE);
+	__atomic_store_n(&t->bp, a->bp, __ATOMIC_RELEASE);
+	__atomic_store_n(&t->gen, gen, __ATOMIC_RELEASE);
+	__atomic_store_n(&t->max, a->max, __ATOMIC_RELEASE);
+	__atomic_store_n(&t->first, a->first, __ATOMIC_RELEASE);
+	__atomic_store_n(&t->skip_lo, a->skip_lo, __ATOMIC_RELEASE);
+	__atomic_store_n(&t->skip_hi, a->skip_hi, __ATOMIC_RELEASE);
+	__atomic_store_n(&t->nreads, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&t->disc, 0, __ATOMIC_RELEASE);
 	t->full = false;
 	return t;
 }
@@ -924,22 +949,61 @@ static void trace_keep(struct trace *t, const void *const *ips, int n,
 	uint32_t seq = __atomic_load_n(&t->seq, __ATOMIC_RELAXED);
 
 	if (n < 0 || n > TRACE_IPS || t->full) {
-		__atomic_store_n(&t->sp, 0, __ATOMIC_RELAXED); /* matches no start */
+		__atomic_store_n(&t->sp, 0, __ATOMIC_RELEASE); /* matches no start */
 	} else {
 		for (int i = 0; i < n; i++)
-			__atomic_store_n(&t->ips[i], (void *)ips[i], __ATOMIC_RELAXED);
-		__atomic_store_n(&t->cur.pc, cur->pc, __ATOMIC_RELAXED);
-		__atomic_store_n(&t->cur.sp, cur->sp, __ATOMIC_RELAXED);
-		__atomic_store_n(&t->cur.bp, cur->bp, __ATOMIC_RELAXED);
-		__atomic_store_n(&t->n, n, __ATOMIC_RELAXED);
+			__atomic_store_n(&t->ips[i], (void *)ips[i], __ATOMIC_RELEASE);
+		__atomic_store_n(&t->cur.pc, cur->pc, __ATOMIC_RELEASE);
+		__atomic_store_n(&t->cur.sp, cur->sp, __ATOMIC_RELEASE);
+		__atomic_store_n(&t->cur.bp, cur->bp, __ATOMIC_RELEASE);
+		__atomic_store_n(&t->n, n, __ATOMIC_RELEASE);
 	}
 	__atomic_store_n(&t->seq, seq + 1, __ATOMIC_RELEASE);
+}
+
+/* After t was kept: of the other ways of set that hold the same start and
+ * the same call site (they differ further on, in a word that may change
+ * from call to call: a program without frame pointers keeps a value in
+ * that register), one is kept (a site may alternate between two such
+ * values) and the rest let go, so that one call site never fills a set. */
+static void trace_forget_alike(struct trace *set, const struct trace *t)
+{
+	/* (t is published: another thread may be taking it already; what is
+	 * read here is only ever used to let an entry go) */
+	int32_t d = __atomic_load_n(&t->disc, __ATOMIC_RELAXED);
+	uintptr_t sp = __atomic_load_n(&t->sp, __ATOMIC_RELAXED);
+	uintptr_t pc = __atomic_load_n(&t->pc, __ATOMIC_RELAXED);
+	uintptr_t ret;
+	bool one_kept = false;
+
+	if (sp == 0 || d < 0 || d >= TRACE_READS)
+		return;
+	ret = __atomic_load_n(&t->val[d], __ATOMIC_RELAXED);
+	for (int w = 0; w < TRACE_WAYS; w++) {
+		struct trace *o = &set[w];
+		uint32_t seq = __atomic_load_n(&o->seq, __ATOMIC_RELAXED);
+
+		if (o == t || (seq & 1) || __atomic_load_n(&o->sp, __ATOMIC_RELAXED) != sp ||
+		    __atomic_load_n(&o->pc, __ATOMIC_RELAXED) != pc ||
+		    __atomic_load_n(&o->disc, __ATOMIC_RELAXED) != d ||
+		    __atomic_load_n(&o->val[d], __ATOMIC_RELAXED) != ret)
+			continue;
+		if (!one_kept) {
+			one_kept = true;
+			continue;
+		}
+		if (!__atomic_compare_exchange_n(&o->seq, &seq, seq + 1, false, __ATOMIC_ACQUIRE,
+						 __ATOMIC_RELAXED))
+			continue;
+		__atomic_store_n(&o->sp, 0, __ATOMIC_RELEASE);
+		__atomic_store_n(&o->seq, seq + 2, __ATOMIC_RELEASE);
+	}
 }
 
 /* The capture from unwind_capture's own frame a (the shim's frames, then
  * the program's), every stack word it reads going to rec. */
 static int capture(const struct walk_args *a, void **ips, struct unwind_cursor *cur,
-		   struct stack_range *range, const struct recorder *rec)
+		   struct stack_range *range, struct recorder *rec)
 {
 #ifdef SHIM_FRAME_POINTERS
 	/* The shim keeps frame pointers: its own frames are passed by their
@@ -951,21 +1015,25 @@ static int capture(const struct walk_args *a, void **ips, struct unwind_cursor *
 		for (int k = 0; k < 64 && fp > a->sp && fp - a->sp < FRAME_MAX && !(fp & 7) &&
 				readable_to(range, fp + 16);
 		     k++) {
-			uintptr_t ret = read_word(rec, fp + 8), up = read_word(rec, fp);
+			uintptr_t ret = read_word(rec, fp + 8), up;
 			int n;
 
 			if (ret < a->skip_lo || ret >= a->skip_hi) {
 				if (rec->t)
 					__atomic_store_n(&rec->t->disc,
-							 __atomic_load_n(&rec->t->nreads, __ATOMIC_RELAXED) - 2,
+							 __atomic_load_n(&rec->t->nreads, __ATOMIC_RELAXED) - 1,
 							 __ATOMIC_RELAXED);
 				if (ret == 0 || a->max <= 0)
 					return 0;
 				ips[0] = (void *)ret;
+				/* the program's frame pointer: recorded if used */
+				up = *(const uintptr_t *)fp;
+				rec->bp_at = fp;
 				n = walk(ret, fp + 16, up, false, ips + 1, a->max - 1, 0, 0, cur, range,
 					 rec);
 				return n < 0 ? -1 : n + 1;
 			}
+			up = read_word(rec, fp);
 			if (up <= fp)
 				break;
 			fp = up;
@@ -1000,10 +1068,13 @@ __attribute__((noinline)) int unwind_capture(void **ips, int max, uintptr_t skip
 			return n;
 	cur->pc = 0;
 	rec.sp = a.sp;
+	rec.bp_at = 0;
 	rec.t = trace_take(&traces[set], &a, gen);
 	n = capture(&a, ips, cur, &range, &rec);
-	if (rec.t)
+	if (rec.t) {
 		trace_keep(rec.t, (const void *const *)ips, n, cur);
+		trace_forget_alike(&traces[set], rec.t);
+	}
 	range_keep(&range);
 	return n;
 }

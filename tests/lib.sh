@@ -38,6 +38,12 @@ note() { echo "  $*"; }
 
 # Runs a command in the background; its pid is in $BG_PID.
 bg_start() {
+	# (shim is a function: run in the background it would be a subshell,
+	# and bg_stop would kill the subshell and leave the program running)
+	if [ "$1" = shim ]; then
+		shift
+		set -- env LD_PRELOAD="$PRELOAD${LD_PRELOAD:+:$LD_PRELOAD}" "$@"
+	fi
 	"$@" &
 	BG_PID=$!
 	BG_PIDS="$BG_PIDS $BG_PID"

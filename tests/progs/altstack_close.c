@@ -9,7 +9,11 @@
  *                      under the shim) and then a number already closed (a
  *                      double_close).  Prints "used B": the deepest byte of
  *                      the alternate stack anything wrote, found by filling
- *                      it with a pattern first. */
+ *                      it with a pattern first.
+ *   altstack_close N shared   the same, the socket first dup'ed and the
+ *                      copy closed: the handler's close is then the last
+ *                      of a socket that had other holders, which the shim
+ *                      settles with the kernel after the close (sock_diag). */
 #include "progs.h"
 
 #include <poll.h>
@@ -62,6 +66,12 @@ int main(int argc, char **argv)
 	unread_fd = accept(lfd, NULL, NULL);
 	if (unread_fd < 0)
 		die("accept");
+	if (argc > 2 && strcmp(argv[2], "shared") == 0) {
+		int copy = dup(unread_fd);
+
+		if (copy < 0 || close(copy) != 0)
+			die("dup");
+	}
 	write_all(client, "request the server never reads\n", 31);
 	p = (struct pollfd){.fd = unread_fd, .events = POLLIN};
 	if (poll(&p, 1, 5000) != 1)
