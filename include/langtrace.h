@@ -55,8 +55,10 @@ void langtrace_after_fork_child(void);
  * buffer sets); NULL when the thread is not inside a known runtime, or the
  * pool is empty.  Must run on the thread that made the interposed call,
  * never on a small signal stack (the runtimes' walkers use a few hundred
- * bytes of it).  langtrace_release gives the capture back. */
-struct lang_capture *langtrace_capture(int max, void *const *bt, int bt_n);
+ * bytes of it).  lookup false (in a signal handler): a runtime loaded
+ * after the start is not looked for (that walks the loader's list).
+ * langtrace_release gives the capture back. */
+struct lang_capture *langtrace_capture(int max, void *const *bt, int bt_n, bool lookup);
 void langtrace_release(struct lang_capture *cap);
 /* The same, by the frames of the capture (cap->frames). */
 void langtrace_release_frames(const struct lang_frame *frames);

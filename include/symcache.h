@@ -73,6 +73,11 @@ bool symcache_sync(void);
 void symcache_before_fork(void);
 void symcache_after_fork_parent(void);
 
+/* Whether dl_iterate_phdr may be called here: not in a forked child of a
+ * multi-threaded parent, where another thread may have held its lock at the
+ * fork (glibc does not reset it in the child). */
+bool symcache_loader_walkable(void);
+
 /* Forgets every cached name (a module was unloaded: its names and
  * addresses may now be another's). */
 void symcache_invalidate(void);

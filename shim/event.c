@@ -527,7 +527,7 @@ __attribute__((noinline)) static void lang_frames(struct event *ev, void *const 
 
 	if (!shim_cfg.lang_frames || call_in_trap())
 		return;
-	cap = langtrace_capture(shim_cfg.backtrace_depth, bt, n);
+	cap = langtrace_capture(shim_cfg.backtrace_depth, bt, n, !ev->in_handler);
 	if (cap) {
 		ev->lang = cap->frames;
 		ev->lang_n = (uint8_t)cap->n;

@@ -37,6 +37,7 @@
 #include "elfsym.h"
 #include "privfd.h"
 #include "record.h"
+#include "symcache.h"
 #include "sys.h"
 
 /* Captures in progress at once (threads and nested handlers); more get no
@@ -507,14 +508,17 @@ static int capture_ruby(int i, int max, void *const *bt, int bt_n)
 
 /* ---- the capture --------------------------------------------------- */
 
-struct lang_capture *langtrace_capture(int max, void *const *bt, int bt_n)
+struct lang_capture *langtrace_capture(int max, void *const *bt, int bt_n, bool lookup)
 {
 	int i, n = 0;
 	lang_jvm_walk_fn *jvm;
 
 	if (!shim_cfg.lang_frames)
 		return NULL;
-	if (__atomic_load_n(&lazy_on, __ATOMIC_ACQUIRE) &&
+	/* (the lazy look-up walks the loader's list: never in a signal
+	 * handler, nor in a child forked while another thread may have held
+	 * the list's lock: regress_fork_child_loader_lock) */
+	if (lookup && symcache_loader_walkable() && __atomic_load_n(&lazy_on, __ATOMIC_ACQUIRE) &&
 	    (!__atomic_load_n(&py.this_thread_state, __ATOMIC_ACQUIRE) ||
 	     !__atomic_load_n(&rb.frames, __ATOMIC_ACQUIRE)))
 		lazy_find(bt, bt_n);

@@ -61,6 +61,11 @@ void symcache_after_fork_parent(void)
 		__atomic_store_n(&no_iterate, false, __ATOMIC_RELAXED);
 }
 
+bool symcache_loader_walkable(void)
+{
+	return !__atomic_load_n(&no_iterate, __ATOMIC_RELAXED);
+}
+
 /* ---- Names copied into the shim's own memory ---------------------------
  *
  * Every name a record writes comes from here, never from the loader's
