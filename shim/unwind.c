@@ -737,6 +737,8 @@ struct trace {
 	int32_t disc; /* the read of the first frame out of the shim: compared
 			 first (the shim's paths start alike; the program's
 			 call sites differ there) */
+	int32_t cur_bp_off; /* -1: cur.bp as kept; else the cursor's frame
+			       pointer is the word at sp + cur_bp_off now */
 	bool first;
 	bool full; /* more words than fit: not kept (the writer's alone) */
 	struct unwind_cursor cur;
@@ -747,15 +749,18 @@ struct trace {
 static struct trace traces[TRACE_SETS * TRACE_WAYS];
 
 /* The capture being recorded (NULL: none) and its start.  bp_at: where
- * the frame pointer the walk started with was read, not recorded yet: it
- * is recorded only if the walk uses it (a frame whose CFA is found through
- * it, or the cursor it is left in); a program without frame pointers
- * keeps a value there that may change at every call, which would
- * otherwise keep its captures from ever being replayed. */
+ * the frame pointer the walk now carries was read (the program's at the
+ * call, or one a frame saved), not recorded yet: it is recorded only if
+ * the walk uses it (a frame whose CFA is found through it, or the cursor
+ * it is left in).  Code without frame pointers keeps other values in that
+ * register (a loop counter, a pointer), which change from call to call and
+ * would otherwise keep its captures from ever being replayed. */
 struct recorder {
 	struct trace *t;
 	uintptr_t sp;
-	uintptr_t bp_at; /* 0: none pending */
+	uintptr_t bp_at;     /* 0: none pending */
+	uintptr_t cur_bp_at; /* at the end: where the cursor's frame pointer
+				was read (0: not from the stack, or used) */
 };
 
 static uintptr_t read_word(struct recorder *rec, uintptr_t addr)
@@ -777,8 +782,8 @@ static uintptr_t read_word(struct recorder *rec, uintptr_t addr)
 	return v;
 }
 
-/* The walk is about to depend on the frame pointer it started with. */
-static void start_bp_used(struct recorder *rec)
+/* The walk is about to depend on the frame pointer it carries. */
+static void bp_used(struct recorder *rec)
 {
 	if (rec && rec->bp_at) {
 		read_word(rec, rec->bp_at);
@@ -807,7 +812,7 @@ static int walk(uintptr_t pc, uintptr_t sp, uintptr_t bp, bool first, void **ips
 		if (r.kind != UNWIND_STEP)
 			return r.kind == UNWIND_END ? n : -1;
 		if (r.cfa_base == UNWIND_CFA_BP)
-			start_bp_used(rec);
+			bp_used(rec);
 		cfa = (r.cfa_base == UNWIND_CFA_BP ? bp : sp) + (uintptr_t)(intptr_t)r.cfa_off;
 		/* every read lies between this frame's stack pointer and its
 		 * CFA: memory of the stack, if the information is right */
@@ -821,9 +826,9 @@ static int walk(uintptr_t pc, uintptr_t sp, uintptr_t bp, bool first, void **ips
 			return -1;
 		pc = read_word(rec, ra_at);
 		if (r.bp_saved) {
-			bp = read_word(rec, bp_at);
+			bp = *(const uintptr_t *)bp_at;
 			if (rec)
-				rec->bp_at = 0; /* the start's is no longer in play */
+				rec->bp_at = bp_at; /* recorded if used */
 		}
 		sp = cfa;
 		first = false;
@@ -834,7 +839,10 @@ static int walk(uintptr_t pc, uintptr_t sp, uintptr_t bp, bool first, void **ips
 		skipping = false;
 		ips[n++] = (void *)pc;
 	}
-	start_bp_used(rec); /* (the cursor may hold it) */
+	/* the cursor's frame pointer is re-read at a replay, not compared:
+	 * a resume that uses it records nothing anyway */
+	if (rec)
+		rec->cur_bp_at = rec->bp_at;
 	cur->pc = pc;
 	cur->sp = sp;
 	cur->bp = bp;
@@ -903,6 +911,15 @@ static int replay(struct trace *t, const struct walk_args *a, uint32_t gen, void
 	cur->pc = __atomic_load_n(&t->cur.pc, __ATOMIC_ACQUIRE);
 	cur->sp = __atomic_load_n(&t->cur.sp, __ATOMIC_ACQUIRE);
 	cur->bp = __atomic_load_n(&t->cur.bp, __ATOMIC_ACQUIRE);
+	{
+		int32_t off = __atomic_load_n(&t->cur_bp_off, __ATOMIC_ACQUIRE);
+
+		if (off >= 0) {
+			if ((uint32_t)off > room)
+				return -1;
+			cur->bp = *(const uintptr_t *)(a->sp + (uint32_t)off);
+		}
+	}
 	return __atomic_load_n(&t->seq, __ATOMIC_ACQUIRE) == q ? n : -1;
 }
 
@@ -944,11 +961,12 @@ static struct trace *trace_take(struct trace *set, const struct walk_args *a, ui
 /* Ends the recording in t of a walk that gave ips[n] and cur (n < 0: it
  * failed, nothing is kept). */
 static void trace_keep(struct trace *t, const void *const *ips, int n,
-		       const struct unwind_cursor *cur)
+		       const struct unwind_cursor *cur, const struct recorder *rec)
 {
 	uint32_t seq = __atomic_load_n(&t->seq, __ATOMIC_RELAXED);
+	uintptr_t bp_off = rec->cur_bp_at ? rec->cur_bp_at - rec->sp : 0;
 
-	if (n < 0 || n > TRACE_IPS || t->full) {
+	if (n < 0 || n > TRACE_IPS || t->full || bp_off > INT32_MAX) {
 		__atomic_store_n(&t->sp, 0, __ATOMIC_RELEASE); /* matches no start */
 	} else {
 		for (int i = 0; i < n; i++)
@@ -956,6 +974,8 @@ static void trace_keep(struct trace *t, const void *const *ips, int n,
 		__atomic_store_n(&t->cur.pc, cur->pc, __ATOMIC_RELEASE);
 		__atomic_store_n(&t->cur.sp, cur->sp, __ATOMIC_RELEASE);
 		__atomic_store_n(&t->cur.bp, cur->bp, __ATOMIC_RELEASE);
+		__atomic_store_n(&t->cur_bp_off, rec->cur_bp_at ? (int32_t)bp_off : -1,
+				 __ATOMIC_RELEASE);
 		__atomic_store_n(&t->n, n, __ATOMIC_RELEASE);
 	}
 	__atomic_store_n(&t->seq, seq + 1, __ATOMIC_RELEASE);
@@ -1069,10 +1089,11 @@ __attribute__((noinline)) int unwind_capture(void **ips, int max, uintptr_t skip
 	cur->pc = 0;
 	rec.sp = a.sp;
 	rec.bp_at = 0;
+	rec.cur_bp_at = 0;
 	rec.t = trace_take(&traces[set], &a, gen);
 	n = capture(&a, ips, cur, &range, &rec);
 	if (rec.t) {
-		trace_keep(rec.t, (const void *const *)ips, n, cur);
+		trace_keep(rec.t, (const void *const *)ips, n, cur, &rec);
 		trace_forget_alike(&traces[set], rec.t);
 	}
 	range_keep(&range);

@@ -246,6 +246,52 @@ static void test_truncated(void **state)
 	assert_same(&b);
 }
 
+/* Code without frame pointers keeps other values in rbp (a counter, a
+ * pointer) that change from call to call: a capture kept from one call and
+ * replayed in the next, and the resume from its cursor, still give
+ * libunwind's frames.  rbp_holder calls with rbp = v (the CFI says the
+ * push moved the CFA, not that rbp was saved: the frames above carry v). */
+void capture_parts(struct both *b);
+__attribute__((noinline)) void capture_parts(struct both *b)
+{
+	struct unwind_cursor cur;
+	int n, more;
+
+	b->n_theirs = theirs(b->theirs, MAX);
+	n = unwind_capture(b->mine, 3, 0, 0, &cur);
+	more = n == 3 ? unwind_resume(&cur, b->mine + 3, MAX - 3) : 0;
+	b->n_mine = n + (more > 0 ? more : 0);
+	__asm__ volatile("" ::: "memory");
+}
+
+/* (all in assembly: the stack stays aligned for the call) */
+void rbp_holder(struct both *b, long v);
+__asm__(".text\n"
+	".globl rbp_holder\n"
+	".type rbp_holder, @function\n"
+	"rbp_holder:\n"
+	".cfi_startproc\n"
+	"push %rbp\n"
+	".cfi_adjust_cfa_offset 8\n"
+	"mov %rsi, %rbp\n"
+	"call capture_parts\n"
+	"pop %rbp\n"
+	".cfi_adjust_cfa_offset -8\n"
+	"ret\n"
+	".cfi_endproc\n"
+	".size rbp_holder, .-rbp_holder\n");
+
+static void test_changing_frame_pointer(void **state)
+{
+	(void)state;
+	for (long i = 0; i < 6; i++) {
+		struct both b;
+
+		rbp_holder(&b, i % 3 == 2 ? 0x7fff0000 + 8 * i : i);
+		assert_same(&b);
+	}
+}
+
 static int in_handler = -2;
 static void on_usr1(int sig)
 {
@@ -452,6 +498,7 @@ int main(void)
 		cmocka_unit_test(test_through_libc),
 		cmocka_unit_test(test_thread),
 		cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_changing_frame_pointer),
 		cmocka_unit_test(test_signal_frame_refused),
 		cmocka_unit_test(test_generation_wrap),
 		cmocka_unit_test(test_cfa_program),
