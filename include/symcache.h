@@ -63,6 +63,11 @@ void symcache_init(void);
  * shim's own and stay valid for ever. */
 bool symcache_lookup(uintptr_t ip, bool lookup, struct sym_frame *f);
 
+/* How many modules the loader has unloaded so far, into *n; false (*n
+ * 0) where its list cannot be walked (symcache_loader_walkable).  Not
+ * inside a signal handler. */
+bool symcache_unloads(unsigned long long *n);
+
 /* Catches up with modules unloaded without the dlclose wrapper seeing it
  * (a library bound to libc's dlclose directly, RTLD_DEEPBIND): if the
  * loader unloaded anything since the last call, forgets every cached

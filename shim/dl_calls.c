@@ -7,36 +7,23 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
-#include <link.h>
+#include <stdbool.h>
 
 #include "export.h"
 #include "libc.h"
 #include "symcache.h"
 #include "unwind.h"
 
-static int count_unloads(struct dl_phdr_info *info, size_t size, void *ctx)
-{
-	(void)size;
-	*(unsigned long long *)ctx = info->dlpi_subs;
-	return 1;
-}
-
-/* How many modules the loader has unloaded so far. */
-static unsigned long long unloads(void)
-{
-	unsigned long long n = 0;
-
-	dl_iterate_phdr(count_unloads, &n);
-	return n;
-}
-
 SHIM_EXPORT int dlclose(void *handle)
 {
-	unsigned long long before = unloads();
+	unsigned long long before, after;
+	bool known = symcache_unloads(&before);
 	int ret = libc_dlclose(handle);
 	int saved = errno;
 
-	if (unloads() != before) {
+	/* (where the loader's list cannot be walked, what was unloaded is
+	 * not known: everything is forgotten) */
+	if (!symcache_unloads(&after) || !known || after != before) {
 		symcache_invalidate();
 		unwind_invalidate();
 	}

@@ -253,14 +253,22 @@ static int count_unloads(struct dl_phdr_info *info, size_t size, void *ctx)
 	return 1;
 }
 
+bool symcache_unloads(unsigned long long *n)
+{
+	*n = 0;
+	if (__atomic_load_n(&no_iterate, __ATOMIC_RELAXED))
+		return false;
+	iterate_unsignalled(count_unloads, n);
+	return true;
+}
+
 bool symcache_sync(void)
 {
 	static unsigned long long seen;
-	unsigned long long now = 0;
+	unsigned long long now;
 
-	if (__atomic_load_n(&no_iterate, __ATOMIC_RELAXED))
+	if (!symcache_unloads(&now))
 		return false;
-	iterate_unsignalled(count_unloads, &now);
 	if (now == __atomic_load_n(&seen, __ATOMIC_RELAXED))
 		return false;
 	__atomic_store_n(&seen, now, __ATOMIC_RELAXED);
