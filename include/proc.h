@@ -16,4 +16,11 @@ void proc_init(void);
 /* In a forked child: the new pid. */
 void proc_after_fork_child(void);
 
+/* Calls fn for each descriptor number the process holds now, as
+ * /proc/self/fd lists it: fd, the listing's own descriptor (dir, open
+ * meanwhile: left out of the list, and there for readlinkat of name) and
+ * the entry's name.  Raw system calls, no allocation; nothing if the list
+ * cannot be opened. */
+void proc_each_fd(void (*fn)(int fd, int dir, const char *name, void *ctx), void *ctx);
+
 #endif

@@ -26,7 +26,6 @@
 #include <linux/close_range.h>
 #include <sched.h>
 #include <stdio.h>
-#include <dirent.h>
 #include <sys/single_threaded.h>
 #include <sys/resource.h>
 #include <netinet/in.h>
@@ -46,6 +45,7 @@
 #include "libc.h"
 #include "lastref.h"
 #include "linger.h"
+#include "proc.h"
 #include "sharecount.h"
 #include "sockshim.h"
 #include "sys.h"
@@ -656,32 +656,21 @@ out:
  * through exec (sshd re-executes itself for each connection, the socket on
  * its standard input and output), or received in SCM_RIGHTS.  Learned from
  * /proc/self/fd and the kernel, so that exit checks them too. */
+static void learn_if_unseen(int fd, int dir, const char *name, void *ctx)
+{
+	uint32_t st = fdtab_get(fd);
+
+	(void)dir;
+	(void)name;
+	(void)ctx;
+	/* unknown, or a number closed and opened again unseen */
+	if (st == 0 || (st & (FD_CLOSED | FD_PRIVATE)) == FD_CLOSED)
+		fdtab_learn(fd);
+}
+
 static void learn_unseen(void)
 {
-	char buf[1024];
-	int dir = sys_openat(AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-	ssize_t n;
-
-	if (dir < 0)
-		return;
-	while ((n = sys_getdents64(dir, buf, sizeof buf)) > 0) {
-		for (ssize_t off = 0; off < n;) {
-			struct dirent64 *d = (struct dirent64 *)(buf + off);
-			uint32_t st;
-			int fd = 0;
-
-			off += d->d_reclen;
-			if (d->d_name[0] < '0' || d->d_name[0] > '9')
-				continue;
-			for (const char *q = d->d_name; *q >= '0' && *q <= '9'; q++)
-				fd = fd * 10 + (*q - '0');
-			st = fdtab_get(fd);
-			/* unknown, or a number closed and opened again unseen */
-			if (fd != dir && (st == 0 || (st & (FD_CLOSED | FD_PRIVATE)) == FD_CLOSED))
-				fdtab_learn(fd);
-		}
-	}
-	sys_close(dir);
+	proc_each_fd(learn_if_unseen, NULL);
 }
 
 void close_path_at_exit(void)

@@ -3,12 +3,12 @@
 #define _GNU_SOURCE
 #include "epollset.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/epoll.h>
 
 #include "fdtab.h"
+#include "proc.h"
 #include "sys.h"
 
 static int any;		   /* an epoll instance was ever seen */
@@ -22,34 +22,22 @@ void epollset_note(int epfd)
 
 /* Instances the process had before the shim could see them made (across
  * exec): "anon_inode:[eventpoll]" in /proc/self/fd. */
+static void note_if_epoll(int fd, int dir, const char *name, void *ctx)
+{
+	char target[32];
+	ssize_t len;
+
+	(void)ctx;
+	if (fdtab_get(fd) & (FD_SOCKET | FD_PRIVATE | FD_EPOLL))
+		return;
+	len = sys_readlinkat(dir, name, target, sizeof target - 1);
+	if (len == 22 && memcmp(target, "anon_inode:[eventpoll]", 22) == 0)
+		epollset_note(fd);
+}
+
 static void find_inherited(void)
 {
-	char buf[1024];
-	int dir = sys_openat(AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-	ssize_t n;
-
-	if (dir < 0)
-		return;
-	while ((n = sys_getdents64(dir, buf, sizeof buf)) > 0) {
-		for (ssize_t off = 0; off < n;) {
-			struct dirent64 *d = (struct dirent64 *)(buf + off);
-			char target[32];
-			ssize_t len;
-			int fd = 0;
-
-			off += d->d_reclen;
-			if (d->d_name[0] < '0' || d->d_name[0] > '9')
-				continue;
-			for (const char *p = d->d_name; *p >= '0' && *p <= '9'; p++)
-				fd = fd * 10 + (*p - '0');
-			if (fd == dir || (fdtab_get(fd) & (FD_SOCKET | FD_PRIVATE | FD_EPOLL)))
-				continue;
-			len = sys_readlinkat(dir, d->d_name, target, sizeof target - 1);
-			if (len == 22 && memcmp(target, "anon_inode:[eventpoll]", 22) == 0)
-				epollset_note(fd);
-		}
-	}
-	sys_close(dir);
+	proc_each_fd(note_if_epoll, NULL);
 }
 
 static bool forget_in(int epfd, uint32_t st, void *ctx)

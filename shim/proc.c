@@ -2,7 +2,9 @@
 #define _GNU_SOURCE
 #include "proc.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/utsname.h>
 
@@ -33,4 +35,29 @@ void proc_init(void)
 void proc_after_fork_child(void)
 {
 	proc_pid = sys_getpid();
+}
+
+void proc_each_fd(void (*fn)(int fd, int dir, const char *name, void *ctx), void *ctx)
+{
+	char buf[1024];
+	int dir = sys_openat(AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	ssize_t n;
+
+	if (dir < 0)
+		return;
+	while ((n = sys_getdents64(dir, buf, sizeof buf)) > 0) {
+		for (ssize_t off = 0; off < n;) {
+			struct dirent64 *d = (struct dirent64 *)(buf + off);
+			int fd = 0;
+
+			off += d->d_reclen;
+			if (d->d_name[0] < '0' || d->d_name[0] > '9')
+				continue;
+			for (const char *q = d->d_name; *q >= '0' && *q <= '9'; q++)
+				fd = fd * 10 + (*q - '0');
+			if (fd != dir)
+				fn(fd, dir, d->d_name, ctx);
+		}
+	}
+	sys_close(dir);
 }

@@ -1,0 +1,22 @@
+# A socket the program never saw made (passed through exec: inetd, sshd's
+# re-exec, a shell's redirection) is still checked when the program exit()s
+# with it open: the shim learns it from /proc/self/fd at exit (proc.c's
+# proc_each_fd).  At events=all that exit's close of the connection has
+# its record, with the socket's family and addresses.
+. "$(dirname "$0")/../lib.sh"
+port=$(free_port)
+bg_start python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(1)
+c, _ = s.accept()
+time.sleep(5)' "$port"
+wait_listen "$port"
+PORT=$port LOG=$WORK/inherited.log bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$PORT" &&
+	SOCKSHIM_EVENTS=all SOCKSHIM_LOG="$LOG" exec env '"$SAN_VARS"' LD_PRELOAD="'"$PRELOAD"'" /bin/sleep 0.1' ||
+	fail "the program under the shim: exit $?"
+bg_stop "$BG_PID"
+check_log "$WORK/inherited.log" --event close --where fd=3 --where family=inet --where peer=127.0.0.1:"$port" --count 1
+note "the inherited socket's close at exit was recorded"
