@@ -9,8 +9,8 @@ command -v socat >/dev/null || skip "socat is not installed"
 serve_once() {
 	port=$1
 	if [ "$2" = shim ]; then
-		SOCKSHIM_REUSEADDR=1 shim socat TCP-LISTEN:"$port",bind=127.0.0.1 SYSTEM:'echo hello' \
-			2>"$WORK/server.err" &
+		SOCKSHIM_REUSEADDR=1 env LD_PRELOAD="$PRELOAD" socat TCP-LISTEN:"$port",bind=127.0.0.1 \
+			SYSTEM:'echo hello' 2>"$WORK/server.err" &
 	else
 		socat TCP-LISTEN:"$port",bind=127.0.0.1 SYSTEM:'echo hello' 2>"$WORK/server.err" &
 	fi
@@ -28,8 +28,10 @@ serve_once() {
 restart() {
 	port=$1
 	if [ "$2" = shim ]; then
-		SOCKSHIM_REUSEADDR=1 shim socat TCP-LISTEN:"$port",bind=127.0.0.1 SYSTEM:'echo hello' \
-			2>"$WORK/restart.err" &
+		# (env, not the shim function: its subshell would be what bg_stop
+		# kills, and socat would stay listening)
+		SOCKSHIM_REUSEADDR=1 env LD_PRELOAD="$PRELOAD" socat TCP-LISTEN:"$port",bind=127.0.0.1 \
+			SYSTEM:'echo hello' 2>"$WORK/restart.err" &
 	else
 		socat TCP-LISTEN:"$port",bind=127.0.0.1 SYSTEM:'echo hello' 2>"$WORK/restart.err" &
 	fi
