@@ -41,6 +41,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +123,51 @@ static double socket_close(long n)
 	return (now_ns() - t0) / (double)n;
 }
 
+/* The loopback listener of the connection benchmarks, port 0: any (its
+ * address in *a). */
+static int listen_on_loopback(int port, struct sockaddr_in *a)
+{
+	socklen_t len = sizeof *a;
+	int one = 1, lfd = socket(AF_INET, SOCK_STREAM, 0);
+
+	*a = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons((unsigned short)port)};
+	a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (bind(lfd, (struct sockaddr *)a, sizeof *a) != 0 || listen(lfd, 1024) != 0)
+		die("listen");
+	getsockname(lfd, (struct sockaddr *)a, &len);
+	return lfd;
+}
+
+/* A server's side of one connection: the whole request of size bytes, then
+ * as many back (the caller closes).  False if the answer could not go. */
+static bool answer_request(int fd, char *buf, size_t size)
+{
+	ssize_t got = 0, r;
+
+	while (got < (ssize_t)size && (r = read(fd, buf + got, size - (size_t)got)) > 0)
+		got += r;
+	return write(fd, buf, size) == (ssize_t)size;
+}
+
+/* A client's side of one connection to a: request, the whole answer, EOF,
+ * close. */
+static void exchange(const struct sockaddr_in *a, char *buf, size_t size)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	ssize_t got = 0, r;
+
+	if (fd < 0 || connect(fd, (const struct sockaddr *)a, sizeof *a) != 0)
+		die("connect");
+	if (write(fd, buf, size) != (ssize_t)size)
+		die("write");
+	while ((r = read(fd, buf, size)) > 0)
+		got += r;
+	if (got != (ssize_t)size)
+		die("short answer");
+	close(fd);
+}
+
 struct server {
 	int lfd;
 	long n;
@@ -135,13 +181,10 @@ static void *serve(void *arg)
 	memset(buf, 'a', sizeof buf);
 	for (long i = 0; i < s->n; i++) {
 		int fd = accept(s->lfd, NULL, NULL);
-		ssize_t got = 0, r;
 
 		if (fd < 0)
 			die("accept");
-		while (got < (ssize_t)sizeof buf && (r = read(fd, buf, sizeof buf)) > 0)
-			got += r;
-		if (write(fd, buf, sizeof buf) != sizeof buf)
+		if (!answer_request(fd, buf, sizeof buf))
 			die("write");
 		close(fd);
 	}
@@ -150,37 +193,18 @@ static void *serve(void *arg)
 
 static double churn(long n)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET};
-	socklen_t len = sizeof a;
+	struct sockaddr_in a;
 	struct server s = {.n = n};
 	pthread_t t;
 	char buf[64];
 	double t0;
-	int one = 1;
 
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	s.lfd = socket(AF_INET, SOCK_STREAM, 0);
-	setsockopt(s.lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	if (bind(s.lfd, (struct sockaddr *)&a, sizeof a) != 0 || listen(s.lfd, 1024) != 0)
-		die("listen");
-	getsockname(s.lfd, (struct sockaddr *)&a, &len);
+	s.lfd = listen_on_loopback(0, &a);
 	memset(buf, 'q', sizeof buf);
 	t0 = now_ns();
 	pthread_create(&t, NULL, serve, &s);
-	for (long i = 0; i < n; i++) {
-		int fd = socket(AF_INET, SOCK_STREAM, 0);
-		ssize_t got = 0, r;
-
-		if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0)
-			die("connect");
-		if (write(fd, buf, sizeof buf) != sizeof buf)
-			die("write");
-		while ((r = read(fd, buf, sizeof buf)) > 0)
-			got += r;
-		if (got != sizeof buf)
-			die("short answer");
-		close(fd);
-	}
+	for (long i = 0; i < n; i++)
+		exchange(&a, buf, sizeof buf);
 	pthread_join(t, NULL);
 	close(s.lfd);
 	return (now_ns() - t0) / (double)n;
@@ -192,19 +216,12 @@ static double churn(long n)
  * this process, which forked the server: both run under the shim. */
 static double fork_server(long n)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET};
-	socklen_t len = sizeof a;
+	struct sockaddr_in a;
 	char buf[64];
 	double t0;
-	int one = 1, lfd;
+	int lfd = listen_on_loopback(0, &a);
 	pid_t server;
 
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	lfd = socket(AF_INET, SOCK_STREAM, 0);
-	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	if (bind(lfd, (struct sockaddr *)&a, sizeof a) != 0 || listen(lfd, 1024) != 0)
-		die("listen");
-	getsockname(lfd, (struct sockaddr *)&a, &len);
 	memset(buf, 'q', sizeof buf);
 	server = fork();
 	if (server < 0)
@@ -220,13 +237,8 @@ static double fork_server(long n)
 			if (child < 0)
 				die("fork");
 			if (child == 0) {
-				ssize_t got = 0, r;
-
 				close(lfd);
-				while (got < (ssize_t)sizeof buf &&
-				       (r = read(fd, buf + got, sizeof buf - (size_t)got)) > 0)
-					got += r;
-				if (write(fd, buf, sizeof buf) != sizeof buf)
+				if (!answer_request(fd, buf, sizeof buf))
 					die("write");
 				close(fd);
 				exit(0);
@@ -241,20 +253,8 @@ static double fork_server(long n)
 	}
 	close(lfd);
 	t0 = now_ns();
-	for (long i = 0; i < n; i++) {
-		int fd = socket(AF_INET, SOCK_STREAM, 0);
-		ssize_t got = 0, r;
-
-		if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0)
-			die("connect");
-		if (write(fd, buf, sizeof buf) != sizeof buf)
-			die("write");
-		while ((r = read(fd, buf, sizeof buf)) > 0)
-			got += r;
-		if (got != sizeof buf)
-			die("short answer");
-		close(fd);
-	}
+	for (long i = 0; i < n; i++)
+		exchange(&a, buf, sizeof buf);
 	t0 = now_ns() - t0;
 	waitpid(server, NULL, 0);
 	return t0 / (double)n;
@@ -264,24 +264,15 @@ static double fork_server(long n)
  * request with 64 bytes and closes, for ever. */
 __attribute__((noreturn)) static void echo_server(int port)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port)};
-	int one = 1, lfd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a;
+	int lfd = listen_on_loopback(port, &a);
 	char buf[64];
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	if (bind(lfd, (struct sockaddr *)&a, sizeof a) != 0 || listen(lfd, 1024) != 0)
-		die("listen");
 	for (;;) {
 		int fd = accept(lfd, NULL, NULL);
-		ssize_t got = 0, r;
 
 		if (fd < 0)
 			continue;
-		while (got < (ssize_t)sizeof buf &&
-		       (r = read(fd, buf + got, sizeof buf - (size_t)got)) > 0)
-			got += r;
-		if (write(fd, buf, sizeof buf) != sizeof buf)
+		if (!answer_request(fd, buf, sizeof buf))
 			perror("bench echo-server: write");
 		close(fd);
 	}
@@ -297,20 +288,8 @@ static double client(long n, int port)
 
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	memset(buf, 'q', sizeof buf);
-	for (long i = 0; i < n; i++) {
-		int fd = socket(AF_INET, SOCK_STREAM, 0);
-		ssize_t got = 0, r;
-
-		if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0)
-			die("connect");
-		if (write(fd, buf, sizeof buf) != sizeof buf)
-			die("write");
-		while ((r = read(fd, buf, sizeof buf)) > 0)
-			got += r;
-		if (got != sizeof buf)
-			die("short answer");
-		close(fd);
-	}
+	for (long i = 0; i < n; i++)
+		exchange(&a, buf, sizeof buf);
 	return (now_ns() - t0) / (double)n;
 }
 

@@ -50,18 +50,7 @@ static int recv_fd(int sock)
 
 NOINLINE void worker_answer(int fd, size_t answer_bytes)
 {
-	static char chunk[65536];
-	char line[128];
-
-	if (read(fd, line, sizeof line) <= 0)
-		die("read");
-	memset(chunk, 'a', sizeof chunk);
-	while (answer_bytes > 0) {
-		size_t len = answer_bytes < sizeof chunk ? answer_bytes : sizeof chunk;
-
-		write_all(fd, chunk, len);
-		answer_bytes -= len;
-	}
+	read_then_answer(fd, answer_bytes);
 	close(fd);
 }
 

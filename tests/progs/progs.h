@@ -72,6 +72,25 @@ static inline void write_all(int fd, const void *buf, size_t len)
 	}
 }
 
+/* The seed's bug, the server's side of it: reads the first part of the
+ * request (one read, at most 128 bytes: the rest stays unread) and answers
+ * answer_bytes bytes.  The caller ends the connection its own way. */
+static inline void read_then_answer(int fd, size_t answer_bytes)
+{
+	static char chunk[65536];
+	char line[128];
+
+	if (read(fd, line, sizeof line) <= 0) /* "the first line" (and no more) */
+		die("read");
+	memset(chunk, 'a', sizeof chunk);
+	while (answer_bytes > 0) {
+		size_t len = answer_bytes < sizeof chunk ? answer_bytes : sizeof chunk;
+
+		write_all(fd, chunk, len);
+		answer_bytes -= len;
+	}
+}
+
 /* A system call the shim cannot see: not through libc's syscall(), which
  * may be interposed, but the instruction itself.  Returns -errno on
  * failure, as the kernel does.  x86_64 only; elsewhere -ENOSYS (the tests
