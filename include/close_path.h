@@ -36,14 +36,16 @@ void close_path_closefrom(int lowfd);
  * events and graceful close of its last close, done now.  errno kept. */
 void close_path_before_takeover(int fd);
 
-/* At exit() (the shim's destructor, after the program's atexit handlers
- * and destructors): every TCP socket still open gets what its close would
- * get, since the kernel closes it when the process goes: the checks and
- * events (close_rst), and under SOCKSHIM_GRACEFUL the lingering, which
- * linger_wait_at_exit() then waits for.  A socket with other holders is
- * closed here and the kernel asked whether it was the last reference, in
- * a single-threaded process only.  _exit() and death by a signal run no
- * destructor: out of reach. */
-void close_path_at_exit(void);
+/* At exit() (by_exit: the shim's destructor, after the program's atexit
+ * handlers and destructors) and at _exit() (exit_calls.c): every TCP
+ * socket still open gets what its close would get, since the kernel
+ * closes it when the process goes: the checks and events (close_rst), and
+ * under SOCKSHIM_GRACEFUL the lingering, which linger_wait_at_exit() then
+ * waits for (stdio's buffers flushed first at exit(), never at _exit()).
+ * A socket with other holders is closed here and the kernel asked whether
+ * it was the last reference, in a single-threaded process only.  Nothing
+ * on a small alternate signal stack (call_tight).  Death by a signal runs
+ * nothing: out of reach. */
+void close_path_at_exit(bool by_exit);
 
 #endif

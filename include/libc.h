@@ -48,6 +48,9 @@ int libc_fclose(FILE *fp);
 int libc_fcloseall(void);
 FILE *libc_freopen(const char *path, const char *mode, FILE *fp);
 FILE *libc_freopen64(const char *path, const char *mode, FILE *fp);
+/* _exit(status): the next _exit in line (a sanitizer's, or libc's), the
+ * exit_group system call if there is none. */
+void libc__exit(int status) __attribute__((noreturn));
 /* syscall(nr, a..f): the next syscall() in line (another preload's, or
  * libc's), the system call itself before the constructor bound it. */
 long libc_syscall(long nr, long a, long b, long c, long d, long e, long f);

@@ -11,8 +11,8 @@
  * each fork adds the child's copies, each dup one, each close or exit
  * takes its own away.  What the shim cannot follow pins the count for
  * good (never the last again): a socket passed in SCM_RIGHTS or inherited
- * by a spawned program; a descriptor that crosses exec or ends in _exit is
- * never taken away.  Every mistake is on the side of "not the last": a
+ * by a spawned program; a descriptor that crosses exec is never taken
+ * away (exit and _exit take theirs: close_path_at_exit).  Every mistake is on the side of "not the last": a
  * socket another process may hold is never lingered on for that reason.
  * The table holds SHARECOUNT_SLOTS sockets over the tree's life; beyond,
  * sockets are not counted. */

@@ -17,6 +17,13 @@ extern int shim_init_state;
  * that races with it). */
 bool shim_init_slow(void);
 
+/* The process ends (by_exit: exit(), from the destructor; else _exit()):
+ * the sockets it leaves open get the checks and cures of their close
+ * (close_path_at_exit), lingering ones their time, the rate limiter's
+ * counts their record.  Nothing before the initialisation finished, nor
+ * in a vfork child. */
+void shim_process_ends(bool by_exit);
+
 static inline bool shim_ready(void)
 {
 	if (__builtin_expect(__atomic_load_n(&shim_init_state, __ATOMIC_ACQUIRE) == INIT_DONE, 1))

@@ -663,8 +663,10 @@ static void learn_if_unseen(int fd, int dir, const char *name, void *ctx)
 	(void)dir;
 	(void)name;
 	(void)ctx;
-	/* unknown, or a number closed and opened again unseen */
-	if (st == 0 || (st & (FD_CLOSED | FD_PRIVATE)) == FD_CLOSED)
+	/* of no kind known: unknown, a number closed and opened again
+	 * unseen, or one known only by its flags (a copy of an unknown one
+	 * made close-on-exec: sshd's dup of the socket its exec got) */
+	if (!(st & (FD_SOCKET | FD_PRIVATE)) || (st & (FD_CLOSED | FD_PRIVATE)) == FD_CLOSED)
 		fdtab_learn(fd);
 }
 
@@ -673,18 +675,25 @@ static void learn_unseen(void)
 	proc_each_fd(learn_if_unseen, NULL);
 }
 
-void close_path_at_exit(void)
+void close_path_at_exit(bool by_exit)
 {
-	struct at_exit x = {NULL, false, __libc_single_threaded};
+	/* _exit() leaves stdio's buffers unwritten, on purpose (a forked
+	 * child's copies of its parent's) */
+	struct at_exit x = {NULL, !by_exit, __libc_single_threaded};
 	struct call c;
 	int saved = errno;
 
 	if (!shim_cfg.sockets_watched)
 		return;
-	learn_unseen();
 	call_enter(&c);
-	x.c = &c;
-	fdtab_each(0, fdtab_limit() - 1, FD_TCP, end_at_exit, &x);
+	/* _exit() from a handler on a small alternate stack (a crash
+	 * handler's last call): no room for the walk of /proc/self/fd and
+	 * the records; the process ends as it would bare */
+	if (!call_tight(&c)) {
+		learn_unseen();
+		x.c = &c;
+		fdtab_each(0, fdtab_limit() - 1, FD_TCP, end_at_exit, &x);
+	}
 	call_leave(&c);
 	errno = saved;
 }

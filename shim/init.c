@@ -216,12 +216,17 @@ __attribute__((constructor)) static void shim_constructor(void)
 /* At exit, TCP sockets left open get the checks and graceful close of
  * their close (close_path_at_exit), and sockets still lingering in the
  * background get their time. */
-__attribute__((destructor)) static void shim_destructor(void)
+void shim_process_ends(bool by_exit)
 {
 	if (__atomic_load_n(&shim_init_state, __ATOMIC_ACQUIRE) == INIT_DONE && !vfork_in_child) {
-		close_path_at_exit();
+		close_path_at_exit(by_exit);
 		linger_wait_at_exit();
 		if (event_wanted(&shim_cfg, EVENTS_ERRORS))
 			event_flush_suppressed();
 	}
+}
+
+__attribute__((destructor)) static void shim_destructor(void)
+{
+	shim_process_ends(true);
 }

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stddef.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "sys.h"
@@ -119,6 +120,26 @@ void libc_closefrom(int lowfd)
 		libc_close_range((unsigned int)lowfd, ~0U, 0);
 }
 
+/* _exit returns nothing: with no next definition, the system call
+ * glibc's _exit makes. */
+static void *exit_next;
+static void *exit_bind(void)
+{
+	return bind_next(&exit_next, "_exit", NULL);
+}
+
+void libc__exit(int status)
+{
+	void (*fn)(int) = (void (*)(int))__atomic_load_n(&exit_next, __ATOMIC_ACQUIRE);
+
+	if (!fn)
+		fn = (void (*)(int))exit_bind();
+	if (fn)
+		fn(status);
+	for (;;)
+		sys_raw6(SYS_exit_group, status, 0, 0, 0, 0, 0);
+}
+
 /* syscall() is bound only here, from libc_bind_all: the programs that call
  * it (Rust's futexes, libstdc++'s) may do so before the shim's
  * constructor, even inside their allocator's lock, where dlsym must not
@@ -154,6 +175,7 @@ void libc_bind_all(void)
 		signal_bind, pipe2_bind, posix_spawn_bind, posix_spawnp_bind, system_bind,
 		popen_bind, epoll_create_bind, epoll_create1_bind, sigaltstack_bind, dlclose_bind,
 		fclose_bind, fcloseall_bind, freopen_bind, freopen64_bind, syscall_bind,
+		exit_bind,
 	};
 	int saved = errno;
 

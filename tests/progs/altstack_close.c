@@ -13,7 +13,10 @@
  *   altstack_close N shared   the same, the socket first dup'ed and the
  *                      copy closed: the handler's close is then the last
  *                      of a socket that had other holders, which the shim
- *                      settles with the kernel after the close (sock_diag). */
+ *                      settles with the kernel after the close (sock_diag).
+ *   altstack_close N exit   the handler ends the process with _exit(7),
+ *                      the socket with unread data still open, as crash
+ *                      handlers end. */
 #include "progs.h"
 
 #include <poll.h>
@@ -22,7 +25,11 @@
 #define PATTERN 0xa5
 
 static int unread_fd, closed_fd;
-static volatile sig_atomic_t handled;
+static volatile sig_atomic_t handled, exit_in_handler;
+/* _exit through its address, which the loader binds at start: a first
+ * call through the PLT binds lazily, on a stack no small one has room
+ * for */
+static void (*volatile end_now)(int) = _exit;
 
 NOINLINE void altstack_closer(void)
 {
@@ -35,6 +42,8 @@ static void on_usr1(int sig)
 	int saved = errno;
 
 	(void)sig;
+	if (exit_in_handler)
+		end_now(7);
 	altstack_closer();
 	handled = 1;
 	errno = saved;
@@ -66,6 +75,7 @@ int main(int argc, char **argv)
 	unread_fd = accept(lfd, NULL, NULL);
 	if (unread_fd < 0)
 		die("accept");
+	exit_in_handler = argc > 2 && strcmp(argv[2], "exit") == 0;
 	if (argc > 2 && strcmp(argv[2], "shared") == 0) {
 		int copy = dup(unread_fd);
 

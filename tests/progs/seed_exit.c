@@ -8,6 +8,9 @@
  * fork-close:  the same, but the child close()s the connection
  * parent-last: the child answers and exits having closed nothing; the
  *              parent closes its copy after the child is gone
+ * _exit:       answer, then _exit(0) with the connection still open (no
+ *              destructor runs: sshd ends its connection processes so)
+ * fork-_exit:  fork-exit, the child ending with _exit(0)
  * Each time the connection is closed with the rest of the request unread.
  */
 #include "progs.h"
@@ -52,6 +55,10 @@ int main(int argc, char **argv)
 			answer(fd, bytes);
 			exit(0); /* the connection still open */
 		}
+		if (strcmp(mode, "_exit") == 0) {
+			answer(fd, bytes);
+			_exit(0);
+		}
 		pid = fork();
 		if (pid < 0)
 			die("fork");
@@ -60,6 +67,8 @@ int main(int argc, char **argv)
 			answer(fd, bytes);
 			if (strcmp(mode, "fork-close") == 0)
 				child_closes(fd);
+			if (strcmp(mode, "fork-_exit") == 0)
+				_exit(0);
 			exit(0);
 		}
 		if (strcmp(mode, "parent-last") != 0)
