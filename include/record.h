@@ -79,6 +79,12 @@ void rec_frame(struct record *r, const struct rec_frame *f);
 bool rec_plain(const char *s, size_t n);
 
 /* Opens "key":[ (key NULL inside an array: just "["), and objects. */
+/* Elements written whole elsewhere (a copy of ones this file wrote), into
+ * a container just begun: where room bytes may be written, NULL if they
+ * do not fit or the container is not empty; rec_elements_done then
+ * commits the len bytes (at most room) that are the elements. */
+char *rec_elements_room(struct record *r, size_t room);
+void rec_elements_done(struct record *r, size_t len);
 void rec_array_begin(struct record *r, const char *key);
 void rec_array_end(struct record *r);
 void rec_object_begin(struct record *r, const char *key);

@@ -63,6 +63,10 @@ void symcache_init(void);
  * shim's own and stay valid for ever. */
 bool symcache_lookup(uintptr_t ip, bool lookup, struct sym_frame *f);
 
+/* Changes whenever the cached names are forgotten: anything made from
+ * them under another generation is stale. */
+uint32_t symcache_generation(void);
+
 /* How many modules the loader has unloaded so far, into *n; false (*n
  * 0) where its list cannot be walked (symcache_loader_walkable).  Not
  * inside a signal handler. */

@@ -202,11 +202,13 @@ int backtrace_capture(void **ips, int max)
 	return program_frames(buf, n, ips, max);
 }
 
-static void add_frame(struct record *r, void *ip, bool lookup)
+/* Writes the frame of ip; whether its module is known. */
+static bool add_frame(struct record *r, void *ip, bool lookup)
 {
 	struct sym_frame f;
+	bool known = symcache_lookup((uintptr_t)ip, lookup, &f);
 
-	if (symcache_lookup((uintptr_t)ip, lookup, &f)) {
+	if (known) {
 		f.text.offset = (uintptr_t)ip - f.base;
 		if (f.symbol)
 			f.text.symbol_off = (uintptr_t)ip - f.symbol_addr;
@@ -215,6 +217,96 @@ static void add_frame(struct record *r, void *ip, bool lookup)
 	}
 	f.text.ip = (uintptr_t)ip;
 	rec_frame(r, &f.text);
+	return known;
+}
+
+/* ---- A call site's frames, written once ----
+ *
+ * A server reports from a few call sites over and over, and the frames of
+ * one site are the same text every time: each address's module, offset
+ * and symbol, formatted.  The text of the last backtraces written is kept
+ * with the addresses it was made of and the names' generation: a
+ * backtrace of the same addresses is then one copy, not a lookup and a
+ * formatting per frame.  Kept only if every frame's module was known and
+ * the names were looked up (not inside a signal handler, where a frame
+ * may lack the symbol a later look-up finds).
+ *
+ * Each slot is a seqlock like unwind.c's captures: a writer takes it by a
+ * compare-and-swap or keeps nothing, never waits; a reader copies and
+ * trusts the copy only if seq was even and unchanged, else writes the
+ * frames itself.  Every word is an atomic load or store. */
+#define FRAMES_SLOTS 32 /* a power of two */
+#define FRAMES_IPS 32
+#define FRAMES_WORDS 256 /* 2 KiB of text */
+
+struct frames_slot {
+	uint32_t seq, gen;
+	int32_t n;
+	uint32_t len;
+	uintptr_t ips[FRAMES_IPS];
+	uint64_t text[FRAMES_WORDS];
+};
+static struct frames_slot frames_slots[FRAMES_SLOTS];
+
+static struct frames_slot *frames_slot_of(void *const *ips, int n)
+{
+	uint64_t h = ((uintptr_t)ips[0] ^ (uintptr_t)ips[n - 1] << 7 ^ (uint64_t)n) *
+		     0x9e3779b97f4a7c15ULL;
+
+	return &frames_slots[h >> 32 & (FRAMES_SLOTS - 1)];
+}
+
+/* The kept text of ips[n], copied into r's array just begun; false if
+ * none is kept (r unchanged). */
+static bool frames_replay(struct record *r, void *const *ips, int n, uint32_t gen)
+{
+	struct frames_slot *s = frames_slot_of(ips, n);
+	uint32_t q = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE), len, words;
+	char *d;
+
+	if ((q & 1) || __atomic_load_n(&s->gen, __ATOMIC_ACQUIRE) != gen ||
+	    __atomic_load_n(&s->n, __ATOMIC_ACQUIRE) != n)
+		return false;
+	for (int i = 0; i < n; i++)
+		if (__atomic_load_n(&s->ips[i], __ATOMIC_ACQUIRE) != (uintptr_t)ips[i])
+			return false;
+	len = __atomic_load_n(&s->len, __ATOMIC_ACQUIRE);
+	words = (len + 7) / 8;
+	if (len == 0 || words > FRAMES_WORDS || !(d = rec_elements_room(r, words * 8)))
+		return false;
+	for (uint32_t i = 0; i < words; i++) {
+		uint64_t w = __atomic_load_n(&s->text[i], __ATOMIC_ACQUIRE);
+
+		memcpy(d + 8 * i, &w, 8);
+	}
+	if (__atomic_load_n(&s->seq, __ATOMIC_ACQUIRE) != q)
+		return false; /* torn: nothing was committed */
+	rec_elements_done(r, len);
+	return true;
+}
+
+static void frames_keep(const char *text, size_t len, void *const *ips, int n, uint32_t gen)
+{
+	struct frames_slot *s = frames_slot_of(ips, n);
+	uint32_t q = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
+	size_t words = (len + 7) / 8;
+
+	if (n > FRAMES_IPS || len == 0 || words > FRAMES_WORDS || (q & 1) ||
+	    !__atomic_compare_exchange_n(&s->seq, &q, q + 1, false, __ATOMIC_ACQUIRE,
+					 __ATOMIC_RELAXED))
+		return;
+	__atomic_store_n(&s->gen, gen, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->n, n, __ATOMIC_RELEASE);
+	for (int i = 0; i < n; i++)
+		__atomic_store_n(&s->ips[i], (uintptr_t)ips[i], __ATOMIC_RELEASE);
+	for (size_t i = 0; i < words; i++) {
+		uint64_t w = 0;
+
+		memcpy(&w, text + 8 * i, i + 1 < words ? 8 : len - 8 * i);
+		__atomic_store_n(&s->text[i], w, __ATOMIC_RELEASE);
+	}
+	__atomic_store_n(&s->len, (uint32_t)len, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->seq, q + 2, __ATOMIC_RELEASE);
 }
 
 /* What a frame adds to a site id: the hash of its module's file name
@@ -271,20 +363,32 @@ uint64_t backtrace_site_part(const char *module, uint64_t off)
 
 void backtrace_add(struct record *r, const char *key, void *const *ips, int n, bool lookup)
 {
+	bool keep = lookup && n > 0 && n <= FRAMES_IPS && !r->truncated;
+	uint32_t gen;
+	size_t start;
+
 	/* a module unloaded behind the wrapper's back: names and unwinding
 	 * rules of its addresses are stale (checked once per record) */
 	if (lookup && symcache_sync())
 		unwind_invalidate();
+	gen = symcache_generation();
 	rec_array_begin(r, key);
+	if (keep && frames_replay(r, ips, n, gen)) {
+		rec_array_end(r);
+		return;
+	}
+	start = r->len;
 	for (int i = 0; i < n; i++) {
 		bool was_full = r->full;
 
-		add_frame(r, ips[i], lookup);
+		keep &= add_frame(r, ips[i], lookup);
 		if (r->full) { /* the frame did not fit (none of it was written): cut here */
 			r->full = was_full;
 			r->truncated = true;
 			break;
 		}
 	}
+	if (keep && !r->truncated && !r->full && r->len > start)
+		frames_keep(r->buf + start, r->len - start, ips, n, gen);
 	rec_array_end(r);
 }

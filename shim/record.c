@@ -570,6 +570,23 @@ void rec_object_end(struct record *r)
 	container_end(r);
 }
 
+char *rec_elements_room(struct record *r, size_t room)
+{
+	size_t limit = r->cap > REC_TAIL ? r->cap - REC_TAIL : 0;
+
+	if (r->full || r->unopened || r->depth < 2 || !r->first[r->depth - 1] || r->len > limit ||
+	    room > limit - r->len)
+		return NULL;
+	return r->buf + r->len;
+}
+
+void rec_elements_done(struct record *r, size_t len)
+{
+	r->len += len;
+	if (len)
+		element_done(r);
+}
+
 size_t rec_end(struct record *r)
 {
 	static const char trunc[] = ",\"truncated\":true";

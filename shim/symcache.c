@@ -628,6 +628,11 @@ __attribute__((noinline)) static bool scan_in_child(uintptr_t ip, uint32_t gen,
 	return true;
 }
 
+uint32_t symcache_generation(void)
+{
+	return __atomic_load_n(&generation, __ATOMIC_ACQUIRE);
+}
+
 bool symcache_lookup(uintptr_t ip, bool lookup, struct sym_frame *f)
 {
 	uint32_t gen = __atomic_load_n(&generation, __ATOMIC_ACQUIRE);

@@ -737,9 +737,12 @@ struct trace {
 	int32_t disc; /* the read of the first frame out of the shim: compared
 			 first (the shim's paths start alike; the program's
 			 call sites differ there) */
-	int32_t cur_bp_off; /* -1: cur.bp as kept; else the cursor's frame
-			       pointer is the word at sp + cur_bp_off now */
+	int32_t cur_bp_off; /* -1: cur.bp as kept; -2: the start's bp; else
+			       the cursor's frame pointer is the word at
+			       sp + cur_bp_off now */
 	bool first;
+	bool bp_key; /* the start's bp must match: a capture's (the shim's
+			own frame pointer), or a resume's that a frame used */
 	bool full; /* more words than fit: not kept (the writer's alone) */
 	struct unwind_cursor cur;
 	uint32_t off[TRACE_READS];
@@ -761,6 +764,9 @@ struct recorder {
 	uintptr_t bp_at;     /* 0: none pending */
 	uintptr_t cur_bp_at; /* at the end: where the cursor's frame pointer
 				was read (0: not from the stack, or used) */
+	bool bp_start;	     /* a resume's walk still carries the bp it
+				started with (not keyed unless used) */
+	bool cur_bp_start;   /* at the end: the cursor's bp is that one */
 };
 
 static uintptr_t read_word(struct recorder *rec, uintptr_t addr)
@@ -788,6 +794,8 @@ static void bp_used(struct recorder *rec)
 	if (rec && rec->bp_at) {
 		read_word(rec, rec->bp_at);
 		rec->bp_at = 0;
+	} else if (rec && rec->bp_start && rec->t) {
+		__atomic_store_n(&rec->t->bp_key, true, __ATOMIC_RELAXED);
 	}
 }
 
@@ -827,8 +835,10 @@ static int walk(uintptr_t pc, uintptr_t sp, uintptr_t bp, bool first, void **ips
 		pc = read_word(rec, ra_at);
 		if (r.bp_saved) {
 			bp = *(const uintptr_t *)bp_at;
-			if (rec)
+			if (rec) {
 				rec->bp_at = bp_at; /* recorded if used */
+				rec->bp_start = false;
+			}
 		}
 		sp = cfa;
 		first = false;
@@ -841,8 +851,10 @@ static int walk(uintptr_t pc, uintptr_t sp, uintptr_t bp, bool first, void **ips
 	}
 	/* the cursor's frame pointer is re-read at a replay, not compared:
 	 * a resume that uses it records nothing anyway */
-	if (rec)
+	if (rec) {
 		rec->cur_bp_at = rec->bp_at;
+		rec->cur_bp_start = rec->bp_start;
+	}
 	cur->pc = pc;
 	cur->sp = sp;
 	cur->bp = bp;
@@ -872,7 +884,8 @@ static int replay(struct trace *t, const struct walk_args *a, uint32_t gen, void
 
 	if ((q & 1) || __atomic_load_n(&t->pc, __ATOMIC_ACQUIRE) != a->pc ||
 	    __atomic_load_n(&t->sp, __ATOMIC_ACQUIRE) != a->sp ||
-	    __atomic_load_n(&t->bp, __ATOMIC_ACQUIRE) != a->bp ||
+	    (__atomic_load_n(&t->bp_key, __ATOMIC_ACQUIRE) &&
+	     __atomic_load_n(&t->bp, __ATOMIC_ACQUIRE) != a->bp) ||
 	    __atomic_load_n(&t->gen, __ATOMIC_ACQUIRE) != gen ||
 	    __atomic_load_n(&t->max, __ATOMIC_ACQUIRE) != a->max ||
 	    __atomic_load_n(&t->first, __ATOMIC_ACQUIRE) != a->first ||
@@ -883,7 +896,10 @@ static int replay(struct trace *t, const struct walk_args *a, uint32_t gen, void
 	n = __atomic_load_n(&t->n, __ATOMIC_ACQUIRE);
 	if (nreads > TRACE_READS || n < 0 || n > TRACE_IPS || n > a->max)
 		return -1;
-	/* whatever a torn copy says, no read leaves the readable stack */
+	/* whatever a torn copy says, no read leaves the readable stack (a
+	 * resume's range may not be known yet: then nothing is replayed) */
+	if (range->hi < a->sp + sizeof(uintptr_t))
+		return -1;
 	room = range->hi - a->sp - sizeof(uintptr_t);
 	/* first the program's frame at the call: its return address and the
 	 * frame pointer it had (a program without frame pointers may keep a
@@ -914,7 +930,9 @@ static int replay(struct trace *t, const struct walk_args *a, uint32_t gen, void
 	{
 		int32_t off = __atomic_load_n(&t->cur_bp_off, __ATOMIC_ACQUIRE);
 
-		if (off >= 0) {
+		if (off == -2)
+			cur->bp = a->bp;
+		else if (off >= 0) {
 			if ((uint32_t)off > room)
 				return -1;
 			cur->bp = *(const uintptr_t *)(a->sp + (uint32_t)off);
@@ -954,6 +972,7 @@ static struct trace *trace_take(struct trace *set, const struct walk_args *a, ui
 	__atomic_store_n(&t->skip_hi, a->skip_hi, __ATOMIC_RELEASE);
 	__atomic_store_n(&t->nreads, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&t->disc, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&t->bp_key, a->first, __ATOMIC_RELEASE);
 	t->full = false;
 	return t;
 }
@@ -974,7 +993,8 @@ static void trace_keep(struct trace *t, const void *const *ips, int n,
 		__atomic_store_n(&t->cur.pc, cur->pc, __ATOMIC_RELEASE);
 		__atomic_store_n(&t->cur.sp, cur->sp, __ATOMIC_RELEASE);
 		__atomic_store_n(&t->cur.bp, cur->bp, __ATOMIC_RELEASE);
-		__atomic_store_n(&t->cur_bp_off, rec->cur_bp_at ? (int32_t)bp_off : -1,
+		__atomic_store_n(&t->cur_bp_off,
+				 rec->cur_bp_at ? (int32_t)bp_off : rec->cur_bp_start ? -2 : -1,
 				 __ATOMIC_RELEASE);
 		__atomic_store_n(&t->n, n, __ATOMIC_RELEASE);
 	}
@@ -1090,6 +1110,7 @@ __attribute__((noinline)) int unwind_capture(void **ips, int max, uintptr_t skip
 	rec.sp = a.sp;
 	rec.bp_at = 0;
 	rec.cur_bp_at = 0;
+	rec.bp_start = rec.cur_bp_start = false;
 	rec.t = trace_take(&traces[set], &a, gen);
 	n = capture(&a, ips, cur, &range, &rec);
 	if (rec.t) {
@@ -1100,15 +1121,37 @@ __attribute__((noinline)) int unwind_capture(void **ips, int max, uintptr_t skip
 	return n;
 }
 
+/* Deeper, from where a capture stopped: replayed like a capture, keyed by
+ * where it starts (the cursor).  The cursor's frame pointer is a key only
+ * if the walk used it: code without frame pointers keeps other values in
+ * that register, which would keep its walks from ever being replayed. */
 int unwind_resume(struct unwind_cursor *cur, void **ips, int max)
 {
+	struct walk_args a = {.pc = cur->pc, .sp = cur->sp, .bp = cur->bp, .max = max};
+	uint32_t gen = __atomic_load_n(&generation, __ATOMIC_ACQUIRE);
 	struct stack_range range;
+	struct recorder rec;
+	unsigned set;
 	int n;
 
 	if (cur->pc == 0)
 		return 0;
 	range_start(&range, cur->sp, false);
-	n = walk(cur->pc, cur->sp, cur->bp, false, ips, max, 0, 0, cur, &range, NULL);
+	set = trace_set(a.pc, a.sp);
+	for (int w = 0; w < TRACE_WAYS; w++)
+		if ((n = replay(&traces[set + w], &a, gen, ips, cur, &range)) >= 0)
+			return n;
+	rec.sp = a.sp;
+	rec.bp_at = 0;
+	rec.cur_bp_at = 0;
+	rec.bp_start = true;
+	rec.cur_bp_start = false;
+	rec.t = trace_take(&traces[set], &a, gen);
+	n = walk(a.pc, a.sp, a.bp, false, ips, max, 0, 0, cur, &range, &rec);
+	if (rec.t) {
+		trace_keep(rec.t, (const void *const *)ips, n, cur, &rec);
+		trace_forget_alike(&traces[set], rec.t);
+	}
 	range_keep(&range);
 	return n;
 }

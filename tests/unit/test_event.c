@@ -25,6 +25,7 @@
 #include "record.h"
 #include "proc.h"
 #include "sockshim.h"
+#include "symcache.h"
 
 static json_t *build(const struct event *ev, void *const *bt, int n)
 {
@@ -237,6 +238,62 @@ static void test_backtraces(void **state)
 	json_decref(j);
 }
 
+/* Frames of these addresses alone in a record of cap bytes, into out. */
+static void frames_text(void *const *ips, int n, size_t cap, char *out)
+{
+	static char buf[SHIM_RECORD_MAX];
+	struct record r;
+	size_t len;
+
+	rec_begin(&r, buf, cap);
+	backtrace_add(&r, "backtrace", ips, n, true);
+	len = rec_end(&r);
+	memcpy(out, buf, len);
+	out[len] = '\0';
+}
+
+__attribute__((noinline)) void unit_frame_other(void);
+__attribute__((noinline)) void unit_frame_other(void)
+{
+	__asm__ volatile("nop; nop; nop; nop; nop; nop; nop; nop");
+}
+
+/* A backtrace written before is copied from its kept text: the same
+ * bytes.  Backtraces kept in one slot (the same first and last address
+ * and length) are told apart by every address; after the names are
+ * forgotten (a dlclose), and where the kept text does not fit, the frames
+ * are written again, one by one. */
+static void test_backtrace_text_kept(void **state)
+{
+	void *x[3] = {(void *)unit_frame_function, (char *)unit_frame_other + 4,
+		      (void *)unit_frame_function};
+	void *y[3] = {(void *)unit_frame_function, (char *)unit_frame_other + 5,
+		      (void *)unit_frame_function};
+	static char x1[SHIM_RECORD_MAX], x2[SHIM_RECORD_MAX], y1[SHIM_RECORD_MAX],
+		y2[SHIM_RECORD_MAX], cut[SHIM_RECORD_MAX];
+
+	(void)state;
+	assert_true(backtrace_init());
+	frames_text(x, 3, SHIM_RECORD_MAX, x1);
+	if (!strstr(x1, "\"symbol\":\"unit_frame_other+0x4\""))
+		fail_msg("%s", x1);
+	frames_text(y, 3, SHIM_RECORD_MAX, y1);
+	assert_non_null(strstr(y1, "\"symbol\":\"unit_frame_other+0x5\""));
+	assert_null(strstr(y1, "unit_frame_other+0x4"));
+	frames_text(x, 3, SHIM_RECORD_MAX, x2);
+	assert_string_equal(x2, x1);
+	frames_text(y, 3, SHIM_RECORD_MAX, y2);
+	assert_string_equal(y2, y1);
+	symcache_invalidate();
+	frames_text(x, 3, SHIM_RECORD_MAX, x2);
+	assert_string_equal(x2, x1);
+	/* room for the first frame only: cut there, as the first time */
+	frames_text(x, 3, (size_t)(strchr(x1, '}') - x1) + 60, cut);
+	assert_non_null(strstr(cut, "\"truncated\":true"));
+	assert_non_null(strstr(cut, "unit_frame_function+0x0"));
+	assert_null(strstr(cut, "unit_frame_other"));
+}
+
 /* A record about another process (the supervisor's): its pid, tid, prog and
  * frames named by the caller, written with the fields of backtrace_add's;
  * the site id the same as for the same frames found here. */
@@ -320,6 +377,7 @@ int main(void)
 		cmocka_unit_test(test_config_error_fields),
 		cmocka_unit_test(test_option_fields),
 		cmocka_unit_test(test_backtraces),
+		cmocka_unit_test(test_backtrace_text_kept),
 		cmocka_unit_test(test_history_overwritten),
 		cmocka_unit_test(test_foreign),
 	};

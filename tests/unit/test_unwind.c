@@ -184,6 +184,60 @@ static void test_replay_checks_the_stack(void **state)
 	}
 }
 
+/* The same for a resume (replayed too): cut after the first frame, the
+ * rest from the cursor, which both callers leave at the same place. */
+__attribute__((noinline)) static int capture_cut(void **ips, uintptr_t *where)
+{
+	struct unwind_cursor cur;
+	int n, more;
+
+	*where = (uintptr_t)__builtin_frame_address(0);
+	n = unwind_capture(ips, 1, 0, 0, &cur);
+	more = n == 1 ? unwind_resume(&cur, ips + 1, 15) : -1;
+	__asm__ volatile("" ::: "memory");
+	return more < 0 ? -1 : n + more;
+}
+
+__attribute__((noinline)) static int cut_caller_a(void **ips, uintptr_t *where)
+{
+	int n = capture_cut(ips, where);
+
+	sink = 3;
+	return n;
+}
+
+__attribute__((noinline)) static int cut_caller_b(void **ips, uintptr_t *where)
+{
+	int n = capture_cut(ips, where);
+
+	sink = 4;
+	return n;
+}
+
+static void test_resume_replay_checks_the_stack(void **state)
+{
+	(void)state;
+	for (int round = 0; round < 4; round++) {
+		void *a[16], *b[16];
+		uintptr_t at_a, at_b;
+		int na = cut_caller_a(a, &at_a), nb = cut_caller_b(b, &at_b);
+
+		assert_int_equal(at_a, at_b);
+		assert_true(na >= 3);
+		assert_int_equal(na, nb);
+		/* a[1], b[1]: the resume's first frame, into each caller */
+		if ((uintptr_t)a[1] - (uintptr_t)cut_caller_a > 256)
+			fail_msg("round %d: frame 1 %p is not in cut_caller_a %p", round, a[1],
+				 (void *)cut_caller_a);
+		if ((uintptr_t)b[1] - (uintptr_t)cut_caller_b > 256)
+			fail_msg("round %d: frame 1 %p is not in cut_caller_b %p", round, b[1],
+				 (void *)cut_caller_b);
+		assert_ptr_not_equal(a[2], b[2]);
+		for (int i = 3; i < na; i++)
+			assert_ptr_equal(a[i], b[i]);
+	}
+}
+
 static void test_through_libc(void **state)
 {
 	struct both b;
@@ -495,6 +549,7 @@ int main(void)
 		cmocka_unit_test(test_recursion),
 		cmocka_unit_test(test_frame_pointer_and_vla),
 		cmocka_unit_test(test_replay_checks_the_stack),
+		cmocka_unit_test(test_resume_replay_checks_the_stack),
 		cmocka_unit_test(test_through_libc),
 		cmocka_unit_test(test_thread),
 		cmocka_unit_test(test_truncated),
