@@ -13,8 +13,13 @@ extern char proc_host[65];
 /* At load: reads both. */
 void proc_init(void);
 
-/* In a forked child: the new pid. */
+/* In a forked child: the new pid (and thread id). */
 void proc_after_fork_child(void);
+
+/* This thread's id, for the records: asked of the kernel once per thread
+ * (and again in a forked child), not at every record.  With proc_pid, a
+ * record makes no system call for its "pid" and "tid". */
+pid_t proc_self_tid(void);
 
 /* Calls fn for each descriptor number the process holds now, as
  * /proc/self/fd lists it: fd, the listing's own descriptor (dir, open

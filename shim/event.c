@@ -326,8 +326,8 @@ void event_build(const struct event *ev, void *const *bt, int n, struct record *
 		rec_int(r, "tid", ev->foreign->tid);
 		rec_str(r, "prog", ev->foreign->prog ? ev->foreign->prog : proc_prog);
 	} else {
-		rec_int(r, "pid", sys_getpid());
-		rec_int(r, "tid", (long long)sys_raw6(SYS_gettid, 0, 0, 0, 0, 0, 0));
+		rec_int(r, "pid", proc_pid);
+		rec_int(r, "tid", proc_self_tid());
 		rec_str(r, "prog", proc_prog);
 	}
 	if (proc_host[0])

@@ -5,7 +5,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 
 #include "sys.h"
@@ -13,6 +15,24 @@
 pid_t proc_pid;
 char proc_prog[64];
 char proc_host[65];
+
+/* Changes in a forked child: a thread id kept before is its parent's. */
+static uint32_t fork_gen = 1;
+static __thread pid_t tid_kept __attribute__((tls_model("initial-exec")));
+static __thread uint32_t tid_gen __attribute__((tls_model("initial-exec")));
+
+pid_t proc_self_tid(void)
+{
+	uint32_t g = __atomic_load_n(&fork_gen, __ATOMIC_RELAXED);
+
+	/* (a handler between the two stores finds the generation stale and
+	 * stores the same values again) */
+	if (__builtin_expect(tid_gen != g, 0)) {
+		tid_kept = (pid_t)SYS6(SYS_gettid, 0, 0, 0, 0, 0, 0);
+		tid_gen = g;
+	}
+	return tid_kept;
+}
 
 void proc_init(void)
 {
@@ -35,6 +55,7 @@ void proc_init(void)
 void proc_after_fork_child(void)
 {
 	proc_pid = sys_getpid();
+	__atomic_add_fetch(&fork_gen, 1, __ATOMIC_RELAXED);
 }
 
 void proc_each_fd(void (*fn)(int fd, int dir, const char *name, void *ctx), void *ctx)

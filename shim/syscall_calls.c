@@ -14,6 +14,7 @@
  * more than a switch for it, nor start its initialisation. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <linux/sched.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <stdarg.h>
@@ -25,6 +26,7 @@
 #include "close_path.h"
 #include "export.h"
 #include "libc.h"
+#include "proc.h"
 #include "shim.h"
 
 /* Whether the shim has anything to do with syscall number nr. */
@@ -50,6 +52,13 @@ static inline bool watched(long nr)
 	case SYS_epoll_create:
 #endif
 	case SYS_epoll_create1:
+#ifdef SYS_fork
+	case SYS_fork:
+#endif
+	case SYS_clone:
+#ifdef SYS_clone3
+	case SYS_clone3:
+#endif
 		return true;
 	default:
 		return false;
@@ -82,6 +91,16 @@ static int sys_fcntl_(int fd, int cmd, void *arg)
 	return (int)libc_syscall(SYS_fcntl, fd, cmd, (long)arg, 0, 0, 0);
 }
 
+/* The clone flags of a fork-like call (fork: none). */
+static unsigned long long fork_flags(long nr, const long *a)
+{
+#ifdef SYS_clone3
+	if (nr == SYS_clone3)
+		return a[0] ? ((const struct clone_args *)a[0])->flags : CLONE_VM;
+#endif
+	return nr == SYS_clone ? (unsigned long long)a[0] : 0;
+}
+
 /* A watched call, the shim ready.  The arguments are read with the types
  * the kernel reads them with (an int is the low half of its register). */
 static long route(long nr, const long *a)
@@ -92,6 +111,20 @@ static long route(long nr, const long *a)
 	switch (nr) {
 	case SYS_close:
 		return close_path_close_nocancel(fd);
+#ifdef SYS_fork
+	case SYS_fork:
+#endif
+	case SYS_clone:
+#ifdef SYS_clone3
+	case SYS_clone3:
+#endif
+		/* a fork made without fork(): the child's records get its own
+		 * pid and thread id (a clone sharing this memory changes
+		 * nothing here: it would change them for the parent too) */
+		r = real(nr, a);
+		if (r == 0 && !(fork_flags(nr, a) & CLONE_VM))
+			proc_after_fork_child();
+		return r;
 	case SYS_close_range:
 		if ((unsigned)a[0] > (unsigned)a[1] ||
 		    ((unsigned)a[2] & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)))

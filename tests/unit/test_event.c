@@ -87,6 +87,7 @@ static void test_common_fields(void **state)
 	json_t *j;
 
 	(void)state;
+	proc_pid = getpid(); /* as the shim's initialisation keeps it */
 	strcpy(proc_prog, "unit\xff\"prog");
 	j = build(&ev, NULL, 0);
 	assert_int_equal(num(j, "pid"), getpid());
