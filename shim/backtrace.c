@@ -325,14 +325,76 @@ static uint64_t frame_part(void *ip, bool lookup)
 	return h;
 }
 
+/* The sites of the last return addresses seen, so that a site's id (a
+ * name look-up and a hash per frame) is made once: kept only when made
+ * with the names looked up, given also inside a handler.  Seqlocks as the
+ * frames' slots above. */
+#define SITE_SLOTS 64 /* a power of two */
+
+struct site_slot {
+	uint32_t seq, gen;
+	int32_t n;
+	uintptr_t ips[BT_SITE_FRAMES];
+	uint64_t site;
+};
+static struct site_slot site_slots[SITE_SLOTS];
+
+static struct site_slot *site_slot_of(void *const *ips, int n)
+{
+	uint64_t h = (uint64_t)n;
+
+	for (int i = 0; i < n; i++)
+		h = (h ^ (uintptr_t)ips[i]) * 0x9e3779b97f4a7c15ULL;
+	return &site_slots[h >> 32 & (SITE_SLOTS - 1)];
+}
+
+static bool site_kept(struct site_slot *s, void *const *ips, int n, uint32_t gen, uint64_t *site)
+{
+	uint32_t q = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
+
+	if ((q & 1) || __atomic_load_n(&s->gen, __ATOMIC_ACQUIRE) != gen ||
+	    __atomic_load_n(&s->n, __ATOMIC_ACQUIRE) != n)
+		return false;
+	for (int i = 0; i < n; i++)
+		if (__atomic_load_n(&s->ips[i], __ATOMIC_ACQUIRE) != (uintptr_t)ips[i])
+			return false;
+	*site = __atomic_load_n(&s->site, __ATOMIC_ACQUIRE);
+	return __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE) == q;
+}
+
+static void site_keep(struct site_slot *s, void *const *ips, int n, uint32_t gen, uint64_t site)
+{
+	uint32_t q = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
+
+	if ((q & 1) || !__atomic_compare_exchange_n(&s->seq, &q, q + 1, false, __ATOMIC_ACQUIRE,
+						    __ATOMIC_RELAXED))
+		return;
+	__atomic_store_n(&s->gen, gen, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->n, n, __ATOMIC_RELEASE);
+	for (int i = 0; i < n; i++)
+		__atomic_store_n(&s->ips[i], (uintptr_t)ips[i], __ATOMIC_RELEASE);
+	__atomic_store_n(&s->site, site, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->seq, q + 2, __ATOMIC_RELEASE);
+}
+
 uint64_t backtrace_site(void *const *ips, int n, bool lookup)
 {
-	uint64_t parts[BT_SITE_FRAMES];
+	uint64_t parts[BT_SITE_FRAMES], site;
+	uint32_t gen = symcache_generation();
+	struct site_slot *s;
 	int k = 0;
 
-	for (int i = 0; i < n && i < BT_SITE_FRAMES; i++)
+	if (n > BT_SITE_FRAMES)
+		n = BT_SITE_FRAMES;
+	s = n > 0 ? site_slot_of(ips, n) : NULL;
+	if (s && site_kept(s, ips, n, gen, &site))
+		return site;
+	for (int i = 0; i < n; i++)
 		parts[k++] = frame_part(ips[i], lookup);
-	return backtrace_site_of_parts(parts, k);
+	site = backtrace_site_of_parts(parts, k);
+	if (s && lookup)
+		site_keep(s, ips, n, gen, site);
+	return site;
 }
 
 uint64_t backtrace_site_of_parts(const uint64_t *parts, int n)

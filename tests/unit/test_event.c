@@ -295,6 +295,41 @@ static void test_backtrace_text_kept(void **state)
 	assert_null(strstr(cut, "unit_frame_other"));
 }
 
+/* A site's id is kept per return addresses: the same addresses, the same
+ * id as made the first time; other addresses (200 of them, so that many
+ * share a slot), each their own; inside a handler (no look-up) the kept
+ * one; after the names are forgotten, made again, the same. */
+static void test_site_kept(void **state)
+{
+	static uint64_t site[200];
+	char *f = (char *)unit_frame_function;
+
+	(void)state;
+	assert_true(backtrace_init());
+	for (int k = 0; k < 200; k++) {
+		void *v[4] = {f, f + 16 + k, f, f};
+
+		site[k] = backtrace_site(v, 4, true);
+		for (int j = 0; j < k; j++)
+			if (site[j] == site[k])
+				fail_msg("frames %d and %d: one site", j, k);
+	}
+	for (int k = 0; k < 200; k++) {
+		void *v[4] = {f, f + 16 + k, f, f};
+
+		assert_true(backtrace_site(v, 4, true) == site[k]);
+		assert_true(backtrace_site(v, 4, false) == site[k]);
+		assert_true(backtrace_site(v, 6, true) == site[k]); /* beyond BT_SITE_FRAMES */
+		assert_true(backtrace_site(v, 3, true) != site[k]);
+	}
+	symcache_invalidate();
+	for (int k = 0; k < 200; k++) {
+		void *v[4] = {f, f + 16 + k, f, f};
+
+		assert_true(backtrace_site(v, 4, true) == site[k]);
+	}
+}
+
 /* A record about another process (the supervisor's): its pid, tid, prog and
  * frames named by the caller, written with the fields of backtrace_add's;
  * the site id the same as for the same frames found here. */
@@ -379,6 +414,7 @@ int main(void)
 		cmocka_unit_test(test_option_fields),
 		cmocka_unit_test(test_backtraces),
 		cmocka_unit_test(test_backtrace_text_kept),
+		cmocka_unit_test(test_site_kept),
 		cmocka_unit_test(test_history_overwritten),
 		cmocka_unit_test(test_foreign),
 	};
