@@ -158,6 +158,8 @@ UNIT_log_framing := logframe record
 # the close decisions stand on the table alone
 UNIT_fdend  := fdend fdtab config
 UNIT_ratelimit := ratelimit
+# who else holds a socket: /proc read with raw system calls
+UNIT_holders := holders
 # the fork tree's reference counts: the table and its shared memory
 UNIT_sharecount := sharecount fdtab config
 UNIT_langtrace := $(UNIT_event)

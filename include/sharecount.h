@@ -13,7 +13,8 @@
  * good (never the last again): a socket passed in SCM_RIGHTS or inherited
  * by a spawned program; a descriptor that crosses exec is never taken
  * away (exit and _exit take theirs: close_path_at_exit).  Every mistake is on the side of "not the last": a
- * socket another process may hold is never lingered on for that reason.
+ * socket another process may hold is never lingered on for that reason
+ * (where a close would reset, holders.h then asks /proc).
  * The table holds SHARECOUNT_SLOTS sockets over the tree's life; beyond,
  * sockets are not counted. */
 #ifndef SHIM_SHARECOUNT_H

@@ -31,6 +31,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
@@ -42,6 +43,7 @@
 #include "config.h"
 #include "event.h"
 #include "fdend.h"
+#include "holders.h"
 #include "libc.h"
 #include "lastref.h"
 #include "linger.h"
@@ -235,6 +237,22 @@ static uint32_t as_counted(int fd, uint32_t st)
 	return st;
 }
 
+/* Under SOCKSHIM_GRACEFUL=1, the close of a socket whose other holders
+ * the shim could not follow (passed through exec, as sshd's and inetd's
+ * are, or in SCM_RIGHTS; or pinned in its fork tree's count), which would
+ * reset were it the last: whether it is after all, as /proc says (no
+ * descriptor anywhere else names the socket).  Only where there is room
+ * for the scan (not on a small signal stack): its own frame, off the
+ * common path. */
+__attribute__((noinline)) static bool last_after_all(int fd, struct call *c)
+{
+	struct stat sb;
+
+	if (call_tight(c) || sys_fstat(fd, &sb) != 0)
+		return false;
+	return holders_beyond(fd, (uint64_t)sb.st_ino) == HOLDERS_NONE;
+}
+
 /* What the plan says for the last close of socket fd (state st), before
  * the descriptor goes: probe for a reset, or linger.  True if the socket
  * was shut down and handed on (the close must then happen).
@@ -259,10 +277,20 @@ static inline __attribute__((always_inline)) bool act_before_close(int fd, uint3
 			probe_before_close(fd, st);
 		return o == LINGER_DONE || o == LINGER_HANDED || o == LINGER_SKIPPED;
 	}
-	if (plan == FDEND_PROBE)
+	if (plan == FDEND_PROBE) {
 		probe_before_close(fd, st);
-	else if (plan == FDEND_PROBE_SHARED)
+	} else if (plan == FDEND_PROBE_SHARED) {
 		*shared_unread = shared_resets(fd, st);
+		if (*shared_unread != 0 && shim_cfg.graceful == GRACEFUL_ON &&
+		    last_after_all(fd, c)) {
+			enum linger_outcome o = linger_take(fd, st, c);
+
+			if (o == LINGER_DONE || o == LINGER_HANDED || o == LINGER_SKIPPED) {
+				*shared_unread = 0;
+				return true;
+			}
+		}
+	}
 	return false;
 }
 
@@ -643,7 +671,10 @@ static bool end_at_exit(int fd, uint32_t st, void *ctx)
 	} else if (plan == FDEND_PROBE) {
 		probe_before_close(fd, st);
 	} else if (x->single_threaded) {
-		exit_settling(fd, st);
+		/* (under graceful, lingered on if no other holder is left) */
+		if (!(shim_cfg.graceful == GRACEFUL_ON &&
+		      act_before_close(fd, as_counted(fd, st), x->c, &shared_unread)))
+			exit_settling(fd, st);
 	}
 out:
 	/* the process's references go with it */

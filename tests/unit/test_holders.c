@@ -1,0 +1,95 @@
+/* Unit tests of holders.c: who else holds a socket, read from /proc. */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "holders.h"
+
+static uint64_t ino_of(int fd)
+{
+	struct stat sb;
+
+	assert_int_equal(fstat(fd, &sb), 0);
+	return (uint64_t)sb.st_ino;
+}
+
+static int self_fd_dir(void)
+{
+	int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	assert_true(dir >= 0);
+	return dir;
+}
+
+/* One process: the numbers that name the socket, one skipped. */
+static void test_in_dir(void **state)
+{
+	int sv[2], copy, dir;
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	dir = self_fd_dir();
+	assert_int_equal(holders_in_dir(dir, ino_of(sv[0]), sv[0]), 0);
+	close(dir);
+	copy = dup(sv[0]);
+	dir = self_fd_dir();
+	assert_int_equal(holders_in_dir(dir, ino_of(sv[0]), sv[0]), 1);
+	close(dir);
+	dir = self_fd_dir();
+	assert_int_equal(holders_in_dir(dir, ino_of(sv[0]), -1), 2);
+	close(dir);
+	close(copy);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* Every process: a copy in this process, then in a child, then none. */
+static void test_beyond(void **state)
+{
+	int sv[2], copy, go[2];
+	uint64_t ino;
+	pid_t child;
+	char c;
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	ino = ino_of(sv[0]);
+	assert_int_equal(holders_beyond(sv[0], ino), HOLDERS_NONE);
+	copy = dup(sv[0]);
+	assert_int_equal(holders_beyond(sv[0], ino), HOLDERS_OTHERS);
+	close(copy);
+	assert_int_equal(holders_beyond(sv[0], ino), HOLDERS_NONE);
+	assert_int_equal(pipe(go), 0);
+	child = fork();
+	if (child == 0) { /* holds sv[0] until told */
+		close(go[1]);
+		(void)!read(go[0], &c, 1);
+		_exit(0);
+	}
+	close(go[0]);
+	assert_int_equal(holders_beyond(sv[0], ino), HOLDERS_OTHERS);
+	close(go[1]);
+	waitpid(child, NULL, 0);
+	assert_int_equal(holders_beyond(sv[0], ino), HOLDERS_NONE);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_in_dir),
+		cmocka_unit_test(test_beyond),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
