@@ -3,7 +3,8 @@
 # and more bytes; the child answers, gives up and closes with the bytes
 # unread (after shutdown(SHUT_RDWR)), the parent having closed its copy
 # after the fork.  Against the kernel's count (nstat, private network
-# namespace): close_rst records == resets, over several connections.
+# namespace): close_rst records == resets, over several connections;
+# under SOCKSHIM_GRACEFUL=1, none.
 . "$(dirname "$0")/../lib.sh"
 no_sanitizer "dnsmasq under a sanitizer runtime (its own allocator and threads)"
 DNSMASQ=$(command -v dnsmasq || echo /usr/sbin/dnsmasq)
@@ -43,3 +44,8 @@ dns_round shim SOCKSHIM_EVENTS=errors
 matches || fail "shim: $rst close_rst records, the kernel sent $aborts resets"
 dns_round all SOCKSHIM_EVENTS=all
 matches || fail "events=all: $rst close_rst records, the kernel sent $aborts resets"
+# The reset comes from the child's close, the last reference (the parent
+# closed its copy after the fork, as the fork tree's count follows):
+# under graceful, lingered on, no reset.
+dns_round graceful SOCKSHIM_GRACEFUL=1
+[ "$aborts" = 0 ] && [ "$rst" = 0 ] || fail "graceful: $aborts resets, $rst close_rst records"
