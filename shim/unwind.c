@@ -874,9 +874,12 @@ struct walk_args {
 };
 
 /* The frames of kept walk t, if it started as a does and every word it
- * read is still there; -1 if not. */
-static int replay(struct trace *t, const struct walk_args *a, uint32_t gen, void **ips,
-		  struct unwind_cursor *cur, const struct stack_range *range)
+ * read is still there; -1 if not.  resume: a resume's walk (its start's
+ * bp a key only if used, its readable range maybe not known yet); inlined
+ * into each caller, the capture's path as lean as before. */
+static inline __attribute__((always_inline)) int replay(struct trace *t, const struct walk_args *a,
+							uint32_t gen, void **ips,
+		  struct unwind_cursor *cur, const struct stack_range *range, bool resume)
 {
 	uint32_t q = __atomic_load_n(&t->seq, __ATOMIC_ACQUIRE);
 	int32_t nreads, n;
@@ -884,7 +887,7 @@ static int replay(struct trace *t, const struct walk_args *a, uint32_t gen, void
 
 	if ((q & 1) || __atomic_load_n(&t->pc, __ATOMIC_ACQUIRE) != a->pc ||
 	    __atomic_load_n(&t->sp, __ATOMIC_ACQUIRE) != a->sp ||
-	    (__atomic_load_n(&t->bp_key, __ATOMIC_ACQUIRE) &&
+	    ((!resume || __atomic_load_n(&t->bp_key, __ATOMIC_ACQUIRE)) &&
 	     __atomic_load_n(&t->bp, __ATOMIC_ACQUIRE) != a->bp) ||
 	    __atomic_load_n(&t->gen, __ATOMIC_ACQUIRE) != gen ||
 	    __atomic_load_n(&t->max, __ATOMIC_ACQUIRE) != a->max ||
@@ -898,7 +901,7 @@ static int replay(struct trace *t, const struct walk_args *a, uint32_t gen, void
 		return -1;
 	/* whatever a torn copy says, no read leaves the readable stack (a
 	 * resume's range may not be known yet: then nothing is replayed) */
-	if (range->hi < a->sp + sizeof(uintptr_t))
+	if (resume && range->hi < a->sp + sizeof(uintptr_t))
 		return -1;
 	room = range->hi - a->sp - sizeof(uintptr_t);
 	/* first the program's frame at the call: its return address and the
@@ -1104,7 +1107,7 @@ __attribute__((noinline)) int unwind_capture(void **ips, int max, uintptr_t skip
 	range_start(&range, a.sp, true);
 	set = trace_set(a.pc, a.sp);
 	for (int w = 0; w < TRACE_WAYS; w++)
-		if ((n = replay(&traces[set + w], &a, gen, ips, cur, &range)) >= 0)
+		if ((n = replay(&traces[set + w], &a, gen, ips, cur, &range, false)) >= 0)
 			return n;
 	cur->pc = 0;
 	rec.sp = a.sp;
@@ -1139,7 +1142,7 @@ int unwind_resume(struct unwind_cursor *cur, void **ips, int max)
 	range_start(&range, cur->sp, false);
 	set = trace_set(a.pc, a.sp);
 	for (int w = 0; w < TRACE_WAYS; w++)
-		if ((n = replay(&traces[set + w], &a, gen, ips, cur, &range)) >= 0)
+		if ((n = replay(&traces[set + w], &a, gen, ips, cur, &range, true)) >= 0)
 			return n;
 	rec.sp = a.sp;
 	rec.bp_at = 0;
