@@ -2,7 +2,9 @@
  * calls _exit(3) (a daemon's SIGTERM handler, a watchdog): the sockets
  * the exit was ending must not be ended twice.  The connection's peer is
  * a forked child: it waits for the FIN of the parent's exit, signals the
- * parent, then closes its end after a moment (argv[1] ms, default 300). */
+ * parent, then closes its end after a moment (300 ms).  argv[1] "close":
+ * the parent's close() of the connection is what the handler interrupts
+ * (under SOCKSHIM_LINGER_MODE=sync it lingers in the close), not exit(). */
 #include "progs.h"
 
 #include <stdbool.h>
@@ -20,7 +22,8 @@ int main(int argc, char **argv)
 	int port, lfd = listen_loopback(0, &port);
 	int c = socket(AF_INET, SOCK_STREAM, 0);
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port)};
-	int s, ms = argc > 1 ? atoi(argv[1]) : 300;
+	int s, ms = 300;
+	bool in_close = argc > 1 && strcmp(argv[1], "close") == 0;
 	pid_t parent = getpid();
 	char buf[64];
 	int ready[2];
@@ -54,5 +57,9 @@ int main(int argc, char **argv)
 	close(lfd);
 	if (read(ready[0], buf, 1) != 1)
 		die("read");
+	if (in_close) {
+		close(c);
+		pause();
+	}
 	exit(0);
 }
