@@ -78,6 +78,13 @@ void call_resume(struct call *c);
  * need: most calls never unwind). */
 bool call_tight(struct call *c);
 
+/* Call c closes fd (its entry claimed, the close not done yet); and
+ * whether a call of this thread's, interrupted by the handler that asks
+ * (an _exit() from a signal handler), is closing fd: its socket is that
+ * close's to end, not the exit's. */
+void call_note_closing(const struct call *c, int fd);
+bool call_closing(int fd);
+
 /* The innermost call this thread is in, or NULL. */
 struct call *call_current(void);
 

@@ -51,6 +51,9 @@ FILE *libc_freopen64(const char *path, const char *mode, FILE *fp);
 /* _exit(status): the next _exit in line (a sanitizer's, or libc's), the
  * exit_group system call if there is none. */
 void libc__exit(int status) __attribute__((noreturn));
+/* clone(fn, stack, flags, arg, ptid, tls, ctid): the next clone() in line. */
+int libc_clone(int (*fn)(void *), void *stack, int flags, void *arg, pid_t *ptid, void *tls,
+	       pid_t *ctid);
 /* syscall(nr, a..f): the next syscall() in line (another preload's, or
  * libc's), the system call itself before the constructor bound it. */
 long libc_syscall(long nr, long a, long b, long c, long d, long e, long f);

@@ -6,6 +6,12 @@
 #include <sys/types.h>
 
 extern pid_t proc_pid;
+/* The process whose state the shim's memory describes: proc_pid too,
+ * but renewed only where the fork handlers ran (fork(), not a fork made
+ * with syscall(SYS_fork/clone/clone3), whose child holds the parent's
+ * sockets unmarked as shared, a linger thread that is not there...).  The
+ * guards of linger.c, exit_calls.c and raw.c compare with this one. */
+extern pid_t proc_owner_pid;
 extern char proc_prog[64];
 /* The host's name (uname's nodename), for the records' "host". */
 extern char proc_host[65];
@@ -13,8 +19,12 @@ extern char proc_host[65];
 /* At load: reads both. */
 void proc_init(void);
 
-/* In a forked child: the new pid (and thread id). */
+/* In a forked child: the new pid (and thread id) for the records. */
 void proc_after_fork_child(void);
+
+/* In a child made by fork(), its fork handlers run: the shim's state is
+ * now this process's (proc_owner_pid). */
+void proc_after_fork_handlers(void);
 
 /* This thread's id, for the records: asked of the kernel once per thread
  * (and again in a forked child), not at every record.  With proc_pid, a

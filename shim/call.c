@@ -31,6 +31,8 @@ static __thread struct call *volatile scope_call[CALL_NEST] TLS;
 static __thread volatile uintptr_t scope_frame[CALL_NEST] TLS;
 static __thread volatile bool scope_alt[CALL_NEST] TLS;
 static __thread volatile int scope_set[CALL_NEST] TLS;
+/* the number each scope is closing, -1: none (call_note_closing) */
+static __thread volatile int scope_closing[CALL_NEST] TLS;
 static __thread const struct call_trap_regs *trap_regs TLS;
 
 /* This thread's alternate signal stack: asked of the kernel once, then
@@ -155,6 +157,7 @@ void call_enter(struct call *c)
 	}
 	c->level = d;
 	scope_set[d] = -1;
+	scope_closing[d] = -1;
 	scope_frame[d] = sp;
 	scope_alt[d] = alt;
 	scope_call[d] = c;
@@ -185,6 +188,22 @@ void call_resume(struct call *c)
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	if (c->level >= 0 && depth == c->level + 1)
 		scope_call[c->level] = c;
+}
+
+void call_note_closing(const struct call *c, int fd)
+{
+	if (c->level >= 0)
+		scope_closing[c->level] = fd;
+}
+
+bool call_closing(int fd)
+{
+	int d = depth;
+
+	for (int i = 0; i < d; i++)
+		if (scope_closing[i] == fd)
+			return true;
+	return false;
 }
 
 struct call *call_current(void)

@@ -395,6 +395,7 @@ int close_path_end(int fd, const struct close_how *how)
 	if ((st & FD_SOCKET) && !nocancel)
 		pthread_testcancel();
 	call_enter(&c);
+	call_note_closing(&c, fd); /* (before the claim makes it look closed) */
 	st = fdend_claim(&end, fd, keeps_history() ? remember_close(&c) : 0);
 	if (st & FD_PRIVATE) {
 		fdend_unclaim(&end);
@@ -697,8 +698,17 @@ static void learn_if_unseen(int fd, int dir, const char *name, void *ctx)
 	/* of no kind known: unknown, a number closed and opened again
 	 * unseen, or one known only by its flags (a copy of an unknown one
 	 * made close-on-exec: sshd's dup of the socket its exec got) */
-	if (!(st & (FD_SOCKET | FD_PRIVATE)) || (st & (FD_CLOSED | FD_PRIVATE)) == FD_CLOSED)
-		fdtab_learn(fd);
+	if ((st & (FD_CLOSED | FD_PRIVATE)) == FD_CLOSED && call_closing(fd))
+		return; /* a close of it that this exit interrupted: its own */
+	if (!(st & (FD_SOCKET | FD_PRIVATE)) || (st & (FD_CLOSED | FD_PRIVATE)) == FD_CLOSED) {
+		/* what the flags said of it stays true: the program's
+		 * SO_LINGER {1, 0} (the exit's reset is its own: linger_zero,
+		 * and graceful mode replaces it), close-on-exec */
+		uint32_t flags = st & FD_CLOSED ? 0 : st & (FD_LINGER_ZERO | FD_CLOSE_ON_EXEC);
+
+		if (fdtab_learn(fd) && flags)
+			fdtab_or(fd, flags);
+	}
 }
 
 static void learn_unseen(void)

@@ -22,7 +22,7 @@
 static bool own_process(void)
 {
 	return __atomic_load_n(&shim_init_state, __ATOMIC_ACQUIRE) == INIT_DONE &&
-	       sys_getpid() == proc_pid;
+	       sys_getpid() == proc_owner_pid;
 }
 
 SHIM_EXPORT void _exit(int status)

@@ -33,6 +33,7 @@
 #include "raw.h"
 #include "sockshim.h"
 #include "symcache.h"
+#include "sys.h"
 
 int shim_init_state = INIT_NONE;
 
@@ -159,7 +160,7 @@ static void fork_parent(void)
 
 static void fork_child(void)
 {
-	proc_after_fork_child();
+	proc_after_fork_handlers();
 	ratelimit_reset(); /* the parent reports what it counted */
 	log_forget_dropped();
 	privfd_close_in_child(log_owns_slot);
@@ -216,14 +217,27 @@ __attribute__((constructor)) static void shim_constructor(void)
 /* At exit, TCP sockets left open get the checks and graceful close of
  * their close (close_path_at_exit), and sockets still lingering in the
  * background get their time. */
+/* The process whose end has begun: once per process.  A signal handler
+ * calling _exit() in the middle of exit()'s own (a SIGTERM handler while
+ * the exit lingers), or another thread's _exit() meanwhile, must not end
+ * the same sockets again: a second record of each, a second release of
+ * their fork tree's count (another holder's close then taken for the
+ * last).  It ends the process at once, as it would bare. */
+static pid_t ending;
+
 void shim_process_ends(bool by_exit)
 {
-	if (__atomic_load_n(&shim_init_state, __ATOMIC_ACQUIRE) == INIT_DONE && !vfork_in_child) {
-		close_path_at_exit(by_exit);
-		linger_wait_at_exit();
-		if (event_wanted(&shim_cfg, EVENTS_ERRORS))
-			event_flush_suppressed();
-	}
+	pid_t me;
+
+	if (__atomic_load_n(&shim_init_state, __ATOMIC_ACQUIRE) != INIT_DONE || vfork_in_child)
+		return;
+	me = (pid_t)sys_getpid();
+	if (__atomic_exchange_n(&ending, me, __ATOMIC_ACQ_REL) == me)
+		return;
+	close_path_at_exit(by_exit);
+	linger_wait_at_exit();
+	if (event_wanted(&shim_cfg, EVENTS_ERRORS))
+		event_flush_suppressed();
 }
 
 __attribute__((destructor)) static void shim_destructor(void)

@@ -66,6 +66,10 @@ LIBC_CALL(int, setsockopt, -1, (int fd, int level, int name, const void *val, so
 	  (fd, level, name, val, len))
 LIBC_CALL(int, shutdown, -1, (int fd, int how), (fd, how))
 LIBC_CALL(int, close, -1, (int fd), (fd))
+LIBC_CALL(int, clone, -1,
+	  (int (*start)(void *), void *stack, int flags, void *arg, pid_t *ptid, void *tls,
+	   pid_t *ctid),
+	  (start, stack, flags, arg, ptid, tls, ctid))
 LIBC_CALL(int, dup, -1, (int fd), (fd))
 LIBC_CALL(int, dup2, -1, (int fd, int newfd), (fd, newfd))
 LIBC_CALL(int, dup3, -1, (int fd, int newfd, int flags), (fd, newfd, flags))
@@ -175,7 +179,7 @@ void libc_bind_all(void)
 		signal_bind, pipe2_bind, posix_spawn_bind, posix_spawnp_bind, system_bind,
 		popen_bind, epoll_create_bind, epoll_create1_bind, sigaltstack_bind, dlclose_bind,
 		fclose_bind, fcloseall_bind, freopen_bind, freopen64_bind, syscall_bind,
-		exit_bind,
+		exit_bind, clone_bind,
 	};
 	int saved = errno;
 

@@ -439,7 +439,7 @@ enum linger_outcome linger_take(int fd, uint32_t st, struct call *c)
 	bool in_handler = call_tight(c) || call_in_trap();
 	bool async = shim_cfg.linger_mode == LINGER_ASYNC || in_handler;
 
-	if (sys_getpid() != proc_pid || !same_socket(fd))
+	if (sys_getpid() != proc_owner_pid || !same_socket(fd))
 		return LINGER_FOREIGN;
 	if (st & FD_LINGER_ZERO) {
 		/* The program asked for an abortive close; graceful mode

@@ -13,6 +13,7 @@
 #include "sys.h"
 
 pid_t proc_pid;
+pid_t proc_owner_pid;
 char proc_prog[64];
 char proc_host[65];
 
@@ -39,6 +40,7 @@ void proc_init(void)
 	size_t n = strnlen(program_invocation_short_name, sizeof proc_prog - 1);
 
 	proc_pid = sys_getpid();
+	proc_owner_pid = proc_pid;
 	memcpy(proc_prog, program_invocation_short_name, n);
 	proc_prog[n] = '\0';
 	{
@@ -56,6 +58,12 @@ void proc_after_fork_child(void)
 {
 	proc_pid = sys_getpid();
 	__atomic_add_fetch(&fork_gen, 1, __ATOMIC_RELAXED);
+}
+
+void proc_after_fork_handlers(void)
+{
+	proc_after_fork_child();
+	proc_owner_pid = proc_pid;
 }
 
 void proc_each_fd(void (*fn)(int fd, int dir, const char *name, void *ctx), void *ctx)

@@ -260,7 +260,7 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 	/* Go's fork-and-exec child (clone with CLONE_VM|CLONE_VFORK) runs on
 	 * the parent's memory: its calls must not touch the shim's state, which
 	 * is the parent's.  They run as they are. */
-	if (sys_getpid() != proc_pid && si->si_syscall != SYS_rt_sigaction) {
+	if (sys_getpid() != proc_owner_pid && si->si_syscall != SYS_rt_sigaction) {
 		g[REG_RAX] = sys_raw6(si->si_syscall, g[REG_RDI], g[REG_RSI], g[REG_RDX],
 				      g[REG_R10], g[REG_R8], g[REG_R9]);
 		return;

@@ -1,5 +1,5 @@
-/* Records made in a forked child (by fork(), and by syscall(SYS_fork),
- * which runs no atfork handler) and in a second thread: each must carry
+/* Records made in a forked child (by fork(), and by syscall(SYS_fork) and
+ * glibc's clone() without CLONE_VM, which run no atfork handler) and in a second thread: each must carry
  * its own process's pid and its own thread's id, which the shim keeps
  * rather than asks of the kernel at every record.  Each close(-1) below is
  * a close_error; the ids of the one that made it are printed first:
@@ -7,6 +7,7 @@
 #include "progs.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -21,6 +22,12 @@ static void *thread_main(void *arg)
 {
 	record(arg);
 	return NULL;
+}
+
+static int clone_main(void *arg)
+{
+	record(arg);
+	return 0;
 }
 
 static void in_child(const char *label)
@@ -50,6 +57,14 @@ int main(void)
 		exit(0);
 	}
 	waitpid(pid, &status, 0);
+	{
+		static char stack[256 * 1024] __attribute__((aligned(16)));
+
+		pid = clone(clone_main, stack + sizeof stack, SIGCHLD, "clone");
+		if (pid < 0)
+			die("clone");
+		waitpid(pid, &status, 0);
+	}
 	record("parent-again");
 	return 0;
 }

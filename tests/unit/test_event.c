@@ -88,6 +88,7 @@ static void test_common_fields(void **state)
 
 	(void)state;
 	proc_pid = getpid(); /* as the shim's initialisation keeps it */
+	proc_owner_pid = proc_pid;
 	strcpy(proc_prog, "unit\xff\"prog");
 	j = build(&ev, NULL, 0);
 	assert_int_equal(num(j, "pid"), getpid());

@@ -1,0 +1,55 @@
+/* Entry point clone(): a child made without CLONE_VM runs none of fork()'s
+ * handlers, yet is a process of its own (a sandbox or namespace tool's
+ * child: clone(fn, stack, SIGCHLD | CLONE_NEWNS..., arg)).  Its records must
+ * carry its own pid and thread id, which the shim keeps rather than asks
+ * at every record (proc.h): fn is started through a step that renews them
+ * first.  Nothing else changes: the same flags, stack, ptid, tls and ctid
+ * reach the next clone() in line, its result and errno are the caller's.
+ * A child sharing this memory (CLONE_VM: a thread, a vfork-like spawn)
+ * goes straight to fn: renewing the ids there would change them for the
+ * parent too. */
+#define _GNU_SOURCE
+#include <sched.h>
+#include <stdarg.h>
+#include <sys/types.h>
+
+#include "export.h"
+#include "libc.h"
+#include "proc.h"
+#include "shim.h"
+
+struct clone_start {
+	int (*fn)(void *);
+	void *arg;
+};
+
+/* In the child: its own copy of the parent's memory, the parent's
+ * clone_start (on the parent's stack) included. */
+static int clone_child(void *p)
+{
+	struct clone_start s = *(const struct clone_start *)p;
+
+	proc_after_fork_child();
+	return s.fn(s.arg);
+}
+
+SHIM_EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
+{
+	va_list ap;
+	pid_t *ptid;
+	void *tls;
+	pid_t *ctid;
+	struct clone_start s = {fn, arg};
+
+	/* the optional three, read as glibc's clone reads them: whatever the
+	 * caller left there when it did not pass them, used only per flags */
+	va_start(ap, arg);
+	ptid = va_arg(ap, pid_t *);
+	tls = va_arg(ap, void *);
+	ctid = va_arg(ap, pid_t *);
+	va_end(ap);
+	if (!(flags & CLONE_VM) && fn &&
+	    __atomic_load_n(&shim_init_state, __ATOMIC_ACQUIRE) == INIT_DONE)
+		return libc_clone(clone_child, stack, flags, &s, ptid, tls, ctid);
+	return libc_clone(fn, stack, flags, arg, ptid, tls, ctid);
+}
