@@ -12,6 +12,9 @@ extern pid_t proc_pid;
  * sockets unmarked as shared, a linger thread that is not there...).  The
  * guards of linger.c, exit_calls.c and raw.c compare with this one. */
 extern pid_t proc_owner_pid;
+/* The process whose end has begun (init.c's shim_process_ends): here,
+ * on the page of proc_pid, which a forked child writes anyway. */
+extern pid_t proc_ending;
 extern char proc_prog[64];
 /* The host's name (uname's nodename), for the records' "host". */
 extern char proc_host[65];

@@ -217,14 +217,12 @@ __attribute__((constructor)) static void shim_constructor(void)
 /* At exit, TCP sockets left open get the checks and graceful close of
  * their close (close_path_at_exit), and sockets still lingering in the
  * background get their time. */
-/* The process whose end has begun: once per process.  A signal handler
+/* A process's end is done once (proc_ending, proc.h).  A signal handler
  * calling _exit() in the middle of exit()'s own (a SIGTERM handler while
  * the exit lingers), or another thread's _exit() meanwhile, must not end
  * the same sockets again: a second record of each, a second release of
  * their fork tree's count (another holder's close then taken for the
  * last).  It ends the process at once, as it would bare. */
-static pid_t ending;
-
 void shim_process_ends(bool by_exit)
 {
 	pid_t me;
@@ -232,7 +230,7 @@ void shim_process_ends(bool by_exit)
 	if (__atomic_load_n(&shim_init_state, __ATOMIC_ACQUIRE) != INIT_DONE || vfork_in_child)
 		return;
 	me = (pid_t)sys_getpid();
-	if (__atomic_exchange_n(&ending, me, __ATOMIC_ACQ_REL) == me)
+	if (__atomic_exchange_n(&proc_ending, me, __ATOMIC_ACQ_REL) == me)
 		return;
 	close_path_at_exit(by_exit);
 	linger_wait_at_exit();

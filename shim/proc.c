@@ -13,18 +13,21 @@
 #include "sys.h"
 
 pid_t proc_pid;
+pid_t proc_ending;
 pid_t proc_owner_pid;
 char proc_prog[64];
 char proc_host[65];
 
 /* Changes in a forked child: a thread id kept before is its parent's. */
-static uint32_t fork_gen = 1;
+/* (zero-initialised: next to proc_pid, on the page a forked child writes
+ * anyway; every other page it writes is one more copy-on-write fault) */
+static uint32_t fork_gen;
 static __thread pid_t tid_kept __attribute__((tls_model("initial-exec")));
 static __thread uint32_t tid_gen __attribute__((tls_model("initial-exec")));
 
 pid_t proc_self_tid(void)
 {
-	uint32_t g = __atomic_load_n(&fork_gen, __ATOMIC_RELAXED);
+	uint32_t g = __atomic_load_n(&fork_gen, __ATOMIC_RELAXED) + 1; /* 0: none kept */
 
 	/* (a handler between the two stores finds the generation stale and
 	 * stores the same values again) */
