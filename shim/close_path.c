@@ -625,11 +625,11 @@ struct at_exit {
  * its last holder: whether it is, only the kernel can say, after the
  * close; the close that exit would make is made now (single-threaded: no
  * other thread can be using the socket). */
-__attribute__((noinline)) static void exit_settling(int fd, uint32_t st)
+__attribute__((noinline)) static void exit_settling(int fd, uint32_t st, int unread)
 {
 	struct pending_rst p;
 
-	probe_shared(fd, shared_resets(fd, st), &p);
+	probe_shared(fd, unread, &p);
 	if (p.armed && sys_close(fd) == 0) {
 		fdtab_set(fd, FD_CLOSED);
 		settle_shared(fd, st, &p);
@@ -661,21 +661,22 @@ static bool end_at_exit(int fd, uint32_t st, void *ctx)
 	if (plan == FDEND_PLAIN)
 		goto out;
 	note_exit_close(fd, st);
+	/* exit() flushes stdio's buffers only after the destructors: an
+	 * answer still in a stream goes out before a lingering's FIN (a
+	 * socket with other holders is lingered on too, under graceful, if
+	 * /proc says none is left) */
+	if (!x->flushed && (plan == FDEND_LINGER ||
+			    (plan == FDEND_PROBE_SHARED && shim_cfg.graceful == GRACEFUL_ON))) {
+		fflush(NULL);
+		x->flushed = true;
+	}
 	if (plan == FDEND_LINGER) {
-		/* exit() flushes stdio's buffers only after the destructors:
-		 * an answer still in a stream goes out before the FIN */
-		if (!x->flushed) {
-			fflush(NULL);
-			x->flushed = true;
-		}
 		act_before_close(fd, as_counted(fd, st), x->c, &shared_unread);
 	} else if (plan == FDEND_PROBE) {
 		probe_before_close(fd, st);
-	} else if (x->single_threaded) {
-		/* (under graceful, lingered on if no other holder is left) */
-		if (!(shim_cfg.graceful == GRACEFUL_ON &&
-		      act_before_close(fd, as_counted(fd, st), x->c, &shared_unread)))
-			exit_settling(fd, st);
+	} else if (x->single_threaded &&
+		   !act_before_close(fd, as_counted(fd, st), x->c, &shared_unread)) {
+		exit_settling(fd, st, shared_unread);
 	}
 out:
 	/* the process's references go with it */

@@ -9,15 +9,19 @@
 #   kept:   keeps its copy; after the shell has exited (the same unread
 #           request), the server writes more on it: the shell's exit must
 #           not have shut it down (the server's write would fail), under
-#           the shim as bare.
+#           the shim as bare;
+#   stdio:  as handed, but the child answers through a stdio stream on its
+#           standard output, which exit() flushes after the destructors:
+#           the answer must go out before the lingering's FIN (it was
+#           lost: the shutdown came first, the flush met EPIPE).
 . "$(dirname "$0")/../lib.sh"
 private_net
 run() { # MODE [VAR=VALUE...]: prints what the client got
 	mode=$1
 	shift
-	python3 - "$mode" "$PRELOAD" "$@" <<'PY'
+	python3 - "$mode" "$PRELOAD" "$PROGS/stdio_answer" "$@" <<'PY'
 import os, socket, subprocess, sys
-mode, preload, extra = sys.argv[1], sys.argv[2], sys.argv[3:]
+mode, preload, stdio_answer, extra = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
 env = dict(os.environ)
 if extra:
     env["LD_PRELOAD"] = preload
@@ -28,9 +32,12 @@ l.listen(1)
 c = socket.create_connection(l.getsockname())
 s, _ = l.accept()
 c.sendall(b"request " + b"x" * 20000)
-child = subprocess.Popen(["bash", "-c", "printf child-answer >&%d" % s.fileno()],
-                         pass_fds=[s.fileno()], env=env)
-if mode == "handed":
+if mode == "stdio":
+    child = subprocess.Popen([stdio_answer, "child-answer"], stdout=s, env=env)
+else:
+    child = subprocess.Popen(["bash", "-c", "printf child-answer >&%d" % s.fileno()],
+                             pass_fds=[s.fileno()], env=env)
+if mode in ("handed", "stdio"):
     s.close()
 else:
     child.wait()
@@ -59,7 +66,7 @@ except ConnectionResetError:
 child.wait()
 PY
 }
-for mode in handed kept; do
+for mode in handed kept stdio; do
 	before=$(kernel_aborts)
 	bare=$(run $mode)
 	bare_aborts=$(($(kernel_aborts) - before))
@@ -68,11 +75,11 @@ for mode in handed kept; do
 	aborts=$(($(kernel_aborts) - before))
 	note "$mode: bare '$bare' ($bare_aborts resets); graceful '$shimmed' ($aborts resets)"
 	case $mode in
-	handed)
+	handed | stdio)
 		[ "$bare" = "child-answer then reset" ] && [ "$bare_aborts" = 1 ] ||
-			fail "handed bare: the case does not show here"
+			fail "$mode bare: the case does not show here"
 		[ "$shimmed" = "child-answer then EOF" ] && [ "$aborts" = 0 ] ||
-			fail "handed graceful: not cured"
+			fail "$mode graceful: not cured"
 		;;
 	kept)
 		[ "$bare" = "child-answer+parent-after then EOF" ] || fail "kept bare: $bare"
