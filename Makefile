@@ -159,7 +159,7 @@ UNIT_log_framing := logframe record
 UNIT_fdend  := fdend fdtab config
 UNIT_ratelimit := ratelimit
 # who else holds a socket: /proc read with raw system calls
-UNIT_holders := holders
+UNIT_holders := holders proc
 # the fork tree's reference counts: the table and its shared memory
 UNIT_sharecount := sharecount fdtab config
 UNIT_langtrace := $(UNIT_event)

@@ -3,6 +3,7 @@
 #ifndef SHIM_PROC_H
 #define SHIM_PROC_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 extern pid_t proc_pid;
@@ -33,6 +34,18 @@ void proc_after_fork_handlers(void);
  * (and again in a forked child), not at every record.  With proc_pid, a
  * record makes no system call for its "pid" and "tid". */
 pid_t proc_self_tid(void);
+
+/* The number a /proc entry's name is (a pid, a descriptor); -1 if it is
+ * not one. */
+int proc_number(const char *name);
+
+/* Calls fn for each entry of the open /proc listing dir whose name is a
+ * number (a pid in /proc, a descriptor in a fd directory), with that
+ * number, dir and the name, until fn returns false.  Returns false if
+ * the listing could not be read to its end (nor stopped).  Raw system
+ * calls, a 1 KiB buffer, no allocation. */
+bool proc_each_entry(int dir, bool (*fn)(int num, int dir, const char *name, void *ctx),
+		     void *ctx);
 
 /* Calls fn for each descriptor number the process holds now, as
  * /proc/self/fd lists it: fd, the listing's own descriptor (dir, open

@@ -235,13 +235,59 @@ static bool add_frame(struct record *r, void *ip, bool lookup)
  * compare-and-swap or keeps nothing, never waits; a reader copies and
  * trusts the copy only if seq was even and unchanged, else writes the
  * frames itself.  Every word is an atomic load or store. */
+
+/* What both kinds of slot below begin with: the seqlock word, the names'
+ * generation and how many return addresses the slot was made from (kept
+ * in the slot's own array). */
+struct slot_key {
+	uint32_t seq, gen;
+	int32_t n;
+};
+
+/* Whether key k (its addresses in kept) was made from ips[n] in generation
+ * gen and is not being written; *q: its seq, to check again after the
+ * slot's contents were read. */
+static bool key_matches(struct slot_key *k, const uintptr_t *kept, void *const *ips, int n,
+			uint32_t gen, uint32_t *q)
+{
+	*q = __atomic_load_n(&k->seq, __ATOMIC_ACQUIRE);
+	if ((*q & 1) || __atomic_load_n(&k->gen, __ATOMIC_ACQUIRE) != gen ||
+	    __atomic_load_n(&k->n, __ATOMIC_ACQUIRE) != n)
+		return false;
+	for (int i = 0; i < n; i++)
+		if (__atomic_load_n(&kept[i], __ATOMIC_ACQUIRE) != (uintptr_t)ips[i])
+			return false;
+	return true;
+}
+
+/* Takes key k for writing ips[n] of generation gen (a compare-and-swap:
+ * false, nothing written, if another writer has it); key_release with *q
+ * once the slot's contents are written. */
+static bool key_take(struct slot_key *k, uintptr_t *kept, void *const *ips, int n, uint32_t gen,
+		     uint32_t *q)
+{
+	*q = __atomic_load_n(&k->seq, __ATOMIC_RELAXED);
+	if ((*q & 1) || !__atomic_compare_exchange_n(&k->seq, q, *q + 1, false, __ATOMIC_ACQUIRE,
+						     __ATOMIC_RELAXED))
+		return false;
+	__atomic_store_n(&k->gen, gen, __ATOMIC_RELEASE);
+	__atomic_store_n(&k->n, n, __ATOMIC_RELEASE);
+	for (int i = 0; i < n; i++)
+		__atomic_store_n(&kept[i], (uintptr_t)ips[i], __ATOMIC_RELEASE);
+	return true;
+}
+
+static void key_release(struct slot_key *k, uint32_t q)
+{
+	__atomic_store_n(&k->seq, q + 2, __ATOMIC_RELEASE);
+}
+
 #define FRAMES_SLOTS 32 /* a power of two */
 #define FRAMES_IPS 32
 #define FRAMES_WORDS 256 /* 2 KiB of text */
 
 struct frames_slot {
-	uint32_t seq, gen;
-	int32_t n;
+	struct slot_key key;
 	uint32_t len;
 	uintptr_t ips[FRAMES_IPS];
 	uint64_t text[FRAMES_WORDS];
@@ -261,15 +307,11 @@ static struct frames_slot *frames_slot_of(void *const *ips, int n)
 static bool frames_replay(struct record *r, void *const *ips, int n, uint32_t gen)
 {
 	struct frames_slot *s = frames_slot_of(ips, n);
-	uint32_t q = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE), len, words;
+	uint32_t q, len, words;
 	char *d;
 
-	if ((q & 1) || __atomic_load_n(&s->gen, __ATOMIC_ACQUIRE) != gen ||
-	    __atomic_load_n(&s->n, __ATOMIC_ACQUIRE) != n)
+	if (!key_matches(&s->key, s->ips, ips, n, gen, &q))
 		return false;
-	for (int i = 0; i < n; i++)
-		if (__atomic_load_n(&s->ips[i], __ATOMIC_ACQUIRE) != (uintptr_t)ips[i])
-			return false;
 	len = __atomic_load_n(&s->len, __ATOMIC_ACQUIRE);
 	words = (len + 7) / 8;
 	if (len == 0 || words > FRAMES_WORDS || !(d = rec_elements_room(r, words * 8)))
@@ -279,7 +321,7 @@ static bool frames_replay(struct record *r, void *const *ips, int n, uint32_t ge
 
 		memcpy(d + 8 * i, &w, 8);
 	}
-	if (__atomic_load_n(&s->seq, __ATOMIC_ACQUIRE) != q)
+	if (__atomic_load_n(&s->key.seq, __ATOMIC_ACQUIRE) != q)
 		return false; /* torn: nothing was committed */
 	rec_elements_done(r, len);
 	return true;
@@ -288,17 +330,12 @@ static bool frames_replay(struct record *r, void *const *ips, int n, uint32_t ge
 static void frames_keep(const char *text, size_t len, void *const *ips, int n, uint32_t gen)
 {
 	struct frames_slot *s = frames_slot_of(ips, n);
-	uint32_t q = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
 	size_t words = (len + 7) / 8;
+	uint32_t q;
 
-	if (n > FRAMES_IPS || len == 0 || words > FRAMES_WORDS || (q & 1) ||
-	    !__atomic_compare_exchange_n(&s->seq, &q, q + 1, false, __ATOMIC_ACQUIRE,
-					 __ATOMIC_RELAXED))
+	if (n > FRAMES_IPS || len == 0 || words > FRAMES_WORDS ||
+	    !key_take(&s->key, s->ips, ips, n, gen, &q))
 		return;
-	__atomic_store_n(&s->gen, gen, __ATOMIC_RELEASE);
-	__atomic_store_n(&s->n, n, __ATOMIC_RELEASE);
-	for (int i = 0; i < n; i++)
-		__atomic_store_n(&s->ips[i], (uintptr_t)ips[i], __ATOMIC_RELEASE);
 	for (size_t i = 0; i < words; i++) {
 		uint64_t w = 0;
 
@@ -306,7 +343,7 @@ static void frames_keep(const char *text, size_t len, void *const *ips, int n, u
 		__atomic_store_n(&s->text[i], w, __ATOMIC_RELEASE);
 	}
 	__atomic_store_n(&s->len, (uint32_t)len, __ATOMIC_RELEASE);
-	__atomic_store_n(&s->seq, q + 2, __ATOMIC_RELEASE);
+	key_release(&s->key, q);
 }
 
 /* What a frame adds to a site id: the hash of its module's file name
@@ -327,13 +364,12 @@ static uint64_t frame_part(void *ip, bool lookup)
 
 /* The sites of the last return addresses seen, so that a site's id (a
  * name look-up and a hash per frame) is made once: kept only when made
- * with the names looked up, given also inside a handler.  Seqlocks as the
- * frames' slots above. */
+ * with the names looked up, given also inside a handler.  Keyed and
+ * locked as the frames' slots above (slot_key). */
 #define SITE_SLOTS 64 /* a power of two */
 
 struct site_slot {
-	uint32_t seq, gen;
-	int32_t n;
+	struct slot_key key;
 	uintptr_t ips[BT_SITE_FRAMES];
 	uint64_t site;
 };
@@ -350,31 +386,22 @@ static struct site_slot *site_slot_of(void *const *ips, int n)
 
 static bool site_kept(struct site_slot *s, void *const *ips, int n, uint32_t gen, uint64_t *site)
 {
-	uint32_t q = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
+	uint32_t q;
 
-	if ((q & 1) || __atomic_load_n(&s->gen, __ATOMIC_ACQUIRE) != gen ||
-	    __atomic_load_n(&s->n, __ATOMIC_ACQUIRE) != n)
+	if (!key_matches(&s->key, s->ips, ips, n, gen, &q))
 		return false;
-	for (int i = 0; i < n; i++)
-		if (__atomic_load_n(&s->ips[i], __ATOMIC_ACQUIRE) != (uintptr_t)ips[i])
-			return false;
 	*site = __atomic_load_n(&s->site, __ATOMIC_ACQUIRE);
-	return __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE) == q;
+	return __atomic_load_n(&s->key.seq, __ATOMIC_ACQUIRE) == q;
 }
 
 static void site_keep(struct site_slot *s, void *const *ips, int n, uint32_t gen, uint64_t site)
 {
-	uint32_t q = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
+	uint32_t q;
 
-	if ((q & 1) || !__atomic_compare_exchange_n(&s->seq, &q, q + 1, false, __ATOMIC_ACQUIRE,
-						    __ATOMIC_RELAXED))
+	if (!key_take(&s->key, s->ips, ips, n, gen, &q))
 		return;
-	__atomic_store_n(&s->gen, gen, __ATOMIC_RELEASE);
-	__atomic_store_n(&s->n, n, __ATOMIC_RELEASE);
-	for (int i = 0; i < n; i++)
-		__atomic_store_n(&s->ips[i], (uintptr_t)ips[i], __ATOMIC_RELEASE);
 	__atomic_store_n(&s->site, site, __ATOMIC_RELEASE);
-	__atomic_store_n(&s->seq, q + 2, __ATOMIC_RELEASE);
+	key_release(&s->key, q);
 }
 
 uint64_t backtrace_site(void *const *ips, int n, bool lookup)

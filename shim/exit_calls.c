@@ -15,26 +15,24 @@
 #include "shim.h"
 #include "sys.h"
 
-/* The calling process is the one the shim's memory describes: not a
- * child made by clone(CLONE_VM) without the vfork trampoline (a spawn
- * of the program's own, sharing this memory), whose _exit must not
- * touch the parent's state. */
-static bool own_process(void)
+/* Ends the process as _exit does, after the shim's end of it: only in
+ * the process whose state the shim's memory describes (not a child made
+ * by syscall(SYS_fork), whose fork handlers did not run, nor one sharing
+ * this memory; shim_process_ends leaves out a vfork child and a process
+ * not yet initialised). */
+static void __attribute__((noreturn)) end_now(int status)
 {
-	return __atomic_load_n(&shim_init_state, __ATOMIC_ACQUIRE) == INIT_DONE &&
-	       sys_getpid() == proc_owner_pid;
+	if (sys_getpid() == proc_owner_pid)
+		shim_process_ends(false);
+	libc__exit(status);
 }
 
 SHIM_EXPORT void _exit(int status)
 {
-	if (own_process())
-		shim_process_ends(false);
-	libc__exit(status);
+	end_now(status);
 }
 
 SHIM_EXPORT void _Exit(int status)
 {
-	if (own_process())
-		shim_process_ends(false);
-	libc__exit(status);
+	end_now(status);
 }

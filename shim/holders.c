@@ -1,115 +1,103 @@
-/* Who else holds a socket (see holders.h). */
+/* Who else holds a socket (see holders.h): every process's fd listing in
+ * /proc read with proc.c's walk of a listing. */
 #define _GNU_SOURCE
 #include "holders.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <string.h>
 
+#include "proc.h"
 #include "sys.h"
 
-/* "socket:[<ino>]" */
+/* "socket:[<ino>]" into out (room for 40); its length. */
 static int socket_link(char *out, uint64_t ino)
 {
 	char digits[24];
-	int n = 0, k = 0;
+	int n = 0, k = sizeof "socket:[" - 1;
 
+	memcpy(out, "socket:[", (size_t)k);
 	do {
 		digits[n++] = (char)('0' + ino % 10);
 		ino /= 10;
 	} while (ino);
-	for (const char *p = "socket:["; *p; p++)
-		out[k++] = *p;
 	while (n > 0)
 		out[k++] = digits[--n];
 	out[k++] = ']';
 	return k;
 }
 
-static int number_of(const char *name)
-{
-	int v = 0;
+struct in_dir {
+	const char *want;
+	int want_len, skip, found;
+};
 
-	if (name[0] < '0' || name[0] > '9')
-		return -1;
-	for (const char *q = name; *q; q++) {
-		if (*q < '0' || *q > '9' || v > 100000000)
-			return -1;
-		v = v * 10 + (*q - '0');
-	}
-	return v;
-}
-
-static bool same_bytes(const char *a, const char *b, int n)
+static bool names_it(int fd, int dir, const char *name, void *ctx)
 {
-	for (int i = 0; i < n; i++)
-		if (a[i] != b[i])
-			return false;
+	struct in_dir *w = ctx;
+	char link[40];
+	ssize_t len;
+
+	if (fd == w->skip)
+		return true;
+	len = sys_readlinkat(dir, name, link, sizeof link);
+	if (len == w->want_len && memcmp(link, w->want, (size_t)len) == 0)
+		w->found++;
 	return true;
 }
 
 int holders_in_dir(int dir, uint64_t ino, int skip)
 {
-	char buf[1024], want[40], link[40];
-	int want_len = socket_link(want, ino), found = 0;
-	ssize_t n;
+	char want[40];
+	struct in_dir w = {want, socket_link(want, ino), skip, 0};
 
-	while ((n = sys_getdents64(dir, buf, sizeof buf)) > 0) {
-		for (ssize_t off = 0; off < n;) {
-			struct dirent64 *d = (struct dirent64 *)(buf + off);
-			int fd = number_of(d->d_name);
-			ssize_t len;
+	return proc_each_entry(dir, names_it, &w) ? w.found : -1;
+}
 
-			off += d->d_reclen;
-			if (fd < 0 || fd == skip)
-				continue;
-			len = sys_readlinkat(dir, d->d_name, link, sizeof link);
-			if (len == want_len && same_bytes(link, want, want_len))
-				found++;
-		}
+struct beyond {
+	uint64_t ino;
+	int fd;
+	pid_t self;
+	enum holders verdict;
+};
+
+static bool one_process(int pid, int procs, const char *name, void *ctx)
+{
+	struct beyond *b = ctx;
+	char path[32];
+	size_t len = strlen(name);
+	int dir, got;
+
+	if (pid <= 0 || len > 20)
+		return true;
+	memcpy(path, name, len);
+	memcpy(path + len, "/fd", sizeof "/fd");
+	dir = sys_openat(procs, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	if (dir < 0) {
+		/* gone meanwhile: nothing held; unreadable: cannot tell */
+		if (errno != ENOENT && errno != ESRCH)
+			b->verdict = HOLDERS_UNKNOWN;
+		return b->verdict == HOLDERS_NONE;
 	}
-	return n < 0 ? -1 : found;
+	got = holders_in_dir(dir, b->ino, pid == b->self ? b->fd : -1);
+	sys_close(dir);
+	if (got < 0)
+		b->verdict = HOLDERS_UNKNOWN;
+	else if (got > 0)
+		b->verdict = HOLDERS_OTHERS;
+	return b->verdict == HOLDERS_NONE;
 }
 
 enum holders holders_beyond(int fd, uint64_t ino)
 {
-	char buf[1024], path[32];
+	struct beyond b = {ino, fd, sys_getpid(), HOLDERS_NONE};
 	int procs = sys_openat(AT_FDCWD, "/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-	enum holders verdict = HOLDERS_NONE;
-	pid_t self = sys_getpid();
-	ssize_t n;
 
 	if (procs < 0)
 		return HOLDERS_UNKNOWN;
-	while (verdict == HOLDERS_NONE && (n = sys_getdents64(procs, buf, sizeof buf)) > 0) {
-		for (ssize_t off = 0; off < n && verdict == HOLDERS_NONE;) {
-			struct dirent64 *d = (struct dirent64 *)(buf + off);
-			int pid = number_of(d->d_name), dir, k = 0, got;
-
-			off += d->d_reclen;
-			if (pid <= 0)
-				continue;
-			for (const char *p = d->d_name; *p && k < 20; p++)
-				path[k++] = *p;
-			for (const char *p = "/fd"; *p; p++)
-				path[k++] = *p;
-			path[k] = '\0';
-			dir = sys_openat(procs, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-			if (dir < 0) {
-				/* gone meanwhile, or a kernel thread: nothing held */
-				if (errno != ENOENT && errno != ESRCH)
-					verdict = HOLDERS_UNKNOWN;
-				continue;
-			}
-			got = holders_in_dir(dir, ino, pid == self ? fd : -1);
-			sys_close(dir);
-			if (got < 0)
-				verdict = HOLDERS_UNKNOWN;
-			else if (got > 0)
-				verdict = HOLDERS_OTHERS;
-		}
-	}
+	if (!proc_each_entry(procs, one_process, &b))
+		b.verdict = HOLDERS_UNKNOWN;
 	sys_close(procs);
-	return verdict;
+	return b.verdict;
 }

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -69,27 +70,59 @@ void proc_after_fork_handlers(void)
 	proc_owner_pid = proc_pid;
 }
 
-void proc_each_fd(void (*fn)(int fd, int dir, const char *name, void *ctx), void *ctx)
+int proc_number(const char *name)
+{
+	int v = 0;
+
+	if (name[0] < '0' || name[0] > '9')
+		return -1;
+	for (const char *q = name; *q; q++) {
+		if (*q < '0' || *q > '9' || v > 100000000)
+			return -1;
+		v = v * 10 + (*q - '0');
+	}
+	return v;
+}
+
+bool proc_each_entry(int dir, bool (*fn)(int num, int dir, const char *name, void *ctx), void *ctx)
 {
 	char buf[1024];
-	int dir = sys_openat(AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
 	ssize_t n;
 
-	if (dir < 0)
-		return;
 	while ((n = sys_getdents64(dir, buf, sizeof buf)) > 0) {
 		for (ssize_t off = 0; off < n;) {
 			struct dirent64 *d = (struct dirent64 *)(buf + off);
-			int fd = 0;
+			int num = proc_number(d->d_name);
 
 			off += d->d_reclen;
-			if (d->d_name[0] < '0' || d->d_name[0] > '9')
-				continue;
-			for (const char *q = d->d_name; *q >= '0' && *q <= '9'; q++)
-				fd = fd * 10 + (*q - '0');
-			if (fd != dir)
-				fn(fd, dir, d->d_name, ctx);
+			if (num >= 0 && !fn(num, dir, d->d_name, ctx))
+				return true;
 		}
 	}
+	return n == 0;
+}
+
+struct each_fd {
+	void (*fn)(int fd, int dir, const char *name, void *ctx);
+	void *ctx;
+};
+
+static bool one_fd(int fd, int dir, const char *name, void *ctx)
+{
+	struct each_fd *e = ctx;
+
+	if (fd != dir) /* the listing's own */
+		e->fn(fd, dir, name, e->ctx);
+	return true;
+}
+
+void proc_each_fd(void (*fn)(int fd, int dir, const char *name, void *ctx), void *ctx)
+{
+	struct each_fd e = {fn, ctx};
+	int dir = sys_openat(AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+
+	if (dir < 0)
+		return;
+	proc_each_entry(dir, one_fd, &e);
 	sys_close(dir);
 }

@@ -29,6 +29,24 @@
 #include "proc.h"
 #include "shim.h"
 
+/* A number that may make a process (fork-like, or a thread: the flags
+ * tell, fork_flags). */
+static inline bool fork_like(long nr)
+{
+	switch (nr) {
+#ifdef SYS_fork
+	case SYS_fork:
+#endif
+	case SYS_clone:
+#ifdef SYS_clone3
+	case SYS_clone3:
+#endif
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* Whether the shim has anything to do with syscall number nr. */
 static inline bool watched(long nr)
 {
@@ -52,16 +70,9 @@ static inline bool watched(long nr)
 	case SYS_epoll_create:
 #endif
 	case SYS_epoll_create1:
-#ifdef SYS_fork
-	case SYS_fork:
-#endif
-	case SYS_clone:
-#ifdef SYS_clone3
-	case SYS_clone3:
-#endif
 		return true;
 	default:
-		return false;
+		return fork_like(nr);
 	}
 }
 
@@ -108,16 +119,7 @@ static long route(long nr, const long *a)
 	int fd = (int)a[0];
 	long r;
 
-	switch (nr) {
-	case SYS_close:
-		return close_path_close_nocancel(fd);
-#ifdef SYS_fork
-	case SYS_fork:
-#endif
-	case SYS_clone:
-#ifdef SYS_clone3
-	case SYS_clone3:
-#endif
+	if (fork_like(nr)) {
 		/* a fork made without fork(): the child's records get its own
 		 * pid and thread id (a clone sharing this memory changes
 		 * nothing here: it would change them for the parent too) */
@@ -125,6 +127,10 @@ static long route(long nr, const long *a)
 		if (r == 0 && !(fork_flags(nr, a) & CLONE_VM))
 			proc_after_fork_child();
 		return r;
+	}
+	switch (nr) {
+	case SYS_close:
+		return close_path_close_nocancel(fd);
 	case SYS_close_range:
 		if ((unsigned)a[0] > (unsigned)a[1] ||
 		    ((unsigned)a[2] & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)))

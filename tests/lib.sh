@@ -158,6 +158,45 @@ private_net() {
 	TEST_PRIVATE_NET=1 exec unshare -n sh -c 'ip link set lo up && exec bash "$0" "$@"' "$0" "$@"
 }
 
+# Fails unless log $1 has "close" records and no descriptor has two from
+# one process (a socket ended twice).
+assert_closed_once() {
+	python3 - "$1" <<'PY' || fail "a descriptor ended twice by one process"
+import collections, json, sys
+n = collections.Counter((r["pid"], r["fd"]) for r in map(json.loads, open(sys.argv[1]))
+                        if r["event"] == "close")
+print("  close records per (pid, fd):", dict(n))
+sys.exit(0 if n and max(n.values()) == 1 else 1)
+PY
+}
+
+# Runs COMMAND under the shim with a connected TCP socket on fd 3 that it
+# never saw made (passed through exec, as inetd and sshd pass theirs); the
+# peer accepts and keeps still until the command has ended.  The peer's
+# port is in $INHERITED_PORT.  Returns the command's status.
+#   run_with_inherited_socket [VAR=VALUE...] -- COMMAND...
+run_with_inherited_socket() {
+	local vars=() rc
+	while [ "$1" != -- ]; do vars+=("$1"); shift; done
+	shift
+	INHERITED_PORT=$(free_port)
+	bg_start python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(1)
+c, _ = s.accept()
+time.sleep(5)' "$INHERITED_PORT"
+	wait_listen "$INHERITED_PORT"
+	# shellcheck disable=SC2086
+	(exec 3<>"/dev/tcp/127.0.0.1/$INHERITED_PORT" &&
+		exec env $SAN_VARS "${vars[@]}" LD_PRELOAD="$PRELOAD" "$@")
+	rc=$?
+	bg_stop "$BG_PID"
+	return $rc
+}
+
 # The kernel's count of resets sent because of a close, in this network
 # namespace: TcpExtTCPAbortOnClose (closed with unread data) +
 # TcpExtTCPAbortOnLinger (SO_LINGER {1, 0}).

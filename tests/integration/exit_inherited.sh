@@ -4,21 +4,10 @@
 # proc_each_fd).  At events=all that exit's close of the connection has
 # its record, with the socket's family and addresses.
 . "$(dirname "$0")/../lib.sh"
-port=$(free_port)
-bg_start python3 -c '
-import socket, sys, time
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1])))
-s.listen(1)
-c, _ = s.accept()
-time.sleep(5)' "$port"
-wait_listen "$port"
-PORT=$port LOG=$WORK/inherited.log bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$PORT" &&
-	SOCKSHIM_EVENTS=all SOCKSHIM_LOG="$LOG" exec env '"$SAN_VARS"' LD_PRELOAD="'"$PRELOAD"'" /bin/sleep 0.1' ||
+run_with_inherited_socket SOCKSHIM_EVENTS=all SOCKSHIM_LOG="$WORK/inherited.log" -- /bin/sleep 0.1 ||
 	fail "the program under the shim: exit $?"
-bg_stop "$BG_PID"
-check_log "$WORK/inherited.log" --event close --where fd=3 --where family=inet --where peer=127.0.0.1:"$port" --count 1
+check_log "$WORK/inherited.log" --event close --where fd=3 --where family=inet \
+	--where peer=127.0.0.1:"$INHERITED_PORT" --count 1
 note "the inherited socket's close at exit was recorded"
 
 # sshd's way: the inherited socket copied (dup), the copy made
@@ -26,26 +15,15 @@ note "the inherited socket's close at exit was recorded"
 # The copy's number was known by its flag alone, never learned as a
 # socket: before the fix its close at exit had no record (and sshd's
 # resets no close_rst).
-port=$(free_port)
-bg_start python3 -c '
-import socket, sys, time
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1])))
-s.listen(1)
-c, _ = s.accept()
-time.sleep(5)' "$port"
-wait_listen "$port"
-PORT=$port LOG=$WORK/copied.log bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$PORT" &&
-	SOCKSHIM_EVENTS=all SOCKSHIM_LOG="$LOG" exec env '"$SAN_VARS"' LD_PRELOAD="'"$PRELOAD"'" python3 -c "
+run_with_inherited_socket SOCKSHIM_EVENTS=all SOCKSHIM_LOG="$WORK/copied.log" -- python3 -c '
 import fcntl, os
 c = os.dup(3)
 fcntl.fcntl(c, fcntl.F_SETFD, fcntl.FD_CLOEXEC)
-n = os.open(\"/dev/null\", os.O_RDWR)
+n = os.open("/dev/null", os.O_RDWR)
 os.dup2(n, 3)
 os.close(n)
-print(c)"' >"$WORK/copied.out" || fail "the copying program under the shim: exit $?"
-bg_stop "$BG_PID"
+print(c)' >"$WORK/copied.out" || fail "the copying program under the shim: exit $?"
 copy=$(cat "$WORK/copied.out")
-check_log "$WORK/copied.log" --event close --where fd="$copy" --where family=inet --where peer=127.0.0.1:"$port" --count 1
+check_log "$WORK/copied.log" --event close --where fd="$copy" --where family=inet \
+	--where peer=127.0.0.1:"$INHERITED_PORT" --count 1
 note "the copy (fd $copy) of the inherited socket: its close at exit was recorded"

@@ -11,10 +11,4 @@ SOCKSHIM_EVENTS=all SOCKSHIM_GRACEFUL=1 SOCKSHIM_LINGER_MS=2000 SOCKSHIM_LOG="$W
 rc=$?
 [ "$rc" = 3 ] || fail "the handler's _exit(3): exit $rc"
 sleep 1 # (the forked peer's own records)
-python3 - "$WORK/ex.log" <<'PY' || fail "a descriptor ended twice by one process"
-import collections, json, sys
-n = collections.Counter((r["pid"], r["fd"]) for r in map(json.loads, open(sys.argv[1]))
-                        if r["event"] == "close")
-print("  close records per (pid, fd):", dict(n))
-sys.exit(0 if n and max(n.values()) == 1 else 1)
-PY
+assert_closed_once "$WORK/ex.log"

@@ -4,22 +4,10 @@
 # the flag lost: the reset the exit then sends had no linger_zero record
 # (and graceful mode would not say it replaced the program's choice).
 . "$(dirname "$0")/../lib.sh"
-port=$(free_port)
-bg_start python3 -c '
-import socket, sys, time
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1])))
-s.listen(1)
-c, _ = s.accept()
-time.sleep(5)' "$port"
-wait_listen "$port"
-PORT=$port LOG=$WORK/lz.log bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$PORT" &&
-	SOCKSHIM_LOG="$LOG" exec env '"$SAN_VARS"' LD_PRELOAD="'"$PRELOAD"'" python3 -c "
+run_with_inherited_socket SOCKSHIM_LOG="$WORK/lz.log" -- python3 -c '
 import socket, struct
 s = socket.socket(fileno=3)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack(\"ii\", 1, 0))
-s.detach()"' || fail "the program under the shim: exit $?"
-bg_stop "$BG_PID"
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+s.detach()' || fail "the program under the shim: exit $?"
 check_log "$WORK/lz.log" --event close_rst --where fd=3 --where reason=linger_zero --count 1
 note "the inherited socket's SO_LINGER {1, 0} reset at exit was recorded"

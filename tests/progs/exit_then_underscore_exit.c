@@ -20,8 +20,7 @@ static void on_usr1(int sig)
 int main(int argc, char **argv)
 {
 	int port, lfd = listen_loopback(0, &port);
-	int c = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port)};
+	int c = connect_loopback(port);
 	int s, ms = 300;
 	bool in_close = argc > 1 && strcmp(argv[1], "close") == 0;
 	pid_t parent = getpid();
@@ -29,9 +28,6 @@ int main(int argc, char **argv)
 	int ready[2];
 
 	signal(SIGUSR1, on_usr1);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (c < 0 || connect(c, (struct sockaddr *)&a, sizeof a) != 0)
-		die("connect");
 	s = accept(lfd, NULL, NULL);
 	if (s < 0)
 		die("accept");

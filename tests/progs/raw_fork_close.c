@@ -14,17 +14,13 @@
 int main(int argc, char **argv)
 {
 	int port, lfd = listen_loopback(0, &port);
-	int c = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port)};
+	int c = connect_loopback(port);
 	int s, st;
 	char buf[16] = {0};
 	long pid;
 	ssize_t n;
 	bool do_close = argc < 2 || strcmp(argv[1], "close") == 0;
 
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (c < 0 || connect(c, (struct sockaddr *)&a, sizeof a) != 0)
-		die("connect");
 	s = accept(lfd, NULL, NULL);
 	if (s < 0)
 		die("accept");
