@@ -37,6 +37,11 @@ void sharecount_fork(void);
 void sharecount_add(uint64_t cookie);
 void sharecount_pin(uint64_t cookie);
 
+/* Whether the count of number fd's socket (state st) follows every holder
+ * (counted, not pinned): then its "not the last" is the truth, and no
+ * other look (holders.h) is needed. */
+bool sharecount_followed(int fd, uint32_t st);
+
 /* Whether number fd (state st) holds the one reference left in the tree. */
 bool sharecount_last(int fd, uint32_t st);
 

@@ -281,8 +281,11 @@ static inline __attribute__((always_inline)) bool act_before_close(int fd, uint3
 		probe_before_close(fd, st);
 	} else if (plan == FDEND_PROBE_SHARED) {
 		*shared_unread = shared_resets(fd, st);
+		/* (a count that follows every holder is not second-guessed:
+		 * a scan would only hold this close back while another
+		 * holder's close, deciding the same, races it to the last) */
 		if (*shared_unread != 0 && shim_cfg.graceful == GRACEFUL_ON &&
-		    last_after_all(fd, c)) {
+		    !sharecount_followed(fd, st) && last_after_all(fd, c)) {
 			enum linger_outcome o = linger_take(fd, st, c);
 
 			if (o == LINGER_DONE || o == LINGER_HANDED || o == LINGER_SKIPPED) {

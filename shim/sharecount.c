@@ -109,6 +109,15 @@ void sharecount_pin(uint64_t cookie)
 		__atomic_add_fetch(&s->count, PINNED, __ATOMIC_ACQ_REL);
 }
 
+bool sharecount_followed(int fd, uint32_t st)
+{
+	struct slot *s;
+
+	if (!(st & FD_COUNTED) || !(s = find(fdtab_cookie(fd), false)))
+		return false;
+	return __atomic_load_n(&s->count, __ATOMIC_ACQUIRE) < PINNED;
+}
+
 bool sharecount_last(int fd, uint32_t st)
 {
 	struct slot *s;

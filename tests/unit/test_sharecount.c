@@ -49,6 +49,7 @@ static void test_not_counted_before_a_fork(void **state)
 	made(5);
 	assert_false(fdtab_get(5) & FD_COUNTED);
 	assert_false(sharecount_last(5, fdtab_get(5)));
+	assert_false(sharecount_followed(5, fdtab_get(5)));
 }
 
 static void test_parent_closes_first(void **state)
@@ -61,6 +62,7 @@ static void test_parent_closes_first(void **state)
 	assert_true(fdtab_get(6) & FD_COUNTED);
 	assert_true(fdtab_get(6) & FD_SHARED);
 	assert_false(sharecount_last(6, fdtab_get(6)));
+	assert_true(sharecount_followed(6, fdtab_get(6))); /* "not last" is the truth */
 	sharecount_release(c); /* one of them closes */
 	assert_true(sharecount_last(6, fdtab_get(6)));
 }
@@ -101,9 +103,11 @@ static void test_pinned_never_last(void **state)
 	(void)state;
 	c = made(9);
 	before_fork();
+	assert_true(sharecount_followed(9, fdtab_get(9)));
 	sharecount_pin(c); /* passed to a spawned program */
 	sharecount_release(c);
 	assert_false(sharecount_last(9, fdtab_get(9)));
+	assert_false(sharecount_followed(9, fdtab_get(9))); /* someone unseen may hold it */
 }
 
 static void test_across_a_real_fork(void **state)
