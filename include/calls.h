@@ -28,6 +28,10 @@ void calls_shutdown_done(int fd, int ret);
 /* sendmsg(msg) succeeded: descriptors it passed are shared now. */
 void calls_sent(const struct msghdr *msg);
 
+/* recvmsg/recvmmsg returned msg: descriptors it brought in SCM_RIGHTS
+ * are the process's now, unseen (fdtab_unseen_possible). */
+void calls_received(const struct msghdr *msg);
+
 /* epoll_create* returned epfd (passed through, also when negative). */
 int calls_epoll_created(int epfd);
 

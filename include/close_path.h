@@ -48,4 +48,9 @@ void close_path_before_takeover(int fd);
  * nothing: out of reach. */
 void close_path_at_exit(bool by_exit);
 
+/* Before fork(): the sockets the process holds unseen (inherited through
+ * exec, received in SCM_RIGHTS) are learned now, once, so that the
+ * children's exits need not look for them (fdtab_all_seen). */
+void close_path_before_fork(void);
+
 #endif

@@ -153,6 +153,19 @@ int fdtab_limit(void);
 void fdtab_each(int lo, int hi, uint32_t bits, bool (*fn)(int fd, uint32_t st, void *ctx),
 		void *ctx);
 
+/* Whether every socket the process holds has its entry, so that its end
+ * (exit) need not ask /proc/self/fd for the ones the shim never saw made.
+ * False from exec until a walk of /proc/self/fd has learned them
+ * (fdtab_walk_begins, before the walk: a call that brings one meanwhile
+ * makes it false again after); false again after any call that may have
+ * brought one unseen (fdtab_unseen_possible: descriptors received in
+ * SCM_RIGHTS, pidfd_getfd).  A fork's child starts with its parent's
+ * answer.  Not seen at all: sockets libc makes for itself (its resolver,
+ * sunrpc) after the walk, and io_uring's. */
+bool fdtab_all_seen(void);
+void fdtab_walk_begins(void);
+void fdtab_unseen_possible(void);
+
 /* Forgets everything (tests only). */
 void fdtab_reset(void);
 

@@ -50,8 +50,8 @@ bool proc_each_entry(int dir, bool (*fn)(int num, int dir, const char *name, voi
 /* Calls fn for each descriptor number the process holds now, as
  * /proc/self/fd lists it: fd, the listing's own descriptor (dir, open
  * meanwhile: left out of the list, and there for readlinkat of name) and
- * the entry's name.  Raw system calls, no allocation; nothing if the list
- * cannot be opened. */
-void proc_each_fd(void (*fn)(int fd, int dir, const char *name, void *ctx), void *ctx);
+ * the entry's name.  Raw system calls, no allocation.  Returns false if
+ * the list could not be opened or read to its end. */
+bool proc_each_fd(void (*fn)(int fd, int dir, const char *name, void *ctx), void *ctx);
 
 #endif

@@ -717,7 +717,28 @@ static void learn_if_unseen(int fd, int dir, const char *name, void *ctx)
 
 static void learn_unseen(void)
 {
-	proc_each_fd(learn_if_unseen, NULL);
+	fdtab_walk_begins();
+	if (!proc_each_fd(learn_if_unseen, NULL))
+		fdtab_unseen_possible();
+}
+
+/* Sockets not seen made are learned before a fork rather than at each
+ * child's exit: a forking server's children inherit what the parent
+ * learned once, and end without a walk of /proc/self/fd of their own
+ * (its dentries cost the child more than the rest of the shim's work;
+ * tools/bench fork-server) unless something may have come unseen since. */
+void close_path_before_fork(void)
+{
+	struct call c;
+	int saved = errno;
+
+	if (!shim_cfg.sockets_watched || fdtab_all_seen())
+		return;
+	call_enter(&c);
+	if (!call_tight(&c))
+		learn_unseen();
+	call_leave(&c);
+	errno = saved;
 }
 
 void close_path_at_exit(bool by_exit)
@@ -735,7 +756,8 @@ void close_path_at_exit(bool by_exit)
 	 * handler's last call): no room for the walk of /proc/self/fd and
 	 * the records; the process ends as it would bare */
 	if (!call_tight(&c)) {
-		learn_unseen();
+		if (!fdtab_all_seen())
+			learn_unseen();
 		x.c = &c;
 		fdtab_each(0, fdtab_limit() - 1, FD_TCP, end_at_exit, &x);
 	}

@@ -221,8 +221,28 @@ void fdtab_mark_all_shared(void)
 		   NULL);
 }
 
+/* 1 once a walk of /proc/self/fd began and nothing unseen came since */
+static int all_seen;
+
+bool fdtab_all_seen(void)
+{
+	return __atomic_load_n(&all_seen, __ATOMIC_ACQUIRE) != 0;
+}
+
+void fdtab_walk_begins(void)
+{
+	__atomic_store_n(&all_seen, 1, __ATOMIC_SEQ_CST);
+}
+
+void fdtab_unseen_possible(void)
+{
+	if (__atomic_load_n(&all_seen, __ATOMIC_RELAXED))
+		__atomic_store_n(&all_seen, 0, __ATOMIC_SEQ_CST);
+}
+
 void fdtab_reset(void)
 {
+	all_seen = 0;
 	for (unsigned i = 0; i < FDTAB_CHUNKS; i++) {
 		if (chunks[i]) {
 			munmap(chunks[i], FDTAB_CHUNK * sizeof *chunks[i]);

@@ -116,13 +116,15 @@ static bool one_fd(int fd, int dir, const char *name, void *ctx)
 	return true;
 }
 
-void proc_each_fd(void (*fn)(int fd, int dir, const char *name, void *ctx), void *ctx)
+bool proc_each_fd(void (*fn)(int fd, int dir, const char *name, void *ctx), void *ctx)
 {
 	struct each_fd e = {fn, ctx};
 	int dir = sys_openat(AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	bool whole;
 
 	if (dir < 0)
-		return;
-	proc_each_entry(dir, one_fd, &e);
+		return false;
+	whole = proc_each_entry(dir, one_fd, &e);
 	sys_close(dir);
+	return whole;
 }

@@ -3,7 +3,8 @@
  * inherits every descriptor that is not close-on-exec) and sendmsg with
  * SCM_RIGHTS.  Such a socket is no longer held by this process alone, so
  * its close must not shut it down for the other holder (SOCKSHIM_GRACEFUL=1
- * lingers only on the last reference). */
+ * lingers only on the last reference).  And the other way, recvmsg and
+ * recvmmsg: what comes in SCM_RIGHTS is held here unseen. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <spawn.h>
@@ -102,6 +103,38 @@ void calls_sent(const struct msghdr *msg)
 		}
 	}
 	errno = saved;
+}
+
+void calls_received(const struct msghdr *msg)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR((struct msghdr *)msg, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+			fdtab_unseen_possible();
+			return;
+		}
+}
+
+/* No check of the number, no refusal: whatever it brings is the
+ * program's, and a shim's own socket never has SCM_RIGHTS to read. */
+SHIM_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	ssize_t ret = libc_recvmsg(fd, msg, flags);
+
+	/* the kernel wrote msg_controllen: msg is the caller's, readable */
+	if (ret >= 0 && msg && msg->msg_controllen > 0)
+		calls_received(msg);
+	return ret;
+}
+
+SHIM_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int n, int flags,
+			 struct timespec *timeout)
+{
+	int ret = libc_recvmmsg(fd, vec, n, flags, timeout);
+
+	for (int i = 0; i < ret; i++)
+		if (vec[i].msg_hdr.msg_controllen > 0)
+			calls_received(&vec[i].msg_hdr);
+	return ret;
 }
 
 SHIM_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)

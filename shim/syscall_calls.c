@@ -25,6 +25,7 @@
 #include "calls.h"
 #include "close_path.h"
 #include "export.h"
+#include "fdtab.h"
 #include "libc.h"
 #include "proc.h"
 #include "shim.h"
@@ -66,6 +67,15 @@ static inline bool watched(long nr)
 	case SYS_dup3:
 	case SYS_fcntl:
 	case SYS_sendmsg:
+#ifdef SYS_recvmsg
+	case SYS_recvmsg:
+#endif
+#ifdef SYS_recvmmsg
+	case SYS_recvmmsg:
+#endif
+#ifdef SYS_pidfd_getfd
+	case SYS_pidfd_getfd:
+#endif
 #ifdef SYS_epoll_create
 	case SYS_epoll_create:
 #endif
@@ -179,6 +189,34 @@ static long route(long nr, const long *a)
 			calls_sent(msg);
 		return r;
 	}
+#ifdef SYS_recvmsg
+	case SYS_recvmsg: {
+		struct msghdr *msg = (struct msghdr *)a[1];
+
+		r = real(nr, a);
+		if (r >= 0 && msg && msg->msg_controllen > 0)
+			calls_received(msg);
+		return r;
+	}
+#endif
+#ifdef SYS_recvmmsg
+	case SYS_recvmmsg: {
+		struct mmsghdr *vec = (struct mmsghdr *)a[1];
+
+		r = real(nr, a);
+		for (long i = 0; i < r; i++)
+			if (vec[i].msg_hdr.msg_controllen > 0)
+				calls_received(&vec[i].msg_hdr);
+		return r;
+	}
+#endif
+#ifdef SYS_pidfd_getfd
+	case SYS_pidfd_getfd:
+		r = real(nr, a);
+		if (r >= 0)
+			fdtab_unseen_possible(); /* another process's descriptor */
+		return r;
+#endif
 	case SYS_dup:
 		return calls_dup(fd, sys_dup_);
 	case SYS_dup2:

@@ -139,6 +139,38 @@ int main(void)
 	SHOW("fcntl(80, F_GETFD) after closefrom(75)", fcntl(80, F_GETFD));
 	SHOW("fcntl(70, F_GETFD) after closefrom(75)", fcntl(70, F_GETFD));
 
+	/* recvmsg and recvmmsg: data, a descriptor in SCM_RIGHTS, errors */
+	{
+		char byte = 'r', got = 0, space[CMSG_SPACE(sizeof(int))];
+		struct iovec iov = {&byte, 1}, riov = {&got, 1};
+		struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1,
+				   .msg_control = space, .msg_controllen = sizeof space};
+		struct msghdr r = {.msg_iov = &riov, .msg_iovlen = 1,
+				   .msg_control = space, .msg_controllen = sizeof space};
+		struct mmsghdr mm = {.msg_hdr = r};
+		struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &afd, sizeof afd);
+		SHOW("sendmsg(SCM_RIGHTS)", sendmsg(sv[0], &m, 0));
+		SHOW("recvmsg(SCM_RIGHTS)", recvmsg(sv[1], &r, 0));
+		SHOW("  controllen, byte", r.msg_controllen * 1000 + got);
+		memcpy(&tmp, CMSG_DATA(CMSG_FIRSTHDR(&r)), sizeof tmp);
+		SHOW("  received is a socket", getint(tmp, SOL_SOCKET, SO_TYPE));
+		SHOW("close(received)", close(tmp));
+		SHOW("send(1 byte)", send(sv[0], "m", 1, 0));
+		SHOW("recvmmsg(1)", recvmmsg(sv[1], &mm, 1, 0, NULL));
+		SHOW("  msg_len, controllen", mm.msg_len * 1000 + mm.msg_hdr.msg_controllen);
+		SHOW("recvmsg(nothing, MSG_DONTWAIT)", recvmsg(sv[1], &r, MSG_DONTWAIT));
+		SHOW("recvmmsg(nothing, MSG_DONTWAIT)", recvmmsg(sv[1], &mm, 1, MSG_DONTWAIT, NULL));
+		SHOW("recvmsg(bad fd)", recvmsg(-1, &r, 0));
+		SHOW("recvmsg(pipe)", recvmsg(p[0], &r, 0));
+		SHOW("recvmmsg(bad fd)", recvmmsg(-1, &mm, 1, 0, NULL));
+		SHOW("recvmsg(NULL msg)", recvmsg(sv[1], NULL, MSG_DONTWAIT));
+	}
+
 	/* fork */
 	pid = fork();
 	if (pid == 0)

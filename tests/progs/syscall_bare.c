@@ -108,6 +108,10 @@ int main(void)
 	SHOW("fcntl(F_GETFD)", syscall(SYS_fcntl, 202, F_GETFD));
 	SHOW("fcntl(bad fd)", syscall(SYS_fcntl, 999, F_GETFD));
 	SHOW("sendmsg(bad fd)", syscall(SYS_sendmsg, 999, NULL, 0));
+	SHOW("recvmsg(bad fd)", syscall(SYS_recvmsg, 999, NULL, 0));
+	SHOW("recvmsg(nothing, MSG_DONTWAIT)", syscall(SYS_recvmsg, sv[0], &(struct msghdr){0}, MSG_DONTWAIT));
+	SHOW("recvmmsg(bad fd)", syscall(SYS_recvmmsg, 999, NULL, 1, 0, NULL));
+	SHOW("pidfd_getfd(bad pidfd)", syscall(SYS_pidfd_getfd, 999, 0, 0));
 	SHOW("epoll_create1", syscall(SYS_epoll_create1, 0) > 0);
 	SHOW("epoll_create1(bad)", syscall(SYS_epoll_create1, 0x1234));
 	SHOW("close(200)", syscall(SYS_close, 200));

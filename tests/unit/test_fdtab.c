@@ -185,6 +185,28 @@ static void *hammer(void *arg)
 	return NULL;
 }
 
+/* Whether the table may miss a socket: yes until a walk begins, no
+ * after, yes again once something may have come unseen (until the next
+ * walk), and a fork's child (the same memory here) keeps the answer. */
+static void test_all_seen(void **state)
+{
+	(void)state;
+	assert_false(fdtab_all_seen());
+	fdtab_unseen_possible();
+	assert_false(fdtab_all_seen());
+	fdtab_walk_begins();
+	assert_true(fdtab_all_seen());
+	fdtab_set(3, FD_SOCKET);
+	fdtab_mark_all_shared();
+	assert_true(fdtab_all_seen());
+	fdtab_unseen_possible();
+	assert_false(fdtab_all_seen());
+	fdtab_walk_begins();
+	assert_true(fdtab_all_seen());
+	fdtab_reset();
+	assert_false(fdtab_all_seen());
+}
+
 static void test_threads(void **state)
 {
 	pthread_t t[THREADS];
@@ -209,6 +231,7 @@ int main(void)
 		cmocka_unit_test_setup(test_large_numbers, reset),
 		cmocka_unit_test_setup(test_each_and_fork_sharing, reset),
 		cmocka_unit_test_setup(test_learn, reset),
+		cmocka_unit_test_setup(test_all_seen, reset),
 		cmocka_unit_test_setup(test_threads, reset),
 	};
 
