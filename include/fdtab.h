@@ -148,6 +148,10 @@ void fdtab_mark_all_shared(void);
  * a state.  Lets range operations stop early. */
 int fdtab_limit(void);
 
+/* The same for the program's numbers alone (the shim's own, kept high
+ * (privfd.h), left out): the walks over the program's sockets stop there. */
+int fdtab_program_limit(void);
+
 /* Calls fn for each number in [lo, hi] whose state has any of the bits,
  * in increasing order; stops early when fn returns false. */
 void fdtab_each(int lo, int hi, uint32_t bits, bool (*fn)(int fd, uint32_t st, void *ctx),

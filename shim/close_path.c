@@ -759,7 +759,7 @@ void close_path_at_exit(bool by_exit)
 		if (!fdtab_all_seen())
 			learn_unseen();
 		x.c = &c;
-		fdtab_each(0, fdtab_limit() - 1, FD_TCP, end_at_exit, &x);
+		fdtab_each(0, fdtab_program_limit() - 1, FD_TCP, end_at_exit, &x);
 	}
 	call_leave(&c);
 	errno = saved;

@@ -57,6 +57,6 @@ void epollset_forget(int fd, bool look_inherited)
 	if (look_inherited && !__atomic_exchange_n(&inherited_done, 1, __ATOMIC_ACQ_REL))
 		find_inherited();
 	if (__atomic_load_n(&any, __ATOMIC_ACQUIRE))
-		fdtab_each(0, fdtab_limit() - 1, FD_EPOLL, forget_in, &fd);
+		fdtab_each(0, fdtab_program_limit() - 1, FD_EPOLL, forget_in, &fd);
 	errno = saved;
 }

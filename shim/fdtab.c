@@ -172,6 +172,11 @@ int fdtab_limit(void)
 	return __atomic_load_n(&limit, __ATOMIC_RELAXED);
 }
 
+int fdtab_program_limit(void)
+{
+	return __atomic_load_n(&program_limit, __ATOMIC_RELAXED);
+}
+
 void fdtab_each(int lo, int hi, uint32_t bits, bool (*fn)(int fd, uint32_t st, void *ctx),
 		void *ctx)
 {
@@ -217,8 +222,7 @@ static bool mark_shared(int fd, uint32_t st, void *ctx)
 
 void fdtab_mark_all_shared(void)
 {
-	fdtab_each(0, __atomic_load_n(&program_limit, __ATOMIC_RELAXED) - 1, FD_SOCKET, mark_shared,
-		   NULL);
+	fdtab_each(0, fdtab_program_limit() - 1, FD_SOCKET, mark_shared, NULL);
 }
 
 /* 1 once a walk of /proc/self/fd began and nothing unseen came since */

@@ -26,13 +26,40 @@
 #define SLOT_BUSY (-2)
 #define SLOT_LOST (-3) /* its number went to the program; the owner frees it */
 
+/* code is the slot's fd + 1, so that a free slot is all zero: the table
+ * is in .bss, its pages mapped only when used (as initialised data, 1 MiB
+ * of the library file, every page the loader's fault-around mapped was one
+ * more for each fork to copy). */
 struct slot {
-	int fd;
+	int code;
 	int users;
 	void (*on_lost)(void); /* pinned: called when the number is given up */
 };
 
-static struct slot slots[PRIVFD_SLOTS] = {[0 ... PRIVFD_SLOTS - 1] = {SLOT_FREE, 0, NULL}};
+static struct slot slots[PRIVFD_SLOTS];
+
+static inline int fd_load(struct slot *s)
+{
+	return __atomic_load_n(&s->code, __ATOMIC_SEQ_CST) - 1;
+}
+
+static inline void fd_store(struct slot *s, int fd)
+{
+	__atomic_store_n(&s->code, fd + 1, __ATOMIC_SEQ_CST);
+}
+
+static inline int fd_exchange(struct slot *s, int fd)
+{
+	return __atomic_exchange_n(&s->code, fd + 1, __ATOMIC_SEQ_CST) - 1;
+}
+
+static inline bool fd_replace(struct slot *s, int expected, int fd)
+{
+	int code = expected + 1;
+
+	return __atomic_compare_exchange_n(&s->code, &code, fd + 1, false, __ATOMIC_SEQ_CST,
+					   __ATOMIC_SEQ_CST);
+}
 static int high_water; /* one above the highest slot ever used */
 static int changing;	   /* adoptions, moves and releases in progress
 			      (see privfd_before_fork) */
@@ -131,10 +158,7 @@ static int adopt(int fd, void (*on_lost)(void))
 	/* First fit: the slots in use stay packed at the start, so that a
 	 * forked child's clean-up walks only those. */
 	for (int i = 0; i < PRIVFD_SLOTS && found < 0; i++) {
-		int expected = SLOT_FREE;
-
-		if (__atomic_compare_exchange_n(&slots[i].fd, &expected, SLOT_BUSY, false,
-						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		if (fd_replace(&slots[i], SLOT_FREE, SLOT_BUSY))
 			found = i;
 	}
 	if (found < 0) {
@@ -147,13 +171,13 @@ static int adopt(int fd, void (*on_lost)(void))
 		;
 	nfd = dup_high(fd);
 	if (nfd < 0) {
-		__atomic_store_n(&slots[found].fd, SLOT_FREE, __ATOMIC_SEQ_CST);
+		fd_store(&slots[found], SLOT_FREE);
 		found = -1;
 		goto out;
 	}
 	slots[found].on_lost = on_lost;
 	mark_private(nfd, found);
-	__atomic_store_n(&slots[found].fd, nfd, __ATOMIC_SEQ_CST);
+	fd_store(&slots[found], nfd);
 	errno = saved;
 out:
 	change_end();
@@ -184,7 +208,7 @@ int privfd_get(int slot)
 	if (k < HELD_MAX)
 		held[k] = slot;
 	__atomic_add_fetch(&s->users, 1, __ATOMIC_SEQ_CST);
-	fd = __atomic_load_n(&s->fd, __ATOMIC_SEQ_CST);
+	fd = fd_load(s);
 	if (fd < 0) {
 		privfd_put(slot);
 		return -1;
@@ -200,7 +224,7 @@ void privfd_put(int slot)
 
 int privfd_peek(int slot)
 {
-	return __atomic_load_n(&slots[slot].fd, __ATOMIC_ACQUIRE);
+	return __atomic_load_n(&slots[slot].code, __ATOMIC_ACQUIRE) - 1;
 }
 
 void privfd_release(int slot)
@@ -209,7 +233,7 @@ void privfd_release(int slot)
 	int fd;
 
 	change_begin();
-	fd = __atomic_exchange_n(&s->fd, SLOT_BUSY, __ATOMIC_SEQ_CST);
+	fd = fd_exchange(s, SLOT_BUSY);
 	if (fd >= 0) {
 		wait_unused(slot);
 		sys_close(fd);
@@ -217,7 +241,7 @@ void privfd_release(int slot)
 		fdtab_set(fd, 0);
 	}
 	s->on_lost = NULL;
-	__atomic_store_n(&s->fd, SLOT_FREE, __ATOMIC_SEQ_CST);
+	fd_store(s, SLOT_FREE);
 	change_end();
 }
 
@@ -230,7 +254,7 @@ bool privfd_evict(int fd)
 {
 	struct fd_entry *e = fdtab_lookup(fd);
 	uint64_t w = e ? __atomic_load_n(&e->word, __ATOMIC_ACQUIRE) : 0;
-	int saved = errno, i, nfd, expected = fd;
+	int saved = errno, i, nfd;
 	struct slot *s;
 
 	if (!(fdtab_state_of(w) & FD_PRIVATE) || fdtab_aux_of(w) == 0 ||
@@ -238,12 +262,12 @@ bool privfd_evict(int fd)
 		return false;
 	i = (int)fdtab_aux_of(w) - 1;
 	s = &slots[i];
-	if (__atomic_load_n(&s->fd, __ATOMIC_SEQ_CST) != fd)
+	if (fd_load(s) != fd)
 		return false; /* released meanwhile: the number is free */
 	change_begin();
 	if (s->on_lost) { /* pinned: the foreign library gives it up */
 		s->on_lost();
-		__atomic_store_n(&s->fd, SLOT_LOST, __ATOMIC_SEQ_CST);
+		fd_store(s, SLOT_LOST);
 		wait_unused(i);
 		fdtab_set(fd, 0);
 		change_end();
@@ -253,8 +277,7 @@ bool privfd_evict(int fd)
 	nfd = dup_high(fd);
 	if (nfd >= 0)
 		mark_private(nfd, i);
-	if (!__atomic_compare_exchange_n(&s->fd, &expected, nfd >= 0 ? nfd : SLOT_LOST, false,
-					 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+	if (!fd_replace(s, fd, nfd >= 0 ? nfd : SLOT_LOST)) {
 		/* Released meanwhile. */
 		if (nfd >= 0) {
 			fdtab_set(nfd, 0);
@@ -299,7 +322,7 @@ void privfd_close_in_child(bool (*keep)(int slot))
 		changing_here = 0;
 	forking = 0;
 	for (int i = 0; i < high_water; i++) {
-		int fd = slots[i].fd;
+		int fd = slots[i].code - 1;
 
 		if (fd == SLOT_FREE)
 			continue;
@@ -314,6 +337,6 @@ void privfd_close_in_child(bool (*keep)(int slot))
 			sys_close(fd);
 		}
 		slots[i].on_lost = NULL;
-		slots[i].fd = SLOT_FREE;
+		slots[i].code = 0; /* SLOT_FREE */
 	}
 }

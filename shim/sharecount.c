@@ -90,7 +90,7 @@ static bool fork_one(int fd, uint32_t st, void *ctx)
 void sharecount_fork(void)
 {
 	if (table)
-		fdtab_each(0, fdtab_limit() - 1, FD_TCP, fork_one, NULL);
+		fdtab_each(0, fdtab_program_limit() - 1, FD_TCP, fork_one, NULL);
 }
 
 void sharecount_add(uint64_t cookie)

@@ -37,7 +37,7 @@ static bool share_if_inherited(int fd, uint32_t st, void *ctx)
 static void share_inheritable(void)
 {
 	if (__atomic_load_n(&shim_init_state, __ATOMIC_ACQUIRE) == INIT_DONE)
-		fdtab_each(0, fdtab_limit() - 1, FD_SOCKET, share_if_inherited, NULL);
+		fdtab_each(0, fdtab_program_limit() - 1, FD_SOCKET, share_if_inherited, NULL);
 }
 
 /* Called by the vfork trampoline (shim/vfork.S) before the system call. */
