@@ -87,6 +87,14 @@ void symcache_after_fork_parent(void);
  * fork (glibc does not reset it in the child). */
 bool symcache_loader_walkable(void);
 
+/* Around any walk of the loader's list made for the shim (dl_iterate_phdr:
+ * its own, libunwind's, langtrace's): begin returns false if this thread
+ * is inside one already (a signal handler interrupted it), and then the
+ * caller must not walk (a handler that walks again may wait for ever on
+ * the walk's lock).  Signal-safe: a thread-local flag. */
+bool symcache_walk_begin(void);
+void symcache_walk_end(void);
+
 /* Forgets every cached name (a module was unloaded: its names and
  * addresses may now be another's). */
 void symcache_invalidate(void);

@@ -190,6 +190,10 @@ int backtrace_capture(void **ips, int max)
 
 	if (!fn || busy > 0) /* called from a signal handler inside the unwinder */
 		return 0;
+	/* libunwind walks the loader's list: not from a handler that
+	 * interrupted a walk of the shim's (symcache.h) */
+	if (!symcache_walk_begin())
+		return 0;
 	if (max > BT_MAX)
 		max = BT_MAX;
 	/* libunwind checks memory with mincore(2) or a pipe where a frame has
@@ -198,6 +202,7 @@ int backtrace_capture(void **ips, int max)
 	busy++;
 	n = fn(buf, max + SELF_FRAMES);
 	busy--;
+	symcache_walk_end();
 	errno = saved;
 	return program_frames(buf, n, ips, max);
 }

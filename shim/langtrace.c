@@ -268,14 +268,18 @@ static void scan_objects(void)
 	/* faults stay faults */
 	sigdelset(&all, SIGSEGV), sigdelset(&all, SIGBUS), sigdelset(&all, SIGFPE);
 	sigdelset(&all, SIGILL), sigdelset(&all, SIGTRAP), sigdelset(&all, SIGSYS);
-	if (sys_sigprocmask(SIG_BLOCK, &all, &old) == 0) {
-		dl_iterate_phdr(scan_object, &sc);
-		if (sc.adds != scanned_adds) {
-			sc.all = true;
+	/* (not from a handler that interrupted a walk of the shim's) */
+	if (symcache_walk_begin()) {
+		if (sys_sigprocmask(SIG_BLOCK, &all, &old) == 0) {
 			dl_iterate_phdr(scan_object, &sc);
-			scanned_adds = sc.adds;
+			if (sc.adds != scanned_adds) {
+				sc.all = true;
+				dl_iterate_phdr(scan_object, &sc);
+				scanned_adds = sc.adds;
+			}
+			sys_sigprocmask(SIG_SETMASK, &old, NULL);
 		}
-		sys_sigprocmask(SIG_SETMASK, &old, NULL);
+		symcache_walk_end();
 	}
 	__atomic_store_n(&scanning, 0, __ATOMIC_RELEASE);
 }
