@@ -268,18 +268,23 @@ static void scan_objects(void)
 	/* faults stay faults */
 	sigdelset(&all, SIGSEGV), sigdelset(&all, SIGBUS), sigdelset(&all, SIGFPE);
 	sigdelset(&all, SIGILL), sigdelset(&all, SIGTRAP), sigdelset(&all, SIGSYS);
-	/* (not from a handler that interrupted a walk of the shim's) */
-	if (symcache_walk_begin()) {
-		if (sys_sigprocmask(SIG_BLOCK, &all, &old) == 0) {
+	/* (not from a handler that interrupted a walk of the shim's; the
+	 * walk's end marked, and scanning cleared, before the mask is
+	 * restored: a handler that runs then and siglongjmps leaves neither
+	 * set for ever, regress_longjmp_out_of_walk) */
+	if (sys_sigprocmask(SIG_BLOCK, &all, &old) == 0) {
+		if (symcache_walk_begin()) {
 			dl_iterate_phdr(scan_object, &sc);
 			if (sc.adds != scanned_adds) {
 				sc.all = true;
 				dl_iterate_phdr(scan_object, &sc);
 				scanned_adds = sc.adds;
 			}
-			sys_sigprocmask(SIG_SETMASK, &old, NULL);
+			symcache_walk_end();
 		}
-		symcache_walk_end();
+		__atomic_store_n(&scanning, 0, __ATOMIC_RELEASE);
+		sys_sigprocmask(SIG_SETMASK, &old, NULL);
+		return;
 	}
 	__atomic_store_n(&scanning, 0, __ATOMIC_RELEASE);
 }
