@@ -4,12 +4,45 @@
  * is made (the shim walks /proc/self/fd before a fork, not at each
  * child's exit); the child must still learn the socket it received.
  *
- *   received_at_exit recvmsg|recvmmsg|syscall
+ * pidfd_getfd: the child takes it from its parent with libc's
+ * pidfd_getfd() (glibc 2.36), the parent letting it (PR_SET_PTRACER); the
+ * parent, which cannot know, closes its copy as if it were the last (its
+ * own record), and prints "child PID" on stderr.
+ *
+ *   received_at_exit recvmsg|recvmmsg|syscall|pidfd_getfd
  * Prints "reset" or "eof" (what the client read), exits 0. */
 #include "progs.h"
 
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#if __GLIBC_PREREQ(2, 36)
+#include <sys/pidfd.h>
+#endif
+
+/* The child takes the parent's number afd (sent as 4 bytes on sock),
+ * then says so (one byte back). */
+static void take_from_parent(int sock)
+{
+	int afd, pidfd;
+	char done = 'd';
+
+	if (read(sock, &afd, sizeof afd) != sizeof afd)
+		die("read");
+#if __GLIBC_PREREQ(2, 36)
+	pidfd = pidfd_open(getppid(), 0);
+	if (pidfd < 0 || pidfd_getfd(pidfd, afd, 0) < 0)
+		die("pidfd_getfd");
+#else
+	(void)pidfd;
+	errno = ENOSYS;
+	die("pidfd_getfd (glibc before 2.36)");
+#endif
+	/* then waits for the parent to close its copy: this one is the last */
+	if (write(sock, &done, 1) != 1 || read(sock, &done, 1) != 1)
+		die("handshake");
+	/* held, never read, never closed: exit() ends it */
+}
 
 static void take(int sock, const char *how)
 {
@@ -66,18 +99,33 @@ int main(int argc, char **argv)
 	if (child == 0) {
 		close(sp[0]);
 		close(lfd);
-		take(sp[1], argv[1]);
+		if (strcmp(argv[1], "pidfd_getfd") == 0)
+			take_from_parent(sp[1]);
+		else
+			take(sp[1], argv[1]);
 		exit(0);
 	}
 	close(sp[1]);
+	prctl(PR_SET_PTRACER, child, 0, 0, 0); /* (Yama) */
 	cfd = connect_loopback(port);
 	afd = accept(lfd, NULL, NULL);
 	if (afd < 0)
 		die("accept");
 	write_all(cfd, "unread", 6);
 	usleep(20000); /* the 6 bytes are in afd's receive queue */
-	give(sp[0], afd);
-	close(afd); /* the child's copy is the last */
+	if (strcmp(argv[1], "pidfd_getfd") == 0) {
+		char done;
+
+		fprintf(stderr, "child %d\n", (int)child);
+		if (write(sp[0], &afd, sizeof afd) != sizeof afd || read(sp[0], &done, 1) != 1)
+			die("pidfd_getfd handshake");
+		close(afd);
+		if (write(sp[0], &done, 1) != 1)
+			die("pidfd_getfd handshake");
+	} else {
+		give(sp[0], afd);
+		close(afd); /* the child's copy is the last */
+	} /* the child's copy is the last */
 	if (waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status))
 		die("child");
 	n = read(cfd, buf, sizeof buf);
