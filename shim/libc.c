@@ -82,6 +82,8 @@ LIBC_CALL(ssize_t, recvmsg, -1, (int fd, struct msghdr *msg, int flags), (fd, ms
 LIBC_CALL(int, recvmmsg, -1,
 	  (int fd, struct mmsghdr *vec, unsigned int n, int flags, struct timespec *timeout),
 	  (fd, vec, n, flags, timeout))
+LIBC_CALL(int, pidfd_getfd, -1, (int pidfd, int targetfd, unsigned int flags),
+	  (pidfd, targetfd, flags))
 LIBC_CALL(int, sigaction, -1, (int sig, const struct sigaction *act, struct sigaction *old),
 	  (sig, act, old))
 LIBC_CALL(int, pipe2, -1, (int fds[2], int flags), (fds, flags))
@@ -180,7 +182,7 @@ void libc_bind_all(void)
 		socket_bind, socketpair_bind, accept_bind, accept4_bind, setsockopt_bind,
 		shutdown_bind, close_bind, dup_bind, dup2_bind, dup3_bind, fcntl_bind,
 		fcntl64_bind, close_range_bind, closefrom_bind, sendmsg_bind, recvmsg_bind, recvmmsg_bind,
-		sigaction_bind,
+		pidfd_getfd_bind, sigaction_bind,
 		signal_bind, pipe2_bind, posix_spawn_bind, posix_spawnp_bind, system_bind,
 		popen_bind, epoll_create_bind, epoll_create1_bind, sigaltstack_bind, dlclose_bind,
 		fclose_bind, fcloseall_bind, freopen_bind, freopen64_bind, syscall_bind,

@@ -4,7 +4,8 @@
  * SCM_RIGHTS.  Such a socket is no longer held by this process alone, so
  * its close must not shut it down for the other holder (SOCKSHIM_GRACEFUL=1
  * lingers only on the last reference).  And the other way, recvmsg and
- * recvmmsg: what comes in SCM_RIGHTS is held here unseen. */
+ * recvmmsg: what comes in SCM_RIGHTS is held here unseen, and pidfd_getfd
+ * what it takes from another process. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <spawn.h>
@@ -134,6 +135,20 @@ SHIM_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int n, int flags,
 	for (int i = 0; i < ret; i++)
 		if (vec[i].msg_hdr.msg_controllen > 0)
 			calls_received(&vec[i].msg_hdr);
+	return ret;
+}
+
+/* glibc 2.36's wrapper (syscall(SYS_pidfd_getfd) is syscall_calls.c's): a
+ * descriptor of another process's, taken; held here unseen.  (Declared
+ * here: <sys/pidfd.h> is not in older glibc.) */
+int pidfd_getfd(int pidfd, int targetfd, unsigned int flags);
+
+SHIM_EXPORT int pidfd_getfd(int pidfd, int targetfd, unsigned int flags)
+{
+	int ret = libc_pidfd_getfd(pidfd, targetfd, flags);
+
+	if (ret >= 0)
+		fdtab_unseen_possible();
 	return ret;
 }
 
