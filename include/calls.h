@@ -10,6 +10,7 @@
 #ifndef SHIM_CALLS_H
 #define SHIM_CALLS_H
 
+#include <stdbool.h>
 #include <sys/socket.h>
 
 /* socket()/socketpair() made fd (sv) of this domain, type and protocol. */
@@ -28,9 +29,9 @@ void calls_shutdown_done(int fd, int ret);
 /* sendmsg(msg) succeeded: descriptors it passed are shared now. */
 void calls_sent(const struct msghdr *msg);
 
-/* recvmsg/recvmmsg returned msg: descriptors it brought in SCM_RIGHTS
- * are the process's now, unseen (fdtab_unseen_possible). */
-void calls_received(const struct msghdr *msg);
+/* Whether msg, as recvmsg/recvmmsg returned it, brought descriptors in
+ * SCM_RIGHTS (the process's now, unseen: fdtab_receive_end). */
+bool calls_received(const struct msghdr *msg);
 
 /* epoll_create* returned epfd (passed through, also when negative). */
 int calls_epoll_created(int epfd);

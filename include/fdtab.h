@@ -170,6 +170,16 @@ bool fdtab_all_seen(void);
 void fdtab_walk_begins(void);
 void fdtab_unseen_possible(void);
 
+/* Around a call that may bring a socket unseen (recvmsg with room for
+ * SCM_RIGHTS, recvmmsg, pidfd_getfd): the table is not complete while one
+ * is in progress, nor in a child forked meanwhile by another thread (the
+ * descriptor may be in the child's table before the call has marked it).
+ * end: unseen if it brought something.  A call left without its end (its
+ * thread cancelled in it, a handler's longjmp) leaves the table incomplete:
+ * the walks of before. */
+void fdtab_receive_begin(void);
+void fdtab_receive_end(bool unseen);
+
 /* Forgets everything (tests only). */
 void fdtab_reset(void);
 

@@ -228,9 +228,31 @@ void fdtab_mark_all_shared(void)
 /* 1 once a walk of /proc/self/fd began and nothing unseen came since */
 static int all_seen;
 
+/* Calls in progress that may bring a socket unseen (fdtab_receive_begin):
+ * their descriptors are the process's from the moment the kernel installs
+ * them, before the call returns and marks the table.  A fork by another
+ * thread meanwhile copies the count with the descriptors (the kernel
+ * copies the descriptor table before the memory), and in the child it
+ * never comes down: none of its threads will finish those calls. */
+static int receiving;
+
 bool fdtab_all_seen(void)
 {
-	return __atomic_load_n(&all_seen, __ATOMIC_ACQUIRE) != 0;
+	return __atomic_load_n(&all_seen, __ATOMIC_ACQUIRE) != 0 &&
+	       __atomic_load_n(&receiving, __ATOMIC_ACQUIRE) == 0;
+}
+
+void fdtab_receive_begin(void)
+{
+	__atomic_add_fetch(&receiving, 1, __ATOMIC_SEQ_CST);
+}
+
+void fdtab_receive_end(bool unseen)
+{
+	/* marked before the count comes down: never complete in between */
+	if (unseen)
+		fdtab_unseen_possible();
+	__atomic_sub_fetch(&receiving, 1, __ATOMIC_SEQ_CST);
 }
 
 void fdtab_walk_begins(void)
@@ -247,6 +269,7 @@ void fdtab_unseen_possible(void)
 void fdtab_reset(void)
 {
 	all_seen = 0;
+	receiving = 0;
 	for (unsigned i = 0; i < FDTAB_CHUNKS; i++) {
 		if (chunks[i]) {
 			munmap(chunks[i], FDTAB_CHUNK * sizeof *chunks[i]);

@@ -106,35 +106,40 @@ void calls_sent(const struct msghdr *msg)
 	errno = saved;
 }
 
-void calls_received(const struct msghdr *msg)
+bool calls_received(const struct msghdr *msg)
 {
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR((struct msghdr *)msg, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-			fdtab_unseen_possible();
-			return;
-		}
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+			return true;
+	return false;
 }
 
 /* No check of the number, no refusal: whatever it brings is the
- * program's, and a shim's own socket never has SCM_RIGHTS to read. */
+ * program's, and a shim's own socket never has SCM_RIGHTS to read.
+ * Counted while in progress (fdtab_receive_begin), each call, msg unread
+ * before (a bad pointer is the kernel's to refuse). */
 SHIM_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
-	ssize_t ret = libc_recvmsg(fd, msg, flags);
+	ssize_t ret;
 
+	fdtab_receive_begin();
+	ret = libc_recvmsg(fd, msg, flags);
 	/* the kernel wrote msg_controllen: msg is the caller's, readable */
-	if (ret >= 0 && msg && msg->msg_controllen > 0)
-		calls_received(msg);
+	fdtab_receive_end(ret >= 0 && msg && msg->msg_controllen > 0 && calls_received(msg));
 	return ret;
 }
 
 SHIM_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int n, int flags,
 			 struct timespec *timeout)
 {
-	int ret = libc_recvmmsg(fd, vec, n, flags, timeout);
+	int ret;
+	bool rights = false;
 
-	for (int i = 0; i < ret; i++)
-		if (vec[i].msg_hdr.msg_controllen > 0)
-			calls_received(&vec[i].msg_hdr);
+	fdtab_receive_begin();
+	ret = libc_recvmmsg(fd, vec, n, flags, timeout);
+	for (int i = 0; i < ret && !rights; i++)
+		rights = vec[i].msg_hdr.msg_controllen > 0 && calls_received(&vec[i].msg_hdr);
+	fdtab_receive_end(rights);
 	return ret;
 }
 
@@ -145,10 +150,11 @@ int pidfd_getfd(int pidfd, int targetfd, unsigned int flags);
 
 SHIM_EXPORT int pidfd_getfd(int pidfd, int targetfd, unsigned int flags)
 {
-	int ret = libc_pidfd_getfd(pidfd, targetfd, flags);
+	int ret;
 
-	if (ret >= 0)
-		fdtab_unseen_possible();
+	fdtab_receive_begin();
+	ret = libc_pidfd_getfd(pidfd, targetfd, flags);
+	fdtab_receive_end(ret >= 0);
 	return ret;
 }
 

@@ -193,28 +193,30 @@ static long route(long nr, const long *a)
 	case SYS_recvmsg: {
 		struct msghdr *msg = (struct msghdr *)a[1];
 
+		fdtab_receive_begin();
 		r = real(nr, a);
-		if (r >= 0 && msg && msg->msg_controllen > 0)
-			calls_received(msg);
+		fdtab_receive_end(r >= 0 && msg && msg->msg_controllen > 0 && calls_received(msg));
 		return r;
 	}
 #endif
 #ifdef SYS_recvmmsg
 	case SYS_recvmmsg: {
 		struct mmsghdr *vec = (struct mmsghdr *)a[1];
+		bool rights = false;
 
+		fdtab_receive_begin();
 		r = real(nr, a);
-		for (long i = 0; i < r; i++)
-			if (vec[i].msg_hdr.msg_controllen > 0)
-				calls_received(&vec[i].msg_hdr);
+		for (long i = 0; i < r && !rights; i++)
+			rights = vec[i].msg_hdr.msg_controllen > 0 && calls_received(&vec[i].msg_hdr);
+		fdtab_receive_end(rights);
 		return r;
 	}
 #endif
 #ifdef SYS_pidfd_getfd
 	case SYS_pidfd_getfd:
+		fdtab_receive_begin();
 		r = real(nr, a);
-		if (r >= 0)
-			fdtab_unseen_possible(); /* another process's descriptor */
+		fdtab_receive_end(r >= 0); /* another process's descriptor */
 		return r;
 #endif
 	case SYS_dup:

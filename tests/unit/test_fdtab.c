@@ -207,6 +207,35 @@ static void test_all_seen(void **state)
 	assert_false(fdtab_all_seen());
 }
 
+/* A receive in progress: not complete meanwhile, even after a walk (its
+ * descriptor may be in the table already; a child forked then keeps the
+ * count, never brought down there); complete again after one that brought
+ * nothing, not after one that brought something. */
+static void test_receiving(void **state)
+{
+	(void)state;
+	fdtab_walk_begins();
+	fdtab_receive_begin();
+	assert_false(fdtab_all_seen());
+	fdtab_walk_begins();
+	assert_false(fdtab_all_seen());
+	fdtab_receive_end(false);
+	assert_true(fdtab_all_seen());
+	fdtab_receive_begin();
+	fdtab_receive_begin();
+	fdtab_receive_end(false);
+	assert_false(fdtab_all_seen());
+	fdtab_receive_end(true);
+	assert_false(fdtab_all_seen());
+	fdtab_walk_begins();
+	assert_true(fdtab_all_seen());
+	fdtab_receive_begin();
+	fdtab_reset();
+	assert_false(fdtab_all_seen());
+	fdtab_walk_begins();
+	assert_true(fdtab_all_seen()); /* the reset forgot the count too */
+}
+
 static void test_threads(void **state)
 {
 	pthread_t t[THREADS];
@@ -232,6 +261,7 @@ int main(void)
 		cmocka_unit_test_setup(test_each_and_fork_sharing, reset),
 		cmocka_unit_test_setup(test_learn, reset),
 		cmocka_unit_test_setup(test_all_seen, reset),
+		cmocka_unit_test_setup(test_receiving, reset),
 		cmocka_unit_test_setup(test_threads, reset),
 	};
 
