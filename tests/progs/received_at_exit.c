@@ -3,11 +3,12 @@
  * The fork comes first, so the parent's table is complete when the child
  * is made (the shim walks /proc/self/fd before a fork, not at each
  * child's exit); the child must still learn the socket it received.
+ * The parent closes its copy once the child has it (a handshake on the
+ * channel), so that the child's exit is the last and the only one to
+ * record the reset: its pid is printed on stderr ("child PID").
  *
  * pidfd_getfd: the child takes it from its parent with libc's
- * pidfd_getfd() (glibc 2.36), the parent letting it (PR_SET_PTRACER); the
- * parent, which cannot know, closes its copy as if it were the last (its
- * own record), and prints "child PID" on stderr.
+ * pidfd_getfd() (glibc 2.36), the parent letting it (PR_SET_PTRACER).
  *
  *   received_at_exit recvmsg|recvmmsg|syscall|pidfd_getfd
  * Prints "reset" or "eof" (what the client read), exits 0. */
@@ -84,7 +85,7 @@ static void give(int sock, int fd)
 int main(int argc, char **argv)
 {
 	int sp[2], port, lfd, cfd, afd, status;
-	char buf[16];
+	char buf[16], done;
 	pid_t child;
 	ssize_t n;
 
@@ -99,10 +100,16 @@ int main(int argc, char **argv)
 	if (child == 0) {
 		close(sp[0]);
 		close(lfd);
-		if (strcmp(argv[1], "pidfd_getfd") == 0)
+		if (strcmp(argv[1], "pidfd_getfd") == 0) {
 			take_from_parent(sp[1]);
-		else
+		} else {
+			char ack = 'd';
+
 			take(sp[1], argv[1]);
+			/* then waits for the parent to close its copy */
+			if (write(sp[1], &ack, 1) != 1 || read(sp[1], &ack, 1) != 1)
+				die("handshake");
+		}
 		exit(0);
 	}
 	close(sp[1]);
@@ -113,19 +120,19 @@ int main(int argc, char **argv)
 		die("accept");
 	write_all(cfd, "unread", 6);
 	usleep(20000); /* the 6 bytes are in afd's receive queue */
+	fprintf(stderr, "child %d\n", (int)child);
 	if (strcmp(argv[1], "pidfd_getfd") == 0) {
-		char done;
-
-		fprintf(stderr, "child %d\n", (int)child);
-		if (write(sp[0], &afd, sizeof afd) != sizeof afd || read(sp[0], &done, 1) != 1)
-			die("pidfd_getfd handshake");
-		close(afd);
-		if (write(sp[0], &done, 1) != 1)
-			die("pidfd_getfd handshake");
+		if (write(sp[0], &afd, sizeof afd) != sizeof afd)
+			die("write");
 	} else {
 		give(sp[0], afd);
-		close(afd); /* the child's copy is the last */
-	} /* the child's copy is the last */
+	}
+	/* once the child has it: the child's copy is the last */
+	if (read(sp[0], &done, 1) != 1)
+		die("handshake");
+	close(afd);
+	if (write(sp[0], &done, 1) != 1)
+		die("handshake");
 	if (waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status))
 		die("child");
 	n = read(cfd, buf, sizeof buf);
