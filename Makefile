@@ -188,6 +188,11 @@ ifeq ($(HAVE_M32),yes)
 $(B)/progs/seed_server32: tests/progs/seed_server.c tests/progs/progs.h | $(B)/progs
 	$(CC32) $(filter-out -fsanitize=%,$(CFLAGS)) -Wno-missing-prototypes -O0 -rdynamic -pthread -o $@ $<
 PROGS += $(B)/progs/seed_server32
+# and one built with 64-bit time (glibc's __recvmsg64, __recvmmsg64)
+$(B)/progs/received_at_exit32t64: tests/progs/received_at_exit.c tests/progs/progs.h | $(B)/progs
+	$(CC32) $(filter-out -fsanitize=%,$(CFLAGS)) -D_TIME_BITS=64 -D_FILE_OFFSET_BITS=64 \
+		-Wno-missing-prototypes -O0 -rdynamic -pthread -o $@ $<
+PROGS += $(B)/progs/received_at_exit32t64
 endif
 # Statically linked programs that the supervisor's tests run (sockshim
 # --supervise reaches them; no preload can).
