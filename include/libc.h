@@ -30,6 +30,10 @@ int libc_close_range(unsigned int first, unsigned int last, int flags);
 ssize_t libc_sendmsg(int fd, const struct msghdr *msg, int flags);
 ssize_t libc_recvmsg(int fd, struct msghdr *msg, int flags);
 int libc_recvmmsg(int fd, struct mmsghdr *vec, unsigned int n, int flags, struct timespec *timeout);
+#ifdef __i386__
+ssize_t libc___recvmsg64(int fd, struct msghdr *msg, int flags);
+int libc___recvmmsg64(int fd, struct mmsghdr *vec, unsigned int n, int flags, void *timeout);
+#endif
 int libc_pidfd_getfd(int pidfd, int targetfd, unsigned int flags);
 int libc_pipe2(int fds[2], int flags);
 int libc_posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,

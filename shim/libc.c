@@ -82,6 +82,16 @@ LIBC_CALL(ssize_t, recvmsg, -1, (int fd, struct msghdr *msg, int flags), (fd, ms
 LIBC_CALL(int, recvmmsg, -1,
 	  (int fd, struct mmsghdr *vec, unsigned int n, int flags, struct timespec *timeout),
 	  (fd, vec, n, flags, timeout))
+#ifdef __i386__
+/* what a 32-bit program built with _TIME_BITS=64 calls (glibc 2.34) */
+LIBC_CALL(ssize_t, __recvmsg64, -1, (int fd, struct msghdr *msg, int flags), (fd, msg, flags))
+LIBC_CALL(int, __recvmmsg64, -1,
+	  (int fd, struct mmsghdr *vec, unsigned int n, int flags, void *timeout),
+	  (fd, vec, n, flags, timeout))
+#define TIME64_BINDERS __recvmsg64_bind, __recvmmsg64_bind,
+#else
+#define TIME64_BINDERS
+#endif
 LIBC_CALL(int, pidfd_getfd, -1, (int pidfd, int targetfd, unsigned int flags),
 	  (pidfd, targetfd, flags))
 LIBC_CALL(int, sigaction, -1, (int sig, const struct sigaction *act, struct sigaction *old),
@@ -182,7 +192,7 @@ void libc_bind_all(void)
 		socket_bind, socketpair_bind, accept_bind, accept4_bind, setsockopt_bind,
 		shutdown_bind, close_bind, dup_bind, dup2_bind, dup3_bind, fcntl_bind,
 		fcntl64_bind, close_range_bind, closefrom_bind, sendmsg_bind, recvmsg_bind, recvmmsg_bind,
-		pidfd_getfd_bind, sigaction_bind,
+		TIME64_BINDERS pidfd_getfd_bind, sigaction_bind,
 		signal_bind, pipe2_bind, posix_spawn_bind, posix_spawnp_bind, system_bind,
 		popen_bind, epoll_create_bind, epoll_create1_bind, sigaltstack_bind, dlclose_bind,
 		fclose_bind, fcloseall_bind, freopen_bind, freopen64_bind, syscall_bind,

@@ -143,6 +143,37 @@ SHIM_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int n, int flags,
 	return ret;
 }
 
+#ifdef __i386__
+/* A 32-bit program built with _TIME_BITS=64 calls these instead (glibc
+ * 2.34; the same msghdr, its SCM_TIMESTAMP converted). */
+ssize_t __recvmsg64(int fd, struct msghdr *msg, int flags);
+int __recvmmsg64(int fd, struct mmsghdr *vec, unsigned int n, int flags, void *timeout);
+
+SHIM_EXPORT ssize_t __recvmsg64(int fd, struct msghdr *msg, int flags)
+{
+	ssize_t ret;
+
+	fdtab_receive_begin();
+	ret = libc___recvmsg64(fd, msg, flags);
+	fdtab_receive_end(ret >= 0 && msg && msg->msg_controllen > 0 && calls_received(msg));
+	return ret;
+}
+
+SHIM_EXPORT int __recvmmsg64(int fd, struct mmsghdr *vec, unsigned int n, int flags,
+			     void *timeout)
+{
+	int ret;
+	bool rights = false;
+
+	fdtab_receive_begin();
+	ret = libc___recvmmsg64(fd, vec, n, flags, timeout);
+	for (int i = 0; i < ret && !rights; i++)
+		rights = vec[i].msg_hdr.msg_controllen > 0 && calls_received(&vec[i].msg_hdr);
+	fdtab_receive_end(rights);
+	return ret;
+}
+#endif
+
 /* glibc 2.36's wrapper (syscall(SYS_pidfd_getfd) is syscall_calls.c's): a
  * descriptor of another process's, taken; held here unseen.  (Declared
  * here: <sys/pidfd.h> is not in older glibc.) */

@@ -73,6 +73,9 @@ static inline bool watched(long nr)
 #ifdef SYS_recvmmsg
 	case SYS_recvmmsg:
 #endif
+#ifdef SYS_recvmmsg_time64
+	case SYS_recvmmsg_time64:
+#endif
 #ifdef SYS_pidfd_getfd
 	case SYS_pidfd_getfd:
 #endif
@@ -199,8 +202,14 @@ static long route(long nr, const long *a)
 		return r;
 	}
 #endif
+#if defined(SYS_recvmmsg) || defined(SYS_recvmmsg_time64)
 #ifdef SYS_recvmmsg
-	case SYS_recvmmsg: {
+	case SYS_recvmmsg:
+#endif
+#ifdef SYS_recvmmsg_time64
+	case SYS_recvmmsg_time64:
+#endif
+	{
 		struct mmsghdr *vec = (struct mmsghdr *)a[1];
 		bool rights = false;
 
