@@ -180,6 +180,11 @@ void fdtab_unseen_possible(void);
 void fdtab_receive_begin(void);
 void fdtab_receive_end(bool unseen);
 
+/* fdtab_all_seen but for the receives in progress: what a walk before a
+ * fork could add to (a walk then would not spare the child its own: the
+ * count comes with it). */
+bool fdtab_all_seen_but_receiving(void);
+
 /* Forgets everything (tests only). */
 void fdtab_reset(void);
 

@@ -732,7 +732,9 @@ void close_path_before_fork(void)
 	struct call c;
 	int saved = errno;
 
-	if (!shim_cfg.sockets_watched || fdtab_all_seen())
+	/* (a thread blocked in recvmsg meanwhile: the children walk, the
+	 * parent need not, once) */
+	if (!shim_cfg.sockets_watched || fdtab_all_seen_but_receiving())
 		return;
 	call_enter(&c);
 	if (!call_tight(&c))

@@ -242,6 +242,11 @@ bool fdtab_all_seen(void)
 	       __atomic_load_n(&receiving, __ATOMIC_ACQUIRE) == 0;
 }
 
+bool fdtab_all_seen_but_receiving(void)
+{
+	return __atomic_load_n(&all_seen, __ATOMIC_ACQUIRE) != 0;
+}
+
 void fdtab_receive_begin(void)
 {
 	__atomic_add_fetch(&receiving, 1, __ATOMIC_SEQ_CST);

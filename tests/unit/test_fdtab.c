@@ -217,6 +217,7 @@ static void test_receiving(void **state)
 	fdtab_walk_begins();
 	fdtab_receive_begin();
 	assert_false(fdtab_all_seen());
+	assert_true(fdtab_all_seen_but_receiving());
 	fdtab_walk_begins();
 	assert_false(fdtab_all_seen());
 	fdtab_receive_end(false);
