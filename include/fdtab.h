@@ -67,6 +67,9 @@ uint32_t fdtab_socket_state(int domain, int type, int protocol);
  * Returns the state, 0 if fd is not a socket. */
 uint32_t fdtab_learn(int fd);
 
+/* The same, without recording it. */
+uint32_t fdtab_probe(int fd);
+
 /* The table itself, for the inline lookups below (the hot path of every
  * interposed call); nothing else touches it outside fdtab.c.
  *

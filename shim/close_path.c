@@ -695,15 +695,28 @@ out:
 static void learn_if_unseen(int fd, int dir, const char *name, void *ctx)
 {
 	uint32_t st = fdtab_get(fd);
+	bool at_fork = *(const bool *)ctx;
 
 	(void)dir;
 	(void)name;
-	(void)ctx;
 	/* of no kind known: unknown, a number closed and opened again
 	 * unseen, or one known only by its flags (a copy of an unknown one
 	 * made close-on-exec: sshd's dup of the socket its exec got) */
-	if ((st & (FD_CLOSED | FD_PRIVATE)) == FD_CLOSED && call_closing(fd))
-		return; /* a close of it that this exit interrupted: its own */
+	if ((st & (FD_CLOSED | FD_PRIVATE)) == FD_CLOSED) {
+		/* Before a fork, the process goes on: a number marked closed
+		 * but listed may be another thread's close in progress (its
+		 * claim made, the kernel's close not yet), whose mark must
+		 * stay (a second close of it is a double close).  Left as it
+		 * is; if a TCP socket, the table is not complete (the exits
+		 * look again, as they did before forks were walked before). */
+		if (at_fork) {
+			if (fdtab_probe(fd) & FD_TCP)
+				fdtab_unseen_possible();
+			return;
+		}
+		if (call_closing(fd))
+			return; /* a close of it that this exit interrupted: its own */
+	}
 	if (!(st & (FD_SOCKET | FD_PRIVATE)) || (st & (FD_CLOSED | FD_PRIVATE)) == FD_CLOSED) {
 		/* what the flags said of it stays true: the program's
 		 * SO_LINGER {1, 0} (the exit's reset is its own: linger_zero,
@@ -715,10 +728,10 @@ static void learn_if_unseen(int fd, int dir, const char *name, void *ctx)
 	}
 }
 
-static void learn_unseen(void)
+static void learn_unseen(bool at_fork)
 {
 	fdtab_walk_begins();
-	if (!proc_each_fd(learn_if_unseen, NULL))
+	if (!proc_each_fd(learn_if_unseen, &at_fork))
 		fdtab_unseen_possible();
 }
 
@@ -738,7 +751,7 @@ void close_path_before_fork(void)
 		return;
 	call_enter(&c);
 	if (!call_tight(&c))
-		learn_unseen();
+		learn_unseen(true);
 	call_leave(&c);
 	errno = saved;
 }
@@ -759,7 +772,7 @@ void close_path_at_exit(bool by_exit)
 	 * the records; the process ends as it would bare */
 	if (!call_tight(&c)) {
 		if (!fdtab_all_seen())
-			learn_unseen();
+			learn_unseen(false);
 		x.c = &c;
 		fdtab_each(0, fdtab_program_limit() - 1, FD_TCP, end_at_exit, &x);
 	}

@@ -63,11 +63,10 @@ uint32_t fdtab_socket_state(int domain, int type, int protocol)
 	return st;
 }
 
-uint32_t fdtab_learn(int fd)
+uint32_t fdtab_probe(int fd)
 {
 	int domain, type, protocol;
 	socklen_t len = sizeof domain;
-	uint32_t st;
 
 	if (sys_getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) != 0)
 		return 0;
@@ -77,8 +76,15 @@ uint32_t fdtab_learn(int fd)
 	len = sizeof protocol;
 	if (sys_getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &len) != 0)
 		protocol = 0;
-	st = fdtab_socket_state(domain, type, protocol) & ~FD_CREATED;
-	fdtab_set(fd, st);
+	return fdtab_socket_state(domain, type, protocol) & ~FD_CREATED;
+}
+
+uint32_t fdtab_learn(int fd)
+{
+	uint32_t st = fdtab_probe(fd);
+
+	if (st)
+		fdtab_set(fd, st);
 	return st;
 }
 
