@@ -29,9 +29,11 @@ void calls_shutdown_done(int fd, int ret);
 /* sendmsg(msg) succeeded: descriptors it passed are shared now. */
 void calls_sent(const struct msghdr *msg);
 
-/* Whether msg, as recvmsg/recvmmsg returned it, brought descriptors in
- * SCM_RIGHTS (the process's now, unseen: fdtab_receive_end). */
-bool calls_received(const struct msghdr *msg);
+/* Whether a recvmsg that returned ret into msg brought descriptors in
+ * SCM_RIGHTS (the process's now, unseen: fdtab_receive_end); and the same
+ * for the n messages a recvmmsg returned. */
+bool calls_received(const struct msghdr *msg, long ret);
+bool calls_received_many(const struct mmsghdr *vec, long n);
 
 /* epoll_create* returned epfd (passed through, also when negative). */
 int calls_epoll_created(int epfd);

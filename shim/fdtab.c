@@ -83,8 +83,7 @@ uint32_t fdtab_learn(int fd)
 {
 	uint32_t st = fdtab_probe(fd);
 
-	if (st)
-		fdtab_set(fd, st);
+	fdtab_set(fd, st); /* 0 for a number that is no socket (any more) */
 	return st;
 }
 

@@ -106,10 +106,21 @@ void calls_sent(const struct msghdr *msg)
 	errno = saved;
 }
 
-bool calls_received(const struct msghdr *msg)
+bool calls_received(const struct msghdr *msg, long ret)
 {
+	/* the kernel wrote msg_controllen: msg is the caller's, readable */
+	if (ret < 0 || !msg || msg->msg_controllen == 0)
+		return false;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR((struct msghdr *)msg, c))
 		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+			return true;
+	return false;
+}
+
+bool calls_received_many(const struct mmsghdr *vec, long n)
+{
+	for (long i = 0; i < n; i++)
+		if (calls_received(&vec[i].msg_hdr, 0))
 			return true;
 	return false;
 }
@@ -124,8 +135,7 @@ SHIM_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 
 	fdtab_receive_begin();
 	ret = libc_recvmsg(fd, msg, flags);
-	/* the kernel wrote msg_controllen: msg is the caller's, readable */
-	fdtab_receive_end(ret >= 0 && msg && msg->msg_controllen > 0 && calls_received(msg));
+	fdtab_receive_end(calls_received(msg, ret));
 	return ret;
 }
 
@@ -133,13 +143,10 @@ SHIM_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int n, int flags,
 			 struct timespec *timeout)
 {
 	int ret;
-	bool rights = false;
 
 	fdtab_receive_begin();
 	ret = libc_recvmmsg(fd, vec, n, flags, timeout);
-	for (int i = 0; i < ret && !rights; i++)
-		rights = vec[i].msg_hdr.msg_controllen > 0 && calls_received(&vec[i].msg_hdr);
-	fdtab_receive_end(rights);
+	fdtab_receive_end(calls_received_many(vec, ret));
 	return ret;
 }
 
@@ -155,7 +162,7 @@ SHIM_EXPORT ssize_t __recvmsg64(int fd, struct msghdr *msg, int flags)
 
 	fdtab_receive_begin();
 	ret = libc___recvmsg64(fd, msg, flags);
-	fdtab_receive_end(ret >= 0 && msg && msg->msg_controllen > 0 && calls_received(msg));
+	fdtab_receive_end(calls_received(msg, ret));
 	return ret;
 }
 
@@ -163,13 +170,10 @@ SHIM_EXPORT int __recvmmsg64(int fd, struct mmsghdr *vec, unsigned int n, int fl
 			     void *timeout)
 {
 	int ret;
-	bool rights = false;
 
 	fdtab_receive_begin();
 	ret = libc___recvmmsg64(fd, vec, n, flags, timeout);
-	for (int i = 0; i < ret && !rights; i++)
-		rights = vec[i].msg_hdr.msg_controllen > 0 && calls_received(&vec[i].msg_hdr);
-	fdtab_receive_end(rights);
+	fdtab_receive_end(calls_received_many(vec, ret));
 	return ret;
 }
 #endif

@@ -193,14 +193,11 @@ static long route(long nr, const long *a)
 		return r;
 	}
 #ifdef SYS_recvmsg
-	case SYS_recvmsg: {
-		struct msghdr *msg = (struct msghdr *)a[1];
-
+	case SYS_recvmsg:
 		fdtab_receive_begin();
 		r = real(nr, a);
-		fdtab_receive_end(r >= 0 && msg && msg->msg_controllen > 0 && calls_received(msg));
+		fdtab_receive_end(calls_received((const struct msghdr *)a[1], r));
 		return r;
-	}
 #endif
 #if defined(SYS_recvmmsg) || defined(SYS_recvmmsg_time64)
 #ifdef SYS_recvmmsg
@@ -209,17 +206,10 @@ static long route(long nr, const long *a)
 #ifdef SYS_recvmmsg_time64
 	case SYS_recvmmsg_time64:
 #endif
-	{
-		struct mmsghdr *vec = (struct mmsghdr *)a[1];
-		bool rights = false;
-
 		fdtab_receive_begin();
 		r = real(nr, a);
-		for (long i = 0; i < r && !rights; i++)
-			rights = vec[i].msg_hdr.msg_controllen > 0 && calls_received(&vec[i].msg_hdr);
-		fdtab_receive_end(rights);
+		fdtab_receive_end(calls_received_many((const struct mmsghdr *)a[1], r));
 		return r;
-	}
 #endif
 #ifdef SYS_pidfd_getfd
 	case SYS_pidfd_getfd:

@@ -100,36 +100,6 @@ static int case_reuse(void)
 
 /* ---- scm ----------------------------------------------------------------- */
 
-static int send_fd(int over, int fd)
-{
-	char byte = 'c', cbuf[CMSG_SPACE(sizeof(int))] = {0};
-	struct iovec iov = {&byte, 1};
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			   .msg_controllen = sizeof cbuf};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof fd);
-	return sendmsg(over, &m, 0) == 1 ? 0 : -1;
-}
-
-static int recv_fd(int over)
-{
-	char byte, cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = {&byte, 1};
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			   .msg_controllen = sizeof cbuf};
-	struct cmsghdr *c;
-	int fd;
-
-	if (recvmsg(over, &m, 0) != 1 || !(c = CMSG_FIRSTHDR(&m)) || c->cmsg_type != SCM_RIGHTS)
-		return -1;
-	memcpy(&fd, CMSG_DATA(c), sizeof fd);
-	return fd;
-}
-
 /* The child: holds a connection (C, and its client end P), passes C to
  * the parent, keeps its own copy, and after the parent's close uses it. */
 static int scm_child(int over)
@@ -143,8 +113,7 @@ static int scm_child(int over)
 	p = connect_loopback(port);
 	if ((c = accept(lfd, NULL, NULL)) < 0)
 		die("accept");
-	if (send_fd(over, c) != 0)
-		die("sendmsg");
+	send_fd(over, c);
 	if (read(over, &go, 1) != 1) /* the parent has closed its copy */
 		return 3;
 	/* Bare, the parent's close took nothing from this connection. */

@@ -28,37 +28,22 @@
 static int to_tracer[2], from_tracer[2], go_thread[2];
 static int afd;
 
-static void put(int fd, int v)
-{
-	if (write(fd, &v, sizeof v) != sizeof v)
-		die("write");
-}
-
-static int get(int fd)
-{
-	int v;
-
-	if (read(fd, &v, sizeof v) != sizeof v)
-		die("read");
-	return v;
-}
-
 /* The helper: stops thread tid at the entry of its close(afd). */
 static void tracer(void)
 {
-	pid_t tid = get(to_tracer[0]);
-	int fd = get(to_tracer[0]), st; /* (afd: made after this fork) */
+	pid_t tid = get_int(to_tracer[0]);
+	int fd = get_int(to_tracer[0]), st; /* (afd: made after this fork) */
 	struct user_regs_struct r;
 
 	if (ptrace(PTRACE_SEIZE, tid, 0, PTRACE_O_TRACESYSGOOD) != 0) {
-		put(from_tracer[1], -1);
+		put_int(from_tracer[1], -1);
 		_exit(0);
 	}
 	if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) != 0 || waitpid(tid, &st, __WALL) != tid)
 		die("interrupt");
 	if (ptrace(PTRACE_SYSCALL, tid, 0, 0) != 0)
 		die("PTRACE_SYSCALL");
-	put(go_thread[1], 1); /* the thread may go on to its close */
+	put_int(go_thread[1], 1); /* the thread may go on to its close */
 	for (;;) {
 		if (waitpid(tid, &st, __WALL) != tid || !WIFSTOPPED(st))
 			die("waitpid");
@@ -71,8 +56,8 @@ static void tracer(void)
 		if (ptrace(PTRACE_SYSCALL, tid, 0, 0) != 0)
 			die("PTRACE_SYSCALL");
 	}
-	put(from_tracer[1], 1); /* stopped there */
-	get(to_tracer[0]);	/* the fork is made */
+	put_int(from_tracer[1], 1); /* stopped there */
+	get_int(to_tracer[0]);	/* the fork is made */
 	ptrace(PTRACE_DETACH, tid, 0, 0);
 	_exit(0);
 }
@@ -80,9 +65,9 @@ static void tracer(void)
 static void *closer(void *arg)
 {
 	(void)arg;
-	put(to_tracer[1], (int)syscall(SYS_gettid));
-	put(to_tracer[1], afd);
-	get(go_thread[0]);
+	put_int(to_tracer[1], (int)syscall(SYS_gettid));
+	put_int(to_tracer[1], afd);
+	get_int(go_thread[0]);
 	if (close(afd) != 0)
 		die("close");
 	return NULL;
@@ -93,25 +78,12 @@ static void *closer(void *arg)
 static void receive_something(void)
 {
 	int sp[2], p[2], fd;
-	char byte = 'f', space[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = {&byte, 1};
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1,
-			   .msg_control = space, .msg_controllen = sizeof space};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
 
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) != 0 || pipe(p) != 0)
 		die("socketpair/pipe");
-	memset(space, 0, sizeof space);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &p[0], sizeof p[0]);
-	if (sendmsg(sp[0], &m, 0) != 1)
-		die("sendmsg");
-	m.msg_controllen = sizeof space;
-	if (recvmsg(sp[1], &m, 0) != 1 || !CMSG_FIRSTHDR(&m))
+	send_fd(sp[0], p[0]);
+	if ((fd = recv_fd(sp[1])) < 0)
 		die("recvmsg");
-	memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&m)), sizeof fd);
 	close(fd);
 	close(p[0]);
 	close(p[1]);
@@ -142,7 +114,7 @@ int main(void)
 	fprintf(stderr, "fd %d\n", afd);
 	if (pthread_create(&t, NULL, closer, NULL) != 0)
 		die("pthread_create");
-	if (get(from_tracer[0]) < 0) {
+	if (get_int(from_tracer[0]) < 0) {
 		fprintf(stderr, "ptrace not allowed here\n");
 		return 3;
 	}
@@ -152,7 +124,7 @@ int main(void)
 		die("fork");
 	if (child == 0)
 		_exit(0);
-	put(to_tracer[1], 1);
+	put_int(to_tracer[1], 1);
 	pthread_join(t, NULL);
 	waitpid(child, &status, 0);
 	waitpid(helper, &status, 0);

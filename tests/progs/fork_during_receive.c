@@ -31,37 +31,22 @@
 static int sp[2];	/* the SCM_RIGHTS channel */
 static int to_tracer[2], from_tracer[2], go_thread[2], go_child[2];
 
-static void put(int fd, int v)
-{
-	if (write(fd, &v, sizeof v) != sizeof v)
-		die("write");
-}
-
-static int get(int fd)
-{
-	int v;
-
-	if (read(fd, &v, sizeof v) != sizeof v)
-		die("read");
-	return v;
-}
-
 /* The helper: stops thread tid at the exit of its next recvmsg. */
 static void tracer(void)
 {
-	pid_t tid = get(to_tracer[0]);
+	pid_t tid = get_int(to_tracer[0]);
 	struct user_regs_struct r;
 	int st;
 
 	if (ptrace(PTRACE_SEIZE, tid, 0, PTRACE_O_TRACESYSGOOD) != 0) {
-		put(from_tracer[1], -1);
+		put_int(from_tracer[1], -1);
 		_exit(0);
 	}
 	if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) != 0 || waitpid(tid, &st, __WALL) != tid)
 		die("interrupt");
 	if (ptrace(PTRACE_SYSCALL, tid, 0, 0) != 0)
 		die("PTRACE_SYSCALL");
-	put(go_thread[1], 1); /* the thread may go on to its recvmsg */
+	put_int(go_thread[1], 1); /* the thread may go on to its recvmsg */
 	for (;;) {
 		if (waitpid(tid, &st, __WALL) != tid || !WIFSTOPPED(st))
 			die("waitpid");
@@ -74,8 +59,8 @@ static void tracer(void)
 		if (ptrace(PTRACE_SYSCALL, tid, 0, 0) != 0)
 			die("PTRACE_SYSCALL");
 	}
-	put(from_tracer[1], 1); /* stopped there */
-	get(to_tracer[0]);	/* the fork is made */
+	put_int(from_tracer[1], 1); /* stopped there */
+	get_int(to_tracer[0]);	/* the fork is made */
 	ptrace(PTRACE_DETACH, tid, 0, 0);
 	_exit(0);
 }
@@ -97,30 +82,13 @@ static void *receiver(void *arg)
 	int fd;
 
 	(void)arg;
-	put(to_tracer[1], (int)syscall(SYS_gettid));
-	get(go_thread[0]);
+	put_int(to_tracer[1], (int)syscall(SYS_gettid));
+	get_int(go_thread[0]);
 	if (recvmsg(sp[1], &m, 0) != 1 || !CMSG_FIRSTHDR(&m))
 		die("recvmsg");
 	memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&m)), sizeof fd);
 	raw_close(fd); /* the child's copy is the last */
 	return NULL;
-}
-
-static void give(int sock, int fd)
-{
-	char byte = 'f', space[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = {&byte, 1};
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1,
-			   .msg_control = space, .msg_controllen = sizeof space};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-
-	memset(space, 0, sizeof space);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof fd);
-	if (sendmsg(sock, &m, 0) != 1)
-		die("sendmsg");
 }
 
 int main(void)
@@ -147,7 +115,7 @@ int main(void)
 		die("accept");
 	write_all(cfd, "unread", 6);
 	usleep(20000); /* the 6 bytes are in afd's receive queue */
-	give(sp[0], afd);
+	send_fd(sp[0], afd);
 	/* the one in flight, and then the receiver's; without libc (no
 	 * graceful close here either), the number taken again at once so that
 	 * the received one gets a number the shim never saw */
@@ -156,7 +124,7 @@ int main(void)
 		die("open");
 	if (pthread_create(&t, NULL, receiver, NULL) != 0)
 		die("pthread_create");
-	if (get(from_tracer[0]) < 0) {
+	if (get_int(from_tracer[0]) < 0) {
 		fprintf(stderr, "ptrace not allowed here\n");
 		return 3;
 	}
@@ -165,13 +133,13 @@ int main(void)
 	if (child < 0)
 		die("fork");
 	if (child == 0) {
-		get(go_child[0]);
+		get_int(go_child[0]);
 		exit(0); /* holding the received connection, unread */
 	}
 	fprintf(stderr, "child %d\n", (int)child);
-	put(to_tracer[1], 1);
+	put_int(to_tracer[1], 1);
 	pthread_join(t, NULL);
-	put(go_child[1], 1);
+	put_int(go_child[1], 1);
 	if (waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status))
 		die("child");
 	waitpid(helper, &status, 0);

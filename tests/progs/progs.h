@@ -72,6 +72,63 @@ static inline void write_all(int fd, const void *buf, size_t len)
 	}
 }
 
+/* Sends fd over the unix socket sock in SCM_RIGHTS, with one byte. */
+static inline void send_fd(int sock, int fd)
+{
+	char byte = 'f';
+	struct iovec iov = {&byte, 1};
+	union {
+		struct cmsghdr h;
+		char space[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1,
+			   .msg_control = u.space, .msg_controllen = sizeof u.space};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+
+	memset(&u, 0, sizeof u);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof fd);
+	if (sendmsg(sock, &m, 0) != 1)
+		die("sendmsg");
+}
+
+/* The descriptor sent on sock with send_fd; -1 if none came. */
+static inline int recv_fd(int sock)
+{
+	char byte;
+	struct iovec iov = {&byte, 1};
+	union {
+		struct cmsghdr h;
+		char space[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1,
+			   .msg_control = u.space, .msg_controllen = sizeof u.space};
+	int fd = -1;
+
+	if (recvmsg(sock, &m, 0) != 1 || !CMSG_FIRSTHDR(&m))
+		return -1;
+	memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&m)), sizeof fd);
+	return fd;
+}
+
+/* One int through a pipe, between a test's processes or threads. */
+static inline void put_int(int fd, int v)
+{
+	if (write(fd, &v, sizeof v) != sizeof v)
+		die("write");
+}
+
+static inline int get_int(int fd)
+{
+	int v;
+
+	if (read(fd, &v, sizeof v) != sizeof v)
+		die("read");
+	return v;
+}
+
 /* The seed's bug, the server's side of it: reads the first part of the
  * request (one read, at most 128 bytes: the rest stays unread) and answers
  * answer_bytes bytes.  The caller ends the connection its own way. */

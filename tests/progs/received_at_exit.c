@@ -65,23 +65,6 @@ static void take(int sock, const char *how)
 	/* held, never read, never closed: exit() ends it */
 }
 
-static void give(int sock, int fd)
-{
-	char byte = 'f', space[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = {&byte, 1};
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1,
-			   .msg_control = space, .msg_controllen = sizeof space};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-
-	memset(space, 0, sizeof space);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof fd);
-	if (sendmsg(sock, &m, 0) != 1)
-		die("sendmsg");
-}
-
 int main(int argc, char **argv)
 {
 	int sp[2], port, lfd, cfd, afd, status;
@@ -125,7 +108,7 @@ int main(int argc, char **argv)
 		if (write(sp[0], &afd, sizeof afd) != sizeof afd)
 			die("write");
 	} else {
-		give(sp[0], afd);
+		send_fd(sp[0], afd);
 	}
 	/* once the child has it: the child's copy is the last */
 	if (read(sp[0], &done, 1) != 1)
