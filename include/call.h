@@ -98,6 +98,14 @@ int call_backtrace(struct call *c, void *const **ips);
  * where this stopped. */
 int call_backtrace_upto(struct call *c, int want, void *const **ips);
 
+/* The innermost frames (max at most) of the program's code that made the
+ * interposed call in progress, into ips on the caller's own stack, outside
+ * any call: for work that wants them and nothing else of a call's (a close
+ * that only keeps its place in the close history).  0 with backtraces off;
+ * -1 where they cannot be had so (a trapped call, a small alternate stack,
+ * frames the shim's own unwinder cannot follow): use a call instead. */
+int call_backtrace_brief(void **ips, int max);
+
 /* Registers where a trapped call came from, for code that keeps frame
  * pointers (raw mode's SIGSYS handler, around its emulation of the call):
  * backtraces are then read from these registers.  NULL: none. */

@@ -285,6 +285,21 @@ int call_backtrace_upto(struct call *c, int want, void *const **ips)
 	return c->bt_n;
 }
 
+int call_backtrace_brief(void **ips, int max)
+{
+	struct unwind_cursor more;
+	int n;
+
+	if (!shim_cfg.backtrace)
+		return 0;
+	if (trap_regs || stack_is_tight())
+		return -1;
+	if (max > shim_cfg.backtrace_depth)
+		max = shim_cfg.backtrace_depth;
+	n = backtrace_capture_fast(ips, max, &more);
+	return n < 0 ? -1 : n;
+}
+
 int call_backtrace(struct call *c, void *const **ips)
 {
 	return call_backtrace_upto(c, shim_cfg.backtrace_depth, ips);

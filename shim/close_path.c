@@ -109,6 +109,19 @@ __attribute__((noinline)) static void report_failure(struct call *c, int fd, uin
 	event_emit(&ev);
 }
 
+/* report_failure for a close made outside a call of the shim's
+ * (close_plain): in a call of its own. */
+__attribute__((noinline, cold)) static void report_alone(int fd, uint32_t st,
+							 enum fdend_verdict v, int err,
+							 uint32_t first_id)
+{
+	struct call c;
+
+	call_enter(&c);
+	report_failure(&c, fd, st, v, err, first_id);
+	call_leave(&c);
+}
+
 /* Whether the protocol is done with TCP socket fd (TCP_CLOSE): reset by
  * the peer, or gone to TIME_WAIT (the peer's FIN after ours: the socket
  * the program holds is then a closed shell).  tcp_close() sends nothing
@@ -363,7 +376,63 @@ static int table_ret(int ret, int err, const struct close_how *how)
 	return how && how->stream && ret != 0 && err != EBADF ? 0 : ret;
 }
 
-int close_path_end(int fd, const struct close_how *how)
+/* The close of a number the table has as no socket (a pipe, a file, one
+ * the shim never saw), or of any number when no socket feature is asked
+ * for: the claim (with the close history's id, 0: none kept), the real
+ * close, the verdict.  No call of the shim's (no scope, no buffer set)
+ * unless a record is due.  Returns false, having done nothing, if the claim
+ * finds a socket the shim watches after all (another thread made it
+ * meanwhile): the full path then does the close. */
+static inline __attribute__((always_inline)) bool close_plain(int fd, const struct close_how *how,
+							      uint32_t id, int *ret)
+{
+	struct fdend end;
+	uint32_t st = fdend_claim(&end, fd, id), first_id;
+	enum fdend_verdict v;
+	int err;
+
+	if (__builtin_expect(st & (FD_PRIVATE | FD_SOCKET), 0)) {
+		if (st & FD_PRIVATE) {
+			fdend_unclaim(&end);
+			*ret = refuse(fd);
+			return true;
+		}
+		if (shim_cfg.sockets_watched) {
+			fdend_unclaim(&end);
+			return false;
+		}
+	}
+	*ret = close_real(fd, how);
+	if (__builtin_expect(*ret != 0 || !end.e, 0)) {
+		err = errno;
+		v = fdend_finish(&end, table_ret(*ret, err, how), err,
+				 *ret != 0 && err == EBADF && id ? close_history_next_id() : 0,
+				 &first_id);
+		if (v != FDEND_OK && id)
+			report_alone(fd, st, v, err, first_id);
+		errno = err;
+	}
+	return true;
+}
+
+/* close_plain where the close history is kept: this close's innermost
+ * frames, unwound onto this frame's stack (a handler's small one sends
+ * the close to the full path, which unwinds nothing there).  Its own
+ * frame, beside the full path's rather than under it: its array does not
+ * add to that path's stack. */
+__attribute__((noinline)) static bool close_brief(int fd, const struct close_how *how, int *ret)
+{
+	void *ips[CLOSE_HISTORY_DEPTH];
+	int saved = errno, n = call_backtrace_brief(ips, CLOSE_HISTORY_DEPTH);
+
+	if (n < 0)
+		return false;
+	errno = saved;
+	return close_plain(fd, how, close_history_record(ips, n), ret);
+}
+
+/* A close that may record, or act on the socket: the rest of this file. */
+__attribute__((noinline)) static int close_told(int fd, const struct close_how *how)
 {
 	bool nocancel = how && how->nocancel;
 	uint32_t st = fdtab_get(fd), first_id;
@@ -376,23 +445,6 @@ int close_path_end(int fd, const struct close_how *how)
 
 	if (__builtin_expect(st & FD_PRIVATE, 0))
 		return refuse(fd);
-	if (!shim_cfg.sockets_watched && !keeps_history()) {
-		/* Nothing to record or decide: the table kept true, no more. */
-		st = fdend_claim(&end, fd, 0);
-		if (__builtin_expect(st & FD_PRIVATE, 0)) {
-			fdend_unclaim(&end);
-			return refuse(fd);
-		}
-		ret = close_real(fd, how);
-		if (__builtin_expect(ret != 0, 0)) {
-			err = errno;
-			fdend_finish(&end, table_ret(ret, err, how), err, 0, &first_id);
-			errno = err;
-		} else if (__builtin_expect(!end.e, 0)) {
-			fdend_finish(&end, 0, 0, 0, &first_id);
-		}
-		return ret;
-	}
 	/* A cancellation already pending acts here, before the shim has done
 	 * anything, as it would at the start of glibc's close. */
 	if ((st & FD_SOCKET) && !nocancel)
@@ -439,14 +491,37 @@ int close_path_end(int fd, const struct close_how *how)
 	return ret;
 }
 
+/* Every close of the program's: by the short paths where nothing about a
+ * socket is to be done (the closes a program pays for the shim's mere
+ * presence: bench pipe-close), else by the full one. */
+static inline __attribute__((always_inline)) int close_end(int fd, const struct close_how *how)
+{
+	int ret;
+
+	if (!shim_cfg.sockets_watched || !(fdtab_get(fd) & (FD_SOCKET | FD_PRIVATE))) {
+		if (!keeps_history()) {
+			if (close_plain(fd, how, 0, &ret))
+				return ret;
+		} else if (close_brief(fd, how, &ret)) {
+			return ret;
+		}
+	}
+	return close_told(fd, how);
+}
+
+int close_path_end(int fd, const struct close_how *how)
+{
+	return close_end(fd, how);
+}
+
 int close_path_close(int fd)
 {
-	return close_path_end(fd, NULL);
+	return close_end(fd, NULL);
 }
 
 int close_path_close_nocancel(int fd)
 {
-	return close_path_end(fd, &how_nocancel);
+	return close_end(fd, &how_nocancel);
 }
 
 /* ---- ranges ------------------------------------------------------------ */
