@@ -285,19 +285,31 @@ int call_backtrace_upto(struct call *c, int want, void *const **ips)
 	return c->bt_n;
 }
 
-int call_backtrace_brief(void **ips, int max)
+int call_backtrace_brief(void **ips, int max, struct unwind_cursor *more)
 {
-	struct unwind_cursor more;
 	int n;
 
+	more->pc = 0;
 	if (!shim_cfg.backtrace)
 		return 0;
 	if (trap_regs || stack_is_tight())
 		return -1;
 	if (max > shim_cfg.backtrace_depth)
 		max = shim_cfg.backtrace_depth;
-	n = backtrace_capture_fast(ips, max, &more);
+	n = backtrace_capture_fast(ips, max, more);
 	return n < 0 ? -1 : n;
+}
+
+void call_seed_backtrace(struct call *c, void *const *ips, int n,
+			 const struct unwind_cursor *more)
+{
+	if (c->bt_taken || n < 0 || n > BT_MAX || !call_buffers(c))
+		return;
+	for (int i = 0; i < n; i++)
+		pool[c->set].bt[i] = ips[i];
+	pool[c->set].more = *more;
+	c->bt_n = n;
+	c->bt_taken = true;
 }
 
 int call_backtrace(struct call *c, void *const **ips)

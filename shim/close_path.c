@@ -109,15 +109,27 @@ __attribute__((noinline)) static void report_failure(struct call *c, int fd, uin
 	event_emit(&ev);
 }
 
+/* The innermost frames of a close made outside a call of the shim's
+ * (close_brief), and where they go on. */
+struct brief_frames {
+	void *ips[CLOSE_HISTORY_DEPTH];
+	int n;
+	struct unwind_cursor more;
+};
+
 /* report_failure for a close made outside a call of the shim's
- * (close_plain): in a call of its own. */
+ * (close_plain): in a call of its own, which goes on from the frames the
+ * close found (bf, NULL: none) rather than unwinding them again. */
 __attribute__((noinline, cold)) static void report_alone(int fd, uint32_t st,
 							 enum fdend_verdict v, int err,
-							 uint32_t first_id)
+							 uint32_t first_id,
+							 const struct brief_frames *bf)
 {
 	struct call c;
 
 	call_enter(&c);
+	if (bf)
+		call_seed_backtrace(&c, bf->ips, bf->n, &bf->more);
 	report_failure(&c, fd, st, v, err, first_id);
 	call_leave(&c);
 }
@@ -384,7 +396,9 @@ static int table_ret(int ret, int err, const struct close_how *how)
  * finds a socket the shim watches after all (another thread made it
  * meanwhile): the full path then does the close. */
 static inline __attribute__((always_inline)) bool close_plain(int fd, const struct close_how *how,
-							      uint32_t id, int *ret)
+							      uint32_t id,
+							      const struct brief_frames *bf,
+							      int *ret)
 {
 	struct fdend end;
 	uint32_t st = fdend_claim(&end, fd, id), first_id;
@@ -409,7 +423,7 @@ static inline __attribute__((always_inline)) bool close_plain(int fd, const stru
 				 *ret != 0 && err == EBADF && id ? close_history_next_id() : 0,
 				 &first_id);
 		if (v != FDEND_OK && id)
-			report_alone(fd, st, v, err, first_id);
+			report_alone(fd, st, v, err, first_id, bf);
 		errno = err;
 	}
 	return true;
@@ -422,13 +436,14 @@ static inline __attribute__((always_inline)) bool close_plain(int fd, const stru
  * add to that path's stack. */
 __attribute__((noinline)) static bool close_brief(int fd, const struct close_how *how, int *ret)
 {
-	void *ips[CLOSE_HISTORY_DEPTH];
-	int saved = errno, n = call_backtrace_brief(ips, CLOSE_HISTORY_DEPTH);
+	struct brief_frames bf;
+	int saved = errno;
 
-	if (n < 0)
+	bf.n = call_backtrace_brief(bf.ips, CLOSE_HISTORY_DEPTH, &bf.more);
+	if (bf.n < 0)
 		return false;
 	errno = saved;
-	return close_plain(fd, how, close_history_record(ips, n), ret);
+	return close_plain(fd, how, close_history_record(bf.ips, bf.n), &bf, ret);
 }
 
 /* A close that may record, or act on the socket: the rest of this file. */
@@ -500,7 +515,7 @@ static inline __attribute__((always_inline)) int close_end(int fd, const struct 
 
 	if (!shim_cfg.sockets_watched || !(fdtab_get(fd) & (FD_SOCKET | FD_PRIVATE))) {
 		if (!keeps_history()) {
-			if (close_plain(fd, how, 0, &ret))
+			if (close_plain(fd, how, 0, NULL, &ret))
 				return ret;
 		} else if (close_brief(fd, how, &ret)) {
 			return ret;

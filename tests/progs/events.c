@@ -14,6 +14,8 @@
  *   events close_eio         eio_closer() closes fd 42, which fails with EIO
  *                            under tests/preload/fail_close.so
  *   events deep              deep_closer() closes twice from 100 calls deep
+ *   events chain             link12() closes a pipe twice, 12 calls deep
+ *                            through link1() ... link12(), each its own
  *
  * The program prints "ok" when the calls returned what they should. */
 #include "progs.h"
@@ -115,6 +117,35 @@ NOINLINE int deep_closer(int depth, int fd)
 	return r;
 }
 
+/* link1 calls link2 ... link12 closes: twelve frames each of its own
+ * name, so that a frame missing or twice at any depth shows. */
+NOINLINE int link12(int fd)
+{
+	int r = close(fd);
+
+	r += close(fd);
+	__asm__ volatile("" ::: "memory");
+	return r;
+}
+#define LINK(n, next)                                              \
+	NOINLINE int link##n(int fd)                               \
+	{                                                          \
+		int r = next(fd);                                  \
+		__asm__ volatile("" ::: "memory"); /* no tail call */ \
+		return r;                                          \
+	}
+LINK(11, link12)
+LINK(10, link11)
+LINK(9, link10)
+LINK(8, link9)
+LINK(7, link8)
+LINK(6, link7)
+LINK(5, link6)
+LINK(4, link5)
+LINK(3, link4)
+LINK(2, link3)
+LINK(1, link2)
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -192,6 +223,13 @@ int main(int argc, char **argv)
 			die("fd 42 still open");
 	} else if (strcmp(mode, "deep") == 0) {
 		deep_closer(100, socket(AF_INET, SOCK_STREAM, 0));
+	} else if (strcmp(mode, "chain") == 0) {
+		int p[2];
+
+		if (pipe(p) != 0)
+			die("pipe");
+		if (link1(p[0]) != -1 || errno != EBADF)
+			die("the second close should fail with EBADF");
 	} else {
 		fprintf(stderr, "unknown mode %s\n", mode);
 		return 2;
