@@ -72,6 +72,11 @@ uint32_t symcache_generation(void);
  * inside a signal handler. */
 bool symcache_unloads(unsigned long long *n);
 
+/* Whether every one of ips[n] lies in a module that is never unloaded
+ * (the main program, libc, the loader, the shim): then no unload can have
+ * made what is cached for them stale, and symcache_sync need not ask. */
+bool symcache_permanent(void *const *ips, int n);
+
 /* Catches up with modules unloaded without the dlclose wrapper seeing it
  * (a library bound to libc's dlclose directly, RTLD_DEEPBIND): if the
  * loader unloaded anything since the last call, forgets every cached

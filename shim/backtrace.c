@@ -462,8 +462,10 @@ void backtrace_add(struct record *r, const char *key, void *const *ips, int n, b
 	size_t start;
 
 	/* a module unloaded behind the wrapper's back: names and unwinding
-	 * rules of its addresses are stale (checked once per record) */
-	if (lookup && symcache_sync())
+	 * rules of its addresses are stale (checked once per record that has
+	 * a frame in a module that can be unloaded: the check walks the
+	 * loader's list with every signal blocked, two system calls) */
+	if (lookup && !symcache_permanent(ips, n) && symcache_sync())
 		unwind_invalidate();
 	gen = symcache_generation();
 	rec_array_begin(r, key);

@@ -8,7 +8,9 @@
 #include <stddef.h>
 #include <link.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 
 /* glibc 2.35 and later: lock-free, safe in a forked child. */
 #pragma weak _dl_find_object
@@ -217,6 +219,50 @@ struct slot {
 };
 static struct slot cache[SYMCACHE_SLOTS];
 
+/* Modules that are never unloaded, as address ranges: the loader unloads
+ * only what dlopen loaded (lt_loaded), never the main program or what came
+ * with it.  Here: the main program, the one that has abort (libc), the one
+ * that has _dl_find_object (the loader), and the shim; found with
+ * _dl_find_object, so none without it.  An address in one of them never
+ * names another module: what is cached for it stays true whatever is
+ * unloaded. */
+#define PERMANENT_MAX 4
+static struct {
+	uintptr_t lo, hi;
+} permanent[PERMANENT_MAX];
+static int n_permanent;
+
+/* Adds the module of addr to permanent[*n] (not yet published). */
+static void note_permanent(const void *addr, int *n)
+{
+	struct dl_find_object o;
+
+	if (*n == PERMANENT_MAX || !addr || _dl_find_object((void *)addr, &o) != 0)
+		return;
+	for (int i = 0; i < *n; i++)
+		if (permanent[i].lo == (uintptr_t)o.dlfo_map_start)
+			return;
+	permanent[*n].lo = (uintptr_t)o.dlfo_map_start;
+	permanent[*n].hi = (uintptr_t)o.dlfo_map_end;
+	(*n)++;
+}
+
+bool symcache_permanent(void *const *ips, int n)
+{
+	int np = __atomic_load_n(&n_permanent, __ATOMIC_ACQUIRE);
+
+	for (int i = 0; i < n; i++) {
+		uintptr_t ip = (uintptr_t)ips[i];
+		int k = 0;
+
+		while (k < np && (ip < permanent[k].lo || ip >= permanent[k].hi))
+			k++;
+		if (k == np)
+			return false;
+	}
+	return true;
+}
+
 void symcache_init(void)
 {
 	ssize_t n = readlink("/proc/self/exe", exe_path, sizeof exe_path - 1);
@@ -225,6 +271,16 @@ void symcache_init(void)
 	exe_path[n > 0 ? n : 0] = '\0';
 	/* the module table from the start, for records made in a handler */
 	symcache_lookup((uintptr_t)symcache_init, true, &f);
+	/* (once: the ranges are read without a lock once published) */
+	if (_dl_find_object && __atomic_load_n(&n_permanent, __ATOMIC_ACQUIRE) == 0) {
+		int np = 0;
+
+		note_permanent((const void *)getauxval(AT_ENTRY), &np);
+		note_permanent((const void *)(uintptr_t)abort, &np);
+		note_permanent((const void *)(uintptr_t)_dl_find_object, &np);
+		note_permanent((const void *)(uintptr_t)symcache_init, &np);
+		__atomic_store_n(&n_permanent, np, __ATOMIC_RELEASE);
+	}
 }
 
 void symcache_invalidate(void)

@@ -3,6 +3,7 @@
  *
  *   events double_close      first_closer() closes, second_closer() again
  *   events close_error       bad_closer() closes -1
+ *   events close_errors N    the same N times
  *   events shutdown_error    shutdown_caller() on an unconnected socket
  *   events setsockopt_error  option_setter() sets an option that does not exist
  *   events unread_data       rude_closer() closes with request bytes unread
@@ -158,6 +159,9 @@ int main(int argc, char **argv)
 		second_closer(fd);
 	} else if (strcmp(mode, "close_error") == 0) {
 		bad_closer();
+	} else if (strcmp(mode, "close_errors") == 0 && argc > 2) {
+		for (int i = atoi(argv[2]); i > 0; i--)
+			bad_closer();
 	} else if (strcmp(mode, "shutdown_error") == 0) {
 		int fd = socket(AF_INET, SOCK_STREAM, 0);
 

@@ -139,6 +139,29 @@ static void test_without_lookup(void **state)
 	}
 }
 
+/* Modules never unloaded: the program's code, libc's, the loader's; not a
+ * library that came with the program but is none of those (jansson: asked
+ * about, the safe side), nor the stack; every frame must be in one. */
+static void test_permanent(void **state)
+{
+	int on_stack;
+	void *prog = (void *)(uintptr_t)symcache_test_exported,
+	     *libc = (void *)(uintptr_t)printf,
+	     *loader = (void *)(uintptr_t)_dl_find_object,
+	     *jansson = (void *)(uintptr_t)json_object, *stack = &on_stack;
+	void *all[] = {prog, libc, loader}, *mixed[] = {prog, jansson, libc};
+
+	(void)state;
+	assert_true(symcache_permanent(&prog, 1));
+	assert_true(symcache_permanent(&libc, 1));
+	assert_true(symcache_permanent(&loader, 1));
+	assert_true(symcache_permanent(all, 3));
+	assert_true(symcache_permanent(NULL, 0));
+	assert_false(symcache_permanent(&jansson, 1));
+	assert_false(symcache_permanent(&stack, 1));
+	assert_false(symcache_permanent(mixed, 3));
+}
+
 /* Many addresses of one set: the cache keeps giving right answers. */
 static void test_many(void **state)
 {
@@ -159,6 +182,7 @@ int main(void)
 		cmocka_unit_test(test_no_module),
 		cmocka_unit_test(test_without_lookup),
 		cmocka_unit_test(test_many),
+		cmocka_unit_test(test_permanent),
 	};
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
 
