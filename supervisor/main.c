@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -139,6 +140,26 @@ static int receive_listener(int sock, pid_t child, char *msg, size_t msg_size)
 	return fd;
 }
 
+/* Linux 6.6: the listener's wake-ups stay on the CPU of the one who
+ * wakes (the trapped thread wakes the supervisor where it ran, and the
+ * supervisor's answer wakes the thread where the supervisor runs): a
+ * trapped call is a hand-off between two parties of which one always
+ * waits, and a wake-up across CPUs costs a VM most of the call.  Not in
+ * Debian 12's headers. */
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#include <linux/seccomp.h>
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+
+/* Asks for those wake-ups; an older kernel (EINVAL) keeps its own. */
+static void listener_sync_wake_up(int nfd)
+{
+	(void)ioctl(nfd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, (unsigned long)SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
+}
+
 /* "E<errno> <what>" from the child: the reason it did not start. */
 static void __attribute__((noreturn)) child_failed(const char *msg, const char *prog)
 {
@@ -244,6 +265,7 @@ int main(int argc, char **argv)
 		waitpid(child, NULL, 0);
 		child_failed(msg, prog_argv[0]);
 	}
+	listener_sync_wake_up(nfd);
 
 	/* The log: %p in a path is the program's pid (all its processes'
 	 * records go to that one file, each with its own pid). */
