@@ -186,20 +186,32 @@ struct closing {
 /* What becomes of the supervisor's copy after the answer. */
 enum keep { KEEP_NONE, KEEP_LINGER, KEEP_AFTER };
 
-/* Reads what the close of fd needs to know (program state only: no
- * change anywhere yet). */
-static void look(struct ctx *c, int fd, struct closing *k)
+/* The supervisor's copy of fd, which the close of fd cannot take away. */
+static void take_copy(struct ctx *c, int fd, struct closing *k)
 {
 	memset(k, 0, sizeof *k);
 	k->copy = copy_of(c, fd);
-	if (k->copy < 0) {
+	if (k->copy < 0)
 		k->err = errno;
+}
+
+/* What the copy is: read from it, before or after the close runs. */
+static void look_at_copy(struct closing *k)
+{
+	if (k->copy < 0)
 		return;
-	}
 	k->st = socket_state(k->copy, &k->ino);
 	k->tcp_conn = (k->st & FD_TCP) && !is_listener(k->copy);
 	if (k->tcp_conn)
 		k->lz = linger_zero(k->copy);
+}
+
+/* Reads what the close of fd needs to know (program state only: no
+ * change anywhere yet). */
+static void look(struct ctx *c, int fd, struct closing *k)
+{
+	take_copy(c, fd, k);
+	look_at_copy(k);
 }
 
 /* The close of fd, described by k, is allowed to run: records, holders,
@@ -311,21 +323,39 @@ static void keep_after(struct ctx *c, int fd, struct closing *k, enum keep keep,
 	}
 }
 
+/* The program waits while the supervisor works before the answer: only
+ * what cannot wait comes before it, the copy of the socket and the frames
+ * (the stack changes once the program runs on).  The rest is read from
+ * the copy afterwards, which keeps the socket whatever the close does,
+ * unless a graceful close has to act on the socket before the program's
+ * close runs. */
 static void on_close(struct ctx *c)
 {
 	int fd = (int)c->req->data.args[0];
 	struct closing k;
-	bool replaced;
+	bool replaced, early = shim_cfg.graceful != GRACEFUL_OFF;
 	enum keep keep;
 
-	prepare_close(c, fd, &k);
+	if (early) {
+		prepare_close(c, fd, &k);
+	} else {
+		take_copy(c, fd, &k);
+		if (event_wanted(&shim_cfg, EVENTS_ERRORS))
+			take_backtrace(c);
+	}
 	if (!still_pending(c)) {
 		if (k.copy >= 0)
 			close(k.copy);
 		return;
 	}
-	keep = act_on_close(c, fd, &k, &replaced);
-	answer_continue(c);
+	if (early) {
+		keep = act_on_close(c, fd, &k, &replaced);
+		answer_continue(c);
+	} else {
+		answer_continue(c);
+		look_at_copy(&k);
+		keep = act_on_close(c, fd, &k, &replaced);
+	}
 	keep_after(c, fd, &k, keep, replaced);
 }
 
