@@ -477,9 +477,9 @@ static void put_digits(char *out, unsigned v, int width)
 	}
 }
 
-void rec_format_time(const struct timespec *ts, char out[28])
+/* YYYY-MM-DDTHH:MM:SS of second secs into out[19]. */
+static void format_second(int64_t secs, char *out)
 {
-	int64_t secs = ts->tv_sec;
 	int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
 	unsigned sod = (unsigned)(secs - days * 86400);
 	int64_t y;
@@ -488,7 +488,6 @@ void rec_format_time(const struct timespec *ts, char out[28])
 	civil_from_days(days, &y, &m, &d);
 	if (y < 0 || y > 9999)
 		y = 0;
-	/* YYYY-MM-DDTHH:MM:SS.uuuuuuZ */
 	put_digits(out, (unsigned)y, 4);
 	out[4] = '-';
 	put_digits(out + 5, m, 2);
@@ -500,6 +499,52 @@ void rec_format_time(const struct timespec *ts, char out[28])
 	put_digits(out + 14, sod / 60 % 60, 2);
 	out[16] = ':';
 	put_digits(out + 17, sod % 60, 2);
+}
+
+/* The last second this thread formatted: records come many to a second,
+ * and its date and time of day cost most of a stamp.  seq is odd while it
+ * is written: a signal handler that formats meanwhile neither uses nor
+ * writes it, and a reader that a handler's write interrupted sees seq
+ * moved and formats afresh.  (Per thread: no other thread ever sees it.) */
+static __thread struct {
+	volatile uint32_t seq; /* 0: never written */
+	int64_t sec;
+	char text[19];
+} last_second __attribute__((tls_model("initial-exec")));
+
+static bool cached_second(int64_t secs, char *out)
+{
+	uint32_t s = last_second.seq;
+
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	if (s == 0 || (s & 1) || last_second.sec != secs)
+		return false;
+	memcpy(out, last_second.text, sizeof last_second.text);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	return last_second.seq == s;
+}
+
+static void keep_second(int64_t secs, const char *text)
+{
+	uint32_t s = last_second.seq;
+
+	if (s & 1)
+		return; /* this handler interrupted the thread's own write */
+	last_second.seq = s + 1;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	last_second.sec = secs;
+	memcpy(last_second.text, text, sizeof last_second.text);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	last_second.seq = s + 2;
+}
+
+void rec_format_time(const struct timespec *ts, char out[28])
+{
+	/* YYYY-MM-DDTHH:MM:SS.uuuuuuZ */
+	if (!cached_second(ts->tv_sec, out)) {
+		format_second(ts->tv_sec, out);
+		keep_second(ts->tv_sec, out);
+	}
 	out[19] = '.';
 	put_digits(out + 20, (unsigned)(ts->tv_nsec / 1000), 6);
 	out[26] = 'Z';

@@ -85,6 +85,35 @@ static void test_time_format(void **state)
 	}
 }
 
+/* Stamps one after another, as records come: several in one second (its
+ * date and time of day kept from the first), then another second, then
+ * back; each exact. */
+static void test_time_same_second(void **state)
+{
+	static const struct {
+		long long sec;
+		long nsec;
+		const char *want;
+	} seq[] = {
+		{1709251199, 5000, "2024-02-29T23:59:59.000005Z"},
+		{1709251199, 999999000, "2024-02-29T23:59:59.999999Z"},
+		{1709251200, 0, "2024-03-01T00:00:00.000000Z"},
+		{1709251200, 1000, "2024-03-01T00:00:00.000001Z"},
+		{1709251199, 1000, "2024-02-29T23:59:59.000001Z"},
+		{0, 0, "1970-01-01T00:00:00.000000Z"},
+		{0, 7000, "1970-01-01T00:00:00.000007Z"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof seq / sizeof seq[0]; i++) {
+		struct timespec ts = {seq[i].sec, seq[i].nsec};
+		char out[28];
+
+		rec_format_time(&ts, out);
+		assert_string_equal(out, seq[i].want);
+	}
+}
+
 /* Each string goes in and must come back exactly (valid UTF-8), or with
  * U+FFFD in place of each byte that is not UTF-8. */
 static void roundtrip_n(const char *in, size_t in_len, const char *want, size_t want_len)
@@ -305,6 +334,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fields),
 		cmocka_unit_test(test_time_format),
+		cmocka_unit_test(test_time_same_second),
 		cmocka_unit_test(test_escaping),
 		cmocka_unit_test(test_not_utf8),
 		cmocka_unit_test(test_size_bound_and_truncation),
