@@ -249,14 +249,16 @@ static void note_permanent(const void *addr, int *n)
 
 bool symcache_permanent(void *const *ips, int n)
 {
-	int np = __atomic_load_n(&n_permanent, __ATOMIC_ACQUIRE);
+	int np = __atomic_load_n(&n_permanent, __ATOMIC_ACQUIRE), k = 0;
 
 	for (int i = 0; i < n; i++) {
 		uintptr_t ip = (uintptr_t)ips[i];
-		int k = 0;
 
-		while (k < np && (ip < permanent[k].lo || ip >= permanent[k].hi))
-			k++;
+		/* frames come in runs of one module: the last one's first */
+		if (k < np && ip >= permanent[k].lo && ip < permanent[k].hi)
+			continue;
+		for (k = 0; k < np && (ip < permanent[k].lo || ip >= permanent[k].hi); k++)
+			;
 		if (k == np)
 			return false;
 	}
