@@ -1,4 +1,5 @@
-/* close() of a pipe on a stack of the program's own, entered by switching
+/* close() (or, with argument close_range, close_range()) of a pipe on a
+ * stack of the program's own, entered by switching
  * the stack pointer (as coroutine libraries do), whose caller's frame the
  * unwinder cannot reach: the call frame information of the switch says
  * the caller's frame lies past the stack's end, on a page that cannot be
@@ -8,6 +9,7 @@
 #include "progs.h"
 
 #include <sys/mman.h>
+#include <sys/syscall.h>
 
 #define STACK_PAGES 16
 
@@ -37,16 +39,16 @@ __asm__(".text\n"
 	".size run_on, .-run_on\n");
 void run_on(void *top, void (*fn)(void));
 
-static int fds[2], ret, err;
+static int fds[2], ret, err, by_range;
 
 NOINLINE static void on_stack(void)
 {
 	errno = ENOTTY; /* left by some earlier call of the program's */
-	ret = close(fds[0]);
+	ret = by_range ? close_range((unsigned)fds[0], (unsigned)fds[0], 0) : close(fds[0]);
 	err = errno;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	char *base = mmap(NULL, (size_t)page * (STACK_PAGES + 1), PROT_READ | PROT_WRITE,
@@ -54,6 +56,11 @@ int main(void)
 	char *top;
 	int bad = 0;
 
+	by_range = argc > 1 && strcmp(argv[1], "close_range") == 0;
+	if (by_range && syscall(SYS_close_range, ~0U, ~0U, 0) != 0 && errno == ENOSYS) {
+		printf("skip: no close_range in this kernel\n");
+		return 0;
+	}
 	if (base == MAP_FAILED)
 		die("mmap");
 	top = base + (size_t)page * STACK_PAGES;
