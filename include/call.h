@@ -105,8 +105,8 @@ int call_backtrace_upto(struct call *c, int want, void *const **ips);
  * any call: for work that wants them and nothing else of a call's (a close
  * that only keeps its place in the close history); *more: where they go
  * on.  0 with backtraces off; -1 where they cannot be had so (a trapped
- * call, a small alternate stack, frames the shim's own unwinder cannot
- * follow): use a call instead. */
+ * call, a small alternate stack, backtraces off or on, frames the
+ * shim's own unwinder cannot follow): use a call instead. */
 int call_backtrace_brief(void **ips, int max, struct unwind_cursor *more);
 
 /* Gives call c, which has not unwound yet, the frames call_backtrace_brief

@@ -62,7 +62,7 @@ struct unwind_cursor {
  * stack that lie in [skip_lo, skip_hi) (the shim's own frames); at most
  * max.  Returns how many, or -1 when a frame could not be followed (the
  * caller then asks libunwind).  No allocation, no system call, no lock on
- * a cache hit.  *cur: where to go on. */
+ * a cache hit; errno as it was.  *cur: where to go on. */
 int unwind_capture(void **ips, int max, uintptr_t skip_lo, uintptr_t skip_hi,
 		   struct unwind_cursor *cur);
 

@@ -290,10 +290,14 @@ int call_backtrace_brief(void **ips, int max, struct unwind_cursor *more)
 	int n;
 
 	more->pc = 0;
-	if (!shim_cfg.backtrace)
-		return 0;
+	/* First, backtraces or none: the caller's path outside a call (its
+	 * frames, then a record's under them) is deeper than a call's, and
+	 * does not fit a small alternate stack where a call's does
+	 * (regress_altstack_close_no_backtrace) */
 	if (trap_regs || stack_is_tight())
 		return -1;
+	if (!shim_cfg.backtrace)
+		return 0;
 	if (max > shim_cfg.backtrace_depth)
 		max = shim_cfg.backtrace_depth;
 	n = backtrace_capture_fast(ips, max, more);

@@ -440,9 +440,12 @@ __attribute__((noinline)) static bool close_brief(int fd, const struct close_how
 	int saved = errno;
 
 	bf.n = call_backtrace_brief(bf.ips, CLOSE_HISTORY_DEPTH, &bf.more);
+	/* Before either way on: where the unwinder could not follow a frame
+	 * it may have asked the kernel whether a page can be read (EFAULT),
+	 * and the full path keeps the errno it finds for the program. */
+	errno = saved;
 	if (bf.n < 0)
 		return false;
-	errno = saved;
 	return close_plain(fd, how, close_history_record(bf.ips, bf.n), &bf, ret);
 }
 

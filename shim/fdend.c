@@ -3,14 +3,6 @@
 
 #include <errno.h>
 
-/* The id of a close that keeps no history: unique among the claims in
- * progress at once (two claims writing the same word could not tell each
- * other apart), with the top bit set so that it never names a
- * close_history entry.  Those claims live at once, each in its own frame:
- * the address of c tells them apart (two such frames 16 GiB apart to the
- * byte would alias) with no write to any shared word, which a counter
- * cost every close (a locked add, and in a forked child one more
- * copy-on-write page). */
 void fdend_unclaim(struct fdend *c)
 {
 	uint64_t mine = c->mine;

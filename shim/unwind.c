@@ -689,12 +689,16 @@ static void range_keep(const struct stack_range *r)
 		__atomic_store_n(&readable, (uint64_t)(r->lo >> 12) << 24 | pages, __ATOMIC_RELAXED);
 }
 
+/* (errno as it was: a capture is made inside the program's calls, some
+ * outside any errno the shim keeps for them, and an unreadable page is
+ * no failure of theirs) */
 static bool page_readable(uintptr_t page)
 {
 	char byte;
 	struct iovec local = {&byte, 1}, remote = {(void *)page, 1};
 
-	return SYS6(SYS_process_vm_readv, sys_getpid(), &local, 1, &remote, 1, 0) == 1;
+	return sys_raw6(SYS_process_vm_readv, (long)sys_getpid(), (long)&local, 1, (long)&remote,
+			1, 0) == 1;
 }
 
 /* Whether [r->lo, end) can be read, growing the range as asked. */
