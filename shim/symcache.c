@@ -8,9 +8,9 @@
 #include <stddef.h>
 #include <link.h>
 #include <signal.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <gnu/libc-version.h>
 
 /* glibc 2.35 and later: lock-free, safe in a forked child. */
 #pragma weak _dl_find_object
@@ -221,8 +221,7 @@ static struct slot cache[SYMCACHE_SLOTS];
 
 /* Modules that are never unloaded, as address ranges: the loader unloads
  * only what dlopen loaded (lt_loaded), never the main program or what came
- * with it.  Here: the main program, the one that has abort (libc), the one
- * that has _dl_find_object (the loader), and the shim; found with
+ * with it.  Here: the main program, libc, the loader and the shim; found with
  * _dl_find_object, so none without it.  An address in one of them never
  * names another module: what is cached for it stays true whatever is
  * unloaded. */
@@ -277,9 +276,12 @@ void symcache_init(void)
 	if (_dl_find_object && __atomic_load_n(&n_permanent, __ATOMIC_ACQUIRE) == 0) {
 		int np = 0;
 
+		/* (by addresses that are surely the module's own: the address of
+		 * a function another module calls may be a stub in a program
+		 * built without PIE) */
 		note_permanent((const void *)getauxval(AT_ENTRY), &np);
-		note_permanent((const void *)(uintptr_t)abort, &np);
-		note_permanent((const void *)(uintptr_t)_dl_find_object, &np);
+		note_permanent(gnu_get_libc_version(), &np); /* a string of libc's */
+		note_permanent((const void *)getauxval(AT_BASE), &np);
 		note_permanent((const void *)(uintptr_t)symcache_init, &np);
 		__atomic_store_n(&n_permanent, np, __ATOMIC_RELEASE);
 	}
