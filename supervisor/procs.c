@@ -18,6 +18,7 @@
 void (*sv_proc_watch)(struct sv_proc *p);
 
 static struct sv_proc *procs;
+static int n_procs;
 
 /* thread id -> process, a cache filled at a thread's first call and
  * emptied when any process goes (a thread id can be reused only after its
@@ -141,6 +142,7 @@ struct sv_proc *sv_proc_of(pid_t tid)
 			p->uw = sv_unwind_share(parent->uw);
 		p->next = procs;
 		procs = p;
+		n_procs++;
 		if (sv_proc_watch)
 			sv_proc_watch(p);
 	}
@@ -157,6 +159,11 @@ struct sv_proc *sv_proc_of(pid_t tid)
 		}
 	}
 	return p;
+}
+
+int sv_proc_count(void)
+{
+	return n_procs;
 }
 
 struct sv_proc *sv_proc_by_pidfd(int pidfd)
@@ -213,6 +220,7 @@ void sv_proc_gone(struct sv_proc *p)
 	for (pp = &procs; *pp; pp = &(*pp)->next)
 		if (*pp == p) {
 			*pp = p->next;
+			n_procs--;
 			break;
 		}
 	if (p->n_exec_fds) /* exec'd (or not) and gone: closed either way */

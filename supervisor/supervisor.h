@@ -69,6 +69,8 @@ struct sv_proc {
 /* The process of thread tid (a new entry at its first call); NULL if it is
  * gone. */
 struct sv_proc *sv_proc_of(pid_t tid);
+/* How many processes are known (each from its first trapped call). */
+int sv_proc_count(void);
 /* The process is gone (its pidfd said so): its entry is freed. */
 void sv_proc_gone(struct sv_proc *p);
 /* At an exec: what was known of the old image is dropped, and the
