@@ -30,8 +30,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "unwind.h"
-
 #define CALL_POOL 256	/* buffer sets: calls of the shim's in progress at once */
 #define CALL_NEST 8	/* scopes nested on one thread (signal handlers) */
 #define CALL_TIGHT_ROOM (32 * 1024)
@@ -99,22 +97,6 @@ int call_backtrace(struct call *c, void *const **ips);
  * are enough for now: the rest is unwound when asked for, going on from
  * where this stopped. */
 int call_backtrace_upto(struct call *c, int want, void *const **ips);
-
-/* The innermost frames (max at most) of the program's code that made the
- * interposed call in progress, into ips on the caller's own stack, outside
- * any call: for work that wants them and nothing else of a call's (a close
- * that only keeps its place in the close history); *more: where they go
- * on.  0 with backtraces off; -1 where they cannot be had so (a trapped
- * call, a small alternate stack, backtraces off or on, frames the
- * shim's own unwinder cannot follow): use a call instead. */
-int call_backtrace_brief(void **ips, int max, struct unwind_cursor *more);
-
-/* Gives call c, which has not unwound yet, the frames call_backtrace_brief
- * found (while the frames are still there: c is made under the caller of
- * call_backtrace_brief), so that a record of c's unwinds no more than the
- * rest. */
-void call_seed_backtrace(struct call *c, void *const *ips, int n,
-			 const struct unwind_cursor *more);
 
 /* Registers where a trapped call came from, for code that keeps frame
  * pointers (raw mode's SIGSYS handler, around its emulation of the call):

@@ -285,37 +285,6 @@ int call_backtrace_upto(struct call *c, int want, void *const **ips)
 	return c->bt_n;
 }
 
-int call_backtrace_brief(void **ips, int max, struct unwind_cursor *more)
-{
-	int n;
-
-	more->pc = 0;
-	/* First, backtraces or none: the caller's path outside a call (its
-	 * frames, then a record's under them) is deeper than a call's, and
-	 * does not fit a small alternate stack where a call's does
-	 * (regress_altstack_close_no_backtrace) */
-	if (trap_regs || stack_is_tight())
-		return -1;
-	if (!shim_cfg.backtrace)
-		return 0;
-	if (max > shim_cfg.backtrace_depth)
-		max = shim_cfg.backtrace_depth;
-	n = backtrace_capture_fast(ips, max, more);
-	return n < 0 ? -1 : n;
-}
-
-void call_seed_backtrace(struct call *c, void *const *ips, int n,
-			 const struct unwind_cursor *more)
-{
-	if (c->bt_taken || n < 0 || n > BT_MAX || !call_buffers(c))
-		return;
-	for (int i = 0; i < n; i++)
-		pool[c->set].bt[i] = ips[i];
-	pool[c->set].more = *more;
-	c->bt_n = n;
-	c->bt_taken = true;
-}
-
 int call_backtrace(struct call *c, void *const **ips)
 {
 	return call_backtrace_upto(c, shim_cfg.backtrace_depth, ips);

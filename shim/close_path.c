@@ -109,31 +109,6 @@ __attribute__((noinline)) static void report_failure(struct call *c, int fd, uin
 	event_emit(&ev);
 }
 
-/* The innermost frames of a close made outside a call of the shim's
- * (close_brief), and where they go on. */
-struct brief_frames {
-	void *ips[CLOSE_HISTORY_DEPTH];
-	int n;
-	struct unwind_cursor more;
-};
-
-/* report_failure for a close made outside a call of the shim's
- * (close_plain): in a call of its own, which goes on from the frames the
- * close found (bf, NULL: none) rather than unwinding them again. */
-__attribute__((noinline, cold)) static void report_alone(int fd, uint32_t st,
-							 enum fdend_verdict v, int err,
-							 uint32_t first_id,
-							 const struct brief_frames *bf)
-{
-	struct call c;
-
-	call_enter(&c);
-	if (bf)
-		call_seed_backtrace(&c, bf->ips, bf->n, &bf->more);
-	report_failure(&c, fd, st, v, err, first_id);
-	call_leave(&c);
-}
-
 /* Whether the protocol is done with TCP socket fd (TCP_CLOSE): reset by
  * the peer, or gone to TIME_WAIT (the peer's FIN after ours: the socket
  * the program holds is then a closed shell).  tcp_close() sends nothing
@@ -388,69 +363,7 @@ static int table_ret(int ret, int err, const struct close_how *how)
 	return how && how->stream && ret != 0 && err != EBADF ? 0 : ret;
 }
 
-/* The close of a number the table has as no socket (a pipe, a file, one
- * the shim never saw), or of any number when no socket feature is asked
- * for: the claim (with the close history's id, 0: none kept), the real
- * close, the verdict.  No call of the shim's (no scope, no buffer set)
- * unless a record is due.  Returns false, having done nothing, if the claim
- * finds a socket the shim watches after all (another thread made it
- * meanwhile): the full path then does the close. */
-static inline __attribute__((always_inline)) bool close_plain(int fd, const struct close_how *how,
-							      uint32_t id,
-							      const struct brief_frames *bf,
-							      int *ret)
-{
-	struct fdend end;
-	uint32_t st = fdend_claim(&end, fd, id), first_id;
-	enum fdend_verdict v;
-	int err;
-
-	if (__builtin_expect(st & (FD_PRIVATE | FD_SOCKET), 0)) {
-		if (st & FD_PRIVATE) {
-			fdend_unclaim(&end);
-			*ret = refuse(fd);
-			return true;
-		}
-		if (shim_cfg.sockets_watched) {
-			fdend_unclaim(&end);
-			return false;
-		}
-	}
-	*ret = close_real(fd, how);
-	if (__builtin_expect(*ret != 0 || !end.e, 0)) {
-		err = errno;
-		v = fdend_finish(&end, table_ret(*ret, err, how), err,
-				 *ret != 0 && err == EBADF && id ? close_history_next_id() : 0,
-				 &first_id);
-		if (v != FDEND_OK && id)
-			report_alone(fd, st, v, err, first_id, bf);
-		errno = err;
-	}
-	return true;
-}
-
-/* close_plain where the close history is kept: this close's innermost
- * frames, unwound onto this frame's stack (a handler's small one sends
- * the close to the full path, which unwinds nothing there).  Its own
- * frame, beside the full path's rather than under it: its array does not
- * add to that path's stack. */
-__attribute__((noinline)) static bool close_brief(int fd, const struct close_how *how, int *ret)
-{
-	struct brief_frames bf;
-	int saved = errno;
-
-	bf.n = call_backtrace_brief(bf.ips, CLOSE_HISTORY_DEPTH, &bf.more);
-	/* Before either way on: where the unwinder could not follow a frame
-	 * it may have asked the kernel whether a page can be read (EFAULT),
-	 * and the full path keeps the errno it finds for the program. */
-	errno = saved;
-	if (bf.n < 0)
-		return false;
-	return close_plain(fd, how, close_history_record(bf.ips, bf.n), &bf, ret);
-}
-
-/* A close that may record, or act on the socket: the rest of this file. */
-__attribute__((noinline)) static int close_told(int fd, const struct close_how *how)
+int close_path_end(int fd, const struct close_how *how)
 {
 	bool nocancel = how && how->nocancel;
 	uint32_t st = fdtab_get(fd), first_id;
@@ -463,6 +376,23 @@ __attribute__((noinline)) static int close_told(int fd, const struct close_how *
 
 	if (__builtin_expect(st & FD_PRIVATE, 0))
 		return refuse(fd);
+	if (!shim_cfg.sockets_watched && !keeps_history()) {
+		/* Nothing to record or decide: the table kept true, no more. */
+		st = fdend_claim(&end, fd, 0);
+		if (__builtin_expect(st & FD_PRIVATE, 0)) {
+			fdend_unclaim(&end);
+			return refuse(fd);
+		}
+		ret = close_real(fd, how);
+		if (__builtin_expect(ret != 0, 0)) {
+			err = errno;
+			fdend_finish(&end, table_ret(ret, err, how), err, 0, &first_id);
+			errno = err;
+		} else if (__builtin_expect(!end.e, 0)) {
+			fdend_finish(&end, 0, 0, 0, &first_id);
+		}
+		return ret;
+	}
 	/* A cancellation already pending acts here, before the shim has done
 	 * anything, as it would at the start of glibc's close. */
 	if ((st & FD_SOCKET) && !nocancel)
@@ -509,37 +439,14 @@ __attribute__((noinline)) static int close_told(int fd, const struct close_how *
 	return ret;
 }
 
-/* Every close of the program's: by the short paths where nothing about a
- * socket is to be done (the closes a program pays for the shim's mere
- * presence: bench pipe-close), else by the full one. */
-static inline __attribute__((always_inline)) int close_end(int fd, const struct close_how *how)
-{
-	int ret;
-
-	if (!shim_cfg.sockets_watched || !(fdtab_get(fd) & (FD_SOCKET | FD_PRIVATE))) {
-		if (!keeps_history()) {
-			if (close_plain(fd, how, 0, NULL, &ret))
-				return ret;
-		} else if (close_brief(fd, how, &ret)) {
-			return ret;
-		}
-	}
-	return close_told(fd, how);
-}
-
-int close_path_end(int fd, const struct close_how *how)
-{
-	return close_end(fd, how);
-}
-
 int close_path_close(int fd)
 {
-	return close_end(fd, NULL);
+	return close_path_end(fd, NULL);
 }
 
 int close_path_close_nocancel(int fd)
 {
-	return close_end(fd, &how_nocancel);
+	return close_path_end(fd, &how_nocancel);
 }
 
 /* ---- ranges ------------------------------------------------------------ */

@@ -3,6 +3,30 @@
 
 #include <errno.h>
 
+/* The id of a close that keeps no history: unique among the claims in
+ * progress at once (two claims writing the same word could not tell each
+ * other apart), with the top bit set so that it never names a
+ * close_history entry.  Those claims live at once, each in its own frame:
+ * the address of c tells them apart (two such frames 16 GiB apart to the
+ * byte would alias) with no write to any shared word, which a counter
+ * cost every close (a locked add, and in a forked child one more
+ * copy-on-write page). */
+static uint32_t anonymous_id(const struct fdend *c)
+{
+	return FDEND_ANONYMOUS | ((uint32_t)((uintptr_t)c >> 3) & ~FDEND_ANONYMOUS);
+}
+
+uint32_t fdend_claim(struct fdend *c, int fd, uint32_t close_id)
+{
+	if (close_id == 0)
+		close_id = anonymous_id(c);
+	c->fd = fd;
+	c->e = fdtab_lookup(fd);
+	c->mine = fdtab_word_of(FD_CLOSED, close_id);
+	c->before = c->e ? __atomic_exchange_n(&c->e->word, c->mine, __ATOMIC_ACQ_REL) : 0;
+	return fdtab_state_of(c->before);
+}
+
 void fdend_unclaim(struct fdend *c)
 {
 	uint64_t mine = c->mine;
