@@ -20,6 +20,9 @@
 # the stack figures would measure the instrumentation, not the shim.
 no_sanitizer "the stack depth of an instrumented build means nothing"
 
+# More settings for the shim's runs (regress_altstack_close_no_backtrace).
+extra=${ALTSTACK_SHIM_VARS:-}
+
 for mode in plain shared; do
 for size in 4096 6144 8192; do
 	out=$(timeout 20 "$PROGS/altstack_close" "$size" $mode) || fail "$mode $size bare: exit $?"
@@ -27,7 +30,7 @@ for size in 4096 6144 8192; do
 	[ "$out" = "used $bare" ] || fail "$mode $size bare: $out"
 	for level in errors all; do
 		log="$WORK/$mode.$size.$level.log"
-		out=$(SOCKSHIM_LOG="$log" SOCKSHIM_EVENTS=$level timeout 20 env LD_PRELOAD="$PRELOAD" \
+		out=$(SOCKSHIM_LOG="$log" SOCKSHIM_EVENTS=$level timeout 20 env $extra LD_PRELOAD="$PRELOAD" \
 			"$PROGS/altstack_close" "$size" $mode) ||
 			fail "$mode $size events=$level: exit $? under the shim (bare: used $bare)"
 		used=${out#used }

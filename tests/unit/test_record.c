@@ -61,13 +61,28 @@ static void test_fields(void **state)
 	json_decref(j);
 }
 
+/* A stamp and what rec_format_time must make of it. */
+struct stamp {
+	long long sec;
+	long nsec;
+	const char *want;
+};
+
+/* The stamps in turn, each exact. */
+static void check_stamps(const struct stamp *cases, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct timespec ts = {(time_t)cases[i].sec, cases[i].nsec};
+		char out[28];
+
+		rec_format_time(&ts, out);
+		assert_string_equal(out, cases[i].want);
+	}
+}
+
 static void test_time_format(void **state)
 {
-	static const struct {
-		time_t sec;
-		long nsec;
-		const char *want;
-	} cases[] = {
+	static const struct stamp cases[] = {
 		{0, 0, "1970-01-01T00:00:00.000000Z"},
 		{951782400, 999999999, "2000-02-29T00:00:00.999999Z"}, /* leap day */
 		{1709251199, 5000, "2024-02-29T23:59:59.000005Z"},
@@ -76,25 +91,15 @@ static void test_time_format(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		struct timespec ts = {cases[i].sec, cases[i].nsec};
-		char out[28];
-
-		rec_format_time(&ts, out);
-		assert_string_equal(out, cases[i].want);
-	}
+	check_stamps(cases, sizeof cases / sizeof cases[0]);
 }
 
 /* Stamps one after another, as records come: several in one second (its
  * date and time of day kept from the first), then another second, then
- * back; each exact. */
+ * back. */
 static void test_time_same_second(void **state)
 {
-	static const struct {
-		long long sec;
-		long nsec;
-		const char *want;
-	} seq[] = {
+	static const struct stamp seq[] = {
 		{1709251199, 5000, "2024-02-29T23:59:59.000005Z"},
 		{1709251199, 999999000, "2024-02-29T23:59:59.999999Z"},
 		{1709251200, 0, "2024-03-01T00:00:00.000000Z"},
@@ -105,13 +110,7 @@ static void test_time_same_second(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof seq / sizeof seq[0]; i++) {
-		struct timespec ts = {seq[i].sec, seq[i].nsec};
-		char out[28];
-
-		rec_format_time(&ts, out);
-		assert_string_equal(out, seq[i].want);
-	}
+	check_stamps(seq, sizeof seq / sizeof seq[0]);
 }
 
 /* Each string goes in and must come back exactly (valid UTF-8), or with
