@@ -23,11 +23,22 @@ no_sanitizer "the stack depth of an instrumented build means nothing"
 # More settings for the shim's runs (regress_altstack_close_no_backtrace).
 extra=${ALTSTACK_SHIM_VARS:-}
 
+# The kernel's signal frame is as large as the CPU's register state: 3400
+# bytes of the handler's 4096 bare on a CPU with AVX-512 (AT_MINSIGSTKSZ
+# 11952 there), ~2.3 KB without.  A size with less than the shim's 1152
+# bytes left over bare proves nothing and is passed over (said); every
+# mode must run at two sizes at least.
 for mode in plain shared; do
+ran=0
 for size in 4096 6144 8192; do
 	out=$(timeout 20 "$PROGS/altstack_close" "$size" $mode) || fail "$mode $size bare: exit $?"
 	bare=${out#used }
 	[ "$out" = "used $bare" ] || fail "$mode $size bare: $out"
+	if [ $((bare + 1024 + 128)) -gt "$size" ]; then
+		note "$mode, $size bytes: passed over, bare uses $bare of them (the signal frame)"
+		continue
+	fi
+	ran=$((ran + 1))
 	for level in errors all; do
 		log="$WORK/$mode.$size.$level.log"
 		out=$(SOCKSHIM_LOG="$log" SOCKSHIM_EVENTS=$level timeout 20 env $extra LD_PRELOAD="$PRELOAD" \
@@ -42,4 +53,5 @@ for size in 4096 6144 8192; do
 			fail "$mode $size events=$level: the shim adds $((used - bare)) bytes of stack (at most 1152)"
 	done
 done
+[ "$ran" -ge 2 ] || fail "$mode: only $ran sizes had room for the shim"
 done
