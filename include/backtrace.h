@@ -16,9 +16,10 @@
 
 struct record;
 
-/* Loads libunwind and warms it up (its first unwind sets up caches and
- * must not happen inside an interposed call).  Returns false if it is not
- * available; then backtraces are empty. */
+/* Readies the unwinder: on x86_64 the shim's own (never false); elsewhere
+ * loads libunwind and warms it up (its first unwind sets up caches and
+ * must not happen inside an interposed call), false if it is not
+ * available (then backtraces are empty). */
 bool backtrace_init(void);
 
 /* Stops all unwinding for good: libunwind's pipe number was handed to the
@@ -38,13 +39,13 @@ int backtrace_from_frame_pointers(uintptr_t ip, uintptr_t sp, uintptr_t bp, void
 
 /* The return addresses of the calling code, innermost first, starting at
  * the program's call into the shim (the shim's own frames left out); at
- * most max.  Returns how many.  No allocation: libunwind's fast path with
- * its per-thread cache. */
+ * most max.  Returns how many.  No allocation: on x86_64 the shim's own
+ * unwinder, elsewhere libunwind's fast path with its per-thread cache. */
 int backtrace_capture(void **ips, int max);
 
 /* The same with the shim's own unwinder (unwind.h): no lock, no system
- * call, never a cancellation point; -1 if a frame could not be followed
- * (then backtrace_capture).  *more: where to go on deeper. */
+ * call, never a cancellation point; -1 where there is none (then
+ * backtrace_capture, libunwind's).  *more: where to go on deeper. */
 int backtrace_capture_fast(void **ips, int max, struct unwind_cursor *more);
 
 /* The next frames (at most max) from where a capture stopped, within the

@@ -14,9 +14,15 @@
  * the frame's CFA program, with no lock but dl_iterate_phdr's (never held
  * by the loader around foreign code) and no system call.
  *
- * What it cannot follow (a signal frame, a frame without unwind
- * information, a CFA given by a DWARF expression, a frame pointer kept in
- * another register) it says so, and the caller falls back to libunwind. */
+ * It follows what libunwind follows, and libunwind is not loaded at all
+ * on x86_64: a signal handler's frame by the context the kernel saved
+ * (glibc's sigreturn trampoline), a frame with no rule here (code without
+ * unwind information, a CFA given by a DWARF expression) by the frame
+ * pointer chain, as libunwind does.  Loaded, libunwind and the liblzma it
+ * needs made every fork and exit of the program cost ~57 us more (ten
+ * mappings copied and torn down, liblzma's destructors run in each child).
+ * Where neither way goes on, the backtrace ends there.  Other
+ * architectures: libunwind does it all (unwind_capture returns -1). */
 #ifndef SHIM_UNWIND_H
 #define SHIM_UNWIND_H
 
@@ -29,6 +35,8 @@ enum unwind_kind {
 	UNWIND_FAIL = 0,  /* not followed here: the caller falls back */
 	UNWIND_STEP,	  /* a normal frame */
 	UNWIND_END,	  /* the outermost frame (return address undefined) */
+	UNWIND_SIGNAL,	  /* a signal's return (a CIE with 'S'): the caller's
+			     registers are in the context the kernel saved */
 };
 
 enum unwind_base { UNWIND_CFA_SP = 7, UNWIND_CFA_BP = 6 }; /* DWARF numbers */
@@ -55,19 +63,21 @@ struct unwind_rule unwind_rule_from_fde(const uint8_t *fde, const uint8_t *lo,
  * frames are still there: within the same call).  pc 0: nothing more. */
 struct unwind_cursor {
 	uintptr_t pc, sp, bp;
+	bool exact; /* pc is where the frame was interrupted by a signal, not
+		       a return address */
 };
 
 /* The return addresses of the calling code, innermost first, starting in
  * the caller of unwind_capture itself, leaving out those at the top of the
  * stack that lie in [skip_lo, skip_hi) (the shim's own frames); at most
- * max.  Returns how many, or -1 when a frame could not be followed (the
+ * max.  Returns how many (the frames up to one that could not be
+ * followed, if any), -1 where there is no unwinder of the shim's own (the
  * caller then asks libunwind).  No allocation, no system call, no lock on
  * a cache hit; errno as it was.  *cur: where to go on. */
 int unwind_capture(void **ips, int max, uintptr_t skip_lo, uintptr_t skip_hi,
 		   struct unwind_cursor *cur);
 
-/* The next frames from *cur (at most max), as unwind_capture; -1 when a
- * frame could not be followed. */
+/* The next frames from *cur (at most max), as unwind_capture. */
 int unwind_resume(struct unwind_cursor *cur, void **ips, int max);
 
 /* Forgets every cached rule (a module was unloaded). */

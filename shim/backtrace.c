@@ -1,6 +1,7 @@
-/* Backtraces: capture with libunwind's unw_backtrace (its fast path keeps
- * a per-thread cache of unwind steps by address, so a capture costs well
- * under a microsecond), names of frames from symcache (module, load
+/* Backtraces: capture with the shim's own unwinder (unwind.h) on x86_64,
+ * elsewhere with libunwind's unw_backtrace (its fast path keeps a
+ * per-thread cache of unwind steps by address, so a capture costs well
+ * under a microsecond); names of frames from symcache (module, load
  * address and nearest exported symbol, each looked up once). */
 #define _GNU_SOURCE
 #include "backtrace.h"
@@ -63,6 +64,7 @@ bool backtrace_disable(void)
 
 static uintptr_t unw_start, unw_end; /* libunwind's code */
 
+#if !defined(__x86_64__)
 static int find_unwinder(struct dl_phdr_info *info, size_t size, void *ctx)
 {
 	uintptr_t base = (uintptr_t)ctx;
@@ -81,6 +83,7 @@ static int find_unwinder(struct dl_phdr_info *info, size_t size, void *ctx)
 	}
 	return 0;
 }
+#endif
 
 bool backtrace_in_progress(const void *caller)
 {
@@ -89,6 +92,16 @@ bool backtrace_in_progress(const void *caller)
 	return busy > 0 && (uintptr_t)caller >= unw_start && (uintptr_t)caller < unw_end;
 }
 
+#if defined(__x86_64__)
+bool backtrace_init(void)
+{
+	/* The shim's own unwinder follows every frame (unwind.h): libunwind
+	 * would only make each fork and exit of the program dearer. */
+	dl_iterate_phdr(find_self, (void *)(uintptr_t)backtrace_init);
+	symcache_init();
+	return true;
+}
+#else
 bool backtrace_init(void)
 {
 	void *h, *ips[4];
@@ -130,6 +143,7 @@ own:
 	busy--;
 	return unwind_fn != NULL;
 }
+#endif
 
 int backtrace_from_frame_pointers(uintptr_t ip, uintptr_t sp, uintptr_t bp, void **ips,
 				  int max)
@@ -159,6 +173,7 @@ int backtrace_from_frame_pointers(uintptr_t ip, uintptr_t sp, uintptr_t bp, void
 	return n;
 }
 
+#if !defined(__x86_64__)
 /* The frames in buf[n] that are the program's: the shim's own skipped. */
 static int program_frames(void *const *buf, int n, void **ips, int max)
 {
@@ -170,6 +185,7 @@ static int program_frames(void *const *buf, int n, void **ips, int max)
 		ips[out++] = buf[i];
 	return out;
 }
+#endif
 
 int backtrace_capture_fast(void **ips, int max, struct unwind_cursor *more)
 {
@@ -181,6 +197,15 @@ int backtrace_resume_fast(struct unwind_cursor *more, void **ips, int max)
 	return unwind_resume(more, ips, max);
 }
 
+#if defined(__x86_64__)
+int backtrace_capture(void **ips, int max)
+{
+	struct unwind_cursor more;
+	int n = backtrace_capture_fast(ips, max, &more);
+
+	return n < 0 ? 0 : n;
+}
+#else
 int backtrace_capture(void **ips, int max)
 {
 	void *buf[BT_MAX + SELF_FRAMES];
@@ -206,6 +231,7 @@ int backtrace_capture(void **ips, int max)
 	errno = saved;
 	return program_frames(buf, n, ips, max);
 }
+#endif
 
 /* Writes the frame of ip; whether its module is known. */
 static bool add_frame(struct record *r, void *ip, bool lookup)

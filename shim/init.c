@@ -103,19 +103,12 @@ static void report_start(void)
 #define UNWIND_SONAME "libunwind.so.8"
 #endif
 
-/* What backtraces lose without libunwind: on x86_64 the shim's own
- * unwinder (unwind.c) follows most frames and libunwind is its fallback;
- * elsewhere libunwind is all there is. */
-#if defined(__x86_64__)
-#define NO_UNWINDER_LOSS                                                          \
-	"backtraces stop at frames the shim's own unwinder cannot follow (signal " \
-	"frames, code without unwind tables)"
-#else
+/* What backtraces lose without libunwind, where it is all there is (x86_64
+ * has the shim's own unwinder and never loads it: backtrace_init). */
 #define NO_UNWINDER_LOSS "records have no backtrace"
-#endif
 
 /* libunwind is dlopen()ed, so nothing but this record tells a package
- * installed without it (or a 32-bit program without the i386 libunwind8)
+ * installed without it (a 32-bit program without the i386 libunwind8)
  * why backtraces are missing.  The loader's own words are asked for again
  * here rather than kept by backtrace.c: this runs once, and only when the
  * load failed. */

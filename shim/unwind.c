@@ -5,7 +5,9 @@
 #include <dlfcn.h>
 #include <link.h>
 #include <string.h>
+#include <stddef.h>
 #include <sys/uio.h>
+#include <ucontext.h>
 
 #include "sys.h"
 
@@ -160,6 +162,8 @@ struct cie {
 	int64_t data_align;
 	uint8_t fde_enc;
 	bool has_aug_data;
+	bool signal; /* 'S': the frame of a signal's return (the kernel's
+			context lies at the CFA the handler returned to) */
 	struct cursor init; /* its initial instructions */
 };
 
@@ -190,6 +194,7 @@ static bool parse_cie(struct cursor *c, struct cie *cie)
 	if (ra_reg != REG_RA)
 		return false;
 	cie->fde_enc = PE_ABSPTR;
+	cie->signal = false;
 	cie->has_aug_data = aug[0] == 'z';
 	if (cie->has_aug_data) {
 		uint64_t len = get_uleb(c);
@@ -203,7 +208,7 @@ static bool parse_cie(struct cursor *c, struct cie *cie)
 			case 'R': cie->fde_enc = (uint8_t)get_u(&a, 1); break;
 			case 'L': get_u(&a, 1); break;
 			case 'P': get_encoded(&a, (uint8_t)get_u(&a, 1), true); break;
-			case 'S': return false; /* a signal frame: libunwind's */
+			case 'S': cie->signal = true; break; /* a signal frame */
 			default: return false;
 			}
 		}
@@ -406,6 +411,12 @@ struct unwind_rule unwind_rule_from_fde(const uint8_t *fde, const uint8_t *lo,
 		if (f.bad || len > (uint64_t)(f.end - f.p))
 			return rule;
 		f.p += len;
+	}
+	if (cie.signal) {
+		/* glibc's __restore_rt: its CFA is a DWARF expression over the
+		 * saved context, which the walk reads itself */
+		rule.kind = UNWIND_SIGNAL;
+		return rule;
 	}
 	if (!run_cfa(&cie.init, &cie, begin, pc, &s, NULL))
 		return rule;
@@ -803,11 +814,105 @@ static void bp_used(struct recorder *rec)
 	}
 }
 
+/* A capture that crossed a frame recorded captures do not describe (a
+ * signal's context, a frame pointer chain) is not kept for replay. */
+static void not_kept(struct recorder *rec)
+{
+	if (rec && rec->t)
+		rec->t->full = true;
+	if (rec)
+		rec->bp_at = 0;
+}
+
+/* One step by rule r from the frame at (*pc, *sp, *bp); false where its
+ * reads would leave what is known to be this frame's stack. */
+static inline __attribute__((always_inline)) bool rule_step(const struct unwind_rule *r,
+							     uintptr_t *pc, uintptr_t *sp,
+							     uintptr_t *bp,
+							     struct stack_range *range,
+							     struct recorder *rec)
+{
+	uintptr_t cfa, span, ra_at, bp_at;
+
+	if (r->cfa_base == UNWIND_CFA_BP)
+		bp_used(rec);
+	cfa = (r->cfa_base == UNWIND_CFA_BP ? *bp : *sp) + (uintptr_t)(intptr_t)r->cfa_off;
+	/* every read lies between this frame's stack pointer and its CFA:
+	 * memory of the stack, if the information is right */
+	span = cfa - *sp;
+	ra_at = cfa + (uintptr_t)(intptr_t)r->ra_off;
+	bp_at = cfa + (uintptr_t)(intptr_t)r->bp_off;
+	/* (the offsets are at most -8: unwind_rule_from_fde) */
+	if (span - 1 >= FRAME_MAX || (cfa & 7) || (uintptr_t)-(intptr_t)r->ra_off > span ||
+	    (r->bp_saved && (uintptr_t)-(intptr_t)r->bp_off > span) || *sp < range->lo ||
+	    !readable_to(range, cfa))
+		return false;
+	*pc = read_word(rec, ra_at);
+	if (r->bp_saved) {
+		*bp = *(const uintptr_t *)bp_at;
+		if (rec) {
+			rec->bp_at = bp_at; /* recorded if used */
+			rec->bp_start = false;
+		}
+	}
+	*sp = cfa;
+	return true;
+}
+
+/* The step out of a signal handler (x86_64 Linux): it returns into the
+ * kernel's sigreturn trampoline with the stack pointer at the ucontext_t
+ * the kernel saved, whose registers are those of the interrupted code
+ * (*pc then its current address, not a return address).  That code may
+ * run on another stack (the handler on an alternate one): the readable
+ * range starts again there. */
+static bool signal_step(uintptr_t *pc, uintptr_t *sp, uintptr_t *bp, struct stack_range *range,
+			struct recorder *rec)
+{
+	enum {
+		AT_BP = offsetof(ucontext_t, uc_mcontext.gregs[REG_RBP]),
+		AT_SP = offsetof(ucontext_t, uc_mcontext.gregs[REG_RSP]),
+		AT_IP = offsetof(ucontext_t, uc_mcontext.gregs[REG_RIP]),
+	};
+	uintptr_t uc = *sp, to;
+
+	if ((uc & 7) || uc < range->lo || !readable_to(range, uc + AT_IP + 8))
+		return false;
+	not_kept(rec);
+	*pc = read_word(rec, uc + AT_IP);
+	to = read_word(rec, uc + AT_SP);
+	*bp = read_word(rec, uc + AT_BP);
+	if (to < range->lo || to >= range->hi)
+		range_start(range, to, false);
+	*sp = to;
+	return true;
+}
+
+/* Where a frame has no rule (code without unwind information, a CFA given
+ * by a DWARF expression): the caller by the frame pointer chain, as
+ * libunwind does, while it climbs the stack. */
+static bool frame_pointer_step(uintptr_t *pc, uintptr_t *sp, uintptr_t *bp,
+			       struct stack_range *range, struct recorder *rec)
+{
+	uintptr_t fp = *bp;
+
+	if (fp < *sp || fp - *sp >= FRAME_MAX || (fp & 7) || *sp < range->lo ||
+	    !readable_to(range, fp + 16))
+		return false;
+	bp_used(rec);
+	not_kept(rec);
+	*pc = read_word(rec, fp + 8);
+	*bp = read_word(rec, fp);
+	*sp = fp + 16;
+	return true;
+}
+
 /* Steps from the frame at (pc, sp, bp) (pc: its current address if
  * first, else the return address into it), storing return addresses; the
  * ones in [skip_lo, skip_hi) at the top are passed over.  At max, *cur
- * says where to go on; at the end of the stack cur->pc is 0.  Every stack
- * word read goes to rec. */
+ * says where to go on; where the stack ends, or a frame cannot be followed
+ * (its rule would read beyond the stack, no frame pointer chain goes on
+ * from it), cur->pc is 0: the frames so far are all there is.  Every
+ * stack word read goes to rec. */
 static int walk(uintptr_t pc, uintptr_t sp, uintptr_t bp, bool first, void **ips, int max,
 		uintptr_t skip_lo, uintptr_t skip_hi, struct unwind_cursor *cur,
 		struct stack_range *range, struct recorder *rec)
@@ -819,33 +924,19 @@ static int walk(uintptr_t pc, uintptr_t sp, uintptr_t bp, bool first, void **ips
 	while (n < max) {
 		/* a return address is looked up one byte back: in its call */
 		struct unwind_rule r = rule_for(first ? pc : pc - 1);
-		uintptr_t cfa, span, ra_at, bp_at;
 
-		if (r.kind != UNWIND_STEP)
-			return r.kind == UNWIND_END ? n : -1;
-		if (r.cfa_base == UNWIND_CFA_BP)
-			bp_used(rec);
-		cfa = (r.cfa_base == UNWIND_CFA_BP ? bp : sp) + (uintptr_t)(intptr_t)r.cfa_off;
-		/* every read lies between this frame's stack pointer and its
-		 * CFA: memory of the stack, if the information is right */
-		span = cfa - sp;
-		ra_at = cfa + (uintptr_t)(intptr_t)r.ra_off;
-		bp_at = cfa + (uintptr_t)(intptr_t)r.bp_off;
-		/* (the offsets are at most -8: unwind_rule_from_fde) */
-		if (span - 1 >= FRAME_MAX || (cfa & 7) || (uintptr_t)-(intptr_t)r.ra_off > span ||
-		    (r.bp_saved && (uintptr_t)-(intptr_t)r.bp_off > span) ||
-		    sp < range->lo || !readable_to(range, cfa))
-			return -1;
-		pc = read_word(rec, ra_at);
-		if (r.bp_saved) {
-			bp = *(const uintptr_t *)bp_at;
-			if (rec) {
-				rec->bp_at = bp_at; /* recorded if used */
-				rec->bp_start = false;
-			}
-		}
-		sp = cfa;
 		first = false;
+		if (r.kind == UNWIND_STEP) {
+			if (!rule_step(&r, &pc, &sp, &bp, range, rec))
+				return n;
+		} else if (r.kind == UNWIND_SIGNAL) {
+			if (!signal_step(&pc, &sp, &bp, range, rec))
+				return n;
+			first = true;
+		} else if (r.kind == UNWIND_END ||
+			   !frame_pointer_step(&pc, &sp, &bp, range, rec)) {
+			return n;
+		}
 		if (pc == 0)
 			return n;
 		if (skipping && pc >= skip_lo && pc < skip_hi)
@@ -862,6 +953,7 @@ static int walk(uintptr_t pc, uintptr_t sp, uintptr_t bp, bool first, void **ips
 	cur->pc = pc;
 	cur->sp = sp;
 	cur->bp = bp;
+	cur->exact = first;
 	return n;
 }
 
@@ -934,6 +1026,7 @@ static inline __attribute__((always_inline)) int replay(struct trace *t, const s
 	cur->pc = __atomic_load_n(&t->cur.pc, __ATOMIC_ACQUIRE);
 	cur->sp = __atomic_load_n(&t->cur.sp, __ATOMIC_ACQUIRE);
 	cur->bp = __atomic_load_n(&t->cur.bp, __ATOMIC_ACQUIRE);
+	cur->exact = false; /* (a walk through a signal's frame is never kept) */
 	{
 		int32_t off = __atomic_load_n(&t->cur_bp_off, __ATOMIC_ACQUIRE);
 
@@ -1134,7 +1227,8 @@ __attribute__((noinline)) int unwind_capture(void **ips, int max, uintptr_t skip
  * that register, which would keep its walks from ever being replayed. */
 int unwind_resume(struct unwind_cursor *cur, void **ips, int max)
 {
-	struct walk_args a = {.pc = cur->pc, .sp = cur->sp, .bp = cur->bp, .max = max};
+	struct walk_args a = {
+		.pc = cur->pc, .sp = cur->sp, .bp = cur->bp, .max = max, .first = cur->exact};
 	uint32_t gen = __atomic_load_n(&generation, __ATOMIC_ACQUIRE);
 	struct stack_range range;
 	struct recorder rec;
@@ -1154,7 +1248,7 @@ int unwind_resume(struct unwind_cursor *cur, void **ips, int max)
 	rec.bp_start = true;
 	rec.cur_bp_start = false;
 	rec.t = trace_take(&traces[set], &a, gen);
-	n = walk(a.pc, a.sp, a.bp, false, ips, max, 0, 0, cur, &range, &rec);
+	n = walk(a.pc, a.sp, a.bp, a.first, ips, max, 0, 0, cur, &range, &rec);
 	if (rec.t) {
 		trace_keep(rec.t, (const void *const *)ips, n, cur, &rec);
 		trace_forget_alike(&traces[set], rec.t);

@@ -2,8 +2,8 @@
  * the return addresses libunwind gives (recursion, frames with a frame
  * pointer and a variable-length array, calls through libc's qsort, another
  * thread, 60 frames deep), caches what it learned (the second capture the
- * same), and refuses what it does not follow (a signal frame) rather than
- * guess; and the CFA interpreter on hand-made CIE/FDE bytes. */
+ * same), through a signal handler's frame as libunwind does; and the CFA
+ * interpreter on hand-made CIE/FDE bytes. */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <dlfcn.h>
 #include <signal.h>
+#include <sys/time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -346,23 +347,113 @@ static void test_changing_frame_pointer(void **state)
 	}
 }
 
-static int in_handler = -2;
-static void on_usr1(int sig)
-{
-	void *ips[MAX];
-	struct unwind_cursor cur;
+/* Through a signal handler's frame (the kernel's context, glibc's
+ * sigreturn trampoline) into the interrupted code, as libunwind goes: from
+ * a raise() on the normal stack, from one on an alternate stack, and from
+ * a timer that interrupts a loop (the interrupted frame's address is where
+ * it stopped, not a return address).  Before: -1, the frame refused. */
+static struct both in_handler;
+static volatile sig_atomic_t caught;
 
+static void on_signal(int sig)
+{
 	(void)sig;
-	in_handler = unwind_capture(ips, MAX, 0, 0, &cur);
+	if (!caught)
+		capture_both(&in_handler);
+	caught = 1;
 }
 
-static void test_signal_frame_refused(void **state)
+__attribute__((noinline)) static void raise_usr1(void)
+{
+	raise(SIGUSR1);
+	__asm__ volatile("" ::: "memory");
+}
+
+__attribute__((noinline)) static void spin_until_caught(void)
+{
+	while (!caught)
+		__asm__ volatile("" ::: "memory");
+}
+
+static void catch_on(int sig, int flags)
+{
+	struct sigaction sa = {.sa_handler = on_signal, .sa_flags = flags};
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(sig, &sa, NULL);
+	caught = 0;
+	memset(&in_handler, 0, sizeof in_handler);
+}
+
+static void test_signal_frame_followed(void **state)
 {
 	(void)state;
-	signal(SIGUSR1, on_usr1);
-	raise(SIGUSR1);
-	/* __restore_rt's frame is a signal frame ('S'): not followed */
-	assert_int_equal(in_handler, -1);
+	catch_on(SIGUSR1, 0);
+	raise_usr1();
+	assert_true(caught);
+	assert_same(&in_handler);
+	/* (main and __libc_start_main lie below the signal's frame) */
+	assert_true(in_handler.n_mine > 6);
+}
+
+static void test_signal_frame_on_alternate_stack(void **state)
+{
+	stack_t ss = {.ss_size = 256 * 1024}, old;
+
+	(void)state;
+	ss.ss_sp = malloc(ss.ss_size);
+	assert_non_null(ss.ss_sp);
+	assert_int_equal(sigaltstack(&ss, &old), 0);
+	catch_on(SIGUSR1, SA_ONSTACK);
+	raise_usr1();
+	assert_true(caught);
+	assert_same(&in_handler);
+	assert_true(in_handler.n_mine > 6);
+	ss.ss_flags = SS_DISABLE;
+	sigaltstack(&ss, NULL);
+	free(ss.ss_sp);
+}
+
+static void test_signal_interrupting_a_loop(void **state)
+{
+	struct itimerval it = {{0, 0}, {0, 1000}};
+
+	(void)state;
+	catch_on(SIGALRM, 0);
+	setitimer(ITIMER_REAL, &it, NULL);
+	spin_until_caught();
+	assert_same(&in_handler);
+	assert_true(in_handler.n_mine > 4);
+}
+
+/* Through a function without unwind information (no FDE: hand-written,
+ * frame pointer kept), by the frame pointer chain, as libunwind goes. */
+void unit_nocfi_call(void);
+void (*unit_nocfi_target)(void);
+__asm__(".text\n"
+	".globl unit_nocfi_call\n"
+	".type unit_nocfi_call, @function\n"
+	"unit_nocfi_call:\n"
+	"push %rbp\n"
+	"mov %rsp, %rbp\n"
+	"call *unit_nocfi_target(%rip)\n"
+	"pop %rbp\n"
+	"ret\n"
+	".size unit_nocfi_call, .-unit_nocfi_call\n");
+static struct both through_nocfi;
+
+__attribute__((noinline)) static void nocfi_callee(void)
+{
+	capture_both(&through_nocfi);
+}
+
+static void test_frame_without_unwind_information(void **state)
+{
+	(void)state;
+	unit_nocfi_target = nocfi_callee;
+	unit_nocfi_call();
+	assert_same(&through_nocfi);
+	assert_true(through_nocfi.n_mine > 4);
 }
 
 /* A rule learned for one module's code must not be taken for another's
@@ -554,7 +645,10 @@ int main(void)
 		cmocka_unit_test(test_thread),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_changing_frame_pointer),
-		cmocka_unit_test(test_signal_frame_refused),
+		cmocka_unit_test(test_signal_frame_followed),
+		cmocka_unit_test(test_signal_frame_on_alternate_stack),
+		cmocka_unit_test(test_signal_interrupting_a_loop),
+		cmocka_unit_test(test_frame_without_unwind_information),
 		cmocka_unit_test(test_generation_wrap),
 		cmocka_unit_test(test_cfa_program),
 		cmocka_unit_test(test_cfa_refusals),
