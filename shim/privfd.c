@@ -18,6 +18,7 @@
 #include <sched.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/single_threaded.h>
 
 #include "fdtab.h"
 #include "sys.h"
@@ -298,6 +299,12 @@ bool privfd_evict(int fd)
 
 void privfd_before_fork(void)
 {
+	/* With no other thread there is no change to wait for, and forking
+	 * stays untouched: a write to its page right after the fork would be
+	 * a copy-on-write fault in the parent (a forking server's every
+	 * connection) and another in the child. */
+	if (__libc_single_threaded && !changing_here)
+		return;
 	__atomic_add_fetch(&forking, 1, __ATOMIC_SEQ_CST);
 	if (changing_here)
 		return; /* a handler forked in the middle of this thread's own */
@@ -307,7 +314,9 @@ void privfd_before_fork(void)
 
 void privfd_after_fork_parent(void)
 {
-	__atomic_sub_fetch(&forking, 1, __ATOMIC_SEQ_CST);
+	/* (0: privfd_before_fork counted nothing, there was no other thread) */
+	if (__atomic_load_n(&forking, __ATOMIC_SEQ_CST) > 0)
+		__atomic_sub_fetch(&forking, 1, __ATOMIC_SEQ_CST);
 }
 
 void privfd_close_in_child(bool (*keep)(int slot))
@@ -320,7 +329,8 @@ void privfd_close_in_child(bool (*keep)(int slot))
 		changing = 0;
 	if (changing_here)
 		changing_here = 0;
-	forking = 0;
+	if (forking)
+		forking = 0;
 	for (int i = 0; i < high_water; i++) {
 		int fd = slots[i].code - 1;
 
