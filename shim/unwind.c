@@ -240,6 +240,27 @@ static void set_rule(struct cfa_state *s, uint64_t reg, uint8_t rule, int64_t of
 	}
 }
 
+/* binutils' .plt: rsp + off, 8 more once the stub (16 bytes) has pushed
+ * its index, at byte k of it: DW_OP_breg7 off; DW_OP_breg16 0; DW_OP_lit15;
+ * DW_OP_and; DW_OP_lit<k>; DW_OP_ge; DW_OP_lit3; DW_OP_shl; DW_OP_plus.
+ * Only a frame interrupted there (a signal) is ever in it; the frame
+ * pointer chain would skip the function that called through it, where
+ * libunwind evaluates the expression. */
+static bool plt_cfa(const uint8_t *e, uint64_t len, uint64_t pc, struct cfa_state *s)
+{
+	static const uint8_t tail[] = {0x80, 0x00, 0x3f, 0x1a, 0, 0x2a, 0x33, 0x24, 0x22};
+
+	if (len != 2 + sizeof tail || e[0] != 0x77 || (e[1] & 0x80) ||
+	    memcmp(e + 2, tail, 4) != 0 || e[6] < 0x30 || e[6] > 0x3f ||
+	    memcmp(e + 7, tail + 5, 4) != 0)
+		return false;
+	s->cfa_reg = REG_SP;
+	s->cfa_off = (int64_t)(e[1] & 0x3f) - (int64_t)(e[1] & 0x40) +
+		     ((pc & 15) >= (uint64_t)(e[6] - 0x30) ? 8 : 0);
+	s->cfa_expr = false;
+	return true;
+}
+
 /* Runs a CFA program up to the row of pc (loc: the address it starts at).
  * init: the state after the CIE's instructions, for DW_CFA_restore. */
 static bool run_cfa(struct cursor *c, const struct cie *cie, uint64_t loc, uint64_t pc,
@@ -327,6 +348,10 @@ static bool run_cfa(struct cursor *c, const struct cie *cie, uint64_t loc, uint6
 
 				if (len > (uint64_t)(c->end - c->p))
 					return false;
+				if (plt_cfa(c->p, len, pc, s)) {
+					c->p += len;
+					break;
+				}
 				c->p += len;
 				s->cfa_expr = true;
 				break;

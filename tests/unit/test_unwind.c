@@ -456,6 +456,72 @@ static void test_frame_without_unwind_information(void **state)
 	assert_true(through_nocfi.n_mine > 4);
 }
 
+/* A frame interrupted in a PLT stub (a signal's context: the cursor is
+ * exact).  binutils describes .plt with a CFA expression (rsp + 8, or + 16
+ * once the stub pushed its index); libunwind evaluates it.  The frame
+ * pointer chain would skip the function that called through the PLT.
+ * entry_resume stands for the stub's state: its entry stack pointer (the
+ * return address into its caller on top) and the caller's frame pointer,
+ * with cur->pc set by the caller. */
+int entry_resume(struct unwind_cursor *cur, void **ips, int max);
+void plt_ref(void);
+__asm__(".text\n"
+	".globl entry_resume\n"
+	".type entry_resume, @function\n"
+	"entry_resume:\n"
+	"mov %rsp, 8(%rdi)\n"
+	"mov %rbp, 16(%rdi)\n"
+	"sub $8, %rsp\n"
+	"call unwind_resume\n"
+	"add $8, %rsp\n"
+	"ret\n"
+	".size entry_resume, .-entry_resume\n"
+	".globl plt_ref\n"
+	".type plt_ref, @function\n"
+	"plt_ref:\n"
+	"jmp getpgrp@PLT\n"
+	".size plt_ref, .-plt_ref\n");
+
+static uintptr_t plt_stub(void)
+{
+	const uint8_t *p = (const uint8_t *)plt_ref;
+	int32_t rel;
+
+	assert_int_equal(p[0], 0xe9);
+	memcpy(&rel, p + 1, 4);
+	return (uintptr_t)p + 5 + (uintptr_t)(intptr_t)rel;
+}
+
+__attribute__((noinline, optimize("no-omit-frame-pointer"))) static void
+resume_at_entry(struct both *b, uintptr_t pc)
+{
+	struct unwind_cursor cur = {.pc = pc, .exact = true};
+
+	b->n_theirs = theirs(b->theirs, MAX);
+	b->n_mine = entry_resume(&cur, b->mine, MAX);
+	__asm__ volatile("" ::: "memory");
+}
+
+static void test_interrupted_in_plt(void **state)
+{
+	uintptr_t stub = plt_stub();
+	struct both b;
+
+	(void)state;
+	/* (the stub is the program's, not libc's getpgrp: a function whose
+	 * address is taken here would go through .plt.got instead) */
+	assert_true(stub - (uintptr_t)plt_ref < ((uintptr_t)1 << 30) ||
+		    (uintptr_t)plt_ref - stub < ((uintptr_t)1 << 30));
+	/* at a function's entry (a rule), then at the stub's first byte */
+	resume_at_entry(&b, (uintptr_t)getppid);
+	assert_same(&b);
+	resume_at_entry(&b, stub);
+	assert_same(&b);
+	/* mine[0]: the return address into resume_at_entry, where the stub
+	 * was "called" from */
+	assert_true((uintptr_t)b.mine[0] - (uintptr_t)resume_at_entry < 256);
+}
+
 /* A rule learned for one module's code must not be taken for another's
  * loaded at the same address, however many dlcloses came between (the
  * review of issue 14: the cache kept 16 bits of the generation, and after
@@ -649,6 +715,7 @@ int main(void)
 		cmocka_unit_test(test_signal_frame_on_alternate_stack),
 		cmocka_unit_test(test_signal_interrupting_a_loop),
 		cmocka_unit_test(test_frame_without_unwind_information),
+		cmocka_unit_test(test_interrupted_in_plt),
 		cmocka_unit_test(test_generation_wrap),
 		cmocka_unit_test(test_cfa_program),
 		cmocka_unit_test(test_cfa_refusals),
