@@ -920,10 +920,12 @@ static bool frame_pointer_step(uintptr_t *pc, uintptr_t *sp, uintptr_t *bp,
 {
 	uintptr_t fp = *bp;
 
+	/* the frame pointer decides whether the walk goes on: a key of the
+	 * capture if it is kept (it ends here) */
+	bp_used(rec);
 	if (fp < *sp || fp - *sp >= FRAME_MAX || (fp & 7) || *sp < range->lo ||
 	    !readable_to(range, fp + 16))
 		return false;
-	bp_used(rec);
 	not_kept(rec);
 	*pc = read_word(rec, fp + 8);
 	*bp = read_word(rec, fp);

@@ -522,6 +522,48 @@ static void test_interrupted_in_plt(void **state)
 	assert_true((uintptr_t)b.mine[0] - (uintptr_t)resume_at_entry < 256);
 }
 
+/* A frame without unwind information whose frame pointer does not lead
+ * on (rbp 0 here) ends the capture; that capture must not be replayed for
+ * the next one from the same place whose frame pointer does lead on (the
+ * frame pointer it ended on is a key, or it is not kept). */
+void nocfi_bp_call(void (*fn)(struct both *), struct both *b, long chain);
+__asm__(".text\n"
+	".globl nocfi_bp_call\n"
+	".type nocfi_bp_call, @function\n"
+	"nocfi_bp_call:\n"
+	"push %rbp\n"
+	"mov %rsp, %rbp\n"
+	"test %rdx, %rdx\n"
+	"jnz 1f\n"
+	"xor %ebp, %ebp\n"
+	"1:\n"
+	"mov %rdi, %rax\n"
+	"mov %rsi, %rdi\n"
+	"call *%rax\n"
+	"pop %rbp\n"
+	"ret\n"
+	".size nocfi_bp_call, .-nocfi_bp_call\n");
+
+__attribute__((noinline)) static void capture_keeping_bp(struct both *b)
+{
+	b->n_theirs = theirs(b->theirs, MAX);
+	b->n_mine = unwind_capture(b->mine, MAX, 0, 0, &(struct unwind_cursor){0});
+	__asm__ volatile("" ::: "memory");
+}
+
+static void test_frame_pointer_end_not_replayed(void **state)
+{
+	(void)state;
+	for (int round = 0; round < 3; round++) {
+		struct both ended, chained;
+
+		nocfi_bp_call(capture_keeping_bp, &ended, 0);
+		nocfi_bp_call(capture_keeping_bp, &chained, 1);
+		assert_same(&chained);
+		assert_true(chained.n_mine > ended.n_mine);
+	}
+}
+
 /* A rule learned for one module's code must not be taken for another's
  * loaded at the same address, however many dlcloses came between (the
  * review of issue 14: the cache kept 16 bits of the generation, and after
@@ -716,6 +758,7 @@ int main(void)
 		cmocka_unit_test(test_signal_interrupting_a_loop),
 		cmocka_unit_test(test_frame_without_unwind_information),
 		cmocka_unit_test(test_interrupted_in_plt),
+		cmocka_unit_test(test_frame_pointer_end_not_replayed),
 		cmocka_unit_test(test_generation_wrap),
 		cmocka_unit_test(test_cfa_program),
 		cmocka_unit_test(test_cfa_refusals),
