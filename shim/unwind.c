@@ -948,6 +948,7 @@ static int walk(uintptr_t pc, uintptr_t sp, uintptr_t bp, bool first, void **ips
 	bool skipping = true;
 
 	cur->pc = 0;
+	cur->exact = false;
 	while (n < max) {
 		/* a return address is looked up one byte back: in its call */
 		struct unwind_rule r = rule_for(first ? pc : pc - 1);
@@ -1053,7 +1054,9 @@ static inline __attribute__((always_inline)) int replay(struct trace *t, const s
 	cur->pc = __atomic_load_n(&t->cur.pc, __ATOMIC_ACQUIRE);
 	cur->sp = __atomic_load_n(&t->cur.sp, __ATOMIC_ACQUIRE);
 	cur->bp = __atomic_load_n(&t->cur.bp, __ATOMIC_ACQUIRE);
-	cur->exact = false; /* (a walk through a signal's frame is never kept) */
+	/* (true only where the walk took no step: one through a signal's
+	 * frame is never kept) */
+	cur->exact = __atomic_load_n(&t->cur.exact, __ATOMIC_ACQUIRE);
 	{
 		int32_t off = __atomic_load_n(&t->cur_bp_off, __ATOMIC_ACQUIRE);
 
@@ -1120,6 +1123,7 @@ static void trace_keep(struct trace *t, const void *const *ips, int n,
 		__atomic_store_n(&t->cur.pc, cur->pc, __ATOMIC_RELEASE);
 		__atomic_store_n(&t->cur.sp, cur->sp, __ATOMIC_RELEASE);
 		__atomic_store_n(&t->cur.bp, cur->bp, __ATOMIC_RELEASE);
+		__atomic_store_n(&t->cur.exact, cur->exact, __ATOMIC_RELEASE);
 		__atomic_store_n(&t->cur_bp_off,
 				 rec->cur_bp_at ? (int32_t)bp_off : rec->cur_bp_start ? -2 : -1,
 				 __ATOMIC_RELEASE);
@@ -1234,6 +1238,7 @@ __attribute__((noinline)) int unwind_capture(void **ips, int max, uintptr_t skip
 		if ((n = replay(&traces[set + w], &a, gen, ips, cur, &range, false)) >= 0)
 			return n;
 	cur->pc = 0;
+	cur->exact = false;
 	rec.sp = a.sp;
 	rec.bp_at = 0;
 	rec.cur_bp_at = 0;

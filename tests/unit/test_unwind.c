@@ -564,6 +564,71 @@ static void test_frame_pointer_end_not_replayed(void **state)
 	}
 }
 
+/* A resume from an exact cursor (a frame interrupted by a signal) that
+ * asks for no frame leaves the cursor as it was, replayed too: the next
+ * resume still looks its pc up as is, not one byte back.  exact_entry's
+ * byte before lies in a frame with another rule (after a push). */
+void entry_call(struct unwind_cursor *cur, void (*fn)(struct unwind_cursor *));
+void exact_entry(void);
+__asm__(".text\n"
+	".globl entry_call\n"
+	".type entry_call, @function\n"
+	"entry_call:\n"
+	"mov %rsp, 8(%rdi)\n"
+	"mov %rbp, 16(%rdi)\n"
+	"sub $8, %rsp\n"
+	"call *%rsi\n"
+	"add $8, %rsp\n"
+	"ret\n"
+	".size entry_call, .-entry_call\n"
+	"before_exact_entry:\n"
+	".cfi_startproc\n"
+	"push %rbp\n"
+	".cfi_adjust_cfa_offset 8\n"
+	"int3\n"
+	".cfi_endproc\n"
+	".globl exact_entry\n"
+	".type exact_entry, @function\n"
+	"exact_entry:\n"
+	".cfi_startproc\n"
+	"ret\n"
+	".cfi_endproc\n"
+	".size exact_entry, .-exact_entry\n");
+static struct both *empty_resumes_target;
+
+static void empty_resumes(struct unwind_cursor *cur)
+{
+	void *ips[1];
+	struct both *b = empty_resumes_target;
+
+	assert_int_equal(unwind_resume(cur, ips, 0), 0);
+	assert_int_equal(unwind_resume(cur, ips, 0), 0); /* replayed */
+	b->n_mine = unwind_resume(cur, b->mine, MAX);
+}
+
+__attribute__((noinline, optimize("no-omit-frame-pointer"))) static void
+resume_after_empty(struct both *b)
+{
+	struct unwind_cursor cur = {.pc = (uintptr_t)exact_entry, .exact = true};
+
+	b->n_theirs = theirs(b->theirs, MAX);
+	empty_resumes_target = b;
+	entry_call(&cur, empty_resumes);
+	__asm__ volatile("" ::: "memory");
+}
+
+static void test_exact_cursor_kept_by_empty_resume(void **state)
+{
+	(void)state;
+	for (int round = 0; round < 3; round++) {
+		struct both b;
+
+		resume_after_empty(&b);
+		assert_same(&b);
+		assert_true((uintptr_t)b.mine[0] - (uintptr_t)resume_after_empty < 256);
+	}
+}
+
 /* A rule learned for one module's code must not be taken for another's
  * loaded at the same address, however many dlcloses came between (the
  * review of issue 14: the cache kept 16 bits of the generation, and after
@@ -759,6 +824,7 @@ int main(void)
 		cmocka_unit_test(test_frame_without_unwind_information),
 		cmocka_unit_test(test_interrupted_in_plt),
 		cmocka_unit_test(test_frame_pointer_end_not_replayed),
+		cmocka_unit_test(test_exact_cursor_kept_by_empty_resume),
 		cmocka_unit_test(test_generation_wrap),
 		cmocka_unit_test(test_cfa_program),
 		cmocka_unit_test(test_cfa_refusals),
