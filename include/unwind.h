@@ -14,14 +14,17 @@
  * the frame's CFA program, with no lock but dl_iterate_phdr's (never held
  * by the loader around foreign code) and no system call.
  *
- * It follows what libunwind follows, and libunwind is not loaded at all
- * on x86_64: a signal handler's frame by the context the kernel saved
- * (glibc's sigreturn trampoline), a frame with no rule here (code without
- * unwind information, a CFA given by a DWARF expression) by the frame
- * pointer chain, as libunwind does.  Loaded, libunwind and the liblzma it
- * needs made every fork and exit of the program cost ~57 us more (ten
- * mappings copied and torn down, liblzma's destructors run in each child).
- * Where neither way goes on, the backtrace ends there.  Other
+ * libunwind is not loaded at all on x86_64.  This follows a signal
+ * handler's frame by the context the kernel saved (a sigreturn trampoline
+ * with an 'S' CIE, as glibc's), binutils' .plt by its CFA expression, and
+ * a frame with no rule here (code without unwind information, any other
+ * CFA expression) by the frame pointer chain, where libunwind would first
+ * evaluate the expression or match a trampoline without CFI by its bytes:
+ * there (a DRAP frame, a hand-written trampoline) the frames past it may
+ * be wrong.  Where no way goes on, the backtrace ends there.  Loaded,
+ * libunwind and the liblzma it needs made every fork and exit of the
+ * program cost ~57 us more (ten mappings copied and torn down, liblzma's
+ * destructors run in each child).  Other
  * architectures: libunwind does it all (unwind_capture returns -1). */
 #ifndef SHIM_UNWIND_H
 #define SHIM_UNWIND_H
