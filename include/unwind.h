@@ -42,13 +42,18 @@ enum unwind_kind {
 			     registers are in the context the kernel saved */
 };
 
-enum unwind_base { UNWIND_CFA_SP = 7, UNWIND_CFA_BP = 6 }; /* DWARF numbers */
+enum unwind_base {
+	UNWIND_CFA_SP = 7, UNWIND_CFA_BP = 6, /* DWARF numbers: cfa = reg + cfa_off */
+	UNWIND_CFA_BP_DEREF = 0x86,	      /* cfa = the word at bp + cfa_off (a
+						 DRAP frame: GCC's realigned stack) */
+};
 
 struct unwind_rule {
 	uint8_t kind;	  /* enum unwind_kind */
 	uint8_t cfa_base; /* enum unwind_base */
 	bool bp_saved;	  /* the caller's frame pointer is at cfa + bp_off
 			     (else this frame left it as it was) */
+	bool bp_at_bp;	  /* ... at this frame's bp + bp_off instead (DRAP) */
 	int32_t cfa_off;  /* cfa = base register + cfa_off */
 	int32_t ra_off;	  /* the return address is at cfa + ra_off */
 	int32_t bp_off;

@@ -143,11 +143,14 @@ static bool entry(const uint8_t *p, const uint8_t *lo, const uint8_t *hi, struct
 
 /* What the CFA program tracks: the CFA, and the rules of the two registers
  * the unwinder restores (the frame pointer and the return address). */
-enum reg_rule { R_SAME, R_UNDEF, R_OFFSET, R_OTHER };
+/* R_BPREL: saved at the frame's own frame pointer + off (GCC's DRAP
+ * frames, which realign the stack, say so by an expression) */
+enum reg_rule { R_SAME, R_UNDEF, R_OFFSET, R_OTHER, R_BPREL };
 struct cfa_state {
 	uint64_t cfa_reg;
 	int64_t cfa_off;
 	bool cfa_expr;
+	bool cfa_deref; /* the CFA is the word at cfa_reg + cfa_off (DRAP) */
 	uint8_t bp, ra;
 	int64_t bp_off, ra_off;
 };
@@ -261,6 +264,40 @@ static bool plt_cfa(const uint8_t *e, uint64_t len, uint64_t pc, struct cfa_stat
 	return true;
 }
 
+/* GCC's DRAP frames (a function that realigns its stack and also has
+ * variable-sized locals): the CFA is the word at rbp + off, where the
+ * prologue kept the stack pointer it came with (DW_OP_breg6 off;
+ * DW_OP_deref).  libunwind evaluates the expression; the frame pointer
+ * chain would take rbp + 16 for the CFA, which it is not. */
+static bool drap_cfa(const uint8_t *e, uint64_t len, struct cfa_state *s)
+{
+	struct cursor x = {e, e + len, false};
+	int64_t off;
+
+	if (get_u(&x, 1) != 0x76)
+		return false;
+	off = get_sleb(&x);
+	if (get_u(&x, 1) != 0x06 || x.bad || x.p != x.end)
+		return false;
+	s->cfa_reg = REG_BP;
+	s->cfa_off = off;
+	s->cfa_deref = true;
+	s->cfa_expr = false;
+	return true;
+}
+
+/* A register saved at rbp + off, said by an expression (DW_OP_breg6 off):
+ * DRAP frames say so of rbp itself. */
+static bool bp_relative(const uint8_t *e, uint64_t len, int64_t *off)
+{
+	struct cursor x = {e, e + len, false};
+
+	if (get_u(&x, 1) != 0x76)
+		return false;
+	*off = get_sleb(&x);
+	return !x.bad && x.p == x.end;
+}
+
 /* Runs a CFA program up to the row of pc (loc: the address it starts at).
  * init: the state after the CIE's instructions, for DW_CFA_restore. */
 static bool run_cfa(struct cursor *c, const struct cie *cie, uint64_t loc, uint64_t pc,
@@ -339,16 +376,22 @@ static bool run_cfa(struct cursor *c, const struct cie *cie, uint64_t loc, uint6
 			case 0x0c: /* def_cfa */
 				s->cfa_reg = get_uleb(c);
 				s->cfa_off = (int64_t)get_uleb(c);
-				s->cfa_expr = false;
+				s->cfa_expr = s->cfa_deref = false;
 				break;
-			case 0x0d: s->cfa_reg = get_uleb(c); s->cfa_expr = false; break;
-			case 0x0e: s->cfa_off = (int64_t)get_uleb(c); break;
+			case 0x0d:
+				s->cfa_reg = get_uleb(c);
+				s->cfa_expr = s->cfa_deref = false;
+				break;
+			case 0x0e: /* (of a register rule only: not after an expression) */
+				s->cfa_off = (int64_t)get_uleb(c);
+				s->cfa_expr |= s->cfa_deref;
+				break;
 			case 0x0f: { /* def_cfa_expression */
 				uint64_t len = get_uleb(c);
 
 				if (len > (uint64_t)(c->end - c->p))
 					return false;
-				if (plt_cfa(c->p, len, pc, s)) {
+				if (plt_cfa(c->p, len, pc, s) || drap_cfa(c->p, len, s)) {
 					c->p += len;
 					break;
 				}
@@ -359,13 +402,17 @@ static bool run_cfa(struct cursor *c, const struct cie *cie, uint64_t loc, uint6
 			case 0x10: /* expression */
 			case 0x16: { /* val_expression */
 				uint64_t len;
+				int64_t off;
 
 				reg = get_uleb(c);
 				len = get_uleb(c);
 				if (len > (uint64_t)(c->end - c->p))
 					return false;
+				if (op == 0x10 && reg == REG_BP && bp_relative(c->p, len, &off))
+					set_rule(s, reg, R_BPREL, off);
+				else
+					set_rule(s, reg, R_OTHER, 0);
 				c->p += len;
-				set_rule(s, reg, R_OTHER, 0);
 				break;
 			}
 			case 0x11: /* offset_extended_sf */
@@ -375,9 +422,12 @@ static bool run_cfa(struct cursor *c, const struct cie *cie, uint64_t loc, uint6
 			case 0x12: /* def_cfa_sf */
 				s->cfa_reg = get_uleb(c);
 				s->cfa_off = scaled((uint64_t)get_sleb(c), cie->data_align);
-				s->cfa_expr = false;
+				s->cfa_expr = s->cfa_deref = false;
 				break;
-			case 0x13: s->cfa_off = scaled((uint64_t)get_sleb(c), cie->data_align); break;
+			case 0x13:
+				s->cfa_off = scaled((uint64_t)get_sleb(c), cie->data_align);
+				s->cfa_expr |= s->cfa_deref;
+				break;
 			case 0x14: /* val_offset */
 				reg = get_uleb(c);
 				get_uleb(c);
@@ -451,6 +501,8 @@ struct unwind_rule unwind_rule_from_fde(const uint8_t *fde, const uint8_t *lo,
 	if (s.cfa_expr || (s.cfa_reg != REG_SP && s.cfa_reg != REG_BP) ||
 	    s.cfa_off < INT32_MIN || s.cfa_off > INT32_MAX)
 		return rule;
+	/* (a DRAP frame's CFA is found through rbp, below which everything
+	 * else of it lies) */
 	if (s.ra == R_UNDEF) {
 		rule.kind = UNWIND_END;
 		return rule;
@@ -458,15 +510,17 @@ struct unwind_rule unwind_rule_from_fde(const uint8_t *fde, const uint8_t *lo,
 	/* saved registers lie below the CFA, as every x86-64 compiler puts
 	 * them */
 	if (s.ra != R_OFFSET || s.bp == R_OTHER || s.ra_off < INT16_MIN || s.ra_off > -8 ||
-	    (s.bp == R_OFFSET && (s.bp_off < INT16_MIN || s.bp_off > -8)))
+	    (s.bp == R_OFFSET && (s.bp_off < INT16_MIN || s.bp_off > -8)) ||
+	    (s.bp == R_BPREL && (s.bp_off < INT16_MIN || s.bp_off > INT16_MAX)))
 		return rule;
 	rule.kind = UNWIND_STEP;
-	rule.cfa_base = (uint8_t)s.cfa_reg;
+	rule.cfa_base = s.cfa_deref ? UNWIND_CFA_BP_DEREF : (uint8_t)s.cfa_reg;
 	rule.cfa_off = (int32_t)s.cfa_off;
 	rule.ra_off = (int32_t)s.ra_off;
 	/* an undefined frame pointer: left as it is (what a caller that
 	 * needs it will find wrong, and libunwind too) */
-	rule.bp_saved = s.bp == R_OFFSET;
+	rule.bp_saved = s.bp == R_OFFSET || s.bp == R_BPREL;
+	rule.bp_at_bp = s.bp == R_BPREL;
 	rule.bp_off = rule.bp_saved ? (int32_t)s.bp_off : 0;
 	return rule;
 }
@@ -609,7 +663,7 @@ struct slot {
 	uint64_t key;
 	int32_t cfa_off;
 	int16_t ra_off, bp_off;
-	uint8_t kind, base, bp_saved;
+	uint8_t kind, base, bp_saved, bp_at_bp;
 };
 static struct slot cache[SLOTS];
 static uint32_t generation;
@@ -637,6 +691,7 @@ static bool slot_get(struct slot *s, uint64_t key, uint32_t gen, struct unwind_r
 	r->kind = __atomic_load_n(&s->kind, __ATOMIC_ACQUIRE);
 	r->cfa_base = __atomic_load_n(&s->base, __ATOMIC_ACQUIRE);
 	r->bp_saved = __atomic_load_n(&s->bp_saved, __ATOMIC_ACQUIRE);
+	r->bp_at_bp = __atomic_load_n(&s->bp_at_bp, __ATOMIC_ACQUIRE);
 	return __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE) == q;
 }
 
@@ -664,6 +719,7 @@ static void slot_put(struct slot *set, uint64_t key, uint32_t gen, const struct 
 	__atomic_store_n(&s->kind, r->kind, __ATOMIC_RELEASE);
 	__atomic_store_n(&s->base, r->cfa_base, __ATOMIC_RELEASE);
 	__atomic_store_n(&s->bp_saved, (uint8_t)r->bp_saved, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->bp_at_bp, (uint8_t)r->bp_at_bp, __ATOMIC_RELEASE);
 	__atomic_store_n(&s->seq, seq + 2, __ATOMIC_RELEASE);
 }
 
@@ -851,6 +907,20 @@ static void not_kept(struct recorder *rec)
 
 /* One step by rule r from the frame at (*pc, *sp, *bp); false where its
  * reads would leave what is known to be this frame's stack. */
+/* A DRAP frame's CFA: the word at bp + off, which must lie on the stack
+ * between the frame's stack pointer and FRAME_MAX above it. */
+static bool drap_frame_cfa(uintptr_t sp, uintptr_t bp, int32_t off, struct stack_range *range,
+			   struct recorder *rec, uintptr_t *cfa)
+{
+	uintptr_t at = bp + (uintptr_t)(intptr_t)off;
+
+	if ((at & 7) || at < sp || at - sp >= FRAME_MAX || sp < range->lo ||
+	    !readable_to(range, at + 8))
+		return false;
+	*cfa = read_word(rec, at);
+	return true;
+}
+
 static inline __attribute__((always_inline)) bool rule_step(const struct unwind_rule *r,
 							     uintptr_t *pc, uintptr_t *sp,
 							     uintptr_t *bp,
@@ -859,17 +929,22 @@ static inline __attribute__((always_inline)) bool rule_step(const struct unwind_
 {
 	uintptr_t cfa, span, ra_at, bp_at;
 
-	if (r->cfa_base == UNWIND_CFA_BP)
+	if (r->cfa_base != UNWIND_CFA_SP || r->bp_at_bp)
 		bp_used(rec);
-	cfa = (r->cfa_base == UNWIND_CFA_BP ? *bp : *sp) + (uintptr_t)(intptr_t)r->cfa_off;
+	if (__builtin_expect(r->cfa_base == UNWIND_CFA_BP_DEREF, 0)) {
+		if (!drap_frame_cfa(*sp, *bp, r->cfa_off, range, rec, &cfa))
+			return false;
+	} else {
+		cfa = (r->cfa_base == UNWIND_CFA_BP ? *bp : *sp) + (uintptr_t)(intptr_t)r->cfa_off;
+	}
 	/* every read lies between this frame's stack pointer and its CFA:
 	 * memory of the stack, if the information is right */
 	span = cfa - *sp;
 	ra_at = cfa + (uintptr_t)(intptr_t)r->ra_off;
-	bp_at = cfa + (uintptr_t)(intptr_t)r->bp_off;
-	/* (the offsets are at most -8: unwind_rule_from_fde) */
+	bp_at = (r->bp_at_bp ? *bp : cfa) + (uintptr_t)(intptr_t)r->bp_off;
+	/* (the offsets from the CFA are at most -8: unwind_rule_from_fde) */
 	if (span - 1 >= FRAME_MAX || (cfa & 7) || (uintptr_t)-(intptr_t)r->ra_off > span ||
-	    (r->bp_saved && (uintptr_t)-(intptr_t)r->bp_off > span) || *sp < range->lo ||
+	    (r->bp_saved && (bp_at < *sp || bp_at - *sp > span - 8)) || *sp < range->lo ||
 	    !readable_to(range, cfa))
 		return false;
 	*pc = read_word(rec, ra_at);

@@ -29,9 +29,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r = unwind_rule_from_fde(sec + (n ? fde_off % n : 0), sec, sec + n,
 				 (uintptr_t)sec + pc_off);
 	if (r.kind == UNWIND_STEP) {
-		if (r.cfa_base != UNWIND_CFA_SP && r.cfa_base != UNWIND_CFA_BP)
+		if (r.cfa_base != UNWIND_CFA_SP && r.cfa_base != UNWIND_CFA_BP &&
+		    r.cfa_base != UNWIND_CFA_BP_DEREF)
 			abort();
-		if (r.ra_off > -8 || (r.bp_saved && r.bp_off > -8))
+		if (r.ra_off > -8 || (r.bp_saved && !r.bp_at_bp && r.bp_off > -8) ||
+		    (r.bp_at_bp && !r.bp_saved))
 			abort();
 	} else if (r.kind != UNWIND_FAIL && r.kind != UNWIND_END) {
 		abort();

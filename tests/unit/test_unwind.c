@@ -5,6 +5,7 @@
  * same), through a signal handler's frame as libunwind does; and the CFA
  * interpreter on hand-made CIE/FDE bytes. */
 #define _GNU_SOURCE
+#include <alloca.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -637,6 +638,47 @@ static void test_exact_cursor_kept_by_empty_resume(void **state)
 	}
 }
 
+/* Through a DRAP frame (GCC realigns the stack of a function with an
+ * over-aligned local and a variable-sized one: its CFA is the word at
+ * rbp - 16, given by an expression, and rbp is saved at rbp + 0), from a
+ * caller without a frame pointer.  The frame pointer chain took rbp + 16
+ * for the CFA and every frame past it was wrong; libunwind evaluates the
+ * expression, as this does now. */
+static struct both through_drap;
+
+__attribute__((noinline)) static void drap_leaf(void)
+{
+	capture_both(&through_drap);
+	__asm__ volatile("" ::: "memory");
+}
+
+void unit_drap(int n);
+__attribute__((noinline, optimize("omit-frame-pointer"))) void unit_drap(int n)
+{
+	char *p = alloca((size_t)n);
+	_Alignas(64) char buf[64];
+
+	__asm__ volatile("" : : "r"(p), "r"(buf) : "memory");
+	drap_leaf();
+	__asm__ volatile("" : : "r"(p), "r"(buf) : "memory");
+}
+
+__attribute__((noinline, optimize("omit-frame-pointer"))) static void drap_caller(int n)
+{
+	volatile int pad[5] = {0};
+
+	unit_drap(n + pad[0]);
+	__asm__ volatile("" ::: "memory");
+}
+
+static void test_drap_frame(void **state)
+{
+	(void)state;
+	drap_caller(40);
+	assert_same(&through_drap);
+	assert_true(through_drap.n_mine > 5);
+}
+
 /* A rule learned for one module's code must not be taken for another's
  * loaded at the same address, however many dlcloses came between (the
  * review of issue 14: the cache kept 16 bits of the generation, and after
@@ -830,6 +872,7 @@ int main(void)
 		cmocka_unit_test(test_signal_frame_on_alternate_stack),
 		cmocka_unit_test(test_signal_interrupting_a_loop),
 		cmocka_unit_test(test_frame_without_unwind_information),
+		cmocka_unit_test(test_drap_frame),
 		cmocka_unit_test(test_interrupted_in_plt),
 		cmocka_unit_test(test_frame_pointer_end_not_replayed),
 		cmocka_unit_test(test_exact_cursor_kept_by_empty_resume),
