@@ -16,11 +16,11 @@
  *
  * libunwind is not loaded at all on x86_64.  This follows a signal
  * handler's frame by the context the kernel saved (a sigreturn trampoline
- * with an 'S' CIE, as glibc's), binutils' .plt by its CFA expression, and
- * a frame with no rule here (code without unwind information, any other
- * CFA expression) by the frame pointer chain, where libunwind would first
- * evaluate the expression or match a trampoline without CFI by its bytes:
- * there (a DRAP frame, a hand-written trampoline) the frames past it may
+ * with an 'S' CIE, as glibc's), binutils' .plt and GCC's DRAP frames by
+ * their CFA expressions, and a frame with no rule here (code without
+ * unwind information, any other expression) by the frame pointer chain,
+ * where libunwind would first evaluate the expression or match a
+ * trampoline without CFI by its bytes: past such a frame the frames may
  * be wrong.  Where no way goes on, the backtrace ends there.  Loaded,
  * libunwind and the liblzma it needs made every fork and exit of the
  * program cost ~57 us more (ten mappings copied and torn down, liblzma's
