@@ -39,6 +39,11 @@ struct config {
 	/* Derived: closing a socket needs more than the plain path (events
 	 * are logged or graceful close is on). */
 	bool sockets_watched;
+	/* Derived: nothing reads what a close leaves in the descriptor table
+	 * (events=none, graceful off, no SO_REUSE* kept forced), and the shim
+	 * holds no descriptor of its own (no log is opened at events=none):
+	 * a close is the real close alone. */
+	bool closes_untracked;
 };
 
 /* The process's configuration: read-only once the shim is initialised

@@ -366,14 +366,18 @@ static int table_ret(int ret, int err, const struct close_how *how)
 int close_path_end(int fd, const struct close_how *how)
 {
 	bool nocancel = how && how->nocancel;
-	uint32_t st = fdtab_get(fd), first_id;
+	uint32_t st, first_id;
 	struct fdend end;
 	struct call c;
 	enum fdend_verdict v;
-	int ret, err, saved = errno;
+	int ret, err, saved;
 	bool committed = false;
 	int shared_unread = 0;
 
+	if (shim_cfg.closes_untracked)
+		return close_real(fd, how);
+	saved = errno;
+	st = fdtab_get(fd);
 	if (__builtin_expect(st & FD_PRIVATE, 0))
 		return refuse(fd);
 	if (!shim_cfg.sockets_watched && !keeps_history()) {
@@ -441,11 +445,15 @@ int close_path_end(int fd, const struct close_how *how)
 
 int close_path_close(int fd)
 {
+	if (shim_cfg.closes_untracked) /* (no call of close_path_end's size) */
+		return libc_close(fd);
 	return close_path_end(fd, NULL);
 }
 
 int close_path_close_nocancel(int fd)
 {
+	if (shim_cfg.closes_untracked)
+		return close_raw(fd, NULL);
 	return close_path_end(fd, &how_nocancel);
 }
 

@@ -250,4 +250,6 @@ void config_parse(char *const *envp, struct config *cfg, config_report_fn *repor
 		parse_entry(&pc, name, len, eq + 1);
 	}
 	cfg->sockets_watched = cfg->events >= EVENTS_ERRORS || cfg->graceful != GRACEFUL_OFF;
+	cfg->closes_untracked = cfg->events == EVENTS_NONE && cfg->graceful == GRACEFUL_OFF &&
+				!cfg->reuseaddr && !cfg->reuseport;
 }

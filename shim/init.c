@@ -176,7 +176,10 @@ bool shim_init_slow(void)
 	libc_bind_all();
 	proc_init();
 	config_parse(environ, &shim_cfg, collect_problem, NULL);
-	{
+	/* At events=none nothing is ever written (not even a config_error):
+	 * no log, so no descriptor of the shim's in the program (a forking
+	 * server's every fork copied a table that reached it) */
+	if (shim_cfg.events != EVENTS_NONE) {
 		const char *why = NULL;
 
 		if (!log_open(&shim_cfg, &why))
