@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "close_path.h"
+#include "config.h"
 #include "export.h"
 #include "fdtab.h"
 #include "libc.h"
@@ -32,12 +33,20 @@ static int stream_fd(FILE *fp)
 
 /* Writes out what the stream holds, before the socket's sending side is
  * shut down.  A failure is the real fclose's to report (it flushes again,
- * and fails the same way). */
+ * and fails the same way).  Only where the close path does something
+ * before the real close (sockets_watched): otherwise nothing is shut down,
+ * and at closes_untracked the table may still say "socket" of a number
+ * closed and opened again as a file, whose input stream a flush would
+ * seek back (glibc's fclose does not). */
 static void flush_first(FILE *fp, int fd)
 {
-	uint32_t st = fdtab_get(fd);
-	int saved = errno;
+	uint32_t st;
+	int saved;
 
+	if (!shim_cfg.sockets_watched)
+		return;
+	st = fdtab_get(fd);
+	saved = errno;
 	if ((st & FD_SOCKET) && !(st & (FD_CLOSED | FD_PRIVATE)))
 		fflush(fp);
 	errno = saved;
