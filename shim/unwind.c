@@ -260,7 +260,7 @@ static bool plt_cfa(const uint8_t *e, uint64_t len, uint64_t pc, struct cfa_stat
 	s->cfa_reg = REG_SP;
 	s->cfa_off = (int64_t)(e[1] & 0x3f) - (int64_t)(e[1] & 0x40) +
 		     ((pc & 15) >= (uint64_t)(e[6] - 0x30) ? 8 : 0);
-	s->cfa_expr = false;
+	s->cfa_expr = s->cfa_deref = false;
 	return true;
 }
 

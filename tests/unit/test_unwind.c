@@ -833,6 +833,42 @@ static void test_cfa_program(void **state)
 	}
 }
 
+/* GCC's DRAP frame by its bytes (the CFA in r10, rbp saved at rbp + 0 by
+ * an expression, then the CFA the word at rbp - 8), and a CFA expression
+ * after it that is no DRAP's (binutils' .plt form): the CFA is that one,
+ * rsp + 8, not the word at rbp + 8. */
+static void test_cfa_drap(void **state)
+{
+	static const uint8_t prog[] = {
+		0x0c, 10, 0,		     /* def_cfa r10+0 */
+		0x41,			     /* advance 1 (0x1001) */
+		0x10, 6, 2, 0x76, 0,	     /* expression rbp: breg6 0 */
+		0x41,			     /* advance 1 (0x1002) */
+		0x0f, 3, 0x76, 0x78, 0x06,   /* def_cfa_expression breg6 -8; deref */
+		0x4e,			     /* advance 14 (0x1010) */
+		0x0f, 11, 0x77, 8, 0x80, 0, 0x3f, 0x1a, 0x3b, 0x2a, 0x33, 0x24,
+		0x22,			     /* def_cfa_expression: the .plt's */
+	};
+	uint8_t sec[256];
+	size_t fde = make_section(sec, prog, sizeof prog, 0);
+	struct unwind_rule r;
+
+	(void)state;
+	r = unwind_rule_from_fde(sec + fde, sec, sec + sizeof sec, 0x1000);
+	assert_int_equal(r.kind, UNWIND_FAIL);
+	r = unwind_rule_from_fde(sec + fde, sec, sec + sizeof sec, 0x1002);
+	assert_int_equal(r.kind, UNWIND_STEP);
+	assert_int_equal(r.cfa_base, UNWIND_CFA_BP_DEREF);
+	assert_int_equal(r.cfa_off, -8);
+	assert_int_equal(r.ra_off, -8);
+	assert_true(r.bp_saved && r.bp_at_bp);
+	assert_int_equal(r.bp_off, 0);
+	r = unwind_rule_from_fde(sec + fde, sec, sec + sizeof sec, 0x1010);
+	assert_int_equal(r.kind, UNWIND_STEP);
+	assert_int_equal(r.cfa_base, UNWIND_CFA_SP);
+	assert_int_equal(r.cfa_off, 8);
+}
+
 static void test_cfa_refusals(void **state)
 {
 	static const uint8_t expr[] = {0x0f, 1, 0x77};	 /* def_cfa_expression */
@@ -879,6 +915,7 @@ int main(void)
 		cmocka_unit_test(test_generation_wrap),
 		cmocka_unit_test(test_cfa_program),
 		cmocka_unit_test(test_cfa_refusals),
+		cmocka_unit_test(test_cfa_drap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
