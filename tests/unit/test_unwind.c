@@ -867,6 +867,10 @@ static void test_cfa_drap(void **state)
 	assert_int_equal(r.kind, UNWIND_STEP);
 	assert_int_equal(r.cfa_base, UNWIND_CFA_SP);
 	assert_int_equal(r.cfa_off, 8);
+	/* rbp "saved at rbp + 0" without the DRAP CFA: GCC's epilogue after
+	 * leave, rbp is the caller's already (the review's finding 5: the
+	 * walk ended there, the saved rbp outside the frame) */
+	assert_false(r.bp_saved);
 }
 
 static void test_cfa_refusals(void **state)
