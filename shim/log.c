@@ -639,13 +639,16 @@ bool log_write(const char *line, size_t len, enum log_severity sev)
 	int slot = current_slot(), fd;
 	ssize_t n = -1;
 
+	/* (a record that finds no destination is lost too, and counted: the
+	 * file's first opening interrupted in this thread by a handler's
+	 * record, which must not wait for it) */
 	if (slot < 0)
-		goto out;
+		goto lost;
 	if (dest == LOG_FILE && file_regular && due(&next_check))
 		check_rotation(slot);
 	fd = privfd_get(slot);
 	if (fd < 0)
-		goto out;
+		goto lost;
 	if (dest == LOG_SYSLOG || dest == LOG_JOURNALD) {
 		n = send_daemon(fd, line, len, sev);
 		if (n < 0 && daemon_gone(errno) && due(&next_connect) && connect_daemon(fd) == 0)
@@ -660,8 +663,10 @@ bool log_write(const char *line, size_t len, enum log_severity sev)
 	}
 	privfd_put(slot);
 	/* Lost: a full pipe or socket, a daemon away, a full disk. */
-	if (n < 0)
-		log_count_dropped(1);
+	if (n >= 0)
+		goto out;
+lost:
+	log_count_dropped(1);
 out:
 	errno = saved;
 	return n >= 0;

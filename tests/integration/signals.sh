@@ -20,7 +20,12 @@ handled, doubles = int(sys.argv[2]), int(sys.argv[3])
 recs = [json.loads(l) for l in open(sys.argv[1])]
 dc = [r for r in recs if r["event"] == "double_close"]
 main = [r for r in dc if r.get("backtrace") and r["backtrace"][0].get("symbol", "").startswith("main_closer+")]
-assert len(dc) == handled + doubles, (len(dc), handled, doubles)
+# A handler's record made while the interrupted code opens the log file
+# (lazily, at the first record) is lost, not waited for: counted in a
+# later log_dropped (regress: it was lost uncounted, 1 run in 6 under TSan)
+dropped = sum(r["dropped"] for r in recs if r["event"] == "log_dropped")
+assert dropped <= 1, dropped
+assert len(dc) + dropped == handled + doubles, (len(dc), dropped, handled, doubles)
 # With backtraces, the main thread's are named; the handler's are named too,
 # or have none when the signal came while the thread was inside the
 # unwinder (which is not entered again from there).
