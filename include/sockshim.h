@@ -50,7 +50,8 @@
 #define SHIM_EV_RAW_MODE "raw_mode"
 /* Added to the contract: records were lost because the destination would
  * have blocked the program (a full pipe) or the record was made too deep
- * inside nested signal handlers; "dropped" counts them. */
+ * inside nested signal handlers, or in a signal handler while the log file
+ * was being opened; "dropped" counts them. */
 #define SHIM_EV_LOG_DROPPED "log_dropped"
 /* Added to the contract: in async mode a socket to be lingered on could not
  * be handed to the background (capacity, no descriptor left, a signal

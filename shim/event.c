@@ -450,7 +450,7 @@ __attribute__((noinline)) static void emit_dropped(struct call *c, long long dro
 
 	ev.dropped = dropped;
 	ev.reason = "the log destination was full or unreachable, or the record was made too deep inside "
-		    "nested signal handlers";
+		    "nested signal handlers, or in a signal handler while the log file was being opened";
 	event_build(&ev, NULL, 0, &r, call_rec(c), SHIM_RECORD_MAX);
 	if (!log_write(call_rec(c), rec_end(&r), ev.severity))
 		log_count_dropped(dropped); /* still full: lost again, counted again */
