@@ -35,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (r.ra_off > -8 || (r.bp_saved && !r.bp_at_bp && r.bp_off > -8) ||
 		    (r.bp_at_bp && !r.bp_saved))
 			abort();
-	} else if (r.kind != UNWIND_FAIL && r.kind != UNWIND_END) {
+	} else if (r.kind != UNWIND_FAIL && r.kind != UNWIND_END && r.kind != UNWIND_SIGNAL) {
 		abort();
 	}
 	free(sec);
