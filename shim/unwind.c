@@ -264,38 +264,37 @@ static bool plt_cfa(const uint8_t *e, uint64_t len, uint64_t pc, struct cfa_stat
 	return true;
 }
 
-/* GCC's DRAP frames (a function that realigns its stack and also has
- * variable-sized locals): the CFA is the word at rbp + off, where the
- * prologue kept the stack pointer it came with (DW_OP_breg6 off;
- * DW_OP_deref).  libunwind evaluates the expression; the frame pointer
- * chain would take rbp + 16 for the CFA, which it is not. */
-static bool drap_cfa(const uint8_t *e, uint64_t len, struct cfa_state *s)
-{
-	struct cursor x = {e, e + len, false};
-	int64_t off;
-
-	if (get_u(&x, 1) != 0x76)
-		return false;
-	off = get_sleb(&x);
-	if (get_u(&x, 1) != 0x06 || x.bad || x.p != x.end)
-		return false;
-	s->cfa_reg = REG_BP;
-	s->cfa_off = off;
-	s->cfa_deref = true;
-	s->cfa_expr = false;
-	return true;
-}
-
-/* A register saved at rbp + off, said by an expression (DW_OP_breg6 off):
- * DRAP frames say so of rbp itself. */
-static bool bp_relative(const uint8_t *e, uint64_t len, int64_t *off)
+/* An expression that is rbp + off, then a deref if deref (exactly those
+ * operations: DW_OP_breg6 off [DW_OP_deref]). */
+static bool bp_relative(const uint8_t *e, uint64_t len, bool deref, int64_t *off)
 {
 	struct cursor x = {e, e + len, false};
 
 	if (get_u(&x, 1) != 0x76)
 		return false;
 	*off = get_sleb(&x);
+	if (deref && get_u(&x, 1) != 0x06)
+		return false;
 	return !x.bad && x.p == x.end;
+}
+
+/* GCC's DRAP frames (a function that realigns its stack and also has
+ * variable-sized locals): the CFA is the word at rbp + off, where the
+ * prologue kept the stack pointer it came with (DW_OP_breg6 off;
+ * DW_OP_deref), and rbp is saved at rbp + off (DW_OP_breg6 off).
+ * libunwind evaluates the expressions; the frame pointer chain would take
+ * rbp + 16 for the CFA, which it is not. */
+static bool drap_cfa(const uint8_t *e, uint64_t len, struct cfa_state *s)
+{
+	int64_t off;
+
+	if (!bp_relative(e, len, true, &off))
+		return false;
+	s->cfa_reg = REG_BP;
+	s->cfa_off = off;
+	s->cfa_deref = true;
+	s->cfa_expr = false;
+	return true;
 }
 
 /* Runs a CFA program up to the row of pc (loc: the address it starts at).
@@ -408,7 +407,7 @@ static bool run_cfa(struct cursor *c, const struct cie *cie, uint64_t loc, uint6
 				len = get_uleb(c);
 				if (len > (uint64_t)(c->end - c->p))
 					return false;
-				if (op == 0x10 && reg == REG_BP && bp_relative(c->p, len, &off))
+				if (op == 0x10 && reg == REG_BP && bp_relative(c->p, len, false, &off))
 					set_rule(s, reg, R_BPREL, off);
 				else
 					set_rule(s, reg, R_OTHER, 0);

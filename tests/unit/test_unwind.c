@@ -743,6 +743,8 @@ void test_generation_wrap(void **state)
 
 /* ---- the CFA interpreter on bytes made here ---- */
 
+#define SEC_SIZE 256
+
 /* A section: a CIE "zR" (fde encoding absptr), code 1, data -8, ra 16,
  * with the usual initial rules (CFA = rsp+8, ra at cfa-8), then one FDE
  * for [0x1000, 0x1100) with the given program. */
@@ -779,6 +781,13 @@ static size_t make_section(uint8_t *sec, const uint8_t *prog, size_t prog_len, u
 	return fde_at;
 }
 
+/* The rule at pc from the FDE at sec + fde of a section of SEC_SIZE bytes
+ * made by make_section. */
+static struct unwind_rule rule_at(const uint8_t *sec, size_t fde, uintptr_t pc)
+{
+	return unwind_rule_from_fde(sec + fde, sec, sec + SEC_SIZE, pc);
+}
+
 static void test_cfa_program(void **state)
 {
 	/* push rbp; mov rbp,rsp; ... ; remember; leave; restore */
@@ -794,33 +803,33 @@ static void test_cfa_program(void **state)
 		0x41,	     /* advance 1 (0x1015) */
 		0x0b,	     /* restore_state */
 	};
-	uint8_t sec[256];
+	uint8_t sec[SEC_SIZE];
 	size_t fde = make_section(sec, prog, sizeof prog, 0);
 	struct unwind_rule r;
 
 	(void)state;
-	r = unwind_rule_from_fde(sec + fde, sec, sec + sizeof sec, 0x1000);
+	r = rule_at(sec, fde, 0x1000);
 	assert_int_equal(r.kind, UNWIND_STEP);
 	assert_int_equal(r.cfa_base, UNWIND_CFA_SP);
 	assert_int_equal(r.cfa_off, 8);
 	assert_int_equal(r.ra_off, -8);
 	assert_false(r.bp_saved);
-	r = unwind_rule_from_fde(sec + fde, sec, sec + sizeof sec, 0x1002);
+	r = rule_at(sec, fde, 0x1002);
 	assert_int_equal(r.cfa_base, UNWIND_CFA_SP);
 	assert_int_equal(r.cfa_off, 16);
 	assert_true(r.bp_saved);
 	assert_int_equal(r.bp_off, -16);
-	r = unwind_rule_from_fde(sec + fde, sec, sec + sizeof sec, 0x1010);
+	r = rule_at(sec, fde, 0x1010);
 	assert_int_equal(r.cfa_base, UNWIND_CFA_BP);
 	assert_int_equal(r.cfa_off, 16);
-	r = unwind_rule_from_fde(sec + fde, sec, sec + sizeof sec, 0x1014);
+	r = rule_at(sec, fde, 0x1014);
 	assert_int_equal(r.cfa_base, UNWIND_CFA_SP);
 	assert_int_equal(r.cfa_off, 8);
-	r = unwind_rule_from_fde(sec + fde, sec, sec + sizeof sec, 0x1015);
+	r = rule_at(sec, fde, 0x1015);
 	assert_int_equal(r.cfa_base, UNWIND_CFA_BP); /* restored, CFA rule included */
 	assert_int_equal(r.cfa_off, 16);
 	/* outside the FDE's range */
-	r = unwind_rule_from_fde(sec + fde, sec, sec + sizeof sec, 0x1100);
+	r = rule_at(sec, fde, 0x1100);
 	assert_int_equal(r.kind, UNWIND_FAIL);
 	/* every cut of the section fails cleanly, never reads past it */
 	for (size_t cut = 0; cut < fde + 25 + sizeof prog; cut++) {
@@ -849,21 +858,21 @@ static void test_cfa_drap(void **state)
 		0x0f, 11, 0x77, 8, 0x80, 0, 0x3f, 0x1a, 0x3b, 0x2a, 0x33, 0x24,
 		0x22,			     /* def_cfa_expression: the .plt's */
 	};
-	uint8_t sec[256];
+	uint8_t sec[SEC_SIZE];
 	size_t fde = make_section(sec, prog, sizeof prog, 0);
 	struct unwind_rule r;
 
 	(void)state;
-	r = unwind_rule_from_fde(sec + fde, sec, sec + sizeof sec, 0x1000);
+	r = rule_at(sec, fde, 0x1000);
 	assert_int_equal(r.kind, UNWIND_FAIL);
-	r = unwind_rule_from_fde(sec + fde, sec, sec + sizeof sec, 0x1002);
+	r = rule_at(sec, fde, 0x1002);
 	assert_int_equal(r.kind, UNWIND_STEP);
 	assert_int_equal(r.cfa_base, UNWIND_CFA_BP_DEREF);
 	assert_int_equal(r.cfa_off, -8);
 	assert_int_equal(r.ra_off, -8);
 	assert_true(r.bp_saved && r.bp_at_bp);
 	assert_int_equal(r.bp_off, 0);
-	r = unwind_rule_from_fde(sec + fde, sec, sec + sizeof sec, 0x1010);
+	r = rule_at(sec, fde, 0x1010);
 	assert_int_equal(r.kind, UNWIND_STEP);
 	assert_int_equal(r.cfa_base, UNWIND_CFA_SP);
 	assert_int_equal(r.cfa_off, 8);
@@ -879,21 +888,21 @@ static void test_cfa_refusals(void **state)
 	static const uint8_t r10[] = {0x0c, 10, 0};	 /* CFA in r10 (stack realignment) */
 	static const uint8_t undef_ra[] = {0x07, 16};	 /* outermost frame */
 	static const uint8_t bad_op[] = {0x20};		 /* no such opcode */
-	uint8_t sec[256];
+	uint8_t sec[SEC_SIZE];
 	size_t fde;
 
 	(void)state;
 	fde = make_section(sec, expr, sizeof expr, 0);
-	assert_int_equal(unwind_rule_from_fde(sec + fde, sec, sec + sizeof sec, 0x1000).kind,
+	assert_int_equal(rule_at(sec, fde, 0x1000).kind,
 			 UNWIND_FAIL);
 	fde = make_section(sec, r10, sizeof r10, 0);
-	assert_int_equal(unwind_rule_from_fde(sec + fde, sec, sec + sizeof sec, 0x1000).kind,
+	assert_int_equal(rule_at(sec, fde, 0x1000).kind,
 			 UNWIND_FAIL);
 	fde = make_section(sec, undef_ra, sizeof undef_ra, 0);
-	assert_int_equal(unwind_rule_from_fde(sec + fde, sec, sec + sizeof sec, 0x1000).kind,
+	assert_int_equal(rule_at(sec, fde, 0x1000).kind,
 			 UNWIND_END);
 	fde = make_section(sec, bad_op, sizeof bad_op, 0);
-	assert_int_equal(unwind_rule_from_fde(sec + fde, sec, sec + sizeof sec, 0x1000).kind,
+	assert_int_equal(rule_at(sec, fde, 0x1000).kind,
 			 UNWIND_FAIL);
 }
 
