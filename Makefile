@@ -65,6 +65,9 @@ SHIM_CFLAGS += -DHAVE_JVMTI -I$(JDK_INCLUDE) -I$(JDK_INCLUDE)/linux
 endif
 SHIM_LDFLAGS := -shared -Wl,--version-script=shim/libsockshim.map \
                 -Wl,-z,relro,-z,now -Wl,--no-undefined $(SANFLAGS) $(LDFLAGS)
+# The big tables' order after .bss (include/coldmem.h); the i386 library
+# has none of those sections and links without it.
+SHIM_LDFLAGS64 := -Wl,-T,shim/cold.ld
 SHIM_LIBS := -ldl -lpthread
 
 SHIM_SRCS := $(sort $(wildcard shim/*.c))
@@ -108,8 +111,8 @@ $(B)/shim/%.o: shim/%.c $(HEADERS) | $(B)/shim
 $(B)/shim/%.o: shim/%.S | $(B)/shim
 	$(CC) -c $< -o $@
 
-$(LIB): $(SHIM_OBJS) shim/libsockshim.map
-	$(CC) $(SHIM_LDFLAGS) -o $@ $(SHIM_OBJS) $(SHIM_LIBS)
+$(LIB): $(SHIM_OBJS) shim/libsockshim.map shim/cold.ld
+	$(CC) $(SHIM_LDFLAGS) $(SHIM_LDFLAGS64) -o $@ $(SHIM_OBJS) $(SHIM_LIBS)
 
 # ---- the i386 library ----------------------------------------------------
 # On an amd64 host with gcc-multilib: build/i386/libsockshim.so, for the

@@ -5,6 +5,7 @@
 #include <pthread.h>
 
 #include "backtrace.h"
+#include "coldmem.h"
 #include "config.h"
 #include "sockshim.h"
 #include "sys.h"
@@ -19,8 +20,10 @@ static struct call_set {
 	_Alignas(8) char pending[CALL_PENDING];
 	char rec[SHIM_RECORD_MAX];
 	_Alignas(16) char spare[CALL_SPARE];
-} pool[CALL_POOL];
+} pool[CALL_POOL] COLD_CALL;
 static int pool_taken[CALL_POOL];
+/* the page of the TLS of the first thread that took a set */
+static uintptr_t first_page;
 
 /* This thread's scopes, innermost last: the call, its frame address and
  * whether it ran on the alternate stack (to tell dead scopes).  Only the
@@ -84,11 +87,20 @@ static void give_back(int set)
 bool call_buffers(struct call *c)
 {
 	if (c->set < 0 && c->level >= 0) {
-		/* Start where this thread's scopes are unlikely to collide. */
-		unsigned start = (unsigned)(((uintptr_t)&depth >> 12) * 31 + (unsigned)c->level);
+		/* Start where this thread's scopes are unlikely to collide, the
+		 * first thread (a forking server's only one) at the top set and
+		 * on downwards: the sets written stay at the pool's end, next
+		 * to the fdtab's written start (coldmem.h). */
+		uintptr_t page = (uintptr_t)&depth >> 12;
+		uintptr_t first = __atomic_load_n(&first_page, __ATOMIC_RELAXED);
+		unsigned start;
 
+		if (!first && __atomic_compare_exchange_n(&first_page, &first, page, false,
+							  __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			first = page;
+		start = (unsigned)((page - first) * 31 + (unsigned)c->level);
 		for (unsigned k = 0; k < CALL_POOL; k++) {
-			unsigned i = (start + k) % CALL_POOL;
+			unsigned i = CALL_POOL - 1 - (start + k) % CALL_POOL;
 			int free_ = 0;
 
 			if (__atomic_load_n(&pool_taken[i], __ATOMIC_RELAXED) == 0 &&

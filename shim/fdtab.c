@@ -1,11 +1,11 @@
 /* The descriptor table.
  *
- * Two levels: a static array of chunk pointers (in .bss, so only the pages
- * that are touched take memory) and chunks of FDTAB_CHUNK entries mapped with
- * mmap(2) on first use.  A chunk is installed with compare-and-swap; a thread
- * that loses the race unmaps its own.  Chunks are never freed: descriptor
- * numbers are reused, and a forked child inherits them with the rest of
- * memory. */
+ * Two levels: a static array of chunk pointers (zero-filled, so only the
+ * pages that are touched take memory; after .bss, coldmem.h) and chunks of
+ * FDTAB_CHUNK entries mapped with mmap(2) on first use.  A chunk is
+ * installed with compare-and-swap; a thread that loses the race unmaps its
+ * own.  Chunks are never freed: descriptor numbers are reused, and a forked
+ * child inherits them with the rest of memory. */
 #define _GNU_SOURCE
 #include "fdtab.h"
 
@@ -15,9 +15,10 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 
+#include "coldmem.h"
 #include "sys.h"
 
-struct fd_entry *fdtab_chunks[FDTAB_CHUNKS];
+struct fd_entry *fdtab_chunks[FDTAB_CHUNKS] COLD_FDTAB;
 #define chunks fdtab_chunks
 static int limit; /* one above the highest number recorded */
 /* ... of the program's: the shim's private numbers sit at the top of the

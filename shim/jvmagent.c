@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "langtrace.h"
+#include "coldmem.h"
 #include "config.h"
 #include "shim.h"
 
@@ -73,7 +74,7 @@ struct jmethod {
 static struct {
 	jmethodID key;
 	struct jmethod *m;
-} table[TABLE_SIZE];
+} table[TABLE_SIZE] COLD_RARE;
 
 static JavaVM *jvm;
 static jvmtiEnv *jvmti;

@@ -33,6 +33,7 @@
 #include <time.h>
 
 #include "backtrace.h"
+#include "coldmem.h"
 #include "config.h"
 #include "elfsym.h"
 #include "privfd.h"
@@ -55,7 +56,7 @@ struct lang_slot {
 	} scratch;
 };
 
-static struct lang_slot pool[LANG_POOL];
+static struct lang_slot pool[LANG_POOL] COLD_RARE;
 static int pool_taken[LANG_POOL];
 /* The memfd of each pool entry (a privfd slot), -1: not made yet. */
 static int memfd_slot[LANG_POOL] = {[0 ... LANG_POOL - 1] = -1};

@@ -20,6 +20,7 @@
 #include <sys/resource.h>
 #include <sys/single_threaded.h>
 
+#include "coldmem.h"
 #include "fdtab.h"
 #include "sys.h"
 
@@ -28,16 +29,16 @@
 #define SLOT_LOST (-3) /* its number went to the program; the owner frees it */
 
 /* code is the slot's fd + 1, so that a free slot is all zero: the table
- * is in .bss, its pages mapped only when used (as initialised data, 1 MiB
- * of the library file, every page the loader's fault-around mapped was one
- * more for each fork to copy). */
+ * is zero-filled (after .bss, coldmem.h), its pages mapped only when used
+ * (as initialised data, 1 MiB of the library file, every page the loader's
+ * fault-around mapped was one more for each fork to copy). */
 struct slot {
 	int code;
 	int users;
 	void (*on_lost)(void); /* pinned: called when the number is given up */
 };
 
-static struct slot slots[PRIVFD_SLOTS];
+static struct slot slots[PRIVFD_SLOTS] COLD_PRIVFD;
 
 static inline int fd_load(struct slot *s)
 {

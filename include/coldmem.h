@@ -1,0 +1,40 @@
+/* Where the shim's big zero-filled tables go in its memory.
+ *
+ * A fork copies the page-table page of every 2 MiB region in which the
+ * process has written, and the child's exit frees it again: about 4 µs per
+ * region per fork and exit on the CI machine (a process with one written
+ * page in each of seven regions forked and reaped a child 24 µs slower
+ * than one with a single region).  The shim's .bss held its small state,
+ * written by every process, between tables of megabytes that are written at
+ * one end only, so a forking server paid for five or six regions where two
+ * would do.
+ *
+ * So the big tables leave .bss for sections that shim/cold.ld lays out
+ * right after it, in the order of their numbers below; each table's written
+ * end lies next to the written part of its neighbour:
+ *
+ *   .bss (small state) | privfd: written from its start | call pool:
+ *   written from its end | fdtab: written from its start | tables written
+ *   only by some programs (the JVM agent's, the Python and Ruby frames')
+ *
+ * Only with GCC on x86_64, whose assembler makes any .lbss section
+ * zero-filled (NOBITS, no room in the file); the i386 library and clang
+ * builds keep the tables in .bss, and so do AddressSanitizer builds (GCC
+ * gives a global with a section of its own no redzones: an overflow of
+ * these tables would go unseen). */
+#ifndef SHIM_COLDMEM_H
+#define SHIM_COLDMEM_H
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
+    !defined(__SANITIZE_ADDRESS__)
+#define SHIM_COLD(order) __attribute__((section(".lbss.sockshim." #order)))
+#else
+#define SHIM_COLD(order)
+#endif
+
+#define COLD_PRIVFD SHIM_COLD(1) /* first: its written start next to .bss */
+#define COLD_CALL SHIM_COLD(2)   /* its sets are taken from the top */
+#define COLD_FDTAB SHIM_COLD(3)
+#define COLD_RARE SHIM_COLD(4)
+
+#endif
