@@ -166,6 +166,8 @@ UNIT_holders := holders proc
 # the fork tree's reference counts: the table and its shared memory
 UNIT_sharecount := sharecount fdtab config
 UNIT_langtrace := $(UNIT_event)
+# the shim's own descriptors and their marks in the table
+UNIT_privfd := privfd fdtab
 UNIT_TESTS  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 
 $(B)/tests/test_%: tests/unit/test_%.c $(HEADERS) $(SHIM_OBJS) | $(B)/tests

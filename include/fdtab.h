@@ -133,6 +133,11 @@ uint32_t fdtab_set(int fd, uint32_t state);
 /* Records state and aux for fd in one store. */
 void fdtab_set_word(int fd, uint32_t state, uint32_t aux);
 
+/* Clears fd's entry only if it is still the mark FD_PRIVATE with aux (one
+ * compare-and-swap): what made the number since (another private copy,
+ * the program's socket) keeps its own entry. */
+void fdtab_unmark_private(int fd, uint32_t aux);
+
 /* Sets bits in fd's state, returns the state before. */
 uint32_t fdtab_or(int fd, uint32_t bits);
 

@@ -139,6 +139,17 @@ void fdtab_set_word(int fd, uint32_t state, uint32_t aux)
 		__atomic_store_n(&e->word, fdtab_word_of(state, aux), __ATOMIC_RELEASE);
 }
 
+void fdtab_unmark_private(int fd, uint32_t aux)
+{
+	struct fd_entry *e = fdtab_lookup(fd);
+	uint64_t w = e ? __atomic_load_n(&e->word, __ATOMIC_ACQUIRE) : 0;
+
+	while ((fdtab_state_of(w) & FD_PRIVATE) && fdtab_aux_of(w) == aux &&
+	       !__atomic_compare_exchange_n(&e->word, &w, 0, false, __ATOMIC_ACQ_REL,
+					    __ATOMIC_ACQUIRE))
+		;
+}
+
 struct fd_entry *fdtab_make(int fd)
 {
 	return slot(fd);

@@ -239,8 +239,11 @@ void privfd_release(int slot)
 	if (fd >= 0) {
 		wait_unused(slot);
 		sys_close(fd);
-		/* cleared after the close: the number is the shim's until then */
-		fdtab_set(fd, 0);
+		/* Cleared after the close: the number is the shim's until then.
+		 * Only this slot's mark: another thread's copy may have taken
+		 * the number as soon as it was closed, and marked it its own
+		 * (test_regress_release_keeps_a_newer_mark). */
+		fdtab_unmark_private(fd, (uint32_t)slot + 1);
 	}
 	s->on_lost = NULL;
 	fd_store(s, SLOT_FREE);
