@@ -39,10 +39,11 @@ struct config {
 	/* Derived: closing a socket needs more than the plain path (events
 	 * are logged or graceful close is on). */
 	bool sockets_watched;
-	/* Derived: nothing reads what a close leaves in the descriptor table
-	 * (events=none, graceful off, no SO_REUSE* kept forced), and the shim
-	 * holds no descriptor of its own (no log is opened at events=none):
-	 * a close is the real close alone. */
+	/* Derived: nothing reads the descriptor table (events=none, graceful
+	 * off, no SO_REUSE* kept forced), and the shim holds no descriptor of
+	 * its own (no log is opened at events=none): a close is the real close
+	 * alone, new sockets are not recorded, and forks and exits are the
+	 * program's alone (no fork handlers, nothing done at exit). */
 	bool closes_untracked;
 };
 

@@ -201,7 +201,11 @@ bool shim_init_slow(void)
 		raw_init();
 	else
 		raw_note_unseen();
-	pthread_atfork(fork_prepare, fork_parent, fork_child);
+	/* Nothing of the shim's to keep right across a fork when it tracks
+	 * nothing; raw mode's handler still asks which process owns its
+	 * state. */
+	if (!shim_cfg.closes_untracked || shim_cfg.raw == RAW_SECCOMP)
+		pthread_atfork(fork_prepare, fork_parent, fork_child);
 	__atomic_store_n(&shim_init_state, INIT_DONE, __ATOMIC_RELEASE);
 	errno = saved;
 	return true;
@@ -225,7 +229,8 @@ void shim_process_ends(bool by_exit)
 {
 	pid_t me;
 
-	if (__atomic_load_n(&shim_init_state, __ATOMIC_ACQUIRE) != INIT_DONE || vfork_in_child)
+	if (__atomic_load_n(&shim_init_state, __ATOMIC_ACQUIRE) != INIT_DONE || vfork_in_child ||
+	    shim_cfg.closes_untracked) /* (no socket, no linger, no record) */
 		return;
 	me = (pid_t)sys_getpid();
 	if (__atomic_exchange_n(&proc_ending, me, __ATOMIC_ACQ_REL) == me)

@@ -72,6 +72,11 @@ void calls_socket_made(int fd, int domain, int type, int protocol)
 	uint32_t st;
 	struct call c;
 
+	/* Nothing will read the table (config.h), and every page written
+	 * after a fork is a copy-on-write fault: a forking server's every
+	 * connection. */
+	if (shim_cfg.closes_untracked)
+		return;
 	saved = errno;
 	st = fdtab_socket_state(domain, type, protocol);
 	fdtab_set(fd, st);
@@ -104,6 +109,8 @@ void calls_socketpair_made(const int sv[2], int domain, int type, int protocol)
 	uint32_t st;
 	struct call c;
 
+	if (shim_cfg.closes_untracked)
+		return; /* nothing will read the table (config.h) */
 	saved = errno;
 	st = fdtab_socket_state(domain, type, protocol);
 	fdtab_set(sv[0], st);
@@ -119,10 +126,13 @@ void calls_socketpair_made(const int sv[2], int domain, int type, int protocol)
  * listener's family and type, and this process made it. */
 void calls_accepted(int lfd, int fd, int flags)
 {
-	uint32_t lst = fdtab_get(lfd);
+	uint32_t lst;
 	struct call c;
 	int saved = errno;
 
+	if (shim_cfg.closes_untracked)
+		return; /* nothing will read the table (config.h) */
+	lst = fdtab_get(lfd);
 	call_enter(&c);
 	if (!(lst & FD_SOCKET))
 		lst = fdtab_learn(lfd); /* a listener inherited from systemd/inetd */
