@@ -516,13 +516,13 @@ struct unwind_rule unwind_rule_from_fde(const uint8_t *fde, const uint8_t *lo,
 	rule.cfa_base = s.cfa_deref ? UNWIND_CFA_BP_DEREF : (uint8_t)s.cfa_reg;
 	rule.cfa_off = (int32_t)s.cfa_off;
 	rule.ra_off = (int32_t)s.ra_off;
-	/* an undefined frame pointer: left as it is (what a caller that
-	 * needs it will find wrong, and libunwind too) */
 	/* rbp saved at rbp + off is a DRAP frame's; after its epilogue's
 	 * leave (CFA rsp + 8 again) GCC leaves the rule as it was, but rbp
 	 * is then the caller's already: left as it is */
 	if (s.bp == R_BPREL && !s.cfa_deref)
 		s.bp = R_SAME;
+	/* an undefined frame pointer: left as it is (what a caller that
+	 * needs it will find wrong, and libunwind too) */
 	rule.bp_saved = s.bp == R_OFFSET || s.bp == R_BPREL;
 	rule.bp_at_bp = s.bp == R_BPREL;
 	rule.bp_off = rule.bp_saved ? (int32_t)s.bp_off : 0;
