@@ -91,4 +91,12 @@ int unwind_resume(struct unwind_cursor *cur, void **ips, int max);
 /* Forgets every cached rule (a module was unloaded). */
 void unwind_invalidate(void);
 
+/* Keeps the captures whose frames all lie in modules permanent() says are
+ * never unloaded in memory shared with the processes this one forks from
+ * now on, and replays theirs: a forking server's children then find their
+ * call sites' captures made by the children before them.  Once, at load,
+ * before the program forks; without it (or where the memory cannot be
+ * had) each process keeps its own. */
+void unwind_share_across_fork(bool (*permanent)(void *const *ips, int n));
+
 #endif

@@ -99,6 +99,7 @@ bool backtrace_init(void)
 	 * would only make each fork and exit of the program dearer. */
 	dl_iterate_phdr(find_self, (void *)(uintptr_t)backtrace_init);
 	symcache_init();
+	unwind_share_across_fork(symcache_permanent);
 	return true;
 }
 #else

@@ -6,6 +6,7 @@
 #include <link.h>
 #include <string.h>
 #include <stddef.h>
+#include <sys/mman.h>
 #include <sys/uio.h>
 #include <ucontext.h>
 
@@ -669,7 +670,7 @@ struct slot {
 	int16_t ra_off, bp_off;
 	uint8_t kind, base, bp_saved, bp_at_bp;
 };
-static struct slot cache[SLOTS];
+static struct slot rule_cache[SLOTS];
 static uint32_t generation;
 
 void unwind_invalidate(void)
@@ -679,7 +680,7 @@ void unwind_invalidate(void)
 
 static struct slot *set_of(uintptr_t pc)
 {
-	return &cache[(unsigned)((pc * 0x9e3779b97f4a7c15ULL) >> 40) % (SLOTS / WAYS) * WAYS];
+	return &rule_cache[(unsigned)((pc * 0x9e3779b97f4a7c15ULL) >> 40) % (SLOTS / WAYS) * WAYS];
 }
 
 static bool slot_get(struct slot *s, uint64_t key, uint32_t gen, struct unwind_rule *r)
@@ -849,7 +850,19 @@ struct trace {
 	uintptr_t val[TRACE_READS];
 	void *ips[TRACE_IPS];
 };
-static struct trace traces[TRACE_SETS * TRACE_WAYS];
+static struct trace kept_traces[TRACE_SETS * TRACE_WAYS];
+
+/* The captures of the whole fork tree (unwind_share_across_fork): in
+ * memory shared with every process forked from this one, so that a
+ * forking server's child replays the capture of its call site that an
+ * earlier child made, instead of walking cold and writing the pages of
+ * the rule cache and of kept_traces (each a copy-on-write fault in every
+ * child).  Only captures whose frames all lie in modules never unloaded
+ * (tree_permanent): those are at the same addresses, with the same rules,
+ * in every process of the tree, whatever each loads or unloads later, so
+ * that they need no generation (kept with 0).  NULL: not shared. */
+static struct trace *tree_traces;
+static bool (*tree_permanent)(void *const *ips, int n);
 
 /* The capture being recorded (NULL: none) and its start.  bp_at: where
  * the frame pointer the walk now carries was read (the program's at the
@@ -1188,8 +1201,10 @@ static struct trace *trace_take(struct trace *set, const struct walk_args *a, ui
 
 /* Ends the recording in t of a walk that gave ips[n] and cur (n < 0: it
  * failed, nothing is kept). */
+static void tree_publish(const struct trace *t, unsigned set);
+
 static void trace_keep(struct trace *t, const void *const *ips, int n,
-		       const struct unwind_cursor *cur, const struct recorder *rec)
+		       const struct unwind_cursor *cur, const struct recorder *rec, unsigned set)
 {
 	uint32_t seq = __atomic_load_n(&t->seq, __ATOMIC_RELAXED);
 	uintptr_t bp_off = rec->cur_bp_at ? rec->cur_bp_at - rec->sp : 0;
@@ -1207,6 +1222,8 @@ static void trace_keep(struct trace *t, const void *const *ips, int n,
 				 rec->cur_bp_at ? (int32_t)bp_off : rec->cur_bp_start ? -2 : -1,
 				 __ATOMIC_RELEASE);
 		__atomic_store_n(&t->n, n, __ATOMIC_RELEASE);
+		/* (t is still this writer's alone: its seq is odd) */
+		tree_publish(t, set);
 	}
 	__atomic_store_n(&t->seq, seq + 1, __ATOMIC_RELEASE);
 }
@@ -1248,6 +1265,97 @@ static void trace_forget_alike(struct trace *set, const struct trace *t)
 		__atomic_store_n(&o->sp, 0, __ATOMIC_RELEASE);
 		__atomic_store_n(&o->seq, seq + 2, __ATOMIC_RELEASE);
 	}
+}
+
+/* A copy of kept capture t (this writer's, being kept in this process's
+ * set) in the tree's set, if every frame it followed lies in a module
+ * never unloaded: its start (a resume's starts in the program) and each
+ * frame it found.  Nothing if that way is being written. */
+static void tree_publish(const struct trace *t, unsigned set)
+{
+	struct trace *tree = __atomic_load_n(&tree_traces, __ATOMIC_ACQUIRE), *s;
+	int32_t n = __atomic_load_n(&t->n, __ATOMIC_RELAXED);
+	int32_t nreads = __atomic_load_n(&t->nreads, __ATOMIC_RELAXED);
+	void *start = (void *)__atomic_load_n(&t->pc, __ATOMIC_RELAXED);
+	struct walk_args a;
+
+	if (!tree || n <= 0 || nreads > TRACE_READS || !tree_permanent(&start, 1) ||
+	    !tree_permanent(t->ips, n))
+		return;
+	a = (struct walk_args){
+		.pc = (uintptr_t)start,
+		.sp = __atomic_load_n(&t->sp, __ATOMIC_RELAXED),
+		.bp = __atomic_load_n(&t->bp, __ATOMIC_RELAXED),
+		.skip_lo = __atomic_load_n(&t->skip_lo, __ATOMIC_RELAXED),
+		.skip_hi = __atomic_load_n(&t->skip_hi, __ATOMIC_RELAXED),
+		.max = __atomic_load_n(&t->max, __ATOMIC_RELAXED),
+		.first = __atomic_load_n(&t->first, __ATOMIC_RELAXED),
+	};
+	s = trace_take(&tree[set], &a, 0);
+	if (!s)
+		return;
+	for (int32_t i = 0; i < nreads; i++) {
+		__atomic_store_n(&s->off[i], __atomic_load_n(&t->off[i], __ATOMIC_RELAXED),
+				 __ATOMIC_RELEASE);
+		__atomic_store_n(&s->val[i], __atomic_load_n(&t->val[i], __ATOMIC_RELAXED),
+				 __ATOMIC_RELEASE);
+	}
+	for (int32_t i = 0; i < n; i++)
+		__atomic_store_n(&s->ips[i], __atomic_load_n(&t->ips[i], __ATOMIC_RELAXED),
+				 __ATOMIC_RELEASE);
+	__atomic_store_n(&s->nreads, nreads, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->disc, __atomic_load_n(&t->disc, __ATOMIC_RELAXED), __ATOMIC_RELEASE);
+	__atomic_store_n(&s->bp_key, __atomic_load_n(&t->bp_key, __ATOMIC_RELAXED),
+			 __ATOMIC_RELEASE);
+	__atomic_store_n(&s->cur.pc, __atomic_load_n(&t->cur.pc, __ATOMIC_RELAXED),
+			 __ATOMIC_RELEASE);
+	__atomic_store_n(&s->cur.sp, __atomic_load_n(&t->cur.sp, __ATOMIC_RELAXED),
+			 __ATOMIC_RELEASE);
+	__atomic_store_n(&s->cur.bp, __atomic_load_n(&t->cur.bp, __ATOMIC_RELAXED),
+			 __ATOMIC_RELEASE);
+	__atomic_store_n(&s->cur.exact, __atomic_load_n(&t->cur.exact, __ATOMIC_RELAXED),
+			 __ATOMIC_RELEASE);
+	__atomic_store_n(&s->cur_bp_off, __atomic_load_n(&t->cur_bp_off, __ATOMIC_RELAXED),
+			 __ATOMIC_RELEASE);
+	__atomic_store_n(&s->n, n, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->seq, __atomic_load_n(&s->seq, __ATOMIC_RELAXED) + 1, __ATOMIC_RELEASE);
+	trace_forget_alike(&tree[set], s);
+}
+
+/* The frames of a kept capture that started as a does: the tree's first
+ * (a forking server's children share theirs), then this process's. */
+static inline __attribute__((always_inline)) int replay_kept(unsigned set,
+							     const struct walk_args *a,
+							     uint32_t gen, void **ips,
+							     struct unwind_cursor *cur,
+							     const struct stack_range *range,
+							     bool resume)
+{
+	struct trace *tree = __atomic_load_n(&tree_traces, __ATOMIC_ACQUIRE);
+	int n;
+
+	if (tree)
+		for (int w = 0; w < TRACE_WAYS; w++)
+			if ((n = replay(&tree[set + w], a, 0, ips, cur, range, resume)) >= 0)
+				return n;
+	for (int w = 0; w < TRACE_WAYS; w++)
+		if ((n = replay(&kept_traces[set + w], a, gen, ips, cur, range, resume)) >= 0)
+			return n;
+	return -1;
+}
+
+void unwind_share_across_fork(bool (*permanent)(void *const *ips, int n))
+{
+	void *m;
+
+	if (__atomic_load_n(&tree_traces, __ATOMIC_ACQUIRE) || !permanent)
+		return;
+	m = mmap(NULL, sizeof kept_traces, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+		 -1, 0);
+	if (m == MAP_FAILED)
+		return;
+	tree_permanent = permanent;
+	__atomic_store_n(&tree_traces, (struct trace *)m, __ATOMIC_RELEASE);
 }
 
 /* The capture from unwind_capture's own frame a (the shim's frames, then
@@ -1313,20 +1421,19 @@ __attribute__((noinline)) int unwind_capture(void **ips, int max, uintptr_t skip
 			 : "=r"(a.pc), "=r"(a.sp), "=r"(a.bp));
 	range_start(&range, a.sp, true);
 	set = trace_set(a.pc, a.sp);
-	for (int w = 0; w < TRACE_WAYS; w++)
-		if ((n = replay(&traces[set + w], &a, gen, ips, cur, &range, false)) >= 0)
-			return n;
+	if ((n = replay_kept(set, &a, gen, ips, cur, &range, false)) >= 0)
+		return n;
 	cur->pc = 0;
 	cur->exact = false;
 	rec.sp = a.sp;
 	rec.bp_at = 0;
 	rec.cur_bp_at = 0;
 	rec.bp_start = rec.cur_bp_start = false;
-	rec.t = trace_take(&traces[set], &a, gen);
+	rec.t = trace_take(&kept_traces[set], &a, gen);
 	n = capture(&a, ips, cur, &range, &rec);
 	if (rec.t) {
-		trace_keep(rec.t, (const void *const *)ips, n, cur, &rec);
-		trace_forget_alike(&traces[set], rec.t);
+		trace_keep(rec.t, (const void *const *)ips, n, cur, &rec, set);
+		trace_forget_alike(&kept_traces[set], rec.t);
 	}
 	range_keep(&range);
 	return n;
@@ -1350,19 +1457,18 @@ int unwind_resume(struct unwind_cursor *cur, void **ips, int max)
 		return 0;
 	range_start(&range, cur->sp, false);
 	set = trace_set(a.pc, a.sp);
-	for (int w = 0; w < TRACE_WAYS; w++)
-		if ((n = replay(&traces[set + w], &a, gen, ips, cur, &range, true)) >= 0)
-			return n;
+	if ((n = replay_kept(set, &a, gen, ips, cur, &range, true)) >= 0)
+		return n;
 	rec.sp = a.sp;
 	rec.bp_at = 0;
 	rec.cur_bp_at = 0;
 	rec.bp_start = true;
 	rec.cur_bp_start = false;
-	rec.t = trace_take(&traces[set], &a, gen);
+	rec.t = trace_take(&kept_traces[set], &a, gen);
 	n = walk(a.pc, a.sp, a.bp, a.first, ips, max, 0, 0, cur, &range, &rec);
 	if (rec.t) {
-		trace_keep(rec.t, (const void *const *)ips, n, cur, &rec);
-		trace_forget_alike(&traces[set], rec.t);
+		trace_keep(rec.t, (const void *const *)ips, n, cur, &rec, set);
+		trace_forget_alike(&kept_traces[set], rec.t);
 	}
 	range_keep(&range);
 	return n;
@@ -1391,6 +1497,11 @@ int unwind_resume(struct unwind_cursor *cur, void **ips, int max)
 
 void unwind_invalidate(void)
 {
+}
+
+void unwind_share_across_fork(bool (*permanent)(void *const *ips, int n))
+{
+	(void)permanent;
 }
 
 #endif

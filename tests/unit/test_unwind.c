@@ -15,6 +15,8 @@
 #include <dlfcn.h>
 #include <signal.h>
 #include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -906,6 +908,70 @@ static void test_cfa_refusals(void **state)
 			 UNWIND_FAIL);
 }
 
+/* Captures kept in memory shared across fork (unwind_share_across_fork):
+ * a forked child replays the one an earlier child kept, which must give
+ * the frames libunwind gives, and only where the stack holds the same
+ * words (a child whose call site differs at the same depth gets its own).
+ * Deeper than any other test goes (pad), so that a child finds nothing of
+ * its parent's there: what it replays can only be a sibling's. */
+static bool every_module_permanent(void *const *ips, int n)
+{
+	(void)ips;
+	(void)n;
+	return true;
+}
+
+__attribute__((noinline)) static void tree_site_x(struct both *b)
+{
+	capture_both(b);
+	sink = 5;
+}
+
+__attribute__((noinline)) static void tree_site_y(struct both *b)
+{
+	capture_both(b);
+	sink = 6;
+}
+
+__attribute__((noinline)) static int tree_child(int pad, bool y)
+{
+	volatile char *room = alloca((size_t)pad);
+	struct both b;
+
+	room[0] = 1;
+	if (y)
+		tree_site_y(&b);
+	else
+		tree_site_x(&b);
+	if (b.n_mine <= 0 || b.n_mine != b.n_theirs)
+		return 1;
+	for (int i = 1; i < b.n_mine; i++)
+		if (b.mine[i] != b.theirs[i])
+			return 2;
+	return room[0] == 1 ? 0 : 3;
+}
+
+static void test_tree_shared_across_fork(void **state)
+{
+	const bool sites[] = {false, false, true, true, false};
+
+	(void)state;
+	unwind_share_across_fork(every_module_permanent);
+	for (size_t i = 0; i < sizeof sites / sizeof *sites; i++) {
+		pid_t child = fork();
+		int status;
+
+		assert_true(child >= 0);
+		if (child == 0)
+			_exit(tree_child(3000, sites[i]));
+		assert_int_equal(waitpid(child, &status, 0), child);
+		assert_true(WIFEXITED(status));
+		if (WEXITSTATUS(status) != 0)
+			fail_msg("child %zu (site %c): %d", i, sites[i] ? 'y' : 'x',
+				 WEXITSTATUS(status));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -929,6 +995,8 @@ int main(void)
 		cmocka_unit_test(test_cfa_program),
 		cmocka_unit_test(test_cfa_refusals),
 		cmocka_unit_test(test_cfa_drap),
+		/* last: the captures of every test after it would be shared */
+		cmocka_unit_test(test_tree_shared_across_fork),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
