@@ -72,7 +72,7 @@ static bool stopped_at(struct ctx *c, uint64_t *sp, uint64_t *pc)
 	char buf[256];
 	int fd;
 	ssize_t n;
-	char *s;
+	char *s, *end_a, *end_b;
 	unsigned long long a, b;
 
 	fd = sv_proc_syscall_fd(c->p, c->tid, false);
@@ -90,7 +90,12 @@ static bool stopped_at(struct ctx *c, uint64_t *sp, uint64_t *pc)
 		return false;
 	*s = '\0';
 	s = strrchr(buf, ' ');
-	if (!s || sscanf(s + 1, "%llx", &a) != 1 || sscanf(s + strlen(s) + 1, "%llx", &b) != 1)
+	if (!s)
+		return false;
+	a = strtoull(s + 1, &end_a, 16);
+	b = strtoull(s + strlen(s) + 1, &end_b, 16);
+	if (end_a == s + 1 || *end_a != '\0' || end_b == s + strlen(s) + 1 ||
+	    (*end_b != '\0' && *end_b != '\n'))
 		return false;
 	*sp = a;
 	*pc = b;

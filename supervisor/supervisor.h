@@ -13,6 +13,7 @@
 #define SV_SUPERVISOR_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -120,6 +121,52 @@ void sv_unwind_name(struct sv_proc *p, const uint64_t *ips, int n, struct event_
  * reference. */
 struct sv_unwind *sv_unwind_share(struct sv_unwind *u);
 void sv_unwind_free(struct sv_unwind *u);
+
+/* ---- replay.c: unwinds kept, replayed where the stack holds the same ---- */
+
+#define SV_REPLAY_SLOTS 64
+#define SV_REPLAY_READS 256 /* stack words an unwind may read to be kept */
+#define SV_REPLAY_IPS 64    /* CONFIG_DEPTH_MAX */
+#define SV_REPLAY_NOT_CODE (1u << 31) /* a read that only had to be no code */
+
+struct sv_replay_entry {
+	bool kept;
+	int max, nreads, n;
+	uint64_t sp, pc;
+	uint32_t off[SV_REPLAY_READS]; /* from sp; SV_REPLAY_NOT_CODE: a run */
+	uint64_t val[SV_REPLAY_READS]; /* the word; a run's end (an offset) */
+	uint64_t ips[SV_REPLAY_IPS];
+};
+
+struct sv_replay {
+	struct sv_replay_entry slots[SV_REPLAY_SLOTS];
+	struct sv_replay_entry rec; /* the unwind being recorded */
+	bool recording;
+};
+
+/* An empty store (NULL: no memory). */
+struct sv_replay *sv_replay_new(void);
+/* The frames (at most max) of a kept unwind from (sp, pc) whose every
+ * word read lies in stack[len] (a copy of the stack from sp) as it was,
+ * or, for a word that only had to be no code address, still lies outside
+ * [code_lo, code_hi); how many, -1 if none. */
+int sv_replay_find(const struct sv_replay *r, uint64_t sp, uint64_t pc, int max,
+		   const unsigned char *stack, size_t len, uint64_t code_lo, uint64_t code_hi,
+		   uint64_t *ips);
+/* How much of the stack from sp a kept unwind from (sp, pc) read (0: none
+ * kept): all that its replay needs copied. */
+size_t sv_replay_span(const struct sv_replay *r, uint64_t sp, uint64_t pc, int max);
+/* An unwind from (sp, pc) begins: every stack word it reads, at off from
+ * sp, is given to sv_replay_read (only_not_code: all that mattered was
+ * that it lay outside the modules' span, as a frame pointer's guess scans
+ * past a frame's locals); a read beyond the copy makes it unknowable (not
+ * kept); keep gives its frames. */
+void sv_replay_begin(struct sv_replay *r, uint64_t sp, uint64_t pc, int max);
+void sv_replay_read(struct sv_replay *r, size_t off, uint64_t val, bool only_not_code);
+void sv_replay_unknowable(struct sv_replay *r);
+void sv_replay_keep(struct sv_replay *r, const uint64_t *ips, int n);
+/* The program's code changed (a module loaded): nothing kept holds. */
+void sv_replay_forget(struct sv_replay *r);
 
 /* ---- who.c: who made a call, for a record written later ------------------ */
 

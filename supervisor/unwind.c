@@ -47,6 +47,8 @@ struct sv_unwind {
 	uint64_t stack_lo;
 	size_t stack_len;
 	unsigned char stack[8192];
+	/* unwinds kept, with the stack words each read (replay.c) */
+	struct sv_replay *replay;
 };
 
 static char *debuginfo_path;
@@ -56,14 +58,42 @@ static const Dwfl_Callbacks callbacks = {
 	.debuginfo_path = &debuginfo_path,
 };
 
+/* The word at off in the copy of the stack (off + 8 <= stack_len), as an
+ * unwind's read: what a replay of it must find there again. */
+static uint64_t stack_word(struct sv_unwind *u, size_t off)
+{
+	uint64_t w;
+
+	memcpy(&w, u->stack + off, 8);
+	if (u->replay)
+		sv_replay_read(u->replay, off, w, false);
+	return w;
+}
+
+/* The same for a word the frame pointer's guess scans past unless it is
+ * a code address: a frame's locals, which change from call to call, need
+ * only stay what they are to the guess (no code address). */
+static uint64_t scanned_word(struct sv_unwind *u, size_t off)
+{
+	uint64_t w;
+
+	memcpy(&w, u->stack + off, 8);
+	if (u->replay)
+		sv_replay_read(u->replay, off, w, w < u->lo || w >= u->hi);
+	return w;
+}
+
 static bool read_word(struct sv_unwind *u, uint64_t addr, uint64_t *out)
 {
 	struct iovec local, remote;
 
 	if (addr >= u->stack_lo && addr + 8 <= u->stack_lo + u->stack_len) {
-		memcpy(out, u->stack + (addr - u->stack_lo), 8);
+		*out = stack_word(u, addr - u->stack_lo);
 		return true;
 	}
+	/* memory that the next unwind could find changed, unseen */
+	if (u->replay)
+		sv_replay_unknowable(u->replay);
 	local.iov_base = out;
 	local.iov_len = 8;
 	remote.iov_base = (void *)(uintptr_t)addr;
@@ -151,6 +181,8 @@ static bool report(struct sv_unwind *u)
 		return false;
 	u->lo = u->hi = 0;
 	dwfl_getmodules(u->dwfl, span_of, u, 0);
+	if (u->replay)
+		sv_replay_forget(u->replay);
 	return true;
 }
 
@@ -175,6 +207,7 @@ static struct sv_unwind *unwinder(struct sv_proc *p)
 		return NULL;
 	}
 	u->attached = dwfl_attach_state(u->dwfl, NULL, u->pid, &thread_callbacks, u);
+	u->replay = sv_replay_new(); /* (none: every unwind walks) */
 	p->uw = u;
 	return u;
 }
@@ -190,6 +223,7 @@ void sv_unwind_free(struct sv_unwind *u)
 	if (!u || --u->refs > 0)
 		return;
 	dwfl_end(u->dwfl);
+	free(u->replay);
 	free(u);
 }
 
@@ -256,7 +290,7 @@ static bool guess_bp(struct sv_unwind *u, uint64_t *bp)
 	/* The stub's own return address (the first code address on the
 	 * stack): what lies below it is the stub's, not its caller's frame. */
 	for (; start + 8 <= u->stack_len; start += 8) {
-		memcpy(&first, u->stack + start, 8);
+		first = scanned_word(u, start);
 		if (in_code(u, first))
 			break;
 	}
@@ -264,9 +298,8 @@ static bool guess_bp(struct sv_unwind *u, uint64_t *bp)
 		return false;
 	caller = function_of(u, first);
 	for (size_t off = start + 8; off + 16 <= u->stack_len; off += 8) {
-		uint64_t ret;
+		uint64_t ret = scanned_word(u, off + 8);
 
-		memcpy(&ret, u->stack + off + 8, 8);
 		if (in_code(u, ret) && calls_into(u, ret, caller)) {
 			*bp = u->stack_lo + off;
 			return true;
@@ -295,12 +328,22 @@ static int frame_cb(Dwfl_Frame *state, void *arg)
 	return c->n < c->max ? DWARF_CB_OK : DWARF_CB_ABORT;
 }
 
+/* Copies len bytes of the stack from u->stack_lo into u->stack; how many
+ * could be read. */
+static size_t read_stack(struct sv_unwind *u, size_t len)
+{
+	struct iovec local = {u->stack, len};
+	struct iovec remote = {(void *)(uintptr_t)u->stack_lo, len};
+	ssize_t got = process_vm_readv(u->pid, &local, 1, &remote, 1, 0);
+
+	return got > 0 ? (size_t)got : 0;
+}
+
 int sv_unwind(struct sv_proc *p, pid_t tid, uint64_t sp, uint64_t pc, uint64_t *ips, int max)
 {
 	struct sv_unwind *u = unwinder(p);
 	struct collect c = {u, ips, 0, max};
-	struct iovec local, remote;
-	ssize_t got;
+	size_t want;
 
 	if (max <= 0)
 		return 0;
@@ -316,19 +359,27 @@ int sv_unwind(struct sv_proc *p, pid_t tid, uint64_t sp, uint64_t pc, uint64_t *
 	u->tid = tid;
 	u->sp = sp;
 	u->pc = pc;
+	u->stack_lo = sp;
+	/* A kept unwind from here: only the words it read, then its frames
+	 * if they are all still there. */
+	if (u->replay && (want = sv_replay_span(u->replay, sp, pc, max)) > 0 &&
+	    want <= sizeof u->stack && read_stack(u, want) == want) {
+		int n = sv_replay_find(u->replay, sp, pc, max, u->stack, want, u->lo, u->hi, ips);
+
+		if (n > 0)
+			return n;
+	}
 	/* The stack above sp, at most 8 KiB, in one read (a read stops at
 	 * the first unmapped page: what was read is kept). */
-	u->stack_lo = sp;
-	local.iov_base = u->stack;
-	local.iov_len = sizeof u->stack;
-	remote.iov_base = (void *)(uintptr_t)sp;
-	remote.iov_len = sizeof u->stack;
-	got = process_vm_readv(u->pid, &local, 1, &remote, 1, 0);
-	u->stack_len = got > 0 ? (size_t)got : 0;
+	u->stack_len = read_stack(u, sizeof u->stack);
+	if (u->replay)
+		sv_replay_begin(u->replay, sp, pc, max);
 	u->have_bp = guess_bp(u, &u->bp);
 	dwfl_getthread_frames(u->dwfl, tid, frame_cb, &c);
 	if (c.n == 0)
 		ips[c.n++] = pc;
+	else if (u->replay)
+		sv_replay_keep(u->replay, ips, c.n);
 	return c.n;
 }
 

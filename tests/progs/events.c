@@ -17,6 +17,8 @@
  *   events deep              deep_closer() closes twice from 100 calls deep
  *   events chain             link12() closes a pipe twice, 12 calls deep
  *                            through link1() ... link12(), each its own
+ *   events double_closes N   N times: twice_here() closes a pipe end twice,
+ *                            then twice_there() the other, from one depth
  *
  * The program prints "ok" when the calls returned what they should. */
 #include "progs.h"
@@ -147,6 +149,33 @@ LINK(3, link4)
 LINK(2, link3)
 LINK(1, link2)
 
+/* Two call sites of double closes, called from the same place in turn:
+ * each close at the same stack pointer, the frames above them the same,
+ * the return addresses into them not. */
+static volatile int where;
+
+NOINLINE void twice_here(int fd)
+{
+	where = 1;
+	first_closer(fd);
+	second_closer(fd);
+	where = 2;
+}
+
+NOINLINE void twice_there(int fd)
+{
+	where = 3;
+	first_closer(fd);
+	second_closer(fd);
+	where = 4;
+}
+
+NOINLINE void double_closes(void (*site)(int), int fd)
+{
+	site(fd);
+	__asm__ volatile("" ::: "memory"); /* no tail call */
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -227,6 +256,15 @@ int main(int argc, char **argv)
 			die("fd 42 still open");
 	} else if (strcmp(mode, "deep") == 0) {
 		deep_closer(100, socket(AF_INET, SOCK_STREAM, 0));
+	} else if (strcmp(mode, "double_closes") == 0 && argc > 2) {
+		for (int i = atoi(argv[2]); i > 0; i--) {
+			int p[2];
+
+			if (pipe(p) != 0)
+				die("pipe");
+			double_closes(twice_here, p[0]);
+			double_closes(twice_there, p[1]);
+		}
 	} else if (strcmp(mode, "chain") == 0) {
 		int p[2];
 
