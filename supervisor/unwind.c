@@ -43,6 +43,13 @@ struct sv_unwind {
 		uint64_t ret, target;
 		int kind;
 	} calls[1024];
+	/* the start of the function an address is in (0: unknown), by
+	 * address: dwfl_module_addrinfo scans the symbol table (a static Go
+	 * program's has tens of thousands), and every unwind that is not
+	 * replayed asks it for the trapped call's caller */
+	struct function {
+		uint64_t ip, start;
+	} functions[1024];
 	/* its stack, read once per unwind */
 	uint64_t stack_lo;
 	size_t stack_len;
@@ -269,13 +276,17 @@ static bool calls_into(struct sv_unwind *u, uint64_t ret, uint64_t callee)
 /* The start of the function that ip is in (0: unknown). */
 static uint64_t function_of(struct sv_unwind *u, uint64_t ip)
 {
-	Dwfl_Module *m = dwfl_addrmodule(u->dwfl, ip);
+	struct function *f = &u->functions[(ip * 0x9e3779b97f4a7c15ULL) >> 54];
+	Dwfl_Module *m;
 	GElf_Off off = 0;
 	GElf_Sym sym;
 
-	if (!m || !dwfl_module_addrinfo(m, ip, &off, &sym, NULL, NULL, NULL))
-		return 0;
-	return ip - off;
+	if (f->ip == ip && ip)
+		return f->start;
+	m = dwfl_addrmodule(u->dwfl, ip);
+	f->ip = ip;
+	f->start = m && dwfl_module_addrinfo(m, ip, &off, &sym, NULL, NULL, NULL) ? ip - off : 0;
+	return f->start;
 }
 
 /* The frame pointer of the caller of the trapped call's stub, guessed:
@@ -355,6 +366,7 @@ int sv_unwind(struct sv_proc *p, pid_t tid, uint64_t sp, uint64_t pc, uint64_t *
 		report(u); /* a module loaded since (dlopen) */
 		memset(u->names, 0, sizeof u->names); /* names of the old list */
 		memset(u->calls, 0, sizeof u->calls);	/* its code may be another's */
+		memset(u->functions, 0, sizeof u->functions);
 	}
 	u->tid = tid;
 	u->sp = sp;
