@@ -22,6 +22,12 @@ struct record;
  * available (then backtraces are empty). */
 bool backtrace_init(void);
 
+/* Before a fork: the captures of frames in modules never unloaded are
+ * kept, from now on, where the child and its own children find them
+ * (unwind_share_across_fork; once, at the first fork: a program that never
+ * forks has no use for it). */
+void backtrace_before_fork(void);
+
 /* Stops all unwinding for good: libunwind's pipe number was handed to the
  * program (it dup2()ed onto it), and libunwind would read and write it.
  * Returns true the first time (the caller reports it). */

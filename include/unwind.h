@@ -94,9 +94,9 @@ void unwind_invalidate(void);
 /* Keeps the captures whose frames all lie in modules permanent() says are
  * never unloaded in memory shared with the processes this one forks from
  * now on, and replays theirs: a forking server's children then find their
- * call sites' captures made by the children before them.  Once, at load,
- * before the program forks; without it (or where the memory cannot be
- * had) each process keeps its own. */
+ * call sites' captures made by the children before them.  Before a fork
+ * (the first call makes the memory; the rest return at once); without it
+ * (or where the memory cannot be had) each process keeps its own. */
 void unwind_share_across_fork(bool (*permanent)(void *const *ips, int n));
 
 #endif

@@ -99,7 +99,6 @@ bool backtrace_init(void)
 	 * would only make each fork and exit of the program dearer. */
 	dl_iterate_phdr(find_self, (void *)(uintptr_t)backtrace_init);
 	symcache_init();
-	unwind_share_across_fork(symcache_permanent);
 	return true;
 }
 #else
@@ -145,6 +144,11 @@ own:
 	return unwind_fn != NULL;
 }
 #endif
+
+void backtrace_before_fork(void)
+{
+	unwind_share_across_fork(symcache_permanent);
+}
 
 int backtrace_from_frame_pointers(uintptr_t ip, uintptr_t sp, uintptr_t bp, void **ips,
 				  int max)

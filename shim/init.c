@@ -137,6 +137,7 @@ static void fork_prepare(void)
 	/* (first: its walk of /proc/self/fd makes no copy half-made) */
 	close_path_before_fork();
 	symcache_before_fork();
+	backtrace_before_fork();
 	/* No private copy half-made when the child is made. */
 	privfd_before_fork();
 	/* The child's copies counted (before they are all marked shared). */

@@ -841,11 +841,14 @@ struct trace {
 	int32_t cur_bp_off; /* -1: cur.bp as kept; -2: the start's bp; else
 			       the cursor's frame pointer is the word at
 			       sp + cur_bp_off now */
-	bool first;
-	bool bp_key; /* the start's bp must match: a capture's (the shim's
-			own frame pointer), or a resume's that a frame used */
-	bool full; /* more words than fit: not kept (the writer's alone) */
-	struct unwind_cursor cur;
+	/* (flags as bytes, read as "not 0": the shared table's may hold
+	 * anything another process wrote) */
+	uint8_t first;
+	uint8_t bp_key; /* the start's bp must match: a capture's (the shim's
+			   own frame pointer), or a resume's that a frame used */
+	uint8_t full;	/* more words than fit: not kept (the writer's alone) */
+	uint8_t cur_exact;
+	uintptr_t cur_pc, cur_sp, cur_bp; /* the cursor the walk left */
 	uint32_t off[TRACE_READS];
 	uintptr_t val[TRACE_READS];
 	void *ips[TRACE_IPS];
@@ -860,7 +863,15 @@ static struct trace kept_traces[TRACE_SETS * TRACE_WAYS];
  * child).  Only captures whose frames all lie in modules never unloaded
  * (tree_permanent): those are at the same addresses, with the same rules,
  * in every process of the tree, whatever each loads or unloads later, so
- * that they need no generation (kept with 0).  NULL: not shared. */
+ * that they need no generation (kept with 0).  NULL: not shared (made at
+ * the first fork: unwind_share_across_fork).
+ *
+ * Any process of the tree can write it: a replay trusts nothing it reads
+ * there beyond the stack words it compares (offsets within the readable
+ * stack, the cursor checked), so that what another process wrote can make
+ * a record name frames that were never called, never make a read leave
+ * this thread's stack.  A process killed while it writes a way leaves that
+ * way taken (its seq odd) for the tree's life: one way fewer, no wait. */
 static struct trace *tree_traces;
 static bool (*tree_permanent)(void *const *ips, int n);
 
@@ -895,7 +906,7 @@ static uintptr_t read_word(struct recorder *rec, uintptr_t addr)
 			__atomic_store_n(&t->val[i], v, __ATOMIC_RELAXED);
 			__atomic_store_n(&t->nreads, i + 1, __ATOMIC_RELAXED);
 		} else {
-			t->full = true;
+			t->full = 1;
 		}
 	}
 	return v;
@@ -908,7 +919,7 @@ static void bp_used(struct recorder *rec)
 		read_word(rec, rec->bp_at);
 		rec->bp_at = 0;
 	} else if (rec && rec->bp_start && rec->t) {
-		__atomic_store_n(&rec->t->bp_key, true, __ATOMIC_RELAXED);
+		__atomic_store_n(&rec->t->bp_key, 1, __ATOMIC_RELAXED);
 	}
 }
 
@@ -917,7 +928,7 @@ static void bp_used(struct recorder *rec)
 static void not_kept(struct recorder *rec)
 {
 	if (rec && rec->t)
-		rec->t->full = true;
+		rec->t->full = 1;
 	if (rec)
 		rec->bp_at = 0;
 }
@@ -1082,6 +1093,16 @@ static unsigned trace_set(uintptr_t pc, uintptr_t sp)
 	return (unsigned)(((pc ^ sp) * 0x9e3779b97f4a7c15ULL) >> 40) % TRACE_SETS * TRACE_WAYS;
 }
 
+/* The word at addr of this thread's readable stack (a replay's offsets
+ * are kept ones: not trusted to be aligned). */
+static inline uintptr_t stack_word(uintptr_t addr)
+{
+	uintptr_t w;
+
+	memcpy(&w, (const void *)addr, sizeof w);
+	return w;
+}
+
 /* What a walk starts from and is asked for: the key of a kept one. */
 struct walk_args {
 	uintptr_t pc, sp, bp, skip_lo, skip_hi;
@@ -1107,7 +1128,7 @@ static inline __attribute__((always_inline)) int replay(struct trace *t, const s
 	     __atomic_load_n(&t->bp, __ATOMIC_ACQUIRE) != a->bp) ||
 	    __atomic_load_n(&t->gen, __ATOMIC_ACQUIRE) != gen ||
 	    __atomic_load_n(&t->max, __ATOMIC_ACQUIRE) != a->max ||
-	    __atomic_load_n(&t->first, __ATOMIC_ACQUIRE) != a->first ||
+	    __atomic_load_n(&t->first, __ATOMIC_ACQUIRE) != (uint8_t)a->first ||
 	    __atomic_load_n(&t->skip_lo, __ATOMIC_ACQUIRE) != a->skip_lo ||
 	    __atomic_load_n(&t->skip_hi, __ATOMIC_ACQUIRE) != a->skip_hi)
 		return -1;
@@ -1130,25 +1151,31 @@ static inline __attribute__((always_inline)) int replay(struct trace *t, const s
 		if (d < 0 || d >= nreads)
 			break;
 		off = __atomic_load_n(&t->off[d], __ATOMIC_ACQUIRE);
-		if (off > room ||
-		    *(const uintptr_t *)(a->sp + off) != __atomic_load_n(&t->val[d], __ATOMIC_ACQUIRE))
+		if (off > room || stack_word(a->sp + off) != __atomic_load_n(&t->val[d], __ATOMIC_ACQUIRE))
 			return -1;
 	}
 	for (int32_t i = 0; i < nreads; i++) {
 		uint32_t off = __atomic_load_n(&t->off[i], __ATOMIC_ACQUIRE);
 
-		if (off > room ||
-		    *(const uintptr_t *)(a->sp + off) != __atomic_load_n(&t->val[i], __ATOMIC_ACQUIRE))
+		if (off > room || stack_word(a->sp + off) != __atomic_load_n(&t->val[i], __ATOMIC_ACQUIRE))
 			return -1;
 	}
 	for (int32_t i = 0; i < n; i++)
 		ips[i] = __atomic_load_n(&t->ips[i], __ATOMIC_ACQUIRE);
-	cur->pc = __atomic_load_n(&t->cur.pc, __ATOMIC_ACQUIRE);
-	cur->sp = __atomic_load_n(&t->cur.sp, __ATOMIC_ACQUIRE);
-	cur->bp = __atomic_load_n(&t->cur.bp, __ATOMIC_ACQUIRE);
+	cur->pc = __atomic_load_n(&t->cur_pc, __ATOMIC_ACQUIRE);
+	cur->sp = __atomic_load_n(&t->cur_sp, __ATOMIC_ACQUIRE);
+	cur->bp = __atomic_load_n(&t->cur_bp, __ATOMIC_ACQUIRE);
 	/* (true only where the walk took no step: one through a signal's
 	 * frame is never kept) */
-	cur->exact = __atomic_load_n(&t->cur.exact, __ATOMIC_ACQUIRE);
+	cur->exact = __atomic_load_n(&t->cur_exact, __ATOMIC_ACQUIRE) != 0;
+	/* A walk that went on leaves its cursor at its last frame, above every
+	 * word it read and within the readable stack: anything else (the
+	 * shared table may hold what another process wrote) is not used, so
+	 * that a resume never starts elsewhere. */
+	if (cur->pc != 0 &&
+	    (cur->pc != (n > 0 ? (uintptr_t)ips[n - 1] : a->pc) || cur->sp < a->sp ||
+	     cur->sp - a->sp > room + sizeof(uintptr_t)))
+		return -1;
 	{
 		int32_t off = __atomic_load_n(&t->cur_bp_off, __ATOMIC_ACQUIRE);
 
@@ -1157,7 +1184,7 @@ static inline __attribute__((always_inline)) int replay(struct trace *t, const s
 		else if (off >= 0) {
 			if ((uint32_t)off > room)
 				return -1;
-			cur->bp = *(const uintptr_t *)(a->sp + (uint32_t)off);
+			cur->bp = stack_word(a->sp + (uint32_t)off);
 		}
 	}
 	return __atomic_load_n(&t->seq, __ATOMIC_ACQUIRE) == q ? n : -1;
@@ -1189,20 +1216,21 @@ static struct trace *trace_take(struct trace *set, const struct walk_args *a, ui
 	__atomic_store_n(&t->bp, a->bp, __ATOMIC_RELEASE);
 	__atomic_store_n(&t->gen, gen, __ATOMIC_RELEASE);
 	__atomic_store_n(&t->max, a->max, __ATOMIC_RELEASE);
-	__atomic_store_n(&t->first, a->first, __ATOMIC_RELEASE);
+	__atomic_store_n(&t->first, (uint8_t)a->first, __ATOMIC_RELEASE);
 	__atomic_store_n(&t->skip_lo, a->skip_lo, __ATOMIC_RELEASE);
 	__atomic_store_n(&t->skip_hi, a->skip_hi, __ATOMIC_RELEASE);
 	__atomic_store_n(&t->nreads, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&t->disc, 0, __ATOMIC_RELEASE);
-	__atomic_store_n(&t->bp_key, a->first, __ATOMIC_RELEASE);
-	t->full = false;
+	__atomic_store_n(&t->bp_key, (uint8_t)a->first, __ATOMIC_RELEASE);
+	t->full = 0;
 	return t;
 }
 
-/* Ends the recording in t of a walk that gave ips[n] and cur (n < 0: it
- * failed, nothing is kept). */
 static void tree_publish(const struct trace *t, unsigned set);
 
+/* Ends the recording in t of a walk that gave ips[n] and cur (n < 0: it
+ * failed, nothing is kept); one that can be, is also copied to the tree's
+ * table, of the same set. */
 static void trace_keep(struct trace *t, const void *const *ips, int n,
 		       const struct unwind_cursor *cur, const struct recorder *rec, unsigned set)
 {
@@ -1214,10 +1242,10 @@ static void trace_keep(struct trace *t, const void *const *ips, int n,
 	} else {
 		for (int i = 0; i < n; i++)
 			__atomic_store_n(&t->ips[i], (void *)ips[i], __ATOMIC_RELEASE);
-		__atomic_store_n(&t->cur.pc, cur->pc, __ATOMIC_RELEASE);
-		__atomic_store_n(&t->cur.sp, cur->sp, __ATOMIC_RELEASE);
-		__atomic_store_n(&t->cur.bp, cur->bp, __ATOMIC_RELEASE);
-		__atomic_store_n(&t->cur.exact, cur->exact, __ATOMIC_RELEASE);
+		__atomic_store_n(&t->cur_pc, cur->pc, __ATOMIC_RELEASE);
+		__atomic_store_n(&t->cur_sp, cur->sp, __ATOMIC_RELEASE);
+		__atomic_store_n(&t->cur_bp, cur->bp, __ATOMIC_RELEASE);
+		__atomic_store_n(&t->cur_exact, (uint8_t)cur->exact, __ATOMIC_RELEASE);
 		__atomic_store_n(&t->cur_bp_off,
 				 rec->cur_bp_at ? (int32_t)bp_off : rec->cur_bp_start ? -2 : -1,
 				 __ATOMIC_RELEASE);
@@ -1277,10 +1305,11 @@ static void tree_publish(const struct trace *t, unsigned set)
 	int32_t n = __atomic_load_n(&t->n, __ATOMIC_RELAXED);
 	int32_t nreads = __atomic_load_n(&t->nreads, __ATOMIC_RELAXED);
 	void *start = (void *)__atomic_load_n(&t->pc, __ATOMIC_RELAXED);
+	bool (*permanent)(void *const *, int) = __atomic_load_n(&tree_permanent, __ATOMIC_ACQUIRE);
 	struct walk_args a;
 
-	if (!tree || n <= 0 || nreads > TRACE_READS || !tree_permanent(&start, 1) ||
-	    !tree_permanent(t->ips, n))
+	if (!tree || !permanent || n <= 0 || nreads > TRACE_READS || !permanent(&start, 1) ||
+	    !permanent(t->ips, n))
 		return;
 	a = (struct walk_args){
 		.pc = (uintptr_t)start,
@@ -1289,7 +1318,7 @@ static void tree_publish(const struct trace *t, unsigned set)
 		.skip_lo = __atomic_load_n(&t->skip_lo, __ATOMIC_RELAXED),
 		.skip_hi = __atomic_load_n(&t->skip_hi, __ATOMIC_RELAXED),
 		.max = __atomic_load_n(&t->max, __ATOMIC_RELAXED),
-		.first = __atomic_load_n(&t->first, __ATOMIC_RELAXED),
+		.first = __atomic_load_n(&t->first, __ATOMIC_RELAXED) != 0,
 	};
 	s = trace_take(&tree[set], &a, 0);
 	if (!s)
@@ -1307,13 +1336,10 @@ static void tree_publish(const struct trace *t, unsigned set)
 	__atomic_store_n(&s->disc, __atomic_load_n(&t->disc, __ATOMIC_RELAXED), __ATOMIC_RELEASE);
 	__atomic_store_n(&s->bp_key, __atomic_load_n(&t->bp_key, __ATOMIC_RELAXED),
 			 __ATOMIC_RELEASE);
-	__atomic_store_n(&s->cur.pc, __atomic_load_n(&t->cur.pc, __ATOMIC_RELAXED),
-			 __ATOMIC_RELEASE);
-	__atomic_store_n(&s->cur.sp, __atomic_load_n(&t->cur.sp, __ATOMIC_RELAXED),
-			 __ATOMIC_RELEASE);
-	__atomic_store_n(&s->cur.bp, __atomic_load_n(&t->cur.bp, __ATOMIC_RELAXED),
-			 __ATOMIC_RELEASE);
-	__atomic_store_n(&s->cur.exact, __atomic_load_n(&t->cur.exact, __ATOMIC_RELAXED),
+	__atomic_store_n(&s->cur_pc, __atomic_load_n(&t->cur_pc, __ATOMIC_RELAXED), __ATOMIC_RELEASE);
+	__atomic_store_n(&s->cur_sp, __atomic_load_n(&t->cur_sp, __ATOMIC_RELAXED), __ATOMIC_RELEASE);
+	__atomic_store_n(&s->cur_bp, __atomic_load_n(&t->cur_bp, __ATOMIC_RELAXED), __ATOMIC_RELEASE);
+	__atomic_store_n(&s->cur_exact, __atomic_load_n(&t->cur_exact, __ATOMIC_RELAXED),
 			 __ATOMIC_RELEASE);
 	__atomic_store_n(&s->cur_bp_off, __atomic_load_n(&t->cur_bp_off, __ATOMIC_RELAXED),
 			 __ATOMIC_RELEASE);
@@ -1346,16 +1372,22 @@ static inline __attribute__((always_inline)) int replay_kept(unsigned set,
 
 void unwind_share_across_fork(bool (*permanent)(void *const *ips, int n))
 {
+	void *self = (void *)(uintptr_t)unwind_share_across_fork;
+	struct trace *none = NULL;
 	void *m;
 
-	if (__atomic_load_n(&tree_traces, __ATOMIC_ACQUIRE) || !permanent)
+	/* (where not even the shim's own code is known never to be unloaded,
+	 * nothing could ever be kept there) */
+	if (__atomic_load_n(&tree_traces, __ATOMIC_ACQUIRE) || !permanent || !permanent(&self, 1))
 		return;
 	m = mmap(NULL, sizeof kept_traces, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
 		 -1, 0);
 	if (m == MAP_FAILED)
 		return;
-	tree_permanent = permanent;
-	__atomic_store_n(&tree_traces, (struct trace *)m, __ATOMIC_RELEASE);
+	__atomic_store_n(&tree_permanent, permanent, __ATOMIC_RELEASE);
+	if (!__atomic_compare_exchange_n(&tree_traces, &none, (struct trace *)m, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		munmap(m, sizeof kept_traces); /* another thread's fork made it */
 }
 
 /* The capture from unwind_capture's own frame a (the shim's frames, then

@@ -913,11 +913,16 @@ static void test_cfa_refusals(void **state)
  * the frames libunwind gives, and only where the stack holds the same
  * words (a child whose call site differs at the same depth gets its own).
  * Deeper than any other test goes (pad), so that a child finds nothing of
- * its parent's there: what it replays can only be a sibling's. */
+ * its parent's there: what it replays can only be a sibling's.  A child
+ * that walked asks the predicate whether its capture can be shared; one
+ * that replayed asks nothing: so each child tells which it did. */
+static int permanent_asked;
+
 static bool every_module_permanent(void *const *ips, int n)
 {
 	(void)ips;
 	(void)n;
+	permanent_asked++;
 	return true;
 }
 
@@ -933,12 +938,13 @@ __attribute__((noinline)) static void tree_site_y(struct both *b)
 	sink = 6;
 }
 
-__attribute__((noinline)) static int tree_child(int pad, bool y)
+__attribute__((noinline)) static int tree_child(int pad, bool y, bool walks)
 {
 	volatile char *room = alloca((size_t)pad);
 	struct both b;
 
 	room[0] = 1;
+	permanent_asked = 0;
 	if (y)
 		tree_site_y(&b);
 	else
@@ -948,26 +954,31 @@ __attribute__((noinline)) static int tree_child(int pad, bool y)
 	for (int i = 1; i < b.n_mine; i++)
 		if (b.mine[i] != b.theirs[i])
 			return 2;
+	if ((permanent_asked > 0) != walks)
+		return walks ? 4 : 5; /* 4: nothing shared; 5: not replayed */
 	return room[0] == 1 ? 0 : 3;
 }
 
 static void test_tree_shared_across_fork(void **state)
 {
-	const bool sites[] = {false, false, true, true, false};
+	/* the sites in turn, and whether the child walks (the first of each) */
+	const struct {
+		bool y, walks;
+	} children[] = {{false, true}, {false, false}, {true, true}, {true, false}, {false, false}};
 
 	(void)state;
 	unwind_share_across_fork(every_module_permanent);
-	for (size_t i = 0; i < sizeof sites / sizeof *sites; i++) {
+	for (size_t i = 0; i < sizeof children / sizeof *children; i++) {
 		pid_t child = fork();
 		int status;
 
 		assert_true(child >= 0);
 		if (child == 0)
-			_exit(tree_child(3000, sites[i]));
+			_exit(tree_child(3000, children[i].y, children[i].walks));
 		assert_int_equal(waitpid(child, &status, 0), child);
 		assert_true(WIFEXITED(status));
 		if (WEXITSTATUS(status) != 0)
-			fail_msg("child %zu (site %c): %d", i, sites[i] ? 'y' : 'x',
+			fail_msg("child %zu (site %c): %d", i, children[i].y ? 'y' : 'x',
 				 WEXITSTATUS(status));
 	}
 }
