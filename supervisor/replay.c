@@ -9,15 +9,49 @@
  * the new copy of the stack has the same frames, without libdw's walk or
  * the frame pointer's guess (symbol look-ups), which cost most of a trapped
  * call's backtrace.  An unwind that read memory outside the copy (which
- * may have changed unseen) or more words than an entry holds is not kept. */
+ * may have changed unseen) or more words than an entry holds is not kept.
+ * Several call sites may trap at the same (sp, pc) (two functions that
+ * each close, called from the same place: libc's close is where the
+ * thread stops for all of them), so a set holds a few unwinds of a start,
+ * told apart by their words. */
 #include "supervisor.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static unsigned slot_of(uint64_t pc, uint64_t sp)
+#include "config.h"
+
+#define SETS 64
+#define WAYS 4
+#define IPS CONFIG_DEPTH_MAX
+#define NOT_CODE (1u << 31) /* off: a run of words that had to be no code */
+
+struct entry {
+	bool kept;
+	int max, nreads, n;
+	uint64_t sp, pc;
+	uint32_t off[SV_REPLAY_READS]; /* from sp; NOT_CODE: a run */
+	uint64_t val[SV_REPLAY_READS]; /* the word; a run's end (an offset) */
+	uint64_t ips[IPS];
+};
+
+struct sv_replay {
+	struct entry sets[SETS][WAYS];
+	unsigned turn[SETS];  /* the way the next unwind kept replaces */
+	struct entry rec;     /* the unwind being recorded */
+	bool recording;
+};
+
+static struct entry *set_of(const struct sv_replay *r, uint64_t pc, uint64_t sp)
 {
-	return (unsigned)(((pc ^ (sp * 31)) * 0x9e3779b97f4a7c15ULL) >> 40) % SV_REPLAY_SLOTS;
+	unsigned s = (unsigned)(((pc ^ (sp * 31)) * 0x9e3779b97f4a7c15ULL) >> 40) % SETS;
+
+	return (struct entry *)r->sets[s];
+}
+
+static bool starts_at(const struct entry *e, uint64_t sp, uint64_t pc, int max)
+{
+	return e->kept && e->pc == pc && e->sp == sp && e->max == max;
 }
 
 struct sv_replay *sv_replay_new(void)
@@ -25,52 +59,67 @@ struct sv_replay *sv_replay_new(void)
 	return calloc(1, sizeof(struct sv_replay));
 }
 
-int sv_replay_find(const struct sv_replay *r, uint64_t sp, uint64_t pc, int max,
-		   const unsigned char *stack, size_t len, uint64_t code_lo, uint64_t code_hi,
-		   uint64_t *ips)
+/* Whether every word e read is in stack[len] as it was. */
+static bool holds(const struct entry *e, const unsigned char *stack, size_t len, uint64_t code_lo,
+		  uint64_t code_hi)
 {
-	const struct sv_replay_entry *e = &r->slots[slot_of(pc, sp)];
-
-	if (!e->kept || e->pc != pc || e->sp != sp || e->max != max)
-		return -1;
 	for (int i = 0; i < e->nreads; i++) {
-		uint32_t off = e->off[i] & ~SV_REPLAY_NOT_CODE;
+		uint32_t off = e->off[i] & ~NOT_CODE;
 		uint64_t w;
 
 		if ((size_t)off + 8 > len)
-			return -1;
-		if (e->off[i] & SV_REPLAY_NOT_CODE) {
+			return false;
+		if (e->off[i] & NOT_CODE) {
 			/* a run of words up to val (an offset) */
 			if (e->val[i] > len)
-				return -1;
+				return false;
 			for (; off < e->val[i]; off += 8) {
 				memcpy(&w, stack + off, 8);
 				if (w >= code_lo && w < code_hi)
-					return -1;
+					return false;
 			}
 			continue;
 		}
 		memcpy(&w, stack + off, 8);
 		if (w != e->val[i])
-			return -1;
+			return false;
 	}
-	memcpy(ips, e->ips, (size_t)e->n * sizeof *ips);
-	return e->n;
+	return true;
+}
+
+int sv_replay_find(const struct sv_replay *r, uint64_t sp, uint64_t pc, int max,
+		   const unsigned char *stack, size_t len, uint64_t code_lo, uint64_t code_hi,
+		   uint64_t *ips)
+{
+	const struct entry *set = set_of(r, pc, sp);
+
+	for (int w = 0; w < WAYS; w++) {
+		const struct entry *e = &set[w];
+
+		if (starts_at(e, sp, pc, max) && holds(e, stack, len, code_lo, code_hi)) {
+			memcpy(ips, e->ips, (size_t)e->n * sizeof *ips);
+			return e->n;
+		}
+	}
+	return -1;
 }
 
 size_t sv_replay_span(const struct sv_replay *r, uint64_t sp, uint64_t pc, int max)
 {
-	const struct sv_replay_entry *e = &r->slots[slot_of(pc, sp)];
+	const struct entry *set = set_of(r, pc, sp);
 	size_t span = 0;
 
-	if (!e->kept || e->pc != pc || e->sp != sp || e->max != max)
-		return 0;
-	for (int i = 0; i < e->nreads; i++) {
-		size_t end = (e->off[i] & SV_REPLAY_NOT_CODE) ? (size_t)e->val[i]
-							      : (size_t)e->off[i] + 8;
+	for (int w = 0; w < WAYS; w++) {
+		const struct entry *e = &set[w];
 
-		if (end > span)
-			span = end;
+		if (!starts_at(e, sp, pc, max))
+			continue;
+		for (int i = 0; i < e->nreads; i++) {
+			size_t end = (e->off[i] & NOT_CODE) ? (size_t)e->val[i] : (size_t)e->off[i] + 8;
+
+			if (end > span)
+				span = end;
+		}
 	}
 	return span;
 }
@@ -83,23 +132,23 @@ void sv_replay_begin(struct sv_replay *r, uint64_t sp, uint64_t pc, int max)
 	r->rec.max = max;
 	r->rec.nreads = 0;
 	r->rec.n = 0;
-	r->recording = max > 0 && max <= SV_REPLAY_IPS;
+	r->recording = max > 0 && max <= IPS;
 }
 
 void sv_replay_read(struct sv_replay *r, size_t off, uint64_t val, bool only_not_code)
 {
-	struct sv_replay_entry *e = &r->rec;
-	uint32_t key = (uint32_t)off | (only_not_code ? SV_REPLAY_NOT_CODE : 0);
+	struct entry *e = &r->rec;
+	uint32_t key = (uint32_t)off | (only_not_code ? NOT_CODE : 0);
 
 	if (!r->recording)
 		return;
-	if (off >= SV_REPLAY_NOT_CODE) {
+	if (off >= NOT_CODE) {
 		r->recording = false;
 		return;
 	}
 	if (only_not_code) {
 		/* words scanned in a row: one run, [off, val) */
-		if (e->nreads > 0 && (e->off[e->nreads - 1] & SV_REPLAY_NOT_CODE) &&
+		if (e->nreads > 0 && (e->off[e->nreads - 1] & NOT_CODE) &&
 		    e->val[e->nreads - 1] == off) {
 			e->val[e->nreads - 1] = off + 8;
 			return;
@@ -127,7 +176,7 @@ void sv_replay_unknowable(struct sv_replay *r)
 
 void sv_replay_keep(struct sv_replay *r, const uint64_t *ips, int n)
 {
-	struct sv_replay_entry *e;
+	struct entry *set, *e = NULL;
 
 	if (!r->recording || n <= 0 || n > r->rec.max)
 		return;
@@ -135,13 +184,23 @@ void sv_replay_keep(struct sv_replay *r, const uint64_t *ips, int n)
 	memcpy(r->rec.ips, ips, (size_t)n * sizeof *ips);
 	r->rec.n = n;
 	r->rec.kept = true;
-	e = &r->slots[slot_of(r->rec.pc, r->rec.sp)];
+	set = set_of(r, r->rec.pc, r->rec.sp);
+	/* an empty way, else each in turn */
+	for (int w = 0; w < WAYS && !e; w++)
+		if (!set[w].kept)
+			e = &set[w];
+	if (!e) {
+		unsigned s = (unsigned)(set - (struct entry *)r->sets) / WAYS;
+
+		e = &set[r->turn[s]++ % WAYS];
+	}
 	*e = r->rec;
 }
 
 void sv_replay_forget(struct sv_replay *r)
 {
-	for (int i = 0; i < SV_REPLAY_SLOTS; i++)
-		r->slots[i].kept = false;
+	for (int s = 0; s < SETS; s++)
+		for (int w = 0; w < WAYS; w++)
+			r->sets[s][w].kept = false;
 	r->recording = false;
 }

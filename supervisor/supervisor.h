@@ -124,25 +124,9 @@ void sv_unwind_free(struct sv_unwind *u);
 
 /* ---- replay.c: unwinds kept, replayed where the stack holds the same ---- */
 
-#define SV_REPLAY_SLOTS 64
 #define SV_REPLAY_READS 256 /* stack words an unwind may read to be kept */
-#define SV_REPLAY_IPS 64    /* CONFIG_DEPTH_MAX */
-#define SV_REPLAY_NOT_CODE (1u << 31) /* a read that only had to be no code */
 
-struct sv_replay_entry {
-	bool kept;
-	int max, nreads, n;
-	uint64_t sp, pc;
-	uint32_t off[SV_REPLAY_READS]; /* from sp; SV_REPLAY_NOT_CODE: a run */
-	uint64_t val[SV_REPLAY_READS]; /* the word; a run's end (an offset) */
-	uint64_t ips[SV_REPLAY_IPS];
-};
-
-struct sv_replay {
-	struct sv_replay_entry slots[SV_REPLAY_SLOTS];
-	struct sv_replay_entry rec; /* the unwind being recorded */
-	bool recording;
-};
+struct sv_replay;
 
 /* An empty store (NULL: no memory). */
 struct sv_replay *sv_replay_new(void);
@@ -153,14 +137,15 @@ struct sv_replay *sv_replay_new(void);
 int sv_replay_find(const struct sv_replay *r, uint64_t sp, uint64_t pc, int max,
 		   const unsigned char *stack, size_t len, uint64_t code_lo, uint64_t code_hi,
 		   uint64_t *ips);
-/* How much of the stack from sp a kept unwind from (sp, pc) read (0: none
- * kept): all that its replay needs copied. */
+/* How much of the stack from sp the kept unwinds from (sp, pc) read (0:
+ * none kept): all that their replay needs copied. */
 size_t sv_replay_span(const struct sv_replay *r, uint64_t sp, uint64_t pc, int max);
 /* An unwind from (sp, pc) begins: every stack word it reads, at off from
  * sp, is given to sv_replay_read (only_not_code: all that mattered was
  * that it lay outside the modules' span, as a frame pointer's guess scans
- * past a frame's locals); a read beyond the copy makes it unknowable (not
- * kept); keep gives its frames. */
+ * past a frame's locals); a read beyond the copy, or anything else the
+ * words read do not decide, makes it unknowable (not kept); keep gives its
+ * frames. */
 void sv_replay_begin(struct sv_replay *r, uint64_t sp, uint64_t pc, int max);
 void sv_replay_read(struct sv_replay *r, size_t off, uint64_t val, bool only_not_code);
 void sv_replay_unknowable(struct sv_replay *r);

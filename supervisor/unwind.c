@@ -289,6 +289,16 @@ static uint64_t function_of(struct sv_unwind *u, uint64_t ip)
 	return f->start;
 }
 
+/* The guess found nothing in the copy of the stack.  Where the copy is
+ * shorter than asked (the stack's readable end), more stack above the same
+ * sp another time could give a guess: that unwind is not kept. */
+static bool ran_out(struct sv_unwind *u)
+{
+	if (u->replay && u->stack_len < sizeof u->stack)
+		sv_replay_unknowable(u->replay);
+	return false;
+}
+
 /* The frame pointer of the caller of the trapped call's stub, guessed:
  * the slot below the lowest return address above the stub's that returns
  * from a call of that caller (its saved rbp, next to its return address).
@@ -306,7 +316,7 @@ static bool guess_bp(struct sv_unwind *u, uint64_t *bp)
 			break;
 	}
 	if (start + 8 > u->stack_len)
-		return false;
+		return ran_out(u);
 	caller = function_of(u, first);
 	for (size_t off = start + 8; off + 16 <= u->stack_len; off += 8) {
 		uint64_t ret = scanned_word(u, off + 8);
@@ -316,7 +326,7 @@ static bool guess_bp(struct sv_unwind *u, uint64_t *bp)
 			return true;
 		}
 	}
-	return false;
+	return ran_out(u);
 }
 
 struct collect {
@@ -378,6 +388,7 @@ int sv_unwind(struct sv_proc *p, pid_t tid, uint64_t sp, uint64_t pc, uint64_t *
 	    want <= sizeof u->stack && read_stack(u, want) == want) {
 		int n = sv_replay_find(u->replay, sp, pc, max, u->stack, want, u->lo, u->hi, ips);
 
+		u->stack_len = want;
 		if (n > 0)
 			return n;
 	}

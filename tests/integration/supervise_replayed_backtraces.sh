@@ -7,15 +7,24 @@
 #
 # What must hold: a replayed backtrace is the one a walk gives.  A static
 # program double-closes 20 times from each of two call sites called in turn
-# from the same place (tests/progs/events double_closes): every close at the
-# same stack pointer, the words above it alike but the return address into
-# the site.  Each double_close names its own site in both backtraces, and
-# every record of a site has the very frames of that site's first.
+# from the same place (tests/progs/events double_closes): every close, the
+# first and the second of each site, traps at the same stack pointer and
+# program counter (libc's close), the words above it alike but the return
+# addresses into the callers.  Each double_close names its own site in both
+# backtraces, and every record of a site has the very frames of that
+# site's first.  And replays happen: a walk copies 8 KiB of the stack
+# (process_vm_readv, counted with strace), a replay only the words it
+# checks; the four unwinds are walked once each, the other 76 replayed.
 . "$(dirname "$0")/../lib.sh"
 no_sanitizer "the supervisor runs static programs, which no sanitizer runtime is in"
+command -v strace >/dev/null || skip "strace is not installed"
 
-"$TOP/tools/sockshim" --supervise --log "$WORK/dc.log" -- "$PROGS/static/events" double_closes 20 \
+strace -qq -e trace=process_vm_readv -o "$WORK/reads" \
+	"$TOP/tools/sockshim" --supervise --log "$WORK/dc.log" -- "$PROGS/static/events" double_closes 20 \
 	>"$WORK/dc.out" || fail "events double_closes: exit $?"
+walks=$(grep -c 'iov_len=8192}], 1, 0)' "$WORK/reads")
+[ "$walks" -ge 4 ] && [ "$walks" -le 8 ] ||
+	fail "$walks stacks of 8 KiB copied for 80 trapped closes (4 to 8: each unwind walked once)"
 assert_grep "$WORK/dc.out" '^ok$'
 check_log "$WORK/dc.log" --event double_close --count 40
 python3 - "$WORK/dc.log" <<'PY' || fail "replayed backtraces differ from the walked ones"
@@ -37,4 +46,4 @@ for line in open(sys.argv[1]):
     assert seen.setdefault(site, key) == key, (site, key, seen[site])
 assert order == ["twice_here", "twice_there"] * 20, order
 PY
-note "40 double_close records, each with its own site's frames, as the first walk of each site"
+note "40 double_close records, each with its own site's frames, as the first walk of each site; $walks walks for 80 trapped closes"

@@ -3,7 +3,8 @@
  * word it read is the same, and a word it only needed to be no code address
  * (a frame's locals that the frame pointer's guess scanned past) may change
  * but not into one; an unwind that read memory beyond the copy, or more
- * words than an entry holds, is not kept. */
+ * words than an entry holds, is not kept; call sites that trap at the same
+ * (sp, pc) are kept side by side. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -114,6 +115,35 @@ static void test_other_start_misses(void **state)
 	free(r);
 }
 
+/* Two call sites that trap at the same (sp, pc), told apart by a word
+ * (the return address into each): both kept, each replayed for its own. */
+static void test_two_sites_one_start(void **state)
+{
+	struct sv_replay *r = sv_replay_new();
+	const uint64_t other[2] = {0x401999, 0x402345};
+	uint64_t ips[16];
+
+	(void)state;
+	memset(stack, 0, sizeof stack);
+	for (int site = 0; site < 2; site++) {
+		put(0, site ? other[0] : frames[0]);
+		sv_replay_begin(r, SP, PC, 16);
+		sv_replay_read(r, 0, site ? other[0] : frames[0], false);
+		sv_replay_keep(r, site ? other : frames, site ? 2 : 3);
+	}
+	for (int round = 0; round < 3; round++) {
+		put(0, frames[0]);
+		assert_int_equal(find(r, SP, PC, 16, ips), 3);
+		assert_memory_equal(ips, frames, sizeof frames);
+		put(0, other[0]);
+		assert_int_equal(find(r, SP, PC, 16, ips), 2);
+		assert_memory_equal(ips, other, sizeof other);
+	}
+	put(0, 0x401555); /* a third site: not kept */
+	assert_int_equal(find(r, SP, PC, 16, ips), -1);
+	free(r);
+}
+
 static void test_not_kept(void **state)
 {
 	struct sv_replay *r = sv_replay_new();
@@ -149,6 +179,7 @@ int main(void)
 		cmocka_unit_test(test_same_stack_replays),
 		cmocka_unit_test(test_changed_words_miss),
 		cmocka_unit_test(test_other_start_misses),
+		cmocka_unit_test(test_two_sites_one_start),
 		cmocka_unit_test(test_not_kept),
 	};
 
