@@ -983,6 +983,90 @@ static void test_tree_shared_across_fork(void **state)
 	}
 }
 
+/* A cursor kept in the shared table is used only where a walk would have
+ * left it (review of the shared table: any process of the tree can write
+ * it).  The first child captures two frames (a cursor kept with them) and
+ * then moves that kept cursor into another function and 4 KiB below the
+ * stack, as a child could; the second child's capture at the same place
+ * replays the frames, and its resume from the cursor must give libunwind's
+ * frames still: before, it went on from there, and its frames were not
+ * libunwind's (child 1: 1).  White-box: the kept cursor is found as its two words, pc then
+ * sp, in the shared table (the only shared mapping of this test). */
+__attribute__((noinline)) static void capture_cut_both(struct both *b,
+							struct unwind_cursor *kept)
+{
+	struct unwind_cursor cur;
+	int n;
+
+	b->n_theirs = theirs(b->theirs, MAX);
+	n = unwind_capture(b->mine, 2, 0, 0, &cur);
+	*kept = cur; /* the capture's, before the resume moves it on */
+	b->n_mine = n == 2 ? 2 + unwind_resume(&cur, b->mine + 2, MAX - 2) : -1;
+	__asm__ volatile("" ::: "memory");
+}
+
+/* Moves the kept cursor (pc, sp) of the shared table into theirs() and to
+ * sp - 4096; false if it is not there. */
+static bool move_kept_cursor(uintptr_t pc, uintptr_t sp)
+{
+	char line[512];
+	bool moved = false;
+	FILE *maps = fopen("/proc/self/maps", "r");
+
+	if (!maps)
+		return false;
+	while (fgets(line, sizeof line, maps)) {
+		unsigned long lo, hi;
+
+		if (!strstr(line, "/dev/zero") || sscanf(line, "%lx-%lx", &lo, &hi) != 2)
+			continue;
+		for (uintptr_t *w = (uintptr_t *)lo; w + 1 < (uintptr_t *)hi; w++)
+			if (w[0] == pc && w[1] == sp) {
+				w[0] = (uintptr_t)theirs + 16;
+				w[1] = sp - 4096;
+				moved = true;
+			}
+	}
+	fclose(maps);
+	return moved;
+}
+
+__attribute__((noinline)) static int cursor_child(int pad, bool first)
+{
+	volatile char *room = alloca((size_t)pad);
+	struct unwind_cursor cur;
+	struct both b;
+
+	room[0] = 1;
+	capture_cut_both(&b, &cur);
+	if (first)
+		return cur.pc && move_kept_cursor(cur.pc, cur.sp) ? 0 : 7;
+	if (b.n_mine <= 2 || b.n_mine != b.n_theirs)
+		return 1;
+	for (int i = 1; i < b.n_mine; i++)
+		if (b.mine[i] != b.theirs[i])
+			return 2;
+	return room[0] == 1 ? 0 : 3;
+}
+
+static void test_regress_shared_cursor_checked(void **state)
+{
+	(void)state;
+	unwind_share_across_fork(every_module_permanent);
+	for (int i = 0; i < 2; i++) {
+		pid_t child = fork();
+		int status;
+
+		assert_true(child >= 0);
+		if (child == 0)
+			_exit(cursor_child(3500, i == 0));
+		assert_int_equal(waitpid(child, &status, 0), child);
+		assert_true(WIFEXITED(status));
+		if (WEXITSTATUS(status) != 0)
+			fail_msg("child %d: %d", i, WEXITSTATUS(status));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1008,6 +1092,7 @@ int main(void)
 		cmocka_unit_test(test_cfa_drap),
 		/* last: the captures of every test after it would be shared */
 		cmocka_unit_test(test_tree_shared_across_fork),
+		cmocka_unit_test(test_regress_shared_cursor_checked),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
