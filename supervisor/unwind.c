@@ -66,27 +66,17 @@ static const Dwfl_Callbacks callbacks = {
 };
 
 /* The word at off in the copy of the stack (off + 8 <= stack_len), as an
- * unwind's read: what a replay of it must find there again. */
-static uint64_t stack_word(struct sv_unwind *u, size_t off)
+ * unwind's read: what a replay of it must find there again.  scanned: a
+ * word the frame pointer's guess scans past unless it is a code address
+ * (a frame's locals, which change from call to call, need only stay no
+ * code address). */
+static uint64_t stack_word(struct sv_unwind *u, size_t off, bool scanned)
 {
 	uint64_t w;
 
 	memcpy(&w, u->stack + off, 8);
 	if (u->replay)
-		sv_replay_read(u->replay, off, w, false);
-	return w;
-}
-
-/* The same for a word the frame pointer's guess scans past unless it is
- * a code address: a frame's locals, which change from call to call, need
- * only stay what they are to the guess (no code address). */
-static uint64_t scanned_word(struct sv_unwind *u, size_t off)
-{
-	uint64_t w;
-
-	memcpy(&w, u->stack + off, 8);
-	if (u->replay)
-		sv_replay_read(u->replay, off, w, w < u->lo || w >= u->hi);
+		sv_replay_read(u->replay, off, w, scanned && (w < u->lo || w >= u->hi));
 	return w;
 }
 
@@ -95,7 +85,7 @@ static bool read_word(struct sv_unwind *u, uint64_t addr, uint64_t *out)
 	struct iovec local, remote;
 
 	if (addr >= u->stack_lo && addr + 8 <= u->stack_lo + u->stack_len) {
-		*out = stack_word(u, addr - u->stack_lo);
+		*out = stack_word(u, addr - u->stack_lo, false);
 		return true;
 	}
 	/* memory that the next unwind could find changed, unseen */
@@ -179,6 +169,13 @@ static int span_of(Dwfl_Module *m, void **userdata, const char *name, Dwarf_Addr
 
 static bool report(struct sv_unwind *u)
 {
+	/* The module list is read again: what was learned of the old one
+	 * goes (its code may be another's now). */
+	memset(u->names, 0, sizeof u->names);
+	memset(u->calls, 0, sizeof u->calls);
+	memset(u->functions, 0, sizeof u->functions);
+	if (u->replay)
+		sv_replay_forget(u->replay);
 	dwfl_report_begin(u->dwfl);
 	if (dwfl_linux_proc_report(u->dwfl, u->pid) != 0) {
 		dwfl_report_end(u->dwfl, NULL, NULL);
@@ -188,8 +185,6 @@ static bool report(struct sv_unwind *u)
 		return false;
 	u->lo = u->hi = 0;
 	dwfl_getmodules(u->dwfl, span_of, u, 0);
-	if (u->replay)
-		sv_replay_forget(u->replay);
 	return true;
 }
 
@@ -311,7 +306,7 @@ static bool guess_bp(struct sv_unwind *u, uint64_t *bp)
 	/* The stub's own return address (the first code address on the
 	 * stack): what lies below it is the stub's, not its caller's frame. */
 	for (; start + 8 <= u->stack_len; start += 8) {
-		first = scanned_word(u, start);
+		first = stack_word(u, start, true);
 		if (in_code(u, first))
 			break;
 	}
@@ -319,7 +314,7 @@ static bool guess_bp(struct sv_unwind *u, uint64_t *bp)
 		return ran_out(u);
 	caller = function_of(u, first);
 	for (size_t off = start + 8; off + 16 <= u->stack_len; off += 8) {
-		uint64_t ret = scanned_word(u, off + 8);
+		uint64_t ret = stack_word(u, off + 8, true);
 
 		if (in_code(u, ret) && calls_into(u, ret, caller)) {
 			*bp = u->stack_lo + off;
@@ -372,12 +367,8 @@ int sv_unwind(struct sv_proc *p, pid_t tid, uint64_t sp, uint64_t pc, uint64_t *
 		ips[0] = pc;
 		return 1;
 	}
-	if (!dwfl_addrmodule(u->dwfl, pc)) {
+	if (!dwfl_addrmodule(u->dwfl, pc))
 		report(u); /* a module loaded since (dlopen) */
-		memset(u->names, 0, sizeof u->names); /* names of the old list */
-		memset(u->calls, 0, sizeof u->calls);	/* its code may be another's */
-		memset(u->functions, 0, sizeof u->functions);
-	}
 	u->tid = tid;
 	u->sp = sp;
 	u->pc = pc;
