@@ -43,23 +43,41 @@ struct rec_mark {
  * wrong container), until rec_rollback to a mark taken before. */
 void rec_begin(struct record *r, char *buf, size_t cap);
 
+/* Every append that names a key takes the key's length too: keys are
+ * nearly always literals, whose length the compiler knows, and a record
+ * has a score of them.  The macros below pass it; key may be NULL (an
+ * element of an array). */
+static inline __attribute__((always_inline)) size_t rec_key_len(const char *key)
+{
+	return key ? __builtin_strlen(key) : 0;
+}
+
 /* Appends "key":"value", value escaped; invalid UTF-8 becomes U+FFFD. */
-void rec_str(struct record *r, const char *key, const char *value);
+#define rec_str(r, key, value) rec_str_k((r), (key), rec_key_len(key), (value))
+void rec_str_k(struct record *r, const char *key, size_t key_len, const char *value);
 /* The same for the first n bytes of value (which may hold NULs). */
-void rec_strn(struct record *r, const char *key, const char *value, size_t n);
+#define rec_strn(r, key, value, n) rec_strn_k((r), (key), rec_key_len(key), (value), (n))
+void rec_strn_k(struct record *r, const char *key, size_t key_len, const char *value, size_t n);
 /* A value that is one of the shim's own constants (an event name, an
  * errno name, libc's text of an errno): printable ASCII without quote or
  * backslash, copied as it is. */
-void rec_str_const(struct record *r, const char *key, const char *value);
-void rec_int(struct record *r, const char *key, long long value);
+#define rec_str_const(r, key, value) rec_str_const_k((r), (key), rec_key_len(key), (value))
+void rec_str_const_k(struct record *r, const char *key, size_t key_len, const char *value);
+#define rec_int(r, key, value) rec_int_k((r), (key), rec_key_len(key), (value))
+void rec_int_k(struct record *r, const char *key, size_t key_len, long long value);
 /* "key":"0x1a2b" */
-void rec_hex(struct record *r, const char *key, uint64_t value);
-void rec_bool(struct record *r, const char *key, bool value);
+#define rec_hex(r, key, value) rec_hex_k((r), (key), rec_key_len(key), (value))
+void rec_hex_k(struct record *r, const char *key, size_t key_len, uint64_t value);
+#define rec_bool(r, key, value) rec_bool_k((r), (key), rec_key_len(key), (value))
+void rec_bool_k(struct record *r, const char *key, size_t key_len, bool value);
 /* "key":"name+0x1f" (a symbol and the offset into it), with no copy of
  * name on the stack. */
-void rec_symbol(struct record *r, const char *key, const char *name, uint64_t off);
+#define rec_symbol(r, key, name, off) rec_symbol_k((r), (key), rec_key_len(key), (name), (off))
+void rec_symbol_k(struct record *r, const char *key, size_t key_len, const char *name,
+		  uint64_t off);
 /* "key":"2026-11-25T10:00:00.123456Z" (RFC 3339, UTC, microseconds) */
-void rec_time(struct record *r, const char *key, const struct timespec *ts);
+#define rec_time(r, key, ts) rec_time_k((r), (key), rec_key_len(key), (ts))
+void rec_time_k(struct record *r, const char *key, size_t key_len, const struct timespec *ts);
 
 /* A backtrace frame, as one element of the array being written:
  * {"ip":"0x..","module":"..","offset":"0x..","symbol":"name+0x.."}, module
@@ -85,9 +103,15 @@ bool rec_plain(const char *s, size_t n);
  * commits the len bytes (at most room) that are the elements. */
 char *rec_elements_room(struct record *r, size_t room);
 void rec_elements_done(struct record *r, size_t len);
-void rec_array_begin(struct record *r, const char *key);
+/* Members made by this writer elsewhere ("k":v,"k2":v2, as the text
+ * between a record's braces), appended as they are, after a comma if
+ * needed; all or nothing, like an element. */
+void rec_members(struct record *r, const char *text, size_t len);
+#define rec_array_begin(r, key) rec_array_begin_k((r), (key), rec_key_len(key))
+void rec_array_begin_k(struct record *r, const char *key, size_t key_len);
 void rec_array_end(struct record *r);
-void rec_object_begin(struct record *r, const char *key);
+#define rec_object_begin(r, key) rec_object_begin_k((r), (key), rec_key_len(key))
+void rec_object_begin_k(struct record *r, const char *key, size_t key_len);
 void rec_object_end(struct record *r);
 
 /* rec_rollback goes back to the mark: what was appended since is gone, and

@@ -90,13 +90,39 @@ static bool piece_end(struct piece *p)
 	return true;
 }
 
+/* n bytes of a key to d.  Keys are the shim's own names, a few bytes
+ * long: two overlapping moves cost less than a call to memcpy. */
+static inline void copy_key(char *d, const char *key, size_t n)
+{
+	if (n >= 8 && n <= 16) {
+		uint64_t a, b;
+
+		memcpy(&a, key, 8);
+		memcpy(&b, key + n - 8, 8);
+		memcpy(d, &a, 8);
+		memcpy(d + n - 8, &b, 8);
+	} else if (n >= 4 && n < 8) {
+		uint32_t a, b;
+
+		memcpy(&a, key, 4);
+		memcpy(&b, key + n - 4, 4);
+		memcpy(d, &a, 4);
+		memcpy(d + n - 4, &b, 4);
+	} else if (n < 4) {
+		for (size_t i = 0; i < n; i++)
+			d[i] = key[i];
+	} else {
+		memcpy(d, key, n);
+	}
+}
+
 /* The separator and "key": of a new element at the current depth, in one
- * bounds check (a record has a score of keys: this is its hottest path). */
-static void put_key(struct piece *p, const char *key)
+ * bounds check (a record has a score of keys: this is its hottest path).
+ * n is the key's length, taken where the key is named (rec_key_len). */
+static void put_key(struct piece *p, const char *key, size_t n)
 {
 	struct record *r = p->r;
 	size_t comma = r->first[r->depth - 1] ? 0 : 1;
-	size_t n = key ? strlen(key) : 0; /* keys are the shim's own ASCII names */
 	size_t need = comma + (key ? n + 3 : 0);
 	char *d;
 
@@ -109,7 +135,7 @@ static void put_key(struct piece *p, const char *key)
 		*d++ = ',';
 	if (key) {
 		*d++ = '"';
-		memcpy(d, key, n);
+		copy_key(d, key, n);
 		d += n;
 		*d++ = '"';
 		*d++ = ':';
@@ -228,24 +254,24 @@ static void put_escaped(struct piece *p, const char *value, size_t n)
 	put_c(p, '"');
 }
 
-void rec_strn(struct record *r, const char *key, const char *value, size_t n)
+void rec_strn_k(struct record *r, const char *key, size_t key_len, const char *value, size_t n)
 {
 	struct piece p;
 
 	piece_begin(&p, r);
-	put_key(&p, key);
+	put_key(&p, key, key_len);
 	put_escaped(&p, value, n);
 	if (piece_end(&p))
 		element_done(r);
 }
 
-void rec_str_const(struct record *r, const char *key, const char *value)
+void rec_str_const_k(struct record *r, const char *key, size_t key_len, const char *value)
 {
 	size_t n = strlen(value);
 	struct piece p;
 
 	piece_begin(&p, r);
-	put_key(&p, key);
+	put_key(&p, key, key_len);
 	put_c(&p, '"');
 	put(&p, value, n);
 	put_c(&p, '"');
@@ -253,9 +279,9 @@ void rec_str_const(struct record *r, const char *key, const char *value)
 		element_done(r);
 }
 
-void rec_str(struct record *r, const char *key, const char *value)
+void rec_str_k(struct record *r, const char *key, size_t key_len, const char *value)
 {
-	rec_strn(r, key, value, strlen(value));
+	rec_strn_k(r, key, key_len, value, strlen(value));
 }
 
 char *rec_digits(uint64_t v, unsigned base, char *end)
@@ -283,7 +309,7 @@ char *rec_digits(uint64_t v, unsigned base, char *end)
 	return end;
 }
 
-void rec_int(struct record *r, const char *key, long long value)
+void rec_int_k(struct record *r, const char *key, size_t key_len, long long value)
 {
 	char buf[24], *s;
 	uint64_t mag = value < 0 ? 0 - (uint64_t)value : (uint64_t)value;
@@ -293,13 +319,13 @@ void rec_int(struct record *r, const char *key, long long value)
 	if (value < 0)
 		*--s = '-';
 	piece_begin(&p, r);
-	put_key(&p, key);
+	put_key(&p, key, key_len);
 	put(&p, s, (size_t)(buf + sizeof buf - s));
 	if (piece_end(&p))
 		element_done(r);
 }
 
-void rec_hex(struct record *r, const char *key, uint64_t value)
+void rec_hex_k(struct record *r, const char *key, size_t key_len, uint64_t value)
 {
 	char buf[24], *s;
 	struct piece p;
@@ -308,7 +334,7 @@ void rec_hex(struct record *r, const char *key, uint64_t value)
 	*--s = 'x';
 	*--s = '0';
 	piece_begin(&p, r);
-	put_key(&p, key);
+	put_key(&p, key, key_len);
 	put_c(&p, '"');
 	put(&p, s, (size_t)(buf + sizeof buf - s));
 	put_c(&p, '"');
@@ -316,13 +342,13 @@ void rec_hex(struct record *r, const char *key, uint64_t value)
 		element_done(r);
 }
 
-void rec_symbol(struct record *r, const char *key, const char *name, uint64_t off)
+void rec_symbol_k(struct record *r, const char *key, size_t key_len, const char *name, uint64_t off)
 {
 	char buf[24], *s = rec_digits(off, 16, buf + sizeof buf);
 	struct piece p;
 
 	piece_begin(&p, r);
-	put_key(&p, key);
+	put_key(&p, key, key_len);
 	put_c(&p, '"');
 	put_escaped_chars(&p, name, strlen(name));
 	put(&p, "+0x", 3);
@@ -408,7 +434,7 @@ __attribute__((noinline)) static void frame_by_pieces(struct record *r, const st
 	piece_begin(&p, r);
 	if (r->depth >= REC_MAX_DEPTH)
 		p.over = true;
-	put_key(&p, NULL); /* the comma */
+	put_key(&p, NULL, 0); /* the comma */
 	put(&p, "{\"ip\":\"", 7);
 	put_hex(&p, f->ip);
 	if (f->module) {
@@ -443,12 +469,12 @@ void rec_frame(struct record *r, const struct rec_frame *f)
 	frame_by_pieces(r, f);
 }
 
-void rec_bool(struct record *r, const char *key, bool value)
+void rec_bool_k(struct record *r, const char *key, size_t key_len, bool value)
 {
 	struct piece p;
 
 	piece_begin(&p, r);
-	put_key(&p, key);
+	put_key(&p, key, key_len);
 	put_s(&p, value ? "true" : "false");
 	if (piece_end(&p))
 		element_done(r);
@@ -551,7 +577,7 @@ void rec_format_time(const struct timespec *ts, char out[28])
 	out[27] = '\0';
 }
 
-void rec_time(struct record *r, const char *key, const struct timespec *ts)
+void rec_time_k(struct record *r, const char *key, size_t key_len, const struct timespec *ts)
 {
 	char buf[30];
 	struct piece p;
@@ -560,20 +586,20 @@ void rec_time(struct record *r, const char *key, const struct timespec *ts)
 	rec_format_time(ts, buf + 1);
 	buf[28] = '"';
 	piece_begin(&p, r);
-	put_key(&p, key);
+	put_key(&p, key, key_len);
 	put(&p, buf, 29); /* digits and punctuation: nothing to escape */
 	if (piece_end(&p))
 		element_done(r);
 }
 
-static void container_begin(struct record *r, const char *key, char open)
+static void container_begin(struct record *r, const char *key, size_t key_len, char open)
 {
 	struct piece p;
 
 	piece_begin(&p, r);
 	if (r->depth >= REC_MAX_DEPTH)
 		p.over = true;
-	put_key(&p, key);
+	put_key(&p, key, key_len);
 	put_c(&p, open);
 	if (piece_end(&p)) {
 		element_done(r);
@@ -595,14 +621,14 @@ static void container_end(struct record *r)
 	}
 }
 
-void rec_array_begin(struct record *r, const char *key)
+void rec_array_begin_k(struct record *r, const char *key, size_t key_len)
 {
-	container_begin(r, key, '[');
+	container_begin(r, key, key_len, '[');
 }
 
-void rec_object_begin(struct record *r, const char *key)
+void rec_object_begin_k(struct record *r, const char *key, size_t key_len)
 {
-	container_begin(r, key, '{');
+	container_begin(r, key, key_len, '{');
 }
 
 void rec_array_end(struct record *r)
@@ -629,6 +655,17 @@ void rec_elements_done(struct record *r, size_t len)
 {
 	r->len += len;
 	if (len)
+		element_done(r);
+}
+
+void rec_members(struct record *r, const char *text, size_t len)
+{
+	struct piece p;
+
+	piece_begin(&p, r);
+	put_key(&p, NULL, 0); /* the comma */
+	put(&p, text, len);
+	if (piece_end(&p))
 		element_done(r);
 }
 

@@ -1,15 +1,56 @@
 /* libFuzzer harness for the record writer: the input drives a sequence of
  * appends (strings of arbitrary bytes, numbers, containers, marks and
  * rollbacks) into a buffer whose size also comes from the input, used the
- * way the shim uses the writer (keys inside objects, none inside arrays).
- * Every finished record must fit its buffer, be one line, and parse as a
- * JSON object (jansson). */
+ * way the shim uses the writer (keys inside objects, none inside arrays;
+ * keys of every length the key copy treats apart; members formatted by
+ * another record and appended whole).  Every finished record must fit
+ * its buffer, be one line, parse as a JSON object (jansson), and hold no
+ * key but the ones written. */
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "record.h"
+
+static const char *const keys[] = {
+	"k", "fd", "pid", "prog", "event", "errno_x", "ts_12345", "backtrace", "first_backtrace",
+	"suppressed_event", "a_key_of_twenty_one_", "m",
+};
+
+static bool known_key(const char *k)
+{
+	/* the ones the writer adds: a frame's, and rec_end's */
+	static const char *const writer_keys[] = {"ip", "module", "offset", "symbol", "truncated"};
+
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		if (!strcmp(k, keys[i]))
+			return true;
+	for (size_t i = 0; i < sizeof writer_keys / sizeof writer_keys[0]; i++)
+		if (!strcmp(k, writer_keys[i]))
+			return true;
+	return false;
+}
+
+/* Every key of every object in v is one that was written. */
+static bool keys_known(json_t *v)
+{
+	const char *k;
+	json_t *e;
+	size_t i;
+
+	if (json_is_object(v)) {
+		json_object_foreach(v, k, e)
+			if (!known_key(k) || !keys_known(e))
+				return false;
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, e)
+			if (!keys_known(e))
+				return false;
+	}
+	return true;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -29,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (i < size) {
 		uint8_t op = data[i++];
 		size_t n = i < size ? data[i++] % 64 : 0;
-		const char *key = stack[depth - 1] == 'o' ? "k" : NULL;
+		const char *key = stack[depth - 1] == 'o' ? keys[op / 8 % 11] : NULL;
 
 		if (n > size - i)
 			n = size - i;
@@ -49,6 +90,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				f.module_plain = rec_plain(str, f.module_len);
 				f.symbol_plain = rec_plain(str + n / 2, f.symbol_len);
 				rec_frame(&r, &f);
+				i += n;
+			} else if (key && (n & 4)) { /* members made elsewhere */
+				static char mbuf[512];
+				struct record t;
+
+				rec_begin(&t, mbuf, sizeof mbuf);
+				rec_strn(&t, "m", (const char *)data + i, n);
+				rec_int(&t, key, op);
+				if (!t.full)
+					rec_members(&r, mbuf + 1, t.len - 1);
 				i += n;
 			} else {
 				rec_bool(&r, key, n & 1);
@@ -96,7 +147,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (len > cap || buf[len - 1] != '\n' || memchr(buf, '\n', len - 1))
 		abort();
 	j = json_loadb(buf, len, JSON_ALLOW_NUL, NULL);
-	if (!j || !json_is_object(j))
+	if (!j || !json_is_object(j) || !keys_known(j))
 		abort();
 	json_decref(j);
 	return 0;

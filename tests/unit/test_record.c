@@ -61,6 +61,82 @@ static void test_fields(void **state)
 	json_decref(j);
 }
 
+/* Keys of every length the key copy treats apart (under 4, 4 to 7, 8 to
+ * 16, longer), from literals and from a buffer, each read back exact. */
+static void test_keys_of_every_length(void **state)
+{
+	static const char letters[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN";
+	char buf[4096], keys[40][41];
+	struct record r;
+	json_t *j;
+
+	(void)state;
+	rec_begin(&r, buf, sizeof buf);
+	for (int n = 1; n <= 40; n++) {
+		memcpy(keys[n - 1], letters, (size_t)n);
+		keys[n - 1][n] = '\0';
+		rec_int(&r, keys[n - 1], n);
+	}
+	rec_int(&r, "ts", 2);
+	rec_int(&r, "tid", 3);
+	rec_int(&r, "prog", 4);
+	rec_int(&r, "errno", 5);
+	rec_int(&r, "offset_", 7);
+	rec_int(&r, "symbol__", 8);
+	rec_int(&r, "first_backtrace", 15);
+	rec_int(&r, "suppressed_event", 16);
+	rec_int(&r, "suppressed_events", 17);
+	j = parse(buf, rec_end(&r));
+	assert_int_equal(json_object_size(j), 40 + 9);
+	for (int n = 1; n <= 40; n++)
+		assert_int_equal(json_integer_value(json_object_get(j, keys[n - 1])), n);
+	assert_int_equal(json_integer_value(json_object_get(j, "ts")), 2);
+	assert_int_equal(json_integer_value(json_object_get(j, "tid")), 3);
+	assert_int_equal(json_integer_value(json_object_get(j, "prog")), 4);
+	assert_int_equal(json_integer_value(json_object_get(j, "errno")), 5);
+	assert_int_equal(json_integer_value(json_object_get(j, "offset_")), 7);
+	assert_int_equal(json_integer_value(json_object_get(j, "symbol__")), 8);
+	assert_int_equal(json_integer_value(json_object_get(j, "first_backtrace")), 15);
+	assert_int_equal(json_integer_value(json_object_get(j, "suppressed_event")), 16);
+	assert_int_equal(json_integer_value(json_object_get(j, "suppressed_events")), 17);
+	json_decref(j);
+}
+
+/* Members formatted by another record go in whole, after a comma where
+ * one is needed, or not at all (the record then full, like any append
+ * that does not fit). */
+static void test_members(void **state)
+{
+	char part[256] = "", buf[256];
+	struct record m, r;
+	json_t *j;
+	size_t n;
+
+	(void)state;
+	rec_begin(&m, part, sizeof part);
+	rec_str(&m, "prog", "a\"b");
+	rec_str(&m, "host", "h");
+	rec_begin(&r, buf, sizeof buf);
+	rec_members(&r, part + 1, m.len - 1); /* first: no comma */
+	rec_int(&r, "fd", 3);
+	rec_members(&r, part + 1, m.len - 1); /* again, after a comma */
+	j = parse(buf, rec_end(&r));
+	assert_string_equal(json_string_value(json_object_get(j, "prog")), "a\"b");
+	assert_string_equal(json_string_value(json_object_get(j, "host")), "h");
+	assert_int_equal(json_integer_value(json_object_get(j, "fd")), 3);
+	json_decref(j);
+
+	rec_begin(&r, buf, 64);
+	rec_str(&r, "event", "close_error");
+	rec_members(&r, part + 1, 60); /* cannot fit: nothing of it */
+	n = rec_end(&r);
+	j = parse(buf, n);
+	assert_null(json_object_get(j, "prog"));
+	assert_string_equal(json_string_value(json_object_get(j, "event")), "close_error");
+	assert_true(json_is_true(json_object_get(j, "truncated")));
+	json_decref(j);
+}
+
 /* A stamp and what rec_format_time must make of it. */
 struct stamp {
 	long long sec;
@@ -332,6 +408,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fields),
+		cmocka_unit_test(test_keys_of_every_length),
+		cmocka_unit_test(test_members),
 		cmocka_unit_test(test_time_format),
 		cmocka_unit_test(test_time_same_second),
 		cmocka_unit_test(test_escaping),
