@@ -325,6 +325,7 @@ static void key_release(struct slot_key *k, uint32_t q)
 struct frames_slot {
 	struct slot_key key;
 	uint32_t len;
+	uint32_t permanent; /* every frame in a module never unloaded */
 	uintptr_t ips[FRAMES_IPS];
 	uint64_t text[FRAMES_WORDS];
 };
@@ -339,20 +340,37 @@ static struct frames_slot *frames_slot_of(void *const *ips, int n)
 }
 
 /* The kept text of ips[n], copied into r's array just begun; false if
- * none is kept (r unchanged). */
-static bool frames_replay(struct record *r, void *const *ips, int n, uint32_t gen)
+ * none is kept (r unchanged), or, with permanent_only, if one of its
+ * frames lies in a module that can be unloaded. */
+static bool frames_replay(struct record *r, void *const *ips, int n, uint32_t gen,
+			  bool permanent_only)
 {
 	struct frames_slot *s = frames_slot_of(ips, n);
-	uint32_t q, len, words;
+	uint32_t q, len, words, i;
 	char *d;
 
 	if (!key_matches(&s->key, s->ips, ips, n, gen, &q))
+		return false;
+	if (permanent_only && !__atomic_load_n(&s->permanent, __ATOMIC_ACQUIRE))
 		return false;
 	len = __atomic_load_n(&s->len, __ATOMIC_ACQUIRE);
 	words = (len + 7) / 8;
 	if (len == 0 || words > FRAMES_WORDS || !(d = rec_elements_room(r, words * 8)))
 		return false;
-	for (uint32_t i = 0; i < words; i++) {
+	/* four words a turn: a 16-frame text is some 150 words, and the
+	 * loop's own count and branch were half of each word's copy */
+	for (i = 0; i + 4 <= words; i += 4) {
+		uint64_t w0 = __atomic_load_n(&s->text[i], __ATOMIC_ACQUIRE);
+		uint64_t w1 = __atomic_load_n(&s->text[i + 1], __ATOMIC_ACQUIRE);
+		uint64_t w2 = __atomic_load_n(&s->text[i + 2], __ATOMIC_ACQUIRE);
+		uint64_t w3 = __atomic_load_n(&s->text[i + 3], __ATOMIC_ACQUIRE);
+
+		memcpy(d + 8 * i, &w0, 8);
+		memcpy(d + 8 * i + 8, &w1, 8);
+		memcpy(d + 8 * i + 16, &w2, 8);
+		memcpy(d + 8 * i + 24, &w3, 8);
+	}
+	for (; i < words; i++) {
 		uint64_t w = __atomic_load_n(&s->text[i], __ATOMIC_ACQUIRE);
 
 		memcpy(d + 8 * i, &w, 8);
@@ -363,7 +381,8 @@ static bool frames_replay(struct record *r, void *const *ips, int n, uint32_t ge
 	return true;
 }
 
-static void frames_keep(const char *text, size_t len, void *const *ips, int n, uint32_t gen)
+static void frames_keep(const char *text, size_t len, void *const *ips, int n, uint32_t gen,
+			bool permanent)
 {
 	struct frames_slot *s = frames_slot_of(ips, n);
 	size_t words = (len + 7) / 8;
@@ -379,6 +398,7 @@ static void frames_keep(const char *text, size_t len, void *const *ips, int n, u
 		__atomic_store_n(&s->text[i], w, __ATOMIC_RELEASE);
 	}
 	__atomic_store_n(&s->len, (uint32_t)len, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->permanent, (uint32_t)permanent, __ATOMIC_RELEASE);
 	key_release(&s->key, q);
 }
 
@@ -488,19 +508,27 @@ uint64_t backtrace_site_part(const char *module, uint64_t off)
 
 void backtrace_add(struct record *r, const char *key, void *const *ips, int n, bool lookup)
 {
-	bool keep = lookup && n > 0 && n <= FRAMES_IPS && !r->truncated;
-	uint32_t gen;
+	bool keep = lookup && n > 0 && n <= FRAMES_IPS && !r->truncated, permanent = true;
+	uint32_t gen = symcache_generation();
 	size_t start;
 
+	rec_array_begin(r, key);
+	/* The kept text of these very frames, all in modules never unloaded:
+	 * no unloading can have made it stale, so the check below is not
+	 * needed (it would find them permanent and skip the walk too). */
+	if (keep && frames_replay(r, ips, n, gen, true)) {
+		rec_array_end(r);
+		return;
+	}
 	/* a module unloaded behind the wrapper's back: names and unwinding
 	 * rules of its addresses are stale (checked once per record that has
 	 * a frame in a module that can be unloaded: the check walks the
 	 * loader's list with every signal blocked, two system calls) */
-	if (lookup && !symcache_permanent(ips, n) && symcache_sync())
+	if (lookup && !(permanent = symcache_permanent(ips, n)) && symcache_sync()) {
 		unwind_invalidate();
-	gen = symcache_generation();
-	rec_array_begin(r, key);
-	if (keep && frames_replay(r, ips, n, gen)) {
+		gen = symcache_generation();
+	}
+	if (keep && !permanent && frames_replay(r, ips, n, gen, false)) {
 		rec_array_end(r);
 		return;
 	}
@@ -516,6 +544,6 @@ void backtrace_add(struct record *r, const char *key, void *const *ips, int n, b
 		}
 	}
 	if (keep && !r->truncated && !r->full && r->len > start)
-		frames_keep(r->buf + start, r->len - start, ips, n, gen);
+		frames_keep(r->buf + start, r->len - start, ips, n, gen, permanent);
 	rec_array_end(r);
 }
