@@ -313,6 +313,49 @@ static void add_frames(struct record *r, const char *key, const struct event_fra
 	rec_array_end(r);
 }
 
+/* The records' "prog" and "host", formatted once: names of the process
+ * that every record of it repeats, escaped at every record before.  Made
+ * by the first record that finds none (the state goes 0 → 1 → 2 by
+ * compare-and-swap: a record that finds it being made, in another thread
+ * or in the code its handler interrupted, writes the names itself), and
+ * never written again.  Used only while proc_prog and proc_host still hold
+ * the names it was made of (the supervisor renames its program after
+ * proc_init). */
+static struct {
+	int state;
+	size_t len;
+	char prog[sizeof proc_prog], host[sizeof proc_host];
+	char text[1024]; /* "{" and both, escaped (6 bytes a byte at most) */
+} prog_host;
+
+static void add_prog_host(struct record *r)
+{
+	int st = __atomic_load_n(&prog_host.state, __ATOMIC_ACQUIRE);
+
+	if (st == 0 && __atomic_compare_exchange_n(&prog_host.state, &st, 1, false,
+						   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		struct record t;
+
+		memcpy(prog_host.prog, proc_prog, sizeof proc_prog);
+		memcpy(prog_host.host, proc_host, sizeof proc_host);
+		rec_begin(&t, prog_host.text, sizeof prog_host.text);
+		rec_str(&t, "prog", prog_host.prog);
+		if (prog_host.host[0])
+			rec_str(&t, "host", prog_host.host);
+		prog_host.len = t.len - 1;
+		st = t.full ? 1 : 2; /* (never full: the names' sizes are bounded) */
+		__atomic_store_n(&prog_host.state, st, __ATOMIC_RELEASE);
+	}
+	if (st == 2 && !memcmp(prog_host.prog, proc_prog, sizeof proc_prog) &&
+	    !memcmp(prog_host.host, proc_host, sizeof proc_host)) {
+		rec_members(r, prog_host.text + 1, prog_host.len);
+		return;
+	}
+	rec_str(r, "prog", proc_prog);
+	if (proc_host[0])
+		rec_str(r, "host", proc_host);
+}
+
 void event_build(const struct event *ev, void *const *bt, int n, struct record *r, char *buf,
 		 size_t cap)
 {
@@ -325,13 +368,13 @@ void event_build(const struct event *ev, void *const *bt, int n, struct record *
 		rec_int(r, "pid", ev->foreign->pid);
 		rec_int(r, "tid", ev->foreign->tid);
 		rec_str(r, "prog", ev->foreign->prog ? ev->foreign->prog : proc_prog);
+		if (proc_host[0])
+			rec_str(r, "host", proc_host);
 	} else {
 		rec_int(r, "pid", proc_pid);
 		rec_int(r, "tid", proc_self_tid());
-		rec_str(r, "prog", proc_prog);
+		add_prog_host(r);
 	}
-	if (proc_host[0])
-		rec_str(r, "host", proc_host);
 	rec_str_const(r, "event", ev->name);
 	if (ev->fd != EVENT_NO_FD) {
 		const char *fam = family_name(fd_family(ev->fd_state));

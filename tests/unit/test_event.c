@@ -101,6 +101,41 @@ static void test_common_fields(void **state)
 	json_decref(j);
 }
 
+/* "prog" and "host" are formatted once for all records (event.c's
+ * prog_host), and only while the names are still the ones it was made
+ * of: a name changed afterwards (the supervisor renames its program after
+ * proc_init) is what the next record says. */
+static void test_prog_host_follow_the_names(void **state)
+{
+	char before[sizeof proc_prog], host_before[sizeof proc_host];
+	struct event ev = EVENT_INIT("close_error", LOG_SEV_ERROR);
+	json_t *j;
+
+	(void)state;
+	memcpy(before, proc_prog, sizeof before);
+	memcpy(host_before, proc_host, sizeof host_before);
+	strcpy(proc_prog, "first");
+	strcpy(proc_host, "h\\1");
+	for (int i = 0; i < 2; i++) { /* the second from what was formatted */
+		j = build(&ev, NULL, 0);
+		assert_string_equal(str(j, "prog"), "first");
+		assert_string_equal(str(j, "host"), "h\\1");
+		json_decref(j);
+	}
+	strcpy(proc_prog, "second\"x");
+	j = build(&ev, NULL, 0);
+	assert_string_equal(str(j, "prog"), "second\"x");
+	assert_string_equal(str(j, "host"), "h\\1");
+	json_decref(j);
+	memset(proc_host, 0, sizeof proc_host);
+	j = build(&ev, NULL, 0);
+	assert_string_equal(str(j, "prog"), "second\"x");
+	assert_null(json_object_get(j, "host"));
+	json_decref(j);
+	memcpy(proc_prog, before, sizeof before);
+	memcpy(proc_host, host_before, sizeof host_before);
+}
+
 static void test_socket_fields(void **state)
 {
 	struct event ev = EVENT_INIT("close_rst", LOG_SEV_ERROR);
@@ -409,6 +444,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_common_fields),
+		cmocka_unit_test(test_prog_host_follow_the_names),
 		cmocka_unit_test(test_socket_fields),
 		cmocka_unit_test(test_inet6_and_unix_addresses),
 		cmocka_unit_test(test_config_error_fields),
