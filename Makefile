@@ -154,6 +154,8 @@ UNIT_record := record
 # event.o and what it stands on: the call scope, backtraces, the log.
 UNIT_event  := event langtrace elfsym record backtrace symcache unwind call close_history fdtab log logframe privfd config proc ratelimit
 UNIT_symcache := symcache record
+# backtrace.c's frames against the loader: the same modules as event's
+UNIT_backtrace := $(UNIT_event)
 UNIT_unwind := unwind
 LIBS_unwind := -lunwind
 # the framing of records for syslog and journald: pure functions

@@ -326,9 +326,12 @@ struct frames_slot {
 	struct slot_key key;
 	uint32_t len;
 	uint32_t permanent; /* every frame in a module never unloaded */
+	uint32_t pad_; /* text 8-aligned on i386 too */
 	uintptr_t ips[FRAMES_IPS];
 	uint64_t text[FRAMES_WORDS];
 };
+_Static_assert(offsetof(struct frames_slot, text) % 8 == 0 && sizeof(struct frames_slot) % 8 == 0,
+	       "frames_slot's words 8-aligned (i386: uint64_t is 4-aligned in a struct)");
 static struct frames_slot frames_slots[FRAMES_SLOTS];
 
 static struct frames_slot *frames_slot_of(void *const *ips, int n)
@@ -524,8 +527,10 @@ void backtrace_add(struct record *r, const char *key, void *const *ips, int n, b
 	 * rules of its addresses are stale (checked once per record that has
 	 * a frame in a module that can be unloaded: the check walks the
 	 * loader's list with every signal blocked, two system calls) */
-	if (lookup && !(permanent = symcache_permanent(ips, n)) && symcache_sync()) {
-		unwind_invalidate();
+	if (lookup && !(permanent = symcache_permanent(ips, n))) {
+		if (symcache_sync())
+			unwind_invalidate();
+		/* after the check: another thread's may have found the unload */
 		gen = symcache_generation();
 	}
 	if (keep && !permanent && frames_replay(r, ips, n, gen, false)) {
