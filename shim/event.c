@@ -328,22 +328,29 @@ static struct {
 	char text[1024]; /* "{" and both, escaped (6 bytes a byte at most) */
 } prog_host;
 
+/* The one-time build, out of line: its record stays off event_build's frame
+ * (records are made in signal handlers on small alternate stacks). */
+static __attribute__((noinline, cold)) int prog_host_make(void)
+{
+	struct record t;
+
+	memcpy(prog_host.prog, proc_prog, sizeof proc_prog);
+	memcpy(prog_host.host, proc_host, sizeof proc_host);
+	rec_begin(&t, prog_host.text, sizeof prog_host.text);
+	rec_str(&t, "prog", prog_host.prog);
+	if (prog_host.host[0])
+		rec_str(&t, "host", prog_host.host);
+	prog_host.len = t.len - 1;
+	return t.full ? 1 : 2; /* (never full: the names' sizes are bounded) */
+}
+
 static void add_prog_host(struct record *r)
 {
 	int st = __atomic_load_n(&prog_host.state, __ATOMIC_ACQUIRE);
 
 	if (st == 0 && __atomic_compare_exchange_n(&prog_host.state, &st, 1, false,
 						   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-		struct record t;
-
-		memcpy(prog_host.prog, proc_prog, sizeof proc_prog);
-		memcpy(prog_host.host, proc_host, sizeof proc_host);
-		rec_begin(&t, prog_host.text, sizeof prog_host.text);
-		rec_str(&t, "prog", prog_host.prog);
-		if (prog_host.host[0])
-			rec_str(&t, "host", prog_host.host);
-		prog_host.len = t.len - 1;
-		st = t.full ? 1 : 2; /* (never full: the names' sizes are bounded) */
+		st = prog_host_make();
 		__atomic_store_n(&prog_host.state, st, __ATOMIC_RELEASE);
 	}
 	if (st == 2 && !memcmp(prog_host.prog, proc_prog, sizeof proc_prog) &&

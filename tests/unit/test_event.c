@@ -105,6 +105,14 @@ static void test_common_fields(void **state)
  * prog_host), and only while the names are still the ones it was made
  * of: a name changed afterwards (the supervisor renames its program after
  * proc_init) is what the next record says. */
+static void set_name(char *dst, size_t size, const char *name)
+{
+	memset(dst, 0, size);
+	strcpy(dst, name);
+}
+
+/* Runs first in the group: the first record of the process makes the
+ * formatted copy, so the names here are the ones it is made of. */
 static void test_prog_host_follow_the_names(void **state)
 {
 	char before[sizeof proc_prog], host_before[sizeof proc_host];
@@ -114,22 +122,28 @@ static void test_prog_host_follow_the_names(void **state)
 	(void)state;
 	memcpy(before, proc_prog, sizeof before);
 	memcpy(host_before, proc_host, sizeof host_before);
-	strcpy(proc_prog, "first");
-	strcpy(proc_host, "h\\1");
-	for (int i = 0; i < 2; i++) { /* the second from what was formatted */
+	set_name(proc_prog, sizeof proc_prog, "first");
+	set_name(proc_host, sizeof proc_host, "h\\1");
+	for (int i = 0; i < 2; i++) { /* the first makes it, the second uses it */
 		j = build(&ev, NULL, 0);
 		assert_string_equal(str(j, "prog"), "first");
 		assert_string_equal(str(j, "host"), "h\\1");
 		json_decref(j);
 	}
-	strcpy(proc_prog, "second\"x");
+	set_name(proc_prog, sizeof proc_prog, "second\"x");
 	j = build(&ev, NULL, 0);
 	assert_string_equal(str(j, "prog"), "second\"x");
 	assert_string_equal(str(j, "host"), "h\\1");
 	json_decref(j);
+	set_name(proc_prog, sizeof proc_prog, "first"); /* the host alone renamed */
+	set_name(proc_host, sizeof proc_host, "h2");
+	j = build(&ev, NULL, 0);
+	assert_string_equal(str(j, "prog"), "first");
+	assert_string_equal(str(j, "host"), "h2");
+	json_decref(j);
 	memset(proc_host, 0, sizeof proc_host);
 	j = build(&ev, NULL, 0);
-	assert_string_equal(str(j, "prog"), "second\"x");
+	assert_string_equal(str(j, "prog"), "first");
 	assert_null(json_object_get(j, "host"));
 	json_decref(j);
 	memcpy(proc_prog, before, sizeof before);
@@ -443,8 +457,8 @@ static void test_history_overwritten(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_common_fields),
 		cmocka_unit_test(test_prog_host_follow_the_names),
+		cmocka_unit_test(test_common_fields),
 		cmocka_unit_test(test_socket_fields),
 		cmocka_unit_test(test_inet6_and_unix_addresses),
 		cmocka_unit_test(test_config_error_fields),
