@@ -46,7 +46,8 @@ void rec_begin(struct record *r, char *buf, size_t cap);
 /* Every append that names a key takes the key's length too: keys are
  * nearly always literals, whose length the compiler knows, and a record
  * has a score of them.  The macros below pass it; key may be NULL (an
- * element of an array). */
+ * element of an array).  They name key twice: pass a literal or a plain
+ * variable, never an expression with a side effect. */
 static inline __attribute__((always_inline)) size_t rec_key_len(const char *key)
 {
 	return key ? __builtin_strlen(key) : 0;

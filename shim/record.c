@@ -662,6 +662,8 @@ void rec_members(struct record *r, const char *text, size_t len)
 {
 	struct piece p;
 
+	if (len == 0)
+		return; /* no member: no comma, and the next element needs none */
 	piece_begin(&p, r);
 	put_key(&p, NULL, 0); /* the comma */
 	put(&p, text, len);

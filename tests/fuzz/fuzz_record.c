@@ -14,10 +14,13 @@
 
 #include "record.h"
 
+/* one of every length from 0 to 18, and 21 */
 static const char *const keys[] = {
-	"k", "fd", "pid", "prog", "event", "errno_x", "ts_12345", "backtrace", "first_backtrace",
-	"suppressed_event", "a_key_of_twenty_one_", "m",
+	"", "k", "fd", "pid", "prog", "event", "family", "errno_x", "ts_12345", "backtrace",
+	"unread_xyz", "reason_abcd", "drained_abcd", "first_backtra", "first_backtrac", "first_backtrace",
+	"suppressed_event", "suppressed_events", "suppressed_events_", "a_key_of_twenty_one__", "m",
 };
+#define N_KEYS (sizeof keys / sizeof keys[0] - 1) /* ("m" is the members' own) */
 
 static bool known_key(const char *k)
 {
@@ -70,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (i < size) {
 		uint8_t op = data[i++];
 		size_t n = i < size ? data[i++] % 64 : 0;
-		const char *key = stack[depth - 1] == 'o' ? keys[op / 8 % 11] : NULL;
+		const char *key = stack[depth - 1] == 'o' ? keys[op / 8 % N_KEYS] : NULL;
 
 		if (n > size - i)
 			n = size - i;

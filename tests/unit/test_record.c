@@ -86,8 +86,10 @@ static void test_keys_of_every_length(void **state)
 	rec_int(&r, "first_backtrace", 15);
 	rec_int(&r, "suppressed_event", 16);
 	rec_int(&r, "suppressed_events", 17);
+	rec_int(&r, "", 0);
 	j = parse(buf, rec_end(&r));
-	assert_int_equal(json_object_size(j), 40 + 9);
+	assert_int_equal(json_object_size(j), 40 + 10);
+	assert_int_equal(json_integer_value(json_object_get(j, "")), 0);
 	for (int n = 1; n <= 40; n++)
 		assert_int_equal(json_integer_value(json_object_get(j, keys[n - 1])), n);
 	assert_int_equal(json_integer_value(json_object_get(j, "ts")), 2);
@@ -120,10 +122,20 @@ static void test_members(void **state)
 	rec_members(&r, part + 1, m.len - 1); /* first: no comma */
 	rec_int(&r, "fd", 3);
 	rec_members(&r, part + 1, m.len - 1); /* again, after a comma */
+	rec_members(&r, part + 1, 0);	      /* none: no comma either */
+	rec_int(&r, "after", 4);
 	j = parse(buf, rec_end(&r));
 	assert_string_equal(json_string_value(json_object_get(j, "prog")), "a\"b");
 	assert_string_equal(json_string_value(json_object_get(j, "host")), "h");
 	assert_int_equal(json_integer_value(json_object_get(j, "fd")), 3);
+	assert_int_equal(json_integer_value(json_object_get(j, "after")), 4);
+	json_decref(j);
+
+	rec_begin(&r, buf, sizeof buf);
+	rec_members(&r, part + 1, 0); /* none, first: the next needs no comma */
+	rec_int(&r, "fd", 5);
+	j = parse(buf, rec_end(&r));
+	assert_int_equal(json_integer_value(json_object_get(j, "fd")), 5);
 	json_decref(j);
 
 	rec_begin(&r, buf, 64);
