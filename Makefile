@@ -156,6 +156,7 @@ UNIT_event  := event langtrace elfsym record backtrace symcache unwind call clos
 UNIT_symcache := symcache record
 # backtrace.c's frames against the loader: the same modules as event's
 UNIT_backtrace := $(UNIT_event)
+LIBS_backtrace := -Wl,--wrap=dl_iterate_phdr
 UNIT_unwind := unwind
 LIBS_unwind := -lunwind
 # the framing of records for syslog and journald: pure functions

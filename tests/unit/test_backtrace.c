@@ -1,17 +1,17 @@
 /* Unit tests of backtrace.c's record frames against the loader: a module
  * unloaded behind the dlclose wrapper's back must not leave its old names
  * in records, whichever thread's check finds the unload first.  The
- * loader's list is the real one, seen through a dl_iterate_phdr of the
- * test's own (this executable's definition is the one the shim's objects,
- * linked in, call), which can add an unload to the count the loader
- * reports (dlpi_subs) and give libjansson's mapping another name. */
+ * loader's list is the real one, seen through a wrapper of the test's own
+ * (the shim's objects are linked with --wrap=dl_iterate_phdr: the
+ * sanitizers' runtimes keep the real one), which can add an unload to the
+ * count the loader reports (dlpi_subs) and give libjansson's mapping
+ * another name. */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <dlfcn.h>
 #include <jansson.h>
 #include <link.h>
 #include <pthread.h>
@@ -50,9 +50,11 @@ static void *other_thread_checks(void *arg)
 	return NULL;
 }
 
-int dl_iterate_phdr(int (*cb)(struct dl_phdr_info *, size_t, void *), void *ctx)
+int __real_dl_iterate_phdr(int (*cb)(struct dl_phdr_info *, size_t, void *), void *ctx);
+int __wrap_dl_iterate_phdr(int (*cb)(struct dl_phdr_info *, size_t, void *), void *ctx);
+
+int __wrap_dl_iterate_phdr(int (*cb)(struct dl_phdr_info *, size_t, void *), void *ctx)
 {
-	static int (*real)(int (*)(struct dl_phdr_info *, size_t, void *), void *);
 	struct wrapped w = {cb, ctx};
 
 	if (other_checks_first && pthread_equal(pthread_self(), first_thread)) {
@@ -62,10 +64,7 @@ int dl_iterate_phdr(int (*cb)(struct dl_phdr_info *, size_t, void *), void *ctx)
 		assert_int_equal(pthread_create(&t, NULL, other_thread_checks, NULL), 0);
 		assert_int_equal(pthread_join(t, NULL), 0);
 	}
-	if (!real)
-		real = (int (*)(int (*)(struct dl_phdr_info *, size_t, void *), void *))dlsym(
-			RTLD_NEXT, "dl_iterate_phdr");
-	return real(as_changed, &w);
+	return __real_dl_iterate_phdr(as_changed, &w);
 }
 
 /* The "module" of the first frame of a record of ips[3]. */
