@@ -761,6 +761,9 @@ static __thread uint64_t readable __attribute__((tls_model("initial-exec")));
 
 struct stack_range {
 	uintptr_t lo, hi;
+	/* the farthest word from sp a replay found beyond hi (0: none): see
+	 * replay_with_room */
+	uintptr_t want;
 };
 
 /* The range to start from at sp; live: sp is this thread's own stack
@@ -776,6 +779,7 @@ static void range_start(struct stack_range *r, uintptr_t sp, bool live)
 	}
 	r->lo = lo;
 	r->hi = hi;
+	r->want = 0;
 }
 
 static void range_keep(const struct stack_range *r)
@@ -1103,6 +1107,19 @@ static inline uintptr_t stack_word(uintptr_t addr)
 	return w;
 }
 
+/* A replay that would read beyond the stack this thread knows is readable
+ * (off from the start's sp): no replay now, and the farthest such word
+ * noted, for replay_with_room to learn that much of the stack and try
+ * again.  (A forked child whose close is deeper than any of its parent's
+ * captures, or a capture below the range a shallower one kept: without
+ * it, those walked every time the range was short.) */
+static int room_wanted(struct stack_range *range, uintptr_t off)
+{
+	if (off > range->want)
+		range->want = off;
+	return -1;
+}
+
 /* What a walk starts from and is asked for: the key of a kept one. */
 struct walk_args {
 	uintptr_t pc, sp, bp, skip_lo, skip_hi;
@@ -1110,13 +1127,9 @@ struct walk_args {
 	bool first;
 };
 
-/* The frames of kept walk t, if it started as a does and every word it
- * read is still there; -1 if not.  resume: a resume's walk (its start's
- * bp a key only if used, its readable range maybe not known yet); inlined
- * into each caller, the capture's path as lean as before. */
 static inline __attribute__((always_inline)) int replay(struct trace *t, const struct walk_args *a,
 							uint32_t gen, void **ips,
-		  struct unwind_cursor *cur, const struct stack_range *range, bool resume)
+		  struct unwind_cursor *cur, struct stack_range *range, bool resume)
 {
 	uint32_t q = __atomic_load_n(&t->seq, __ATOMIC_ACQUIRE);
 	int32_t nreads, n;
@@ -1151,13 +1164,17 @@ static inline __attribute__((always_inline)) int replay(struct trace *t, const s
 		if (d < 0 || d >= nreads)
 			break;
 		off = __atomic_load_n(&t->off[d], __ATOMIC_ACQUIRE);
-		if (off > room || stack_word(a->sp + off) != __atomic_load_n(&t->val[d], __ATOMIC_ACQUIRE))
+		if (off > room)
+			return room_wanted(range, off);
+		if (stack_word(a->sp + off) != __atomic_load_n(&t->val[d], __ATOMIC_ACQUIRE))
 			return -1;
 	}
 	for (int32_t i = 0; i < nreads; i++) {
 		uint32_t off = __atomic_load_n(&t->off[i], __ATOMIC_ACQUIRE);
 
-		if (off > room || stack_word(a->sp + off) != __atomic_load_n(&t->val[i], __ATOMIC_ACQUIRE))
+		if (off > room)
+			return room_wanted(range, off);
+		if (stack_word(a->sp + off) != __atomic_load_n(&t->val[i], __ATOMIC_ACQUIRE))
 			return -1;
 	}
 	for (int32_t i = 0; i < n; i++)
@@ -1173,9 +1190,10 @@ static inline __attribute__((always_inline)) int replay(struct trace *t, const s
 	 * shared table may hold what another process wrote) is not used, so
 	 * that a resume never starts elsewhere. */
 	if (cur->pc != 0 &&
-	    (cur->pc != (n > 0 ? (uintptr_t)ips[n - 1] : a->pc) || cur->sp < a->sp ||
-	     cur->sp - a->sp > room + sizeof(uintptr_t)))
+	    (cur->pc != (n > 0 ? (uintptr_t)ips[n - 1] : a->pc) || cur->sp < a->sp))
 		return -1;
+	if (cur->pc != 0 && cur->sp - a->sp > room + sizeof(uintptr_t))
+		return room_wanted(range, cur->sp - a->sp - sizeof(uintptr_t));
 	{
 		int32_t off = __atomic_load_n(&t->cur_bp_off, __ATOMIC_ACQUIRE);
 
@@ -1183,7 +1201,7 @@ static inline __attribute__((always_inline)) int replay(struct trace *t, const s
 			cur->bp = a->bp;
 		else if (off >= 0) {
 			if ((uint32_t)off > room)
-				return -1;
+				return room_wanted(range, (uint32_t)off);
 			cur->bp = stack_word(a->sp + (uint32_t)off);
 		}
 	}
@@ -1354,7 +1372,7 @@ static inline __attribute__((always_inline)) int replay_kept(unsigned set,
 							     const struct walk_args *a,
 							     uint32_t gen, void **ips,
 							     struct unwind_cursor *cur,
-							     const struct stack_range *range,
+							     struct stack_range *range,
 							     bool resume)
 {
 	struct trace *tree = __atomic_load_n(&tree_traces, __ATOMIC_ACQUIRE);
@@ -1368,6 +1386,34 @@ static inline __attribute__((always_inline)) int replay_kept(unsigned set,
 		if ((n = replay(&kept_traces[set + w], a, gen, ips, cur, range, resume)) >= 0)
 			return n;
 	return -1;
+}
+
+/* replay_kept again, once the stack it wanted (range->want) is known to
+ * be readable: the range grows a page at a time, each asked of the
+ * kernel, as a walk's does, and is kept.  A replay stops at the first
+ * word beyond the range, so this may take a few rounds (each one reaches
+ * further: bounded by the words a capture reads).  Off the common path:
+ * only where a kept capture matched but read beyond the range this thread
+ * knew. */
+__attribute__((noinline)) static int replay_with_room(unsigned set, const struct walk_args *a,
+						      uint32_t gen, void **ips,
+						      struct unwind_cursor *cur,
+						      struct stack_range *range, bool resume)
+{
+	int n = -1;
+
+	for (int round = 0; round <= TRACE_READS && range->want; round++) {
+		uintptr_t want = range->want;
+
+		range->want = 0;
+		if (range->hi < a->sp + sizeof(uintptr_t) || want > FRAME_MAX ||
+		    !readable_to(range, a->sp + want + sizeof(uintptr_t)))
+			return -1;
+		range_keep(range);
+		if ((n = replay_kept(set, a, gen, ips, cur, range, resume)) >= 0)
+			return n;
+	}
+	return n;
 }
 
 void unwind_share_across_fork(bool (*permanent)(void *const *ips, int n))
@@ -1453,7 +1499,8 @@ __attribute__((noinline)) int unwind_capture(void **ips, int max, uintptr_t skip
 			 : "=r"(a.pc), "=r"(a.sp), "=r"(a.bp));
 	range_start(&range, a.sp, true);
 	set = trace_set(a.pc, a.sp);
-	if ((n = replay_kept(set, &a, gen, ips, cur, &range, false)) >= 0)
+	if ((n = replay_kept(set, &a, gen, ips, cur, &range, false)) >= 0 ||
+	    (range.want && (n = replay_with_room(set, &a, gen, ips, cur, &range, false)) >= 0))
 		return n;
 	cur->pc = 0;
 	cur->exact = false;
@@ -1489,7 +1536,8 @@ int unwind_resume(struct unwind_cursor *cur, void **ips, int max)
 		return 0;
 	range_start(&range, cur->sp, false);
 	set = trace_set(a.pc, a.sp);
-	if ((n = replay_kept(set, &a, gen, ips, cur, &range, true)) >= 0)
+	if ((n = replay_kept(set, &a, gen, ips, cur, &range, true)) >= 0 ||
+	    (range.want && (n = replay_with_room(set, &a, gen, ips, cur, &range, true)) >= 0))
 		return n;
 	rec.sp = a.sp;
 	rec.bp_at = 0;

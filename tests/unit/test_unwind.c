@@ -1067,6 +1067,87 @@ static void test_regress_shared_cursor_checked(void **state)
 	}
 }
 
+/* A kept capture is replayed even where the thread knows less of its
+ * stack to be readable than the capture read: the known range grows (a
+ * page at a time, as a walk's), and the replay goes on.  Before, such a
+ * replay was refused and the capture walked again: a forked child whose
+ * close was deeper than any of its parent's captures walked every time
+ * (test_tree_shared_across_fork failed 7 times in 40 under ASan, where
+ * whether the parent's range reached the children's frames depended on
+ * where the stack began).  In a thread of its own (its range is its own):
+ * a capture at one place (a walk), one far deeper (its range then starts
+ * there, and covers only the frame it read), and the first place again,
+ * which must replay (it asks the predicate nothing) and give libunwind's
+ * frames. */
+__attribute__((noinline)) static void capture_at(int pad, struct both *b)
+{
+	volatile char *room = alloca((size_t)pad);
+
+	room[0] = 1;
+	capture_both(b);
+	sink = room[0];
+}
+
+__attribute__((noinline)) static void capture_one_frame_at(int pad)
+{
+	volatile char *room = alloca((size_t)pad);
+	struct unwind_cursor cur;
+	void *ips[1];
+
+	room[0] = 1;
+	unwind_capture(ips, 1, 0, 0, &cur);
+	sink = room[0];
+}
+
+static volatile int range_phase; /* (in memory: the two calls of range_step
+				    find the same values in every register) */
+static struct both range_both;
+
+__attribute__((noinline)) static void range_step(void)
+{
+	capture_at(9000, &range_both); /* the first time a walk, kept: it reads beyond a page */
+}
+
+static void range_as_it_is(void)
+{
+}
+
+static void range_made_short(void)
+{
+	capture_one_frame_at(40000); /* the range now starts 40 KB deeper */
+	permanent_asked = 0;
+}
+
+/* (through a table, not a branch: a compiler may copy the call after a
+ * branch into each arm, and the two captures then differ in a return
+ * address) */
+static void (*const before_step[2])(void) = {range_as_it_is, range_made_short};
+
+static void *range_short_thread(void *arg)
+{
+	int *walked = arg;
+
+	for (range_phase = 0; range_phase < 2; range_phase++) {
+		before_step[range_phase]();
+		range_step(); /* (one call site: the same frames) */
+		assert_same(&range_both);
+	}
+	*walked = permanent_asked;
+	return NULL;
+}
+
+static void test_regress_replay_beyond_known_range(void **state)
+{
+	pthread_t t;
+	int walked = -1;
+
+	(void)state;
+	unwind_share_across_fork(every_module_permanent); /* (a walk asks it) */
+	assert_int_equal(pthread_create(&t, NULL, range_short_thread, &walked), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(walked, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1093,6 +1174,7 @@ int main(void)
 		/* last: the captures of every test after it would be shared */
 		cmocka_unit_test(test_tree_shared_across_fork),
 		cmocka_unit_test(test_regress_shared_cursor_checked),
+		cmocka_unit_test(test_regress_replay_beyond_known_range),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
