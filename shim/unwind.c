@@ -1107,15 +1107,20 @@ static inline uintptr_t stack_word(uintptr_t addr)
 	return w;
 }
 
-/* A replay that would read beyond the stack this thread knows is readable
- * (off from the start's sp): no replay now, and the farthest such word
- * noted, for replay_with_room to learn that much of the stack and try
- * again.  (A forked child whose close is deeper than any of its parent's
- * captures, or a capture below the range a shallower one kept: without
- * it, those walked every time the range was short.) */
-static int room_wanted(struct stack_range *range, uintptr_t off)
+/* A replay of kept walk t (its seq q) that would read beyond the stack
+ * this thread knows is readable (off from the start's sp): no replay now,
+ * and the word noted, for replay_with_room to learn that much of the
+ * stack and try again; only if t was not being written meanwhile (a torn
+ * entry's offsets are not this thread's to follow), and the nearest of
+ * the ways' (one far off does not make every way pay for it).  (A forked
+ * child whose close is deeper than any of its parent's captures, or a
+ * capture below the range a shallower one kept: without it, those walked
+ * every time the range was short.)  The kept cursor and its frame pointer
+ * never ask for more: a walk's last step read the return address just
+ * below the cursor, which the offsets already cover. */
+static int room_wanted(struct stack_range *range, uintptr_t off, const struct trace *t, uint32_t q)
 {
-	if (off > range->want)
+	if (__atomic_load_n(&t->seq, __ATOMIC_ACQUIRE) == q && (range->want == 0 || off < range->want))
 		range->want = off;
 	return -1;
 }
@@ -1127,6 +1132,11 @@ struct walk_args {
 	bool first;
 };
 
+/* The frames of kept walk t, if it started as a does and every word it
+ * read is still there; -1 if not (with range->want set where a word lies
+ * beyond the range known: room_wanted).  resume: a resume's walk (its
+ * start's bp a key only if used, its readable range maybe not known yet);
+ * inlined into each caller, the capture's path as lean as before. */
 static inline __attribute__((always_inline)) int replay(struct trace *t, const struct walk_args *a,
 							uint32_t gen, void **ips,
 		  struct unwind_cursor *cur, struct stack_range *range, bool resume)
@@ -1165,7 +1175,7 @@ static inline __attribute__((always_inline)) int replay(struct trace *t, const s
 			break;
 		off = __atomic_load_n(&t->off[d], __ATOMIC_ACQUIRE);
 		if (off > room)
-			return room_wanted(range, off);
+			return room_wanted(range, off, t, q);
 		if (stack_word(a->sp + off) != __atomic_load_n(&t->val[d], __ATOMIC_ACQUIRE))
 			return -1;
 	}
@@ -1173,7 +1183,7 @@ static inline __attribute__((always_inline)) int replay(struct trace *t, const s
 		uint32_t off = __atomic_load_n(&t->off[i], __ATOMIC_ACQUIRE);
 
 		if (off > room)
-			return room_wanted(range, off);
+			return room_wanted(range, off, t, q);
 		if (stack_word(a->sp + off) != __atomic_load_n(&t->val[i], __ATOMIC_ACQUIRE))
 			return -1;
 	}
@@ -1190,10 +1200,9 @@ static inline __attribute__((always_inline)) int replay(struct trace *t, const s
 	 * shared table may hold what another process wrote) is not used, so
 	 * that a resume never starts elsewhere. */
 	if (cur->pc != 0 &&
-	    (cur->pc != (n > 0 ? (uintptr_t)ips[n - 1] : a->pc) || cur->sp < a->sp))
+	    (cur->pc != (n > 0 ? (uintptr_t)ips[n - 1] : a->pc) || cur->sp < a->sp ||
+	     cur->sp - a->sp > room + sizeof(uintptr_t)))
 		return -1;
-	if (cur->pc != 0 && cur->sp - a->sp > room + sizeof(uintptr_t))
-		return room_wanted(range, cur->sp - a->sp - sizeof(uintptr_t));
 	{
 		int32_t off = __atomic_load_n(&t->cur_bp_off, __ATOMIC_ACQUIRE);
 
@@ -1201,7 +1210,7 @@ static inline __attribute__((always_inline)) int replay(struct trace *t, const s
 			cur->bp = a->bp;
 		else if (off >= 0) {
 			if ((uint32_t)off > room)
-				return room_wanted(range, (uint32_t)off);
+				return -1;
 			cur->bp = stack_word(a->sp + (uint32_t)off);
 		}
 	}
@@ -1392,7 +1401,8 @@ static inline __attribute__((always_inline)) int replay_kept(unsigned set,
  * be readable: the range grows a page at a time, each asked of the
  * kernel, as a walk's does, and is kept.  A replay stops at the first
  * word beyond the range, so this may take a few rounds (each one reaches
- * further: bounded by the words a capture reads).  Off the common path:
+ * at least a page further: at most TRACE_READS + 1 rounds, and the range
+ * at most FRAME_MAX, as a walk's).  Off the common path:
  * only where a kept capture matched but read beyond the range this thread
  * knew. */
 __attribute__((noinline)) static int replay_with_room(unsigned set, const struct walk_args *a,
