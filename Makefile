@@ -239,7 +239,7 @@ check-core: check-build-deps check-test-deps $(CHECK_BUILT)
 $(B)/bench: tools/bench.c | $(B)/shim
 	$(CC) $(CFLAGS) -pthread -o $@ $<
 
-bench: all $(B)/bench $(B)/progs/flood $(B)/sockshim-report
+bench: all $(B)/bench $(B)/progs/flood $(B)/progs/empty.so $(B)/sockshim-report
 	@tools/bench
 
 # the report's row of `make bench` alone
