@@ -761,8 +761,8 @@ static __thread uint64_t readable __attribute__((tls_model("initial-exec")));
 
 struct stack_range {
 	uintptr_t lo, hi;
-	/* the farthest word from sp a replay found beyond hi (0: none): see
-	 * replay_with_room */
+	/* the nearest word (its offset from sp) that a replay found beyond hi
+	 * (0: none): see room_wanted */
 	uintptr_t want;
 };
 
@@ -1426,6 +1426,20 @@ __attribute__((noinline)) static int replay_with_room(unsigned set, const struct
 	return n;
 }
 
+/* The frames of a kept capture that started as a does: replay_kept, and
+ * again with more of the stack known where that is what it lacked. */
+static inline __attribute__((always_inline)) int replay_any(unsigned set,
+							    const struct walk_args *a,
+							    uint32_t gen, void **ips,
+							    struct unwind_cursor *cur,
+							    struct stack_range *range,
+							    bool resume)
+{
+	int n = replay_kept(set, a, gen, ips, cur, range, resume);
+
+	return n >= 0 || !range->want ? n : replay_with_room(set, a, gen, ips, cur, range, resume);
+}
+
 void unwind_share_across_fork(bool (*permanent)(void *const *ips, int n))
 {
 	void *self = (void *)(uintptr_t)unwind_share_across_fork;
@@ -1509,8 +1523,7 @@ __attribute__((noinline)) int unwind_capture(void **ips, int max, uintptr_t skip
 			 : "=r"(a.pc), "=r"(a.sp), "=r"(a.bp));
 	range_start(&range, a.sp, true);
 	set = trace_set(a.pc, a.sp);
-	if ((n = replay_kept(set, &a, gen, ips, cur, &range, false)) >= 0 ||
-	    (range.want && (n = replay_with_room(set, &a, gen, ips, cur, &range, false)) >= 0))
+	if ((n = replay_any(set, &a, gen, ips, cur, &range, false)) >= 0)
 		return n;
 	cur->pc = 0;
 	cur->exact = false;
@@ -1546,8 +1559,7 @@ int unwind_resume(struct unwind_cursor *cur, void **ips, int max)
 		return 0;
 	range_start(&range, cur->sp, false);
 	set = trace_set(a.pc, a.sp);
-	if ((n = replay_kept(set, &a, gen, ips, cur, &range, true)) >= 0 ||
-	    (range.want && (n = replay_with_room(set, &a, gen, ips, cur, &range, true)) >= 0))
+	if ((n = replay_any(set, &a, gen, ips, cur, &range, true)) >= 0)
 		return n;
 	rec.sp = a.sp;
 	rec.bp_at = 0;
