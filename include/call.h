@@ -38,17 +38,22 @@
 #define CALL_SPARE 1792 /* room for a journald datagram's fields (log.c) */
 
 struct call {
-	int level;	  /* 0: the outermost on this thread; -1: not entered
+	/* (16 bytes: a handler's small signal stack holds one per call) */
+	int16_t level;	  /* 0: the outermost on this thread; -1: not entered
 			     (nested too deep) */
-	int set;	  /* its buffer set, -1: none yet */
+	int16_t set;	  /* its buffer set, -1: none yet */
 	bool tight;	  /* on a small alternate signal stack (call_tight) */
 	bool tight_known;
 	bool bt_taken;
 	int bt_n;
+	/* bt_taken without a set: the close history's id of the bt_n frames
+	 * (call_backtrace_to_history), read back when a record wants them */
+	uint32_t bt_history;
 	/* (the buffers themselves: call_bt, call_scratch, call_rec,
 	 * call_spare; no pointers here, this lives on the stack of every
 	 * interposed call, a signal handler's small one too) */
 };
+_Static_assert(CALL_POOL <= INT16_MAX && CALL_NEST <= INT16_MAX, "struct call's fields");
 
 /* Claims c's buffer set if it has none; false if the pool is empty. */
 bool call_buffers(struct call *c);
@@ -97,6 +102,16 @@ int call_backtrace(struct call *c, void *const **ips);
  * are enough for now: the rest is unwound when asked for, going on from
  * where this stopped. */
 int call_backtrace_upto(struct call *c, int want, void *const **ips);
+
+/* The innermost CLOSE_HISTORY_DEPTH frames of c's backtrace, recorded in
+ * the close history: their id there (close_history.h).  Where the stack
+ * has room they are unwound into a buffer on it, and no buffer set is
+ * claimed: most closes make no record, and in a forking server a set is
+ * a page written (a copy-on-write fault) in the parent and in every
+ * child.  A record that then wants the backtrace gets these frames back
+ * from the history and the rest from where the unwinding stopped: still
+ * one unwind per call. */
+uint32_t call_backtrace_to_history(struct call *c);
 
 /* Registers where a trapped call came from, for code that keeps frame
  * pointers (raw mode's SIGSYS handler, around its emulation of the call):

@@ -5,6 +5,7 @@
 #include <pthread.h>
 
 #include "backtrace.h"
+#include "close_history.h"
 #include "coldmem.h"
 #include "config.h"
 #include "sockshim.h"
@@ -14,7 +15,6 @@
 
 /* The buffer sets, claimed by a compare-and-swap on their flag. */
 static struct call_set {
-	struct unwind_cursor more; /* where the call's backtrace can go on */
 	void *bt[BT_MAX];
 	void *scratch[CALL_SCRATCH];
 	_Alignas(8) char pending[CALL_PENDING];
@@ -36,6 +36,10 @@ static __thread volatile bool scope_alt[CALL_NEST] TLS;
 static __thread volatile int scope_set[CALL_NEST] TLS;
 /* the number each scope is closing, -1: none (call_note_closing) */
 static __thread volatile int scope_closing[CALL_NEST] TLS;
+/* where each scope's backtrace can go on deeper (valid once its call has
+ * captured: bt_taken); here, not in the call (its frame may be on a small
+ * signal stack) nor in its set (a close that records nothing takes none) */
+static __thread struct unwind_cursor scope_more[CALL_NEST] TLS;
 static __thread const struct call_trap_regs *trap_regs TLS;
 
 /* This thread's alternate signal stack: asked of the kernel once, then
@@ -106,7 +110,7 @@ bool call_buffers(struct call *c)
 			if (__atomic_load_n(&pool_taken[i], __ATOMIC_RELAXED) == 0 &&
 			    __atomic_compare_exchange_n(&pool_taken[i], &free_, 1, false,
 							__ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
-				c->set = (int)i;
+				c->set = (int16_t)i;
 				/* noted for a longjmp that would leave the scope */
 				scope_set[c->level] = c->set;
 				break;
@@ -151,6 +155,7 @@ void call_enter(struct call *c)
 	c->tight_known = false;
 	c->bt_taken = false;
 	c->bt_n = 0;
+	c->bt_history = 0;
 	if (alt_state == ALT_UNKNOWN)
 		stack_is_tight(); /* asks the kernel once per thread */
 	alt = on_alt_stack(sp);
@@ -167,7 +172,7 @@ void call_enter(struct call *c)
 		c->level = -1; /* nested too deep: no buffers, records dropped */
 		return;
 	}
-	c->level = d;
+	c->level = (int16_t)d;
 	scope_set[d] = -1;
 	scope_closing[d] = -1;
 	scope_frame[d] = sp;
@@ -262,17 +267,32 @@ bool call_tight(struct call *c)
 	return c->tight;
 }
 
+/* The frames call_backtrace_to_history captured (bt_taken, no set yet),
+ * copied into c's set from the history; false if they cannot be (no set
+ * free, or the history slot was written over by thousands of closes
+ * since): then they are captured again. */
+static bool frames_from_history(struct call *c)
+{
+	return call_buffers(c) &&
+	       close_history_get(c->bt_history, pool[c->set].bt) == c->bt_n;
+}
+
 int call_backtrace_upto(struct call *c, int want, void *const **ips)
 {
 	int most = shim_cfg.backtrace_depth;
 
 	if (want > most)
 		want = most;
+	if (c->bt_taken && c->bt_history != 0) {
+		if (!frames_from_history(c))
+			c->bt_taken = false;
+		c->bt_history = 0;
+	}
 	if (!c->bt_taken) {
 		c->bt_taken = true;
 		c->bt_n = 0;
 		if (shim_cfg.backtrace && call_buffers(c)) {
-			struct unwind_cursor *more = &pool[c->set].more;
+			struct unwind_cursor *more = &scope_more[c->level];
 
 			more->pc = 0;
 			if (trap_regs)
@@ -282,10 +302,10 @@ int call_backtrace_upto(struct call *c, int want, void *const **ips)
 				 (c->bt_n = backtrace_capture_fast(pool[c->set].bt, want, more)) < 0)
 				c->bt_n = capture_uncancellable(pool[c->set].bt, most);
 		}
-	} else if (c->bt_n < want && c->set >= 0 && pool[c->set].more.pc) {
+	} else if (c->bt_n < want && c->set >= 0 && scope_more[c->level].pc) {
 		/* deeper, from where the first capture stopped: the frames are
 		 * the same ones, this call has not returned */
-		int n = backtrace_resume_fast(&pool[c->set].more, pool[c->set].bt + c->bt_n,
+		int n = backtrace_resume_fast(&scope_more[c->level], pool[c->set].bt + c->bt_n,
 					      want - c->bt_n);
 
 		if (n >= 0)
@@ -295,6 +315,41 @@ int call_backtrace_upto(struct call *c, int want, void *const **ips)
 	}
 	*ips = c->set >= 0 ? pool[c->set].bt : NULL; /* (no frames without buffers) */
 	return c->bt_n;
+}
+
+/* The frames for the history unwound into a buffer on this stack, which
+ * has room (not tight); -1 where the shim's own unwinder cannot (then
+ * the usual way, with a set).  A frame of its own, entered only then. */
+__attribute__((noinline)) static int history_frames_on_stack(struct call *c, uint32_t *id)
+{
+	void *ips[CLOSE_HISTORY_DEPTH];
+	int want = shim_cfg.backtrace_depth < CLOSE_HISTORY_DEPTH ? shim_cfg.backtrace_depth
+								     : CLOSE_HISTORY_DEPTH;
+	int n;
+
+	scope_more[c->level].pc = 0;
+	n = backtrace_capture_fast(ips, want, &scope_more[c->level]);
+	if (n < 0)
+		return -1;
+	*id = close_history_record(ips, n);
+	c->bt_taken = true;
+	c->bt_n = n;
+	c->bt_history = *id;
+	return n;
+}
+
+uint32_t call_backtrace_to_history(struct call *c)
+{
+	void *const *bt;
+	uint32_t id;
+	int n;
+
+	if (!c->bt_taken && c->set < 0 && c->level >= 0 && shim_cfg.backtrace && !trap_regs &&
+	    !call_tight(c) &&
+	    history_frames_on_stack(c, &id) >= 0)
+		return id;
+	n = call_backtrace_upto(c, CLOSE_HISTORY_DEPTH, &bt);
+	return close_history_record(bt, n);
 }
 
 int call_backtrace(struct call *c, void *const **ips)

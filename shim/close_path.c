@@ -78,16 +78,6 @@ static bool keeps_history(void)
 	return event_wanted(&shim_cfg, EVENTS_ERRORS);
 }
 
-/* The close history id of this call's close: its innermost frames (the
- * rest of the backtrace is unwound only if a record wants it). */
-__attribute__((noinline)) static uint32_t remember_close(struct call *c)
-{
-	void *const *bt;
-	int n = call_backtrace_upto(c, CLOSE_HISTORY_DEPTH, &bt);
-
-	return close_history_record(bt, n);
-}
-
 __attribute__((noinline)) static void report_failure(struct call *c, int fd, uint32_t st, enum fdend_verdict v, int err,
 			   uint32_t first_id)
 {
@@ -403,7 +393,7 @@ int close_path_end(int fd, const struct close_how *how)
 		pthread_testcancel();
 	call_enter(&c);
 	call_note_closing(&c, fd); /* (before the claim makes it look closed) */
-	st = fdend_claim(&end, fd, keeps_history() ? remember_close(&c) : 0);
+	st = fdend_claim(&end, fd, keeps_history() ? call_backtrace_to_history(&c) : 0);
 	if (st & FD_PRIVATE) {
 		fdend_unclaim(&end);
 		call_leave(&c);
@@ -560,7 +550,7 @@ static void note_range_closed(unsigned first, unsigned last, int flags)
 		return;
 	call_enter(&c);
 	if (keeps_history())
-		id = remember_close(&c); /* one backtrace for every number it closed */
+		id = call_backtrace_to_history(&c); /* one backtrace for every number it closed */
 	call_leave(&c);
 	fdend_range((int)(first > INT_MAX ? INT_MAX : first), (int)(last > INT_MAX ? INT_MAX : last),
 		    id);
