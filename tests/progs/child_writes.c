@@ -8,7 +8,8 @@
  * OFFSET and SIZE (hex) are a range of the shim's address space from its
  * load address (as nm prints a symbol of libsockshim.so).  Each child
  * prints "child I wrote N" (N pages of the ranges).  Exit 3 when no shim
- * is loaded. */
+ * is loaded.  With CHILD_WRITES_DOUBLE_CLOSE set, each child also closes
+ * the pipe's write end a second time (a double_close record). */
 #include "progs.h"
 
 #include <fcntl.h>
@@ -95,6 +96,8 @@ int main(int argc, char **argv)
 				die("pipe");
 			close_here(p[0]);
 			close_here(p[1]);
+			if (getenv("CHILD_WRITES_DOUBLE_CLOSE"))
+				close_here(p[1]); /* EBADF: a double_close record */
 			printf("child %d wrote %ld\n", i, written(base, argc - 2, argv + 2));
 			fflush(stdout);
 			_exit(0);
