@@ -592,6 +592,7 @@ void event_emit(struct event *ev)
 	struct record r;
 	int saved = errno;
 	long long dropped;
+	bool site_first = false;
 
 	if (!c) {
 		emit_outside(ev);
@@ -601,13 +602,21 @@ void event_emit(struct event *ev)
 		log_count_dropped(1);
 		goto out;
 	}
-	if (!bt && ev->backtrace && !ev->foreign)
-		n = call_backtrace(c, &bt);
+	/* Of a record the rate limiter may hold back, first the frames its
+	 * site is made of (the rest is unwound only for a record written: in
+	 * a flood, most are not), unless a runtime's frames are to be looked
+	 * for in them (they are part of the site) */
+	if (!bt && ev->backtrace && !ev->foreign) {
+		site_first = rate_limited(ev) && !langtrace_wants_native_frames();
+		n = site_first ? call_backtrace_upto(c, BT_SITE_FRAMES, &bt) : call_backtrace(c, &bt);
+	}
 	ev->in_handler = call_in_handler();
 	if (n > 0 && !ev->given_bt && !ev->lang)
 		lang_frames(ev, bt, n);
 	if (rate_limited(ev) && !admit(c, ev, bt, n))
 		goto out;
+	if (site_first)
+		n = call_backtrace(c, &bt);
 	event_build(ev, bt, n, &r, call_rec(c), SHIM_RECORD_MAX);
 	if (log_write(call_rec(c), rec_end(&r), ev->severity) && (dropped = log_take_dropped()) > 0)
 		emit_dropped(c, dropped);

@@ -518,6 +518,15 @@ static int capture_ruby(int i, int max, void *const *bt, int bt_n)
 
 /* ---- the capture --------------------------------------------------- */
 
+bool langtrace_wants_native_frames(void)
+{
+	return shim_cfg.lang_frames &&
+	       (__atomic_load_n(&py.this_thread_state, __ATOMIC_ACQUIRE) ||
+		__atomic_load_n(&rb.frames, __ATOMIC_ACQUIRE) ||
+		__atomic_load_n(&jvm_walk, __ATOMIC_ACQUIRE) ||
+		__atomic_load_n(&n_candidates, __ATOMIC_ACQUIRE) > 0);
+}
+
 struct lang_capture *langtrace_capture(int max, void *const *bt, int bt_n, bool lookup)
 {
 	int i, n = 0;
