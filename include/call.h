@@ -30,6 +30,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "unwind.h"
+
 #define CALL_POOL 256	/* buffer sets: calls of the shim's in progress at once */
 #define CALL_NEST 8	/* scopes nested on one thread (signal handlers) */
 #define CALL_TIGHT_ROOM (32 * 1024)
@@ -38,7 +40,7 @@
 #define CALL_SPARE 1792 /* room for a journald datagram's fields (log.c) */
 
 struct call {
-	/* (16 bytes: a handler's small signal stack holds one per call) */
+	/* (small: a handler's small signal stack holds one per call) */
 	int16_t level;	  /* 0: the outermost on this thread; -1: not entered
 			     (nested too deep) */
 	int16_t set;	  /* its buffer set, -1: none yet */
@@ -49,6 +51,11 @@ struct call {
 	/* bt_taken without a set: the close history's id of the bt_n frames
 	 * (call_backtrace_to_history), read back when a record wants them */
 	uint32_t bt_history;
+	/* where the backtrace can go on deeper (once bt_taken): here, not in
+	 * the set (a close that records nothing claims none) nor in the
+	 * thread's TLS (glibc carves that out of every thread's stack, a
+	 * small one the program gives too: regress_thread_stack_not_taken) */
+	struct unwind_cursor more;
 	/* (the buffers themselves: call_bt, call_scratch, call_rec,
 	 * call_spare; no pointers here, this lives on the stack of every
 	 * interposed call, a signal handler's small one too) */

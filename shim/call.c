@@ -36,10 +36,6 @@ static __thread volatile bool scope_alt[CALL_NEST] TLS;
 static __thread volatile int scope_set[CALL_NEST] TLS;
 /* the number each scope is closing, -1: none (call_note_closing) */
 static __thread volatile int scope_closing[CALL_NEST] TLS;
-/* where each scope's backtrace can go on deeper (valid once its call has
- * captured: bt_taken); here, not in the call (its frame may be on a small
- * signal stack) nor in its set (a close that records nothing takes none) */
-static __thread struct unwind_cursor scope_more[CALL_NEST] TLS;
 static __thread const struct call_trap_regs *trap_regs TLS;
 
 /* This thread's alternate signal stack: asked of the kernel once, then
@@ -292,7 +288,7 @@ int call_backtrace_upto(struct call *c, int want, void *const **ips)
 		c->bt_taken = true;
 		c->bt_n = 0;
 		if (shim_cfg.backtrace && call_buffers(c)) {
-			struct unwind_cursor *more = &scope_more[c->level];
+			struct unwind_cursor *more = &c->more;
 
 			more->pc = 0;
 			if (trap_regs)
@@ -302,11 +298,10 @@ int call_backtrace_upto(struct call *c, int want, void *const **ips)
 				 (c->bt_n = backtrace_capture_fast(pool[c->set].bt, want, more)) < 0)
 				c->bt_n = capture_uncancellable(pool[c->set].bt, most);
 		}
-	} else if (c->bt_n < want && c->set >= 0 && scope_more[c->level].pc) {
+	} else if (c->bt_n < want && c->set >= 0 && c->more.pc) {
 		/* deeper, from where the first capture stopped: the frames are
 		 * the same ones, this call has not returned */
-		int n = backtrace_resume_fast(&scope_more[c->level], pool[c->set].bt + c->bt_n,
-					      want - c->bt_n);
+		int n = backtrace_resume_fast(&c->more, pool[c->set].bt + c->bt_n, want - c->bt_n);
 
 		if (n >= 0)
 			c->bt_n += n;
@@ -327,8 +322,8 @@ __attribute__((noinline)) static int history_frames_on_stack(struct call *c, uin
 								     : CLOSE_HISTORY_DEPTH;
 	int n;
 
-	scope_more[c->level].pc = 0;
-	n = backtrace_capture_fast(ips, want, &scope_more[c->level]);
+	c->more.pc = 0;
+	n = backtrace_capture_fast(ips, want, &c->more);
 	if (n < 0)
 		return -1;
 	*id = close_history_record(ips, n);
