@@ -157,6 +157,9 @@ UNIT_symcache := symcache record
 # backtrace.c's frames against the loader: the same modules as event's
 UNIT_backtrace := $(UNIT_event)
 LIBS_backtrace := -Wl,--wrap=dl_iterate_phdr
+UNIT_call := call close_history config
+LIBS_call := -Wl,--wrap=backtrace_capture_fast,--wrap=backtrace_resume_fast \
+             -Wl,--wrap=backtrace_capture,--wrap=backtrace_from_frame_pointers
 UNIT_unwind := unwind
 LIBS_unwind := -lunwind
 # the framing of records for syslog and journald: pure functions

@@ -16,7 +16,11 @@
  *   small alternate signal stack) nor in per-thread storage (glibc carves
  *   that out of every thread's stack, small ones included).  A signal
  *   handler that interrupts the shim and calls into it again claims
- *   another set.  With none free, a record is counted as dropped;
+ *   another set.  With none free, a record is counted as dropped.  The
+ *   one exception: the few frames a close keeps in the close history,
+ *   unwound into a buffer on the stack only where it has room (not
+ *   tight), so that a close that makes no record claims no set
+ *   (call_backtrace_to_history);
  * - a scope left by a longjmp out of a signal handler (alarm + siglongjmp
  *   around a close) is found dead by the next call_enter on that thread
  *   (its frame lies below the stack pointer) and given back;

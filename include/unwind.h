@@ -33,6 +33,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Whether unwind_capture is the shim's own (else it is -1 and libunwind
+ * does it all, backtrace.h). */
+#if defined(__x86_64__)
+#define SHIM_OWN_UNWINDER 1
+#else
+#define SHIM_OWN_UNWINDER 0
+#endif
+
 /* How to find the caller's registers from a frame's, at one address. */
 enum unwind_kind {
 	UNWIND_FAIL = 0,  /* not followed here: the caller falls back */

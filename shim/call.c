@@ -285,12 +285,15 @@ int call_backtrace_upto(struct call *c, int want, void *const **ips)
 		c->bt_history = 0;
 	}
 	if (!c->bt_taken) {
+		struct unwind_cursor *more = &c->more;
+
 		c->bt_taken = true;
 		c->bt_n = 0;
+		/* (none to go on from, also when no set is had now: a record
+		 * that gets one later in this call must not resume from a
+		 * capture whose frames it does not have) */
+		more->pc = 0;
 		if (shim_cfg.backtrace && call_buffers(c)) {
-			struct unwind_cursor *more = &c->more;
-
-			more->pc = 0;
 			if (trap_regs)
 				c->bt_n = backtrace_from_frame_pointers(trap_regs->ip, trap_regs->sp,
 									trap_regs->bp, pool[c->set].bt, most);
@@ -339,8 +342,8 @@ uint32_t call_backtrace_to_history(struct call *c)
 	uint32_t id;
 	int n;
 
-	if (!c->bt_taken && c->set < 0 && c->level >= 0 && shim_cfg.backtrace && !trap_regs &&
-	    !call_tight(c) &&
+	if (SHIM_OWN_UNWINDER && !c->bt_taken && c->set < 0 && c->level >= 0 && shim_cfg.backtrace &&
+	    !trap_regs && !call_tight(c) &&
 	    history_frames_on_stack(c, &id) >= 0)
 		return id;
 	n = call_backtrace_upto(c, CLOSE_HISTORY_DEPTH, &bt);

@@ -530,7 +530,7 @@ struct unwind_rule unwind_rule_from_fde(const uint8_t *fde, const uint8_t *lo,
 	return rule;
 }
 
-#if defined(__x86_64__)
+#if SHIM_OWN_UNWINDER
 
 /* ---- Finding the FDE of an address: .eh_frame_hdr's sorted table ---- */
 
