@@ -11,13 +11,15 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdbool.h>
+#include <string.h>
 
 #include "backtrace.h"
 #include "call.h"
 #include "config.h"
 
 #define FRAMES 24
-#define HISTORY_FRAMES 8 /* what call_backtrace_to_history asks for */
+
+static int resumes; /* calls of backtrace_resume_fast */
 
 static void *frame(int i)
 {
@@ -49,6 +51,7 @@ int __wrap_backtrace_resume_fast(struct unwind_cursor *more, void **ips, int max
 {
 	int first = (int)((more->pc - 0x10000) / 16);
 
+	resumes++;
 	assert_true(more->pc >= 0x10000 && first < FRAMES);
 	return frames_from(first, ips, max, more);
 }
@@ -132,11 +135,35 @@ static void test_regress_resume_without_the_frames_before(void **state)
 	call_leave(&c);
 }
 
+/* CI at ebaadaf (regress_altstack_close_no_backtrace: 232 bytes more of a
+ * handler's small stack): with backtraces off, a record's call went on
+ * from a cursor nobody had set (struct call's, on the stack, left as the
+ * stack had it) and unwound.  With backtraces off nothing is unwound.
+ * Before the fix: backtrace_resume_fast was called (this wrapper fails the
+ * test), on garbage. */
+static void test_regress_no_unwinding_with_backtraces_off(void **state)
+{
+	struct call c;
+	void *const *bt;
+
+	(void)state;
+	shim_cfg.backtrace = false;
+	memset(&c, 0xa5, sizeof c); /* what the stack held */
+	call_enter(&c);
+	assert_int_not_equal(call_backtrace_to_history(&c), 0); /* 0 frames kept */
+	assert_true(call_buffers(&c));
+	resumes = 0;
+	assert_int_equal(call_backtrace_upto(&c, 16, &bt), 0);
+	assert_int_equal(resumes, 0);
+	call_leave(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_history_frames_back_in_a_record, setup),
 		cmocka_unit_test_setup(test_regress_resume_without_the_frames_before, setup),
+		cmocka_unit_test_setup(test_regress_no_unwinding_with_backtraces_off, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
