@@ -60,10 +60,12 @@ void langtrace_after_fork_child(void);
  * langtrace_release gives the capture back. */
 struct lang_capture *langtrace_capture(int max, void *const *bt, int bt_n, bool lookup);
 void langtrace_release(struct lang_capture *cap);
-/* Whether langtrace_capture may find a runtime's frames, and so wants all
- * of the native backtrace it is given: a runtime is known, or one loaded
- * after the start is waiting for a backtrace through it.  False in a
- * program that has none (the native frames then tell it nothing). */
+/* Whether langtrace_capture may find a runtime's frames through the native
+ * ones, and so wants all of the native backtrace: a runtime is known, or
+ * one loaded after the start is waiting for a backtrace through it.  False
+ * in a program that has none (the native frames then tell it nothing), and
+ * for the JVM's (its walk reads its own).  A runtime loaded late is found
+ * by langtrace_capture's own look-up: true from then on. */
 bool langtrace_wants_native_frames(void);
 /* The same, by the frames of the capture (cap->frames). */
 void langtrace_release_frames(const struct lang_frame *frames);

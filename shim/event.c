@@ -613,6 +613,14 @@ void event_emit(struct event *ev)
 	ev->in_handler = call_in_handler();
 	if (n > 0 && !ev->given_bt && !ev->lang)
 		lang_frames(ev, bt, n);
+	if (site_first && !ev->lang && langtrace_wants_native_frames()) {
+		/* that very look-up found a runtime loaded late: its frames
+		 * may lie below those few (regress_late_runtime_deep_close) */
+		site_first = false;
+		n = call_backtrace(c, &bt);
+		if (n > 0)
+			lang_frames(ev, bt, n);
+	}
 	if (rate_limited(ev) && !admit(c, ev, bt, n))
 		goto out;
 	if (site_first)

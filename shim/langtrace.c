@@ -520,10 +520,10 @@ static int capture_ruby(int i, int max, void *const *bt, int bt_n)
 
 bool langtrace_wants_native_frames(void)
 {
+	/* (the JVM's walk reads its own frames, not the native ones) */
 	return shim_cfg.lang_frames &&
 	       (__atomic_load_n(&py.this_thread_state, __ATOMIC_ACQUIRE) ||
 		__atomic_load_n(&rb.frames, __ATOMIC_ACQUIRE) ||
-		__atomic_load_n(&jvm_walk, __ATOMIC_ACQUIRE) ||
 		__atomic_load_n(&n_candidates, __ATOMIC_ACQUIRE) > 0);
 }
 
