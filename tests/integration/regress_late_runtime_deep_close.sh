@@ -8,8 +8,9 @@
 # the same line).  Now, when that look-up has just found a runtime, the
 # record takes all of its frames and looks again.
 #
-# tests/progs/embed_python loads libpython late and runs a script that
-# closes a socket with unread data through deep_close, nine frames of the
+# tests/progs/embed_python loads libpython late and runs a script
+# (tests/progs/lang/embedded.py, EMBEDDED_DEEP=1) that closes a socket
+# with unread data through deep_close, nine frames of the
 # host program below the Python function (with ctypes' and libffi's own
 # frames between): the one close_rst names the Python function and line.
 # Before the fix (3a8a119): "0 records match (--event close_rst --count 1
@@ -24,9 +25,10 @@ lib=$("$PY" -c 'import os, sysconfig as s; print(os.path.join(s.get_config_var("
 [ -f "$lib" ] || skip "no shared libpython ($lib): the package libpython3.11 is not installed"
 check_lang() { python3 "$LANG_DIR/check_lang.py" "$@" || { head -c 3000 "$1"; fail "lang check failed"; }; }
 
-line=$(grep -n 'LANG-LINE-DEEP' "$LANG_DIR/embedded_deep.py" | cut -d: -f1)
+line=$(grep -n 'LANG-LINE-DEEP' "$LANG_DIR/embedded.py" | cut -d: -f1)
 # (the default rate limit: lib.sh turns it off for the other tests)
-SOCKSHIM_RATE=10/60 SOCKSHIM_LOG="$WORK/deep.log" shim "$PROGS/embed_python" "$lib" "$LANG_DIR/embedded_deep.py" global ||
+EMBEDDED_DEEP=1 SOCKSHIM_RATE=10/60 SOCKSHIM_LOG="$WORK/deep.log" \
+	shim "$PROGS/embed_python" "$lib" "$LANG_DIR/embedded.py" global ||
 	fail "embed_python: exit $?"
 # Python's frames must lie within the record's native ones (the default
 # depth, 16) for the shim to find them at all; else this says nothing.
