@@ -182,12 +182,19 @@ __attribute__((noinline)) static int shared_resets(int fd, uint32_t st)
 /* What the kernel's answer after the close needs, for a close that
  * shared_resets said (unread) would reset were it the last: the socket's
  * identity (p armed).  The addresses of the record come from it, only if
- * the record is written.  Only on the rare path: the frame is large, and
- * the call's may sit on a small signal stack. */
-__attribute__((noinline)) static void probe_shared(int fd, int unread, struct pending_rst *p)
+ * the record is written.  The unread bytes are counted again as the last
+ * step before the close: another holder may have read them meanwhile (a
+ * forking server's child does, right after the fork), and then a last
+ * close sends a FIN, not a reset (regress_shared_read_during_close).  Only
+ * on the rare path: the frame is large, and the call's may sit on a small
+ * signal stack. */
+__attribute__((noinline)) static void probe_shared(int fd, uint32_t st, int unread,
+						   struct pending_rst *p)
 {
 	p->armed = false;
 	if (unread == 0 || !lastref_identify(fd, &p->id))
+		return;
+	if (unread > 0 && (unread = shared_resets(fd, st)) == 0)
 		return;
 	p->unread = unread;
 	p->addr = (struct event_sockaddrs){&p->id.local.sa, &p->id.peer.sa, p->id.len};
@@ -336,7 +343,7 @@ __attribute__((noinline)) static int close_settling(struct call *c, int fd, uint
 
 	_Static_assert(sizeof *p <= CALL_PENDING, "call.h's CALL_PENDING");
 	if (p)
-		probe_shared(fd, unread, p);
+		probe_shared(fd, st, unread, p);
 	ret = close_in_call(c, fd, committed, how);
 	err = errno;
 	if (ret == 0 && p && p->armed)
@@ -630,7 +637,7 @@ __attribute__((noinline)) static void exit_settling(int fd, uint32_t st, int unr
 {
 	struct pending_rst p;
 
-	probe_shared(fd, unread, &p);
+	probe_shared(fd, st, unread, &p);
 	if (p.armed && sys_close(fd) == 0) {
 		fdtab_set(fd, FD_CLOSED);
 		settle_shared(fd, st, &p);

@@ -1,0 +1,132 @@
+/* shared_read_during_close: a forking server's race, made certain.
+ *
+ * A client sends a request and shuts down its side; the server accepts
+ * and forks; the parent closes its copy of the connection while the child
+ * reads the whole request and closes its own.  Under the shim the parent's
+ * close of a shared socket with bytes unread is decided in steps (count
+ * the bytes, name the socket, close, ask the kernel whether it is gone);
+ * here the child's read falls between the count and the close, as it does
+ * now and then in a real forking server whose child is quick.  To make it
+ * fall there every time, the parent traps getpeername(2) with seccomp (the
+ * program itself never calls it; the shim asks it while naming the
+ * socket): the SIGSYS handler lets the child read and close, waits for it,
+ * and answers getpeername itself.  The parent's close is then the last
+ * reference, with nothing unread: a FIN, no reset, and the client reads
+ * the end of the stream.
+ *
+ * Exits 0 if the client saw a clean end, 3 if it saw a reset, 4 if the
+ * trap never fired (nothing asked for the peer's address: the case did
+ * not show). */
+#include "progs.h"
+
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <ucontext.h>
+
+static struct sockaddr_storage peer;
+static socklen_t peer_len;
+static int go[2], done[2];
+static volatile sig_atomic_t trapped;
+
+#if defined(__x86_64__)
+/* In place of the trapped getpeername: the child reads and closes first;
+ * then the answer the kernel would have given (the peer accept named). */
+static void on_sigsys(int sig, siginfo_t *si, void *ctx)
+{
+	greg_t *r = ((ucontext_t *)ctx)->uc_mcontext.gregs;
+	struct sockaddr *addr = (struct sockaddr *)r[REG_RSI];
+	socklen_t *len = (socklen_t *)r[REG_RDX];
+	char c = 'g';
+
+	(void)sig;
+	if (si->si_syscall != SYS_getpeername)
+		_exit(5);
+	if (!trapped++) {
+		if (write(go[1], &c, 1) != 1 || read(done[0], &c, 1) != 1)
+			_exit(6);
+	}
+	memcpy(addr, &peer, *len < peer_len ? *len : peer_len);
+	*len = peer_len;
+	r[REG_RAX] = 0;
+}
+
+static void trap_getpeername(void)
+{
+	struct sigaction sa = {.sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO};
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getpeername, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {sizeof f / sizeof f[0], f};
+
+	if (sigaction(SIGSYS, &sa, NULL) != 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0)
+		die("seccomp");
+}
+
+NOINLINE static void close_in_parent(int fd)
+{
+	close(fd);
+	__asm__ volatile("" ::: "memory");
+}
+
+int main(void)
+{
+	char req[64], buf[256];
+	int lfd, port, client, s, status;
+	ssize_t n;
+	pid_t child;
+
+	memset(req, 'r', sizeof req);
+	lfd = listen_loopback(0, &port);
+	client = connect_loopback(port);
+	write_all(client, req, sizeof req);
+	if (shutdown(client, SHUT_WR) != 0)
+		die("shutdown");
+	peer_len = sizeof peer;
+	s = accept(lfd, (struct sockaddr *)&peer, &peer_len);
+	if (s < 0)
+		die("accept");
+	usleep(20000); /* the request and its FIN are in s's receive queue */
+	if (pipe(go) != 0 || pipe(done) != 0)
+		die("pipe");
+	child = fork();
+	if (child < 0)
+		die("fork");
+	if (child == 0) {
+		char c;
+		size_t got = 0;
+
+		close(lfd);
+		if (read(go[0], &c, 1) != 1)
+			_exit(7);
+		while ((n = read(s, buf, sizeof buf)) > 0)
+			got += (size_t)n;
+		close(s);
+		_exit(got == sizeof req && n == 0 && write(done[1], "d", 1) == 1 ? 0 : 8);
+	}
+	trap_getpeername();
+	close_in_parent(s);
+	if (!trapped && write(go[1], "g", 1) != 1) /* the child goes on all the same */
+		die("write");
+	if (waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status))
+		die("child");
+	n = read(client, buf, sizeof buf);
+	if (!trapped)
+		return 4;
+	if (n < 0 && errno == ECONNRESET)
+		return 3;
+	return n == 0 ? 0 : 9;
+}
+#else
+int main(void)
+{
+	return 77; /* the trap's registers are x86_64's */
+}
+#endif
