@@ -1,7 +1,8 @@
 /* Where each descriptor was last closed: a short backtrace per close, kept
  * in a fixed ring so that memory stays bounded.  A double_close reports the
  * earlier close's backtrace from here (first_backtrace), as long as fewer
- * than CLOSE_HISTORY_SLOTS closes happened in between. */
+ * than CLOSE_HISTORY_SLOTS closes happened in between, in this process and
+ * the others of its fork tree, which share the ring. */
 #ifndef SHIM_CLOSE_HISTORY_H
 #define SHIM_CLOSE_HISTORY_H
 
@@ -9,6 +10,10 @@
 
 #define CLOSE_HISTORY_SLOTS 4096
 #define CLOSE_HISTORY_DEPTH 8
+
+/* Maps the ring the fork tree shares: at load, before any fork.  Until
+ * then (and if it fails) the process keeps a ring of its own. */
+void close_history_init(void);
 
 /* Records the backtrace ips[n] of a close (its first CLOSE_HISTORY_DEPTH
  * frames); returns its id (never 0). */

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "backtrace.h"
+#include "close_history.h"
 #include "close_path.h"
 #include "config.h"
 #include "event.h"
@@ -188,8 +189,10 @@ bool shim_init_slow(void)
 	}
 	report_start();
 	sharecount_init();
-	if (event_wanted(&shim_cfg, EVENTS_ERRORS))
+	if (event_wanted(&shim_cfg, EVENTS_ERRORS)) {
 		lastref_init(); /* only close_rst records need it */
+		close_history_init(); /* nor is a close history kept below */
+	}
 	if (shim_cfg.events == EVENTS_NONE)
 		n_problems = 0;
 	else if (shim_cfg.backtrace) {
