@@ -191,14 +191,17 @@ __attribute__((noinline)) static int shared_resets(int fd, uint32_t st)
 __attribute__((noinline)) static void probe_shared(int fd, uint32_t st, int unread,
 						   struct pending_rst *p)
 {
+	int saved = errno; /* (a call here that fails is the shim's, not the close's:
+			      regress_shared_close_errno) */
+
 	p->armed = false;
-	if (unread == 0 || !lastref_identify(fd, &p->id))
-		return;
-	if (unread > 0 && (unread = shared_resets(fd, st)) == 0)
-		return;
-	p->unread = unread;
-	p->addr = (struct event_sockaddrs){&p->id.local.sa, &p->id.peer.sa, p->id.len};
-	p->armed = true;
+	if (unread != 0 && lastref_identify(fd, &p->id) &&
+	    (unread < 0 || (unread = shared_resets(fd, st)) != 0)) {
+		p->unread = unread;
+		p->addr = (struct event_sockaddrs){&p->id.local.sa, &p->id.peer.sa, p->id.len};
+		p->armed = true;
+	}
+	errno = saved;
 }
 
 /* After the close that probe_shared armed p for: the record, if the

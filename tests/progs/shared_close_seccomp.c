@@ -1,26 +1,33 @@
-/* shared_read_during_close: a forking server's race, made certain.
+/* shared_close_seccomp MODE: the close of a socket shared by fork, with
+ * bytes unread, while a seccomp filter on getpeername(2) steers what the
+ * shim sees as it decides (the program itself never calls getpeername;
+ * the shim asks it to name the socket for the kernel's look-up after the
+ * close).  A client sends a request and shuts down its side; the server
+ * accepts and forks; the parent closes its copy of the connection, and
+ * the child then reads the whole request and closes its own.
  *
- * A client sends a request and shuts down its side; the server accepts
- * and forks; the parent closes its copy of the connection while the child
- * reads the whole request and closes its own.  Under the shim the parent's
- * close of a shared socket with bytes unread is decided in steps (count
- * the bytes, name the socket, close, ask the kernel whether it is gone);
- * here the child's read falls between the count and the close, as it does
- * now and then in a real forking server whose child is quick.  To make it
- * fall there every time, the parent traps getpeername(2) with seccomp (the
- * program itself never calls it; the shim asks it while naming the
- * socket): the SIGSYS handler lets the child read and close, waits for it,
- * and answers getpeername itself.  The parent's close is then the last
- * reference, with nothing unread: a FIN, no reset, and the client reads
- * the end of the stream.
- *
+ * MODE read-during: a forking server's race, made certain.  The child's
+ * read falls between the shim's count of the unread bytes and the close,
+ * as it does now and then in a real forking server whose child is quick:
+ * the filter traps getpeername (SECCOMP_RET_TRAP), and the SIGSYS handler
+ * lets the child read and close, waits for it, and answers getpeername
+ * itself.  The parent's close is then the last reference, with nothing
+ * unread: a FIN, no reset, and the client reads the end of the stream.
  * Exits 0 if the client saw a clean end, 3 if it saw a reset, 4 if the
  * trap never fired (nothing asked for the peer's address: the case did
- * not show). */
+ * not show).
+ *
+ * MODE identify-fails: getpeername fails with ENOTCONN (as when the peer's
+ * reset arrives while the shim looks), the child still holding the
+ * socket.  The close succeeds, and must leave errno as the program had it.
+ * Exits 0 if it did, 3 if close() failed, 5 if errno changed.
+ *
+ * Exits 77 where seccomp filters cannot be set. */
 #include "progs.h"
 
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -44,44 +51,54 @@ static void on_sigsys(int sig, siginfo_t *si, void *ctx)
 
 	(void)sig;
 	if (si->si_syscall != SYS_getpeername)
-		_exit(5);
+		_exit(10);
 	if (!trapped++) {
 		if (write(go[1], &c, 1) != 1 || read(done[0], &c, 1) != 1)
-			_exit(6);
+			_exit(11);
 	}
 	memcpy(addr, &peer, *len < peer_len ? *len : peer_len);
 	*len = peer_len;
 	r[REG_RAX] = 0;
 }
 
-static void trap_getpeername(void)
+/* getpeername trapped (trap) or failing with ENOTCONN. */
+static void filter_getpeername(bool trap)
 {
 	struct sigaction sa = {.sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO};
 	struct sock_filter f[] = {
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getpeername, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
+		BPF_STMT(BPF_RET | BPF_K, trap ? SECCOMP_RET_TRAP : SECCOMP_RET_ERRNO | ENOTCONN),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
 	struct sock_fprog prog = {sizeof f / sizeof f[0], f};
 
-	if (sigaction(SIGSYS, &sa, NULL) != 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+	if (sigaction(SIGSYS, &sa, NULL) != 0)
+		die("sigaction");
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
 	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0)
-		die("seccomp");
+		exit(77);
 }
 
-NOINLINE static void close_in_parent(int fd)
+NOINLINE static int close_in_parent(int fd)
 {
-	close(fd);
+	int ret = close(fd);
+
 	__asm__ volatile("" ::: "memory");
+	return ret;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	char req[64], buf[256];
-	int lfd, port, client, s, status;
+	int lfd, port, client, s, status, ret, err;
 	ssize_t n;
 	pid_t child;
+	bool trap;
+
+	if (argc != 2 || (strcmp(argv[1], "read-during") && strcmp(argv[1], "identify-fails")))
+		return 2;
+	trap = !strcmp(argv[1], "read-during");
 
 	memset(req, 'r', sizeof req);
 	lfd = listen_loopback(0, &port);
@@ -111,12 +128,19 @@ int main(void)
 		close(s);
 		_exit(got == sizeof req && n == 0 && write(done[1], "d", 1) == 1 ? 0 : 8);
 	}
-	trap_getpeername();
-	close_in_parent(s);
+	/* (a child gone without a word ends the handler's wait) */
+	close(go[0]);
+	close(done[1]);
+	filter_getpeername(trap);
+	errno = EDOM;
+	ret = close_in_parent(s);
+	err = errno;
 	if (!trapped && write(go[1], "g", 1) != 1) /* the child goes on all the same */
 		die("write");
 	if (waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status))
 		die("child");
+	if (!trap)
+		return ret != 0 ? 3 : err != EDOM ? 5 : 0;
 	n = read(client, buf, sizeof buf);
 	if (!trapped)
 		return 4;
