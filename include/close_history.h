@@ -1,8 +1,7 @@
 /* Where each descriptor was last closed: a short backtrace per close, kept
  * in a fixed ring so that memory stays bounded.  A double_close reports the
  * earlier close's backtrace from here (first_backtrace), as long as fewer
- * than CLOSE_HISTORY_SLOTS closes happened in between, in this process and
- * the others of its fork tree, which share the ring. */
+ * than CLOSE_HISTORY_SLOTS closes happened in between. */
 #ifndef SHIM_CLOSE_HISTORY_H
 #define SHIM_CLOSE_HISTORY_H
 
@@ -14,6 +13,10 @@
 /* Maps the ring the fork tree shares: at load, before any fork.  Until
  * then (and if it fails) the process keeps a ring of its own. */
 void close_history_init(void);
+
+/* In a forked child, before anything else: from now on it writes a ring
+ * of its own; the ids from before the fork are read from the shared one. */
+void close_history_forked(void);
 
 /* Records the backtrace ips[n] of a close (its first CLOSE_HISTORY_DEPTH
  * frames); returns its id (never 0). */

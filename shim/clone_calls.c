@@ -2,7 +2,8 @@
  * handlers, yet is a process of its own (a sandbox or namespace tool's
  * child: clone(fn, stack, SIGCHLD | CLONE_NEWNS..., arg)).  Its records must
  * carry its own pid and thread id, which the shim keeps rather than asks
- * at every record (proc.h): fn is started through a step that renews them
+ * at every record (proc.h), and it writes a close history of its own
+ * (close_history.h): fn is started through a step that renews them
  * first.  Nothing else changes: the same flags, stack, ptid, tls and ctid
  * reach the next clone() in line, its result and errno are the caller's.
  * A child sharing this memory (CLONE_VM: a thread, a vfork-like spawn)
@@ -13,6 +14,7 @@
 #include <stdarg.h>
 #include <sys/types.h>
 
+#include "close_history.h"
 #include "export.h"
 #include "libc.h"
 #include "proc.h"
@@ -30,6 +32,7 @@ static int clone_child(void *p)
 	struct clone_start s = *(const struct clone_start *)p;
 
 	proc_after_fork_child();
+	close_history_forked();
 	return s.fn(s.arg);
 }
 

@@ -158,6 +158,7 @@ static void fork_parent(void)
 static void fork_child(void)
 {
 	proc_after_fork_handlers();
+	close_history_forked();
 	ratelimit_reset(); /* the parent reports what it counted */
 	log_forget_dropped();
 	privfd_close_in_child(log_owns_slot);

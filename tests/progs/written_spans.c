@@ -3,9 +3,10 @@
  * page in it has a page-table page that each fork copies and each exit
  * frees (include/coldmem.h).
  *
- *   written_spans CONNECTIONS
+ *   written_spans CONNECTIONS [PIPES]
  * Serves CONNECTIONS loopback connections, each in a forked child that
- * reads, answers, closes and exits, closes a pipe's ends, then prints
+ * reads, answers, closes and exits, closes a pipe's ends, then makes and
+ * closes PIPES more pipes (default 0), then prints
  * "spans S pages P": P pages of the shim's writable memory are in memory,
  * and S is the least number of 2 MiB spans that cover them all (whatever
  * the library's load address).  Exit 3 when no shim is loaded. */
@@ -64,7 +65,7 @@ int main(int argc, char **argv)
 	FILE *maps;
 	int pm;
 
-	if (argc != 2)
+	if (argc != 2 && argc != 3)
 		return 2;
 	/* No transparent huge pages: one fault would bring in 512 pages of
 	 * an aligned 2 MiB block of .bss that the shim never wrote.  The
@@ -77,6 +78,14 @@ int main(int argc, char **argv)
 		die("execv");
 	}
 	serve(atoi(argv[1]));
+	for (int i = 0, n = argc > 2 ? atoi(argv[2]) : 0; i < n; i++) {
+		int p[2];
+
+		if (pipe(p) != 0)
+			die("pipe");
+		close(p[0]);
+		close(p[1]);
+	}
 
 	/* The shim's writable segment: its rw mapping of the file and the
 	 * anonymous mapping right after it (the rest of .bss). */
