@@ -10,12 +10,12 @@
 #define CLOSE_HISTORY_SLOTS 4096
 #define CLOSE_HISTORY_DEPTH 8
 
-/* Maps the ring the fork tree shares: at load, before any fork.  Until
- * then (and if it fails) the process keeps a ring of its own. */
-void close_history_init(void);
+/* In the parent, just before a fork: the ring moves, the first time, into
+ * memory the children share (a fork then copies none of its pages). */
+void close_history_before_fork(void);
 
 /* In a forked child, before anything else: from now on it writes a ring
- * of its own; the ids from before the fork are read from the shared one. */
+ * of its own; the ids from before the fork are read from the parent's. */
 void close_history_forked(void);
 
 /* Records the backtrace ips[n] of a close (its first CLOSE_HISTORY_DEPTH

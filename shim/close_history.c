@@ -1,17 +1,21 @@
 /* The close history ring.
  *
- * The ring of the process the program started as lives in memory its fork
- * tree shares (close_history_init): a fork copies no page of it and makes
- * none copy-on-write, so neither the fork, nor the child's exit, nor the
- * parent's next close pays for the pages the ring has filled (a forking
- * server's had all 73 of them after 4096 closes).  Only that process
- * writes it.  A forked child writes a ring of its own from the fork on
- * (close_history_forked: the private one, whose pages it has not touched
- * yet), its ids going on from the parent's; it reads the ids from before
- * the fork, the only ones of the parent's it can hold, from the shared
- * ring.  So a child that closes thousands of numbers (a helper closing
- * every descriptor before exec) never wipes its parent's history
- * (close_history_shared_by_fork).
+ * A process writes a ring of its own (`own`, in .bss) until its first
+ * fork.  Then, just before the fork, its ring moves into memory its
+ * children share (close_history_before_fork): a fork copies no page of it
+ * and makes none copy-on-write, so neither the fork, nor the child's exit,
+ * nor the parent's next close pays for the pages the ring has filled (a
+ * forking server's had all 73 of them after 4096 closes).  Only that
+ * process writes it.  A forked child writes a private ring of its own from
+ * the fork on (close_history_forked: `own` again, whose pages it has not
+ * touched), its ids going on from the parent's; the ids from before the
+ * fork, the only ones of the parent's it can hold, it reads from the
+ * parent's shared ring, and those from before the parent's own fork from
+ * the ring that one inherited (`older`, `boundary`).  So a child that
+ * closes thousands of numbers (a helper closing every descriptor before
+ * exec) never wipes its parent's history, and a daemon that forked once
+ * before it serves gets the same as its parent (close_history_shared_by_fork,
+ * close_history_not_copied).
  *
  * Writers claim an id with one atomic increment and fill slot id % SLOTS;
  * the slot's id is cleared while it is written and set last, and a reader
@@ -35,61 +39,88 @@ struct slot {
 
 struct history {
 	uint32_t next_id;
-	char pad[64 - sizeof(uint32_t)]; /* (the counter's line is its own) */
+	uint32_t boundary;	       /* ids before it are in older's */
+	const struct history *older;   /* (NULL: none) */
+	char pad[64 - 2 * sizeof(uint32_t) - sizeof(void *)]; /* (the counter's line is its own) */
 	struct slot ring[CLOSE_HISTORY_SLOTS];
 };
 
-/* The ring this process writes: its own private one until
- * close_history_init maps the shared one (or if that failed), and again
- * in a forked child. */
+/* A switch of rings leaves this many ids unused: a close that raced it
+ * (another thread's, a signal handler's) on the ring before takes one of
+ * them, never one the new ring hands out again. */
+#define SWITCH_GAP 64
+/* Inherited rings looked through at most (one per generation of forks
+ * that forked again). */
+#define OLDER_DEPTH 8
+
 static struct history own;
-static struct history *hist = &own;
-/* In a forked child: the shared ring, which holds the ids before
- * `boundary`. */
-static const struct history *inherited;
-static uint32_t boundary;
+static struct history *hist = &own; /* the ring this process writes */
 
-void close_history_init(void)
+/* How long ago id was handed out, on this process's clock (31 bits). */
+static uint32_t age(uint32_t now, uint32_t id)
 {
-	struct history *m;
+	return (now - id) & ~FDEND_ANONYMOUS;
+}
 
-	if (__atomic_load_n(&hist, __ATOMIC_ACQUIRE) != &own || inherited)
-		return;
+void close_history_before_fork(void)
+{
+	struct history *h = __atomic_load_n(&hist, __ATOMIC_ACQUIRE), *m;
+	uint32_t next, first;
+
+	if (h != &own)
+		return; /* shared already */
 	m = mmap(NULL, sizeof *m, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (m == MAP_FAILED)
 		return;
-	/* the clock goes on from where it was (fdend compares ids) */
-	m->next_id = __atomic_load_n(&own.next_id, __ATOMIC_RELAXED);
+	next = __atomic_load_n(&own.next_id, __ATOMIC_ACQUIRE);
+	m->boundary = own.boundary;
+	m->older = own.older;
+	/* The slots this process wrote (and only those: a page of `own`
+	 * never written is never read, so none is mapped here for the
+	 * forks to copy). */
+	first = own.older ? own.boundary : 1;
+	if (age(next, first) >= CLOSE_HISTORY_SLOTS)
+		first = next - (CLOSE_HISTORY_SLOTS - 1);
+	for (uint32_t id = first; age(next, id) < CLOSE_HISTORY_SLOTS; id++) {
+		const struct slot *from = &own.ring[id % CLOSE_HISTORY_SLOTS];
+
+		if (__atomic_load_n(&from->id, __ATOMIC_ACQUIRE) != 0)
+			memcpy(&m->ring[id % CLOSE_HISTORY_SLOTS], from, sizeof *from);
+		if (id == next)
+			break;
+	}
+	m->next_id = next + SWITCH_GAP;
 	__atomic_store_n(&hist, m, __ATOMIC_RELEASE);
 }
 
 void close_history_forked(void)
 {
-	const struct history *shared = __atomic_load_n(&hist, __ATOMIC_ACQUIRE);
+	const struct history *parent = __atomic_load_n(&hist, __ATOMIC_ACQUIRE);
 
-	if (shared == &own)
-		return; /* a child's child: its own ring is already private */
+	if (parent == &own)
+		return; /* the parent's ring was private: this copy goes on */
 	/* (from the parent's counter as it is now: its other threads may
 	 * have taken ids since the fork, none of which this copy holds) */
-	own.next_id = __atomic_load_n(&shared->next_id, __ATOMIC_RELAXED);
-	boundary = own.next_id + 1;
-	inherited = shared;
+	own.next_id = __atomic_load_n(&parent->next_id, __ATOMIC_ACQUIRE) + SWITCH_GAP;
+	own.boundary = own.next_id + 1;
+	own.older = parent;
 	__atomic_store_n(&hist, &own, __ATOMIC_RELEASE);
 }
 
-/* The ring that holds id. */
+/* The ring that holds id: this process's, or the one it inherited that
+ * was written when id was handed out. */
 static const struct history *ring_of(uint32_t id)
 {
-	/* ids are 31 bits (close_history_next_id): id - boundary, shifted
-	 * into the sign, is negative for an id before the boundary */
-	if (inherited && (int32_t)((id - boundary) << 1) < 0)
-		return inherited;
-	return __atomic_load_n(&hist, __ATOMIC_ACQUIRE);
+	const struct history *h = __atomic_load_n(&hist, __ATOMIC_ACQUIRE);
+	uint32_t now = __atomic_load_n(&h->next_id, __ATOMIC_RELAXED), a = age(now, id);
+
+	for (int depth = 0; depth < OLDER_DEPTH && h->older && a > age(now, h->boundary); depth++)
+		h = h->older;
+	return h;
 }
 
-uint32_t close_history_next_id(void)
+static uint32_t take_id(struct history *h)
 {
-	struct history *h = __atomic_load_n(&hist, __ATOMIC_ACQUIRE);
 	uint32_t id;
 
 	/* 0 means "none"; the top bit marks fdend's anonymous ids */
@@ -99,16 +130,22 @@ uint32_t close_history_next_id(void)
 	return id;
 }
 
+uint32_t close_history_next_id(void)
+{
+	return take_id(__atomic_load_n(&hist, __ATOMIC_ACQUIRE));
+}
+
 uint32_t close_history_record(void *const *ips, int n)
 {
+	struct history *h = __atomic_load_n(&hist, __ATOMIC_ACQUIRE);
 	uint32_t id;
 	struct slot *s;
 
 	if (n > CLOSE_HISTORY_DEPTH)
 		n = CLOSE_HISTORY_DEPTH;
 
-	id = close_history_next_id();
-	s = &__atomic_load_n(&hist, __ATOMIC_ACQUIRE)->ring[id % CLOSE_HISTORY_SLOTS];
+	id = take_id(h); /* (the id and the slot from the same ring) */
+	s = &h->ring[id % CLOSE_HISTORY_SLOTS];
 	/* Release stores: none moves above the clearing of id (no fences:
 	 * ThreadSanitizer does not model them). */
 	__atomic_store_n(&s->id, 0, __ATOMIC_RELAXED);

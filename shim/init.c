@@ -139,6 +139,8 @@ static void fork_prepare(void)
 	close_path_before_fork();
 	symcache_before_fork();
 	backtrace_before_fork();
+	if (event_wanted(&shim_cfg, EVENTS_ERRORS))
+		close_history_before_fork(); /* (kept only then) */
 	/* No private copy half-made when the child is made. */
 	privfd_before_fork();
 	/* The child's copies counted (before they are all marked shared). */
@@ -190,10 +192,8 @@ bool shim_init_slow(void)
 	}
 	report_start();
 	sharecount_init();
-	if (event_wanted(&shim_cfg, EVENTS_ERRORS)) {
+	if (event_wanted(&shim_cfg, EVENTS_ERRORS))
 		lastref_init(); /* only close_rst records need it */
-		close_history_init(); /* nor is a close history kept below */
-	}
 	if (shim_cfg.events == EVENTS_NONE)
 		n_problems = 0;
 	else if (shim_cfg.backtrace) {

@@ -23,6 +23,7 @@
 #include <sys/syscall.h>
 
 #include "calls.h"
+#include "close_history.h"
 #include "close_path.h"
 #include "export.h"
 #include "fdtab.h"
@@ -137,8 +138,10 @@ static long route(long nr, const long *a)
 		 * pid and thread id (a clone sharing this memory changes
 		 * nothing here: it would change them for the parent too) */
 		r = real(nr, a);
-		if (r == 0 && !(fork_flags(nr, a) & CLONE_VM))
+		if (r == 0 && !(fork_flags(nr, a) & CLONE_VM)) {
 			proc_after_fork_child();
+			close_history_forked();
+		}
 		return r;
 	}
 	switch (nr) {

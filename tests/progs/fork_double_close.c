@@ -11,9 +11,14 @@
  * must be that process's first close of the number: the child's from
  * before the fork too, and the parent's after the child's 4200 closes
  * (which, in a ring the child wrote too, left the parent's record none).
- * Exits 0. */
+ * With "raw", the fork is syscall(SYS_fork), which runs no fork handler,
+ * made after a fork() of a child that exits at once (the parent's ring is
+ * then the shared one).  Exits 0. */
 #include "progs.h"
 
+#include <stdbool.h>
+
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #define CLOSER(name)                                                                               \
@@ -30,16 +35,24 @@ CLOSER(parent_again)
 CLOSER(child_again)
 CLOSER(q_again_in_child)
 
-int main(void)
+int main(int argc, char **argv)
 {
 	int p[2], q[2], go[2], status;
 	char c;
 	pid_t child;
+	bool raw = argc > 1 && !strcmp(argv[1], "raw");
 
 	if (pipe(p) != 0 || pipe(q) != 0 || pipe(go) != 0)
 		die("pipe");
 	close_before_fork(q[0]);
-	child = fork();
+	if (raw) {
+		child = fork();
+		if (child == 0)
+			_exit(0);
+		if (child < 0 || waitpid(child, &status, 0) != child)
+			die("fork");
+	}
+	child = raw ? (pid_t)syscall(SYS_fork) : fork();
 	if (child < 0)
 		die("fork");
 	if (child == 0) {

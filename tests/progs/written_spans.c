@@ -3,13 +3,15 @@
  * page in it has a page-table page that each fork copies and each exit
  * frees (include/coldmem.h).
  *
- *   written_spans CONNECTIONS [PIPES]
+ *   written_spans CONNECTIONS [PIPES [daemon]]
  * Serves CONNECTIONS loopback connections, each in a forked child that
  * reads, answers, closes and exits, closes a pipe's ends, then makes and
  * closes PIPES more pipes (default 0), then prints
  * "spans S pages P": P pages of the shim's writable memory are in memory,
  * and S is the least number of 2 MiB spans that cover them all (whatever
- * the library's load address).  Exit 3 when no shim is loaded. */
+ * the library's load address).  With "daemon", all that is done in a
+ * child forked first, as a daemon serves (the first process waits for it
+ * and exits with its status).  Exit 3 when no shim is loaded. */
 #include "progs.h"
 
 #include <fcntl.h>
@@ -65,7 +67,7 @@ int main(int argc, char **argv)
 	FILE *maps;
 	int pm;
 
-	if (argc != 2 && argc != 3)
+	if (argc < 2 || argc > 4)
 		return 2;
 	/* No transparent huge pages: one fault would bring in 512 pages of
 	 * an aligned 2 MiB block of .bss that the shim never wrote.  The
@@ -76,6 +78,16 @@ int main(int argc, char **argv)
 		setenv("WRITTEN_SPANS_NO_THP", "1", 1);
 		execv("/proc/self/exe", argv);
 		die("execv");
+	}
+	if (argc > 3 && !strcmp(argv[3], "daemon")) {
+		pid_t daemon = fork();
+		int status;
+
+		if (daemon < 0)
+			die("fork");
+		if (daemon > 0)
+			return waitpid(daemon, &status, 0) == daemon && WIFEXITED(status) ?
+				       WEXITSTATUS(status) : 2;
 	}
 	serve(atoi(argv[1]));
 	for (int i = 0, n = argc > 2 ? atoi(argv[2]) : 0; i < n; i++) {
