@@ -18,9 +18,10 @@
  * not show).
  *
  * MODE identify-fails: getpeername fails with ENOTCONN (as when the peer's
- * reset arrives while the shim looks), the child still holding the
- * socket.  The close succeeds, and must leave errno as the program had it.
- * Exits 0 if it did, 3 if close() failed, 5 if errno changed.
+ * reset arrives while the shim looks; the SIGSYS handler answers so), the
+ * child still holding the socket.  The close succeeds, and must leave
+ * errno as the program had it.  Exits 0 if it did, 3 if close() failed, 5
+ * if errno changed, 4 if the trap never fired.
  *
  * Exits 77 where seccomp filters cannot be set. */
 #include "progs.h"
@@ -38,6 +39,7 @@ static struct sockaddr_storage peer;
 static socklen_t peer_len;
 static int go[2], done[2];
 static volatile sig_atomic_t trapped;
+static bool identify_fails;
 
 #if defined(__x86_64__)
 /* In place of the trapped getpeername: the child reads and closes first;
@@ -52,6 +54,11 @@ static void on_sigsys(int sig, siginfo_t *si, void *ctx)
 	(void)sig;
 	if (si->si_syscall != SYS_getpeername)
 		_exit(10);
+	if (identify_fails) {
+		trapped++;
+		r[REG_RAX] = -ENOTCONN;
+		return;
+	}
 	if (!trapped++) {
 		if (write(go[1], &c, 1) != 1 || read(done[0], &c, 1) != 1)
 			_exit(11);
@@ -61,14 +68,13 @@ static void on_sigsys(int sig, siginfo_t *si, void *ctx)
 	r[REG_RAX] = 0;
 }
 
-/* getpeername trapped (trap) or failing with ENOTCONN. */
-static void filter_getpeername(bool trap)
+static void trap_getpeername(void)
 {
 	struct sigaction sa = {.sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO};
 	struct sock_filter f[] = {
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getpeername, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, trap ? SECCOMP_RET_TRAP : SECCOMP_RET_ERRNO | ENOTCONN),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
 	struct sock_fprog prog = {sizeof f / sizeof f[0], f};
@@ -94,11 +100,10 @@ int main(int argc, char **argv)
 	int lfd, port, client, s, status, ret, err;
 	ssize_t n;
 	pid_t child;
-	bool trap;
 
 	if (argc != 2 || (strcmp(argv[1], "read-during") && strcmp(argv[1], "identify-fails")))
 		return 2;
-	trap = !strcmp(argv[1], "read-during");
+	identify_fails = !strcmp(argv[1], "identify-fails");
 
 	memset(req, 'r', sizeof req);
 	lfd = listen_loopback(0, &port);
@@ -131,19 +136,19 @@ int main(int argc, char **argv)
 	/* (a child gone without a word ends the handler's wait) */
 	close(go[0]);
 	close(done[1]);
-	filter_getpeername(trap);
+	trap_getpeername();
 	errno = EDOM;
 	ret = close_in_parent(s);
 	err = errno;
-	if (!trapped && write(go[1], "g", 1) != 1) /* the child goes on all the same */
+	if ((!trapped || identify_fails) && write(go[1], "g", 1) != 1) /* the child goes on */
 		die("write");
 	if (waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status))
 		die("child");
-	if (!trap)
-		return ret != 0 ? 3 : err != EDOM ? 5 : 0;
-	n = read(client, buf, sizeof buf);
 	if (!trapped)
 		return 4;
+	if (identify_fails)
+		return ret != 0 ? 3 : err != EDOM ? 5 : 0;
+	n = read(client, buf, sizeof buf);
 	if (n < 0 && errno == ECONNRESET)
 		return 3;
 	return n == 0 ? 0 : 9;
