@@ -65,7 +65,7 @@ static uint32_t age(uint32_t now, uint32_t id)
 void close_history_before_fork(void)
 {
 	struct history *h = __atomic_load_n(&hist, __ATOMIC_ACQUIRE), *m;
-	uint32_t next, first;
+	uint32_t next, first, count;
 
 	if (h != &own)
 		return; /* shared already */
@@ -79,15 +79,16 @@ void close_history_before_fork(void)
 	 * never written is never read, so none is mapped here for the
 	 * forks to copy). */
 	first = own.older ? own.boundary : 1;
-	if (age(next, first) >= CLOSE_HISTORY_SLOTS)
-		first = next - (CLOSE_HISTORY_SLOTS - 1);
-	for (uint32_t id = first; age(next, id) < CLOSE_HISTORY_SLOTS; id++) {
-		const struct slot *from = &own.ring[id % CLOSE_HISTORY_SLOTS];
+	count = age(next + 1, first); /* ids first..next (none: first is next + 1) */
+	if (count > CLOSE_HISTORY_SLOTS) {
+		first = next + 1 - CLOSE_HISTORY_SLOTS;
+		count = CLOSE_HISTORY_SLOTS;
+	}
+	for (uint32_t k = 0; k < count; k++) {
+		const struct slot *from = &own.ring[(first + k) % CLOSE_HISTORY_SLOTS];
 
 		if (__atomic_load_n(&from->id, __ATOMIC_ACQUIRE) != 0)
-			memcpy(&m->ring[id % CLOSE_HISTORY_SLOTS], from, sizeof *from);
-		if (id == next)
-			break;
+			memcpy(&m->ring[(first + k) % CLOSE_HISTORY_SLOTS], from, sizeof *from);
 	}
 	m->next_id = next + SWITCH_GAP;
 	__atomic_store_n(&hist, m, __ATOMIC_RELEASE);
