@@ -24,7 +24,8 @@ enum holders holders_beyond(int fd, uint64_t ino);
 
 /* The same scan over one /proc/PID/fd listing already open (dir): how
  * many of its entries name "socket:[ino]", skipping number skip (-1:
- * none); -1 if it could not be read.  For holders_beyond and the tests. */
+ * none); -1 if it could not be read (a process gone meanwhile is read as
+ * what was listed before it went).  For holders_beyond and the tests. */
 int holders_in_dir(int dir, uint64_t ino, int skip);
 
 #endif

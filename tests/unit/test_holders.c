@@ -7,6 +7,7 @@
 #include <cmocka.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -84,11 +85,46 @@ static void test_beyond(void **state)
 	close(sv[1]);
 }
 
+/* A process that exits while its listing is read holds nothing: its
+ * /proc/PID/fd, opened while it ran, then lists nothing but fails
+ * (ENOENT), which made holders_beyond's answer "could not tell" whenever
+ * any process on the host exited during the scan (test_beyond failed so
+ * under CI's load, and SOCKSHIM_GRACEFUL=1 then never took such a close
+ * for the last). */
+static void test_regress_process_gone_during_scan(void **state)
+{
+	int sv[2], go[2], dir;
+	char path[64];
+	pid_t child;
+	char c;
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(pipe(go), 0);
+	child = fork();
+	if (child == 0) { /* holds sv[0] until told */
+		close(go[1]);
+		(void)!read(go[0], &c, 1);
+		_exit(0);
+	}
+	close(go[0]);
+	snprintf(path, sizeof path, "/proc/%d/fd", (int)child);
+	dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(dir >= 0);
+	close(go[1]);
+	assert_int_equal(waitpid(child, NULL, 0), child);
+	assert_int_equal(holders_in_dir(dir, ino_of(sv[0]), -1), 0);
+	close(dir);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_in_dir),
 		cmocka_unit_test(test_beyond),
+		cmocka_unit_test(test_regress_process_gone_during_scan),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
