@@ -31,6 +31,26 @@ static int self_fd_dir(void)
 	return dir;
 }
 
+/* A child that holds this process's descriptors until *tell is closed. */
+static pid_t holding_child(int *tell)
+{
+	int go[2];
+	pid_t child;
+	char c;
+
+	assert_int_equal(pipe(go), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		close(go[1]);
+		(void)!read(go[0], &c, 1);
+		_exit(0);
+	}
+	close(go[0]);
+	*tell = go[1];
+	return child;
+}
+
 /* One process: the numbers that name the socket, one skipped. */
 static void test_in_dir(void **state)
 {
@@ -56,10 +76,9 @@ static void test_in_dir(void **state)
 /* Every process: a copy in this process, then in a child, then none. */
 static void test_beyond(void **state)
 {
-	int sv[2], copy, go[2];
+	int sv[2], copy, tell;
 	uint64_t ino;
 	pid_t child;
-	char c;
 
 	(void)state;
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
@@ -69,16 +88,9 @@ static void test_beyond(void **state)
 	assert_int_equal(holders_beyond(sv[0], ino), HOLDERS_OTHERS);
 	close(copy);
 	assert_int_equal(holders_beyond(sv[0], ino), HOLDERS_NONE);
-	assert_int_equal(pipe(go), 0);
-	child = fork();
-	if (child == 0) { /* holds sv[0] until told */
-		close(go[1]);
-		(void)!read(go[0], &c, 1);
-		_exit(0);
-	}
-	close(go[0]);
+	child = holding_child(&tell);
 	assert_int_equal(holders_beyond(sv[0], ino), HOLDERS_OTHERS);
-	close(go[1]);
+	close(tell); /* the child exits */
 	waitpid(child, NULL, 0);
 	assert_int_equal(holders_beyond(sv[0], ino), HOLDERS_NONE);
 	close(sv[0]);
@@ -93,25 +105,17 @@ static void test_beyond(void **state)
  * for the last). */
 static void test_regress_process_gone_during_scan(void **state)
 {
-	int sv[2], go[2], dir;
+	int sv[2], tell, dir;
 	char path[64];
 	pid_t child;
-	char c;
 
 	(void)state;
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	assert_int_equal(pipe(go), 0);
-	child = fork();
-	if (child == 0) { /* holds sv[0] until told */
-		close(go[1]);
-		(void)!read(go[0], &c, 1);
-		_exit(0);
-	}
-	close(go[0]);
+	child = holding_child(&tell);
 	snprintf(path, sizeof path, "/proc/%d/fd", (int)child);
 	dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	assert_true(dir >= 0);
-	close(go[1]);
+	close(tell); /* the child exits */
 	assert_int_equal(waitpid(child, NULL, 0), child);
 	assert_int_equal(holders_in_dir(dir, ino_of(sv[0]), -1), 0);
 	close(dir);
