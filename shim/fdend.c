@@ -63,6 +63,17 @@ static void put_back(struct fdend *c, uint64_t word)
 				    __ATOMIC_RELAXED);
 }
 
+/* Whether close id b was taken after id a.  Ids are 31 bits and wrap
+ * (close_history's counter without FDEND_ANONYMOUS, 0 skipped): "after" is
+ * within half the circle ahead, so that two ids on either side of the wrap
+ * compare as they were taken. */
+static bool id_after(uint32_t b, uint32_t a)
+{
+	uint32_t ahead = (b - a) & ~FDEND_ANONYMOUS;
+
+	return ahead != 0 && ahead < (FDEND_ANONYMOUS >> 1);
+}
+
 /* The id of a close as the verdict reports it (none for an anonymous one). */
 static uint32_t reported_id(uint32_t id)
 {
@@ -104,7 +115,7 @@ enum fdend_verdict fdend_finish(struct fdend *c, int ret, int err, uint32_t afte
 		/* Another thread's close of the same number, numbered after this
 		 * one's real close had returned: it closed a later descriptor
 		 * (the number was reused meanwhile), not this one's. */
-		if (after_id && !(other & FDEND_ANONYMOUS) && (int32_t)(other - after_id) > 0)
+		if (after_id && !(other & FDEND_ANONYMOUS) && id_after(other, after_id))
 			return FDEND_CLOSE_ERROR;
 		/* Otherwise it claimed after this one but reached the kernel
 		 * first: this is the second close. */

@@ -981,6 +981,53 @@ static void test_eio_on_unknown_number_recorded(void **state)
 	assert_int_equal(b.first_id, 121);
 }
 
+/* Defect (fixed): fdend_finish compared ids as signed 32-bit numbers,
+ * but they are 31 bits (close_history's counter without FDEND_ANONYMOUS)
+ * and wrap from 0x7fffffff to 1.  Across the wrap, a close taken after
+ * after_id looked taken before it: the EBADF of
+ * test_ebadf_then_reuse_and_close_is_not_a_double_close, with B's close
+ * the first id after the wrap, was a double_close naming B's close. */
+static void test_regress_ids_across_wrap_reuse_after(void **state)
+{
+	struct closer a = {.id = 0x7ffffffd, .after = 0x7ffffffe}, b = {.id = 1};
+
+	(void)state;
+	fdtab_set(40, FD_EPOLL);
+	claim(&a, 3);
+	real_close(&a);
+	assert_int_equal(a.err, EBADF);
+	assert_int_equal(shim_socket(tcp_other), 3);
+	close_all(&b, 3);
+	assert_int_equal(b.v, FDEND_OK);
+	finish(&a);
+	assert_true(word(3) == closed_by(1));
+	assert_int_equal(a.v, FDEND_CLOSE_ERROR); /* was DOUBLE_CLOSE */
+	assert_int_equal(a.first_id, 0);	  /* was 1, B's close */
+}
+
+/* The other side of the same defect: the race of
+ * test_race_later_claim_closes_first with B's id the last before the wrap
+ * and A's after_id after it: B's close looked taken after A's real close,
+ * and A's second close of the socket was a close_error. */
+static void test_regress_ids_across_wrap_race(void **state)
+{
+	struct closer a = {.id = 0x7ffffffe, .after = 2}, b = {.id = 0x7fffffff};
+	int fd;
+
+	(void)state;
+	fd = shim_socket(tcp_last);
+	claim(&a, fd);
+	claim(&b, fd);
+	real_close(&b);
+	real_close(&a);
+	assert_int_equal(a.err, EBADF);
+	finish(&b);
+	finish(&a);
+	assert_int_equal(b.v, FDEND_OK);
+	assert_int_equal(a.v, FDEND_DOUBLE_CLOSE); /* was CLOSE_ERROR */
+	assert_int_equal(a.first_id, 0x7fffffff);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1007,6 +1054,8 @@ int main(void)
 				       reset),
 		cmocka_unit_test_setup(test_race_without_close_ids, reset),
 		cmocka_unit_test_setup(test_eio_on_unknown_number_recorded, reset),
+		cmocka_unit_test_setup(test_regress_ids_across_wrap_reuse_after, reset),
+		cmocka_unit_test_setup(test_regress_ids_across_wrap_race, reset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
