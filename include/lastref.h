@@ -49,4 +49,23 @@ int lastref_alive(const struct lastref_id *id);
 void lastref_init(void);
 bool lastref_claim(uint64_t cookie);
 
+/* Gone, but not by this close.  A holder whose close would reset were it
+ * the last counts the unread bytes one last time, closes, and asks; if
+ * meanwhile another holder read them and then closed, last and clean, the
+ * socket is gone when the first asks (at once if the peer had shut down
+ * its side: a forking server whose child reads a half-closed client's
+ * request right after the fork, and the parent wrote a close_rst for no
+ * reset).  So the first puts its question in the fork tree's shared memory
+ * before that last count (lastref_ask: a slot, or -1 if none is free or
+ * nothing is shared); a holder that closes with nothing unread answers
+ * there, for its socket, before its close (lastref_closing_clean: a load
+ * when no question is open, one SO_COOKIE when one names its number); and
+ * the first reads the answer after its question (lastref_answered_clean)
+ * and takes it back (lastref_retire, also when it never asked the kernel).
+ * Within the fork tree the shared memory reaches; errno kept. */
+int lastref_ask(int fd, uint64_t cookie);
+void lastref_closing_clean(int fd);
+bool lastref_answered_clean(int question);
+void lastref_retire(int question);
+
 #endif

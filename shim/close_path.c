@@ -155,7 +155,8 @@ __attribute__((noinline)) static void probe_before_close(int fd, uint32_t st)
  * is the last reference: known after the close (lastref.h). */
 struct pending_rst {
 	bool armed;
-	int unread; /* as shared_resets says */
+	int unread;   /* as shared_resets says */
+	int question; /* lastref_ask's (-1: none) */
 	struct lastref_id id;
 	struct event_sockaddrs addr; /* id's, for the record */
 	struct event ev;	     /* the record, made here (off the stack) */
@@ -195,11 +196,21 @@ __attribute__((noinline)) static void probe_shared(int fd, uint32_t st, int unre
 			      regress_shared_close_errno) */
 
 	p->armed = false;
-	if (unread != 0 && lastref_identify(fd, &p->id) &&
-	    (unread < 0 || (unread = shared_resets(fd, st)) != 0)) {
-		p->unread = unread;
-		p->addr = (struct event_sockaddrs){&p->id.local.sa, &p->id.peer.sa, p->id.len};
-		p->armed = true;
+	p->question = -1;
+	if (unread != 0 && lastref_identify(fd, &p->id)) {
+		/* Asked before the last count: a holder that reads the bytes
+		 * after it, and closes, answers (lastref.h; for unread bytes
+		 * only: SO_LINGER {1, 0} resets whoever is last). */
+		if (unread > 0)
+			p->question = lastref_ask(fd, p->id.cookie);
+		if (unread < 0 || (unread = shared_resets(fd, st)) != 0) {
+			p->unread = unread;
+			p->addr =
+				(struct event_sockaddrs){&p->id.local.sa, &p->id.peer.sa, p->id.len};
+			p->armed = true;
+		} else {
+			lastref_retire(p->question);
+		}
 	}
 	errno = saved;
 }
@@ -221,11 +232,24 @@ __attribute__((noinline)) static void report_shared(int fd, uint32_t st, struct 
 
 static void settle_shared(int fd, uint32_t st, struct pending_rst *p)
 {
-	if (lastref_alive(&p->id) != 0)
+	int alive = lastref_alive(&p->id);
+	/* (gone, after another holder read the bytes and closed last:
+	 * regress_shared_read_after_close) */
+	bool clean_elsewhere = alive == 0 && lastref_answered_clean(p->question);
+
+	lastref_retire(p->question);
+	if (alive != 0 || clean_elsewhere)
 		return; /* held elsewhere, or the kernel could not be asked */
 	if (!lastref_claim(p->id.cookie))
 		return; /* another holder, closing at the same moment, reports it */
 	report_shared(fd, st, p);
+}
+
+/* An armed probe whose close did not happen: its question taken back. */
+static void unarm_shared(struct pending_rst *p)
+{
+	if (p->armed)
+		lastref_retire(p->question);
 }
 
 /* The state the plan reads: a socket shared by fork whose count says this
@@ -271,11 +295,14 @@ static inline __attribute__((always_inline)) bool act_before_close(int fd, uint3
 	*shared_unread = 0;
 	if (plan == FDEND_LINGER) {
 		enum linger_outcome o = linger_take(fd, st, c);
+		bool lingered = o == LINGER_DONE || o == LINGER_HANDED || o == LINGER_SKIPPED;
 
 		if (o == LINGER_NOT_CONNECTED && (st & (FD_CREATED | FD_SHARED)) == FD_CREATED &&
 		    event_wanted(&shim_cfg, EVENTS_ERRORS))
 			probe_before_close(fd, st);
-		return o == LINGER_DONE || o == LINGER_HANDED || o == LINGER_SKIPPED;
+		if (lingered && (st & FD_SHARED))
+			lastref_closing_clean(fd); /* (another holder may be asking) */
+		return lingered;
 	}
 	if (plan == FDEND_PROBE) {
 		probe_before_close(fd, st);
@@ -290,9 +317,14 @@ static inline __attribute__((always_inline)) bool act_before_close(int fd, uint3
 
 			if (o == LINGER_DONE || o == LINGER_HANDED || o == LINGER_SKIPPED) {
 				*shared_unread = 0;
+				lastref_closing_clean(fd);
 				return true;
 			}
 		}
+		/* Nothing that would reset: a holder that asks whether its own
+		 * close was the last gets its answer (lastref.h) */
+		if (*shared_unread == 0)
+			lastref_closing_clean(fd);
 	}
 	return false;
 }
@@ -351,6 +383,8 @@ __attribute__((noinline)) static int close_settling(struct call *c, int fd, uint
 	err = errno;
 	if (ret == 0 && p && p->armed)
 		settle_shared(fd, st, p);
+	else if (p)
+		unarm_shared(p);
 	errno = err;
 	return ret;
 }
@@ -644,6 +678,8 @@ __attribute__((noinline)) static void exit_settling(int fd, uint32_t st, int unr
 	if (p.armed && sys_close(fd) == 0) {
 		fdtab_set(fd, FD_CLOSED);
 		settle_shared(fd, st, &p);
+	} else {
+		unarm_shared(&p);
 	}
 }
 

@@ -19,18 +19,104 @@
  * done; if not, its holders may both report it, as without the table). */
 #define CLAIM_SLOTS 4096
 #define CLAIM_PROBES 4
+
+/* The open questions of lastref_ask, in the same shared memory: a slot
+ * goes from FREE to BUSY (its asker filling it) to OPEN, maybe to CLEAN
+ * (answered by another holder), and back to FREE by its asker. */
+#define QUESTION_SLOTS 16
+enum { Q_FREE, Q_BUSY, Q_OPEN, Q_CLEAN };
+struct question {
+	uint64_t cookie;
+	int fd;
+	int state;
+};
+
+struct shared {
+	uint64_t claims[CLAIM_SLOTS];
+	struct question questions[QUESTION_SLOTS];
+	int open; /* questions asked and not yet taken back */
+};
+static struct shared *shared;
 static uint64_t *claims;
 
 void lastref_init(void)
 {
 	void *m;
 
-	if (claims)
+	if (shared)
 		return;
-	m = mmap(NULL, CLAIM_SLOTS * sizeof *claims, PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (m != MAP_FAILED)
-		claims = m;
+	m = mmap(NULL, sizeof *shared, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
+		 0);
+	if (m != MAP_FAILED) {
+		shared = m;
+		claims = shared->claims;
+	}
+}
+
+int lastref_ask(int fd, uint64_t cookie)
+{
+	if (!shared || cookie == 0)
+		return -1;
+	for (int i = 0; i < QUESTION_SLOTS; i++) {
+		struct question *q = &shared->questions[i];
+		int free_ = Q_FREE;
+
+		if (__atomic_load_n(&q->state, __ATOMIC_RELAXED) != Q_FREE ||
+		    !__atomic_compare_exchange_n(&q->state, &free_, Q_BUSY, false,
+						 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+			continue;
+		__atomic_store_n(&q->cookie, cookie, __ATOMIC_RELAXED);
+		__atomic_store_n(&q->fd, fd, __ATOMIC_RELAXED);
+		/* counted before it is open: a holder that sees none counted
+		 * sees no question (and one that looks after this close's
+		 * count of the unread bytes sees both) */
+		__atomic_add_fetch(&shared->open, 1, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&q->state, Q_OPEN, __ATOMIC_SEQ_CST);
+		return i;
+	}
+	return -1; /* as many closes at once as slots: asked as before */
+}
+
+void lastref_closing_clean(int fd)
+{
+	uint64_t cookie = 0;
+	socklen_t len = sizeof cookie;
+	int saved;
+
+	if (!shared || __atomic_load_n(&shared->open, __ATOMIC_SEQ_CST) == 0)
+		return; /* (the common case: no other holder is asking) */
+	saved = errno;
+	for (int i = 0; i < QUESTION_SLOTS; i++) {
+		struct question *q = &shared->questions[i];
+		int open = Q_OPEN;
+
+		if (__atomic_load_n(&q->state, __ATOMIC_SEQ_CST) != Q_OPEN ||
+		    __atomic_load_n(&q->fd, __ATOMIC_RELAXED) != fd)
+			continue;
+		/* the same number in another process of the tree: the same
+		 * socket only if the cookie is (one look at this one's) */
+		if (cookie == 0 &&
+		    (sys_getsockopt(fd, SOL_SOCKET, SO_COOKIE, &cookie, &len) != 0 || cookie == 0))
+			break;
+		if (__atomic_load_n(&q->cookie, __ATOMIC_RELAXED) == cookie)
+			__atomic_compare_exchange_n(&q->state, &open, Q_CLEAN, false,
+						    __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
+	}
+	errno = saved;
+}
+
+bool lastref_answered_clean(int q)
+{
+	return shared && q >= 0 && q < QUESTION_SLOTS &&
+	       __atomic_load_n(&shared->questions[q].state, __ATOMIC_SEQ_CST) == Q_CLEAN;
+}
+
+void lastref_retire(int q)
+{
+	if (!shared || q < 0 || q >= QUESTION_SLOTS)
+		return;
+	__atomic_store_n(&shared->questions[q].state, Q_FREE, __ATOMIC_SEQ_CST);
+	__atomic_sub_fetch(&shared->open, 1, __ATOMIC_SEQ_CST);
 }
 
 bool lastref_claim(uint64_t cookie)

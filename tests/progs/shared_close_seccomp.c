@@ -17,6 +17,14 @@
  * trap never fired (nothing asked for the peer's address: the case did
  * not show).
  *
+ * MODE read-after-close: the same race, later.  The child reads and closes
+ * after the parent's close, before the shim asks the kernel whether the
+ * socket outlived it: the filter traps the shim's socket(AF_NETLINK), and
+ * the handler lets the child read and close, waits for it, and answers
+ * with a copy of a netlink socket made beforehand.  The parent's close
+ * was not the last reference; the child's was, with nothing unread.
+ * Exits as read-during.
+ *
  * MODE identify-fails: getpeername fails with ENOTCONN (as when the peer's
  * reset arrives while the shim looks; the SIGSYS handler answers so), the
  * child still holding the socket.  The close succeeds, and must leave
@@ -26,20 +34,25 @@
  * Exits 77 where seccomp filters cannot be set. */
 #include "progs.h"
 
+#include <fcntl.h>
 #include <linux/filter.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
 #include <linux/seccomp.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <ucontext.h>
 
 static struct sockaddr_storage peer;
 static socklen_t peer_len;
 static int go[2], done[2];
 static volatile sig_atomic_t trapped;
-static bool identify_fails;
+static bool identify_fails, after_close;
+static int netlink = -1; /* (read-after-close: what the trapped socket() gives) */
 
 #if defined(__x86_64__)
 /* In place of the trapped getpeername: the child reads and closes first;
@@ -52,6 +65,16 @@ static void on_sigsys(int sig, siginfo_t *si, void *ctx)
 	char c = 'g';
 
 	(void)sig;
+	if (after_close && si->si_syscall == SYS_socket) {
+		if (!trapped++) {
+			if (write(go[1], &c, 1) != 1 || read(done[0], &c, 1) != 1)
+				_exit(11);
+			nanosleep(&(struct timespec){0, 20000000}, NULL); /* the client's
+				last ACK in, the socket gone */
+		}
+		r[REG_RAX] = fcntl(netlink, F_DUPFD_CLOEXEC, 0);
+		return;
+	}
 	if (si->si_syscall != SYS_getpeername)
 		_exit(10);
 	if (identify_fails) {
@@ -68,16 +91,28 @@ static void on_sigsys(int sig, siginfo_t *si, void *ctx)
 	r[REG_RAX] = 0;
 }
 
+/* getpeername, or (read-after-close) socket(AF_NETLINK, ...) */
 static void trap_getpeername(void)
 {
 	struct sigaction sa = {.sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO};
-	struct sock_filter f[] = {
+	struct sock_filter named[] = {
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getpeername, 0, 1),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
-	struct sock_fprog prog = {sizeof f / sizeof f[0], f};
+	struct sock_filter nl[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_socket, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_NETLINK, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {sizeof named / sizeof named[0], named};
+
+	if (after_close)
+		prog = (struct sock_fprog){sizeof nl / sizeof nl[0], nl};
 
 	if (sigaction(SIGSYS, &sa, NULL) != 0)
 		die("sigaction");
@@ -101,9 +136,14 @@ int main(int argc, char **argv)
 	ssize_t n;
 	pid_t child;
 
-	if (argc != 2 || (strcmp(argv[1], "read-during") && strcmp(argv[1], "identify-fails")))
+	if (argc != 2 || (strcmp(argv[1], "read-during") && strcmp(argv[1], "identify-fails") &&
+			  strcmp(argv[1], "read-after-close")))
 		return 2;
 	identify_fails = !strcmp(argv[1], "identify-fails");
+	after_close = !strcmp(argv[1], "read-after-close");
+	if (after_close &&
+	    (netlink = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG)) < 0)
+		die("socket(AF_NETLINK)");
 
 	memset(req, 'r', sizeof req);
 	lfd = listen_loopback(0, &port);
