@@ -28,10 +28,21 @@
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
     !defined(__SANITIZE_ADDRESS__)
 #define SHIM_COLD(order) __attribute__((section(".lbss.sockshim." #order)))
+#define SHIM_FORK_HOT(part) __attribute__((section(".bss.sockshim.forkhot." #part)))
 #else
 #define SHIM_COLD(order)
+#define SHIM_FORK_HOT(part)
 #endif
 
+/* The small state that a forked child writes (its pid, its ring of
+ * closes, the sets its calls take), then that ring, whose header and first
+ * slots follow: all on the page that .data shares with the start of .bss,
+ * which the child writes anyway when it exits (the C runtime's `completed`
+ * flag).  Each page a process writes after a fork is a copy-on-write
+ * fault, a few µs each on the CI machine: spread over .bss and .data, this
+ * state cost a forking server's child five of them where one does. */
+#define FORK_HOT SHIM_FORK_HOT(1)
+#define FORK_HOT_RING SHIM_FORK_HOT(2) /* right after FORK_HOT */
 #define COLD_PRIVFD SHIM_COLD(1) /* first: its written start next to .bss */
 #define COLD_CALL SHIM_COLD(2)   /* its sets are taken from the top */
 #define COLD_FDTAB SHIM_COLD(3)

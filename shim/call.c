@@ -21,7 +21,9 @@ static struct call_set {
 	char rec[SHIM_RECORD_MAX];
 	_Alignas(16) char spare[CALL_SPARE];
 } pool[CALL_POOL] COLD_CALL;
-static int pool_taken[CALL_POOL];
+/* (FORK_HOT: a forked child's first call takes a set, and so does its
+ * parent's next; on their own lines: every call writes them) */
+static _Alignas(64) int pool_taken[CALL_POOL] FORK_HOT;
 /* the page of the TLS of the first thread that took a set */
 static uintptr_t first_page;
 

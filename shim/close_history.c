@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "coldmem.h"
 #include "fdend.h"
 
 struct slot {
@@ -53,8 +54,20 @@ struct history {
  * that forked again). */
 #define OLDER_DEPTH 8
 
-static struct history own;
-static struct history *hist = &own; /* the ring this process writes */
+/* (FORK_HOT_RING: the header and the first slots on the page a forked
+ * child writes anyway, coldmem.h; a child's ids start at slot 0) */
+static _Alignas(64) struct history own FORK_HOT_RING;
+_Static_assert((CLOSE_HISTORY_SLOTS & (CLOSE_HISTORY_SLOTS - 1)) == 0,
+	       "a child's first id on slot 0 (close_history_forked)");
+/* The ring this process writes: own (NULL) until its first fork. */
+static struct history *hist FORK_HOT;
+
+static struct history *writer(void)
+{
+	struct history *h = __atomic_load_n(&hist, __ATOMIC_ACQUIRE);
+
+	return h ? h : &own;
+}
 
 /* How long ago id was handed out, on this process's clock (31 bits). */
 static uint32_t age(uint32_t now, uint32_t id)
@@ -64,7 +77,7 @@ static uint32_t age(uint32_t now, uint32_t id)
 
 void close_history_before_fork(void)
 {
-	struct history *h = __atomic_load_n(&hist, __ATOMIC_ACQUIRE), *m;
+	struct history *h = writer(), *m;
 	uint32_t next, first, count;
 
 	if (h != &own)
@@ -96,23 +109,27 @@ void close_history_before_fork(void)
 
 void close_history_forked(void)
 {
-	const struct history *parent = __atomic_load_n(&hist, __ATOMIC_ACQUIRE);
+	const struct history *parent = writer();
 
 	if (parent == &own)
 		return; /* the parent's ring was private: this copy goes on */
-	/* (from the parent's counter as it is now: its other threads may
-	 * have taken ids since the fork, none of which this copy holds) */
-	own.next_id = __atomic_load_n(&parent->next_id, __ATOMIC_ACQUIRE) + SWITCH_GAP;
+	/* From the parent's counter as it is now (its other threads may
+	 * have taken ids since the fork, none of which this copy holds), on
+	 * to the next id of slot 0: the first slots share the page of the
+	 * header and the rest of what a forked child writes (FORK_HOT), so
+	 * that a child that closes a few numbers copies one page, not two. */
+	own.next_id = (__atomic_load_n(&parent->next_id, __ATOMIC_ACQUIRE) + SWITCH_GAP) |
+		      (CLOSE_HISTORY_SLOTS - 1);
 	own.boundary = own.next_id + 1;
 	own.older = parent;
-	__atomic_store_n(&hist, &own, __ATOMIC_RELEASE);
+	__atomic_store_n(&hist, NULL, __ATOMIC_RELEASE);
 }
 
 /* The ring that holds id: this process's, or the one it inherited that
  * was written when id was handed out. */
 static const struct history *ring_of(uint32_t id)
 {
-	const struct history *h = __atomic_load_n(&hist, __ATOMIC_ACQUIRE);
+	const struct history *h = writer();
 	uint32_t now = __atomic_load_n(&h->next_id, __ATOMIC_RELAXED), a = age(now, id);
 
 	for (int depth = 0; depth < OLDER_DEPTH && h->older && a > age(now, h->boundary); depth++)
@@ -133,12 +150,12 @@ static uint32_t take_id(struct history *h)
 
 uint32_t close_history_next_id(void)
 {
-	return take_id(__atomic_load_n(&hist, __ATOMIC_ACQUIRE));
+	return take_id(writer());
 }
 
 uint32_t close_history_record(void *const *ips, int n)
 {
-	struct history *h = __atomic_load_n(&hist, __ATOMIC_ACQUIRE);
+	struct history *h = writer();
 	uint32_t id;
 	struct slot *s;
 

@@ -11,18 +11,18 @@
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 
+#include "coldmem.h"
 #include "sys.h"
 
-pid_t proc_pid;
-pid_t proc_ending;
-pid_t proc_owner_pid;
+/* (FORK_HOT: on the page a forked child writes, coldmem.h) */
+pid_t proc_pid FORK_HOT;
+pid_t proc_ending FORK_HOT;
+pid_t proc_owner_pid FORK_HOT;
 char proc_prog[64];
 char proc_host[65];
 
 /* Changes in a forked child: a thread id kept before is its parent's. */
-/* (zero-initialised: next to proc_pid, on the page a forked child writes
- * anyway; every other page it writes is one more copy-on-write fault) */
-static uint32_t fork_gen;
+static uint32_t fork_gen FORK_HOT;
 static __thread pid_t tid_kept __attribute__((tls_model("initial-exec")));
 static __thread uint32_t tid_gen __attribute__((tls_model("initial-exec")));
 

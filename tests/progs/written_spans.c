@@ -3,7 +3,7 @@
  * page in it has a page-table page that each fork copies and each exit
  * frees (include/coldmem.h).
  *
- *   written_spans CONNECTIONS [PIPES [daemon]]
+ *   written_spans CONNECTIONS [PIPES [daemon|child]]
  * Serves CONNECTIONS loopback connections, each in a forked child that
  * reads, answers, closes and exits, closes a pipe's ends, then makes and
  * closes PIPES more pipes (default 0), then prints
@@ -11,17 +11,25 @@
  * and S is the least number of 2 MiB spans that cover them all (whatever
  * the library's load address).  With "daemon", all that is done in a
  * child forked first, as a daemon serves (the first process waits for it
- * and exits with its status).  Exit 3 when no shim is loaded. */
+ * and exits with its status).  With "child", the child of the last
+ * connection prints "child pages N" before its exit, N the pages of the
+ * shim's writable memory it copied on write from the fork on (its own,
+ * not its parent's: the parent waits for it before it goes on).  Exit 3
+ * when no shim is loaded. */
 #include "progs.h"
 
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
 #define SPAN (2UL << 20)
 
-static void serve(int connections)
+static void shim_memory(uintptr_t *lo, uintptr_t *hi, bool leave_open);
+static long pages_in(uintptr_t lo, uintptr_t hi, bool exclusive, long *spans);
+
+static void serve(int connections, bool child_counts)
 {
 	int port, lfd = listen_loopback(0, &port);
 	char buf[64] = "request";
@@ -43,13 +51,24 @@ static void serve(int connections)
 				_exit(4);
 			write_all(fd, buf, sizeof buf);
 			close(fd);
+			if (child_counts && i == connections - 1) {
+				uintptr_t lo, hi;
+
+				shim_memory(&lo, &hi, true);
+				printf("child pages %ld\n", pages_in(lo, hi, true, NULL));
+			}
 			exit(0);
 		}
+		/* (with child_counts, nothing of the parent's written before
+		 * the child counts: a page the parent copies makes the
+		 * child's its own as well) */
+		if (child_counts && waitpid(child, NULL, 0) != child)
+			die("waitpid");
 		close(fd);
 		if (read(c, buf, sizeof buf) != (ssize_t)sizeof buf)
 			die("read");
 		close(c);
-		if (waitpid(child, NULL, 0) != child)
+		if (!child_counts && waitpid(child, NULL, 0) != child)
 			die("waitpid");
 		if (pipe(p) != 0)
 			die("pipe");
@@ -59,13 +78,87 @@ static void serve(int connections)
 	close(lfd);
 }
 
+/* The shim's writable segment: its rw mapping of the file and the
+ * anonymous mapping right after it (the rest of .bss); exit 3 if none.
+ * Read with read(2) and, in a counting child (leave_open), not closed:
+ * close and fclose are the shim's, and a call site of its never seen
+ * before is what it keeps in pages of its own (the count would be its). */
+static void shim_memory(uintptr_t *lo, uintptr_t *hi, bool leave_open)
+{
+	static char maps[1 << 16];
+	size_t len = 0;
+	ssize_t n;
+	int fd = open("/proc/self/maps", O_RDONLY);
+
+	*lo = *hi = 0;
+	if (fd < 0)
+		die("/proc/self/maps");
+	while (len < sizeof maps - 1 && (n = read(fd, maps + len, sizeof maps - 1 - len)) > 0)
+		len += (size_t)n;
+	maps[len] = 0;
+	if (!leave_open)
+		close(fd);
+	for (char *next = maps, *end; *next; next = end) {
+		char line[4096];
+		unsigned long a, b;
+		char perms[8];
+		int name = 0;
+
+		end = strchr(next, '\n');
+		end = end ? end + 1 : next + strlen(next);
+		snprintf(line, sizeof line, "%.*s", (int)(end - next), next);
+		if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %n", &a, &b, perms, &name) < 3)
+			continue;
+		if (name && strstr(line + name, "/libsockshim.so") && perms[1] == 'w') {
+			*lo = a;
+			*hi = b;
+		} else if (*hi && a == *hi && (!name || !line[name] || line[name] == '\n')) {
+			*hi = b;
+		}
+	}
+	if (!*lo)
+		exit(3);
+}
+
+/* The pages of [lo, hi) in memory (exclusive: only those mapped by this
+ * process alone, its copies); *spans (if asked): the least number of 2 MiB
+ * spans that cover them all. */
+static long pages_in(uintptr_t lo, uintptr_t hi, bool exclusive, long *spans)
+{
+	uintptr_t covered_to = 0;
+	long pages = 0;
+	int pm = open("/proc/self/pagemap", O_RDONLY);
+
+	if (pm < 0)
+		die("/proc/self/pagemap");
+	if (spans)
+		*spans = 0;
+	for (uintptr_t page = lo; page < hi; page += 4096) {
+		uint64_t entry;
+
+		if (pread(pm, &entry, sizeof entry, (off_t)(page / 4096 * sizeof entry)) !=
+		    (ssize_t)sizeof entry)
+			die("pagemap");
+		/* bit 63: present; bit 56: mapped by this process only */
+		if (!(entry >> 63) || (exclusive && !((entry >> 56) & 1)))
+			continue;
+		pages++;
+		/* greedy: a new span starts at the first page past the last */
+		if (spans && page >= covered_to) {
+			(*spans)++;
+			covered_to = page + SPAN;
+		}
+	}
+	if (!exclusive)
+		close(pm); /* (a counting child's: see shim_memory) */
+	return pages;
+}
+
 int main(int argc, char **argv)
 {
-	char line[4096];
-	uintptr_t lo = 0, hi = 0, covered_to = 0;
-	long pages = 0, spans = 0;
-	FILE *maps;
-	int pm;
+	uintptr_t lo, hi;
+	long pages, spans;
+	bool child_counts = argc > 3 && !strcmp(argv[3], "child");
 
 	if (argc < 2 || argc > 4)
 		return 2;
@@ -89,7 +182,7 @@ int main(int argc, char **argv)
 			return waitpid(daemon, &status, 0) == daemon && WIFEXITED(status) ?
 				       WEXITSTATUS(status) : 2;
 	}
-	serve(atoi(argv[1]));
+	serve(atoi(argv[1]), child_counts);
 	for (int i = 0, n = argc > 2 ? atoi(argv[2]) : 0; i < n; i++) {
 		int p[2];
 
@@ -99,48 +192,8 @@ int main(int argc, char **argv)
 		close(p[1]);
 	}
 
-	/* The shim's writable segment: its rw mapping of the file and the
-	 * anonymous mapping right after it (the rest of .bss). */
-	maps = fopen("/proc/self/maps", "r");
-	if (!maps)
-		die("/proc/self/maps");
-	while (fgets(line, sizeof line, maps)) {
-		unsigned long a, b;
-		char perms[8];
-		int name = 0;
-
-		if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %n", &a, &b, perms, &name) < 3)
-			continue;
-		if (name && strstr(line + name, "/libsockshim.so") && perms[1] == 'w') {
-			lo = a;
-			hi = b;
-		} else if (hi && a == hi && (!name || !line[name] || line[name] == '\n')) {
-			hi = b;
-		}
-	}
-	fclose(maps);
-	if (!lo)
-		return 3;
-
-	pm = open("/proc/self/pagemap", O_RDONLY);
-	if (pm < 0)
-		die("/proc/self/pagemap");
-	for (uintptr_t page = lo; page < hi; page += 4096) {
-		uint64_t entry;
-
-		if (pread(pm, &entry, sizeof entry, (off_t)(page / 4096 * sizeof entry)) !=
-		    (ssize_t)sizeof entry)
-			die("pagemap");
-		if (!(entry >> 63))
-			continue;
-		pages++;
-		/* greedy: a new span starts at the first page past the last */
-		if (page >= covered_to) {
-			spans++;
-			covered_to = page + SPAN;
-		}
-	}
-	close(pm);
+	shim_memory(&lo, &hi, false);
+	pages = pages_in(lo, hi, false, &spans);
 	printf("spans %ld pages %ld\n", spans, pages);
 	return 0;
 }
