@@ -338,7 +338,10 @@ static void on_close(struct ctx *c)
 {
 	int fd = (int)c->req->data.args[0];
 	struct closing k;
-	bool replaced, early = shim_cfg.graceful != GRACEFUL_OFF;
+	/* (a process with epoll instances: what becomes of the copy is known
+	 * before the answer, so that a copy that outlives the close leaves
+	 * them first: epolls.c) */
+	bool replaced, early = shim_cfg.graceful != GRACEFUL_OFF || sv_epolls_any(c->p);
 	enum keep keep;
 
 	if (early) {
@@ -355,6 +358,8 @@ static void on_close(struct ctx *c)
 	}
 	if (early) {
 		keep = act_on_close(c, fd, &k, &replaced);
+		if (keep != KEEP_NONE)
+			sv_epolls_forget(c->p, fd, k.copy);
 		answer_continue(c);
 	} else {
 		answer_continue(c);
@@ -741,6 +746,9 @@ void sv_handle(int nfd, struct seccomp_notif *req)
 		on_close_range(c);
 	else if (nr == SCMP_SYS(sendmsg))
 		on_sendmsg(c);
-	else
+	else if (nr == SCMP_SYS(epoll_create) || nr == SCMP_SYS(epoll_create1)) {
+		sv_epolls_stale(c->p);
+		answer_continue(c);
+	} else
 		answer_continue(c);
 }

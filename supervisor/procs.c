@@ -230,6 +230,7 @@ void sv_proc_gone(struct sv_proc *p)
 	close(p->pidfd);
 	free(p->hist);
 	sv_unwind_free(p->uw);
+	sv_epolls_free(p);
 	free(p);
 }
 
@@ -315,6 +316,7 @@ void sv_proc_exec(struct sv_proc *p)
 	p->hist = NULL;
 	sv_unwind_free(p->uw);
 	p->uw = NULL;
+	sv_epolls_stale(p); /* (those it keeps across the exec are found again) */
 	p->prog[0] = '\0'; /* read again at its next call, from the new image */
 }
 

@@ -64,6 +64,12 @@ struct sv_proc {
 		uint64_t ino;
 	} *exec_fds;
 	int n_exec_fds;
+	/* its epoll instances (epolls.c): numbers, found when first needed */
+	struct sv_epolls {
+		int *fds;
+		int n, cap;
+		bool known;
+	} epolls;
 	struct sv_proc *next;
 };
 
@@ -80,6 +86,17 @@ void sv_proc_exec(struct sv_proc *p);
 /* After the exec (at the process's next call, or its exit): the noted
  * sockets that are gone (the exec succeeded) lose a holder. */
 void sv_proc_exec_settle(struct sv_proc *p);
+/* Before the program's close of fd runs, with the supervisor's copy of the
+ * socket (copy) to outlive it: the socket's registrations at fd in p's
+ * epoll instances are removed, as the close would have removed them had
+ * it been the last reference (epolls.c).  sv_epolls_stale: p made an
+ * instance, or exec'd; sv_epolls_free: p is gone. */
+void sv_epolls_forget(struct sv_proc *p, int fd, int copy);
+/* Whether p may have an epoll instance (found in /proc the first time,
+ * and again after sv_epolls_stale). */
+bool sv_epolls_any(struct sv_proc *p);
+void sv_epolls_stale(struct sv_proc *p);
+void sv_epolls_free(struct sv_proc *p);
 /* Its pidfd, for the event loop: pidfd -> process. */
 struct sv_proc *sv_proc_by_pidfd(int pidfd);
 /* A new process is being made: a thread id may now name a process other

@@ -24,62 +24,6 @@
 # group: servers
 . "$(dirname "$0")/../lib.sh"
 
-cat >"$WORK/client.py" <<'PY'
-import socket, sys, threading, time
-port, total, conc = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-ANSWER_LEN = 8000  # epoll_server.c
-whole = 0
-bad = []
-lock = threading.Lock()
-
-def expected(i):
-    head = f"{i} ".encode()
-    return head + bytes(ord("a") + k % 26 for k in range(len(head), ANSWER_LEN - 1)) + b"\n"
-
-def one(i):
-    global whole
-    s = socket.create_connection(("127.0.0.1", port), timeout=10)
-    s.sendall(f"hello {i}\n".encode() + b"x" * 100)
-    got = b""
-    while len(got) < ANSWER_LEN:
-        d = s.recv(65536)
-        if not d:
-            break
-        got += d
-    # the server has closed: keep sending for ~200 ms, so that its socket,
-    # if it lingers, keeps receiving (bare, a reset ends this early)
-    end = time.monotonic() + 0.2
-    while time.monotonic() < end:
-        try:
-            s.send(b"y" * 64)
-        except OSError:
-            break
-        time.sleep(0.01)
-    s.close()
-    with lock:
-        if got == expected(i):
-            whole += 1
-        else:
-            bad.append(f"client {i}: {len(got)} bytes, not the answer")
-
-def worker(w):
-    for i in range(w, total, conc):
-        try:
-            one(i)
-        except OSError as e:
-            with lock:
-                bad.append(f"client {i}: {e}")
-
-ts = [threading.Thread(target=worker, args=(w,)) for w in range(conc)]
-for t in ts:
-    t.start()
-for t in ts:
-    t.join()
-print(f"whole {whole}")
-for b in bad[:5]:
-    print(b)
-PY
-
 N=200
 # run NAME MODE [VAR=VALUE...]: the server in MODE with those variables;
 # its output in $WORK/NAME.out, the clients' in $WORK/NAME.clients
@@ -91,7 +35,7 @@ run() {
 	pid=$!
 	BG_PIDS="$BG_PIDS $pid"
 	wait_listen "$port"
-	timeout 25 python3 "$WORK/client.py" "$port" "$N" 20 >"$WORK/$name.clients" 2>&1
+	timeout 25 python3 "$TOP/tests/epoll_clients.py" "$port" "$N" 20 >"$WORK/$name.clients" 2>&1
 	crc=$?
 	wait "$pid"
 	src=$?
