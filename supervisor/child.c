@@ -89,12 +89,12 @@ static int add_rules(scmp_filter_ctx ctx, const struct sv_traps *t)
 	return rc;
 }
 
-void sv_child_run(int sock, char **argv, const struct sv_traps *traps, bool set_nnp)
+void sv_child_run(int sock, char **argv, const struct sv_traps *traps, bool set_nnp,
+		  const sigset_t *inherited)
 {
 	scmp_filter_ctx ctx;
 	int nfd, rc;
 	char go;
-	sigset_t none;
 	pid_t parent = getppid();
 
 	/* If the supervisor dies, the program dies with it: without its
@@ -129,8 +129,10 @@ void sv_child_run(int sock, char **argv, const struct sv_traps *traps, bool set_
 	 * call (the close of our copy of it, at exec) is answered. */
 	if (read(sock, &go, 1) != 1)
 		_exit(127);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* The mask the supervisor was started with, as the program would
+	 * have had it (not the supervisor's own blocking of what it
+	 * forwards): regress_supervise_signal_mask */
+	sigprocmask(SIG_SETMASK, inherited, NULL);
 	execvp(argv[0], argv);
 	child_fail(sock, errno, argv[0]);
 }

@@ -201,7 +201,7 @@ int main(int argc, char **argv)
 	bool nnp;
 	int sv[2], nfd, ep, sfd, status = 0, msg_sock;
 	pid_t child;
-	sigset_t mask;
+	sigset_t mask, inherited_mask;
 	bool child_done = false, listener_hup = false;
 	char msg[256];
 	struct seccomp_notif *req;
@@ -256,7 +256,7 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGCHLD);
 	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
 		sigaddset(&mask, forwarded[i]);
-	if (sigprocmask(SIG_BLOCK, &mask, NULL) != 0)
+	if (sigprocmask(SIG_BLOCK, &mask, &inherited_mask) != 0)
 		die("sigprocmask: %s", strerror(errno));
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
 		die("PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
@@ -267,7 +267,7 @@ int main(int argc, char **argv)
 		die("fork: %s", strerror(errno));
 	if (child == 0) {
 		close(sv[0]);
-		sv_child_run(sv[1], prog_argv, &traps, nnp);
+		sv_child_run(sv[1], prog_argv, &traps, nnp, &inherited_mask);
 	}
 	close(sv[1]);
 	msg_sock = sv[0];

@@ -12,6 +12,7 @@
 #ifndef SV_SUPERVISOR_H
 #define SV_SUPERVISOR_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -34,10 +35,11 @@ struct sv_traps {
 
 /* In the forked child: installs the filter, tells the supervisor its
  * listener's number over sock (taken with pidfd_getfd), waits for the supervisor's go-ahead and execs argv[0]
- * (PATH searched).  Never returns: on failure writes "E<errno> <what>" to
- * sock and exits 127. */
-void sv_child_run(int sock, char **argv, const struct sv_traps *traps, bool set_nnp)
-	__attribute__((noreturn));
+ * (PATH searched) with the signal mask inherited (the supervisor's at its
+ * start).  Never returns: on failure writes "E<errno> <what>" to sock and
+ * exits 127. */
+void sv_child_run(int sock, char **argv, const struct sv_traps *traps, bool set_nnp,
+		  const sigset_t *inherited) __attribute__((noreturn));
 
 /* ---- procs.c: the supervised processes ---------------------------------- */
 
