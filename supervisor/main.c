@@ -187,6 +187,36 @@ static void __attribute__((noreturn)) child_failed(const char *msg, const char *
 	die("%s: %s", what[0] ? what : prog, strerror(err));
 }
 
+/* After the program has exited: sig to the processes it left behind, now
+ * the supervisor's children (it is their subreaper: a daemon that forked
+ * and detached, with its own session, which neither the program's group
+ * nor the terminal reaches).  Each passes it on to its own, as it would
+ * have had it from an init. */
+static void to_left_behind(int sig)
+{
+	char path[64], buf[4096];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/self/task/%d/children", (int)getpid());
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	for (char *p = buf, *end; *p; p = end) {
+		long pid = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		if (pid > 0)
+			kill((pid_t)pid, sig);
+	}
+}
+
 /* The loop's epoll set, where each new process's pidfd goes (watch). */
 static int loop_ep = -1;
 
@@ -374,12 +404,19 @@ int main(int argc, char **argv)
 				while (read(sfd, &si, sizeof si) == sizeof si) {
 					if (si.ssi_signo == SIGCHLD)
 						continue;
+					/* Once the program is gone, what it left
+					 * behind gets it, the terminal's too (or
+					 * nothing would stop the command):
+					 * regress_supervise_signal_after_exit */
+					if (child_done) {
+						to_left_behind((int)si.ssi_signo);
+						continue;
+					}
 					/* the terminal's signals reach the whole
 					 * process group: the program has it */
 					if (si.ssi_code == SI_KERNEL)
 						continue;
-					if (!child_done)
-						kill(child, (int)si.ssi_signo);
+					kill(child, (int)si.ssi_signo);
 				}
 				for (;;) {
 					int s;

@@ -1,0 +1,37 @@
+# Regression: once the program the supervisor started had exited and left
+# a daemon behind (forked, new session, parent gone: busybox httpd without
+# -f), the supervisor, which waits for every supervised process, dropped
+# the SIGTERM, SIGINT and SIGHUP sent to it: it passed signals to the
+# program only, which was gone, so nothing stopped the command (a service
+# manager's stop, a script's cleanup, a Ctrl-C).  Now they go to what the
+# program left behind, the supervisor's children as their subreaper (found
+# by a helper's sweep).
+#
+# Before: "the supervisor still runs 5 s after its SIGTERM".
+. "$(dirname "$0")/../lib.sh"
+no_sanitizer "the supervisor's tests run outside the sanitizer flavours"
+SV="$B/sockshim-supervise"
+[ -x "$SV" ] || fail "build/sockshim-supervise is missing"
+# the daemon: its own session, a TERM ends it (after its current sleep)
+SOCKSHIM_LOG="$WORK/sv.log" "$SV" -- sh -c '
+	setsid sh -c "trap \"echo daemon got TERM >'"$WORK"'/daemon.out; exit 0\" TERM
+		while :; do sleep 0.1; done" </dev/null >/dev/null 2>&1 &
+	exit 0' &
+sv=$!
+BG_PIDS="$BG_PIDS $sv"
+sleep 0.5
+kill -0 "$sv" 2>/dev/null || fail "the supervisor did not wait for the daemon"
+kill -TERM "$sv"
+for _ in $(seq 50); do
+	kill -0 "$sv" 2>/dev/null || break
+	sleep 0.1
+done
+if kill -0 "$sv" 2>/dev/null; then
+	pkill -TERM -f 'trap "echo daemon got TERM' 2>/dev/null
+	fail "the supervisor still runs 5 s after its SIGTERM"
+fi
+wait "$sv"
+rc=$?
+assert_grep "$WORK/daemon.out" "daemon got TERM"
+note "the daemon got the TERM, the supervisor exited $rc"
+[ "$rc" = 0 ] || fail "the supervisor exited $rc (the program's status was 0)"
