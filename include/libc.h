@@ -50,6 +50,7 @@ int libc_epoll_create(int size);
 int libc_epoll_create1(int flags);
 int libc_dlclose(void *handle);
 int libc_sigaltstack(const stack_t *ss, stack_t *old);
+int libc_prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5);
 
 int libc_fclose(FILE *fp);
 int libc_fcloseall(void);

@@ -8,7 +8,10 @@
 #include "fdtab.h"
 #include "vfork.h"
 
-enum { INIT_NONE, INIT_RUNNING, INIT_DONE };
+/* INIT_SANDBOXED: the program put itself under a seccomp filter of its
+ * own (sandbox_calls.c); from then on every entry point passes its call
+ * through, and the shim makes no system call of its own. */
+enum { INIT_NONE, INIT_RUNNING, INIT_DONE, INIT_SANDBOXED };
 extern int shim_init_state;
 
 /* Runs the initialisation if nobody has yet.  Returns false while it is
@@ -30,6 +33,11 @@ static inline bool shim_ready(void)
 		return true;
 	return shim_init_slow();
 }
+
+/* The program's seccomp filter is in place (its prctl or seccomp call
+ * returned success): the shim steps aside for good, in this process and
+ * the children it forks (sandbox_calls.c). */
+void shim_enter_sandbox(void);
 
 static inline bool shim_passthrough(void)
 {

@@ -133,8 +133,17 @@ static void report_no_unwinder(void)
 	event_emit(&ev);
 }
 
+/* (the fork handlers: nothing once the shim has stepped aside, or before
+ * it is ready) */
+static bool forks_watched(void)
+{
+	return __atomic_load_n(&shim_init_state, __ATOMIC_ACQUIRE) == INIT_DONE;
+}
+
 static void fork_prepare(void)
 {
+	if (!forks_watched())
+		return;
 	/* (first: its walk of /proc/self/fd makes no copy half-made) */
 	close_path_before_fork();
 	symcache_before_fork();
@@ -153,12 +162,16 @@ static void fork_prepare(void)
 
 static void fork_parent(void)
 {
+	if (!forks_watched())
+		return;
 	privfd_after_fork_parent();
 	symcache_after_fork_parent();
 }
 
 static void fork_child(void)
 {
+	if (!forks_watched())
+		return;
 	proc_after_fork_handlers();
 	close_history_forked();
 	ratelimit_reset(); /* the parent reports what it counted */
@@ -211,9 +224,14 @@ bool shim_init_slow(void)
 	 * state. */
 	if (!shim_cfg.closes_untracked || shim_cfg.raw == RAW_SECCOMP)
 		pthread_atfork(fork_prepare, fork_parent, fork_child);
-	__atomic_store_n(&shim_init_state, INIT_DONE, __ATOMIC_RELEASE);
-	errno = saved;
-	return true;
+	{
+		int running = INIT_RUNNING;
+		bool done = __atomic_compare_exchange_n(&shim_init_state, &running, INIT_DONE,
+							false, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+
+		errno = saved;
+		return done;
+	}
 }
 
 __attribute__((constructor)) static void shim_constructor(void)
@@ -230,6 +248,13 @@ __attribute__((constructor)) static void shim_constructor(void)
  * the same sockets again: a second record of each, a second release of
  * their fork tree's count (another holder's close then taken for the
  * last).  It ends the process at once, as it would bare. */
+void shim_enter_sandbox(void)
+{
+	/* (also before the shim was ready: it never will be; an
+	 * initialisation running meanwhile does not finish it, below) */
+	__atomic_store_n(&shim_init_state, INIT_SANDBOXED, __ATOMIC_RELEASE);
+}
+
 void shim_process_ends(bool by_exit)
 {
 	pid_t me;

@@ -101,6 +101,9 @@ LIBC_CALL(int, epoll_create, -1, (int size), (size))
 LIBC_CALL(int, epoll_create1, -1, (int flags), (flags))
 LIBC_CALL(int, dlclose, -1, (void *handle), (handle))
 LIBC_CALL(int, sigaltstack, -1, (const stack_t *ss, stack_t *old), (ss, old))
+LIBC_CALL(int, prctl, -1,
+	  (int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5),
+	  (option, a2, a3, a4, a5))
 /* posix_spawn reports failure as its return value, not in errno */
 LIBC_CALL(int, posix_spawn, ENOSYS,
 	  (pid_t * pid, const char *path, const posix_spawn_file_actions_t *fa,
@@ -194,7 +197,8 @@ void libc_bind_all(void)
 		fcntl64_bind, close_range_bind, closefrom_bind, sendmsg_bind, recvmsg_bind, recvmmsg_bind,
 		TIME64_BINDERS pidfd_getfd_bind, sigaction_bind,
 		signal_bind, pipe2_bind, posix_spawn_bind, posix_spawnp_bind, system_bind,
-		popen_bind, epoll_create_bind, epoll_create1_bind, sigaltstack_bind, dlclose_bind,
+		popen_bind, epoll_create_bind, epoll_create1_bind, sigaltstack_bind, prctl_bind,
+		dlclose_bind,
 		fclose_bind, fcloseall_bind, freopen_bind, freopen64_bind, syscall_bind,
 		exit_bind, clone_bind,
 	};

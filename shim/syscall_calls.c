@@ -29,6 +29,7 @@
 #include "fdtab.h"
 #include "libc.h"
 #include "proc.h"
+#include "sandbox.h"
 #include "shim.h"
 
 /* A number that may make a process (fork-like, or a thread: the flags
@@ -258,6 +259,15 @@ SHIM_EXPORT long syscall(long nr, ...)
 	 * under its lock, and the initialisation's dlsym would allocate:
 	 * a deadlock (redis-server hung so).  Before the shim is ready, every
 	 * number passes through. */
+	if (__builtin_expect(nr == SYS_seccomp, 0)) {
+		/* the program's own sandbox, whenever it comes: the shim
+		 * steps aside (sandbox_calls.c) */
+		long r = real(nr, a);
+
+		if (sandbox_installed(a[0], r))
+			shim_enter_sandbox();
+		return r;
+	}
 	if (__builtin_expect(!watched(nr), 1) ||
 	    __atomic_load_n(&shim_init_state, __ATOMIC_ACQUIRE) != INIT_DONE || vfork_in_child)
 		return real(nr, a);
