@@ -27,7 +27,10 @@ bool sandbox_installed(long op, long ret)
 }
 
 /* glibc declares prctl variadic and reads four more arguments, as here
- * (the kernel ignores those an option does not use). */
+ * (the kernel ignores those an option does not use).  Not in a
+ * ThreadSanitizer build: its runtime may call it while it initialises,
+ * before instrumented code may run (as sigaction: signal_calls.c). */
+#ifndef __SANITIZE_THREAD__
 SHIM_EXPORT int prctl(int option, ...)
 {
 	unsigned long a[4];
@@ -44,3 +47,4 @@ SHIM_EXPORT int prctl(int option, ...)
 		shim_enter_sandbox();
 	return ret;
 }
+#endif
