@@ -543,12 +543,20 @@ static uint32_t count_symbols(const uint32_t *gnu, const uint32_t *sysv)
 	return sysv ? sysv[1] : 0;
 }
 
-/* The exported symbol nearest at or below ip, as dladdr chooses it, its
- * name interned: called with the loader's list locked (the module cannot
- * be unmapped while its tables are read and its name copied). */
+/* The exported symbol of the call before return address ip, as dladdr
+ * chooses one (nearest at or below, within its size), its name interned:
+ * called with the loader's list locked (the module cannot be unmapped
+ * while its tables are read and its name copied).  Looked up at ip - 1,
+ * as gdb, addr2line's users and sockshim-report do: a call to a function
+ * that never returns (exit, abort, an error handler) may be the last
+ * instruction of its function, and its return address the first of the
+ * next one, whose name the frame took (regress_frame_after_noreturn_call).
+ * (A frame a signal interrupted has its exact address: named so too, it
+ * is wrong only at the first instruction of a function.) */
 static struct name find_symbol(uintptr_t base, const ElfW(Dyn) *dyn, const char *l_name,
-			       uintptr_t ip, uint32_t gen, uintptr_t *addr_out)
+			       uintptr_t ret, uint32_t gen, uintptr_t *addr_out)
 {
+	uintptr_t ip = ret - 1;
 	const ElfW(Sym) *symtab = NULL, *match = NULL;
 	const char *strtab = NULL;
 	const uint32_t *gnu = NULL, *sysv = NULL;

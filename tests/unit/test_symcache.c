@@ -1,5 +1,6 @@
 /* Unit tests of symcache: every name it gives is the one dladdr1 gives
- * (module path, load address, nearest exported symbol), for code of the
+ * (module path, load address, nearest exported symbol of the address
+ * before, a return address's call), for code of the
  * program, of libc and of libjansson, first and second sight; nothing for an
  * address in no module; after symcache_invalidate, looked up afresh; and
  * without look-ups (inside a handler) only what is known. */
@@ -31,7 +32,9 @@ __attribute__((noinline)) int symcache_test_exported(int x)
 
 static char exe[PATH_MAX];
 
-/* What dladdr1 says of ip, in symcache's terms. */
+/* What dladdr1 says of return address ip, in symcache's terms: the module
+ * of ip, the symbol of the call before it, ip - 1
+ * (regress_frame_after_noreturn_call). */
 static void expected(uintptr_t ip, struct sym_frame *f)
 {
 	Dl_info info;
@@ -42,7 +45,7 @@ static void expected(uintptr_t ip, struct sym_frame *f)
 		return;
 	f->module = lm->l_name[0] ? lm->l_name : exe;
 	f->base = lm->l_addr;
-	if (info.dli_sname && info.dli_saddr) {
+	if (dladdr((void *)(ip - 1), &info) && info.dli_sname && info.dli_saddr) {
 		f->symbol = info.dli_sname;
 		f->symbol_addr = (uintptr_t)info.dli_saddr;
 	}
