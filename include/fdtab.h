@@ -29,6 +29,8 @@ enum {
 	FD_PRIVATE = 1u << 9,	  /* one of the shim's own descriptors; the
 				     entry's aux is its privfd slot + 1 */
 	FD_CLOSE_ON_EXEC = 1u << 10, /* a spawned program does not inherit it */
+	FD_PASSED = 1u << 11,	  /* sent in SCM_RIGHTS: a copy may be in flight,
+				     in no process's table (close_path.c) */
 
 	FD_FAMILY_SHIFT = 12,
 	FD_FAMILY_MASK = 7u << FD_FAMILY_SHIFT,

@@ -311,8 +311,12 @@ static inline __attribute__((always_inline)) bool act_before_close(int fd, uint3
 		/* (a count that follows every holder is not second-guessed:
 		 * a scan would only hold this close back while another
 		 * holder's close, deciding the same, races it to the last) */
+		/* (not one this process passed in SCM_RIGHTS: in flight, the
+		 * copy is in no table /proc lists, and the receiver would get
+		 * a connection shut down and drained:
+		 * regress_passed_socket) */
 		if (*shared_unread != 0 && shim_cfg.graceful == GRACEFUL_ON &&
-		    !sharecount_followed(fd, st) && last_after_all(fd, c)) {
+		    !(st & FD_PASSED) && !sharecount_followed(fd, st) && last_after_all(fd, c)) {
 			enum linger_outcome o = linger_take(fd, st, c);
 
 			if (o == LINGER_DONE || o == LINGER_HANDED || o == LINGER_SKIPPED) {

@@ -85,7 +85,8 @@ SHIM_EXPORT FILE *popen(const char *command, const char *mode)
 	return libc_popen(command, mode);
 }
 
-/* Descriptors passed in SCM_RIGHTS: the receiver holds them too. */
+/* Descriptors passed in SCM_RIGHTS: the receiver holds them too, and
+ * until it has received them they are in no process's table (FD_PASSED). */
 void calls_sent(const struct msghdr *msg)
 {
 	int saved = errno;
@@ -98,7 +99,7 @@ void calls_sent(const struct msghdr *msg)
 
 			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
 			if (fdtab_get(fd) & FD_SOCKET)
-				fdtab_or(fd, FD_SHARED);
+				fdtab_or(fd, FD_SHARED | FD_PASSED);
 			if (fdtab_get(fd) & FD_COUNTED)
 				sharecount_pin(fdtab_cookie(fd));
 		}
@@ -106,15 +107,34 @@ void calls_sent(const struct msghdr *msg)
 	errno = saved;
 }
 
+/* Descriptors received in SCM_RIGHTS: known from now on, each socket as
+ * one another process may still hold (shared), so that its close gets the
+ * checks and cures of any other (a worker that a primary hands its
+ * connections, as Node's cluster does, reset its clients unrecorded:
+ * regress_passed_socket).  Returns whether any came (the walks of
+ * /proc/self/fd look again, as before). */
 bool calls_received(const struct msghdr *msg, long ret)
 {
+	bool any = false;
+	int saved = errno;
+
 	/* the kernel wrote msg_controllen: msg is the caller's, readable */
 	if (ret < 0 || !msg || msg->msg_controllen == 0)
 		return false;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR((struct msghdr *)msg, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-			return true;
-	return false;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR((struct msghdr *)msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		any = true;
+		for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+			if (fdtab_learn(fd) & FD_SOCKET)
+				fdtab_or(fd, FD_SHARED);
+		}
+	}
+	errno = saved;
+	return any;
 }
 
 bool calls_received_many(const struct mmsghdr *vec, long n)

@@ -4,7 +4,9 @@
  * leaving the rest unread (the seed's bug).  The acceptor's close is not
  * the connection's last: lingering on it would cut the worker's answer.
  *
- *   pass_server PORT ANSWER_BYTES CLIENTS */
+ *   pass_server PORT ANSWER_BYTES CLIENTS [WORKER_DELAY_MS]
+ * WORKER_DELAY_MS: the worker waits that long with each connection before
+ * it reads, so that the acceptor's close comes first. */
 #include "progs.h"
 
 #include <sys/wait.h>
@@ -21,7 +23,7 @@ int main(int argc, char **argv)
 	size_t answer;
 	pid_t worker;
 
-	if (argc != 4)
+	if (argc != 4 && argc != 5)
 		return 2;
 	answer = strtoul(argv[2], NULL, 10);
 	clients = atoi(argv[3]);
@@ -37,8 +39,11 @@ int main(int argc, char **argv)
 
 		close(sv[0]);
 		close(lfd);
-		while ((fd = recv_fd(sv[1])) >= 0)
+		while ((fd = recv_fd(sv[1])) >= 0) {
+			if (argc == 5)
+				usleep((useconds_t)atoi(argv[4]) * 1000);
 			worker_answer(fd, answer);
+		}
 		_exit(0);
 	}
 	close(sv[1]);
