@@ -38,6 +38,11 @@ void log_forget_dropped(void);
 /* In a forked child: a per-process file (%p) is reopened under the child's
  * pid at the next record; the parent's is closed now. */
 void log_after_fork_child(void);
+/* The process ends: its own file (a path with %p) that it wrote nothing
+ * into is removed.  A forking server's children each opened theirs at the
+ * fork (log_after_fork_child), and one that never logged left an empty
+ * file behind: thousands an hour (regress_per_process_empty_removed). */
+void log_process_ends(void);
 
 /* True if slot is one of the log's private descriptors. */
 bool log_owns_slot(int slot);

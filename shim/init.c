@@ -269,6 +269,7 @@ void shim_process_ends(bool by_exit)
 	linger_wait_at_exit();
 	if (event_wanted(&shim_cfg, EVENTS_ERRORS))
 		event_flush_suppressed();
+	log_process_ends();
 }
 
 __attribute__((destructor)) static void shim_destructor(void)

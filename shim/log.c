@@ -677,6 +677,25 @@ void log_count_dropped(long long n)
 	__atomic_add_fetch(&dropped, n, __ATOMIC_RELAXED);
 }
 
+void log_process_ends(void)
+{
+	struct stat held, named;
+	int slot = dest_slot, fd;
+
+	if (dest != LOG_FILE || !path_per_process || file_state != FILE_OPEN || slot < 0)
+		return;
+	fd = privfd_get(slot);
+	if (fd < 0)
+		return;
+	/* (the same file, still empty: not another one made at the path
+	 * since, by a rotation) */
+	if (sys_fstat(fd, &held) == 0 && S_ISREG(held.st_mode) && held.st_size == 0 &&
+	    sys_lstat(file_path, &named) == 0 && named.st_ino == held.st_ino &&
+	    named.st_dev == held.st_dev)
+		SYS6(SYS_unlinkat, AT_FDCWD, file_path, 0, 0, 0, 0);
+	privfd_put(slot);
+}
+
 void log_forget_dropped(void)
 {
 	if (__atomic_load_n(&dropped, __ATOMIC_RELAXED)) /* no write (a fault) if nothing to forget */
