@@ -64,6 +64,9 @@ bool lastref_claim(uint64_t cookie);
  * and takes it back (lastref_retire, also when it never asked the kernel).
  * Within the fork tree the shared memory reaches; errno kept. */
 int lastref_ask(int fd, uint64_t cookie);
+/* An answer that came before the asker's last count found bytes unread
+ * is not one: they were there after it (bytes that arrived since). */
+void lastref_reopen(int question);
 void lastref_closing_clean(int fd);
 bool lastref_answered_clean(int question);
 void lastref_retire(int question);

@@ -117,11 +117,12 @@ __attribute__((noinline)) static bool tcp_already_closed(int fd)
 }
 
 /* Before the last close of a TCP socket this process made: will the kernel
- * answer the close with RST, and does the socket hold an error nobody read?
+ * answer the close with RST (returned: a close_rst written), and does the
+ * socket hold an error nobody read?
  * One syscall: a non-blocking peek that counts the unread bytes without
  * copying them (MSG_TRUNC), or, with none, returns the pending error.  That
  * consumes the error, which is fine: the socket is about to go. */
-__attribute__((noinline)) static void probe_before_close(int fd, uint32_t st)
+__attribute__((noinline)) static bool probe_before_close(int fd, uint32_t st)
 {
 	ssize_t unread = sys_recv(fd, NULL, INT_MAX, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
 	int err = unread < 0 ? errno : 0;
@@ -133,22 +134,25 @@ __attribute__((noinline)) static void probe_before_close(int fd, uint32_t st)
 	if (unread > 0) {
 		/* tcp_close(): unread data makes the close send RST */
 		if (tcp_already_closed(fd))
-			return;
+			return false;
 		ev.reason = "unread_data";
 		ev.unread = unread;
 	} else if (err == ENOTCONN || err == ENOTSOCK || err == EBADF) {
-		return; /* a listener, never connected, or not this socket any more */
+		return false; /* a listener, never connected, or not this socket any more */
 	} else if (st & FD_LINGER_ZERO) {
 		if (tcp_already_closed(fd))
-			return;
+			return false;
 		ev.reason = "linger_zero";
 	} else if (err && err != EAGAIN && err != EWOULDBLOCK) {
 		ev.name = SHIM_EV_CLOSE_PENDING_ERROR;
 		ev.err = err;
+		event_emit(&ev);
+		return false;
 	} else {
-		return;
+		return false;
 	}
 	event_emit(&ev);
+	return true;
 }
 
 /* A reset that a close of a socket with other holders makes only if it
@@ -204,6 +208,8 @@ __attribute__((noinline)) static void probe_shared(int fd, uint32_t st, int unre
 		if (unread > 0)
 			p->question = lastref_ask(fd, p->id.cookie);
 		if (unread < 0 || (unread = shared_resets(fd, st)) != 0) {
+			/* (an answer before this count is not one) */
+			lastref_reopen(p->question);
 			p->unread = unread;
 			p->addr =
 				(struct event_sockaddrs){&p->id.local.sa, &p->id.peer.sa, p->id.len};
@@ -300,12 +306,17 @@ static inline __attribute__((always_inline)) bool act_before_close(int fd, uint3
 		if (o == LINGER_NOT_CONNECTED && (st & (FD_CREATED | FD_SHARED)) == FD_CREATED &&
 		    event_wanted(&shim_cfg, EVENTS_ERRORS))
 			probe_before_close(fd, st);
-		if (lingered && (st & FD_SHARED))
-			lastref_closing_clean(fd); /* (another holder may be asking) */
+		/* Another holder may be asking (lastref.h): lingered, nothing
+		 * is left unread.  (Whatever st says of other holders: one the
+		 * fork tree's count has let go of, which asked before, reads as
+		 * none here.) */
+		if (lingered)
+			lastref_closing_clean(fd);
 		return lingered;
 	}
 	if (plan == FDEND_PROBE) {
-		probe_before_close(fd, st);
+		if (!probe_before_close(fd, st))
+			lastref_closing_clean(fd); /* (as above: no reset here) */
 	} else if (plan == FDEND_PROBE_SHARED) {
 		*shared_unread = shared_resets(fd, st);
 		/* (a count that follows every holder is not second-guessed:
@@ -380,7 +391,10 @@ __attribute__((noinline)) static int close_settling(struct call *c, int fd, uint
 	_Static_assert(sizeof *p <= CALL_PENDING, "call.h's CALL_PENDING");
 	if (p)
 		probe_shared(fd, st, unread, p);
-	ret = close_in_call(c, fd, committed, how);
+	/* An armed probe's close is not left undone by a cancellation (glibc
+	 * acts at its start): the question it asked would be left open for
+	 * the whole fork tree, unwound past its retire. */
+	ret = close_in_call(c, fd, committed || (p && p->armed), how);
 	err = errno;
 	if (ret == 0 && p && p->armed)
 		settle_shared(fd, st, p);
@@ -721,7 +735,8 @@ static bool end_at_exit(int fd, uint32_t st, void *ctx)
 	if (plan == FDEND_LINGER) {
 		act_before_close(fd, as_counted(fd, st), x->c, &shared_unread);
 	} else if (plan == FDEND_PROBE) {
-		probe_before_close(fd, st);
+		if (!probe_before_close(fd, st))
+			lastref_closing_clean(fd); /* (lastref.h) */
 	} else if (x->single_threaded &&
 		   !act_before_close(fd, as_counted(fd, st), x->c, &shared_unread)) {
 		exit_settling(fd, st, shared_unread);

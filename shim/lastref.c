@@ -22,13 +22,18 @@
 
 /* The open questions of lastref_ask, in the same shared memory: a slot
  * goes from FREE to BUSY (its asker filling it) to OPEN, maybe to CLEAN
- * (answered by another holder), and back to FREE by its asker. */
+ * (answered by another holder), and back to FREE by its asker.  The state
+ * word carries the slot's generation above its two bits of kind, moved on
+ * at each retire: an answer meant for a question whose slot was taken back
+ * and asked again in between fails its compare-and-swap. */
 #define QUESTION_SLOTS 16
 enum { Q_FREE, Q_BUSY, Q_OPEN, Q_CLEAN };
+#define Q_KIND(w) ((w) & 3u)
+#define Q_AS(w, kind) (((w) & ~3u) | (kind))
 struct question {
 	uint64_t cookie;
 	int fd;
-	int state;
+	uint32_t state;
 };
 
 struct shared {
@@ -59,10 +64,10 @@ int lastref_ask(int fd, uint64_t cookie)
 		return -1;
 	for (int i = 0; i < QUESTION_SLOTS; i++) {
 		struct question *q = &shared->questions[i];
-		int free_ = Q_FREE;
+		uint32_t w = __atomic_load_n(&q->state, __ATOMIC_RELAXED);
 
-		if (__atomic_load_n(&q->state, __ATOMIC_RELAXED) != Q_FREE ||
-		    !__atomic_compare_exchange_n(&q->state, &free_, Q_BUSY, false,
+		if (Q_KIND(w) != Q_FREE ||
+		    !__atomic_compare_exchange_n(&q->state, &w, Q_AS(w, Q_BUSY), false,
 						 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 			continue;
 		__atomic_store_n(&q->cookie, cookie, __ATOMIC_RELAXED);
@@ -71,7 +76,7 @@ int lastref_ask(int fd, uint64_t cookie)
 		 * sees no question (and one that looks after this close's
 		 * count of the unread bytes sees both) */
 		__atomic_add_fetch(&shared->open, 1, __ATOMIC_SEQ_CST);
-		__atomic_store_n(&q->state, Q_OPEN, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&q->state, Q_AS(w, Q_OPEN), __ATOMIC_SEQ_CST);
 		return i;
 	}
 	return -1; /* as many closes at once as slots: asked as before */
@@ -88,34 +93,52 @@ void lastref_closing_clean(int fd)
 	saved = errno;
 	for (int i = 0; i < QUESTION_SLOTS; i++) {
 		struct question *q = &shared->questions[i];
-		int open = Q_OPEN;
+		uint32_t w = __atomic_load_n(&q->state, __ATOMIC_SEQ_CST);
 
-		if (__atomic_load_n(&q->state, __ATOMIC_SEQ_CST) != Q_OPEN ||
-		    __atomic_load_n(&q->fd, __ATOMIC_RELAXED) != fd)
+		if (Q_KIND(w) != Q_OPEN || __atomic_load_n(&q->fd, __ATOMIC_RELAXED) != fd)
 			continue;
 		/* the same number in another process of the tree: the same
 		 * socket only if the cookie is (one look at this one's) */
 		if (cookie == 0 &&
 		    (sys_getsockopt(fd, SOL_SOCKET, SO_COOKIE, &cookie, &len) != 0 || cookie == 0))
 			break;
+		/* (the fd and cookie read belong to generation w only if the
+		 * state is still w: the swap says) */
 		if (__atomic_load_n(&q->cookie, __ATOMIC_RELAXED) == cookie)
-			__atomic_compare_exchange_n(&q->state, &open, Q_CLEAN, false,
+			__atomic_compare_exchange_n(&q->state, &w, Q_AS(w, Q_CLEAN), false,
 						    __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
 	}
 	errno = saved;
 }
 
+void lastref_reopen(int q)
+{
+	uint32_t w;
+
+	if (!shared || q < 0 || q >= QUESTION_SLOTS)
+		return;
+	w = __atomic_load_n(&shared->questions[q].state, __ATOMIC_SEQ_CST);
+	if (Q_KIND(w) == Q_CLEAN)
+		__atomic_compare_exchange_n(&shared->questions[q].state, &w, Q_AS(w, Q_OPEN), false,
+					    __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
+}
+
 bool lastref_answered_clean(int q)
 {
 	return shared && q >= 0 && q < QUESTION_SLOTS &&
-	       __atomic_load_n(&shared->questions[q].state, __ATOMIC_SEQ_CST) == Q_CLEAN;
+	       Q_KIND(__atomic_load_n(&shared->questions[q].state, __ATOMIC_SEQ_CST)) == Q_CLEAN;
 }
 
 void lastref_retire(int q)
 {
+	uint32_t w;
+
 	if (!shared || q < 0 || q >= QUESTION_SLOTS)
 		return;
-	__atomic_store_n(&shared->questions[q].state, Q_FREE, __ATOMIC_SEQ_CST);
+	w = __atomic_load_n(&shared->questions[q].state, __ATOMIC_SEQ_CST);
+	/* the next generation, free (only the asker moves it off OPEN or
+	 * CLEAN this way) */
+	__atomic_store_n(&shared->questions[q].state, Q_AS(w + 4, Q_FREE), __ATOMIC_SEQ_CST);
 	__atomic_sub_fetch(&shared->open, 1, __ATOMIC_SEQ_CST);
 }
 
