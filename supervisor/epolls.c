@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -136,10 +137,28 @@ static int remove_in_child(void *arg)
 	struct epoll_event unused = {0};
 
 	if (r->copy != r->fd) {
+		struct rlimit lim;
+
 		/* an instance's copy at that number moves out of the way */
 		for (int i = 0; i < r->n; i++)
 			if (r->instances[i] == r->fd)
 				syscall(SYS_exit, 1);
+		/* The program's numbers may lie above the supervisor's limit
+		 * (a server that raised its own): raised for this child alone
+		 * (to the hard limit, or beyond where it may), or the number
+		 * could not be had (regress_supervise_epoll_after_close). */
+		if (syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &lim) == 0 &&
+		    (rlim_t)r->fd >= lim.rlim_cur) {
+			struct rlimit want = {lim.rlim_max, lim.rlim_max};
+
+			if ((rlim_t)r->fd >= lim.rlim_max)
+				want.rlim_cur = want.rlim_max = (rlim_t)r->fd + 1;
+			if (syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, &want, NULL) != 0 &&
+			    (rlim_t)r->fd < lim.rlim_max) {
+				want = (struct rlimit){lim.rlim_max, lim.rlim_max};
+				syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, &want, NULL);
+			}
+		}
 		if (syscall(SYS_dup2, r->copy, r->fd) != r->fd)
 			syscall(SYS_exit, 1);
 	}
@@ -170,10 +189,10 @@ void sv_epolls_forget(struct sv_proc *p, int fd, int copy)
 			copies[n++] = c;
 	}
 	if (n > 0) {
-		/* An instance's copy at the program's number: moved up first. */
+		/* An instance's copy at the program's number: moved away first. */
 		for (int i = 0; i < n; i++)
 			if (copies[i] == fd) {
-				int moved = fcntl(copies[i], F_DUPFD_CLOEXEC, fd + 1);
+				int moved = fcntl(copies[i], F_DUPFD_CLOEXEC, 0);
 
 				close(copies[i]);
 				copies[i] = moved;

@@ -52,3 +52,15 @@ for mode in lt et; do
 	run "graceful-$mode" "$mode" SOCKSHIM_GRACEFUL=1 SOCKSHIM_LINGER_MS=1000
 done
 run default-lt lt
+
+# A number above the supervisor's own soft limit (a server that raised its
+# own: nginx's worker_rlimit_nofile, Go, Java): the supervisor's child
+# could not put its copy there, and the registration stayed (found by a
+# review).  Before: "stale".
+out=$(ulimit -Sn 1024 && "$PROGS/epoll_high_fd" 2000) || rc=$?
+[ "${rc:-0}" != 77 ] || skip "no hard descriptor limit above 2000 here"
+[ "$out" = none ] || fail "bare, a number above 1024: $out"
+out=$(ulimit -Sn 1024 && SOCKSHIM_GRACEFUL=1 SOCKSHIM_LOG="$WORK/high.log" "$SV" -- "$PROGS/epoll_high_fd" 2000) ||
+	fail "supervised, a number above 1024: exit $?"
+[ "$out" = none ] || fail "supervised, a number above the supervisor's soft limit: $out"
+note "a number above the supervisor's soft limit: none"

@@ -1,0 +1,39 @@
+/* epoll_high_fd NUMBER: a connection at NUMBER (the program raises its
+ * soft descriptor limit to the hard one first, as busy servers do),
+ * registered in an epoll instance and closed while its peer is still
+ * connected; then the peer writes.  Bare, the close removed the
+ * registration: "none".  Prints "stale" if an event came for the closed
+ * number. */
+#include "progs.h"
+
+#include <sys/epoll.h>
+#include <sys/resource.h>
+
+int main(int argc, char **argv)
+{
+	int target = argc > 1 ? atoi(argv[1]) : 2000, port, lfd, c, s, ep, n;
+	struct epoll_event ev = {.events = EPOLLIN};
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		die("getrlimit");
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || (rlim_t)target >= rl.rlim_cur)
+		return 77;
+	lfd = listen_loopback(0, &port);
+	c = connect_loopback(port);
+	s = accept(lfd, NULL, NULL);
+	if (s < 0 || dup2(s, target) != target)
+		die("dup2");
+	close(s);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	ev.data.fd = target;
+	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, target, &ev) != 0)
+		die("epoll");
+	close(target);
+	usleep(100000);
+	write_all(c, "x", 1);
+	n = epoll_wait(ep, &ev, 1, 300);
+	printf("%s\n", n > 0 ? "stale" : "none");
+	return 0;
+}
