@@ -338,10 +338,7 @@ static void on_close(struct ctx *c)
 {
 	int fd = (int)c->req->data.args[0];
 	struct closing k;
-	/* (a process with epoll instances: what becomes of the copy is known
-	 * before the answer, so that a copy that outlives the close leaves
-	 * them first: epolls.c) */
-	bool replaced, early = shim_cfg.graceful != GRACEFUL_OFF || sv_epolls_any(c->p);
+	bool replaced, early = shim_cfg.graceful != GRACEFUL_OFF;
 	enum keep keep;
 
 	if (early) {
@@ -358,7 +355,11 @@ static void on_close(struct ctx *c)
 	}
 	if (early) {
 		keep = act_on_close(c, fd, &k, &replaced);
-		if (keep != KEEP_NONE)
+		/* A copy that lingers outlives the close by up to
+		 * SOCKSHIM_LINGER_MS: it leaves the program's epoll instances
+		 * first (epolls.c).  (The look after a close at the default
+		 * level holds its copy only until it sees the close run.) */
+		if (keep == KEEP_LINGER)
 			sv_epolls_forget(c->p, fd, k.copy);
 		answer_continue(c);
 	} else {

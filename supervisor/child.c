@@ -81,9 +81,11 @@ static int add_rules(scmp_filter_ctx ctx, const struct sv_traps *t)
 		rc = rc ? rc : add(ctx, SCMP_SYS(execve), 0, NULL);
 		rc = rc ? rc : add(ctx, SCMP_SYS(execveat), 0, NULL);
 		rc = rc ? rc : add(ctx, SCMP_SYS(exit_group), 0, NULL);
-		/* new epoll instances, that a socket kept past the program's
-		 * close must leave (epolls.c): rare */
-		rc = rc ? rc : add(ctx, SCMP_SYS(epoll_create), 0, NULL);
+	}
+	/* New epoll instances, that a lingering socket must leave
+	 * (epolls.c): rare. */
+	if (!rc && t->lingering) {
+		rc = add(ctx, SCMP_SYS(epoll_create), 0, NULL);
 		rc = rc ? rc : add(ctx, SCMP_SYS(epoll_create1), 0, NULL);
 	}
 	return rc;

@@ -78,13 +78,6 @@ static void find_instances(struct sv_proc *p)
 	closedir(dir);
 }
 
-bool sv_epolls_any(struct sv_proc *p)
-{
-	if (!p->epolls.known)
-		find_instances(p);
-	return !p->epolls.known || p->epolls.n > 0;
-}
-
 void sv_epolls_stale(struct sv_proc *p)
 {
 	p->epolls.known = false;

@@ -279,6 +279,7 @@ int main(int argc, char **argv)
 	traps.shutdown = event_wanted(&shim_cfg, EVENTS_ERRORS);
 	traps.sharing = shim_cfg.graceful != GRACEFUL_OFF || event_wanted(&shim_cfg, EVENTS_ERRORS);
 	traps.passing = traps.sharing;
+	traps.lingering = shim_cfg.graceful != GRACEFUL_OFF;
 	/* Without CAP_SYS_ADMIN the kernel wants no_new_privs for a filter. */
 	nnp = geteuid() != 0;
 

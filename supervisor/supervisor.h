@@ -31,6 +31,7 @@ struct sv_traps {
 	bool shutdown;	/* shutdown (shutdown_error; events=all) */
 	bool sharing;	/* dup*, fcntl F_DUPFD* (graceful: holders of sockets) */
 	bool passing;	/* sendmsg (graceful: sockets passed with SCM_RIGHTS) */
+	bool lingering; /* epoll_create* (graceful: instances a lingering socket leaves) */
 };
 
 /* In the forked child: installs the filter, tells the supervisor its
@@ -94,9 +95,6 @@ void sv_proc_exec_settle(struct sv_proc *p);
  * it been the last reference (epolls.c).  sv_epolls_stale: p made an
  * instance, or exec'd; sv_epolls_free: p is gone. */
 void sv_epolls_forget(struct sv_proc *p, int fd, int copy);
-/* Whether p may have an epoll instance (found in /proc the first time,
- * and again after sv_epolls_stale). */
-bool sv_epolls_any(struct sv_proc *p);
 void sv_epolls_stale(struct sv_proc *p);
 void sv_epolls_free(struct sv_proc *p);
 /* Its pidfd, for the event loop: pidfd -> process. */

@@ -14,8 +14,7 @@
 # supervisor, SOCKSHIM_GRACEFUL=1 and SOCKSHIM_LINGER_MS=1000, 200 clients
 # (tests/epoll_clients.py); pass: every answer whole, no event for a closed
 # number ("stale 0"), none for an earlier connection at a reused number
-# ("reused 0").  Also at the default level, where the supervisor's copy
-# outlives the close until it has seen the close run (afterclose.c).
+# ("reused 0").
 #
 # Before: "lt: 10023 events for closed numbers" (the counts vary by run).
 # group: servers
@@ -51,7 +50,6 @@ run() {
 for mode in lt et; do
 	run "graceful-$mode" "$mode" SOCKSHIM_GRACEFUL=1 SOCKSHIM_LINGER_MS=1000
 done
-run default-lt lt
 
 # A number above the supervisor's own soft limit (a server that raised its
 # own: nginx's worker_rlimit_nofile, Go, Java): the supervisor's child
