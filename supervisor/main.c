@@ -195,6 +195,8 @@ static void __attribute__((noreturn)) child_failed(const char *msg, const char *
 static void to_left_behind(int sig)
 {
 	char path[64], buf[4096];
+	long pid = 0;
+	bool digits = false;
 	ssize_t n;
 	int fd;
 
@@ -202,19 +204,24 @@ static void to_left_behind(int sig)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return;
-	buf[n] = '\0';
-	for (char *p = buf, *end; *p; p = end) {
-		long pid = strtol(p, &end, 10);
-
-		if (end == p)
-			break;
-		if (pid > 0)
-			kill((pid_t)pid, sig);
+	/* "PID PID ... ": read to the end (hundreds of children fill more
+	 * than a buffer), each number taken whole, ended by its separator
+	 * (a number cut at a read's end is another pid: found by a review) */
+	while ((n = read(fd, buf, sizeof buf)) > 0) {
+		for (ssize_t i = 0; i < n; i++) {
+			if (buf[i] >= '0' && buf[i] <= '9') {
+				if (pid < 100000000)
+					pid = pid * 10 + (buf[i] - '0');
+				digits = true;
+				continue;
+			}
+			if (digits && pid > 0)
+				kill((pid_t)pid, sig);
+			pid = 0;
+			digits = false;
+		}
 	}
+	close(fd);
 }
 
 /* The loop's epoll set, where each new process's pidfd goes (watch). */

@@ -35,3 +35,28 @@ rc=$?
 assert_grep "$WORK/daemon.out" "daemon got TERM"
 note "the daemon got the TERM, the supervisor exited $rc"
 [ "$rc" = 0 ] || fail "the supervisor exited $rc (the program's status was 0)"
+
+# Hundreds left behind: the supervisor's list of its children is longer
+# than one read of it, and a number cut at the end of that read was taken
+# whole, another pid (found by a review).  800 daemons, a SIGTERM: every
+# one goes, and so does the supervisor.  Before: "the supervisor still
+# runs 10 s after its SIGTERM".
+SOCKSHIM_LOG="$WORK/many.log" "$SV" -- "$PROGS/many_left_behind" 800 &
+sv=$!
+BG_PIDS="$BG_PIDS $sv"
+for _ in $(seq 100); do
+	[ "$(wc -w </proc/$sv/task/$sv/children 2>/dev/null)" = 800 ] && break
+	sleep 0.1
+done
+[ "$(wc -w </proc/$sv/task/$sv/children)" = 800 ] || fail "the 800 daemons did not come to the supervisor"
+kill -TERM "$sv"
+for _ in $(seq 100); do
+	kill -0 "$sv" 2>/dev/null || break
+	sleep 0.1
+done
+if kill -0 "$sv" 2>/dev/null; then
+	left=$(wc -w </proc/$sv/task/$sv/children)
+	pkill -KILL -P "$sv" 2>/dev/null
+	fail "the supervisor still runs 10 s after its SIGTERM, $left of its 800 children left"
+fi
+note "800 daemons left behind: all gone at the SIGTERM, and the supervisor"
