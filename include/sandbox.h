@@ -5,8 +5,8 @@
 
 #include <stdbool.h>
 
-/* Whether seccomp(op, ...) returning ret put a filter (or strict mode) in
- * place. */
-bool sandbox_installed(long op, long ret);
+/* Whether seccomp(op, flags, ...) returning ret put a filter (or strict
+ * mode) in place. */
+bool sandbox_installed(long op, long flags, long ret);
 
 #endif

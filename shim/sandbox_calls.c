@@ -21,9 +21,20 @@
 #include "sandbox.h"
 #include "shim.h"
 
-bool sandbox_installed(long op, long ret)
+bool sandbox_installed(long op, long flags, long ret)
 {
-	return ret >= 0 && (op == SECCOMP_SET_MODE_STRICT || op == SECCOMP_SET_MODE_FILTER);
+	if (op == SECCOMP_SET_MODE_STRICT)
+		return ret == 0;
+	if (op != SECCOMP_SET_MODE_FILTER)
+		return false;
+	/* A listener's descriptor is a success too; but a TSYNC that failed
+	 * returns the thread that could not be synchronised, and then no
+	 * filter is in place (regress_sandboxed_program) */
+	if (ret > 0)
+		return (flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) &&
+		       (!(flags & SECCOMP_FILTER_FLAG_TSYNC) ||
+			(flags & SECCOMP_FILTER_FLAG_TSYNC_ESRCH));
+	return ret == 0;
 }
 
 /* glibc declares prctl variadic and reads four more arguments, as here

@@ -264,7 +264,7 @@ SHIM_EXPORT long syscall(long nr, ...)
 		 * steps aside (sandbox_calls.c) */
 		long r = real(nr, a);
 
-		if (sandbox_installed(a[0], r))
+		if (sandbox_installed(a[0], a[1], r))
 			shim_enter_sandbox();
 		return r;
 	}
