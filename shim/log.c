@@ -97,6 +97,7 @@ static long gmtoff;
  * next_check (ms), and whether the path was found missing at the last
  * check. */
 static char file_path[PATH_MAX];
+static pid_t file_opener; /* the process that opened it (log_process_ends) */
 static bool file_regular;
 static long long next_check;
 static bool file_missing_seen;
@@ -240,6 +241,7 @@ __attribute__((noinline)) static int open_file(const char **why)
 		sys_fcntl(fd, F_SETFL, O_APPEND);
 	dest_is_pipe = S_ISFIFO(st.st_mode);
 	file_regular = S_ISREG(st.st_mode);
+	file_opener = proc_pid;
 	file_missing_seen = false;
 	__atomic_store_n(&next_check, coarse_ms() + RETRY_MS, __ATOMIC_RELAXED);
 	slot = privfd_adopt(fd);
@@ -682,7 +684,10 @@ void log_process_ends(void)
 	struct stat held, named;
 	int slot = dest_slot, fd;
 
-	if (dest != LOG_FILE || !path_per_process || file_state != FILE_OPEN || slot < 0)
+	/* (only by the process that opened it: a child made without fork(),
+	 * by clone() or syscall(), goes on writing its parent's file) */
+	if (dest != LOG_FILE || !path_per_process || file_state != FILE_OPEN || slot < 0 ||
+	    file_opener != proc_pid)
 		return;
 	fd = privfd_get(slot);
 	if (fd < 0)
