@@ -107,22 +107,36 @@ __attribute__((noinline)) static void report_failure(struct call *c, int fd, uin
  * tcpi_state is the first byte of struct tcp_info, and the kernel copies
  * only as much as asked: one byte, in a frame of its own (this may run on
  * a handler's small stack, under the record's frames). */
-__attribute__((noinline)) static bool tcp_already_closed(int fd)
+__attribute__((noinline)) static int tcp_state(int fd)
 {
 	unsigned char state = 0;
 	socklen_t len = sizeof state;
 
-	return sys_getsockopt(fd, IPPROTO_TCP, TCP_INFO, &state, &len) == 0 && len == 1 &&
-	       state == TCP_CLOSE;
+	return sys_getsockopt(fd, IPPROTO_TCP, TCP_INFO, &state, &len) == 0 && len == 1 ? state
+										       : -1;
 }
 
+static bool tcp_already_closed(int fd)
+{
+	return tcp_state(fd) == TCP_CLOSE;
+}
+
+/* What probe_before_close found: no reset, a reset (recorded), or (a
+ * positive count of unread bytes) one only the kernel can tell after the
+ * close. */
+enum { PROBE_NO_RESET = 0, PROBE_RESET = -1 };
+
 /* Before the last close of a TCP socket this process made: will the kernel
- * answer the close with RST (returned: a close_rst written), and does the
- * socket hold an error nobody read?
- * One syscall: a non-blocking peek that counts the unread bytes without
- * copying them (MSG_TRUNC), or, with none, returns the pending error.  That
- * consumes the error, which is fine: the socket is about to go. */
-__attribute__((noinline)) static bool probe_before_close(int fd, uint32_t st)
+ * answer the close with RST, and does the socket hold an error nobody
+ * read?  One syscall: a non-blocking peek that counts the unread bytes
+ * without copying them (MSG_TRUNC), or, with none, returns the pending
+ * error.  That consumes the error, which is fine: the socket is about to
+ * go.  A socket whose side the program has shut down (FIN_WAIT1, FIN_WAIT2,
+ * CLOSING), with bytes unread: the peer's FIN may still come before the
+ * close, which then sends nothing (TIME_WAIT); where the caller can
+ * (settle), the unread bytes are returned and the kernel asked after the
+ * close, as for a shared socket (regress_close_rst_fin_race). */
+__attribute__((noinline)) static int probe_before_close(int fd, uint32_t st, bool settle)
 {
 	ssize_t unread = sys_recv(fd, NULL, INT_MAX, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
 	int err = unread < 0 ? errno : 0;
@@ -133,26 +147,31 @@ __attribute__((noinline)) static bool probe_before_close(int fd, uint32_t st)
 	ev.addresses = true;
 	if (unread > 0) {
 		/* tcp_close(): unread data makes the close send RST */
-		if (tcp_already_closed(fd))
-			return false;
+		int state = tcp_state(fd);
+
+		if (state == TCP_CLOSE)
+			return PROBE_NO_RESET;
+		if (settle && (state == TCP_FIN_WAIT1 || state == TCP_FIN_WAIT2 ||
+			       state == TCP_CLOSING))
+			return unread > INT_MAX ? INT_MAX : (int)unread;
 		ev.reason = "unread_data";
 		ev.unread = unread;
 	} else if (err == ENOTCONN || err == ENOTSOCK || err == EBADF) {
-		return false; /* a listener, never connected, or not this socket any more */
+		return PROBE_NO_RESET; /* a listener, never connected, or not this socket */
 	} else if (st & FD_LINGER_ZERO) {
 		if (tcp_already_closed(fd))
-			return false;
+			return PROBE_NO_RESET;
 		ev.reason = "linger_zero";
 	} else if (err && err != EAGAIN && err != EWOULDBLOCK) {
 		ev.name = SHIM_EV_CLOSE_PENDING_ERROR;
 		ev.err = err;
 		event_emit(&ev);
-		return false;
+		return PROBE_NO_RESET;
 	} else {
-		return false;
+		return PROBE_NO_RESET;
 	}
 	event_emit(&ev);
-	return true;
+	return PROBE_RESET;
 }
 
 /* A reset that a close of a socket with other holders makes only if it
@@ -287,14 +306,17 @@ __attribute__((noinline)) static bool last_after_all(int fd, struct call *c)
  * the descriptor goes: probe for a reset, or linger.  True if the socket
  * was shut down and handed on (the close must then happen).
  * *shared_unread: the socket has other holders and its close would reset
- * if it were the last reference, which only the kernel can say after the
- * close (close_settling); what shared_resets said, 0: no.  Inlined: a
+ * if it were the last reference, or its peer's FIN may yet come first,
+ * which only the kernel can say after the close (close_settling); the
+ * unread bytes, 0: no.  settle: the caller asks the kernel after the
+ * close (a dup2 onto the socket, which closes it within the call, does
+ * not: a probe decides before, as it did).  Inlined: a
  * frame of its own would sit between
  * the close and the probe or the linger, on a handler's small alternate
  * stack too (regress_altstack_close). */
 static inline __attribute__((always_inline)) bool act_before_close(int fd, uint32_t st,
 								   struct call *c,
-								   int *shared_unread)
+								   int *shared_unread, bool settle)
 {
 	enum fdend_plan plan = fdend_plan(st, &shim_cfg);
 
@@ -305,7 +327,7 @@ static inline __attribute__((always_inline)) bool act_before_close(int fd, uint3
 
 		if (o == LINGER_NOT_CONNECTED && (st & (FD_CREATED | FD_SHARED)) == FD_CREATED &&
 		    event_wanted(&shim_cfg, EVENTS_ERRORS))
-			probe_before_close(fd, st);
+			probe_before_close(fd, st, false);
 		/* Another holder may be asking (lastref.h): lingered, nothing
 		 * is left unread.  (Whatever st says of other holders: one the
 		 * fork tree's count has let go of, which asked before, reads as
@@ -315,7 +337,11 @@ static inline __attribute__((always_inline)) bool act_before_close(int fd, uint3
 		return lingered;
 	}
 	if (plan == FDEND_PROBE) {
-		if (!probe_before_close(fd, st))
+		int found = probe_before_close(fd, st, settle);
+
+		if (found > 0)
+			*shared_unread = found; /* the kernel says, after the close */
+		else if (found == PROBE_NO_RESET)
 			lastref_closing_clean(fd); /* (as above: no reset here) */
 	} else if (plan == FDEND_PROBE_SHARED) {
 		*shared_unread = shared_resets(fd, st);
@@ -460,7 +486,7 @@ int close_path_end(int fd, const struct close_how *how)
 	}
 	if ((st & FD_SOCKET) && !(st & FD_CLOSED)) {
 		event_call(SHIM_EV_CLOSE, fd, st, true);
-		committed = act_before_close(fd, as_counted(fd, st), &c, &shared_unread);
+		committed = act_before_close(fd, as_counted(fd, st), &c, &shared_unread, true);
 		/* This number's reference is taken from the tree's count now,
 		 * while the cookie is surely its (once closed, the number may
 		 * be another socket's): another holder may then find itself
@@ -663,7 +689,7 @@ void close_path_before_takeover(int fd)
 		return;
 	call_enter(&c);
 	event_call(SHIM_EV_CLOSE, fd, st, true);
-	act_before_close(fd, st, &c, &shared_unread);
+	act_before_close(fd, st, &c, &shared_unread, false);
 	/* (a takeover of a socket with other holders is not followed: the
 	 * number is the program's again at once) */
 	call_leave(&c);
@@ -733,12 +759,16 @@ static bool end_at_exit(int fd, uint32_t st, void *ctx)
 		x->flushed = true;
 	}
 	if (plan == FDEND_LINGER) {
-		act_before_close(fd, as_counted(fd, st), x->c, &shared_unread);
+		act_before_close(fd, as_counted(fd, st), x->c, &shared_unread, false);
 	} else if (plan == FDEND_PROBE) {
-		if (!probe_before_close(fd, st))
+		int found = probe_before_close(fd, st, x->single_threaded);
+
+		if (found > 0)
+			exit_settling(fd, st, found);
+		else if (found == PROBE_NO_RESET)
 			lastref_closing_clean(fd); /* (lastref.h) */
 	} else if (x->single_threaded &&
-		   !act_before_close(fd, as_counted(fd, st), x->c, &shared_unread)) {
+		   !act_before_close(fd, as_counted(fd, st), x->c, &shared_unread, true)) {
 		exit_settling(fd, st, shared_unread);
 	}
 out:
