@@ -31,6 +31,17 @@ enum linger_outcome {
 				 record says why */
 };
 
+/* Whether a lingering that began at start (ms) and hit linger_ms ended with
+ * the peer still sending (graceful_timeout): bytes came (last at
+ * last_data; 0: never) in the second half of the wait.  A peer that read
+ * the FIN and stayed open and silent (an idle client of a server that
+ * drops it) is no error: the end of its wait is a graceful_close
+ * (regress_graceful_idle_peer).  The supervisor's lingering too. */
+static inline bool linger_peer_sending(int64_t start, int64_t last_data, int linger_ms)
+{
+	return last_data != 0 && last_data >= start + linger_ms / 2;
+}
+
 /* Before the program's close of TCP socket fd (state st): lingers on it,
  * or hands a private copy of it to the background.  c: the close's call,
  * for its backtrace. */

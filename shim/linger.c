@@ -56,6 +56,7 @@ struct lingering {
 	uint32_t fd_state;
 	int64_t start_ms, deadline_ms;
 	long long drained;
+	int64_t last_data_ms; /* when the peer's bytes last came (0: never) */
 	struct close_site site; /* where the program closed it */
 };
 
@@ -82,14 +83,16 @@ static int64_t now_ms(void)
 /* What became of a lingering socket. */
 enum outcome { DRAINING, PEER_DONE, TIMED_OUT, NOT_CONNECTED };
 
-/* Reads and discards what is there, without blocking. */
-static enum outcome discard(int fd, long long *drained, int64_t deadline)
+/* Reads and discards what is there, without blocking; *last_data: when
+ * bytes last came. */
+static enum outcome discard(int fd, long long *drained, int64_t *last_data, int64_t deadline)
 {
 	for (int i = 0; i < 64; i++) { /* bounded: a fast peer must not starve the others */
 		ssize_t n = sys_recv(fd, NULL, DISCARD_CHUNK, MSG_TRUNC | MSG_DONTWAIT);
 
 		if (n > 0) {
 			*drained += n;
+			*last_data = now_ms();
 			continue;
 		}
 		if (n < 0 && errno == ENOTCONN)
@@ -102,16 +105,18 @@ static enum outcome discard(int fd, long long *drained, int64_t deadline)
 }
 
 /* The record of a finished lingering close of fd (the program's number). */
-static void log_outcome(enum outcome how, int fd, uint32_t st, long long drained, int64_t start,
-			const struct close_site *site, const char *mode)
+static void log_outcome(enum outcome how, int fd, uint32_t st, long long drained,
+			int64_t last_data, int64_t start, const struct close_site *site,
+			const char *mode)
 {
 	struct event ev = EVENT_INIT(SHIM_EV_GRACEFUL_CLOSE, LOG_SEV_INFO);
+	bool sending = how == TIMED_OUT && linger_peer_sending(start, last_data, shim_cfg.linger_ms);
 
-	if (how == TIMED_OUT) {
+	if (sending) {
 		ev.name = SHIM_EV_GRACEFUL_TIMEOUT;
 		ev.severity = LOG_SEV_ERROR;
 	}
-	if (!event_wanted(&shim_cfg, how == TIMED_OUT ? EVENTS_ERRORS : EVENTS_ALL))
+	if (!event_wanted(&shim_cfg, sending ? EVENTS_ERRORS : EVENTS_ALL))
 		return;
 	ev.fd = fd;
 	ev.fd_state = st;
@@ -121,6 +126,8 @@ static void log_outcome(enum outcome how, int fd, uint32_t st, long long drained
 	ev.mode = mode;
 	if (st & FD_LINGER_ZERO)
 		ev.reason = "replaced the program's SO_LINGER {1, 0}";
+	else if (how == TIMED_OUT && !sending)
+		ev.reason = "the peer stayed open and silent";
 	ev.backtrace = false; /* the close's own, captured when it was called */
 	ev.given_bt = site->bt;
 	ev.given_bt_n = site->bt_n;
@@ -147,7 +154,8 @@ static void finish(struct lingering *l, enum outcome how)
 		sys_setsockopt(fd, SOL_SOCKET, SO_LINGER, &off, sizeof off);
 		privfd_put(l->priv);
 	}
-	log_outcome(how, l->fd, l->fd_state, l->drained, l->start_ms, &l->site, "async");
+	log_outcome(how, l->fd, l->fd_state, l->drained, l->last_data_ms, l->start_ms, &l->site,
+		    "async");
 	privfd_release(l->priv); /* the real close of the private copy */
 	__atomic_store_n(&l->state, LINGER_SLOT_FREE, __ATOMIC_RELEASE);
 	__atomic_sub_fetch(&inflight_count, 1, __ATOMIC_ACQ_REL);
@@ -162,7 +170,7 @@ static void service(struct lingering *l)
 		finish(l, PEER_DONE);
 		return;
 	}
-	how = discard(fd, &l->drained, l->deadline_ms);
+	how = discard(fd, &l->drained, &l->last_data_ms, l->deadline_ms);
 	privfd_put(l->priv);
 	if (how != DRAINING)
 		finish(l, how == TIMED_OUT ? TIMED_OUT : PEER_DONE);
@@ -329,7 +337,7 @@ static void wake_thread(void)
 
 /* Hands fd to the thread; NULL if it can, else why not. */
 static const char *linger_async(int fd, uint32_t st, int64_t start, long long drained,
-				const struct close_site *site, bool may_start)
+				int64_t last_data, const struct close_site *site, bool may_start)
 {
 	struct lingering *l = NULL;
 	int cap, hw;
@@ -367,6 +375,7 @@ static const char *linger_async(int fd, uint32_t st, int64_t start, long long dr
 	l->start_ms = start;
 	l->deadline_ms = start + shim_cfg.linger_ms;
 	l->drained = drained;
+	l->last_data_ms = last_data;
 	l->site = *site;
 	hw = __atomic_load_n(&slots_used_hw, __ATOMIC_RELAXED);
 	while (hw <= (int)(l - inflight) &&
@@ -382,11 +391,11 @@ full:
 }
 
 /* Lingers in the caller until the peer's EOF or the deadline. */
-static enum outcome linger_sync(int fd, long long *drained, int64_t deadline)
+static enum outcome linger_sync(int fd, long long *drained, int64_t *last_data, int64_t deadline)
 {
 	enum outcome how;
 
-	while ((how = discard(fd, drained, deadline)) == DRAINING) {
+	while ((how = discard(fd, drained, last_data, deadline)) == DRAINING) {
 		struct pollfd p = {.fd = fd, .events = POLLIN};
 		int64_t left = deadline - now_ms();
 
@@ -432,6 +441,7 @@ enum linger_outcome linger_take(int fd, uint32_t st, struct call *c)
 	void *const *bt;
 	int64_t start;
 	long long drained = 0;
+	int64_t last_data = 0;
 	enum outcome how;
 	const char *why;
 	/* In a signal handler the shim knows of (raw mode's) or on a small
@@ -456,7 +466,7 @@ enum linger_outcome linger_take(int fd, uint32_t st, struct call *c)
 	/* What is already there: a listener (which shutdown(SHUT_WR) does not
 	 * refuse) answers ENOTCONN and closes as usual; a peer that is done
 	 * already needs no waiting. */
-	how = discard(fd, &drained, start + shim_cfg.linger_ms);
+	how = discard(fd, &drained, &last_data, start + shim_cfg.linger_ms);
 	if (how == NOT_CONNECTED)
 		return LINGER_NOT_CONNECTED;
 	site.bt_n = 0;
@@ -479,17 +489,17 @@ enum linger_outcome linger_take(int fd, uint32_t st, struct call *c)
 		 * sets, which would report it (by the number the program
 		 * closed) until the background is done. */
 		epollset_forget(fd, !in_handler);
-		why = linger_async(fd, st, start, drained, &site, !in_handler);
+		why = linger_async(fd, st, start, drained, last_data, &site, !in_handler);
 		if (!why)
 			return LINGER_HANDED;
 		report_skipped(fd, st, &site, why);
 		return LINGER_SKIPPED;
 	}
 	if (how == DRAINING)
-		how = linger_sync(fd, &drained, start + shim_cfg.linger_ms);
+		how = linger_sync(fd, &drained, &last_data, start + shim_cfg.linger_ms);
 	if (how == TIMED_OUT && !site.addr.local[0] && event_wanted(&shim_cfg, EVENTS_ERRORS))
 		event_lookup_addresses(fd, &site.addr);
-	log_outcome(how, fd, st, drained, start, &site, async ? "async" : "sync");
+	log_outcome(how, fd, st, drained, last_data, start, &site, async ? "async" : "sync");
 	return LINGER_DONE;
 }
 

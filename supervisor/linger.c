@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "fdtab.h"
+#include "linger.h"
 #include "sockshim.h"
 
 #define DISCARD_CHUNK (1 << 20)
@@ -27,6 +28,7 @@ struct lingering {
 	uint32_t fd_state;
 	bool replaced;
 	long long drained;
+	int64_t last_data_ms; /* when the peer's bytes last came (0: never) */
 	int64_t start_ms, deadline_ms;
 	struct event_addresses addr;
 	struct sv_who who; /* who closed it, for the record */
@@ -49,15 +51,19 @@ void sv_linger_init(int epfd)
 	ep = epfd;
 }
 
+/* (a timeout is graceful_timeout only with the peer still sending, as the
+ * library's: linger.h) */
 static void finish(int i, bool timed_out)
 {
 	struct lingering *l = slots[i];
-	struct event ev = EVENT_INIT(timed_out ? SHIM_EV_GRACEFUL_TIMEOUT : SHIM_EV_GRACEFUL_CLOSE,
-				     timed_out ? LOG_SEV_ERROR : LOG_SEV_INFO);
+	bool sending = timed_out &&
+		       linger_peer_sending(l->start_ms, l->last_data_ms, shim_cfg.linger_ms);
+	struct event ev = EVENT_INIT(sending ? SHIM_EV_GRACEFUL_TIMEOUT : SHIM_EV_GRACEFUL_CLOSE,
+				     sending ? LOG_SEV_ERROR : LOG_SEV_INFO);
 	struct event_foreign who;
 	struct linger off = {0, 0};
 
-	if (event_wanted(&shim_cfg, timed_out ? EVENTS_ERRORS : EVENTS_ALL)) {
+	if (event_wanted(&shim_cfg, sending ? EVENTS_ERRORS : EVENTS_ALL)) {
 		if (timed_out && !l->addr.local[0])
 			event_lookup_addresses(l->copy, &l->addr);
 		ev.fd = l->fd;
@@ -68,6 +74,8 @@ static void finish(int i, bool timed_out)
 		ev.mode = "supervised";
 		if (l->replaced)
 			ev.reason = "replaced the program's SO_LINGER {1, 0}";
+		else if (timed_out && !sending)
+			ev.reason = "the peer stayed open and silent";
 		ev.backtrace = false;
 		ev.foreign = sv_who_foreign(&l->who, &who);
 		event_emit(&ev);
@@ -91,6 +99,7 @@ static bool discard(struct lingering *l)
 
 		if (n > 0) {
 			l->drained += n;
+			l->last_data_ms = now_ms();
 			continue;
 		}
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
@@ -136,6 +145,7 @@ bool sv_linger_take(int copy, int fd, uint32_t fd_state, const struct event_fore
 	l->fd_state = fd_state;
 	l->replaced = replaced;
 	l->drained = 0;
+	l->last_data_ms = 0;
 	l->start_ms = now_ms();
 	l->deadline_ms = l->start_ms + shim_cfg.linger_ms;
 	/* after the peer's FIN the kernel no longer tells the peer: now */
