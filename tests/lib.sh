@@ -205,6 +205,54 @@ kernel_aborts() {
 		awk '/^TcpExtTCPAbortOn/ { n += $2 } END { print n + 0 }'
 }
 
+# tests/progs/epoll_server.c serving 200 clients (tests/epoll_clients.py):
+#   epoll_round NAME MODE [COMMAND...]
+# the server runs in MODE (lt, et) under COMMAND (env VAR=VALUE..., a
+# supervisor...); its output in $WORK/NAME.out, the clients' in
+# $WORK/NAME.clients; fails unless every answer came whole and the server
+# served them all.
+epoll_round() {
+	er_name=$1 er_mode=$2
+	shift 2
+	er_port=$(free_port)
+	timeout 25 "$@" "$PROGS/epoll_server" "$er_mode" "$er_port" 200 \
+		>"$WORK/$er_name.out" 2>"$WORK/$er_name.err" &
+	er_pid=$!
+	BG_PIDS="$BG_PIDS $er_pid"
+	wait_listen "$er_port"
+	timeout 25 python3 "$TOP/tests/epoll_clients.py" "$er_port" 200 20 >"$WORK/$er_name.clients" 2>&1
+	er_crc=$?
+	wait "$er_pid"
+	er_src=$?
+	[ "$er_src" = 0 ] || { cat "$WORK/$er_name.err"; fail "$er_name: server exit $er_src"; }
+	[ "$er_crc" = 0 ] || { cat "$WORK/$er_name.clients"; fail "$er_name: clients exit $er_crc"; }
+	assert_grep "$WORK/$er_name.clients" "^whole 200$"
+	assert_grep "$WORK/$er_name.out" "^served 200$"
+}
+
+# A race made certain by a seccomp trap inside the program, against the
+# kernel's count (in a private network namespace: call private_net first):
+#   no_reset_when_trapped LABEL LOG UNSHOWN COMMAND...
+# COMMAND runs under the shim, logging to LOG; it exits 0, 77 (no seccomp
+# filter here: skip) or 4 (the trap never fired: fail with UNSHOWN).  Then
+# the kernel must have sent no reset, and LOG must hold no close_rst.
+no_reset_when_trapped() {
+	nr_label=$1 nr_log=$2 nr_unshown=$3
+	shift 3
+	nr_before=$(kernel_aborts)
+	nr_rc=0
+	SOCKSHIM_LOG="$nr_log" env $SAN_VARS LD_PRELOAD="$PRELOAD" "$@" || nr_rc=$?
+	[ $nr_rc != 77 ] || skip "no seccomp filter here, or not x86_64 (the trap reads its registers)"
+	[ $nr_rc != 4 ] || fail "$nr_label$nr_unshown: the case does not show"
+	[ $nr_rc = 0 ] || fail "${nr_label}the program exited $nr_rc (3: the client saw a reset)"
+	sleep 0.1
+	nr_aborts=$(($(kernel_aborts) - nr_before))
+	nr_rst=$(count_events "$nr_log" close_rst)
+	note "$nr_label$nr_aborts resets, $nr_rst close_rst records"
+	[ "$nr_aborts" = 0 ] || fail "${nr_label}the kernel counted $nr_aborts resets: the case does not show here"
+	[ "$nr_rst" = 0 ] || fail "$nr_label$nr_rst close_rst records for no reset: $(cat "$nr_log")"
+}
+
 # The number of records of event $2 in log $1 (0 if there is no log).
 count_events() {
 	[ -f "$1" ] || { echo 0; return; }

@@ -15,15 +15,4 @@
 # Before: "0 resets, 1 close_rst records".
 . "$(dirname "$0")/../lib.sh"
 private_net
-before=$(kernel_aborts)
-rc=0
-SOCKSHIM_LOG="$WORK/log" env $SAN_VARS LD_PRELOAD="$PRELOAD" "$PROGS/fin_race_close" || rc=$?
-[ $rc != 77 ] || skip "no seccomp filter here, or not x86_64 (the trap reads its registers)"
-[ $rc != 4 ] || fail "the close was never trapped: the case does not show"
-[ $rc = 0 ] || fail "exit $rc"
-sleep 0.1
-aborts=$(($(kernel_aborts) - before))
-rst=$(count_events "$WORK/log" close_rst)
-note "$aborts resets, $rst close_rst records"
-[ "$aborts" = 0 ] || fail "the kernel counted $aborts resets: the case does not show here"
-[ "$rst" = 0 ] || fail "$rst close_rst records for no reset: $(cat "$WORK/log")"
+no_reset_when_trapped "" "$WORK/log" "the close was never trapped" "$PROGS/fin_race_close"

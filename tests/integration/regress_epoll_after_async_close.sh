@@ -25,32 +25,13 @@
 . "$(dirname "$0")/../lib.sh"
 
 N=200
-# run NAME MODE [VAR=VALUE...]: the server in MODE with those variables;
-# its output in $WORK/NAME.out, the clients' in $WORK/NAME.clients
-run() {
-	name=$1 mode=$2
-	shift 2
-	port=$(free_port)
-	timeout 25 env "$@" "$PROGS/epoll_server" "$mode" "$port" "$N" >"$WORK/$name.out" 2>"$WORK/$name.err" &
-	pid=$!
-	BG_PIDS="$BG_PIDS $pid"
-	wait_listen "$port"
-	timeout 25 python3 "$TOP/tests/epoll_clients.py" "$port" "$N" 20 >"$WORK/$name.clients" 2>&1
-	crc=$?
-	wait "$pid"
-	src=$?
-	[ "$src" = 0 ] || { cat "$WORK/$name.err"; fail "$name: server exit $src"; }
-	[ "$crc" = 0 ] || { cat "$WORK/$name.clients"; fail "$name: clients exit $crc"; }
-	assert_grep "$WORK/$name.clients" "^whole $N$"
-	assert_grep "$WORK/$name.out" "^served $N$"
-}
 count() { sed -n "s/^$1 //p" "$WORK/$2.out"; }
 
 for mode in lt et; do
-	run "bare-$mode" "$mode"
+	epoll_round "bare-$mode" "$mode" env
 	[ "$(count stale "bare-$mode")" = 0 ] && [ "$(count reused "bare-$mode")" = 0 ] ||
 		fail "bare $mode: $(tr '\n' ' ' <"$WORK/bare-$mode.out"): the control is not clean"
-	run "shim-$mode" "$mode" $SAN_VARS SOCKSHIM_GRACEFUL=1 SOCKSHIM_LINGER_MS=1000 \
+	epoll_round "shim-$mode" "$mode" env $SAN_VARS SOCKSHIM_GRACEFUL=1 SOCKSHIM_LINGER_MS=1000 \
 		SOCKSHIM_LOG="$WORK/shim-$mode.log" LD_PRELOAD="$PRELOAD"
 	stale=$(count stale "shim-$mode") reused=$(count reused "shim-$mode")
 	[ "$stale" = 0 ] && [ "$reused" = 0 ] ||

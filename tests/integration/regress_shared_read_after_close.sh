@@ -23,17 +23,7 @@
 . "$(dirname "$0")/../lib.sh"
 private_net
 for graceful in 0 1; do
-	before=$(kernel_aborts)
-	rc=0
-	SOCKSHIM_GRACEFUL=$graceful SOCKSHIM_LOG="$WORK/fork.$graceful.log" env $SAN_VARS \
-		LD_PRELOAD="$PRELOAD" "$PROGS/shared_close_seccomp" read-after-close || rc=$?
-	[ $rc != 77 ] || skip "no seccomp filter here, or not x86_64 (the trap reads its registers)"
-	[ $rc != 4 ] || fail "graceful=$graceful: the shim never asked the kernel about the socket: the case does not show"
-	[ $rc = 0 ] || fail "graceful=$graceful: the program exited $rc (3: the client saw a reset)"
-	sleep 0.1
-	aborts=$(($(kernel_aborts) - before))
-	rst=$(count_events "$WORK/fork.$graceful.log" close_rst)
-	note "graceful=$graceful: $aborts resets, $rst close_rst records"
-	[ "$aborts" = 0 ] || fail "graceful=$graceful: the kernel counted $aborts resets: the case does not show here"
-	[ "$rst" = 0 ] || fail "graceful=$graceful: $rst close_rst records for no reset: $(cat "$WORK/fork.$graceful.log")"
+	no_reset_when_trapped "graceful=$graceful: " "$WORK/fork.$graceful.log" \
+		"the shim never asked the kernel about the socket" \
+		env SOCKSHIM_GRACEFUL=$graceful "$PROGS/shared_close_seccomp" read-after-close
 done

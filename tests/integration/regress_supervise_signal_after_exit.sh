@@ -12,6 +12,16 @@
 no_sanitizer "the supervisor's tests run outside the sanitizer flavours"
 SV="$B/sockshim-supervise"
 [ -x "$SV" ] || fail "build/sockshim-supervise is missing"
+# term_and_wait PID TENTHS: SIGTERM to PID, then up to TENTHS tenths of a
+# second for it to go; true if it went
+term_and_wait() {
+	kill -TERM "$1"
+	for _ in $(seq "$2"); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	! kill -0 "$1" 2>/dev/null
+}
 # the daemon: its own session, a TERM ends it (after its current sleep)
 SOCKSHIM_LOG="$WORK/sv.log" "$SV" -- sh -c '
 	setsid sh -c "trap \"echo daemon got TERM >'"$WORK"'/daemon.out; exit 0\" TERM
@@ -21,12 +31,7 @@ sv=$!
 BG_PIDS="$BG_PIDS $sv"
 sleep 0.5
 kill -0 "$sv" 2>/dev/null || fail "the supervisor did not wait for the daemon"
-kill -TERM "$sv"
-for _ in $(seq 50); do
-	kill -0 "$sv" 2>/dev/null || break
-	sleep 0.1
-done
-if kill -0 "$sv" 2>/dev/null; then
+if ! term_and_wait "$sv" 50; then
 	pkill -TERM -f 'trap "echo daemon got TERM' 2>/dev/null
 	fail "the supervisor still runs 5 s after its SIGTERM"
 fi
@@ -49,12 +54,7 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 [ "$(wc -w </proc/$sv/task/$sv/children)" = 800 ] || fail "the 800 daemons did not come to the supervisor"
-kill -TERM "$sv"
-for _ in $(seq 100); do
-	kill -0 "$sv" 2>/dev/null || break
-	sleep 0.1
-done
-if kill -0 "$sv" 2>/dev/null; then
+if ! term_and_wait "$sv" 100; then
 	left=$(wc -w </proc/$sv/task/$sv/children)
 	pkill -KILL -P "$sv" 2>/dev/null
 	fail "the supervisor still runs 10 s after its SIGTERM, $left of its 800 children left"
