@@ -233,7 +233,7 @@ static void test_scanner_like_jansson(void **state)
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		struct jdoc d;
 		size_t n = strlen(cases[i]);
-		json_t *j = json_loadb(cases[i], n, JSON_DECODE_ANY, NULL);
+		json_t *j = json_loadb(cases[i], n, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
 		bool ok;
 
 		memcpy(text, cases[i], n);

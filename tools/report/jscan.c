@@ -1,7 +1,9 @@
 /* The validating JSON scanner (see jscan.h).  Rules, as jansson 2.14
- * applies them to json_loadb(JSON_DECODE_ANY): RFC 8259 grammar; strings
- * of valid UTF-8 without control characters, escapes \"\\\/\b\f\n\r\t and
- * \uXXXX with surrogates in pairs and never \u0000; integers within
+ * applies them to json_loadb(JSON_DECODE_ANY | JSON_ALLOW_NUL): RFC 8259
+ * grammar; strings of valid UTF-8 without control characters, escapes
+ * \"\\\/\b\f\n\r\t and \uXXXX with surrogates in pairs, \u0000 in values
+ * only (an abstract unix address as the shim writes it, NULs included:
+ * regress_report_abstract_nul), never in keys; integers within
  * int64; reals that do not overflow a double; at most 2048 values deep;
  * whitespace around the value only. */
 #include "jscan.h"
@@ -61,8 +63,10 @@ static long hex4(const unsigned char *p, const unsigned char *end)
 	return v;
 }
 
-/* One escape, P just after the backslash.  Returns where it ends. */
-static const unsigned char *scan_escape(const unsigned char *p, const unsigned char *end)
+/* One escape, P just after the backslash (nul_ok: \u0000 allowed).
+ * Returns where it ends. */
+static const unsigned char *scan_escape(const unsigned char *p, const unsigned char *end,
+					bool nul_ok)
 {
 	long v, v2;
 
@@ -73,7 +77,7 @@ static const unsigned char *scan_escape(const unsigned char *p, const unsigned c
 		return p + 1;
 	case 'u':
 		v = hex4(p + 1, end);
-		if (v <= 0) /* not hex, or \u0000 */
+		if (v < 0 || (v == 0 && !nul_ok)) /* not hex, or \u0000 in a key */
 			return NULL;
 		p += 5;
 		if (v >= 0xdc00 && v <= 0xdfff)
@@ -122,8 +126,10 @@ static const unsigned char *scan_utf8(const unsigned char *p, const unsigned cha
 	return p + n + 1;
 }
 
-/* A string, P just after its opening quote.  Returns its closing quote. */
-static const unsigned char *scan_string(const struct scan *s, const unsigned char *p, bool *esc)
+/* A string, P just after its opening quote (key: an object's key, where
+ * jansson takes no \u0000).  Returns its closing quote. */
+static const unsigned char *scan_string(const struct scan *s, const unsigned char *p, bool *esc,
+					bool key)
 {
 	for (;;) {
 		/* P[n] < 0x20 (see js_scan) stops this at the end at the latest */
@@ -135,7 +141,7 @@ static const unsigned char *scan_string(const struct scan *s, const unsigned cha
 			return p;
 		if (*p == '\\') {
 			*esc = true;
-			p = scan_escape(p + 1, s->end);
+			p = scan_escape(p + 1, s->end, !key);
 		} else if (*p < 0x20) {
 			return NULL;
 		} else {
@@ -290,7 +296,7 @@ static const unsigned char *scan_object(struct scan *s, const unsigned char *p, 
 
 		if (p >= s->end || *p != '"')
 			return NULL;
-		q = scan_string(s, p + 1, &esc);
+		q = scan_string(s, p + 1, &esc, true);
 		if (!q)
 			return NULL;
 		if (ctx == CTX_TOP || ctx == CTX_FRAME) {
@@ -384,7 +390,7 @@ static const unsigned char *scan_value(struct scan *s, const unsigned char *p, s
 		return NULL;
 	switch (*p) {
 	case '"':
-		q = scan_string(s, p + 1, &esc);
+		q = scan_string(s, p + 1, &esc, false);
 		if (!q)
 			return NULL;
 		s->depth--;

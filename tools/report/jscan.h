@@ -1,7 +1,7 @@
 /* A validating JSON scanner for the report's hot path: one pass over a
  * line, no allocation, the values of the few fields the report counts
  * left where they are in the line.  It accepts exactly what jansson's
- * json_loadb(JSON_DECODE_ANY) accepts (tests/fuzz/fuzz_report_line.c holds
+ * json_loadb(JSON_DECODE_ANY | JSON_ALLOW_NUL) accepts (tests/fuzz/fuzz_report_line.c holds
  * it to that), so that "malformed" means the same as before. */
 #ifndef REPORT_JSCAN_H
 #define REPORT_JSCAN_H
