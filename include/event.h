@@ -125,9 +125,12 @@ uint64_t event_frames_site(const struct event_frame *f, int n);
  * dropped instead. */
 void event_emit(struct event *ev);
 
-/* At exit: a suppressed record for every call site with records still
- * counted but not reported. */
-void event_flush_suppressed(void);
+/* At a process's end: a suppressed record for every call site with records
+ * still counted but not reported (counts: this process reports the fork
+ * tree's, ratelimit_leave), then a log_dropped record for the records lost
+ * since the last one written (nothing followed them: they were never told,
+ * regress_rate_limit_drop_accounting). */
+void event_flush_suppressed(bool counts);
 
 /* At events=all, the record of a call itself (socket, accept, close) on fd
  * of state st; addresses: with local and peer. */

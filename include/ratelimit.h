@@ -5,9 +5,16 @@
  * exact.  A process-wide cap (RATE_GLOBAL_FACTOR times N per window, all
  * sites together) protects the host from a program with many sites at once.
  *
- * Lock-free (atomics only), no allocation: a fixed table of pairs.  A pair
- * that finds the table full is not limited per site (the process-wide cap
- * still applies, and what it refuses is counted). */
+ * One table for the whole fork tree: from a process's first fork on, the
+ * table lives in shared memory that its children use too, so that a
+ * forking server whose every child makes the same record is limited as one
+ * program (each child started anew before, and wrote one record per
+ * connection: regress_rate_limit_fork_tree).  The cap is then the tree's.
+ *
+ * Lock-free (atomics only), no allocation but that one mapping: a fixed
+ * table of pairs.  A site the table has no room for is counted with its
+ * event's overflow pair, site 0 (unknown), under the cap
+ * (regress_rate_limit_full_table). */
 #ifndef SHIM_RATELIMIT_H
 #define SHIM_RATELIMIT_H
 
@@ -15,21 +22,47 @@
 #include <stdint.h>
 
 #define RATE_SLOTS 4096
+#define RATE_OVERFLOW 32 /* overflow pairs: one per event name */
 #define RATE_GLOBAL_FACTOR 10
+
+/* What a window that just ended held back: count records of event at site
+ * (0: a site the table had no room for).  count 0: nothing to report. */
+struct rate_flush {
+	uint32_t count;
+	uint64_t site;
+};
 
 /* Whether the record of event (the name's address is its identity) at site
  * may be written now (now_s: a monotonic clock in seconds), with n records
- * per window_s allowed (n 0: no limit).  *flush_count: records of this pair
- * suppressed in the window that just ended (0: none), to be reported. */
+ * per window_s allowed (n 0: no limit).  *flush: records of this pair (or
+ * of its overflow pair) suppressed in the window that just ended, to be
+ * reported. */
 bool ratelimit_admit(const char *event, uint64_t site, uint32_t now_s, int n, int window_s,
-		     uint32_t *flush_count);
+		     struct rate_flush *flush);
 
 /* Calls fn for each pair with suppressed records not reported yet (at
  * exit), and counts them as reported. */
 void ratelimit_flush(void (*fn)(const char *event, uint64_t site, uint32_t count, void *ctx),
 		     void *ctx);
 
-/* Forgets everything (tests, and a forked child: its counts start anew). */
+/* Counts given back to the pair of event at site: a suppressed record
+ * that could not be written (they go out with the pair's next one). */
+void ratelimit_give_back(const char *event, uint64_t site, uint32_t count);
+
+/* Before a fork (the parent, fork handlers): the table moves to memory the
+ * child shares, if it is not there already. */
+void ratelimit_before_fork(void);
+
+/* In a forked child: it joins its parent's shared table (or, if there is
+ * none, starts anew with its own). */
+void ratelimit_forked(void);
+
+/* At a process's end: whether it is to report what is still counted (it is
+ * the last of the tree's processes to end, or the one that made the shared
+ * table, or its table is its own).  Ends its share of the table. */
+bool ratelimit_leave(void);
+
+/* Forgets everything, this process's own table again (tests). */
 void ratelimit_reset(void);
 
 #endif

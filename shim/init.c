@@ -148,8 +148,11 @@ static void fork_prepare(void)
 	close_path_before_fork();
 	symcache_before_fork();
 	backtrace_before_fork();
-	if (event_wanted(&shim_cfg, EVENTS_ERRORS))
+	if (event_wanted(&shim_cfg, EVENTS_ERRORS)) {
 		close_history_before_fork(); /* (kept only then) */
+		if (shim_cfg.rate_n > 0)
+			ratelimit_before_fork(); /* one limit for the tree */
+	}
 	/* No private copy half-made when the child is made. */
 	privfd_before_fork();
 	/* The child's copies counted (before they are all marked shared). */
@@ -174,7 +177,7 @@ static void fork_child(void)
 		return;
 	proc_after_fork_handlers();
 	close_history_forked();
-	ratelimit_reset(); /* the parent reports what it counted */
+	ratelimit_forked(); /* the fork tree's table, counted in */
 	log_forget_dropped();
 	privfd_close_in_child(log_owns_slot);
 	langtrace_after_fork_child();
@@ -268,7 +271,7 @@ void shim_process_ends(bool by_exit)
 	close_path_at_exit(by_exit);
 	linger_wait_at_exit();
 	if (event_wanted(&shim_cfg, EVENTS_ERRORS))
-		event_flush_suppressed();
+		event_flush_suppressed(ratelimit_leave());
 	log_process_ends();
 }
 

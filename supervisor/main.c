@@ -454,7 +454,7 @@ int main(int argc, char **argv)
 	sv_after_finish();
 	sv_linger_finish();
 	if (event_wanted(&shim_cfg, EVENTS_ERRORS))
-		event_flush_suppressed();
+		event_flush_suppressed(true);
 	if (WIFSIGNALED(status)) {
 		int sig = WTERMSIG(status);
 

@@ -1,0 +1,44 @@
+# The rate limit holds for a forking server, whose every child makes the
+# same record: the fork tree shares one table (ratelimit.h).  A helper's
+# sweep of the log pipeline found each child's table started anew: at
+# SOCKSHIM_RATE=5/60, tests/progs/fork_server wrote a close_rst record for
+# every one of its connections (500 of 500), so that a forking server with
+# a bug on every request flooded the host as if no limit were set.
+# Here: 40 connections, each reset by its child (the kernel's count, in a
+# private network namespace, is the oracle): at most 5 close_rst records,
+# and the suppressed records the server writes at its end make up the rest.
+# Before the fix: "40 close_rst records written (SOCKSHIM_RATE=5/60)".
+. "$(dirname "$0")/../lib.sh"
+private_net
+export NSTAT_HISTORY="$WORK/nstat.history"
+N=40
+port=$(free_port)
+log="$WORK/fork.log"
+nstat -n >/dev/null
+env SOCKSHIM_RATE=5/60 SOCKSHIM_LOG="$log" LD_PRELOAD="$PRELOAD" \
+	"$PROGS/fork_server" "$port" 100000 "$N" >"$WORK/server.out" 2>&1 &
+pid=$!
+BG_PIDS="$BG_PIDS $pid"
+wait_listen "$port"
+for i in $(seq "$N"); do
+	"$PROGS/seed_client" "$port" 60000 >>"$WORK/clients.out" 2>&1
+done
+wait "$pid" || { cat "$WORK/server.out"; fail "fork_server: exit $?"; }
+resets=$(kernel_aborts)
+[ "$resets" -ge "$((N / 2))" ] || fail "only $resets resets of $N connections: the bug did not show"
+python3 - "$log" "$resets" <<'PY' || fail "rate limit across the fork tree"
+import json, sys
+written = suppressed = 0
+for line in open(sys.argv[1], encoding="utf-8"):
+    r = json.loads(line)
+    if r["event"] == "close_rst":
+        written += 1
+    elif r["event"] == "suppressed" and r.get("suppressed_event") == "close_rst":
+        suppressed += r["count"]
+resets = int(sys.argv[2])
+print(f"  {written} close_rst records written, {suppressed} suppressed, the kernel counted {resets} resets")
+if written > 5:
+    sys.exit(f"{written} close_rst records written (SOCKSHIM_RATE=5/60)")
+if written + suppressed != resets:
+    sys.exit(f"{written} written + {suppressed} suppressed != {resets} resets")
+PY
