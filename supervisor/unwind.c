@@ -84,7 +84,11 @@ static bool read_word(struct sv_unwind *u, uint64_t addr, uint64_t *out)
 {
 	struct iovec local, remote;
 
-	if (addr >= u->stack_lo && addr + 8 <= u->stack_lo + u->stack_len) {
+	/* (no sum that can wrap: a frame pointer guessed from a word that
+	 * held -8 asked for 0xfffffffffffffff8, whose addr + 8 is 0, and the
+	 * copy was read 2^64 bytes off: the supervisor died of SIGSEGV, and
+	 * the program with it, regress_supervise_wrapping_frame_pointer) */
+	if (addr >= u->stack_lo && u->stack_len >= 8 && addr - u->stack_lo <= u->stack_len - 8) {
 		*out = stack_word(u, addr - u->stack_lo, false);
 		return true;
 	}
