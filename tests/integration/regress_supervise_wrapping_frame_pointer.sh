@@ -12,7 +12,7 @@ SV="$B/sockshim-supervise"
 [ -x "$SV" ] || fail "build/sockshim-supervise is missing"
 for events in errors all; do
 	SOCKSHIM_EVENTS=$events SOCKSHIM_LOG="$WORK/$events.log" "$SV" -- "$PROGS/wrapping_bp" \
-		>"$WORK/$events.out" 2>&1 || { cat "$WORK/$events.out"; fail "events=$events: exit $?, expected 0"; }
+		>"$WORK/$events.out" 2>&1 || { rc=$?; cat "$WORK/$events.out"; fail "events=$events: exit $rc, expected 0"; }
 	assert_grep "$WORK/$events.out" '^close: 0$'
 done
 # at events=all, the close's record and its backtrace, through helper()
