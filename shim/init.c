@@ -190,6 +190,13 @@ bool shim_init_slow(void)
 	int expected = INIT_NONE;
 	int saved;
 
+	/* Loaded into the supervisor itself (LD_PRELOAD set for a command
+	 * that runs sockshim --supervise), which does this work from outside
+	 * for the processes it watches: here the library would only watch
+	 * the supervisor's own sockets, and write false records of them
+	 * (regress_supervise_with_preload).  It steps aside, as in a sandbox. */
+	if (strcmp(program_invocation_short_name, "sockshim-supervise") == 0)
+		shim_enter_sandbox();
 	if (!__atomic_compare_exchange_n(&shim_init_state, &expected, INIT_RUNNING, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		return expected == INIT_DONE;

@@ -229,6 +229,42 @@ static int loop_ep = -1;
 
 static int forwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 
+/* The library in LD_PRELOAD (a unit's drop-in that preloads it, and a
+ * command that runs the supervisor): taken out of what the program
+ * inherits, as the supervisor does its work for every process it watches;
+ * both would write every record twice (regress_supervise_with_preload).
+ * Other preloaded libraries stay, in their order. */
+static void without_library_preloaded(void)
+{
+	const char *old = getenv("LD_PRELOAD");
+	char keep[4096];
+	size_t n = 0;
+
+	if (!old || strlen(old) >= sizeof keep)
+		return;
+	for (const char *p = old; *p;) {
+		size_t len = strcspn(p, ": ");
+		const char *base = p;
+
+		for (size_t i = 0; i < len; i++)
+			if (p[i] == '/')
+				base = p + i + 1;
+		if (len > 0 && strncmp(base, "libsockshim", 11) != 0) {
+			if (n)
+				keep[n++] = ':';
+			memcpy(keep + n, p, len);
+			n += len;
+		}
+		p += len;
+		p += strspn(p, ": ");
+	}
+	keep[n] = '\0';
+	if (n)
+		setenv("LD_PRELOAD", keep, 1);
+	else
+		unsetenv("LD_PRELOAD");
+}
+
 int main(int argc, char **argv)
 {
 	char **prog_argv;
@@ -281,6 +317,7 @@ int main(int argc, char **argv)
 		snprintf(proc_prog, sizeof proc_prog, "%s", base ? base + 1 : prog_argv[0]);
 	}
 	config_parse(environ, &shim_cfg, collect_problem, NULL);
+	without_library_preloaded();
 	traps.reuse = shim_cfg.reuseaddr || shim_cfg.reuseport;
 	traps.setsockopt = traps.reuse;
 	traps.shutdown = event_wanted(&shim_cfg, EVENTS_ERRORS);
