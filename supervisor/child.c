@@ -111,8 +111,12 @@ void sv_child_run(int sock, char **argv, const struct sv_traps *traps, bool set_
 	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, set_nnp ? 1 : 0);
 	if ((rc = add_rules(ctx, traps)) != 0)
 		child_fail(sock, -rc, "seccomp_rule_add");
+	errno = 0;
 	if ((rc = seccomp_load(ctx)) != 0)
-		child_fail(sock, -rc, "seccomp_load");
+		/* libseccomp says ECANCELED for whatever the kernel refused;
+		 * the kernel's errno says why: EBUSY, a listener is there
+		 * already (regress_supervise_nested) */
+		child_fail(sock, rc == -ECANCELED && errno ? errno : -rc, "seccomp_load");
 	nfd = seccomp_notify_fd(ctx);
 	if (nfd < 0)
 		child_fail(sock, -nfd, "seccomp_notify_fd");

@@ -180,6 +180,11 @@ static void __attribute__((noreturn)) child_failed(const char *msg, const char *
 
 	if (sscanf(msg, "E%d %255[^\n]", &err, what) < 1)
 		die("%s: the program could not be started", prog);
+	if (!strcmp(what, "seccomp_load") && err == EBUSY)
+		die("%s: already under a seccomp user-notification listener (an outer sockshim "
+		    "--supervise, or a container's seccomp agent), and the kernel gives a process "
+		    "one at most; an outer sockshim --supervise watches this program already",
+		    prog);
 	if (!strcmp(what, "seccomp_load") || !strcmp(what, "seccomp_notify_fd"))
 		die("%s: this kernel refuses the supervisor's seccomp filter (%s: %s); "
 		    "it needs seccomp user notification (Linux 5.5)",
