@@ -192,6 +192,42 @@ static void __attribute__((noreturn)) child_failed(const char *msg, const char *
 	die("%s: %s", what[0] ? what : prog, strerror(err));
 }
 
+/* The parent of pid, from /proc (0: unknown). */
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* "pid (comm) state ppid ...": comm may hold spaces and parentheses */
+	p = strrchr(buf, ')');
+	return p ? (pid_t)strtol(p + 3, NULL, 10) : 0;
+}
+
+/* Whether pid is one of the processes the supervisor watches: its
+ * descendants (an orphan among them is its child again, as their
+ * subreaper). */
+static bool supervised(pid_t pid)
+{
+	pid_t self = getpid();
+
+	for (int depth = 0; pid > 1 && depth < 64; depth++) {
+		pid = parent_of(pid);
+		if (pid == self)
+			return true;
+	}
+	return false;
+}
+
 /* After the program has exited: sig to the processes it left behind, now
  * the supervisor's children (it is their subreaper: a daemon that forked
  * and detached, with its own session, which neither the program's group
@@ -453,6 +489,17 @@ int main(int argc, char **argv)
 
 				while (read(sfd, &si, sizeof si) == sizeof si) {
 					if (si.ssi_signo == SIGCHLD)
+						continue;
+					/* One the program (or a process it made)
+					 * sent its parent, the supervisor (a
+					 * "ready" signal: kill(getppid(),
+					 * SIGUSR1)), is not passed back to it:
+					 * it died of its own signal
+					 * (regress_supervise_signal_from_program).
+					 * Nor is it passed up: a kill of the
+					 * process group looks the same here. */
+					if ((si.ssi_code == SI_USER || si.ssi_code == SI_QUEUE) &&
+					    si.ssi_pid != 0 && supervised((pid_t)si.ssi_pid))
 						continue;
 					/* Once the program is gone, what it left
 					 * behind gets it, the terminal's too (or
