@@ -27,7 +27,7 @@ static const char *const names[K_N] = {
 	[K_EVENT] = "event", [K_TS] = "ts", [K_HOST] = "host", [K_PROG] = "prog", [K_PID] = "pid",
 	[K_ERRNO] = "errno", [K_PEER] = "peer", [K_FAMILY] = "family", [K_SITE] = "site",
 	[K_COUNT] = "count", [K_SUPPRESSED_EVENT] = "suppressed_event", [K_TRUNCATED] = "truncated",
-	[K_BACKTRACE] = "backtrace", [K_LANG_BACKTRACE] = "lang_backtrace", [K_MESSAGE] = "MESSAGE",
+	[K_BACKTRACE] = "backtrace", [K_LANG_BACKTRACE] = "lang_backtrace", [K_DROPPED] = "dropped", [K_MESSAGE] = "MESSAGE",
 	[K_SOCKSHIM_RECORD] = "SOCKSHIM_RECORD",
 	[K_J_HOSTNAME] = "_HOSTNAME", [K_J_CURSOR] = "__CURSOR", [K_J_REALTIME] = "__REALTIME_TIMESTAMP",
 	[K_J_SYSLOG_IDENTIFIER] = "SYSLOG_IDENTIFIER",

@@ -391,6 +391,15 @@ static void take_record(struct tally *t, const struct line *l, uint64_t order)
 	if (summary) {
 		t->summaries++;
 		t->suppressed += n;
+	} else if (event_len == sizeof SHIM_EV_LOG_DROPPED - 1 &&
+		   memcmp(event, SHIM_EV_LOG_DROPPED, event_len) == 0) {
+		/* records lost before they were written: in no total, but told
+		 * (regress_report_dropped_told) */
+		int64_t lost;
+
+		t->drop_notes++;
+		if (js_int(&d->k[K_DROPPED], &lost) && lost > 0)
+			t->dropped += lost;
 	}
 	map_add(&t->events, event, event_len, n);
 	if (prog)
@@ -513,6 +522,8 @@ void tally_merge(struct tally *dst, struct tally *src)
 	dst->filtered += src->filtered;
 	dst->summaries += src->summaries;
 	dst->suppressed += src->suppressed;
+	dst->drop_notes += src->drop_notes;
+	dst->dropped += src->dropped;
 	dst->with_backtrace += src->with_backtrace;
 	for (int i = 0; i < BAD_N; i++)
 		dst->bad[i] += src->bad[i];

@@ -64,6 +64,8 @@ struct tally {
 	int64_t filtered;    /* records the filters left out */
 	int64_t summaries;   /* "suppressed" records */
 	int64_t suppressed;  /* the records they stand for */
+	int64_t drop_notes;  /* "log_dropped" records */
+	int64_t dropped;     /* the records they say were lost */
 	int64_t with_backtrace;
 	int64_t bad[BAD_N];
 	int64_t by_fmt[FMT_N];

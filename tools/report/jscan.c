@@ -243,6 +243,8 @@ static int top_key(const char *k, size_t n)
 	case 6:
 		return memcmp(k, "family", 6) == 0 ? K_FAMILY : -1;
 	case 7:
+		if (memcmp(k, "dropped", 7) == 0)
+			return K_DROPPED;
 		return memcmp(k, "MESSAGE", 7) == 0 ? K_MESSAGE : -1;
 	case 8:
 		return memcmp(k, "__CURSOR", 8) == 0 ? K_J_CURSOR : -1;

@@ -40,6 +40,7 @@ enum jkey {
 	K_TRUNCATED,
 	K_BACKTRACE,
 	K_LANG_BACKTRACE, /* kept as its JSON text */
+	K_DROPPED,	  /* log_dropped's count */
 	/* journald */
 	K_MESSAGE,
 	K_SOCKSHIM_RECORD,

@@ -172,12 +172,16 @@ static int expand_inputs(char **args, int nargs, char ***list, size_t *n)
 	return errors;
 }
 
-static void add_to(char ***list, size_t *n, const char *arg)
+static void add_to(const char *opt, char ***list, size_t *n, const char *arg)
 {
 	/* "a,b" and repeated options alike */
-	char *copy = xstrdup(arg), *save = NULL;
+	char *copy = xstrdup(arg), *save = NULL, *s = strtok_r(copy, ",", &save);
 
-	for (char *s = strtok_r(copy, ",", &save); s; s = strtok_r(NULL, ",", &save)) {
+	/* (an empty one filtered nothing out: --host '' counted everything,
+	 * regress_report_empty_filter) */
+	if (!s)
+		usage_error("%s: an empty value ('%s') names nothing to count", opt, arg);
+	for (; s; s = strtok_r(NULL, ",", &save)) {
 		*list = xrealloc(*list, (*n + 1) * sizeof **list);
 		(*list)[(*n)++] = xstrdup(s);
 	}
@@ -195,9 +199,18 @@ static int64_t parse_time(const char *opt, const char *s)
 {
 	int64_t us;
 
-	if (!rfc3339_parse(s, strlen(s), true, &us))
+	size_t n = strlen(s);
+
+	if (!rfc3339_parse(s, n, true, &us))
 		usage_error("%s: '%s' is not a time (2026-11-30T10:00:00Z, 2026-11-30T10:00:00+01:00, 2026-11-30)",
 			    opt, s);
+	/* A time of day needs its zone (RFC 3339): one without was taken for
+	 * UTC, and an operator elsewhere counted the wrong hours
+	 * (regress_report_time_without_zone) */
+	if (n > 10 && s[n - 1] != 'Z' && s[n - 1] != 'z' && !strchr(s + 10, '+') &&
+	    !strchr(s + 10, '-'))
+		usage_error("%s: '%s' has no time zone: add Z (UTC) or an offset such as +01:00", opt,
+			    s);
 	return us;
 }
 
@@ -289,13 +302,13 @@ int main(int argc, char **argv)
 			f.until_set = true;
 			break;
 		case O_EVENT:
-			add_to(&f.events, &f.nevents, optarg);
+			add_to("--event", &f.events, &f.nevents, optarg);
 			break;
 		case O_PROG:
-			add_to(&f.progs, &f.nprogs, optarg);
+			add_to("--prog", &f.progs, &f.nprogs, optarg);
 			break;
 		case O_HOST:
-			add_to(&f.hosts, &f.nhosts, optarg);
+			add_to("--host", &f.hosts, &f.nhosts, optarg);
 			break;
 		case O_THREADS:
 			threads = parse_threads(optarg);

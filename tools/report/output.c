@@ -343,6 +343,7 @@ json_t *report_build(const struct reading *r, char *const *inputs, size_t ninput
 	json_t *bad = jcheck(json_object()), *distinct = jcheck(json_object());
 	json_t *formats = jcheck(json_object()), *filters = jcheck(json_object());
 	json_t *suppressed = jcheck(json_object());
+	json_t *dropped = jcheck(json_object());
 	json_int_t nbad = 0, total = 0;
 	size_t i;
 
@@ -366,6 +367,8 @@ json_t *report_build(const struct reading *r, char *const *inputs, size_t ninput
 	jset(distinct, "host", json_integer((json_int_t)t->hosts.used));
 	jset(suppressed, "records", json_integer(t->summaries));
 	jset(suppressed, "count", json_integer(t->suppressed));
+	jset(dropped, "records", json_integer(t->drop_notes));
+	jset(dropped, "count", json_integer(t->dropped));
 	if (f->since_set)
 		jset(filters, "since", time_or_null(true, f->since));
 	if (f->until_set)
@@ -391,6 +394,7 @@ json_t *report_build(const struct reading *r, char *const *inputs, size_t ninput
 	jset(doc, "filters", filters);
 	jset(doc, "filtered", json_integer(t->filtered));
 	jset(doc, "suppressed", suppressed);
+	jset(doc, "dropped", dropped);
 	jset(doc, "events_total", json_integer(total));
 	jset(doc, "first_ts", time_or_null(t->have_ts, t->ts_min));
 	jset(doc, "last_ts", time_or_null(t->have_ts, t->ts_max));
@@ -735,6 +739,12 @@ void report_print_text(json_t *doc)
 		       " suppressed %s of the rate limit: counted in the totals below)\n",
 		       jint(suppressed, "count"), jint(suppressed, "records"),
 		       plural(jint(suppressed, "records"), "record", "records"));
+	if (jint(json_object_get(doc, "dropped"), "records"))
+		printf("dropped    %" JSON_INTEGER_FORMAT "  (records lost before they were written, as %"
+		       JSON_INTEGER_FORMAT " log_dropped %s say: in none of the totals below)\n",
+		       jint(json_object_get(doc, "dropped"), "count"),
+		       jint(json_object_get(doc, "dropped"), "records"),
+		       plural(jint(json_object_get(doc, "dropped"), "records"), "record", "records"));
 	formats = json_object_get(doc, "by_format");
 	if (json_object_size(formats) > 1 ||
 	    (json_object_size(formats) == 1 && !json_object_get(formats, "jsonl"))) {
