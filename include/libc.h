@@ -36,6 +36,10 @@ int libc___recvmmsg64(int fd, struct mmsghdr *vec, unsigned int n, int flags, vo
 #endif
 int libc_pidfd_getfd(int pidfd, int targetfd, unsigned int flags);
 int libc_pipe2(int fds[2], int flags);
+int libc_execve(const char *path, char *const argv[], char *const envp[]);
+int libc_execvpe(const char *file, char *const argv[], char *const envp[]);
+int libc_fexecve(int fd, char *const argv[], char *const envp[]);
+int libc_execveat(int dirfd, const char *path, char *const argv[], char *const envp[], int flags);
 int libc_posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
 		     const posix_spawnattr_t *attr, char *const argv[], char *const envp[]);
 int libc_posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,

@@ -62,6 +62,10 @@ void ratelimit_forked(void);
  * table, or its table is its own).  Ends its share of the table. */
 bool ratelimit_leave(void);
 
+/* An exec that failed after ratelimit_leave: the process is one of the
+ * tree's again. */
+void ratelimit_rejoin(void);
+
 /* Forgets everything, this process's own table again (tests). */
 void ratelimit_reset(void);
 

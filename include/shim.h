@@ -27,6 +27,15 @@ bool shim_init_slow(void);
  * in a vfork child. */
 void shim_process_ends(bool by_exit);
 
+/* The process is about to exec another program (exec_calls.c), which
+ * takes none of the shim's state along: the closes lingering in the
+ * background get their time (the exec would cut them), the rate limiter's
+ * counts their record if this process is the one to report them, and the
+ * drops not yet told their record.  shim_exec_failed: the exec did not
+ * happen, and the process goes on in its fork tree. */
+void shim_before_exec(void);
+void shim_exec_failed(void);
+
 static inline bool shim_ready(void)
 {
 	if (__builtin_expect(__atomic_load_n(&shim_init_state, __ATOMIC_ACQUIRE) == INIT_DONE, 1))

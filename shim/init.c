@@ -282,6 +282,33 @@ void shim_process_ends(bool by_exit)
 	log_process_ends();
 }
 
+/* Whether the shim has a process's state to keep right at its exec or its
+ * end (not before it was ready, nor in a vfork child, which shares the
+ * parent's memory, nor where it tracks nothing). */
+static bool keeps_state(void)
+{
+	return __atomic_load_n(&shim_init_state, __ATOMIC_ACQUIRE) == INIT_DONE &&
+	       !vfork_in_child && !shim_cfg.closes_untracked;
+}
+
+void shim_before_exec(void)
+{
+	int saved = errno;
+
+	if (keeps_state()) {
+		linger_wait_at_exit();
+		if (event_wanted(&shim_cfg, EVENTS_ERRORS))
+			event_flush_suppressed(ratelimit_leave());
+	}
+	errno = saved;
+}
+
+void shim_exec_failed(void)
+{
+	if (keeps_state() && event_wanted(&shim_cfg, EVENTS_ERRORS))
+		ratelimit_rejoin();
+}
+
 __attribute__((destructor)) static void shim_destructor(void)
 {
 	shim_process_ends(true);

@@ -104,6 +104,14 @@ LIBC_CALL(int, sigaltstack, -1, (const stack_t *ss, stack_t *old), (ss, old))
 LIBC_CALL(int, prctl, -1,
 	  (int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5),
 	  (option, a2, a3, a4, a5))
+LIBC_CALL(int, execve, -1, (const char *path, char *const argv[], char *const envp[]),
+	  (path, argv, envp))
+LIBC_CALL(int, execvpe, -1, (const char *file, char *const argv[], char *const envp[]),
+	  (file, argv, envp))
+LIBC_CALL(int, fexecve, -1, (int fd, char *const argv[], char *const envp[]), (fd, argv, envp))
+LIBC_CALL(int, execveat, -1,
+	  (int dirfd, const char *path, char *const argv[], char *const envp[], int flags),
+	  (dirfd, path, argv, envp, flags))
 /* posix_spawn reports failure as its return value, not in errno */
 LIBC_CALL(int, posix_spawn, ENOSYS,
 	  (pid_t * pid, const char *path, const posix_spawn_file_actions_t *fa,
@@ -200,7 +208,7 @@ void libc_bind_all(void)
 		popen_bind, epoll_create_bind, epoll_create1_bind, sigaltstack_bind, prctl_bind,
 		dlclose_bind,
 		fclose_bind, fcloseall_bind, freopen_bind, freopen64_bind, syscall_bind,
-		exit_bind, clone_bind,
+		exit_bind, clone_bind, execve_bind, execvpe_bind, fexecve_bind, execveat_bind,
 	};
 	int saved = errno;
 

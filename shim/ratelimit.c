@@ -260,6 +260,14 @@ bool ratelimit_leave(void)
 	return __atomic_sub_fetch(&t->members, 1, __ATOMIC_ACQ_REL) == 0 || made_here;
 }
 
+void ratelimit_rejoin(void)
+{
+	struct table *t = __atomic_load_n(&shared, __ATOMIC_ACQUIRE);
+
+	if (t)
+		__atomic_add_fetch(&t->members, 1, __ATOMIC_ACQ_REL);
+}
+
 void ratelimit_reset(void)
 {
 	__atomic_store_n(&shared, NULL, __ATOMIC_RELEASE);

@@ -1,0 +1,160 @@
+/* Entry points that replace the program with another: the exec family.
+ * The new image has none of the shim's memory, so what would be lost with
+ * it is settled first (shim_before_exec): the closes still lingering in
+ * the background finish (the exec would cut them, with a reset where the
+ * peer was still sending), the rate limiter's counts of suppressed
+ * records go out if this process is the one to report them, and drops not
+ * yet told are told (regress_exec_keeps_counts; a daemon that re-execs
+ * itself to reload lost them all).  An exec that fails returns as bare,
+ * the process still in its fork tree.
+ *
+ * Each calls the next execve (or execvpe, fexecve, execveat) with what
+ * glibc's own wrappers pass: execv, execl and execle are execve with the
+ * environment (given, or environ), execvp and execlp are execvpe. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <unistd.h>
+
+#include "export.h"
+#include "libc.h"
+#include "shim.h"
+
+extern char **environ;
+
+/* The real call f(args), between the shim's settling and, if it returns
+ * (it failed), the shim's taking up again; its result and errno as the
+ * call gave them. */
+#define EXEC_CALL(call)                                                                         \
+	do {                                                                                    \
+		int ret_, err_;                                                                 \
+                                                                                                \
+		if (!shim_passthrough())                                                        \
+			shim_before_exec();                                                     \
+		ret_ = (call);                                                                  \
+		err_ = errno;                                                                   \
+		if (!shim_passthrough())                                                        \
+			shim_exec_failed();                                                     \
+		errno = err_;                                                                   \
+		return ret_;                                                                    \
+	} while (0)
+
+SHIM_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+{
+	EXEC_CALL(libc_execve(path, argv, envp));
+}
+
+SHIM_EXPORT int execv(const char *path, char *const argv[])
+{
+	EXEC_CALL(libc_execve(path, argv, environ));
+}
+
+SHIM_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
+{
+	EXEC_CALL(libc_execvpe(file, argv, envp));
+}
+
+SHIM_EXPORT int execvp(const char *file, char *const argv[])
+{
+	EXEC_CALL(libc_execvpe(file, argv, environ));
+}
+
+SHIM_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
+{
+	EXEC_CALL(libc_fexecve(fd, argv, envp));
+}
+
+SHIM_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const envp[],
+			 int flags)
+{
+	EXEC_CALL(libc_execveat(dirfd, path, argv, envp, flags));
+}
+
+/* execl's arguments, counted and taken as glibc's execl does: argc from
+ * arg on to the NULL (read even when arg is NULL), argv on the stack. */
+static bool count_args(va_list ap, size_t *argc)
+{
+	va_list aq;
+	size_t n = 1;
+
+	va_copy(aq, ap);
+	while (va_arg(aq, const char *)) {
+		if (++n == INT_MAX) {
+			va_end(aq);
+			errno = E2BIG;
+			return false;
+		}
+	}
+	va_end(aq);
+	*argc = n;
+	return true;
+}
+
+static void fill_args(char **argv, size_t argc, const char *arg, va_list ap)
+{
+	argv[0] = (char *)arg;
+	for (size_t i = 1; i <= argc; i++)
+		argv[i] = va_arg(ap, char *);
+}
+
+SHIM_EXPORT int execl(const char *path, const char *arg, ...)
+{
+	va_list ap;
+	size_t argc;
+
+	va_start(ap, arg);
+	if (!count_args(ap, &argc)) {
+		va_end(ap);
+		return -1;
+	}
+	{
+		char *argv[argc + 1];
+
+		fill_args(argv, argc, arg, ap);
+		va_end(ap);
+		EXEC_CALL(libc_execve(path, argv, environ));
+	}
+}
+
+SHIM_EXPORT int execlp(const char *file, const char *arg, ...)
+{
+	va_list ap;
+	size_t argc;
+
+	va_start(ap, arg);
+	if (!count_args(ap, &argc)) {
+		va_end(ap);
+		return -1;
+	}
+	{
+		char *argv[argc + 1];
+
+		fill_args(argv, argc, arg, ap);
+		va_end(ap);
+		EXEC_CALL(libc_execvpe(file, argv, environ));
+	}
+}
+
+SHIM_EXPORT int execle(const char *path, const char *arg, ...)
+{
+	va_list ap;
+	size_t argc;
+
+	va_start(ap, arg);
+	if (!count_args(ap, &argc)) {
+		va_end(ap);
+		return -1;
+	}
+	{
+		char *argv[argc + 1];
+		char *const *envp;
+
+		fill_args(argv, argc, arg, ap);
+		envp = va_arg(ap, char *const *);
+		va_end(ap);
+		EXEC_CALL(libc_execve(path, argv, envp));
+	}
+}
