@@ -21,22 +21,34 @@
 
 #include "export.h"
 #include "libc.h"
+#include "proc.h"
 #include "shim.h"
+#include "sys.h"
 
 extern char **environ;
 
-/* The real call f(args), between the shim's settling and, if it returns
- * (it failed), the shim's taking up again; its result and errno as the
- * call gave them. */
+/* Whether this process is the one whose state the shim's memory holds:
+ * not a vfork child, nor a child of clone(CLONE_VM) that execs (it shares
+ * the parent's memory, the thread's call state too: it must touch none of
+ * it), as at _exit (exit_calls.c). */
+static bool own_state(void)
+{
+	return !shim_passthrough() && sys_getpid() == proc_owner_pid;
+}
+
+/* The real call, between the shim's settling and, if it returns (it
+ * failed), the shim's taking up again; its result and errno as the call
+ * gave them. */
 #define EXEC_CALL(call)                                                                         \
 	do {                                                                                    \
+		bool own_ = own_state();                                                        \
 		int ret_, err_;                                                                 \
                                                                                                 \
-		if (!shim_passthrough())                                                        \
+		if (own_)                                                                       \
 			shim_before_exec();                                                     \
 		ret_ = (call);                                                                  \
 		err_ = errno;                                                                   \
-		if (!shim_passthrough())                                                        \
+		if (own_)                                                                       \
 			shim_exec_failed();                                                     \
 		errno = err_;                                                                   \
 		return ret_;                                                                    \
