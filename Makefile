@@ -204,6 +204,10 @@ $(B)/progs/received_at_exit32t64: tests/progs/received_at_exit.c tests/progs/pro
 	$(CC32) $(filter-out -fsanitize=%,$(CFLAGS)) -D_TIME_BITS=64 -D_FILE_OFFSET_BITS=64 \
 		-Wno-missing-prototypes -O0 -rdynamic -pthread -o $@ $<
 PROGS += $(B)/progs/received_at_exit32t64
+# the exec family on i386, whose va_list is passed by value
+$(B)/progs/exec_variants32: tests/progs/exec_variants.c tests/progs/progs.h | $(B)/progs
+	$(CC32) $(filter-out -fsanitize=%,$(CFLAGS)) -Wno-missing-prototypes -O0 -o $@ $<
+PROGS += $(B)/progs/exec_variants32
 endif
 # Statically linked programs that the supervisor's tests run (sockshim
 # --supervise reaches them; no preload can).

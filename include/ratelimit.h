@@ -5,11 +5,14 @@
  * exact.  A process-wide cap (RATE_GLOBAL_FACTOR times N per window, all
  * sites together) protects the host from a program with many sites at once.
  *
- * One table for the whole fork tree: from a process's first fork on, the
- * table lives in shared memory that its children use too, so that a
- * forking server whose every child makes the same record is limited as one
- * program (each child started anew before, and wrote one record per
- * connection: regress_rate_limit_fork_tree).  The cap is then the tree's.
+ * One table for the whole fork tree: the table is shared memory, made at a
+ * process's first record that needs it or its first fork, and its children
+ * use it too, so that a forking server whose every child makes the same
+ * record is limited as one program (each child started anew before, and
+ * wrote one record per connection: regress_rate_limit_fork_tree).  The cap
+ * is then the tree's.  What is still counted when the tree ends is
+ * reported by the process that made the table, or, if it ended first, by
+ * the last of the others (ratelimit_leave).
  *
  * Lock-free (atomics only), no allocation but that one mapping: a fixed
  * table of pairs.  A site the table has no room for is counted with its
@@ -49,22 +52,29 @@ void ratelimit_flush(void (*fn)(const char *event, uint64_t site, uint32_t count
  * that could not be written (they go out with the pair's next one). */
 void ratelimit_give_back(const char *event, uint64_t site, uint32_t count);
 
-/* Before a fork (the parent, fork handlers): the table moves to memory the
- * child shares, if it is not there already. */
+/* Before a fork (the parent, fork handlers): the shared table is made, if
+ * it is not there yet, for the child to share. */
 void ratelimit_before_fork(void);
 
-/* In a forked child: it joins its parent's shared table (or, if there is
+/* In a forked child: it joins its parent's shared table, as one of the
+ * processes to end before what is counted is reported (or, if there is
  * none, starts anew with its own). */
 void ratelimit_forked(void);
 
-/* At a process's end: whether it is to report what is still counted (it is
- * the last of the tree's processes to end, or the one that made the shared
- * table, or its table is its own).  Ends its share of the table. */
+/* At a process's end (or its exec): whether it is to report what is still
+ * counted (it made the shared table; or that process is gone and no other
+ * that joined is alive; or its table is its own).  Ends its share of the
+ * table (again: nothing more). */
 bool ratelimit_leave(void);
 
 /* An exec that failed after ratelimit_leave: the process is one of the
  * tree's again. */
 void ratelimit_rejoin(void);
+
+/* Tests: leaves the slot where the pair of event at site would be made
+ * "being set up", as a setter that died there (or that a signal handler
+ * interrupted) leaves it. */
+void ratelimit_jam_for_test(const char *event, uint64_t site);
 
 /* Forgets everything, this process's own table again (tests). */
 void ratelimit_reset(void);

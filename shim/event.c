@@ -520,11 +520,12 @@ __attribute__((noinline)) static void emit_outside(struct event *ev)
 /* The record of the records of event at site that the rate limiter kept
  * back.  One that cannot be written gives its count back to the pair, to
  * go out with the pair's next one (a dropped record of a count of 10 was
- * one record lost to log_dropped, and 9 events to every total); one that
+ * one record lost to log_dropped, and 9 events to every total), or at the
+ * end (final: nothing comes after it) counts them all as dropped; one that
  * is written is followed by the drops it comes after (log_dropped
  * followed only an ordinary record).  regress_rate_limit_drop_accounting. */
 __attribute__((noinline)) static void emit_suppressed(struct call *c, const char *event,
-						      uint64_t site, uint32_t count)
+						      uint64_t site, uint32_t count, bool final)
 {
 	struct event ev = EVENT_INIT(SHIM_EV_SUPPRESSED, LOG_SEV_ERROR);
 	struct record r;
@@ -535,10 +536,14 @@ __attribute__((noinline)) static void emit_suppressed(struct call *c, const char
 	ev.has_site = true;
 	ev.count = count;
 	event_build(&ev, NULL, 0, &r, call_rec(c), SHIM_RECORD_MAX);
-	if (!log_write(call_rec(c), rec_end(&r), ev.severity))
-		ratelimit_give_back(event, site, count);
-	else if ((dropped = log_take_dropped()) > 0)
+	if (!log_write(call_rec(c), rec_end(&r), ev.severity)) {
+		if (final)
+			log_count_dropped(count);
+		else
+			ratelimit_give_back(event, site, count);
+	} else if ((dropped = log_take_dropped()) > 0) {
 		emit_dropped(c, dropped);
+	}
 }
 
 static bool rate_limited(const struct event *ev)
@@ -570,7 +575,7 @@ __attribute__((noinline)) static bool admit(struct call *c, struct event *ev, vo
 	ok = ratelimit_admit(ev->name, ev->site, (uint32_t)now.tv_sec, shim_cfg.rate_n,
 			     shim_cfg.rate_window_s, &flush);
 	if (flush.count)
-		emit_suppressed(c, ev->name, flush.site, flush.count);
+		emit_suppressed(c, ev->name, flush.site, flush.count, false);
 	return ok;
 }
 
@@ -649,7 +654,9 @@ static void flush_one(const char *event, uint64_t site, uint32_t count, void *ct
 	struct call *c = ctx;
 
 	if (call_buffers(c))
-		emit_suppressed(c, event, site, count);
+		emit_suppressed(c, event, site, count, true);
+	else
+		log_count_dropped(count); /* (told by the log_dropped below, if it can be) */
 }
 
 void event_flush_suppressed(bool counts)
@@ -660,7 +667,7 @@ void event_flush_suppressed(bool counts)
 	call_enter(&c);
 	if (counts)
 		ratelimit_flush(flush_one, &c);
-	if ((dropped = log_take_dropped()) > 0 && call_buffers(&c))
+	if (call_buffers(&c) && (dropped = log_take_dropped()) > 0)
 		emit_dropped(&c, dropped);
 	call_leave(&c);
 }

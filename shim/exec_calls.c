@@ -105,11 +105,14 @@ static bool count_args(va_list ap, size_t *argc)
 	return true;
 }
 
-static void fill_args(char **argv, size_t argc, const char *arg, va_list ap)
+/* (ap by its address: read on by the caller after, execle's envp; a
+ * va_list passed by value is a copy on i386, and the caller's was not
+ * advanced: execle passed the first argument for envp, regress_execle_envp) */
+static void fill_args(char **argv, size_t argc, const char *arg, va_list *ap)
 {
 	argv[0] = (char *)arg;
 	for (size_t i = 1; i <= argc; i++)
-		argv[i] = va_arg(ap, char *);
+		argv[i] = va_arg(*ap, char *);
 }
 
 SHIM_EXPORT int execl(const char *path, const char *arg, ...)
@@ -125,7 +128,7 @@ SHIM_EXPORT int execl(const char *path, const char *arg, ...)
 	{
 		char *argv[argc + 1];
 
-		fill_args(argv, argc, arg, ap);
+		fill_args(argv, argc, arg, &ap);
 		va_end(ap);
 		EXEC_CALL(libc_execve(path, argv, environ));
 	}
@@ -144,7 +147,7 @@ SHIM_EXPORT int execlp(const char *file, const char *arg, ...)
 	{
 		char *argv[argc + 1];
 
-		fill_args(argv, argc, arg, ap);
+		fill_args(argv, argc, arg, &ap);
 		va_end(ap);
 		EXEC_CALL(libc_execvpe(file, argv, environ));
 	}
@@ -164,7 +167,7 @@ SHIM_EXPORT int execle(const char *path, const char *arg, ...)
 		char *argv[argc + 1];
 		char *const *envp;
 
-		fill_args(argv, argc, arg, ap);
+		fill_args(argv, argc, arg, &ap);
 		envp = va_arg(ap, char *const *);
 		va_end(ap);
 		EXEC_CALL(libc_execve(path, argv, envp));

@@ -4,43 +4,98 @@
  * written in it), changed by compare-and-swap; its suppressed count is a
  * separate counter, taken (exchanged to 0) by whoever starts the next
  * window, so that every refused record is counted exactly once.  The same
- * holds between the processes of a fork tree: the words are in shared
- * memory, and the atomics work across processes alike. */
+ * holds between the processes of a fork tree: the table is shared memory
+ * from its making (the first record that needs it, or the first fork,
+ * whichever comes first: never a copy, which a thread still counting
+ * would miss), and the atomics work across processes alike.
+ *
+ * What the table holds is numbers only: any process of the tree can
+ * write it (a worker that dropped its privileges too), so an event is an
+ * index into this file's list of names, never a pointer, and nothing read
+ * from it is followed or trusted further than a count. */
 #include "ratelimit.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
+
+#include "sockshim.h"
 
 struct pair {
 	uint64_t key;	 /* 0: free, 1: being set up */
-	const char *event;
 	uint64_t site;
 	uint64_t window; /* start << 32 | written */
 	uint32_t suppressed;
+	uint32_t event; /* index into names[] */
 };
+
+/* The events a record of which may be limited (error severity): their
+ * index is what the table keeps. */
+static const char *const names[] = {
+	SHIM_EV_CLOSE_ERROR,	  SHIM_EV_DOUBLE_CLOSE,	     SHIM_EV_SHUTDOWN_ERROR,
+	SHIM_EV_SETSOCKOPT_ERROR, SHIM_EV_CLOSE_RST,	     SHIM_EV_CLOSE_PENDING_ERROR,
+	SHIM_EV_GRACEFUL_CLOSE,	  SHIM_EV_GRACEFUL_TIMEOUT,  SHIM_EV_REUSEADDR_FORCED,
+	SHIM_EV_REUSEPORT_FORCED, SHIM_EV_CONFIG_ERROR,	     SHIM_EV_RAW_SYSCALLS_UNSEEN,
+	SHIM_EV_BACKTRACE_DISABLED, SHIM_EV_RAW_MODE,	     SHIM_EV_LOG_DROPPED,
+	SHIM_EV_GRACEFUL_SKIPPED, SHIM_EV_SUPPRESSED,	     SHIM_EV_START,
+	SHIM_EV_SUPERVISED,	  SHIM_EV_SOCKET,	     SHIM_EV_ACCEPT,
+	SHIM_EV_SHUTDOWN,	  SHIM_EV_CLOSE,
+};
+#define N_NAMES (sizeof names / sizeof names[0])
+_Static_assert(N_NAMES <= RATE_OVERFLOW, "an overflow pair per event");
+
+#define RATE_MEMBERS 64
 
 struct table {
 	struct pair pairs[RATE_SLOTS];
 	struct pair overflow[RATE_OVERFLOW]; /* by event alone, site 0 */
 	uint64_t global_window;
-	/* Whether any pair was ever taken: most processes never limit
-	 * anything, and a forked child's reset and every exit's flush must
-	 * then not touch the table (a read or write of each of its pages
-	 * costs a fault there). */
+	/* Whether any pair was ever taken: a process that limited nothing
+	 * reads no page of it at its end (each is a fault in a forked
+	 * child). */
 	bool used;
-	/* processes of the tree that joined the shared table and have not
-	 * ended (one that ends without exit(), killed, never leaves) */
-	int members;
+	/* The process that made the table (it reports what is still
+	 * counted at its end), and those of its tree that joined it since
+	 * and have not left (when it is gone, the last of them to end
+	 * does); a slot's pid that is dead (killed: it never left) is
+	 * taken for gone, and freed. */
+	pid_t maker;
+	pid_t members[RATE_MEMBERS];
 };
 
+/* Only if the shared table cannot be made: this process's own. */
 static struct table own;
-/* The fork tree's table, from this process's first fork (or its
- * parent's) on; NULL: own.  (A thread of the parent that counts in own
- * while the first fork copies it may lose that count to the tree: the
- * window is the copy's, once.) */
 static struct table *shared;
-static bool made_here; /* this process made the shared table */
+static bool unshared; /* mmap failed: not asked again at every record */
 #define MAX_PROBES 64
+
+static struct table *make_table(void)
+{
+	struct table *t = __atomic_load_n(&shared, __ATOMIC_ACQUIRE), *none = NULL, *m;
+	int saved = errno;
+
+	if (t)
+		return t;
+	if (__atomic_load_n(&unshared, __ATOMIC_RELAXED))
+		return &own;
+	m = mmap(NULL, sizeof *m, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	errno = saved;
+	if (m == MAP_FAILED) {
+		/* (a fork's child then starts anew, as it did) */
+		__atomic_store_n(&unshared, true, __ATOMIC_RELAXED);
+		return &own;
+	}
+	m->maker = getpid();
+	if (!__atomic_compare_exchange_n(&shared, &none, m, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE)) {
+		munmap(m, sizeof *m); /* another thread's came first */
+		errno = saved;
+		return none;
+	}
+	return m;
+}
 
 static struct table *table(void)
 {
@@ -59,10 +114,27 @@ static uint64_t mix(uint64_t x)
 	return x;
 }
 
+/* The index of event in names[]; -1: not one that is limited. */
+static int event_index(const char *event)
+{
+	for (unsigned i = 0; i < N_NAMES; i++)
+		if (names[i] == event)
+			return (int)i;
+	for (unsigned i = 0; i < N_NAMES; i++)
+		if (strcmp(names[i], event) == 0)
+			return (int)i;
+	return -1;
+}
+
 /* The pair of key in slots[0..n) (probing at most probes of them), made
- * if missing; NULL if none is free. */
+ * if missing; NULL if none is free.  A slot being set up (key 1) is passed
+ * over, never waited for: its setter may be the thread this runs on
+ * interrupted (a signal handler's record), or a process of the tree that
+ * died there (regress_rate_limit_stuck_slot).  Two threads that set up
+ * the same pair at once may each make one: the counts stay exact, split
+ * over both. */
 static struct pair *find_in(struct table *t, struct pair *slots, unsigned n, unsigned probes,
-			    uint64_t key, const char *event, uint64_t site)
+			    uint64_t key, int ev, uint64_t site)
 {
 	for (unsigned i = 0; i < probes; i++) {
 		struct pair *p = &slots[(key + i) % n];
@@ -70,44 +142,38 @@ static struct pair *find_in(struct table *t, struct pair *slots, unsigned n, uns
 
 		if (k == key)
 			return p;
-		if (k != 0 && k != 1)
+		if (k != 0)
 			continue;
-		/* before the claim: a fork between the two leaves a child
-		 * that still resets the table */
 		if (!__atomic_load_n(&t->used, __ATOMIC_RELAXED))
 			__atomic_store_n(&t->used, true, __ATOMIC_RELEASE);
 		/* The pair's names first, then its key: a finder that sees the
 		 * key sees them. */
 		if (__atomic_compare_exchange_n(&p->key, &none, 1, false, __ATOMIC_ACQ_REL,
 						__ATOMIC_ACQUIRE)) {
-			p->event = event;
-			p->site = site;
+			__atomic_store_n(&p->event, (uint32_t)ev, __ATOMIC_RELAXED);
+			__atomic_store_n(&p->site, site, __ATOMIC_RELAXED);
 			__atomic_store_n(&p->key, key, __ATOMIC_RELEASE);
 			return p;
 		}
 		if (none == key)
 			return p;
-		if (none == 1) { /* being set up by another thread: look again */
-			i--;
-			continue;
-		}
 	}
 	return NULL;
 }
 
-static struct pair *find(struct table *t, const char *event, uint64_t site)
+static struct pair *find(struct table *t, int ev, uint64_t site)
 {
-	uint64_t key = mix((uint64_t)(uintptr_t)event ^ mix(site)) | 2;
+	uint64_t key = mix((uint64_t)(ev + 1) ^ mix(site)) | 2;
 
-	return find_in(t, t->pairs, RATE_SLOTS, MAX_PROBES, key, event, site);
+	return find_in(t, t->pairs, RATE_SLOTS, MAX_PROBES, key, ev, site);
 }
 
 /* A site the table has no room for: its event's overflow pair. */
-static struct pair *find_overflow(struct table *t, const char *event)
+static struct pair *find_overflow(struct table *t, int ev)
 {
-	uint64_t key = mix((uint64_t)(uintptr_t)event) | 2;
+	uint64_t key = mix((uint64_t)(ev + 1)) | 2;
 
-	return find_in(t, t->overflow, RATE_OVERFLOW, RATE_OVERFLOW, key, event, 0);
+	return find_in(t, t->overflow, RATE_OVERFLOW, RATE_OVERFLOW, key, ev, 0);
 }
 
 /* One more record in the window word *w (n allowed per window_s), or false
@@ -140,24 +206,25 @@ static bool take(uint64_t *w, uint32_t now_s, int n, int window_s, bool *started
 bool ratelimit_admit(const char *event, uint64_t site, uint32_t now_s, int n, int window_s,
 		     struct rate_flush *flush)
 {
-	struct table *t = table();
+	struct table *t;
 	struct pair *p;
 	bool started, g_started;
-	int budget = n;
+	int budget = n, ev;
 
 	flush->count = 0;
 	flush->site = site;
-	if (n <= 0)
+	if (n <= 0 || (ev = event_index(event)) < 0)
 		return true;
-	p = find(t, event, site);
+	t = make_table();
+	p = find(t, ev, site);
 	if (!p) {
 		/* No room for the site (pairs are never freed: a process that
 		 * met 4096 of them): its event's overflow pair, whose budget
 		 * is that of many sites, the cap's (regress_rate_limit_full_table) */
-		p = find_overflow(t, event);
+		p = find_overflow(t, ev);
 		budget = n * RATE_GLOBAL_FACTOR;
 		flush->site = 0;
-		if (!p) /* more event names than RATE_OVERFLOW: never */
+		if (!p) /* every overflow slot set up at once by others: the cap alone */
 			return take(&t->global_window, now_s, n * RATE_GLOBAL_FACTOR, window_s,
 				    &g_started);
 	}
@@ -175,14 +242,27 @@ bool ratelimit_admit(const char *event, uint64_t site, uint32_t now_s, int n, in
 	return true;
 }
 
+void ratelimit_jam_for_test(const char *event, uint64_t site)
+{
+	struct table *t = make_table();
+	int ev = event_index(event);
+	uint64_t key = mix((uint64_t)(ev + 1) ^ mix(site)) | 2;
+
+	__atomic_store_n(&t->pairs[key % RATE_SLOTS].key, 1, __ATOMIC_RELEASE);
+}
+
 void ratelimit_give_back(const char *event, uint64_t site, uint32_t count)
 {
 	struct table *t = table();
-	struct pair *p = site ? find(t, event, site) : NULL;
+	int ev = event_index(event);
+	struct pair *p;
 
+	if (ev < 0 || !count)
+		return;
+	p = site ? find(t, ev, site) : NULL;
 	if (!p)
-		p = find_overflow(t, event);
-	if (p && count)
+		p = find_overflow(t, ev);
+	if (p)
 		__atomic_add_fetch(&p->suppressed, count, __ATOMIC_ACQ_REL);
 }
 
@@ -192,13 +272,16 @@ static void flush_pairs(struct pair *slots, unsigned n,
 {
 	for (unsigned i = 0; i < n; i++) {
 		struct pair *p = &slots[i];
-		uint32_t c;
+		uint32_t c, ev;
 
 		if (__atomic_load_n(&p->key, __ATOMIC_ACQUIRE) <= 1)
 			continue;
+		ev = __atomic_load_n(&p->event, __ATOMIC_RELAXED);
+		if (ev >= N_NAMES) /* (not one this shim wrote) */
+			continue;
 		c = __atomic_exchange_n(&p->suppressed, 0, __ATOMIC_ACQ_REL);
 		if (c)
-			fn(p->event, p->site, c, ctx);
+			fn(names[ev], __atomic_load_n(&p->site, __ATOMIC_RELAXED), c, ctx);
 	}
 }
 
@@ -215,63 +298,99 @@ void ratelimit_flush(void (*fn)(const char *event, uint64_t site, uint32_t count
 
 void ratelimit_before_fork(void)
 {
-	struct table *m;
+	make_table(); /* the child's is this one */
+}
 
-	if (__atomic_load_n(&shared, __ATOMIC_ACQUIRE))
-		return; /* shared already */
-	m = mmap(NULL, sizeof *m, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (m == MAP_FAILED)
-		return; /* the child starts anew, as it did */
-	/* (mmap's pages are zero: only what this process counted is copied,
-	 * and only then, so that no page is touched for nothing) */
-	if (__atomic_load_n(&own.used, __ATOMIC_ACQUIRE)) {
-		for (unsigned i = 0; i < RATE_SLOTS; i++)
-			if (__atomic_load_n(&own.pairs[i].key, __ATOMIC_ACQUIRE) > 1)
-				memcpy(&m->pairs[i], &own.pairs[i], sizeof m->pairs[i]);
-		memcpy(m->overflow, own.overflow, sizeof m->overflow);
-		m->used = true;
+/* pid's slot among the members (claiming a free one if claim); NULL: none. */
+static pid_t *member_slot(struct table *t, pid_t pid, bool claim)
+{
+	for (int i = 0; i < RATE_MEMBERS; i++) {
+		pid_t m = __atomic_load_n(&t->members[i], __ATOMIC_ACQUIRE), none = 0;
+
+		if (m == pid)
+			return &t->members[i];
+		if (claim && m == 0 &&
+		    __atomic_compare_exchange_n(&t->members[i], &none, pid, false, __ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE))
+			return &t->members[i];
 	}
-	m->global_window = __atomic_load_n(&own.global_window, __ATOMIC_ACQUIRE);
-	m->members = 1;
-	made_here = true;
-	__atomic_store_n(&shared, m, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void join(struct table *t)
+{
+	member_slot(t, getpid(), true); /* (none free: not counted, see leave) */
 }
 
 void ratelimit_forked(void)
 {
 	struct table *t = __atomic_load_n(&shared, __ATOMIC_ACQUIRE);
 
-	made_here = false;
 	if (t) {
-		__atomic_add_fetch(&t->members, 1, __ATOMIC_ACQ_REL);
+		join(t);
 		return;
 	}
 	ratelimit_reset(); /* no shared table: the parent reports what it counted */
 }
 
+/* Whether pid is a process that has not ended (a zombie has not been
+ * reaped: taken for alive, as it is its parent's to reap soon). */
+static bool alive(pid_t pid)
+{
+	int saved = errno;
+	bool yes = pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+
+	errno = saved;
+	return yes;
+}
+
 bool ratelimit_leave(void)
 {
 	struct table *t = __atomic_load_n(&shared, __ATOMIC_ACQUIRE);
+	pid_t self, *mine, maker;
 
 	if (!t)
 		return true;
-	/* (a member that was never counted in, forked without the fork
-	 * handlers, may take it below zero: then the first process reports) */
-	return __atomic_sub_fetch(&t->members, 1, __ATOMIC_ACQ_REL) == 0 || made_here;
+	self = getpid();
+	/* idempotent: an exec from a handler during exit() leaves once */
+	if ((mine = member_slot(t, self, false)))
+		__atomic_compare_exchange_n(mine, &self, 0, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+	maker = __atomic_load_n(&t->maker, __ATOMIC_ACQUIRE);
+	if (maker == self)
+		return true;
+	if (alive(maker))
+		return false;
+	/* The maker is gone: the last member to end reports, a dead one (it
+	 * was killed, or ended in a sandbox, and never left) let go of. */
+	for (int i = 0; i < RATE_MEMBERS; i++) {
+		pid_t m = __atomic_load_n(&t->members[i], __ATOMIC_ACQUIRE);
+
+		if (m == 0 || m == self)
+			continue;
+		if (alive(m))
+			return false;
+		__atomic_compare_exchange_n(&t->members[i], &m, 0, false, __ATOMIC_ACQ_REL,
+					    __ATOMIC_ACQUIRE);
+	}
+	return true;
 }
 
 void ratelimit_rejoin(void)
 {
 	struct table *t = __atomic_load_n(&shared, __ATOMIC_ACQUIRE);
 
-	if (t)
-		__atomic_add_fetch(&t->members, 1, __ATOMIC_ACQ_REL);
+	if (t && t->maker != getpid())
+		join(t);
 }
 
 void ratelimit_reset(void)
 {
-	__atomic_store_n(&shared, NULL, __ATOMIC_RELEASE);
-	made_here = false;
+	/* (each written only if it must change: a page written in a forked
+	 * child is a copy-on-write fault, fork_child_copies_one_page) */
+	if (__atomic_load_n(&shared, __ATOMIC_ACQUIRE))
+		__atomic_store_n(&shared, NULL, __ATOMIC_RELEASE);
+	if (__atomic_load_n(&unshared, __ATOMIC_RELAXED))
+		__atomic_store_n(&unshared, false, __ATOMIC_RELAXED);
 	if (!__atomic_load_n(&own.used, __ATOMIC_ACQUIRE) && own.global_window == 0)
 		return; /* nothing written: no page copied in a forked child */
 	memset(&own, 0, sizeof own);
