@@ -27,6 +27,15 @@ bool shim_init_slow(void);
  * in a vfork child. */
 void shim_process_ends(bool by_exit);
 
+/* fork()'s handlers, also run around a process made otherwise
+ * (clone() without CLONE_VM, syscall(SYS_fork), syscall(SYS_clone)): the
+ * child holds a copy of every socket as a forked one does
+ * (regress_clone_child_holds_sockets).  shim_fork_parent also after a
+ * failed one. */
+void shim_fork_prepare(void);
+void shim_fork_parent(void);
+void shim_fork_child(void);
+
 /* The process is about to exec another program (exec_calls.c), which
  * takes none of the shim's state along: the closes lingering in the
  * background get their time (the exec would cut them), the rate limiter's

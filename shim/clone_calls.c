@@ -1,14 +1,18 @@
 /* Entry point clone(): a child made without CLONE_VM runs none of fork()'s
- * handlers, yet is a process of its own (a sandbox or namespace tool's
- * child: clone(fn, stack, SIGCHLD | CLONE_NEWNS..., arg)).  Its records must
- * carry its own pid and thread id, which the shim keeps rather than asks
- * at every record (proc.h), and it writes a close history of its own
- * (close_history.h): fn is started through a step that renews them
- * first.  Nothing else changes: the same flags, stack, ptid, tls and ctid
- * reach the next clone() in line, its result and errno are the caller's.
- * A child sharing this memory (CLONE_VM: a thread, a vfork-like spawn)
- * goes straight to fn: renewing the ids there would change them for the
- * parent too. */
+ * handlers, yet is a process of its own with a copy of every descriptor
+ * (a sandbox or namespace tool's child: clone(fn, stack, SIGCHLD |
+ * CLONE_NEWNS..., arg); vsftpd's session processes).  It gets fork()'s
+ * handlers (shim_fork_prepare and shim_fork_parent around the call, and
+ * shim_fork_child first thing in the child, through a step before fn):
+ * its records carry its own pid, it writes a close history of its own,
+ * and above all the sockets it holds are shared, so that the parent's
+ * close of its copy is not taken for the last (before, under
+ * SOCKSHIM_GRACEFUL=1 it shut the child's connection down, and at the
+ * default level wrote false close_rst records:
+ * regress_clone_child_holds_sockets).  Nothing else changes: the same
+ * flags, stack, ptid, tls and ctid reach the next clone() in line, its
+ * result and errno are the caller's.  A child sharing this memory
+ * (CLONE_VM: a thread, a vfork-like spawn) goes straight to fn. */
 #define _GNU_SOURCE
 #include <sched.h>
 #include <stdarg.h>
@@ -31,8 +35,7 @@ static int clone_child(void *p)
 {
 	struct clone_start s = *(const struct clone_start *)p;
 
-	proc_after_fork_child();
-	close_history_forked();
+	shim_fork_child();
 	return s.fn(s.arg);
 }
 
@@ -52,7 +55,15 @@ SHIM_EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
 	ctid = va_arg(ap, pid_t *);
 	va_end(ap);
 	if (!(flags & CLONE_VM) && fn &&
-	    __atomic_load_n(&shim_init_state, __ATOMIC_ACQUIRE) == INIT_DONE)
-		return libc_clone(clone_child, stack, flags, &s, ptid, tls, ctid);
+	    __atomic_load_n(&shim_init_state, __ATOMIC_ACQUIRE) == INIT_DONE) {
+		int ret, err;
+
+		shim_fork_prepare();
+		ret = libc_clone(clone_child, stack, flags, &s, ptid, tls, ctid);
+		err = errno;
+		shim_fork_parent();
+		errno = err;
+		return ret;
+	}
 	return libc_clone(fn, stack, flags, arg, ptid, tls, ctid);
 }

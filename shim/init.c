@@ -140,7 +140,7 @@ static bool forks_watched(void)
 	return __atomic_load_n(&shim_init_state, __ATOMIC_ACQUIRE) == INIT_DONE;
 }
 
-static void fork_prepare(void)
+void shim_fork_prepare(void)
 {
 	if (!forks_watched())
 		return;
@@ -163,7 +163,7 @@ static void fork_prepare(void)
 	fdtab_mark_all_shared();
 }
 
-static void fork_parent(void)
+void shim_fork_parent(void)
 {
 	if (!forks_watched())
 		return;
@@ -171,7 +171,7 @@ static void fork_parent(void)
 	symcache_after_fork_parent();
 }
 
-static void fork_child(void)
+void shim_fork_child(void)
 {
 	if (!forks_watched())
 		return;
@@ -233,7 +233,7 @@ bool shim_init_slow(void)
 	 * nothing; raw mode's handler still asks which process owns its
 	 * state. */
 	if (!shim_cfg.closes_untracked || shim_cfg.raw == RAW_SECCOMP)
-		pthread_atfork(fork_prepare, fork_parent, fork_child);
+		pthread_atfork(shim_fork_prepare, shim_fork_parent, shim_fork_child);
 	{
 		int running = INIT_RUNNING;
 		bool done = __atomic_compare_exchange_n(&shim_init_state, &running, INIT_DONE,

@@ -135,14 +135,24 @@ static long route(long nr, const long *a)
 	long r;
 
 	if (fork_like(nr)) {
-		/* a fork made without fork(): the child's records get its own
-		 * pid and thread id (a clone sharing this memory changes
-		 * nothing here: it would change them for the parent too) */
+		/* a fork made without fork(): fork()'s handlers, so that the
+		 * child holds every socket as a forked one does, and its
+		 * records get its own pid and thread id
+		 * (regress_clone_child_holds_sockets; a clone sharing this
+		 * memory changes nothing here: it would change them for the
+		 * parent too) */
+		int err;
+
+		if (fork_flags(nr, a) & CLONE_VM)
+			return real(nr, a);
+		shim_fork_prepare();
 		r = real(nr, a);
-		if (r == 0 && !(fork_flags(nr, a) & CLONE_VM)) {
-			proc_after_fork_child();
-			close_history_forked();
-		}
+		err = errno;
+		if (r == 0)
+			shim_fork_child();
+		else
+			shim_fork_parent();
+		errno = err;
 		return r;
 	}
 	switch (nr) {
