@@ -39,6 +39,18 @@ static int clone_child(void *p)
 	return s.fn(s.arg);
 }
 
+/* In a child that shares this process's descriptors (CLONE_FILES): its
+ * pid and close history only; fork()'s handlers would close the shim's
+ * own descriptors in the table both use, and no socket gained a holder. */
+static int clone_child_files(void *p)
+{
+	struct clone_start s = *(const struct clone_start *)p;
+
+	proc_after_fork_child();
+	close_history_forked();
+	return s.fn(s.arg);
+}
+
 SHIM_EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
 {
 	va_list ap;
@@ -58,6 +70,8 @@ SHIM_EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
 	    __atomic_load_n(&shim_init_state, __ATOMIC_ACQUIRE) == INIT_DONE) {
 		int ret, err;
 
+		if (flags & CLONE_FILES)
+			return libc_clone(clone_child_files, stack, flags, &s, ptid, tls, ctid);
 		shim_fork_prepare();
 		ret = libc_clone(clone_child, stack, flags, &s, ptid, tls, ctid);
 		err = errno;

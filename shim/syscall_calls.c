@@ -145,6 +145,17 @@ static long route(long nr, const long *a)
 
 		if (fork_flags(nr, a) & CLONE_VM)
 			return real(nr, a);
+		if (fork_flags(nr, a) & CLONE_FILES) {
+			/* one descriptor table for both: no holder more, and
+			 * fork()'s handlers would close the shim's own
+			 * descriptors in it; the child's ids only */
+			r = real(nr, a);
+			if (r == 0) {
+				proc_after_fork_child();
+				close_history_forked();
+			}
+			return r;
+		}
 		shim_fork_prepare();
 		r = real(nr, a);
 		err = errno;
