@@ -71,7 +71,16 @@ static struct table *shared;
 static bool unshared; /* mmap failed: not asked again at every record */
 #define MAX_PROBES 64
 
-static struct table *make_table(void)
+static struct table *make_table_slow(void);
+
+static inline struct table *make_table(void)
+{
+	struct table *t = __atomic_load_n(&shared, __ATOMIC_ACQUIRE);
+
+	return t ? t : make_table_slow();
+}
+
+__attribute__((noinline)) static struct table *make_table_slow(void)
 {
 	struct table *t = __atomic_load_n(&shared, __ATOMIC_ACQUIRE), *none = NULL, *m;
 	int saved = errno;
@@ -114,15 +123,26 @@ static uint64_t mix(uint64_t x)
 	return x;
 }
 
-/* The index of event in names[]; -1: not one that is limited. */
-static int event_index(const char *event)
+/* The index of event in names[]; -1: not one that is limited.  The last
+ * few names asked for are remembered (by their address: the same few
+ * literals every time), each as one word (index + 1 in its top byte, the
+ * address below; an address that does not fit is never found there), so
+ * that a flood's every record does not compare names. */
+static inline __attribute__((always_inline)) int event_index(const char *event)
 {
+	static uint64_t seen[8];
+	const uint64_t low = ((uint64_t)1 << 56) - 1, addr = (uint64_t)(uintptr_t)event;
+	uint64_t *slot = &seen[(addr >> 3) & 7];
+	uint64_t w = __atomic_load_n(slot, __ATOMIC_RELAXED);
+
+	if (w && (w & low) == addr)
+		return (int)(w >> 56) - 1;
 	for (unsigned i = 0; i < N_NAMES; i++)
-		if (names[i] == event)
+		if (names[i] == event || strcmp(names[i], event) == 0) {
+			__atomic_store_n(slot, (addr & low) | (uint64_t)(i + 1) << 56,
+					 __ATOMIC_RELAXED);
 			return (int)i;
-	for (unsigned i = 0; i < N_NAMES; i++)
-		if (strcmp(names[i], event) == 0)
-			return (int)i;
+		}
 	return -1;
 }
 
@@ -161,7 +181,7 @@ static struct pair *find_in(struct table *t, struct pair *slots, unsigned n, uns
 	return NULL;
 }
 
-static struct pair *find(struct table *t, int ev, uint64_t site)
+static inline __attribute__((always_inline)) struct pair *find(struct table *t, int ev, uint64_t site)
 {
 	uint64_t key = mix((uint64_t)(ev + 1) ^ mix(site)) | 2;
 
