@@ -272,8 +272,28 @@ static bool start_thread(void)
 	bool ok = false;
 
 	if (!__atomic_compare_exchange_n(&thread_state, &expected, THREAD_STARTING, false,
-					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		/* Another thread is starting it (a threaded server's first
+		 * lingering closes, at once): its start is waited for, a while.
+		 * It was taken for a failure, and every close but the first was
+		 * not lingered (regress_linger_first_closes_at_once).  If the
+		 * starter is this very thread, interrupted by a handler whose
+		 * close came here, it cannot finish: after the while, no
+		 * background, as before. */
+		if (expected == THREAD_STARTING) {
+			int64_t until = now_ms() + 50;
+
+			while ((expected = __atomic_load_n(&thread_state, __ATOMIC_ACQUIRE)) ==
+				       THREAD_STARTING &&
+			       now_ms() < until) {
+				struct timespec tick = {0, 100 * 1000};
+
+				/* raw: glibc's nanosleep is a cancellation point */
+				sys_raw6(SYS_nanosleep, (long)&tick, 0, 0, 0, 0, 0);
+			}
+		}
 		return expected == THREAD_RUNNING;
+	}
 	if (!inflight) {
 		void *t_ = mmap(NULL, LINGER_MAX_INFLIGHT * sizeof *inflight,
 				PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
