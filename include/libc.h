@@ -36,6 +36,7 @@ int libc___recvmmsg64(int fd, struct mmsghdr *vec, unsigned int n, int flags, vo
 #endif
 int libc_pidfd_getfd(int pidfd, int targetfd, unsigned int flags);
 int libc_pipe2(int fds[2], int flags);
+int libc_chroot(const char *path);
 int libc_execve(const char *path, char *const argv[], char *const envp[]);
 int libc_execvpe(const char *file, char *const argv[], char *const envp[]);
 int libc_fexecve(int fd, char *const argv[], char *const envp[]);

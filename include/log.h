@@ -44,6 +44,11 @@ void log_after_fork_child(void);
  * file behind: thousands an hour (regress_per_process_empty_removed). */
 void log_process_ends(void);
 
+/* The process is about to change its root (chroot): a log file not yet
+ * opened (it is opened at the first record) is opened now, while its path
+ * still leads to it (regress_log_file_before_chroot). */
+void log_before_chroot(void);
+
 /* True if slot is one of the log's private descriptors. */
 bool log_owns_slot(int slot);
 

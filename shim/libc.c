@@ -104,6 +104,7 @@ LIBC_CALL(int, sigaltstack, -1, (const stack_t *ss, stack_t *old), (ss, old))
 LIBC_CALL(int, prctl, -1,
 	  (int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5),
 	  (option, a2, a3, a4, a5))
+LIBC_CALL(int, chroot, -1, (const char *path), (path))
 LIBC_CALL(int, execve, -1, (const char *path, char *const argv[], char *const envp[]),
 	  (path, argv, envp))
 LIBC_CALL(int, execvpe, -1, (const char *file, char *const argv[], char *const envp[]),
@@ -208,7 +209,7 @@ void libc_bind_all(void)
 		popen_bind, epoll_create_bind, epoll_create1_bind, sigaltstack_bind, prctl_bind,
 		dlclose_bind,
 		fclose_bind, fcloseall_bind, freopen_bind, freopen64_bind, syscall_bind,
-		exit_bind, clone_bind, execve_bind, execvpe_bind, fexecve_bind, execveat_bind,
+		exit_bind, clone_bind, execve_bind, execvpe_bind, fexecve_bind, execveat_bind, chroot_bind,
 	};
 	int saved = errno;
 

@@ -674,6 +674,15 @@ out:
 	return n >= 0;
 }
 
+void log_before_chroot(void)
+{
+	int saved = errno;
+
+	if (dest == LOG_FILE && __atomic_load_n(&file_state, __ATOMIC_ACQUIRE) == FILE_CLOSED)
+		(void)current_slot();
+	errno = saved;
+}
+
 void log_count_dropped(long long n)
 {
 	__atomic_add_fetch(&dropped, n, __ATOMIC_RELAXED);
