@@ -59,4 +59,7 @@ void linger_after_fork_child(void);
  * finish. */
 void linger_wait_at_exit(void);
 
+/* Whether this process runs the shim's background thread. */
+bool linger_thread_running(void);
+
 #endif

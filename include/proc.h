@@ -39,6 +39,9 @@ pid_t proc_self_tid(void);
  * not one. */
 int proc_number(const char *name);
 
+/* The number of threads of this process (/proc/self/stat); -1: unknown. */
+int proc_thread_count(void);
+
 /* Calls fn for each entry of the open /proc listing dir whose name is a
  * number (a pid in /proc, a descriptor in a fd directory), with that
  * number, dir and the name, until fn returns false.  Returns false if

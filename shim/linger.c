@@ -538,6 +538,11 @@ void linger_after_fork_child(void)
 	thread_state = THREAD_NONE;
 }
 
+bool linger_thread_running(void)
+{
+	return __atomic_load_n(&thread_state, __ATOMIC_ACQUIRE) == THREAD_RUNNING;
+}
+
 void linger_wait_at_exit(void)
 {
 	int64_t until;

@@ -70,6 +70,31 @@ void proc_after_fork_handlers(void)
 	proc_owner_pid = proc_pid;
 }
 
+int proc_thread_count(void)
+{
+	char buf[512], *p;
+	ssize_t n;
+	int fd = sys_openat(AT_FDCWD, "/proc/self/stat", O_RDONLY | O_CLOEXEC, 0), field;
+
+	if (fd < 0)
+		return -1;
+	n = sys_read(fd, buf, sizeof buf - 1);
+	sys_close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	/* "pid (comm) state ..." (comm may hold spaces and parentheses):
+	 * num_threads is the 20th field, the 18th after the comm */
+	p = strrchr(buf, ')');
+	for (field = 2; p && field < 20; field++)
+		p = strchr(p + 1, ' ');
+	if (!p)
+		return -1;
+	for (field = 0, p++; *p >= '0' && *p <= '9' && field < 1000000; p++)
+		field = field * 10 + (*p - '0');
+	return field;
+}
+
 int proc_number(const char *name)
 {
 	int v = 0;
