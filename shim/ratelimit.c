@@ -376,8 +376,15 @@ bool ratelimit_leave(void)
 	if ((mine = member_slot(t, self, false)))
 		__atomic_compare_exchange_n(mine, &self, 0, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 	maker = __atomic_load_n(&t->maker, __ATOMIC_ACQUIRE);
-	if (maker == self)
+	/* The maker reports, and is the maker no more: at an exec its pid
+	 * lives on in another program, which reports nothing of the tree's,
+	 * and its children's later counts were lost (a server that re-execs
+	 * itself on SIGHUP: test_regress_rate_limit_maker_execs) */
+	if (maker == self) {
+		__atomic_compare_exchange_n(&t->maker, &maker, 0, false, __ATOMIC_ACQ_REL,
+					    __ATOMIC_ACQUIRE);
 		return true;
+	}
 	if (alive(maker))
 		return false;
 	/* The maker is gone: the last member to end reports, a dead one (it
@@ -399,8 +406,8 @@ void ratelimit_rejoin(void)
 {
 	struct table *t = __atomic_load_n(&shared, __ATOMIC_ACQUIRE);
 
-	if (t && t->maker != getpid())
-		join(t);
+	if (t)
+		join(t); /* (the maker, too: now one of the members) */
 }
 
 void ratelimit_reset(void)
