@@ -275,7 +275,13 @@ void shim_process_ends(bool by_exit)
 	me = (pid_t)sys_getpid();
 	if (__atomic_exchange_n(&proc_ending, me, __ATOMIC_ACQ_REL) == me)
 		return;
-	close_path_at_exit(by_exit);
+	/* The sockets this process leaves open end with it, unless its
+	 * descriptors are another's too: a child of clone(CLONE_FILES) (it
+	 * is not the process the shim's memory holds the state of) wrote a
+	 * false close_rst for each socket its parent still had
+	 * (regress_clone_files_child_exit) */
+	if (me == proc_owner_pid)
+		close_path_at_exit(by_exit);
 	linger_wait_at_exit();
 	if (event_wanted(&shim_cfg, EVENTS_ERRORS))
 		event_flush_suppressed(ratelimit_leave());
