@@ -35,8 +35,15 @@ struct lastref_id {
  * it cannot be had (not connected, not inet, no SO_COOKIE). */
 bool lastref_identify(int fd, struct lastref_id *id);
 
+/* A child in a network namespace of its own (clone(CLONE_NEWNET)): the
+ * sockets it inherited are in another, where its questions to the kernel
+ * do not reach, and a socket not found there is not a socket gone (false
+ * close_rst records: regress_clone_child_netns); it asks no more. */
+void lastref_net_elsewhere(void);
+
 /* After the close: 1 if the socket is still there (another holder keeps
- * it), 0 if it is gone, -1 if the kernel could not be asked (errno kept). */
+ * it), 0 if it is gone, -1 if the kernel could not be asked (errno kept;
+ * also in a network namespace not the sockets'). */
 int lastref_alive(const struct lastref_id *id);
 
 /* Which holder reports a socket's end.  Holders that close at the same

@@ -67,6 +67,13 @@ void ratelimit_forked(void);
  * table (again: nothing more). */
 bool ratelimit_leave(void);
 
+/* A child in a pid namespace of its own (clone(CLONE_NEWPID)): its pid and
+ * its tree's mean other processes there, so it and the processes it forks
+ * are none of the members (one killed there, as pid 1, looked alive for
+ * ever from outside, and nobody reported: regress_rate_limit_pid_namespace);
+ * they count in the table, and report nothing at their end. */
+void ratelimit_elsewhere(void);
+
 /* An exec that failed after ratelimit_leave: the process is one of the
  * tree's again. */
 void ratelimit_rejoin(void);

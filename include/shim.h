@@ -36,6 +36,11 @@ void shim_fork_prepare(void);
 void shim_fork_parent(void);
 void shim_fork_child(void);
 
+/* In such a child, after shim_fork_child: the namespaces it was made in
+ * (its clone flags), where its pids and its questions to the kernel are
+ * not its parent's (ratelimit_elsewhere, lastref_net_elsewhere). */
+void shim_forked_into(unsigned long long flags);
+
 /* The process is about to exec another program (exec_calls.c), which
  * takes none of the shim's state along: the closes lingering in the
  * background get their time (the exec would cut them), the rate limiter's

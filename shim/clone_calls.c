@@ -28,6 +28,7 @@
 struct clone_start {
 	int (*fn)(void *);
 	void *arg;
+	int flags;
 };
 
 /* In the child: its own copy of the parent's memory, the parent's
@@ -39,6 +40,7 @@ static int clone_child(void *p)
 	int ret;
 
 	shim_fork_child();
+	shim_forked_into((unsigned)s.flags);
 	ret = s.fn(s.arg);
 	/* fn returned: glibc's clone ends the calling thread (SYS_exit),
 	 * which ends the process when it is its only thread.  The shim's
@@ -72,7 +74,7 @@ SHIM_EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
 	pid_t *ptid;
 	void *tls;
 	pid_t *ctid;
-	struct clone_start s = {fn, arg};
+	struct clone_start s = {fn, arg, flags};
 
 	/* the optional three, read as glibc's clone reads them: whatever the
 	 * caller left there when it did not pass them, used only per flags */

@@ -288,6 +288,16 @@ void shim_process_ends(bool by_exit)
 	log_process_ends();
 }
 
+void shim_forked_into(unsigned long long flags)
+{
+	if (!forks_watched())
+		return;
+	if (flags & CLONE_NEWPID)
+		ratelimit_elsewhere();
+	if (flags & CLONE_NEWNET)
+		lastref_net_elsewhere();
+}
+
 /* Whether the shim has a process's state to keep right at its exec or its
  * end (not before it was ready, nor in a vfork child, which shares the
  * parent's memory, nor where it tracks nothing). */

@@ -69,6 +69,7 @@ struct table {
 static struct table own;
 static struct table *shared;
 static bool unshared; /* mmap failed: not asked again at every record */
+static bool elsewhere; /* in another pid namespace than the table's (ratelimit.h) */
 #define MAX_PROBES 64
 
 static struct table *make_table_slow(void);
@@ -347,10 +348,21 @@ void ratelimit_forked(void)
 	struct table *t = __atomic_load_n(&shared, __ATOMIC_ACQUIRE);
 
 	if (t) {
-		join(t);
+		if (!elsewhere)
+			join(t);
 		return;
 	}
 	ratelimit_reset(); /* no shared table: the parent reports what it counted */
+}
+
+void ratelimit_elsewhere(void)
+{
+	struct table *t = __atomic_load_n(&shared, __ATOMIC_ACQUIRE);
+	pid_t self = getpid(), *mine;
+
+	elsewhere = true;
+	if (t && (mine = member_slot(t, self, false)))
+		__atomic_compare_exchange_n(mine, &self, 0, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }
 
 /* Whether pid is a process that has not ended (a zombie has not been
@@ -371,6 +383,8 @@ bool ratelimit_leave(void)
 
 	if (!t)
 		return true;
+	if (elsewhere)
+		return false; /* (its pids are not the table's) */
 	self = getpid();
 	/* idempotent: an exec from a handler during exit() leaves once */
 	if ((mine = member_slot(t, self, false)))
@@ -406,7 +420,7 @@ void ratelimit_rejoin(void)
 {
 	struct table *t = __atomic_load_n(&shared, __ATOMIC_ACQUIRE);
 
-	if (t)
+	if (t && !elsewhere)
 		join(t); /* (the maker, too: now one of the members) */
 }
 

@@ -159,10 +159,12 @@ static long route(long nr, const long *a)
 		shim_fork_prepare();
 		r = real(nr, a);
 		err = errno;
-		if (r == 0)
+		if (r == 0) {
 			shim_fork_child();
-		else
+			shim_forked_into(fork_flags(nr, a));
+		} else {
 			shim_fork_parent();
+		}
 		errno = err;
 		return r;
 	}
