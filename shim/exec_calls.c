@@ -115,61 +115,58 @@ static void fill_args(char **argv, size_t argc, const char *arg, va_list *ap)
 		argv[i] = va_arg(*ap, char *);
 }
 
+/* execl, execlp and execle: argv (and execle's envp) taken from ap as
+ * glibc's own do, then execve (execvpe for execlp: the PATH search). */
+enum execl_kind { EXECL, EXECLP, EXECLE };
+
+static int execl_with(enum execl_kind kind, const char *file, const char *arg, va_list *ap)
+{
+	size_t argc;
+
+	if (!count_args(*ap, &argc))
+		return -1;
+	{
+		char *argv[argc + 1];
+		char *const *envp = environ;
+
+		fill_args(argv, argc, arg, ap);
+		if (kind == EXECLE)
+			envp = va_arg(*ap, char *const *);
+		if (kind == EXECLP)
+			EXEC_CALL(libc_execvpe(file, argv, envp));
+		EXEC_CALL(libc_execve(file, argv, envp));
+	}
+}
+
 SHIM_EXPORT int execl(const char *path, const char *arg, ...)
 {
 	va_list ap;
-	size_t argc;
+	int ret;
 
 	va_start(ap, arg);
-	if (!count_args(ap, &argc)) {
-		va_end(ap);
-		return -1;
-	}
-	{
-		char *argv[argc + 1];
-
-		fill_args(argv, argc, arg, &ap);
-		va_end(ap);
-		EXEC_CALL(libc_execve(path, argv, environ));
-	}
+	ret = execl_with(EXECL, path, arg, &ap);
+	va_end(ap);
+	return ret;
 }
 
 SHIM_EXPORT int execlp(const char *file, const char *arg, ...)
 {
 	va_list ap;
-	size_t argc;
+	int ret;
 
 	va_start(ap, arg);
-	if (!count_args(ap, &argc)) {
-		va_end(ap);
-		return -1;
-	}
-	{
-		char *argv[argc + 1];
-
-		fill_args(argv, argc, arg, &ap);
-		va_end(ap);
-		EXEC_CALL(libc_execvpe(file, argv, environ));
-	}
+	ret = execl_with(EXECLP, file, arg, &ap);
+	va_end(ap);
+	return ret;
 }
 
 SHIM_EXPORT int execle(const char *path, const char *arg, ...)
 {
 	va_list ap;
-	size_t argc;
+	int ret;
 
 	va_start(ap, arg);
-	if (!count_args(ap, &argc)) {
-		va_end(ap);
-		return -1;
-	}
-	{
-		char *argv[argc + 1];
-		char *const *envp;
-
-		fill_args(argv, argc, arg, &ap);
-		envp = va_arg(ap, char *const *);
-		va_end(ap);
-		EXEC_CALL(libc_execve(path, argv, envp));
-	}
+	ret = execl_with(EXECLE, path, arg, &ap);
+	va_end(ap);
+	return ret;
 }

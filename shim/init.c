@@ -265,12 +265,20 @@ void shim_enter_sandbox(void)
 	__atomic_store_n(&shim_init_state, INIT_SANDBOXED, __ATOMIC_RELEASE);
 }
 
+/* Whether the shim has a process's state to keep right at its exec or its
+ * end (not before it was ready, nor in a vfork child, which shares the
+ * parent's memory, nor where it tracks nothing). */
+static bool keeps_state(void)
+{
+	return __atomic_load_n(&shim_init_state, __ATOMIC_ACQUIRE) == INIT_DONE &&
+	       !vfork_in_child && !shim_cfg.closes_untracked;
+}
+
 void shim_process_ends(bool by_exit)
 {
 	pid_t me;
 
-	if (__atomic_load_n(&shim_init_state, __ATOMIC_ACQUIRE) != INIT_DONE || vfork_in_child ||
-	    shim_cfg.closes_untracked) /* (no socket, no linger, no record) */
+	if (!keeps_state()) /* (no socket, no linger, no record) */
 		return;
 	me = (pid_t)sys_getpid();
 	if (__atomic_exchange_n(&proc_ending, me, __ATOMIC_ACQ_REL) == me)
@@ -296,15 +304,6 @@ void shim_forked_into(unsigned long long flags)
 		ratelimit_elsewhere();
 	if (flags & CLONE_NEWNET)
 		lastref_net_elsewhere();
-}
-
-/* Whether the shim has a process's state to keep right at its exec or its
- * end (not before it was ready, nor in a vfork child, which shares the
- * parent's memory, nor where it tracks nothing). */
-static bool keeps_state(void)
-{
-	return __atomic_load_n(&shim_init_state, __ATOMIC_ACQUIRE) == INIT_DONE &&
-	       !vfork_in_child && !shim_cfg.closes_untracked;
 }
 
 void shim_before_exec(void)

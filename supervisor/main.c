@@ -192,27 +192,6 @@ static void __attribute__((noreturn)) child_failed(const char *msg, const char *
 	die("%s: %s", what[0] ? what : prog, strerror(err));
 }
 
-/* The parent of pid, from /proc (0: unknown). */
-static pid_t parent_of(pid_t pid)
-{
-	char path[64], buf[512], *p;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	/* "pid (comm) state ppid ...": comm may hold spaces and parentheses */
-	p = strrchr(buf, ')');
-	return p ? (pid_t)strtol(p + 3, NULL, 10) : 0;
-}
-
 /* Whether pid is one of the processes the supervisor watches: its
  * descendants (an orphan among them is its child again, as their
  * subreaper). */
@@ -221,7 +200,7 @@ static bool supervised(pid_t pid)
 	pid_t self = getpid();
 
 	for (int depth = 0; pid > 1 && depth < 64; depth++) {
-		pid = parent_of(pid);
+		pid = sv_parent_of(pid);
 		if (pid == self)
 			return true;
 	}

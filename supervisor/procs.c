@@ -68,6 +68,13 @@ static pid_t tgid_of(pid_t tid, pid_t *ppid)
 	return t ? (pid_t)atoi(t + 6) : -1;
 }
 
+pid_t sv_parent_of(pid_t pid)
+{
+	pid_t ppid = 0;
+
+	return tgid_of(pid, &ppid) < 0 ? 0 : ppid;
+}
+
 /* The program's short name, as the library's program_invocation_short_name:
  * argv[0] without its directory. */
 static void read_prog(struct sv_proc *p)

@@ -79,6 +79,8 @@ struct sv_proc {
 /* The process of thread tid (a new entry at its first call); NULL if it is
  * gone. */
 struct sv_proc *sv_proc_of(pid_t tid);
+/* The parent of process pid, from /proc (0: unknown, or gone). */
+pid_t sv_parent_of(pid_t pid);
 /* How many processes are known (each from its first trapped call). */
 int sv_proc_count(void);
 /* The process is gone (its pidfd said so): its entry is freed. */
