@@ -208,6 +208,12 @@ PROGS += $(B)/progs/received_at_exit32t64
 $(B)/progs/exec_variants32: tests/progs/exec_variants.c tests/progs/progs.h | $(B)/progs
 	$(CC32) $(filter-out -fsanitize=%,$(CFLAGS)) -Wno-missing-prototypes -O0 -o $@ $<
 PROGS += $(B)/progs/exec_variants32
+# Static i386 programs, which only the supervisor reaches
+STATIC32_PROGS := seed_server events pass_server
+$(B)/progs/static32/%: tests/progs/%.c tests/progs/progs.h | $(B)/progs
+	@mkdir -p $(@D)
+	$(CC32) $(filter-out -fsanitize=%,$(CFLAGS)) -Wno-missing-prototypes -O0 -static -pthread -o $@ $<
+PROGS += $(STATIC32_PROGS:%=$(B)/progs/static32/%)
 endif
 # Statically linked programs that the supervisor's tests run (sockshim
 # --supervise reaches them; no preload can).

@@ -38,6 +38,7 @@
 struct ctx {
 	int nfd;
 	struct seccomp_notif *req;
+	struct sv_args a; /* req's arguments (abi.c) */
 	struct sv_proc *p;
 	pid_t tid;
 	bool bt_taken;
@@ -114,7 +115,7 @@ static void take_backtrace(struct ctx *c)
 	c->bt_n = 0;
 	if (!shim_cfg.backtrace || !stopped_at(c, &sp, &pc))
 		return;
-	c->bt_n = sv_unwind(c->p, c->tid, sp, pc, c->ips, shim_cfg.backtrace_depth);
+	c->bt_n = sv_unwind(c->p, c->tid, sp, pc, c->ips, shim_cfg.backtrace_depth, c->a.compat);
 }
 
 /* The record's "who": the process, thread, program and named frames. */
@@ -336,7 +337,7 @@ static void keep_after(struct ctx *c, int fd, struct closing *k, enum keep keep,
  * close runs. */
 static void on_close(struct ctx *c)
 {
-	int fd = (int)c->req->data.args[0];
+	int fd = (int)c->a.v[0];
 	struct closing k;
 	bool replaced, early = shim_cfg.graceful != GRACEFUL_OFF;
 	enum keep keep;
@@ -400,7 +401,7 @@ static void force_one(struct ctx *c, int copy, int fd, uint32_t st, int name, co
 
 static void on_bind(struct ctx *c)
 {
-	int fd = (int)c->req->data.args[0];
+	int fd = (int)c->a.v[0];
 	int copy = copy_of(c, fd);
 	uint64_t ino;
 	uint32_t st = copy >= 0 ? socket_state(copy, &ino) : 0;
@@ -423,15 +424,18 @@ static void on_bind(struct ctx *c)
  * as it would have. */
 static void on_setsockopt(struct ctx *c)
 {
-	int fd = (int)c->req->data.args[0], name = (int)c->req->data.args[2];
+	int fd = (int)c->a.v[0], name = (int)c->a.v[2];
 	uint64_t ino;
 	int v = 1, copy;
 	uint32_t st;
 	bool wanted = name == SO_REUSEADDR ? shim_cfg.reuseaddr : shim_cfg.reuseport;
 	struct iovec local = {&v, sizeof v};
-	struct iovec remote = {(void *)(uintptr_t)c->req->data.args[3], sizeof v};
+	struct iovec remote = {(void *)(uintptr_t)c->a.v[3], sizeof v};
 
-	if (!wanted || c->req->data.args[4] < sizeof v ||
+	/* (the filter traps only these two; a socketcall(2)'s arguments are
+	 * in memory, where the filter cannot look) */
+	if ((int)c->a.v[1] != SOL_SOCKET || (name != SO_REUSEADDR && name != SO_REUSEPORT) ||
+	    !wanted || c->a.v[4] < sizeof v ||
 	    process_vm_readv(c->p->pid, &local, 1, &remote, 1, 0) != sizeof v || v != 0) {
 		answer_continue(c);
 		return;
@@ -458,7 +462,7 @@ static void on_setsockopt(struct ctx *c)
  * known; the program gets that result. */
 static void on_shutdown(struct ctx *c)
 {
-	int fd = (int)c->req->data.args[0], how = (int)c->req->data.args[1];
+	int fd = (int)c->a.v[0], how = (int)c->a.v[1];
 	int copy = copy_of(c, fd), r, err;
 	uint64_t ino;
 	uint32_t st;
@@ -510,7 +514,7 @@ static void on_shutdown(struct ctx *c)
  * live number, that number's close. */
 static void on_dup(struct ctx *c, bool onto)
 {
-	int fd = (int)c->req->data.args[0], newfd = onto ? (int)c->req->data.args[1] : -1;
+	int fd = (int)c->a.v[0], newfd = onto ? (int)c->a.v[1] : -1;
 	int copy = copy_of(c, fd);
 	uint64_t ino = 0;
 	struct closing k;
@@ -543,49 +547,45 @@ static void on_dup(struct ctx *c, bool onto)
 		keep_after(c, newfd, &k, keep, replaced);
 }
 
+/* Where the control data of the struct msghdr at addr in the program's
+ * memory is, and its length; false if there is none (or it cannot be
+ * read). */
+static bool control_of(struct ctx *c, uint64_t addr, uint64_t *control, uint64_t *len)
+{
+	unsigned char m[SV_MSGHDR_MAX];
+	struct iovec local = {m, sv_abi_msghdr_size(c->a.compat)};
+	struct iovec remote = {(void *)(uintptr_t)addr, local.iov_len};
+
+	return process_vm_readv(c->p->pid, &local, 1, &remote, 1, 0) == (ssize_t)local.iov_len &&
+	       sv_abi_msghdr_control(m, c->a.compat, control, len);
+}
+
 /* sendmsg with SCM_RIGHTS: each socket passed gains a holder in the
  * receiving process (whose later close is seen; if it never receives it,
  * the socket is only never lingered on).  The message is read from the
  * program's memory: its header, then its control data. */
 static void on_sendmsg(struct ctx *c)
 {
-	struct msghdr m;
-	struct iovec local = {&m, sizeof m};
-	struct iovec remote = {(void *)(uintptr_t)c->req->data.args[1], sizeof m};
-	static char control[4096];
-	uint64_t inos[256];
-	int n = 0;
+	static unsigned char control[4096];
+	uint64_t inos[256], where, len;
+	int fds[256], nfds = 0, n = 0;
 
-	if (process_vm_readv(c->p->pid, &local, 1, &remote, 1, 0) == sizeof m && m.msg_control &&
-	    m.msg_controllen >= sizeof(struct cmsghdr)) {
-		size_t len = m.msg_controllen < sizeof control ? m.msg_controllen : sizeof control;
-		struct iovec l2 = {control, len};
-		struct iovec r2 = {m.msg_control, len};
+	if (control_of(c, c->a.v[1], &where, &len)) {
+		struct iovec l2 = {control, len < sizeof control ? len : sizeof control};
+		struct iovec r2 = {(void *)(uintptr_t)where, l2.iov_len};
 
-		if (process_vm_readv(c->p->pid, &l2, 1, &r2, 1, 0) == (ssize_t)len) {
-			struct cmsghdr *h;
+		if (process_vm_readv(c->p->pid, &l2, 1, &r2, 1, 0) == (ssize_t)l2.iov_len)
+			nfds = sv_abi_rights(control, l2.iov_len, c->a.compat, fds, 256);
+	}
+	for (int i = 0; i < nfds; i++) {
+		int copy = copy_of(c, fds[i]);
+		uint64_t ino;
 
-			m.msg_control = control;
-			m.msg_controllen = len;
-			for (h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h)) {
-				size_t k = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-
-				if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
-					continue;
-				for (size_t i = 0; i < k && n < 256; i++) {
-					int fd, copy;
-					uint64_t ino;
-
-					memcpy(&fd, CMSG_DATA(h) + i * sizeof(int), sizeof fd);
-					copy = copy_of(c, fd);
-					if (copy < 0)
-						continue;
-					if (socket_state(copy, &ino))
-						inos[n++] = ino;
-					close(copy);
-				}
-			}
-		}
+		if (copy < 0)
+			continue;
+		if (socket_state(copy, &ino))
+			inos[n++] = ino;
+		close(copy);
 	}
 	if (n && !still_pending(c))
 		return;
@@ -610,7 +610,7 @@ static void on_clone3(struct ctx *c)
 {
 	uint64_t flags = 0;
 	struct iovec local = {&flags, sizeof flags};
-	struct iovec remote = {(void *)(uintptr_t)c->req->data.args[0], sizeof flags};
+	struct iovec remote = {(void *)(uintptr_t)c->a.v[0], sizeof flags};
 
 	/* struct clone_args starts with its flags */
 	if (process_vm_readv(c->p->pid, &local, 1, &remote, 1, 0) != sizeof flags)
@@ -693,9 +693,9 @@ static void on_exit_group(struct ctx *c)
  * CLOSE_RANGE_CLOEXEC, which only marks them). */
 static void on_close_range(struct ctx *c)
 {
-	unsigned lo = (unsigned)c->req->data.args[0], hi = (unsigned)c->req->data.args[1];
+	unsigned lo = (unsigned)c->a.v[0], hi = (unsigned)c->a.v[1];
 
-	if (c->req->data.args[2] & CLOSE_RANGE_CLOEXEC || lo > hi)
+	if (c->a.v[2] & CLOSE_RANGE_CLOEXEC || lo > hi)
 		answer_continue(c);
 	else
 		close_many(c, lo, hi);
@@ -705,7 +705,7 @@ void sv_handle(int nfd, struct seccomp_notif *req)
 {
 	struct ctx *c;
 	static struct ctx one; /* the loop handles one call at a time */
-	int nr = req->data.nr;
+	enum sv_call call;
 
 	c = &one;
 	c->nfd = nfd;
@@ -720,36 +720,56 @@ void sv_handle(int nfd, struct seccomp_notif *req)
 	}
 	if (c->p->n_exec_fds)
 		sv_proc_exec_settle(c->p);
-	if (nr == SCMP_SYS(close))
+	call = sv_abi_decode(c->p->pid, req, &c->a);
+	switch (call) {
+	case SV_CALL_CLOSE:
 		on_close(c);
-	else if (nr == SCMP_SYS(bind))
+		break;
+	case SV_CALL_BIND:
 		on_bind(c);
-	else if (nr == SCMP_SYS(setsockopt))
+		break;
+	case SV_CALL_SETSOCKOPT:
 		on_setsockopt(c);
-	else if (nr == SCMP_SYS(shutdown))
+		break;
+	case SV_CALL_SHUTDOWN:
 		on_shutdown(c);
-	else if (nr == SCMP_SYS(dup) || nr == SCMP_SYS(fcntl))
+		break;
+	case SV_CALL_DUP:
+	case SV_CALL_FCNTL:
 		on_dup(c, false);
-	else if (nr == SCMP_SYS(dup2) || nr == SCMP_SYS(dup3))
+		break;
+	case SV_CALL_DUP2:
 		on_dup(c, true);
-	else if (nr == SCMP_SYS(fork) || nr == SCMP_SYS(vfork))
+		break;
+	case SV_CALL_FORK:
 		on_fork(c, 0);
-	else if (nr == SCMP_SYS(clone))
-		on_fork(c, req->data.args[0]);
-	else if (nr == SCMP_SYS(clone3))
+		break;
+	case SV_CALL_CLONE:
+		on_fork(c, c->a.v[0]);
+		break;
+	case SV_CALL_CLONE3:
 		on_clone3(c);
-	else if (nr == SCMP_SYS(execve) || nr == SCMP_SYS(execveat)) {
+		break;
+	case SV_CALL_EXEC:
 		sv_proc_exec(c->p);
 		answer_continue(c);
-	} else if (nr == SCMP_SYS(exit_group))
+		break;
+	case SV_CALL_EXIT_GROUP:
 		on_exit_group(c);
-	else if (nr == SCMP_SYS(close_range))
+		break;
+	case SV_CALL_CLOSE_RANGE:
 		on_close_range(c);
-	else if (nr == SCMP_SYS(sendmsg))
+		break;
+	case SV_CALL_SENDMSG:
 		on_sendmsg(c);
-	else if (nr == SCMP_SYS(epoll_create) || nr == SCMP_SYS(epoll_create1)) {
+		break;
+	case SV_CALL_EPOLL_CREATE:
 		sv_epolls_stale(c->p);
 		answer_continue(c);
-	} else
+		break;
+	case SV_CALL_OTHER:
+	default:
 		answer_continue(c);
+		break;
+	}
 }

@@ -62,6 +62,9 @@ static int add_rules(scmp_filter_ctx ctx, const struct sv_traps *t)
 		rc = rc ? rc : add(ctx, SCMP_SYS(dup3), 0, NULL);
 		rc = rc ? rc : add(ctx, SCMP_SYS(fcntl), 1, &dupfd);
 		rc = rc ? rc : add(ctx, SCMP_SYS(fcntl), 1, &dupfd_cloexec);
+		/* a 32-bit program's (none on x86_64, where it is skipped) */
+		rc = rc ? rc : add(ctx, SCMP_SYS(fcntl64), 1, &dupfd);
+		rc = rc ? rc : add(ctx, SCMP_SYS(fcntl64), 1, &dupfd_cloexec);
 	}
 	/* A socket passed to another process (SCM_RIGHTS) gains a holder
 	 * there: only sendmsg can carry one (sendmmsg is not watched). */
@@ -106,6 +109,15 @@ void sv_child_run(int sock, char **argv, const struct sv_traps *traps, bool set_
 	ctx = seccomp_init(SCMP_ACT_ALLOW);
 	if (!ctx)
 		child_fail(sock, ENOMEM, "seccomp_init");
+	/* 32-bit x86 programs too (a static i386 binary, or one a program
+	 * execs): their calls are trapped as well (abi.c reads them).  Any
+	 * other ABI (x32) runs as the filter did not exist: a call of an
+	 * ABI a filter does not name is otherwise killed, and with it a
+	 * program that ran bare (regress_supervise_i386_static). */
+	if (seccomp_arch_add(ctx, SCMP_ARCH_X86) != 0 && !seccomp_arch_exist(ctx, SCMP_ARCH_X86))
+		child_fail(sock, EINVAL, "seccomp_arch_add");
+	if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW) != 0)
+		child_fail(sock, EINVAL, "seccomp_attr_set");
 	/* Without CAP_SYS_ADMIN the kernel takes a filter only with
 	 * no_new_privs (the startup record says so). */
 	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, set_nnp ? 1 : 0);

@@ -131,8 +131,10 @@ void sv_share_fork(struct sv_proc *p);
 /* ---- unwind.c: backtraces from outside ---------------------------------- */
 
 /* The return addresses of thread tid of p, stopped in a trapped call at
- * (sp, pc), innermost first: at most max; how many. */
-int sv_unwind(struct sv_proc *p, pid_t tid, uint64_t sp, uint64_t pc, uint64_t *ips, int max);
+ * (sp, pc), innermost first: at most max; how many.  compat: p is a
+ * 32-bit x86 program (the call's ABI, abi.c). */
+int sv_unwind(struct sv_proc *p, pid_t tid, uint64_t sp, uint64_t pc, uint64_t *ips, int max,
+	      bool compat);
 /* Names frames ips[n] of p: module, offset, symbol (valid until the next
  * unwind of p). */
 void sv_unwind_name(struct sv_proc *p, const uint64_t *ips, int n, struct event_frame *out);
@@ -228,6 +230,55 @@ void sv_linger_event(uint32_t i);
 void sv_linger_expire(void);
 /* At exit: the sockets still lingering get up to SOCKSHIM_LINGER_MS. */
 void sv_linger_finish(void);
+
+/* ---- abi.c: which call a notification is ------------------------------ */
+
+enum sv_call {
+	SV_CALL_OTHER, /* nothing the supervisor handles: let run */
+	SV_CALL_CLOSE,
+	SV_CALL_BIND,
+	SV_CALL_SETSOCKOPT,
+	SV_CALL_SHUTDOWN,
+	SV_CALL_DUP,   /* dup(fd) */
+	SV_CALL_FCNTL, /* fcntl(fd, F_DUPFD*, min), fcntl64 */
+	SV_CALL_DUP2,  /* dup2, dup3 */
+	SV_CALL_FORK,  /* fork, vfork */
+	SV_CALL_CLONE,
+	SV_CALL_CLONE3,
+	SV_CALL_EXEC, /* execve, execveat */
+	SV_CALL_EXIT_GROUP,
+	SV_CALL_CLOSE_RANGE,
+	SV_CALL_SENDMSG,
+	SV_CALL_EPOLL_CREATE, /* epoll_create, epoll_create1 */
+};
+
+/* A trapped call's arguments, as the call itself takes them. */
+struct sv_args {
+	uint64_t v[6];
+	bool compat; /* a 32-bit x86 program: its pointers and structures are 32-bit */
+};
+
+struct seccomp_notif;
+
+/* The call req is, and its arguments in *a: the program's own for a
+ * 64-bit program; for a 32-bit x86 one, its numbers mapped, and
+ * socketcall's arguments read from the memory of process pid. */
+enum sv_call sv_abi_decode(pid_t pid, const struct seccomp_notif *req, struct sv_args *a);
+
+/* The call that i386 system call number nr is (SV_CALL_OTHER: none the
+ * supervisor handles). */
+enum sv_call sv_abi_i386_call(int nr);
+
+/* A struct msghdr as the program's ABI lays it out (compat: a 32-bit
+ * one's): its size (at most SV_MSGHDR_MAX), and where its control data is
+ * in the program's memory, and how long; false: none. */
+#define SV_MSGHDR_MAX 64
+size_t sv_abi_msghdr_size(bool compat);
+bool sv_abi_msghdr_control(const void *hdr, bool compat, uint64_t *control, uint64_t *len);
+
+/* The numbers the SCM_RIGHTS messages in control data control[len] (in the
+ * program's ABI) carry, into fds (at most max); how many. */
+int sv_abi_rights(const unsigned char *control, size_t len, bool compat, int *fds, int max);
 
 /* ---- calls.c: each trapped call --------------------------------------- */
 

@@ -27,6 +27,7 @@ struct sv_unwind {
 	pid_t pid;	/* the process being unwound now */
 	uint64_t lo, hi; /* the span of all modules: a quick "not code" */
 	bool attached;
+	bool compat; /* a 32-bit x86 program: 4-byte words, i386's registers */
 	/* the thread being unwound now */
 	pid_t tid;
 	uint64_t sp, pc, bp;
@@ -72,9 +73,9 @@ static const Dwfl_Callbacks callbacks = {
  * code address). */
 static uint64_t stack_word(struct sv_unwind *u, size_t off, bool scanned)
 {
-	uint64_t w;
+	uint64_t w = 0;
 
-	memcpy(&w, u->stack + off, 8);
+	memcpy(&w, u->stack + off, u->compat ? 4 : 8);
 	if (u->replay)
 		sv_replay_read(u->replay, off, w, scanned && (w < u->lo || w >= u->hi));
 	return w;
@@ -83,23 +84,25 @@ static uint64_t stack_word(struct sv_unwind *u, size_t off, bool scanned)
 static bool read_word(struct sv_unwind *u, uint64_t addr, uint64_t *out)
 {
 	struct iovec local, remote;
+	size_t size = u->compat ? 4 : 8;
 
 	/* (no sum that can wrap: a frame pointer guessed from a word that
 	 * held -8 asked for 0xfffffffffffffff8, whose addr + 8 is 0, and the
 	 * copy was read 2^64 bytes off: the supervisor died of SIGSEGV, and
 	 * the program with it, regress_supervise_wrapping_frame_pointer) */
-	if (addr >= u->stack_lo && u->stack_len >= 8 && addr - u->stack_lo <= u->stack_len - 8) {
+	if (addr >= u->stack_lo && u->stack_len >= size && addr - u->stack_lo <= u->stack_len - size) {
 		*out = stack_word(u, addr - u->stack_lo, false);
 		return true;
 	}
 	/* memory that the next unwind could find changed, unseen */
 	if (u->replay)
 		sv_replay_unknowable(u->replay);
+	*out = 0; /* (a 32-bit word: its upper half stays 0, little-endian) */
 	local.iov_base = out;
-	local.iov_len = 8;
+	local.iov_len = size;
 	remote.iov_base = (void *)(uintptr_t)addr;
-	remote.iov_len = 8;
-	return process_vm_readv(u->pid, &local, 1, &remote, 1, 0) == 8;
+	remote.iov_len = size;
+	return process_vm_readv(u->pid, &local, 1, &remote, 1, 0) == (ssize_t)size;
 }
 
 static pid_t next_thread(Dwfl *dwfl, void *arg, void **thread_argp)
@@ -138,10 +141,10 @@ static bool set_initial_registers(Dwfl_Thread *thread, void *arg)
 	struct sv_unwind *u = arg;
 	Dwarf_Word sp = u->sp, bp = u->bp;
 
-	/* DWARF numbers on x86_64: 6 rbp, 7 rsp */
-	if (u->have_bp && !dwfl_thread_state_registers(thread, 6, 1, &bp))
+	/* DWARF numbers on x86_64: 6 rbp, 7 rsp; on i386: 5 ebp, 4 esp */
+	if (u->have_bp && !dwfl_thread_state_registers(thread, u->compat ? 5 : 6, 1, &bp))
 		return false;
-	if (!dwfl_thread_state_registers(thread, 7, 1, &sp))
+	if (!dwfl_thread_state_registers(thread, u->compat ? 4 : 7, 1, &sp))
 		return false;
 	dwfl_thread_state_register_pc(thread, u->pc);
 	return true;
@@ -192,7 +195,7 @@ static bool report(struct sv_unwind *u)
 	return true;
 }
 
-static struct sv_unwind *unwinder(struct sv_proc *p)
+static struct sv_unwind *unwinder(struct sv_proc *p, bool compat)
 {
 	struct sv_unwind *u = p->uw;
 
@@ -205,6 +208,7 @@ static struct sv_unwind *unwinder(struct sv_proc *p)
 		return NULL;
 	u->pid = p->pid;
 	u->refs = 1;
+	u->compat = compat; /* (an exec, which may change it, ends the unwinder) */
 	u->dwfl = dwfl_begin(&callbacks);
 	if (!u->dwfl || !report(u)) {
 		if (u->dwfl)
@@ -213,7 +217,9 @@ static struct sv_unwind *unwinder(struct sv_proc *p)
 		return NULL;
 	}
 	u->attached = dwfl_attach_state(u->dwfl, NULL, u->pid, &thread_callbacks, u);
-	u->replay = sv_replay_new(); /* (none: every unwind walks) */
+	/* (none: every unwind walks; a 32-bit program's always, the kept
+	 * unwinds being of 8-byte words) */
+	u->replay = compat ? NULL : sv_replay_new();
 	p->uw = u;
 	return u;
 }
@@ -359,9 +365,10 @@ static size_t read_stack(struct sv_unwind *u, size_t len)
 	return got > 0 ? (size_t)got : 0;
 }
 
-int sv_unwind(struct sv_proc *p, pid_t tid, uint64_t sp, uint64_t pc, uint64_t *ips, int max)
+int sv_unwind(struct sv_proc *p, pid_t tid, uint64_t sp, uint64_t pc, uint64_t *ips, int max,
+	      bool compat)
 {
-	struct sv_unwind *u = unwinder(p);
+	struct sv_unwind *u = unwinder(p, compat);
 	struct collect c = {u, ips, 0, max};
 	size_t want;
 
@@ -392,7 +399,8 @@ int sv_unwind(struct sv_proc *p, pid_t tid, uint64_t sp, uint64_t pc, uint64_t *
 	u->stack_len = read_stack(u, sizeof u->stack);
 	if (u->replay)
 		sv_replay_begin(u->replay, sp, pc, max);
-	u->have_bp = guess_bp(u, &u->bp);
+	/* (the guess reads x86_64's call instructions and 8-byte slots) */
+	u->have_bp = !u->compat && guess_bp(u, &u->bp);
 	dwfl_getthread_frames(u->dwfl, tid, frame_cb, &c);
 	if (c.n == 0)
 		ips[c.n++] = pc;
@@ -431,7 +439,10 @@ static void name_one(struct sv_unwind *u, uint64_t ip, struct event_frame *f)
 
 void sv_unwind_name(struct sv_proc *p, const uint64_t *ips, int n, struct event_frame *out)
 {
-	struct sv_unwind *u = unwinder(p);
+	struct sv_unwind *u = p->uw; /* (the unwind's, which made ips) */
+
+	if (u)
+		u->pid = p->pid; /* (shared with a parent or a child) */
 
 	for (int i = 0; i < n; i++) {
 		struct named *c;
