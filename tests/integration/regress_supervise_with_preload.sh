@@ -42,7 +42,10 @@ run() {
 }
 
 run launcher "$TOP/tools/sockshim" --supervise --log "$WORK/launcher.log" --
-[ "$resets" = "$N" ] || fail "launcher: $resets resets of $N: the bug did not show"
+# (a client slower than the server's close, on a busy machine, makes no
+# reset: each run's records are held to the kernel's count above, which
+# must not be 0)
+[ "$resets" -ge 1 ] || fail "launcher: $resets resets of $N: the bug did not show"
 SOCKSHIM_LOG="$WORK/direct.log" run direct "$B/sockshim-supervise" --
 # under graceful: every answer whole, nothing of the supervisor's recorded
 SOCKSHIM_LOG="$WORK/graceful.log" SOCKSHIM_GRACEFUL=1 run graceful "$B/sockshim-supervise" --
