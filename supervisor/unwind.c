@@ -32,6 +32,10 @@ struct sv_unwind {
 	pid_t tid;
 	uint64_t sp, pc, bp;
 	bool have_bp;
+	/* return addresses in no module that reading the module list again
+	 * did not place (the end of a stack, garbage): not read for again */
+	uint64_t unplaced[16];
+	unsigned n_unplaced;
 	/* names of frames by address: dwfl_module_addrinfo scans the symbol
 	 * table, too much for every trapped call of a loop */
 	struct named {
@@ -338,6 +342,7 @@ struct collect {
 	struct sv_unwind *u;
 	uint64_t *ips;
 	int n, max;
+	uint64_t unknown; /* the first frame's address in no module known (0: none) */
 };
 
 static int frame_cb(Dwfl_Frame *state, void *arg)
@@ -348,8 +353,10 @@ static int frame_cb(Dwfl_Frame *state, void *arg)
 
 	if (!dwfl_frame_pc(state, &pc, &activation))
 		return DWARF_CB_ABORT;
-	if (c->n > 0 && !in_code(c->u, pc))
+	if (c->n > 0 && !in_code(c->u, pc)) {
+		c->unknown = pc;
 		return DWARF_CB_ABORT;
+	}
 	c->ips[c->n++] = pc;
 	return c->n < c->max ? DWARF_CB_OK : DWARF_CB_ABORT;
 }
@@ -363,6 +370,19 @@ static size_t read_stack(struct sv_unwind *u, size_t len)
 	ssize_t got = process_vm_readv(u->pid, &local, 1, &remote, 1, 0);
 
 	return got > 0 ? (size_t)got : 0;
+}
+
+/* Whether a return address that no module held is in one after the
+ * module list is read again; each address that is not, once only. */
+static bool placed_after_report(struct sv_unwind *u, uint64_t ip)
+{
+	for (unsigned i = 0; i < sizeof u->unplaced / sizeof u->unplaced[0]; i++)
+		if (u->unplaced[i] == ip)
+			return false;
+	if (ip > 4096 && report(u) && dwfl_addrmodule(u->dwfl, ip))
+		return true;
+	u->unplaced[u->n_unplaced++ % (sizeof u->unplaced / sizeof u->unplaced[0])] = ip;
+	return false;
 }
 
 int sv_unwind(struct sv_proc *p, pid_t tid, uint64_t sp, uint64_t pc, uint64_t *ips, int max,
@@ -402,6 +422,18 @@ int sv_unwind(struct sv_proc *p, pid_t tid, uint64_t sp, uint64_t pc, uint64_t *
 	/* (the guess reads x86_64's call instructions and 8-byte slots) */
 	u->have_bp = !u->compat && guess_bp(u, &u->bp);
 	dwfl_getthread_frames(u->dwfl, tid, frame_cb, &c);
+	if (c.unknown && placed_after_report(u, c.unknown)) {
+		/* a module mapped since the list was read (the libc a 32-bit
+		 * program's loader maps after its first closes: every later
+		 * call traps in the vDSO, known all along; a plugin dlopen'd
+		 * by a library that was): the walk again */
+		c.n = 0;
+		c.unknown = 0;
+		if (u->replay)
+			sv_replay_begin(u->replay, sp, pc, max);
+		u->have_bp = !u->compat && guess_bp(u, &u->bp);
+		dwfl_getthread_frames(u->dwfl, tid, frame_cb, &c);
+	}
 	if (c.n == 0)
 		ips[c.n++] = pc;
 	else if (u->replay)
