@@ -85,7 +85,7 @@ DEB_TEST  := libcmocka-dev libjansson-dev socat curl python3 procps iproute2 str
              nginx-light redis-server wrk golang-go haproxy lighttpd memcached jq time \
              logrotate systemd rsyslog \
              nodejs default-jdk-headless ruby php-cli rustc postgresql dnsmasq-base \
-             openssh-server
+             openssh-server musl-tools
 # the fuzzers (clang's libFuzzer) and ThreadSanitizer's runtime
 DEB_CHECK := clang libclang-rt-14-dev libtsan2 libasan8 libubsan1
 # `make deb` and its tests (a fresh Debian root from debootstrap), and the
@@ -222,6 +222,14 @@ $(B)/progs/static/%: tests/progs/%.c tests/progs/progs.h | $(B)/progs
 	@mkdir -p $(@D)
 	$(CC) $(filter-out -fsanitize=%,$(CFLAGS)) -Wno-missing-prototypes -O0 -static -pthread -o $@ $<
 PROGS += $(STATIC_PROGS:%=$(B)/progs/static/%)
+# and built with musl (musl-tools), whose libc has no unwind tables
+MUSL_CC := $(shell command -v musl-gcc 2>/dev/null)
+ifneq ($(MUSL_CC),)
+$(B)/progs/musl/%: tests/progs/%.c tests/progs/progs.h | $(B)/progs
+	@mkdir -p $(@D)
+	$(MUSL_CC) $(filter-out -fsanitize=%,$(CFLAGS)) -Wno-missing-prototypes -O0 -static -o $@ $<
+PROGS += $(B)/progs/musl/seed_server
+endif
 
 # Other preloaded libraries, to stack the shim with.
 PRELOAD_SRCS := $(wildcard tests/preload/*.c)

@@ -55,6 +55,11 @@ struct sv_unwind {
 	struct function {
 		uint64_t ip, start;
 	} functions[1024];
+	/* whether an address has call frame information (CFI_*), by address */
+	struct cfi_known {
+		uint64_t ip;
+		int kind;
+	} cfi[256];
 	/* its stack, read once per unwind */
 	uint64_t stack_lo;
 	size_t stack_len;
@@ -185,6 +190,7 @@ static bool report(struct sv_unwind *u)
 	memset(u->names, 0, sizeof u->names);
 	memset(u->calls, 0, sizeof u->calls);
 	memset(u->functions, 0, sizeof u->functions);
+	memset(u->cfi, 0, sizeof u->cfi);
 	if (u->replay)
 		sv_replay_forget(u->replay);
 	dwfl_report_begin(u->dwfl);
@@ -308,6 +314,23 @@ static bool ran_out(struct sv_unwind *u)
 	return false;
 }
 
+/* The frame pointer that function fn (0: unknown) has if it keeps one,
+ * guessed: the slot below the lowest return address at or above offset
+ * from of the copy of the stack that returns from a call of fn (its saved
+ * rbp, next to its return address). */
+static bool bp_of(struct sv_unwind *u, size_t from, uint64_t fn, uint64_t *bp)
+{
+	for (size_t off = from; off + 16 <= u->stack_len; off += 8) {
+		uint64_t ret = stack_word(u, off + 8, true);
+
+		if (in_code(u, ret) && calls_into(u, ret, fn)) {
+			*bp = u->stack_lo + off;
+			return true;
+		}
+	}
+	return ran_out(u);
+}
+
 /* The frame pointer of the caller of the trapped call's stub, guessed:
  * the slot below the lowest return address above the stub's that returns
  * from a call of that caller (its saved rbp, next to its return address).
@@ -327,15 +350,79 @@ static bool guess_bp(struct sv_unwind *u, uint64_t *bp)
 	if (start + 8 > u->stack_len)
 		return ran_out(u);
 	caller = function_of(u, first);
-	for (size_t off = start + 8; off + 16 <= u->stack_len; off += 8) {
-		uint64_t ret = stack_word(u, off + 8, true);
+	return bp_of(u, start + 8, caller, bp);
+}
 
-		if (in_code(u, ret) && calls_into(u, ret, caller)) {
-			*bp = u->stack_lo + off;
-			return true;
+enum { CFI_UNKNOWN, CFI_HAS, CFI_NONE_IN_MODULE, CFI_NONE_HERE };
+
+static bool cfi_covers(Dwarf_CFI *cfi, Dwarf_Addr bias, uint64_t ip)
+{
+	Dwarf_Frame *f;
+
+	if (!cfi || dwarf_cfi_addrframe(cfi, ip - bias, &f) != 0)
+		return false;
+	free(f);
+	return true;
+}
+
+/* What call frame information ip has: some (CFI_HAS), none in a module
+ * that has none at all (a stripped Go binary, whose frames libdw follows by
+ * their frame pointers), or none where its module has some elsewhere
+ * (CFI_NONE_HERE: musl's libc in a static program, built without unwind
+ * tables, in a binary whose own code has them). */
+static int cfi_of(struct sv_unwind *u, uint64_t ip)
+{
+	struct cfi_known *k = &u->cfi[(ip * 0x9e3779b97f4a7c15ULL) >> 56];
+	Dwfl_Module *m;
+	Dwarf_Addr eh_bias = 0, dw_bias = 0;
+	Dwarf_CFI *eh, *dw;
+
+	if (k->ip == ip && ip)
+		return k->kind;
+	m = dwfl_addrmodule(u->dwfl, ip);
+	if (!m)
+		return CFI_UNKNOWN;
+	eh = dwfl_module_eh_cfi(m, &eh_bias);
+	dw = dwfl_module_dwarf_cfi(m, &dw_bias);
+	k->ip = ip;
+	k->kind = cfi_covers(eh, eh_bias, ip) || cfi_covers(dw, dw_bias, ip) ? CFI_HAS
+		  : eh || dw						  ? CFI_NONE_HERE
+									  : CFI_NONE_IN_MODULE;
+	return k->kind;
+}
+
+/* Frames at the top of the stack that have no call frame information where
+ * their module has some (the trapped call's stub and its callers in musl's
+ * libc), passed by the first return address above each in the copy of the
+ * stack that follows a call instruction; their addresses into ips (at most
+ * max), how many; *sp and *pc: the first frame that has it, where libdw
+ * starts.  (x86_64's call instructions and 8-byte slots.) */
+static int scan_past_no_cfi(struct sv_unwind *u, uint64_t *sp, uint64_t *pc, uint64_t *ips,
+			    int max)
+{
+	int n = 0;
+
+	while (n < max - 1 && n < 8 && *sp >= u->stack_lo && cfi_of(u, *pc) == CFI_NONE_HERE) {
+		size_t off = *sp - u->stack_lo;
+		uint64_t w = 0, self = function_of(u, *pc);
+
+		/* (not one into the function being left: what its own earlier
+		 * calls left in its frame; a call of another function is
+		 * taken, the frame's own maybe having been a tail call's) */
+		for (; off + 8 <= u->stack_len; off += 8) {
+			w = stack_word(u, off, true);
+			if (in_code(u, w) && calls_into(u, w, 0) && (!self || function_of(u, w) != self))
+				break;
 		}
+		if (off + 8 > u->stack_len) {
+			ran_out(u);
+			break;
+		}
+		ips[n++] = *pc;
+		*pc = w;
+		*sp = u->stack_lo + off + 8;
 	}
-	return ran_out(u);
+	return n;
 }
 
 struct collect {
@@ -370,6 +457,23 @@ static size_t read_stack(struct sv_unwind *u, size_t len)
 	ssize_t got = process_vm_readv(u->pid, &local, 1, &remote, 1, 0);
 
 	return got > 0 ? (size_t)got : 0;
+}
+
+/* The frames from u->sp and u->pc into c: those without call frame
+ * information first (scan_past_no_cfi), then libdw's walk. */
+static void walk(struct sv_unwind *u, pid_t tid, struct collect *c)
+{
+	int pre = u->compat ? 0 : scan_past_no_cfi(u, &u->sp, &u->pc, c->ips, c->max);
+	struct collect rest = {u, c->ips + pre, 0, c->max - pre, 0};
+
+	/* (libdw starts in the first frame with CFI: its own frame pointer,
+	 * if it keeps one, not the stub's caller's) */
+	if (pre > 0)
+		u->have_bp = bp_of(u, u->sp - u->stack_lo, function_of(u, u->pc), &u->bp);
+
+	dwfl_getthread_frames(u->dwfl, tid, frame_cb, &rest);
+	c->n = pre + rest.n;
+	c->unknown = rest.unknown;
 }
 
 /* Whether a return address that no module held is in one after the
@@ -421,7 +525,7 @@ int sv_unwind(struct sv_proc *p, pid_t tid, uint64_t sp, uint64_t pc, uint64_t *
 		sv_replay_begin(u->replay, sp, pc, max);
 	/* (the guess reads x86_64's call instructions and 8-byte slots) */
 	u->have_bp = !u->compat && guess_bp(u, &u->bp);
-	dwfl_getthread_frames(u->dwfl, tid, frame_cb, &c);
+	walk(u, tid, &c);
 	if (c.unknown && placed_after_report(u, c.unknown)) {
 		/* a module mapped since the list was read (the libc a 32-bit
 		 * program's loader maps after its first closes: every later
@@ -431,8 +535,10 @@ int sv_unwind(struct sv_proc *p, pid_t tid, uint64_t sp, uint64_t pc, uint64_t *
 		c.unknown = 0;
 		if (u->replay)
 			sv_replay_begin(u->replay, sp, pc, max);
+		u->sp = sp;
+		u->pc = pc;
 		u->have_bp = !u->compat && guess_bp(u, &u->bp);
-		dwfl_getthread_frames(u->dwfl, tid, frame_cb, &c);
+		walk(u, tid, &c);
 	}
 	if (c.n == 0)
 		ips[c.n++] = pc;
