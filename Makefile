@@ -298,9 +298,14 @@ $(B)/fuzz/fuzz_unwind: tests/fuzz/fuzz_unwind.c shim/unwind.c $(HEADERS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_unwind.c shim/unwind.c
 
+# the supervisor's reader of Go's function table
+$(B)/fuzz/fuzz_gopcln: tests/fuzz/fuzz_gopcln.c supervisor/gopcln.c supervisor/supervisor.h $(HEADERS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Isupervisor -o $@ tests/fuzz/fuzz_gopcln.c supervisor/gopcln.c
+
 fuzz: $(B)/fuzz/fuzz_config $(B)/fuzz/fuzz_record $(B)/fuzz/fuzz_report_line $(B)/fuzz/fuzz_logframe \
-      $(B)/fuzz/fuzz_unwind
-	@for f in config record report_line logframe unwind; do \
+      $(B)/fuzz/fuzz_unwind $(B)/fuzz/fuzz_gopcln
+	@for f in config record report_line logframe unwind gopcln; do \
 		rm -rf $(B)/fuzz/corpus-$$f && cp -r tests/fuzz/corpus/$$f $(B)/fuzz/corpus-$$f && \
 		echo "== fuzz_$$f, $(FUZZ_SECONDS) s" && \
 		(cd $(B)/fuzz && ./fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \

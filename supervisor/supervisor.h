@@ -128,6 +128,24 @@ int sv_share_close(uint64_t ino);
 /* Every socket that p holds now gains one holder (p forks). */
 void sv_share_fork(struct sv_proc *p);
 
+/* ---- gopcln.c: function names from a Go binary's .gopclntab ------------ */
+
+struct sv_gopcln {
+	const uint8_t *p; /* the section's bytes, len of them */
+	size_t len;
+	bool ok;
+	uint8_t ptr_size;
+	uint64_t nfunc, text, funcnames, pcln;
+};
+
+/* Reads the header of .gopclntab data[len] (Go 1.18 and later); text_addr:
+ * the address of .text, where the header has none (a position-independent
+ * build's).  False: not such a table. */
+bool sv_gopcln_open(struct sv_gopcln *t, const void *data, size_t len, uint64_t text_addr);
+/* The name of the function at address addr (the binary's own addresses),
+ * and in *start its entry; NULL: none.  The name lies in the data. */
+const char *sv_gopcln_name(const struct sv_gopcln *t, uint64_t addr, uint64_t *start);
+
 /* ---- unwind.c: backtraces from outside ---------------------------------- */
 
 /* The return addresses of thread tid of p, stopped in a trapped call at

@@ -15,6 +15,7 @@
 #include "supervisor.h"
 
 #include <elfutils/libdwfl.h>
+#include <gelf.h>
 #include <dwarf.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -55,6 +56,13 @@ struct sv_unwind {
 	struct function {
 		uint64_t ip, start;
 	} functions[1024];
+	/* Go modules' .gopclntab (names where the symbol table is stripped),
+	 * read at a module's first frame without a symbol */
+	struct go_table {
+		Dwfl_Module *m;
+		struct sv_gopcln t;
+	} go[4];
+	unsigned n_go;
 	/* whether an address has call frame information (CFI_*), by address */
 	struct cfi_known {
 		uint64_t ip;
@@ -191,6 +199,8 @@ static bool report(struct sv_unwind *u)
 	memset(u->calls, 0, sizeof u->calls);
 	memset(u->functions, 0, sizeof u->functions);
 	memset(u->cfi, 0, sizeof u->cfi);
+	memset(u->go, 0, sizeof u->go);
+	u->n_go = 0;
 	if (u->replay)
 		sv_replay_forget(u->replay);
 	dwfl_report_begin(u->dwfl);
@@ -547,20 +557,56 @@ int sv_unwind(struct sv_proc *p, pid_t tid, uint64_t sp, uint64_t pc, uint64_t *
 	return c.n;
 }
 
+/* Module m's .gopclntab (its ELF elf), read once; NULL if it has none. */
+static const struct sv_gopcln *go_table(struct sv_unwind *u, Dwfl_Module *m, Elf *elf)
+{
+	struct go_table *g;
+	Elf_Scn *scn = NULL;
+	Elf_Data *pcln = NULL;
+	uint64_t text = 0;
+	size_t shstrndx;
+
+	for (unsigned i = 0; i < u->n_go && i < sizeof u->go / sizeof u->go[0]; i++)
+		if (u->go[i].m == m)
+			return u->go[i].t.ok ? &u->go[i].t : NULL;
+	g = &u->go[u->n_go++ % (sizeof u->go / sizeof u->go[0])];
+	memset(g, 0, sizeof *g);
+	g->m = m;
+	if (elf_getshdrstrndx(elf, &shstrndx) != 0)
+		return NULL;
+	while ((scn = elf_nextscn(elf, scn)) != NULL) {
+		GElf_Shdr sh;
+		const char *name;
+
+		if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(elf, shstrndx, sh.sh_name)))
+			continue;
+		if (!strcmp(name, ".gopclntab") && sh.sh_type != SHT_NOBITS)
+			pcln = elf_getdata(scn, NULL);
+		else if (!strcmp(name, ".text"))
+			text = sh.sh_addr;
+	}
+	if (!pcln || !sv_gopcln_open(&g->t, pcln->d_buf, pcln->d_size, text))
+		return NULL;
+	return &g->t;
+}
+
 static void name_one(struct sv_unwind *u, uint64_t ip, struct event_frame *f)
 {
 	Dwfl_Module *m = dwfl_addrmodule(u->dwfl, ip);
 	const char *name = NULL, *mainfile = NULL, *s;
+	const struct sv_gopcln *go;
 	Dwarf_Addr bias = 0;
 	GElf_Off off = 0;
 	GElf_Sym sym;
+	uint64_t start;
+	Elf *elf;
 
 	memset(f, 0, sizeof *f);
 	f->ip = ip;
 	if (!m)
 		return;
 	name = dwfl_module_info(m, NULL, NULL, NULL, NULL, NULL, &mainfile, NULL);
-	if (!dwfl_module_getelf(m, &bias))
+	if (!(elf = dwfl_module_getelf(m, &bias)))
 		return;
 	f->module = name ? name : mainfile; /* the path in the maps */
 	f->offset = ip - bias;
@@ -572,6 +618,10 @@ static void name_one(struct sv_unwind *u, uint64_t ip, struct event_frame *f)
 	if (s) {
 		f->symbol = s;
 		f->symbol_off = off + 1;
+	} else if ((go = go_table(u, m, elf)) && (s = sv_gopcln_name(go, ip - 1 - bias, &start))) {
+		/* a Go binary without its symbol table (-ldflags="-s -w") */
+		f->symbol = s;
+		f->symbol_off = ip - bias - start;
 	}
 }
 
