@@ -40,7 +40,7 @@
 #define CALL_NEST 8	/* scopes nested on one thread (signal handlers) */
 #define CALL_TIGHT_ROOM (32 * 1024)
 #define CALL_SCRATCH 8
-#define CALL_PENDING 384 /* bytes: what a close checks after it (close_path.c) */
+#define CALL_PENDING 512 /* bytes: what a close checks after it (close_path.c) */
 #define CALL_SPARE 1792 /* room for a journald datagram's fields (log.c) */
 
 struct call {

@@ -90,6 +90,7 @@ struct event {
 			       rate-limited */
 	bool in_handler;    /* made inside a signal handler: frames named from
 			       what is known, nothing looked up (event_emit) */
+	bool admitted;	    /* event_hold: the rate limiter let it be written */
 	uint8_t lang_n;	    /* frames at lang (LANG_FRAMES_MAX at most); in the
 			       padding: the struct may sit on a small stack */
 };
@@ -124,6 +125,18 @@ uint64_t event_frames_site(const struct event_frame *f, int n);
  * nested too deep for a buffer of its own (call.h), it is counted as
  * dropped instead. */
 void event_emit(struct event *ev);
+
+/* A record about a call's outcome that is decided before the call and
+ * written after it, if the outcome was the record's: a close_rst, whose
+ * close resets unless the peer's own reset comes first (the kernel then
+ * sends none).  event_hold makes its frames and site and asks the rate
+ * limiter, and looks up the socket's addresses into *addr (while it is
+ * there) if it is to be written; true: held, event_release must follow in
+ * the same call; false: made at once as event_emit makes it (no call
+ * buffers).  event_release writes it (happened), or takes it out of the
+ * rate limiter's count of records held back (it was not one). */
+bool event_hold(struct event *ev, struct event_addresses *addr);
+void event_release(struct event *ev, bool happened);
 
 /* At a process's end: a suppressed record for every call site with records
  * still counted but not reported (counts: this process reports the fork

@@ -52,6 +52,11 @@ void ratelimit_flush(void (*fn)(const char *event, uint64_t site, uint32_t count
  * that could not be written (they go out with the pair's next one). */
 void ratelimit_give_back(const char *event, uint64_t site, uint32_t count);
 
+/* One record of event at site that ratelimit_admit held back (counted)
+ * taken back: what it was about did not happen after all (event_release).
+ * Nothing if the count was reported meanwhile. */
+void ratelimit_uncount(const char *event, uint64_t site);
+
 /* Before a fork (the parent, fork handlers): the shared table is made, if
  * it is not there yet, for the child to share. */
 void ratelimit_before_fork(void);

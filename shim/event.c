@@ -596,56 +596,110 @@ __attribute__((noinline)) static void lang_frames(struct event *ev, void *const 
 	}
 }
 
-void event_emit(struct event *ev)
+/* Of a record to be made in call c: its frames (*bt, *n; only those its
+ * site is made of when it may be held back, *site_first) and the rate
+ * limiter's answer: false if it is not to be written. */
+static bool decide(struct call *c, struct event *ev, void *const **bt, int *n, bool *site_first)
 {
-	struct call *c = call_current();
-	void *const *bt = ev->given_bt;
-	int n = ev->given_bt_n;
-	struct record r;
-	int saved = errno;
-	long long dropped;
-	bool site_first = false;
-
-	if (!c) {
-		emit_outside(ev);
-		return;
-	}
-	if (!call_buffers(c)) {
-		log_count_dropped(1);
-		goto out;
-	}
+	*bt = ev->given_bt;
+	*n = ev->given_bt_n;
+	*site_first = false;
 	/* Of a record the rate limiter may hold back, first the frames its
 	 * site is made of (the rest is unwound only for a record written: in
 	 * a flood, most are not), unless a runtime's frames are to be looked
 	 * for in them (they are part of the site) */
-	if (!bt && ev->backtrace && !ev->foreign) {
-		site_first = rate_limited(ev) && !langtrace_wants_native_frames();
-		n = site_first ? call_backtrace_upto(c, BT_SITE_FRAMES, &bt) : call_backtrace(c, &bt);
+	if (!*bt && ev->backtrace && !ev->foreign) {
+		*site_first = rate_limited(ev) && !langtrace_wants_native_frames();
+		*n = *site_first ? call_backtrace_upto(c, BT_SITE_FRAMES, bt) : call_backtrace(c, bt);
 	}
 	ev->in_handler = call_in_handler();
-	if (n > 0 && !ev->given_bt && !ev->lang)
-		lang_frames(ev, bt, n);
-	if (site_first && !ev->lang && langtrace_wants_native_frames()) {
+	if (*n > 0 && !ev->given_bt && !ev->lang)
+		lang_frames(ev, *bt, *n);
+	if (*site_first && !ev->lang && langtrace_wants_native_frames()) {
 		/* that very look-up found a runtime loaded late: its frames
 		 * may lie below those few (regress_late_runtime_deep_close) */
-		site_first = false;
-		n = call_backtrace(c, &bt);
-		if (n > 0)
-			lang_frames(ev, bt, n);
+		*site_first = false;
+		*n = call_backtrace(c, bt);
+		if (*n > 0)
+			lang_frames(ev, *bt, *n);
 	}
-	if (rate_limited(ev) && !admit(c, ev, bt, n))
-		goto out;
+	return !rate_limited(ev) || admit(c, ev, *bt, *n);
+}
+
+/* Writes the record decide() admitted. */
+static void write_decided(struct call *c, struct event *ev, void *const *bt, int n,
+			  bool site_first)
+{
+	struct record r;
+	long long dropped;
+
 	if (site_first)
 		n = call_backtrace(c, &bt);
 	event_build(ev, bt, n, &r, call_rec(c), SHIM_RECORD_MAX);
 	if (log_write(call_rec(c), rec_end(&r), ev->severity) && (dropped = log_take_dropped()) > 0)
 		emit_dropped(c, dropped);
-out:
+}
+
+static void release_lang(struct event *ev)
+{
 	if (ev->lang) {
 		langtrace_release_frames(ev->lang);
 		ev->lang = NULL;
 		ev->lang_n = 0;
 	}
+}
+
+void event_emit(struct event *ev)
+{
+	struct call *c = call_current();
+	void *const *bt;
+	int n, saved = errno;
+	bool site_first;
+
+	if (!c) {
+		emit_outside(ev);
+		return;
+	}
+	if (!call_buffers(c))
+		log_count_dropped(1);
+	else if (decide(c, ev, &bt, &n, &site_first))
+		write_decided(c, ev, bt, n, site_first);
+	release_lang(ev);
+	errno = saved;
+}
+
+bool event_hold(struct event *ev, struct event_addresses *addr)
+{
+	struct call *c = call_current();
+	void *const *bt;
+	int n, saved = errno;
+	bool site_first;
+
+	if (!c || !call_buffers(c)) {
+		event_emit(ev);
+		return false;
+	}
+	ev->admitted = decide(c, ev, &bt, &n, &site_first);
+	if (ev->admitted && ev->fd >= 0) {
+		/* (before the call ends the socket; looked up only for a
+		 * record that is written) */
+		event_lookup_addresses(ev->fd, addr);
+		ev->given_addresses = addr;
+	}
+	errno = saved;
+	return true;
+}
+
+void event_release(struct event *ev, bool happened)
+{
+	struct call *c = call_current();
+	int saved = errno;
+
+	if (happened && ev->admitted && c && call_buffers(c))
+		write_decided(c, ev, NULL, 0, true); /* (its frames: the call's, taken again) */
+	else if (!happened && !ev->admitted && ev->has_site)
+		ratelimit_uncount(ev->name, ev->site); /* counted as held back: it was not one */
+	release_lang(ev);
 	errno = saved;
 }
 

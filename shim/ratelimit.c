@@ -287,6 +287,26 @@ void ratelimit_give_back(const char *event, uint64_t site, uint32_t count)
 		__atomic_add_fetch(&p->suppressed, count, __ATOMIC_ACQ_REL);
 }
 
+void ratelimit_uncount(const char *event, uint64_t site)
+{
+	struct table *t = table();
+	int ev = event_index(event);
+	struct pair *p;
+	uint32_t c;
+
+	if (ev < 0)
+		return;
+	p = site ? find(t, ev, site) : NULL;
+	if (!p)
+		p = find_overflow(t, ev);
+	if (!p)
+		return;
+	c = __atomic_load_n(&p->suppressed, __ATOMIC_ACQUIRE);
+	while (c > 0 && !__atomic_compare_exchange_n(&p->suppressed, &c, c - 1, true,
+						     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		;
+}
+
 static void flush_pairs(struct pair *slots, unsigned n,
 			void (*fn)(const char *event, uint64_t site, uint32_t count, void *ctx),
 			void *ctx)
