@@ -541,6 +541,10 @@ int close_path_end(int fd, const struct close_how *how)
 	}
 	if (__builtin_expect(held, 0) && peer_reset_first(fd, &c))
 		held = false;
+	/* (a held record is the close's to settle: the close is not left
+	 * undone by a cancellation that acts at its start, which would leave
+	 * the record for ever; one that came meanwhile acts after it) */
+	committed = committed || held;
 	/* The close's errno is the real close's alone: a success leaves the
 	 * program's as it was. */
 	errno = saved;
