@@ -401,9 +401,9 @@ clean:
 # ---- sockshim-report: the log report tool --------------------------------
 # One file per concern in tools/report/ (README "Reading the logs"): reads
 # gzip files with zlib, builds its report with jansson and names the frames
-# of backtraces with libdw (elfutils).  Not part of `all`: the library alone
-# needs none of them.  `check` and `integration` build it
-# (tests/integration/report*.sh run it).
+# of backtraces with libdw (elfutils).  Part of `all`, as the contract's
+# `make` builds the library and the tools (a new user's `make` left the
+# report unbuilt, regress_make_builds_tools).
 DEB_TOOLS := libjansson-dev libdw-dev libelf-dev zlib1g-dev
 DEB_ALL   += $(DEB_TOOLS)
 REPORT    := $(B)/sockshim-report
@@ -421,6 +421,8 @@ $(B)/report/%.o: tools/report/%.c $(REPORT_HEADERS) | $(B)/report
 
 $(REPORT): $(REPORT_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(REPORT_OBJS) $(REPORT_LIBS)
+
+all: $(REPORT)
 
 # The report's unit tests (tests/unit/test_report_*.c) link every module of
 # the report but its main.
