@@ -188,6 +188,36 @@ static void add_to(const char *opt, char ***list, size_t *n, const char *arg)
 	free(copy);
 }
 
+/* The events sockshim writes (sockshim.h): a --event of none of them is
+ * told (a misspelt name counted nothing and said nothing). */
+static void warn_unknown_events(char **events, size_t n)
+{
+	static const char *const known[] = {
+		SHIM_EV_CLOSE_ERROR,	  SHIM_EV_DOUBLE_CLOSE,	       SHIM_EV_SHUTDOWN_ERROR,
+		SHIM_EV_SETSOCKOPT_ERROR, SHIM_EV_CLOSE_RST,	       SHIM_EV_CLOSE_PENDING_ERROR,
+		SHIM_EV_GRACEFUL_CLOSE,	  SHIM_EV_GRACEFUL_TIMEOUT,    SHIM_EV_GRACEFUL_SKIPPED,
+		SHIM_EV_REUSEADDR_FORCED, SHIM_EV_REUSEPORT_FORCED,    SHIM_EV_CONFIG_ERROR,
+		SHIM_EV_RAW_SYSCALLS_UNSEEN, SHIM_EV_BACKTRACE_DISABLED, SHIM_EV_RAW_MODE,
+		SHIM_EV_LOG_DROPPED,	  SHIM_EV_SUPPRESSED,	       SHIM_EV_START,
+		SHIM_EV_SUPERVISED,	  SHIM_EV_SOCKET,	       SHIM_EV_ACCEPT,
+		SHIM_EV_SHUTDOWN,	  SHIM_EV_CLOSE,
+	};
+
+	for (size_t i = 0; i < n; i++) {
+		bool found = false;
+
+		for (size_t k = 0; k < sizeof known / sizeof known[0] && !found; k++)
+			found = !strcmp(events[i], known[k]);
+		if (found)
+			continue;
+		fprintf(stderr, "sockshim-report: warning: --event %s: sockshim writes no such event (its events:",
+			events[i]);
+		for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
+			fprintf(stderr, " %s", known[k]);
+		fprintf(stderr, ")\n");
+	}
+}
+
 static void free_list(char **list, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -340,6 +370,7 @@ int main(int argc, char **argv)
 		usage_error("no log named (use - for standard input)");
 	if (f.since_set && f.until_set && f.until <= f.since)
 		usage_error("--until is not after --since: no record could be counted");
+	warn_unknown_events(f.events, f.nevents);
 
 	if (expand_inputs(argv + optind, argc - optind, &inputs, &ninputs))
 		status = EXIT_USAGE;
