@@ -27,7 +27,9 @@ for i in $(seq "$N"); do
 done
 wait "$pid" || { cat "$WORK/server.out"; fail "fork_server: exit $?"; }
 resets=$(kernel_aborts)
-[ "$resets" -ge "$((N / 2))" ] || fail "only $resets resets of $N connections: the bug did not show"
+# (a child quicker than its client's request makes no reset: on a busy
+# machine a run had 14 of 40; more than the limit's 5 test it)
+[ "$resets" -gt 5 ] || skip "only $resets resets of $N connections: too few to test a limit of 5"
 python3 - "$log" "$resets" <<'PY' || fail "rate limit across the fork tree"
 import collections, json, sys
 written = suppressed = 0
