@@ -492,19 +492,27 @@ static void on_shutdown(struct ctx *c)
 	r = shutdown(copy, how);
 	err = r ? errno : 0;
 	answer(c, r, err);
+	/* (the socket's addresses, as the library's records have them: from
+	 * the copy, the program's number being none of this process's,
+	 * regress_supervise_shutdown_addresses) */
 	if (r != 0 && event_wanted(&shim_cfg, EVENTS_ERRORS)) {
 		struct event ev = EVENT_INIT(SHIM_EV_SHUTDOWN_ERROR, LOG_SEV_ERROR);
+		struct event_addresses addr;
 
+		event_lookup_addresses(copy, &addr);
 		ev.fd = fd;
 		ev.fd_state = st;
 		ev.err = err;
+		ev.given_addresses = &addr;
 		emit(c, &ev);
 	} else if (r == 0 && event_wanted(&shim_cfg, EVENTS_ALL)) {
 		struct event ev = EVENT_INIT(SHIM_EV_SHUTDOWN, LOG_SEV_INFO);
+		struct event_addresses addr;
 
+		event_lookup_addresses(copy, &addr);
 		ev.fd = fd;
 		ev.fd_state = st;
-		ev.addresses = false;
+		ev.given_addresses = &addr;
 		emit(c, &ev);
 	}
 	close(copy);
