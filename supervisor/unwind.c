@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
+#include <time.h>
 
 struct sv_unwind {
 	Dwfl *dwfl;
@@ -37,6 +38,7 @@ struct sv_unwind {
 	 * did not place (the end of a stack, garbage): not read for again */
 	uint64_t unplaced[16];
 	unsigned n_unplaced;
+	int64_t reread_ms; /* when the last such reading was (0: none) */
 	/* names of frames by address: dwfl_module_addrinfo scans the symbol
 	 * table, too much for every trapped call of a loop */
 	struct named {
@@ -490,9 +492,20 @@ static void walk(struct sv_unwind *u, pid_t tid, struct collect *c)
  * module list is read again; each address that is not, once only. */
 static bool placed_after_report(struct sv_unwind *u, uint64_t ip)
 {
+	struct timespec now;
+	int64_t ms;
+
 	for (unsigned i = 0; i < sizeof u->unplaced / sizeof u->unplaced[0]; i++)
 		if (u->unplaced[i] == ip)
 			return false;
+	/* at most one reading in 100 ms: a walk that ends in a word that
+	 * changes from call to call (garbage past the last frame) would
+	 * otherwise read /proc at every trapped call */
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+	ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+	if (u->reread_ms && ms - u->reread_ms < 100)
+		return false;
+	u->reread_ms = ms;
 	if (ip > 4096 && report(u) && dwfl_addrmodule(u->dwfl, ip))
 		return true;
 	u->unplaced[u->n_unplaced++ % (sizeof u->unplaced / sizeof u->unplaced[0])] = ip;
