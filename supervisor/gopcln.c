@@ -60,8 +60,9 @@ bool sv_gopcln_open(struct sv_gopcln *t, const void *data, size_t len, uint64_t 
 	    !get_word(t, 8 + 3 * t->ptr_size, &funcnames) ||
 	    !get_word(t, 8 + 7 * t->ptr_size, &pcln))
 		return false;
-	/* the functab's nfunc + 1 pairs must fit */
-	if (funcnames >= len || pcln >= len || nfunc == 0 || nfunc > (len - pcln) / 8 - 1)
+	/* the functab's nfunc + 1 pairs must fit (nfunc + 1 <= (len - pcln) / 8,
+	 * written so that nothing wraps) */
+	if (funcnames >= len || pcln >= len || nfunc == 0 || nfunc >= (len - pcln) / 8)
 		return false;
 	t->nfunc = nfunc;
 	/* (a position-independent build's is relocated at run time: 0 in

@@ -23,4 +23,9 @@ rc=0
 mkdir -p "$WORK/bin/dirprog" "$WORK/bin2"
 cp /bin/true "$WORK/bin2/dirprog"
 out=$(PATH="$WORK/bin:$WORK/bin2:$PATH" "$L" --log "$WORK/d.log" -- dirprog 2>&1) || fail "dirprog: exit $?: $out"
-note "true, echo, printf and false run by name; a missing one and a directory are not programs"
+# an empty entry in PATH (here a trailing ':') is the current directory,
+# as exec has it (regress_launcher_path_empty_entry)
+cp /bin/true "$WORK/bin2/mytrue"
+out=$(cd "$WORK/bin2" && PATH="/usr/bin:/bin:" "$L" --log "$WORK/m.log" -- mytrue 2>&1) ||
+	fail "PATH with a trailing ':': exit $?: $out"
+note "true, echo, printf and false run by name; a missing one and a directory are not programs; an empty PATH entry is the current directory"

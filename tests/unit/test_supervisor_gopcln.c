@@ -96,6 +96,13 @@ static void test_refused(void **state)
 	make(0xfffffff1, TEXT);
 	assert_false(sv_gopcln_open(&t, tab, 40, 0)); /* the header cut */
 	assert_false(sv_gopcln_open(&t, tab, 180, 0)); /* the functab cut */
+	/* a functab of no room at all: refused (its size check wrapped,
+	 * test_regress_gopcln_functab_size) */
+	make(0xfffffff1, TEXT);
+	put64(32, 40);	/* funcnameOffset within the 80 bytes, */
+	put64(64, 76);	/* pclnOffset: 4 bytes before their end */
+	assert_false(sv_gopcln_open(&t, tab, 80, 0));
+	make(0xfffffff1, TEXT);
 	/* a _func beyond the data: no name, no read past it */
 	assert_true(sv_gopcln_open(&t, tab, 200, 0));
 	assert_null(sv_gopcln_name(&t, TEXT + 0x100, &start));
