@@ -137,6 +137,10 @@ void event_emit(struct event *ev);
  * rate limiter's count of records held back (it was not one). */
 bool event_hold(struct event *ev, struct event_addresses *addr);
 void event_release(struct event *ev, bool happened);
+/* A held record given up without a word and without touching the rate
+ * limiter's counts (a copy of the holder, forked meanwhile: the holder
+ * settles it). */
+void event_forget(struct event *ev);
 
 /* At a process's end: a suppressed record for every call site with records
  * still counted but not reported (counts: this process reports the fork

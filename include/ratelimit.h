@@ -52,10 +52,12 @@ void ratelimit_flush(void (*fn)(const char *event, uint64_t site, uint32_t count
  * that could not be written (they go out with the pair's next one). */
 void ratelimit_give_back(const char *event, uint64_t site, uint32_t count);
 
-/* One record of event at site that ratelimit_admit held back (counted)
- * taken back: what it was about did not happen after all (event_release).
- * Nothing if the count was reported meanwhile. */
-void ratelimit_uncount(const char *event, uint64_t site);
+/* One record of event at site that ratelimit_admit answered taken back:
+ * what it was about did not happen after all (event_release).  One it
+ * held back (counted): the count less one, unless reported meanwhile; one
+ * it admitted (admitted): its place in the window, and in the process-wide
+ * cap's, given back. */
+void ratelimit_uncount(const char *event, uint64_t site, bool admitted);
 
 /* Before a fork (the parent, fork handlers): the shared table is made, if
  * it is not there yet, for the child to share. */

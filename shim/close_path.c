@@ -136,6 +136,7 @@ enum { PROBE_NO_RESET = 0, PROBE_RESET = -1, PROBE_RESET_HELD = -2 };
 struct held_rst {
 	struct event ev;
 	struct event_addresses addr;
+	pid_t pid; /* the process that holds it (held_release) */
 };
 
 static struct held_rst *held_record(struct call *c)
@@ -194,11 +195,27 @@ __attribute__((noinline)) static int probe_before_close(int fd, uint32_t st, boo
 
 		if (h) {
 			h->ev = ev;
+			h->pid = sys_getpid();
 			return event_hold(&h->ev, &h->addr) ? PROBE_RESET_HELD : PROBE_RESET;
 		}
 	}
 	event_emit(&ev);
 	return PROBE_RESET;
+}
+
+/* A held close_rst settled: written if the close it is about happened, or
+ * taken back.  In a process forked meanwhile (by a signal handler that
+ * ran inside this close) the copy is given up without a word: the process
+ * that held it settles it, and both wrote it (2 records for 1 reset, the
+ * review of 5bc39b5). */
+static void held_release(struct call *c, bool happened)
+{
+	struct held_rst *h = held_record(c);
+
+	if (sys_getpid() != h->pid)
+		event_forget(&h->ev);
+	else
+		event_release(&h->ev, happened);
 }
 
 /* Right before the close that a held close_rst is about: whether the
@@ -210,7 +227,7 @@ static bool peer_reset_first(int fd, struct call *c)
 {
 	if (tcp_state(fd) != TCP_CLOSE)
 		return false;
-	event_release(&held_record(c)->ev, false);
+	held_release(c, false);
 	return true;
 }
 
@@ -556,7 +573,7 @@ int close_path_end(int fd, const struct close_how *how)
 	/* (a close that failed, EBADF: another thread's close of the number
 	 * came first, and the reset was that close's) */
 	if (__builtin_expect(held, 0))
-		event_release(&held_record(&c)->ev, ret == 0 || err != EBADF);
+		held_release(&c, ret == 0 || err != EBADF);
 	if (__builtin_expect(ret != 0 || !end.e, 0)) {
 		v = fdend_finish(&end, table_ret(ret, err, how), err,
 				 ret != 0 && err == EBADF && keeps_history() ? close_history_next_id()

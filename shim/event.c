@@ -690,6 +690,11 @@ bool event_hold(struct event *ev, struct event_addresses *addr)
 	return true;
 }
 
+void event_forget(struct event *ev)
+{
+	release_lang(ev);
+}
+
 void event_release(struct event *ev, bool happened)
 {
 	struct call *c = call_current();
@@ -697,8 +702,10 @@ void event_release(struct event *ev, bool happened)
 
 	if (happened && ev->admitted && c && call_buffers(c))
 		write_decided(c, ev, NULL, 0, true); /* (its frames: the call's, taken again) */
-	else if (!happened && !ev->admitted && ev->has_site)
-		ratelimit_uncount(ev->name, ev->site); /* counted as held back: it was not one */
+	else if (!happened && ev->has_site)
+		/* held back and counted, or admitted and in the window: it was
+		 * not one */
+		ratelimit_uncount(ev->name, ev->site, ev->admitted);
 	release_lang(ev);
 	errno = saved;
 }

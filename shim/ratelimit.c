@@ -287,7 +287,18 @@ void ratelimit_give_back(const char *event, uint64_t site, uint32_t count)
 		__atomic_add_fetch(&p->suppressed, count, __ATOMIC_ACQ_REL);
 }
 
-void ratelimit_uncount(const char *event, uint64_t site)
+/* One taken from window w's count (none if it has none left: a window
+ * begun since starts afresh). */
+static void untake(uint64_t *w)
+{
+	uint64_t old = __atomic_load_n(w, __ATOMIC_ACQUIRE);
+
+	while ((uint32_t)old > 0 &&
+	       !__atomic_compare_exchange_n(w, &old, old - 1, true, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		;
+}
+
+void ratelimit_uncount(const char *event, uint64_t site, bool admitted)
 {
 	struct table *t = table();
 	int ev = event_index(event);
@@ -299,6 +310,15 @@ void ratelimit_uncount(const char *event, uint64_t site)
 	p = site ? find(t, ev, site) : NULL;
 	if (!p)
 		p = find_overflow(t, ev);
+	if (admitted) {
+		/* its place in the window given back: a later record of the
+		 * site is written in its stead (an admitted record that was not
+		 * one took it, and the reset that came next was only counted) */
+		if (p)
+			untake(&p->window);
+		untake(&t->global_window);
+		return;
+	}
 	if (!p)
 		return;
 	c = __atomic_load_n(&p->suppressed, __ATOMIC_ACQUIRE);
