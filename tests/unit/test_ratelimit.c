@@ -72,6 +72,25 @@ static void collect(const char *event, uint64_t site, uint32_t count, void *ctx)
 	s->site = site;
 }
 
+/* A record taken back (what it was about did not happen, event_release):
+ * one admitted gives its place in the window back, one held back is
+ * counted no more (test_regress_rate_limit_held_not_written). */
+static void test_regress_rate_limit_held_not_written(void **state)
+{
+	struct seen s = {0};
+	struct rate_flush flush;
+
+	(void)state;
+	assert_true(ratelimit_admit(ev_a, 7, 100, 1, 60, &flush));
+	ratelimit_uncount(ev_a, 7, true);
+	assert_true(ratelimit_admit(ev_a, 7, 101, 1, 60, &flush)); /* its place */
+	assert_false(ratelimit_admit(ev_a, 7, 102, 1, 60, &flush));
+	assert_false(ratelimit_admit(ev_a, 7, 103, 1, 60, &flush));
+	ratelimit_uncount(ev_a, 7, false);
+	ratelimit_flush(collect, &s);
+	assert_int_equal(s.total, 1); /* 2 held back, 1 taken back */
+}
+
 static void test_flush_reports_once(void **state)
 {
 	struct seen s = {0};
@@ -403,6 +422,7 @@ int main(void)
 		cmocka_unit_test_setup(test_regress_rate_limit_stuck_slot, reset),
 		cmocka_unit_test_setup(test_regress_rate_limit_killed_member, reset),
 		cmocka_unit_test_setup(test_regress_rate_limit_maker_execs, reset),
+		cmocka_unit_test_setup(test_regress_rate_limit_held_not_written, reset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
