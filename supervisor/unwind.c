@@ -489,27 +489,33 @@ static void walk(struct sv_unwind *u, pid_t tid, struct collect *c)
 }
 
 /* Whether a return address that no module held is in one after the
- * module list is read again; each address that is not, once only. */
-static bool placed_after_report(struct sv_unwind *u, uint64_t ip)
+ * module list is read again (PLACED); each address that is not, once only
+ * (UNPLACED); NOT_ASKED: the list was read too recently to read it again,
+ * and the walk that stopped there is not to be kept (a replay of it would
+ * never ask again: a plugin loaded 10 ms after another reading had all 20
+ * of its backtraces cut, the review of 493d4f3). */
+enum { PLACED, UNPLACED, NOT_ASKED };
+
+static int place_after_report(struct sv_unwind *u, uint64_t ip)
 {
 	struct timespec now;
 	int64_t ms;
 
 	for (unsigned i = 0; i < sizeof u->unplaced / sizeof u->unplaced[0]; i++)
 		if (u->unplaced[i] == ip)
-			return false;
+			return UNPLACED;
 	/* at most one reading in 100 ms: a walk that ends in a word that
 	 * changes from call to call (garbage past the last frame) would
 	 * otherwise read /proc at every trapped call */
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
 	ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 	if (u->reread_ms && ms - u->reread_ms < 100)
-		return false;
+		return NOT_ASKED;
 	u->reread_ms = ms;
 	if (ip > 4096 && report(u) && dwfl_addrmodule(u->dwfl, ip))
-		return true;
+		return PLACED;
 	u->unplaced[u->n_unplaced++ % (sizeof u->unplaced / sizeof u->unplaced[0])] = ip;
-	return false;
+	return UNPLACED;
 }
 
 int sv_unwind(struct sv_proc *p, pid_t tid, uint64_t sp, uint64_t pc, uint64_t *ips, int max,
@@ -518,6 +524,7 @@ int sv_unwind(struct sv_proc *p, pid_t tid, uint64_t sp, uint64_t pc, uint64_t *
 	struct sv_unwind *u = unwinder(p, compat);
 	struct collect c = {u, ips, 0, max};
 	size_t want;
+	int placed = UNPLACED;
 
 	if (max <= 0)
 		return 0;
@@ -549,7 +556,9 @@ int sv_unwind(struct sv_proc *p, pid_t tid, uint64_t sp, uint64_t pc, uint64_t *
 	/* (the guess reads x86_64's call instructions and 8-byte slots) */
 	u->have_bp = !u->compat && guess_bp(u, &u->bp);
 	walk(u, tid, &c);
-	if (c.unknown && placed_after_report(u, c.unknown)) {
+	if (c.unknown)
+		placed = place_after_report(u, c.unknown);
+	if (placed == PLACED) {
 		/* a module mapped since the list was read (the libc a 32-bit
 		 * program's loader maps after its first closes: every later
 		 * call traps in the vDSO, known all along; a plugin dlopen'd
@@ -565,7 +574,7 @@ int sv_unwind(struct sv_proc *p, pid_t tid, uint64_t sp, uint64_t pc, uint64_t *
 	}
 	if (c.n == 0)
 		ips[c.n++] = pc;
-	else if (u->replay)
+	else if (u->replay && placed != NOT_ASKED)
 		sv_replay_keep(u->replay, ips, c.n);
 	return c.n;
 }
