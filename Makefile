@@ -209,7 +209,7 @@ $(B)/progs/exec_variants32: tests/progs/exec_variants.c tests/progs/progs.h | $(
 	$(CC32) $(filter-out -fsanitize=%,$(CFLAGS)) -Wno-missing-prototypes -O0 -o $@ $<
 PROGS += $(B)/progs/exec_variants32
 # Static i386 programs, which only the supervisor reaches
-STATIC32_PROGS := seed_server events pass_server
+STATIC32_PROGS := seed_server events pass_server reuse_cleared
 $(B)/progs/static32/%: tests/progs/%.c tests/progs/progs.h | $(B)/progs
 	@mkdir -p $(@D)
 	$(CC32) $(filter-out -fsanitize=%,$(CFLAGS)) -Wno-missing-prototypes -O0 -static -pthread -o $@ $<
@@ -217,7 +217,7 @@ PROGS += $(STATIC32_PROGS:%=$(B)/progs/static32/%)
 endif
 # Statically linked programs that the supervisor's tests run (sockshim
 # --supervise reaches them; no preload can).
-STATIC_PROGS := seed_server events fork_server thread_server exit_server spawn_server pass_server
+STATIC_PROGS := seed_server events fork_server thread_server exit_server spawn_server pass_server reuse_cleared
 $(B)/progs/static/%: tests/progs/%.c tests/progs/progs.h | $(B)/progs
 	@mkdir -p $(@D)
 	$(CC) $(filter-out -fsanitize=%,$(CFLAGS)) -Wno-missing-prototypes -O0 -static -pthread -o $@ $<

@@ -32,8 +32,11 @@ static int add(scmp_filter_ctx ctx, int nr, unsigned n, const struct scmp_arg_cm
 }
 
 /* The calls of the socket life cycle that the supervisor must see, and no
- * more: each trapped call costs two context switches. */
-static int add_rules(scmp_filter_ctx ctx, const struct sv_traps *t)
+ * more: each trapped call costs two context switches.  i386: the filter
+ * of 32-bit x86 calls, whose setsockopt may come through socketcall(2),
+ * where the filter cannot read the level and option (libseccomp would
+ * compare socketcall's own arguments: none would ever match). */
+static int add_rules(scmp_filter_ctx ctx, const struct sv_traps *t, bool i386)
 {
 	int rc = add(ctx, SCMP_SYS(close), 0, NULL);
 
@@ -46,10 +49,14 @@ static int add_rules(scmp_filter_ctx ctx, const struct sv_traps *t)
 		struct scmp_arg_cmp a[2] = {SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET),
 					    SCMP_A2(SCMP_CMP_EQ, SO_REUSEADDR)};
 
-		rc = add(ctx, SCMP_SYS(setsockopt), 2, a);
-		a[1] = (struct scmp_arg_cmp)SCMP_A2(SCMP_CMP_EQ, SO_REUSEPORT);
-		if (!rc)
+		if (i386) {
+			rc = add(ctx, SCMP_SYS(setsockopt), 0, NULL); /* (calls.c asks) */
+		} else {
 			rc = add(ctx, SCMP_SYS(setsockopt), 2, a);
+			a[1] = (struct scmp_arg_cmp)SCMP_A2(SCMP_CMP_EQ, SO_REUSEPORT);
+			if (!rc)
+				rc = add(ctx, SCMP_SYS(setsockopt), 2, a);
+		}
 	}
 	if (!rc && t->shutdown)
 		rc = add(ctx, SCMP_SYS(shutdown), 0, NULL);
@@ -97,7 +104,7 @@ static int add_rules(scmp_filter_ctx ctx, const struct sv_traps *t)
 void sv_child_run(int sock, char **argv, const struct sv_traps *traps, bool set_nnp,
 		  const sigset_t *inherited)
 {
-	scmp_filter_ctx ctx;
+	scmp_filter_ctx ctx, x86;
 	int nfd, rc;
 	char go;
 	pid_t parent = getppid();
@@ -107,22 +114,29 @@ void sv_child_run(int sock, char **argv, const struct sv_traps *traps, bool set_
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
 		child_fail(sock, errno ? errno : ESRCH, "the supervisor is gone");
 	ctx = seccomp_init(SCMP_ACT_ALLOW);
-	if (!ctx)
+	x86 = seccomp_init(SCMP_ACT_ALLOW);
+	if (!ctx || !x86)
 		child_fail(sock, ENOMEM, "seccomp_init");
 	/* 32-bit x86 programs too (a static i386 binary, or one a program
-	 * execs): their calls are trapped as well (abi.c reads them).  Any
-	 * other ABI (x32) runs as the filter did not exist: a call of an
-	 * ABI a filter does not name is otherwise killed, and with it a
-	 * program that ran bare (regress_supervise_i386_static). */
-	if (seccomp_arch_add(ctx, SCMP_ARCH_X86) != 0 && !seccomp_arch_exist(ctx, SCMP_ARCH_X86))
+	 * execs): their calls are trapped as well (abi.c reads them), by a
+	 * filter of their own merged in (rules differ: add_rules).  Any other
+	 * ABI (x32) runs as the filter did not exist: a call of an ABI a
+	 * filter does not name is otherwise killed, and with it a program
+	 * that ran bare (regress_supervise_i386_static). */
+	if (seccomp_arch_remove(x86, SCMP_ARCH_NATIVE) != 0 || seccomp_arch_add(x86, SCMP_ARCH_X86) != 0)
 		child_fail(sock, EINVAL, "seccomp_arch_add");
-	if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW) != 0)
-		child_fail(sock, EINVAL, "seccomp_attr_set");
 	/* Without CAP_SYS_ADMIN the kernel takes a filter only with
-	 * no_new_privs (the startup record says so). */
+	 * no_new_privs (the startup record says so).  (Both filters alike:
+	 * libseccomp merges only filters whose attributes agree.) */
+	if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW) != 0 ||
+	    seccomp_attr_set(x86, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW) != 0)
+		child_fail(sock, EINVAL, "seccomp_attr_set");
 	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, set_nnp ? 1 : 0);
-	if ((rc = add_rules(ctx, traps)) != 0)
+	seccomp_attr_set(x86, SCMP_FLTATR_CTL_NNP, set_nnp ? 1 : 0);
+	if ((rc = add_rules(ctx, traps, false)) != 0 || (rc = add_rules(x86, traps, true)) != 0)
 		child_fail(sock, -rc, "seccomp_rule_add");
+	if ((rc = seccomp_merge(ctx, x86)) != 0)
+		child_fail(sock, -rc, "seccomp_merge");
 	errno = 0;
 	if ((rc = seccomp_load(ctx)) != 0)
 		/* libseccomp says ECANCELED for whatever the kernel refused;

@@ -71,6 +71,19 @@ wait "$pid" || fail "pass_server: exit $?"
 [ "$(echo "$out" | grep -c '^received 1000000 bytes, then EOF$')" = 3 ] || fail "pass_server graceful: $out"
 note "static i386, a connection passed to a worker, --graceful: 3 whole answers"
 
+# --reuseaddr/--reuseport: a 32-bit program that clears the options after
+# its bind gets them kept, as a 64-bit one does.  Its libc reaches
+# setsockopt through socketcall(2), whose arguments the filter cannot read:
+# the rule named them, libseccomp compared socketcall's own, and no
+# setsockopt was ever trapped (the review of 9d7f246; before: "addr 1 0
+# port 1 0")
+R32="$PROGS/static32/reuse_cleared"
+if [ -x "$R32" ]; then
+	out=$("$L" --reuseaddr --reuseport --log "$WORK/r.log" -- "$R32") || fail "reuse_cleared: exit $?"
+	[ "$out" = "addr 1 1 port 1 1" ] || fail "static i386, the options cleared: $out"
+	note "static i386, --reuseaddr --reuseport: $out"
+fi
+
 # the exit status passes through
 "$E" bogus >/dev/null 2>&1
 bare=$?
