@@ -161,13 +161,16 @@ __attribute__((noinline)) static int probe_before_close(int fd, uint32_t st, boo
 	ssize_t unread = sys_recv(fd, NULL, INT_MAX, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
 	int err = unread < 0 ? errno : 0;
 	struct event ev = EVENT_INIT(SHIM_EV_CLOSE_RST, LOG_SEV_ERROR);
+	/* A record held till the close has the socket's state looked at
+	 * right before it (held_settle), once: not here too. */
+	struct held_rst *h = hold ? held_record(hold) : NULL;
 
 	ev.fd = fd;
 	ev.fd_state = st;
 	ev.addresses = true;
 	if (unread > 0) {
 		/* tcp_close(): unread data makes the close send RST */
-		int state = tcp_state(fd);
+		int state = h ? TCP_ESTABLISHED : tcp_state(fd);
 
 		if (state == TCP_CLOSE)
 			return PROBE_NO_RESET;
@@ -179,7 +182,7 @@ __attribute__((noinline)) static int probe_before_close(int fd, uint32_t st, boo
 	} else if (err == ENOTCONN || err == ENOTSOCK || err == EBADF) {
 		return PROBE_NO_RESET; /* a listener, never connected, or not this socket */
 	} else if (st & FD_LINGER_ZERO) {
-		if (tcp_already_closed(fd))
+		if (!h && tcp_already_closed(fd))
 			return PROBE_NO_RESET;
 		ev.reason = "linger_zero";
 	} else if (err && err != EAGAIN && err != EWOULDBLOCK) {
@@ -190,14 +193,14 @@ __attribute__((noinline)) static int probe_before_close(int fd, uint32_t st, boo
 	} else {
 		return PROBE_NO_RESET;
 	}
-	if (hold) {
-		struct held_rst *h = held_record(hold);
-
-		if (h) {
-			h->ev = ev;
-			h->pid = sys_getpid();
-			return event_hold(&h->ev, &h->addr) ? PROBE_RESET_HELD : PROBE_RESET;
-		}
+	if (h) {
+		h->ev = ev;
+		h->pid = proc_pid;
+		if (event_hold(&h->ev, &h->addr))
+			return PROBE_RESET_HELD;
+		/* (made at once, where no state was looked at: a rare
+		 * record too many, never one too few) */
+		return PROBE_RESET;
 	}
 	event_emit(&ev);
 	return PROBE_RESET;
@@ -212,22 +215,37 @@ static void held_release(struct call *c, bool happened)
 {
 	struct held_rst *h = held_record(c);
 
-	if (sys_getpid() != h->pid)
+	if (proc_pid != h->pid) /* (kept current by the fork handlers) */
 		event_forget(&h->ev);
 	else
 		event_release(&h->ev, happened);
 }
 
-/* Right before the close that a held close_rst is about: whether the
- * peer's own reset came first (the socket in TCP_CLOSE: the close sends
- * nothing), and then the record taken back.  (What arrives between this
- * look and the close itself still goes unseen: a window of one system
- * call, where it was the record's making and writing.) */
-static bool peer_reset_first(int fd, struct call *c)
+/* Right before the close that a held close_rst is about, the socket's
+ * state, once for both questions: whether the peer's own reset came first
+ * (TCP_CLOSE: the close sends nothing, and the record is taken back), or
+ * whether the program shut its side down with bytes unread (FIN_WAIT1,
+ * FIN_WAIT2, CLOSING: the peer's FIN may yet come before the close, which
+ * then sends nothing; the kernel is asked after the close, as for a
+ * shared socket, *shared_unread, regress_close_rst_fin_race).  True if
+ * the record is still held.  (What arrives between this look and the
+ * close itself still goes unseen: a window of one system call, where it
+ * was the record's making and writing.) */
+static bool held_settle(int fd, struct call *c, int *shared_unread)
 {
-	if (tcp_state(fd) != TCP_CLOSE)
+	struct held_rst *h = held_record(c);
+	int state = tcp_state(fd);
+
+	if (state == TCP_CLOSE) {
+		held_release(c, false);
 		return false;
-	held_release(c, false);
+	}
+	if (h->ev.unread > 0 &&
+	    (state == TCP_FIN_WAIT1 || state == TCP_FIN_WAIT2 || state == TCP_CLOSING)) {
+		*shared_unread = h->ev.unread > INT_MAX ? INT_MAX : (int)h->ev.unread;
+		held_release(c, false);
+		return false;
+	}
 	return true;
 }
 
@@ -556,8 +574,8 @@ int close_path_end(int fd, const struct close_how *how)
 		if (st & FD_COUNTED)
 			sharecount_release(fdtab_cookie(fd));
 	}
-	if (__builtin_expect(held, 0) && peer_reset_first(fd, &c))
-		held = false;
+	if (__builtin_expect(held, 0))
+		held = held_settle(fd, &c, &shared_unread);
 	/* (a held record is the close's to settle: the close is not left
 	 * undone by a cancellation that acts at its start, which would leave
 	 * the record for ever; one that came meanwhile acts after it) */
