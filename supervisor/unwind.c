@@ -394,12 +394,17 @@ static int cfi_of(struct sv_unwind *u, uint64_t ip)
 	m = dwfl_addrmodule(u->dwfl, ip);
 	if (!m)
 		return CFI_UNKNOWN;
-	eh = dwfl_module_eh_cfi(m, &eh_bias);
-	dw = dwfl_module_dwarf_cfi(m, &dw_bias);
 	k->ip = ip;
-	k->kind = cfi_covers(eh, eh_bias, ip) || cfi_covers(dw, dw_bias, ip) ? CFI_HAS
-		  : eh || dw						  ? CFI_NONE_HERE
-									  : CFI_NONE_IN_MODULE;
+	eh = dwfl_module_eh_cfi(m, &eh_bias);
+	if (cfi_covers(eh, eh_bias, ip))
+		return k->kind = CFI_HAS;
+	/* .debug_frame only where .eh_frame has none: libdw looks for it in
+	 * the separate debug file (libc6-dbg's, compressed), whose reading
+	 * cost each supervised program ~90 ms at its first backtrace */
+	dw = dwfl_module_dwarf_cfi(m, &dw_bias);
+	k->kind = cfi_covers(dw, dw_bias, ip) ? CFI_HAS
+		  : eh || dw			? CFI_NONE_HERE
+						: CFI_NONE_IN_MODULE;
 	return k->kind;
 }
 
