@@ -122,7 +122,7 @@ static bool tcp_already_closed(int fd)
 }
 
 /* What probe_before_close found: no reset, a reset (recorded), a reset
- * whose record is held until the close (close_rst_held), or (a positive
+ * whose record is held until the close (held_settle), or (a positive
  * count of unread bytes) one only the kernel can tell after the close. */
 enum { PROBE_NO_RESET = 0, PROBE_RESET = -1, PROBE_RESET_HELD = -2 };
 

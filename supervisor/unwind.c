@@ -476,18 +476,27 @@ static size_t read_stack(struct sv_unwind *u, size_t len)
 	return got > 0 ? (size_t)got : 0;
 }
 
-/* The frames from u->sp and u->pc into c: those without call frame
- * information first (scan_past_no_cfi), then libdw's walk. */
-static void walk(struct sv_unwind *u, pid_t tid, struct collect *c)
+/* The frames from sp and pc into c: those without call frame information
+ * first (scan_past_no_cfi), then libdw's walk from the first that has it,
+ * with the frame pointer guessed for it.  (Both guesses read x86_64's
+ * call instructions and 8-byte slots: none for a 32-bit program.) */
+static void walk(struct sv_unwind *u, pid_t tid, uint64_t sp, uint64_t pc, struct collect *c)
 {
-	int pre = u->compat ? 0 : scan_past_no_cfi(u, &u->sp, &u->pc, c->ips, c->max);
-	struct collect rest = {u, c->ips + pre, 0, c->max - pre, 0};
+	int pre;
+	struct collect rest;
 
-	/* (libdw starts in the first frame with CFI: its own frame pointer,
-	 * if it keeps one, not the stub's caller's) */
-	if (pre > 0)
+	u->sp = sp;
+	u->pc = pc;
+	pre = u->compat ? 0 : scan_past_no_cfi(u, &u->sp, &u->pc, c->ips, c->max);
+	rest = (struct collect){u, c->ips + pre, 0, c->max - pre, 0};
+	/* (past frames without CFI: the frame pointer of the first frame
+	 * that has it, not the stub's caller's) */
+	if (u->compat)
+		u->have_bp = false;
+	else if (pre > 0)
 		u->have_bp = bp_of(u, u->sp - u->stack_lo, function_of(u, u->pc), &u->bp);
-
+	else
+		u->have_bp = guess_bp(u, &u->bp);
 	dwfl_getthread_frames(u->dwfl, tid, frame_cb, &rest);
 	c->n = pre + rest.n;
 	c->unknown = rest.unknown;
@@ -540,8 +549,6 @@ int sv_unwind(struct sv_proc *p, pid_t tid, uint64_t sp, uint64_t pc, uint64_t *
 	if (!dwfl_addrmodule(u->dwfl, pc))
 		report(u); /* a module loaded since (dlopen) */
 	u->tid = tid;
-	u->sp = sp;
-	u->pc = pc;
 	u->stack_lo = sp;
 	/* A kept unwind from here: only the words it read, then its frames
 	 * if they are all still there. */
@@ -558,9 +565,7 @@ int sv_unwind(struct sv_proc *p, pid_t tid, uint64_t sp, uint64_t pc, uint64_t *
 	u->stack_len = read_stack(u, sizeof u->stack);
 	if (u->replay)
 		sv_replay_begin(u->replay, sp, pc, max);
-	/* (the guess reads x86_64's call instructions and 8-byte slots) */
-	u->have_bp = !u->compat && guess_bp(u, &u->bp);
-	walk(u, tid, &c);
+	walk(u, tid, sp, pc, &c);
 	if (c.unknown)
 		placed = place_after_report(u, c.unknown);
 	if (placed == PLACED) {
@@ -572,10 +577,7 @@ int sv_unwind(struct sv_proc *p, pid_t tid, uint64_t sp, uint64_t pc, uint64_t *
 		c.unknown = 0;
 		if (u->replay)
 			sv_replay_begin(u->replay, sp, pc, max);
-		u->sp = sp;
-		u->pc = pc;
-		u->have_bp = !u->compat && guess_bp(u, &u->bp);
-		walk(u, tid, &c);
+		walk(u, tid, sp, pc, &c);
 	}
 	if (c.n == 0)
 		ips[c.n++] = pc;

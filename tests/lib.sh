@@ -282,6 +282,36 @@ PY
 # close): under graceful, any length of answer, then EOF.  SR_NO_CURE=1: a
 # reset graceful close cannot prevent (the last close of a socket shared by
 # fork): under graceful, only close_rst == the kernel's count.
+# Go for a test: skips where it is not installed; sets G, where the test's
+# Go programs are built (build/go), with the build's own cache.
+go_setup() {
+	command -v go >/dev/null || skip "Go is not installed (Debian package golang-go)"
+	G="$B/go"
+	mkdir -p "$G"
+	export GOCACHE="$B/gocache" GOFLAGS=-mod=mod GOTOOLCHAIN=local
+}
+
+# One life of a seed-like server (PORT ANSWER_BYTES 1) and its client
+# (PORT 60000), the client's words on stdout:
+#   seed_life LOG SERVER CLIENT bare
+#   seed_life LOG SERVER CLIENT [LAUNCHER OPTIONS...]   (tools/sockshim --log LOG)
+# fails unless the server exits 0.
+seed_life() {
+	sl_log=$1 sl_server=$2 sl_client=$3
+	shift 3
+	sl_port=$(free_port)
+	if [ "${1:-}" = bare ]; then
+		"$sl_server" "$sl_port" 4000000 1 &
+	else
+		"$TOP/tools/sockshim" --log "$sl_log" "$@" -- "$sl_server" "$sl_port" 4000000 1 &
+	fi
+	sl_pid=$!
+	BG_PIDS="$BG_PIDS $sl_pid"
+	wait_listen "$sl_port"
+	"$sl_client" "$sl_port" 60000
+	wait "$sl_pid" || fail "server exit $?"
+}
+
 seed_runtime() {
 	sr_name=$1 sr_frame=$2 sr_req=$3
 	shift 3

@@ -9,13 +9,10 @@
 # group: servers
 . "$(dirname "$0")/../lib.sh"
 no_sanitizer "raw mode patches the Go program; the sanitizer runtimes are not for it"
-command -v go >/dev/null || skip "Go is not installed (Debian package golang-go)"
+go_setup
 grep -q '^Seccomp:' /proc/self/status || skip "this kernel has no seccomp"
 
 # Built by the test with plain go build (the static child: CGO_ENABLED=0).
-G="$B/go"
-mkdir -p "$G"
-export GOCACHE="$B/gocache" GOFLAGS=-mod=mod GOTOOLCHAIN=local
 for p in seedserver seedclient stress execer child; do
 	(cd "$TOP/tests/go" && go build -o "$G/$p" "./$p") 2>"$WORK/build.err" || { cat "$WORK/build.err"; fail "go build $p"; }
 done

@@ -10,10 +10,7 @@
 # Before: "1 site for closeA and closeB".
 . "$(dirname "$0")/../lib.sh"
 no_sanitizer "the supervisor runs static programs, which no sanitizer runtime is in"
-command -v go >/dev/null || skip "Go is not installed (Debian package golang-go)"
-G="$B/go"
-mkdir -p "$G"
-export GOCACHE="$B/gocache" GOFLAGS=-mod=mod GOTOOLCHAIN=local
+go_setup
 (cd "$TOP/tests/go" && CGO_ENABLED=0 go build -o "$G/twosites" ./twosites) || fail "go build twosites"
 port=$(free_port)
 SOCKSHIM_RATE=10/60 SOCKSHIM_LOG="$WORK/log" "$B/sockshim-supervise" -- "$G/twosites" "$port" 6 2>"$WORK/err" &

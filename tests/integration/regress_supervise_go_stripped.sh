@@ -6,10 +6,7 @@
 # Before the fix: every frame without a symbol (module and offset only).
 . "$(dirname "$0")/../lib.sh"
 no_sanitizer "the supervisor runs static programs, which no sanitizer runtime is in"
-command -v go >/dev/null || skip "Go is not installed (Debian package golang-go)"
-G="$B/go"
-mkdir -p "$G"
-export GOCACHE="$B/gocache" GOFLAGS=-mod=mod GOTOOLCHAIN=local
+go_setup
 (cd "$TOP/tests/go" && CGO_ENABLED=0 go build -ldflags="-s -w" -o "$G/seedserver-stripped" ./seedserver) ||
 	fail "go build stripped seedserver"
 (cd "$TOP/tests/go" && go build -o "$G/seedclient" ./seedclient) || fail "go build seedclient"

@@ -12,35 +12,18 @@ E="$PROGS/static32/events"
 [ -x "$S" ] && [ -x "$E" ] && [ -x "$PROGS/static32/pass_server" ] || skip "no static i386 programs (gcc-multilib)"
 L="$TOP/tools/sockshim"
 
-# One server life: $1 log, then launcher options ("bare": none).
-serve() {
-	log=$1
-	shift
-	port=$(free_port)
-	if [ "${1:-}" = bare ]; then
-		"$S" "$port" 4000000 1 &
-	else
-		"$L" --log "$log" "$@" -- "$S" "$port" 4000000 1 &
-	fi
-	pid=$!
-	BG_PIDS="$BG_PIDS $pid"
-	wait_listen "$port"
-	"$PROGS/seed_client" "$port" 60000
-	wait "$pid" || fail "server exit $?"
-}
-
-out=$(serve "$WORK/none" bare)
+out=$(seed_life "$WORK/none" "$S" "$PROGS/seed_client" bare)
 case $out in *"Connection reset by peer"*) ;; *) fail "bare: no reset: $out" ;; esac
 note "static i386, bare: $out"
 
-out=$(serve "$WORK/c.log")
+out=$(seed_life "$WORK/c.log" "$S" "$PROGS/seed_client")
 case $out in *"Connection reset by peer"*) ;; *) fail "supervised without graceful: changed the outcome: $out" ;; esac
 check_log "$WORK/c.log" --event supervised --count 1
 check_log "$WORK/c.log" --event close_rst --where reason=unread_data --backtrace-has answer_and_close --count 1
 check_log "$WORK/c.log" --module-has static32/seed_server
 note "static i386, supervised: one close_rst in answer_and_close"
 
-out=$(serve "$WORK/cg.log" --graceful)
+out=$(seed_life "$WORK/cg.log" "$S" "$PROGS/seed_client" --graceful)
 [ "$out" = "received 4000000 bytes, then EOF" ] || fail "graceful: $out"
 check_log "$WORK/cg.log" --event close_rst --count 0
 note "static i386, --graceful: $out"

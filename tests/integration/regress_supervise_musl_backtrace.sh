@@ -14,29 +14,12 @@
 no_sanitizer "the supervisor runs static programs, which no sanitizer runtime is in"
 S="$PROGS/musl/seed_server"
 [ -x "$S" ] || skip "no musl-gcc (musl-tools)"
-L="$TOP/tools/sockshim"
 
-serve() { # log, then launcher options ("bare": none)
-	log=$1
-	shift
-	port=$(free_port)
-	if [ "${1:-}" = bare ]; then
-		"$S" "$port" 4000000 1 &
-	else
-		"$L" --log "$log" "$@" -- "$S" "$port" 4000000 1 &
-	fi
-	pid=$!
-	BG_PIDS="$BG_PIDS $pid"
-	wait_listen "$port"
-	"$PROGS/seed_client" "$port" 60000
-	wait "$pid" || fail "server exit $?"
-}
-
-out=$(serve "$WORK/none" bare)
+out=$(seed_life "$WORK/none" "$S" "$PROGS/seed_client" bare)
 case $out in *"Connection reset by peer"*) ;; *) fail "bare: no reset: $out" ;; esac
 note "musl static, bare: $out"
 
-out=$(serve "$WORK/c.log")
+out=$(seed_life "$WORK/c.log" "$S" "$PROGS/seed_client")
 case $out in *"Connection reset by peer"*) ;; *) fail "supervised: changed the outcome: $out" ;; esac
 check_log "$WORK/c.log" --event close_rst --where reason=unread_data --backtrace-has answer_and_close --count 1
 python3 - "$WORK/c.log" <<'PY' || fail "the backtrace's frames"
@@ -50,6 +33,6 @@ assert len(at) == 3 and at == sorted(at) and at[1] == at[0] + 1 and at[2] == at[
 PY
 note "musl static, supervised: one close_rst, close <- answer_and_close <- main"
 
-out=$(serve "$WORK/cg.log" --graceful)
+out=$(seed_life "$WORK/cg.log" "$S" "$PROGS/seed_client" --graceful)
 [ "$out" = "received 4000000 bytes, then EOF" ] || fail "graceful: $out"
 note "musl static, --graceful: $out"

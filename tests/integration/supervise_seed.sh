@@ -10,39 +10,21 @@ no_sanitizer "the supervisor runs static programs, which no sanitizer runtime is
 SV="$B/sockshim-supervise"
 [ -x "$SV" ] || fail "build/sockshim-supervise is missing"
 "$SV" --help >/dev/null || fail "sockshim-supervise --help"
-L="$TOP/tools/sockshim"
-
-# One server life: $1 log, $2 server, $3 client, then launcher options.
-serve() {
-	log=$1 server=$2 client=$3
-	shift 3
-	port=$(free_port)
-	if [ "${1:-}" = bare ]; then
-		"$server" "$port" 4000000 1 &
-	else
-		"$L" --log "$log" "$@" -- "$server" "$port" 4000000 1 &
-	fi
-	pid=$!
-	BG_PIDS="$BG_PIDS $pid"
-	wait_listen "$port"
-	"$client" "$port" 60000
-	wait "$pid" || fail "server exit $?"
-}
 
 # ---- static C ----
 S="$PROGS/static/seed_server"
-out=$(serve "$WORK/none" "$S" "$PROGS/seed_client" bare)
+out=$(seed_life "$WORK/none" "$S" "$PROGS/seed_client" bare)
 case $out in *"Connection reset by peer"*) ;; *) fail "static C bare: no reset: $out" ;; esac
 note "static C, bare: $out"
 
-out=$(serve "$WORK/c.log" "$S" "$PROGS/seed_client")
+out=$(seed_life "$WORK/c.log" "$S" "$PROGS/seed_client")
 case $out in *"Connection reset by peer"*) ;; *) fail "static C supervised without graceful: changed the outcome: $out" ;; esac
 check_log "$WORK/c.log" --event supervised --count 1
 check_log "$WORK/c.log" --event close_rst --where reason=unread_data --backtrace-has answer_and_close --count 1
 check_log "$WORK/c.log" --module-has static/seed_server
 note "static C, supervised: one close_rst in answer_and_close"
 
-out=$(serve "$WORK/cg.log" "$S" "$PROGS/seed_client" --graceful)
+out=$(seed_life "$WORK/cg.log" "$S" "$PROGS/seed_client" --graceful)
 [ "$out" = "received 4000000 bytes, then EOF" ] || fail "static C graceful: $out"
 check_log "$WORK/cg.log" --event close_rst --count 0
 note "static C, --graceful: $out"
@@ -68,20 +50,17 @@ PY
 note "its close_rst has the library's fields"
 
 # ---- static Go ----
-command -v go >/dev/null || skip "Go is not installed (Debian package golang-go)"
-G="$B/go"
-mkdir -p "$G"
-export GOCACHE="$B/gocache" GOFLAGS=-mod=mod GOTOOLCHAIN=local
+go_setup
 (cd "$TOP/tests/go" && CGO_ENABLED=0 go build -o "$G/seedserver-static" ./seedserver) || fail "go build static seedserver"
 (cd "$TOP/tests/go" && go build -o "$G/seedclient" ./seedclient) || fail "go build seedclient"
 file "$G/seedserver-static" | grep -q 'statically linked' || fail "the Go seed is not static"
 GS="$G/seedserver-static"
 
-out=$(serve "$WORK/none" "$GS" "$G/seedclient" bare)
+out=$(seed_life "$WORK/none" "$GS" "$G/seedclient" bare)
 case $out in *"connection reset by peer"*) ;; *) fail "static Go bare: no reset: $out" ;; esac
 note "static Go, bare: $out"
 
-out=$(serve "$WORK/go.log" "$GS" "$G/seedclient")
+out=$(seed_life "$WORK/go.log" "$GS" "$G/seedclient")
 check_log "$WORK/go.log" --event close_rst --where reason=unread_data --backtrace-has main.answerAndClose --count 1
 python3 - "$WORK/go.log" >"$WORK/addrs" <<'PY'
 import json, sys
@@ -94,6 +73,6 @@ go tool addr2line "$GS" <"$WORK/addrs" | grep -q '^main\.answerAndClose$' ||
 assert_grep "$WORK/report" 'main\.answerAndClose'
 note "static Go, supervised: one close_rst, backtrace symbolizes to main.answerAndClose (addr2line, report)"
 
-out=$(serve "$WORK/gog.log" "$GS" "$G/seedclient" --graceful)
+out=$(seed_life "$WORK/gog.log" "$GS" "$G/seedclient" --graceful)
 [ "$out" = "received 4000000 bytes, then EOF" ] || fail "static Go graceful: $out"
 note "static Go, --graceful: $out"

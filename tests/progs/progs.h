@@ -55,6 +55,17 @@ static inline int connect_loopback(int port)
 	return fd;
 }
 
+/* A SOL_SOCKET option of fd that is a flag (SO_REUSEADDR...): 0 or 1. */
+static inline int socket_flag(int fd, int name)
+{
+	int v = -1;
+	socklen_t len = sizeof v;
+
+	if (getsockopt(fd, SOL_SOCKET, name, &v, &len) != 0)
+		die("getsockopt");
+	return v != 0;
+}
+
 static inline void write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;

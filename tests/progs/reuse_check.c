@@ -2,27 +2,17 @@
  * each kind, right after socket() and after the program clears them. */
 #include "progs.h"
 
-static int get(int fd, int name)
-{
-	int v = -1;
-	socklen_t len = sizeof v;
-
-	if (getsockopt(fd, SOL_SOCKET, name, &v, &len) != 0)
-		die("getsockopt");
-	return v != 0;
-}
-
 static void show(const char *kind, int domain, int type, int protocol)
 {
 	int fd = socket(domain, type, protocol), zero = 0;
 
 	if (fd < 0)
 		die(kind);
-	printf("%s new addr=%d port=%d\n", kind, get(fd, SO_REUSEADDR), get(fd, SO_REUSEPORT));
+	printf("%s new addr=%d port=%d\n", kind, socket_flag(fd, SO_REUSEADDR), socket_flag(fd, SO_REUSEPORT));
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &zero, sizeof zero) != 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &zero, sizeof zero) != 0)
 		die("setsockopt");
-	printf("%s cleared addr=%d port=%d\n", kind, get(fd, SO_REUSEADDR), get(fd, SO_REUSEPORT));
+	printf("%s cleared addr=%d port=%d\n", kind, socket_flag(fd, SO_REUSEADDR), socket_flag(fd, SO_REUSEPORT));
 	close(fd);
 }
 

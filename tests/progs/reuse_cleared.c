@@ -4,16 +4,6 @@
  * supervisor sets them before the bind and keeps them set. */
 #include "progs.h"
 
-static int get(int fd, int name)
-{
-	int v = -1;
-	socklen_t len = sizeof v;
-
-	if (getsockopt(fd, SOL_SOCKET, name, &v, &len) != 0)
-		die("getsockopt");
-	return v != 0;
-}
-
 int main(void)
 {
 	struct sockaddr_in a = {.sin_family = AF_INET};
@@ -22,12 +12,12 @@ int main(void)
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0)
 		die("bind");
-	ra = get(fd, SO_REUSEADDR);
-	rp = get(fd, SO_REUSEPORT);
+	ra = socket_flag(fd, SO_REUSEADDR);
+	rp = socket_flag(fd, SO_REUSEPORT);
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &zero, sizeof zero) != 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &zero, sizeof zero) != 0)
 		die("setsockopt");
-	printf("addr %d %d port %d %d\n", ra, get(fd, SO_REUSEADDR), rp, get(fd, SO_REUSEPORT));
+	printf("addr %d %d port %d %d\n", ra, socket_flag(fd, SO_REUSEADDR), rp, socket_flag(fd, SO_REUSEPORT));
 	close(fd);
 	return 0;
 }
