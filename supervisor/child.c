@@ -5,14 +5,24 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
 
 /* Reports a failure to the supervisor ("E<errno> <what>") and ends the
  * child: nothing of the program has run. */
@@ -101,6 +111,49 @@ static int add_rules(scmp_filter_ctx ctx, const struct sv_traps *t, bool i386)
 	return rc;
 }
 
+/* Loads ctx's filter with a listener; its number, or -errno.  Loaded here,
+ * not by seccomp_load: Debian 12's libseccomp (2.5) cannot ask for
+ * SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (Linux 5.19), without which a
+ * signal that reaches a thread in a trapped call once the supervisor has
+ * it ends the wait: with a handler without SA_RESTART the call fails with
+ * EINTR (a close, which bare never does so; an exit_group, after which
+ * glibc's _exit ends only the calling thread and a threaded program never
+ * exits), and with SA_RESTART the call is made again, and the supervisor
+ * acts on it twice (regress_supervise_signal_in_trap).  With the flag the
+ * thread waits for the answer as for a page fault, but for a fatal
+ * signal.  An older kernel (EINVAL) gets the filter without it. */
+static int load_filter(scmp_filter_ctx ctx)
+{
+	struct sock_fprog prog;
+	struct stat sb;
+	void *code;
+	int mfd = (int)syscall(SYS_memfd_create, "sockshim-filter", 0), fd, err;
+
+	if (mfd < 0)
+		return -errno;
+	if ((err = seccomp_export_bpf(ctx, mfd)) != 0 || fstat(mfd, &sb) != 0 ||
+	    sb.st_size <= 0 || sb.st_size % (off_t)sizeof(struct sock_filter) != 0 ||
+	    sb.st_size / (off_t)sizeof(struct sock_filter) > BPF_MAXINSNS) {
+		close(mfd);
+		return err ? err : -EINVAL;
+	}
+	code = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, mfd, 0);
+	close(mfd);
+	if (code == MAP_FAILED)
+		return -errno;
+	prog.len = (unsigned short)(sb.st_size / (off_t)sizeof(struct sock_filter));
+	prog.filter = code;
+	fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+			  SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
+			  &prog);
+	if (fd < 0 && errno == EINVAL)
+		fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+				  SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+	err = errno;
+	munmap(code, (size_t)sb.st_size);
+	return fd < 0 ? -err : fd;
+}
+
 void sv_child_run(int sock, char **argv, const struct sv_traps *traps, bool set_nnp,
 		  const sigset_t *inherited)
 {
@@ -137,15 +190,13 @@ void sv_child_run(int sock, char **argv, const struct sv_traps *traps, bool set_
 		child_fail(sock, -rc, "seccomp_rule_add");
 	if ((rc = seccomp_merge(ctx, x86)) != 0)
 		child_fail(sock, -rc, "seccomp_merge");
-	errno = 0;
-	if ((rc = seccomp_load(ctx)) != 0)
-		/* libseccomp says ECANCELED for whatever the kernel refused;
-		 * the kernel's errno says why: EBUSY, a listener is there
-		 * already (regress_supervise_nested) */
-		child_fail(sock, rc == -ECANCELED && errno ? errno : -rc, "seccomp_load");
-	nfd = seccomp_notify_fd(ctx);
+	if (set_nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		child_fail(sock, errno, "seccomp_load");
+	nfd = load_filter(ctx);
 	if (nfd < 0)
-		child_fail(sock, -nfd, "seccomp_notify_fd");
+		/* the kernel's errno says why: EBUSY, a listener is there
+		 * already (regress_supervise_nested) */
+		child_fail(sock, -nfd, "seccomp_load");
 	fcntl(nfd, F_SETFD, FD_CLOEXEC);
 	/* The listener's number, for the supervisor to take with
 	 * pidfd_getfd: a sendmsg (SCM_RIGHTS) may itself be trapped now, and

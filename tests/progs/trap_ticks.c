@@ -1,0 +1,75 @@
+/* Trapped calls while a timer's signal keeps arriving (the supervisor's
+ * tests: regress_supervise_signal_in_trap).
+ *
+ *   trap_ticks restart N US   N socket()+close() of a TCP socket while
+ *                             SIGALRM (SA_RESTART) arrives every US µs;
+ *                             prints how many closes failed
+ *   trap_ticks exit US SOCKETS AT
+ *                             a second thread that waits, SOCKETS TCP
+ *                             sockets left open, SIGALRM without
+ *                             SA_RESTART every US µs, and exit(3) after AT
+ *                             µs of busy waiting */
+#include "progs.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <sys/time.h>
+
+static void tick(int sig)
+{
+	(void)sig;
+}
+
+static void ticking(long us, int flags)
+{
+	struct sigaction sa = {.sa_handler = tick, .sa_flags = flags};
+	struct itimerval it = {{0, us}, {0, us}};
+
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static void *waiter(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 4 && !strcmp(argv[1], "restart")) {
+		int rounds = atoi(argv[2]), failed = 0;
+
+		ticking(atol(argv[3]), SA_RESTART);
+		for (int i = 0; i < rounds; i++)
+			if (close(socket(AF_INET, SOCK_STREAM, 0)) != 0)
+				failed++;
+		printf("closes %d failed %d\n", rounds, failed);
+		return 0;
+	}
+	if (argc == 5 && !strcmp(argv[1], "exit")) {
+		long at = atol(argv[4]);
+		struct timeval t0, t;
+		sigset_t all, old;
+		pthread_t th;
+
+		for (int i = 0; i < atoi(argv[3]); i++)
+			socket(AF_INET, SOCK_STREAM, 0);
+		/* (the signals go to the main thread, which exits) */
+		sigfillset(&all);
+		pthread_sigmask(SIG_BLOCK, &all, &old);
+		if (pthread_create(&th, NULL, waiter, NULL) != 0)
+			die("pthread_create");
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		ticking(atol(argv[2]), 0);
+		gettimeofday(&t0, NULL);
+		do /* busy, so that no sleep is cut short */
+			gettimeofday(&t, NULL);
+		while ((t.tv_sec - t0.tv_sec) * 1000000L + t.tv_usec - t0.tv_usec < at);
+		exit(3);
+	}
+	fprintf(stderr, "usage: trap_ticks restart N US | exit US SOCKETS AT\n");
+	return 2;
+}
