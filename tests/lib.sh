@@ -93,6 +93,14 @@ SAN_VARS=""
 case $FLAVOR in *thread*) SAN_VARS="SOCKSHIM_BACKTRACE=0" ;; esac
 
 # A test that cannot mean anything in a sanitizer build says so and skips.
+# Whether this kernel runs 32-bit x86 programs: a VM may give its guests
+# no 32-bit mode, and their exec fails (ENOEXEC, "Exec format error"; the
+# shell's status 126) where gcc -m32 built them all the same.
+i386_runs() {
+	[ -x "$PROGS/static32/events" ] || return 1
+	"$PROGS/static32/events" >/dev/null 2>&1
+	[ $? != 126 ]
+}
 no_sanitizer() { [ "$FLAVOR" = plain ] || skip "$* (not in a $FLAVOR build)"; }
 
 # Runs a command under the shim.

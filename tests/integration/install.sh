@@ -51,7 +51,7 @@ if [ -n "$ma" ]; then
 	"$WORK/sockshim-link" --reuseaddr -- "$PROGS/reuse_check" | grep -qx 'tcp4 new addr=1 port=0' ||
 		fail "the loader did not find PREFIX/\$LIB/sockshim/libsockshim.so"
 	note "installed launcher: LD_PRELOAD=PREFIX/\$LIB/sockshim/libsockshim.so, expanded by the loader"
-	if [ -x "$PROGS/seed_server32" ]; then
+	if [ -x "$PROGS/seed_server32" ] && i386_runs; then
 		[ -f "$R/usr/lib/i386-linux-gnu/sockshim/libsockshim.so" ] || fail "the i386 build is not installed"
 		port=$(free_port)
 		bg_start "$WORK/sockshim-link" --graceful -- "$PROGS/seed_server32" "$port" 4000000 1

@@ -11,7 +11,7 @@ shim=$(env $SAN_VARS LD_PRELOAD="$PRELOAD" "$PROGS/exec_variants" 2>"$WORK/64.er
 [ "$bare" = "$shim" ] || { printf 'bare:\n%s\nshim:\n%s\n' "$bare" "$shim"; fail "64 bits: not as bare"; }
 printf '%s\n' "$shim" | grep -qx 'execle x \[given\]' || fail "execle: $shim"
 note "64 bits: as bare"
-if [ -x "$PROGS/exec_variants32" ] && [ -f "$B/i386/libsockshim.so" ] && [ "$FLAVOR" = plain ]; then
+if [ -x "$PROGS/exec_variants32" ] && [ -f "$B/i386/libsockshim.so" ] && [ "$FLAVOR" = plain ] && i386_runs; then
 	bare=$("$PROGS/exec_variants32") || fail "bare (i386): exit $?"
 	shim=$(LD_PRELOAD="$B/i386/libsockshim.so" "$PROGS/exec_variants32" 2>"$WORK/i386.err") || fail "shim (i386): exit $?"
 	[ "$bare" = "$shim" ] || { printf 'bare:\n%s\nshim:\n%s\n' "$bare" "$shim"; fail "i386: not as bare"; }

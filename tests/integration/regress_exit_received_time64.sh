@@ -10,6 +10,7 @@
 
 P=$PROGS/received_at_exit32t64
 [ -x "$P" ] || skip "no 32-bit test program (gcc -m32 cannot link here: apt-get install gcc-multilib)"
+i386_runs || skip "this kernel does not run 32-bit x86 programs (Exec format error)"
 [ -f "$B/i386/libsockshim.so" ] || fail "a 32-bit program was built but no build/i386/libsockshim.so"
 for how in recvmsg recvmmsg; do
 	SOCKSHIM_LOG="$WORK/$how.log" LD_PRELOAD="$B/i386/libsockshim.so" "$P" "$how" \

@@ -18,7 +18,7 @@ note "a static program runs under the supervisor whatever the library's lookup"
 # a static i386 one where this tree's i386 library is not there: a copy of
 # the launcher in a tree with build/sockshim-supervise and no build/i386
 S32="$PROGS/static32/events"
-if [ -x "$S32" ]; then
+if [ -x "$S32" ] && i386_runs; then
 	mkdir -p "$WORK/tree/tools" "$WORK/tree/build"
 	cp "$L" "$WORK/tree/tools/sockshim"
 	cp "$B/sockshim-supervise" "$B/libsockshim.so" "$WORK/tree/build/"

@@ -57,6 +57,7 @@ note "SOCKSHIM_LIBRARY: preloaded as given, refused when it is no library: $(cat
 # ---- a 32-bit program
 P32=$PROGS/seed_server32
 [ -x "$P32" ] || skip "no 32-bit test program (gcc -m32 cannot link here: apt-get install gcc-multilib)"
+i386_runs || skip "this kernel does not run 32-bit x86 programs (Exec format error)"
 [ -f "$B/i386/libsockshim.so" ] || fail "a 32-bit program was built but no build/i386/libsockshim.so"
 
 serve32() { # name launcher-args...: one server life, one client

@@ -11,6 +11,7 @@
 no_sanitizer "the supervisor's tests run outside the sanitizer flavours"
 S="$PROGS/seed_server32"
 [ -x "$S" ] || skip "no 32-bit programs (gcc-multilib)"
+i386_runs || skip "this kernel does not run 32-bit x86 programs (Exec format error)"
 port=$(free_port)
 "$TOP/tools/sockshim" --supervise --log "$WORK/c.log" -- "$S" "$port" 400000 1 &
 pid=$!

@@ -10,6 +10,7 @@ no_sanitizer "the supervisor runs static programs, which no sanitizer runtime is
 S="$PROGS/static32/seed_server"
 E="$PROGS/static32/events"
 [ -x "$S" ] && [ -x "$E" ] && [ -x "$PROGS/static32/pass_server" ] || skip "no static i386 programs (gcc-multilib)"
+i386_runs || skip "this kernel does not run 32-bit x86 programs (Exec format error)"
 L="$TOP/tools/sockshim"
 
 out=$(seed_life "$WORK/none" "$S" "$PROGS/seed_client" bare)
