@@ -163,20 +163,32 @@ static uint32_t socket_state(int copy, uint64_t *ino)
 	return fdtab_socket_state(domain, type, proto);
 }
 
-static bool is_listener(int copy)
-{
-	int v = 0;
-	socklen_t len = sizeof v;
-
-	return getsockopt(copy, SOL_SOCKET, SO_ACCEPTCONN, &v, &len) == 0 && v;
-}
-
 static bool linger_zero(int copy)
 {
 	struct linger l = {0, 0};
 	socklen_t len = sizeof l;
 
 	return getsockopt(copy, SOL_SOCKET, SO_LINGER, &l, &len) == 0 && l.l_onoff && !l.l_linger;
+}
+
+/* copy's TCP state (TCP_INFO's first byte, all the kernel is asked to
+ * copy), in one call; -1 for a socket of another kind, or no socket. */
+static int tcp_state_of(int copy)
+{
+	unsigned char state = 0;
+	socklen_t len = sizeof state;
+
+	return getsockopt(copy, IPPROTO_TCP, TCP_INFO, &state, &len) == 0 && len == 1 ? state
+										       : -1;
+}
+
+/* Whether copy is a TCP connection the protocol is not done with: one
+ * whose close may yet send something (a FIN to linger on, a reset to look
+ * for once it ran).  A listener, a socket only bound, one reset or gone
+ * to TIME_WAIT: not. */
+static bool is_live(int state)
+{
+	return state >= 0 && state != TCP_LISTEN && state != TCP_CLOSE;
 }
 
 /* What a close of fd is about to do, decided before it runs. */
@@ -186,6 +198,7 @@ struct closing {
 	uint32_t st;
 	uint64_t ino;
 	bool tcp_conn;	/* a TCP socket that is not a listener */
+	bool live;	/* and one whose close may yet send (is_live) */
 	bool lz;	/* SO_LINGER {1, 0} */
 };
 
@@ -206,8 +219,12 @@ static void look_at_copy(struct closing *k)
 {
 	if (k->copy < 0)
 		return;
+	int state;
+
 	k->st = socket_state(k->copy, &k->ino);
-	k->tcp_conn = (k->st & FD_TCP) && !is_listener(k->copy);
+	state = k->st & FD_TCP ? tcp_state_of(k->copy) : -1;
+	k->tcp_conn = state >= 0 && state != TCP_LISTEN;
+	k->live = is_live(state);
 	if (k->tcp_conn)
 		k->lz = linger_zero(k->copy);
 }
@@ -273,7 +290,11 @@ static enum keep act_on_close(struct ctx *c, int fd, struct closing *k, bool *re
 	}
 	if (!k->tcp_conn)
 		return KEEP_NONE;
-	if (shim_cfg.graceful == GRACEFUL_ALWAYS || (shim_cfg.graceful == GRACEFUL_ON && last)) {
+	/* (a socket only bound, or whose connection is over, sends nothing
+	 * when closed: nothing to linger on; only its pending error to
+	 * report, KEEP_AFTER, at once) */
+	if (k->live &&
+	    (shim_cfg.graceful == GRACEFUL_ALWAYS || (shim_cfg.graceful == GRACEFUL_ON && last))) {
 		if (k->lz) {
 			/* the program's abortive close is replaced */
 			struct linger off = {0, 0};
@@ -309,6 +330,24 @@ static void answer(struct ctx *c, long long val, int err)
 	struct seccomp_notif_resp resp = {.id = c->req->id, .val = val, .error = err ? -err : 0};
 
 	seccomp_notify_respond(c->nfd, &resp);
+}
+
+/* Before the answer: a copy that nothing needs after it is let go now
+ * (a KEEP_AFTER of a socket that is not live is decided at once:
+ * sv_after_take), so that the program's close, once let through, is the
+ * socket's (or the file's) last and frees it as bare: the port of a
+ * listener or of a socket only bound, bound again at once by a server that
+ * reloads (regress_supervise_rebind_after_close), the write end of a pipe
+ * whose reader waits for EOF, a flock. */
+static void release_unkept(struct ctx *c, int fd, struct closing *k, enum keep keep)
+{
+	if (k->copy < 0 || keep == KEEP_LINGER || (keep == KEEP_AFTER && k->live))
+		return;
+	if (keep == KEEP_AFTER)
+		sv_after_take(k->copy, c->p->pidfd, fd, k->ino, k->st, who(c, true));
+	else
+		close(k->copy);
+	k->copy = -1;
 }
 
 /* After the answer: the program's close has run or is running; the copy
@@ -348,6 +387,12 @@ static void on_close(struct ctx *c)
 		take_copy(c, fd, &k);
 		if (event_wanted(&shim_cfg, EVENTS_ERRORS))
 			take_backtrace(c);
+		/* Only a live connection's copy is kept past the answer (its
+		 * look comes after it, while the program runs on): any other
+		 * is looked at and let go first (release_unkept). */
+		early = k.copy >= 0 && !is_live(tcp_state_of(k.copy));
+		if (early)
+			look_at_copy(&k);
 	}
 	if (!still_pending(c)) {
 		if (k.copy >= 0)
@@ -362,6 +407,7 @@ static void on_close(struct ctx *c)
 		 * level holds its copy only until it sees the close run.) */
 		if (keep == KEEP_LINGER)
 			sv_epolls_forget(c->p, fd, k.copy);
+		release_unkept(c, fd, &k, keep);
 		answer_continue(c);
 	} else {
 		answer_continue(c);
@@ -544,8 +590,12 @@ static void on_dup(struct ctx *c, bool onto)
 	}
 	if (ino)
 		sv_share_add(ino, 1);
-	if (closes)
+	if (closes) {
 		keep = act_on_close(c, newfd, &k, &replaced);
+		if (keep == KEEP_LINGER) /* (as a close's: on_close) */
+			sv_epolls_forget(c->p, newfd, k.copy);
+		release_unkept(c, newfd, &k, keep);
+	}
 	if (onto && copy >= 0)
 		sv_hist_forget(c->p, newfd);
 	if (copy >= 0)
@@ -629,7 +679,7 @@ static void on_clone3(struct ctx *c)
 /* The sockets of the calling process at numbers lo..hi, closed by one call
  * (exit_group: the kernel closes what is still open, unseen by any close;
  * close_range): each handled as its own close. */
-static void close_many(struct ctx *c, unsigned lo, unsigned hi)
+static void close_many(struct ctx *c, unsigned lo, unsigned hi, bool exiting)
 {
 	char path[64];
 	int *fds = NULL, n = 0, cap = 0;
@@ -677,8 +727,14 @@ static void close_many(struct ctx *c, unsigned lo, unsigned hi)
 			if (ks[i].copy >= 0)
 				close(ks[i].copy);
 	} else {
-		for (int i = 0; i < n; i++)
+		for (int i = 0; i < n; i++) {
 			keep[i] = act_on_close(c, fds[i], &ks[i], &replaced[i]);
+			/* (as a close's, on_close; an exiting process's
+			 * epoll instances end with it) */
+			if (keep[i] == KEEP_LINGER && !exiting)
+				sv_epolls_forget(c->p, fds[i], ks[i].copy);
+			release_unkept(c, fds[i], &ks[i], keep[i]);
+		}
 		answer_continue(c);
 		for (int i = 0; i < n; i++)
 			keep_after(c, fds[i], &ks[i], keep[i], replaced[i]);
@@ -692,7 +748,7 @@ static void close_many(struct ctx *c, unsigned lo, unsigned hi)
 static void on_exit_group(struct ctx *c)
 {
 	if (shim_cfg.sockets_watched)
-		close_many(c, 0, UINT_MAX);
+		close_many(c, 0, UINT_MAX, true);
 	else
 		answer_continue(c);
 }
@@ -706,7 +762,7 @@ static void on_close_range(struct ctx *c)
 	if (c->a.v[2] & CLOSE_RANGE_CLOEXEC || lo > hi)
 		answer_continue(c);
 	else
-		close_many(c, lo, hi);
+		close_many(c, lo, hi, false);
 }
 
 void sv_handle(int nfd, struct seccomp_notif *req)

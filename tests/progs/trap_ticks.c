@@ -1,19 +1,23 @@
 /* Trapped calls while a timer's signal keeps arriving (the supervisor's
  * tests: regress_supervise_signal_in_trap).
  *
- *   trap_ticks restart N US   N socket()+close() of a TCP socket while
- *                             SIGALRM (SA_RESTART) arrives every US µs;
- *                             prints how many closes failed
+ *   trap_ticks restart N US   N connections made and accepted, both ends
+ *                             closed, while SIGALRM (SA_RESTART) arrives
+ *                             every US µs, then the listener closed;
+ *                             prints how many of the 2N + 1 closes failed
  *   trap_ticks exit US SOCKETS AT
  *                             a second thread that waits, SOCKETS TCP
  *                             sockets left open, SIGALRM without
  *                             SA_RESTART every US µs, and exit(3) after AT
- *                             µs of busy waiting */
+ *                             µs of busy waiting
+ *   trap_ticks later MS       sleeps MS ms (no trapped call), then closes a
+ *                             number never opened (a close_error record) */
 #include "progs.h"
 
 #include <pthread.h>
 #include <signal.h>
 #include <sys/time.h>
+#include <time.h>
 
 static void tick(int sig)
 {
@@ -40,13 +44,18 @@ static void *waiter(void *arg)
 int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "restart")) {
-		int rounds = atoi(argv[2]), failed = 0;
+		int rounds = atoi(argv[2]), failed = 0, port, l = listen_loopback(0, &port);
 
 		ticking(atol(argv[3]), SA_RESTART);
-		for (int i = 0; i < rounds; i++)
-			if (close(socket(AF_INET, SOCK_STREAM, 0)) != 0)
-				failed++;
-		printf("closes %d failed %d\n", rounds, failed);
+		for (int i = 0; i < rounds; i++) {
+			int c = connect_loopback(port), s = accept(l, NULL, NULL);
+
+			if (s < 0)
+				die("accept");
+			failed += (close(s) != 0) + (close(c) != 0);
+		}
+		failed += close(l) != 0;
+		printf("closes %d failed %d\n", 2 * rounds + 1, failed);
 		return 0;
 	}
 	if (argc == 5 && !strcmp(argv[1], "exit")) {
@@ -70,6 +79,12 @@ int main(int argc, char **argv)
 		while ((t.tv_sec - t0.tv_sec) * 1000000L + t.tv_usec - t0.tv_usec < at);
 		exit(3);
 	}
-	fprintf(stderr, "usage: trap_ticks restart N US | exit US SOCKETS AT\n");
+	if (argc == 3 && !strcmp(argv[1], "later")) {
+		struct timespec ts = {atoi(argv[2]) / 1000, atoi(argv[2]) % 1000 * 1000000L};
+
+		nanosleep(&ts, NULL);
+		return close(999) == -1 && errno == EBADF ? 0 : 1;
+	}
+	fprintf(stderr, "usage: trap_ticks restart N US | exit US SOCKETS AT | later MS\n");
 	return 2;
 }
