@@ -152,6 +152,9 @@ struct sv_proc *sv_proc_of(pid_t tid)
 		n_procs++;
 		if (sv_proc_watch)
 			sv_proc_watch(p);
+	} else if (!p->prog[0]) { /* exec'd since (the thread's slot was let
+				     go meanwhile: any fork or exit lets all go) */
+		read_prog(p);
 	}
 	for (unsigned k = 0; k < 16; k++) {
 		unsigned j = (i + k) % TID_SLOTS;
