@@ -200,6 +200,7 @@ struct closing {
 	bool tcp_conn;	/* a TCP socket that is not a listener */
 	bool live;	/* and one whose close may yet send (is_live) */
 	bool lz;	/* SO_LINGER {1, 0} */
+	int state;	/* its TCP state (tcp_state_of), asked once; -2: not yet */
 };
 
 /* What becomes of the supervisor's copy after the answer. */
@@ -209,20 +210,28 @@ enum keep { KEEP_NONE, KEEP_LINGER, KEEP_AFTER };
 static void take_copy(struct ctx *c, int fd, struct closing *k)
 {
 	memset(k, 0, sizeof *k);
+	k->state = -2;
 	k->copy = copy_of(c, fd);
 	if (k->copy < 0)
 		k->err = errno;
 }
 
+static int copy_state(struct closing *k)
+{
+	if (k->state == -2)
+		k->state = tcp_state_of(k->copy);
+	return k->state;
+}
+
 /* What the copy is: read from it, before or after the close runs. */
 static void look_at_copy(struct closing *k)
 {
-	if (k->copy < 0)
-		return;
 	int state;
 
+	if (k->copy < 0)
+		return;
 	k->st = socket_state(k->copy, &k->ino);
-	state = k->st & FD_TCP ? tcp_state_of(k->copy) : -1;
+	state = k->st & FD_TCP ? copy_state(k) : -1;
 	k->tcp_conn = state >= 0 && state != TCP_LISTEN;
 	k->live = is_live(state);
 	if (k->tcp_conn)
@@ -390,7 +399,7 @@ static void on_close(struct ctx *c)
 		/* Only a live connection's copy is kept past the answer (its
 		 * look comes after it, while the program runs on): any other
 		 * is looked at and let go first (release_unkept). */
-		early = k.copy >= 0 && !is_live(tcp_state_of(k.copy));
+		early = k.copy >= 0 && !is_live(copy_state(&k));
 		if (early)
 			look_at_copy(&k);
 	}
