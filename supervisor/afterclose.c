@@ -136,8 +136,8 @@ static bool decide(struct after *a, struct event *ev, struct event_foreign *f,
 	socklen_t len = sizeof lz;
 	ssize_t n = recv(a->copy, NULL, INT_MAX, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
 	int err = n < 0 && errno != EAGAIN && errno != EWOULDBLOCK ? errno : 0;
-	bool zero = getsockopt(a->copy, SOL_SOCKET, SO_LINGER, &lz, &len) == 0 && lz.l_onoff &&
-		    !lz.l_linger;
+	bool got = getsockopt(a->copy, SOL_SOCKET, SO_LINGER, &lz, &len) == 0;
+	bool zero = got && lz.l_onoff && !lz.l_linger;
 
 	/* A socket the protocol is done with (TCP_CLOSE: reset by the
 	 * peer, or its FIN after ours, gone to TIME_WAIT, as after a
@@ -146,6 +146,17 @@ static bool decide(struct after *a, struct event *ev, struct event_foreign *f,
 	 * tcp_already_closed): regress_supervise_close_after_peer_done */
 	bool silent = (n > 0 || zero) && tcp_state(a->copy) == TCP_CLOSE;
 
+	/* SO_LINGER {1, N}: the copy's close, the socket's last, would wait
+	 * up to N s for a send queue the peer does not take, and every
+	 * supervised call with the supervisor (regress_supervise_linger_
+	 * close_not_held); the program's own close, which asked to wait,
+	 * only dropped its number.  It ends in the background instead, as
+	 * linger.c's copies do: the same FIN, nobody held. */
+	if (got && lz.l_onoff && lz.l_linger > 0) {
+		struct linger off = {0, 0};
+
+		setsockopt(a->copy, SOL_SOCKET, SO_LINGER, &off, sizeof off);
+	}
 	*ev = (struct event)EVENT_INIT(SHIM_EV_CLOSE_RST, LOG_SEV_ERROR);
 	if (n > 0 && !silent) {
 		ev->reason = "unread_data";
