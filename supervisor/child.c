@@ -20,6 +20,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#ifndef MFD_NOEXEC_SEAL
+#define MFD_NOEXEC_SEAL 0x0008U
+#endif
 #ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
 #define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
 #endif
@@ -127,8 +130,13 @@ static int load_filter(scmp_filter_ctx ctx)
 	struct sock_fprog prog;
 	struct stat sb;
 	void *code;
-	int mfd = (int)syscall(SYS_memfd_create, "sockshim-filter", 0), fd, err;
+	int mfd = (int)syscall(SYS_memfd_create, "sockshim-filter", MFD_CLOEXEC | MFD_NOEXEC_SEAL), fd,
+	    err;
 
+	/* (a kernel before 6.3 knows no MFD_NOEXEC_SEAL; one set to
+	 * vm.memfd_noexec=2 refuses a memfd without it) */
+	if (mfd < 0 && errno == EINVAL)
+		mfd = (int)syscall(SYS_memfd_create, "sockshim-filter", MFD_CLOEXEC);
 	if (mfd < 0)
 		return -errno;
 	if ((err = seccomp_export_bpf(ctx, mfd)) != 0 || fstat(mfd, &sb) != 0 ||
