@@ -326,12 +326,17 @@ static void prepare_close(struct ctx *c, int fd, struct closing *k)
 		take_backtrace(c);
 }
 
-static void answer_continue(struct ctx *c)
+/* False if the kernel took no answer: the call is no longer waiting (the
+ * thread was killed; before Linux 5.19 also a signal that came after
+ * still_pending, when the call fails with EINTR or is made again), and did
+ * not run as answered: what was to follow it (a lingering's shutdown of a
+ * socket the program may still hold) must not. */
+static bool answer_continue(struct ctx *c)
 {
 	struct seccomp_notif_resp resp = {.id = c->req->id,
 					  .flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE};
 
-	seccomp_notify_respond(c->nfd, &resp);
+	return seccomp_notify_respond(c->nfd, &resp) == 0;
 }
 
 static void answer(struct ctx *c, long long val, int err)
@@ -417,9 +422,11 @@ static void on_close(struct ctx *c)
 		if (keep == KEEP_LINGER)
 			sv_epolls_forget(c->p, fd, k.copy);
 		release_unkept(c, fd, &k, keep);
-		answer_continue(c);
+		if (!answer_continue(c))
+			keep = KEEP_NONE;
+	} else if (!answer_continue(c)) {
+		keep = KEEP_NONE;
 	} else {
-		answer_continue(c);
 		look_at_copy(&k);
 		keep = act_on_close(c, fd, &k, &replaced);
 	}
@@ -609,7 +616,8 @@ static void on_dup(struct ctx *c, bool onto)
 		sv_hist_forget(c->p, newfd);
 	if (copy >= 0)
 		close(copy);
-	answer_continue(c);
+	if (!answer_continue(c))
+		keep = KEEP_NONE;
 	if (closes)
 		keep_after(c, newfd, &k, keep, replaced);
 }
@@ -744,7 +752,9 @@ static void close_many(struct ctx *c, unsigned lo, unsigned hi, bool exiting)
 				sv_epolls_forget(c->p, fds[i], ks[i].copy);
 			release_unkept(c, fds[i], &ks[i], keep[i]);
 		}
-		answer_continue(c);
+		if (!answer_continue(c))
+			for (int i = 0; i < n; i++)
+				keep[i] = KEEP_NONE;
 		for (int i = 0; i < n; i++)
 			keep_after(c, fds[i], &ks[i], keep[i], replaced[i]);
 	}

@@ -125,7 +125,7 @@ static int add_rules(scmp_filter_ctx ctx, const struct sv_traps *t, bool i386)
  * acts on it twice (regress_supervise_signal_in_trap).  With the flag the
  * thread waits for the answer as for a page fault, but for a fatal
  * signal.  An older kernel (EINVAL) gets the filter without it. */
-static int load_filter(scmp_filter_ctx ctx)
+static int load_filter(scmp_filter_ctx ctx, bool *killable)
 {
 	struct sock_fprog prog;
 	struct stat sb;
@@ -154,6 +154,7 @@ static int load_filter(scmp_filter_ctx ctx)
 	fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
 			  SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
 			  &prog);
+	*killable = fd >= 0;
 	if (fd < 0 && errno == EINVAL)
 		fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
 				  SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
@@ -167,6 +168,7 @@ void sv_child_run(int sock, char **argv, const struct sv_traps *traps, bool set_
 {
 	scmp_filter_ctx ctx, x86;
 	int nfd, rc;
+	bool killable;
 	char go;
 	pid_t parent = getppid();
 
@@ -200,7 +202,7 @@ void sv_child_run(int sock, char **argv, const struct sv_traps *traps, bool set_
 		child_fail(sock, -rc, "seccomp_merge");
 	if (set_nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		child_fail(sock, errno, "seccomp_load");
-	nfd = load_filter(ctx);
+	nfd = load_filter(ctx, &killable);
 	if (nfd < 0)
 		/* the kernel's errno says why: EBUSY, a listener is there
 		 * already (regress_supervise_nested) */
@@ -208,10 +210,11 @@ void sv_child_run(int sock, char **argv, const struct sv_traps *traps, bool set_
 	fcntl(nfd, F_SETFD, FD_CLOEXEC);
 	/* The listener's number, for the supervisor to take with
 	 * pidfd_getfd: a sendmsg (SCM_RIGHTS) may itself be trapped now, and
-	 * nobody would answer it. */
+	 * nobody would answer it; then "K" if a taken call waits for its
+	 * answer whatever non-fatal signal comes (load_filter). */
 	{
 		char msg[32];
-		int len = snprintf(msg, sizeof msg, "N%d", nfd);
+		int len = snprintf(msg, sizeof msg, "N%d%s", nfd, killable ? " K" : "");
 
 		if (write(sock, msg, (size_t)len) != len)
 			_exit(127);

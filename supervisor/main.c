@@ -113,7 +113,8 @@ static char *find_program(const char *prog)
 	return NULL;
 }
 
-/* The child's listener: its number arrives as "N<fd>" and is taken with
+/* The child's listener: its number arrives as "N<fd>" (" K" after it:
+ * loaded with SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV) and is taken with
  * pidfd_getfd; anything else is the child's failure ("E<errno> <what>"),
  * left in msg. */
 static int receive_listener(int sock, pid_t child, char *msg, size_t msg_size)
@@ -392,10 +393,14 @@ int main(int argc, char **argv)
 				   problems[i].reason);
 		snprintf(text, sizeof text,
 			 "enabled: the socket calls of %s and its descendants are trapped "
-			 "(seccomp user notification) and handled by process %d%s",
+			 "(seccomp user notification) and handled by process %d%s%s",
 			 path, (int)getpid(),
 			 nnp ? "; no_new_privs set (not root): setuid programs exec'd from it run "
-			       "without their privileges" : "");
+			       "without their privileges" : "",
+			 strstr(msg, " K") ? "" :
+			 "; a signal ends a trapped call's wait (Linux before 5.19): with a handler "
+			 "without SA_RESTART the call fails with EINTR, with one the supervisor may "
+			 "act on it twice");
 		own_record(SHIM_EV_SUPERVISED, LOG_SEV_INFO, NULL, NULL, text);
 	}
 
