@@ -54,8 +54,11 @@ note "the program's descriptors are bare's: $(tr '\n' ' ' <"$WORK/fd.sv")"
 "$SV" -- "$PROGS/static/seed_server" "$(free_port)" 10 1 2>/dev/null &
 svpid=$!
 BG_PIDS="$BG_PIDS $svpid"
-sleep 0.5
-child=$(pgrep -P "$svpid")
+child=""
+for _ in $(seq 50); do # (a loaded machine starts it late)
+	child=$(pgrep -P "$svpid") && break
+	sleep 0.1
+done
 [ -n "$child" ] || fail "no program under the supervisor"
 kill -KILL "$svpid"
 wait "$svpid" 2>/dev/null
