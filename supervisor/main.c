@@ -17,6 +17,8 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,6 +27,7 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -286,6 +289,198 @@ static void without_library_preloaded(void)
 		unsetenv("LD_PRELOAD");
 }
 
+/* ---- receiving the program's calls ---------------------------------- */
+
+/* A trapped call is received the moment it comes: until it is, a signal
+ * ends its wait (the kernel takes the call back: EINTR, with a handler
+ * without SA_RESTART, for a close that then never ran, or an exit_group,
+ * after which glibc's _exit ends only the calling thread, and a threaded
+ * program never ends); once it is, only a fatal one does (load_filter in
+ * child.c).  One thread that received and then handled each call in turn
+ * left every call that came meanwhile open to signals for as long as it
+ * was busy: exit hung in 9 of 16 runs of a program whose four threads
+ * closed without end under a 100 µs timer (a review's); 3 of 16 now,
+ * where the program keeps both CPUs busy and a receiver waits its turn.
+ *
+ * So RECEIVERS threads wait in the listener's receive.  The one that
+ * gets a call handles it at once if nothing else is being handled (the
+ * common case: no hand-off, no more context switches than before);
+ * otherwise it queues the call and goes back to receive, and whoever
+ * handles (a receiver, or the main loop with its own events) handles the
+ * queue too before it lets go of loop_lock, and looks again after
+ * (loop_unlock): no call is left in the queue.  Everything is handled
+ * under loop_lock, one thing at a time, as before. */
+#define RECEIVERS 2
+#define QUEUED_MAX 256
+
+static pthread_mutex_t loop_lock = PTHREAD_MUTEX_INITIALIZER;
+/* The calls received and not handled: a ring of buffers; free ones in
+ * spare.  Under queue_lock. */
+static pthread_mutex_t queue_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct seccomp_notif *queued[QUEUED_MAX], *spare[QUEUED_MAX];
+static int n_queued, queue_head, n_spare;
+/* The main loop's wake-up (an eventfd in its epoll): a call handled may
+ * have set a lingering's or an after-close's deadline before the one the
+ * loop sleeps till (kick_if_sooner).  Under loop_lock. */
+static int kick_fd = -1;
+static int64_t planned_wake_ms = INT64_MAX;
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The loop's next deadline, in ms from now (-1: none). */
+static int next_timeout_ms(void)
+{
+	int t = sv_linger_timeout_ms(), ta = sv_after_timeout_ms();
+
+	return t < 0 || (ta >= 0 && ta < t) ? ta : t;
+}
+
+static void kick_if_sooner(void)
+{
+	int t = next_timeout_ms();
+	uint64_t one = 1;
+
+	if (t >= 0 && mono_ms() + t < planned_wake_ms) {
+		planned_wake_ms = mono_ms() + t;
+		(void)!write(kick_fd, &one, sizeof one);
+	}
+}
+
+static struct seccomp_notif *buffer_take(void)
+{
+	struct seccomp_notif *r = NULL;
+
+	pthread_mutex_lock(&queue_lock);
+	if (n_spare > 0)
+		r = spare[--n_spare];
+	pthread_mutex_unlock(&queue_lock);
+	return r;
+}
+
+static void buffer_give(struct seccomp_notif *r)
+{
+	pthread_mutex_lock(&queue_lock);
+	spare[n_spare++] = r;
+	pthread_mutex_unlock(&queue_lock);
+}
+
+static void queue_push(struct seccomp_notif *r)
+{
+	pthread_mutex_lock(&queue_lock);
+	queued[(queue_head + n_queued++) % QUEUED_MAX] = r;
+	pthread_mutex_unlock(&queue_lock);
+}
+
+static struct seccomp_notif *queue_pop(void)
+{
+	struct seccomp_notif *r = NULL;
+
+	pthread_mutex_lock(&queue_lock);
+	if (n_queued > 0) {
+		r = queued[queue_head];
+		queue_head = (queue_head + 1) % QUEUED_MAX;
+		n_queued--;
+	}
+	pthread_mutex_unlock(&queue_lock);
+	return r;
+}
+
+static bool queue_empty(void)
+{
+	bool empty;
+
+	pthread_mutex_lock(&queue_lock);
+	empty = n_queued == 0;
+	pthread_mutex_unlock(&queue_lock);
+	return empty;
+}
+
+static void handle_call(int nfd, struct seccomp_notif *r)
+{
+	sv_handle(nfd, r);
+	listener_sync_wake_up(nfd);
+}
+
+/* Lets go of loop_lock, the queue handled first; and takes it again to
+ * handle what was queued meanwhile by a receiver that found it held. */
+static void loop_unlock(int nfd)
+{
+	for (;;) {
+		struct seccomp_notif *r;
+
+		while ((r = queue_pop()) != NULL) {
+			handle_call(nfd, r);
+			buffer_give(r);
+		}
+		kick_if_sooner();
+		pthread_mutex_unlock(&loop_lock);
+		if (queue_empty() || pthread_mutex_trylock(&loop_lock) != 0)
+			return;
+	}
+}
+
+static void *receive_calls(void *arg)
+{
+	int nfd = (int)(intptr_t)arg;
+
+	for (;;) {
+		struct seccomp_notif *r = buffer_take();
+
+		if (!r) { /* the queue is full: this one handles it */
+			pthread_mutex_lock(&loop_lock);
+			loop_unlock(nfd);
+			continue;
+		}
+		memset(r, 0, sizeof *r);
+		if (seccomp_notify_receive(nfd, r) != 0) {
+			/* ENOENT: the caller is gone, or so is every process
+			 * under the filter (the main loop sees that too) */
+			struct pollfd pf = {nfd, 0, 0};
+
+			buffer_give(r);
+			if (poll(&pf, 1, 0) == 1 && (pf.revents & (POLLHUP | POLLERR)))
+				return NULL;
+			continue;
+		}
+		if (pthread_mutex_trylock(&loop_lock) == 0) {
+			handle_call(nfd, r);
+			buffer_give(r);
+			loop_unlock(nfd);
+		} else {
+			queue_push(r);
+			/* (its holder may have let go before the push) */
+			if (pthread_mutex_trylock(&loop_lock) == 0)
+				loop_unlock(nfd);
+		}
+	}
+}
+
+/* The receivers, with their buffers (the kernel's size of a call). */
+static void receivers_start(int nfd)
+{
+	for (int i = 0; i < QUEUED_MAX; i++) {
+		struct seccomp_notif_resp *resp;
+
+		if (seccomp_notify_alloc(&spare[n_spare], &resp) != 0)
+			die("seccomp_notify_alloc: out of memory");
+		seccomp_notify_free(NULL, resp);
+		n_spare++;
+	}
+	for (int i = 0; i < RECEIVERS; i++) {
+		pthread_t t;
+
+		if (pthread_create(&t, NULL, receive_calls, (void *)(intptr_t)nfd) != 0)
+			die("pthread_create: %s", strerror(errno));
+		pthread_detach(t);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	char **prog_argv;
@@ -298,8 +493,6 @@ int main(int argc, char **argv)
 	sigset_t mask, inherited_mask;
 	bool child_done = false, listener_hup = false;
 	char msg[256];
-	struct seccomp_notif *req;
-	struct seccomp_notif_resp *resp;
 
 	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		printf("usage: sockshim-supervise [--] program [args...]\n"
@@ -413,24 +606,37 @@ int main(int argc, char **argv)
 	{
 		struct epoll_event e = {.events = EPOLLIN};
 
+		/* the listener's end alone (receive_calls takes the calls) */
+		e.events = 0;
 		e.data.u64 = (uint64_t)SV_TAG_NOTIFY << 32;
 		epoll_ctl(ep, EPOLL_CTL_ADD, nfd, &e);
+		e.events = EPOLLIN;
+		kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (kick_fd < 0)
+			die("eventfd: %s", strerror(errno));
+		e.data.u64 = (uint64_t)SV_TAG_KICK << 32;
+		epoll_ctl(ep, EPOLL_CTL_ADD, kick_fd, &e);
 		e.data.u64 = (uint64_t)SV_TAG_SIGNAL << 32;
 		epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &e);
 		e.data.u64 = (uint64_t)SV_TAG_MSG << 32;
 		epoll_ctl(ep, EPOLL_CTL_ADD, msg_sock, &e);
 	}
-	if (seccomp_notify_alloc(&req, &resp) != 0)
-		die("seccomp_notify_alloc: out of memory");
+	/* (with the forwarded signals blocked, as here: the signalfd has
+	 * them) */
+	pthread_mutex_lock(&loop_lock);
+	receivers_start(nfd);
 	/* the go-ahead: the child execs */
 	if (write(msg_sock, "g", 1) != 1)
 		die("the program's process is gone before its exec");
 
 	for (;;) {
 		struct epoll_event evs[64];
-		int t = sv_linger_timeout_ms(), ta = sv_after_timeout_ms();
-		int n = epoll_wait(ep, evs, 64, t < 0 || (ta >= 0 && ta < t) ? ta : t);
+		int t = next_timeout_ms(), n;
 
+		planned_wake_ms = t < 0 ? INT64_MAX : mono_ms() + t;
+		loop_unlock(nfd);
+		n = epoll_wait(ep, evs, 64, t);
+		pthread_mutex_lock(&loop_lock);
 		if (n < 0 && errno != EINTR)
 			die("epoll_wait: %s", strerror(errno));
 		for (int i = 0; i < n; i++) {
@@ -438,17 +644,15 @@ int main(int argc, char **argv)
 			uint32_t low = (uint32_t)evs[i].data.u64;
 
 			if (tag == SV_TAG_NOTIFY) {
-				if (evs[i].events & EPOLLIN) {
-					memset(req, 0, sizeof *req);
-					if (seccomp_notify_receive(nfd, req) == 0) {
-						sv_handle(nfd, req);
-						listener_sync_wake_up(nfd);
-					}
-				} else if (evs[i].events & (EPOLLHUP | EPOLLERR)) {
+				if (evs[i].events & (EPOLLHUP | EPOLLERR)) {
 					/* no process under the filter is left */
 					epoll_ctl(ep, EPOLL_CTL_DEL, nfd, NULL);
 					listener_hup = true;
 				}
+			} else if (tag == SV_TAG_KICK) {
+				uint64_t v;
+
+				(void)!read(kick_fd, &v, sizeof v);
 			} else if (tag == SV_TAG_LINGER) {
 				sv_linger_event(low);
 			} else if (tag == SV_TAG_MSG) {
@@ -523,7 +727,8 @@ int main(int argc, char **argv)
 		}
 		(void)listener_hup;
 	}
-	seccomp_notify_free(req, resp);
+	/* (loop_lock held till the end: a receiver with a call of a process
+	 * that is gone waits, and goes with the supervisor) */
 	sv_after_finish();
 	sv_linger_finish();
 	if (event_wanted(&shim_cfg, EVENTS_ERRORS))

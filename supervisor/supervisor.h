@@ -230,7 +230,7 @@ void sv_after_finish(void);
 /* ---- linger.c: graceful close on the supervisor's copies ----------------- */
 
 /* Tags of the event loop's epoll entries: kind << 32 | index. */
-enum { SV_TAG_NOTIFY = 1, SV_TAG_SIGNAL, SV_TAG_PIDFD, SV_TAG_LINGER, SV_TAG_MSG };
+enum { SV_TAG_NOTIFY = 1, SV_TAG_SIGNAL, SV_TAG_PIDFD, SV_TAG_LINGER, SV_TAG_MSG, SV_TAG_KICK };
 
 /* Takes copy (the supervisor's descriptor of a TCP socket that the program
  * is closing as number fd) to linger on: shutdown(SHUT_WR), drain until

@@ -13,13 +13,14 @@
 # addresses into the callers.  Each double_close names its own site in both
 # backtraces, and every record of a site has the very frames of that
 # site's first.  And replays happen: a walk copies 8 KiB of the stack
-# (process_vm_readv, counted with strace), a replay only the words it
+# (process_vm_readv, counted with strace -f: the supervisor's receiving
+# threads make them), a replay only the words it
 # checks; the four unwinds are walked once each, the other 76 replayed.
 . "$(dirname "$0")/../lib.sh"
 no_sanitizer "the supervisor runs static programs, which no sanitizer runtime is in"
 command -v strace >/dev/null || skip "strace is not installed"
 
-strace -qq -e trace=process_vm_readv -o "$WORK/reads" \
+strace -f -qq -e trace=process_vm_readv -o "$WORK/reads" \
 	"$TOP/tools/sockshim" --supervise --log "$WORK/dc.log" -- "$PROGS/static/events" double_closes 20 \
 	>"$WORK/dc.out" || fail "events double_closes: exit $?"
 walks=$(grep -c 'iov_len=8192}], 1, 0)' "$WORK/reads")
