@@ -364,6 +364,20 @@ static void release_unkept(struct ctx *c, int fd, struct closing *k, enum keep k
 	k->copy = -1;
 }
 
+/* The answer was not taken (answer_continue): the call did not run, and
+ * the program still holds the socket, which it gets back as it was: a
+ * SO_LINGER {1, 0} replaced for a lingering that will not be is put back
+ * (the epoll registrations a lingering took away are not). */
+static enum keep unanswered(struct closing *k, bool replaced)
+{
+	if (replaced && k->copy >= 0) {
+		struct linger abort = {1, 0};
+
+		setsockopt(k->copy, SOL_SOCKET, SO_LINGER, &abort, sizeof abort);
+	}
+	return KEEP_NONE;
+}
+
 /* After the answer: the program's close has run or is running; the copy
  * keeps the connection for the lingering, or until the close's outcome is
  * known. */
@@ -392,7 +406,7 @@ static void on_close(struct ctx *c)
 {
 	int fd = (int)c->a.v[0];
 	struct closing k;
-	bool replaced, early = shim_cfg.graceful != GRACEFUL_OFF;
+	bool replaced = false, early = shim_cfg.graceful != GRACEFUL_OFF;
 	enum keep keep;
 
 	if (early) {
@@ -423,7 +437,7 @@ static void on_close(struct ctx *c)
 			sv_epolls_forget(c->p, fd, k.copy);
 		release_unkept(c, fd, &k, keep);
 		if (!answer_continue(c))
-			keep = KEEP_NONE;
+			keep = unanswered(&k, replaced);
 	} else if (!answer_continue(c)) {
 		keep = KEEP_NONE;
 	} else {
@@ -588,7 +602,7 @@ static void on_dup(struct ctx *c, bool onto)
 	int copy = copy_of(c, fd);
 	uint64_t ino = 0;
 	struct closing k;
-	bool replaced, closes = false;
+	bool replaced = false, closes = false;
 	enum keep keep = KEEP_NONE;
 
 	if (copy >= 0)
@@ -616,8 +630,8 @@ static void on_dup(struct ctx *c, bool onto)
 		sv_hist_forget(c->p, newfd);
 	if (copy >= 0)
 		close(copy);
-	if (!answer_continue(c))
-		keep = KEEP_NONE;
+	if (!answer_continue(c) && closes)
+		keep = unanswered(&k, replaced);
 	if (closes)
 		keep_after(c, newfd, &k, keep, replaced);
 }
@@ -754,7 +768,7 @@ static void close_many(struct ctx *c, unsigned lo, unsigned hi, bool exiting)
 		}
 		if (!answer_continue(c))
 			for (int i = 0; i < n; i++)
-				keep[i] = KEEP_NONE;
+				keep[i] = unanswered(&ks[i], replaced[i]);
 		for (int i = 0; i < n; i++)
 			keep_after(c, fds[i], &ks[i], keep[i], replaced[i]);
 	}
