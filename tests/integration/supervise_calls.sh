@@ -24,13 +24,21 @@ export NSTAT_HISTORY="$WORK/nstat.history"
 aborts_reset() { [ -n "${TEST_PRIVATE_NET:-}" ] && nstat -n >/dev/null 2>&1; }
 aborts_since() { nstat -z TcpExtTCPAbortOnClose 2>/dev/null | awk '/TcpExtTCPAbortOnClose/ {print $2}'; }
 # check_rst LOG WANT [check_log conditions...]: the close_rst records of LOG
-# number the kernel's aborts on close (in a private namespace), else WANT
+# number the kernel's aborts on close (in a private namespace), else WANT.
+# Where the kernel counted none, every reset came after a close that sent
+# FIN (the rest of the request still on its way: TcpExtTCPAbortOnData, bare
+# too, 2 runs in 6 of pass_server's on a slow VM): no record, and nothing
+# to name.
 check_rst() {
 	log=$1 want=$2
 	shift 2
 	if [ -n "${TEST_PRIVATE_NET:-}" ]; then
 		want=$(aborts_since)
-		[ "$want" -ge 1 ] || fail "no abort on close counted"
+		if [ "$want" = 0 ]; then
+			check_log "$log" --event close_rst --count 0
+			note "$log: the kernel counted no abort on close (each reset came after a FIN): no record"
+			return 0
+		fi
 	fi
 	check_log "$log" --event close_rst --count "$want"
 	[ $# = 0 ] || check_log "$log" --event close_rst "$@"
