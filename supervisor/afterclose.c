@@ -53,8 +53,9 @@ static int64_t now_ms(void)
 static void done(int i, bool decided);
 
 /* The socket's TCP state (tcpi_state, the first byte of struct tcp_info,
- * all the kernel is asked to copy); -1 if it cannot be had. */
-static int tcp_state(int copy)
+ * all the kernel is asked to copy), in one call; -1 for a socket of another
+ * kind, or no socket. */
+int sv_tcp_state(int copy)
 {
 	unsigned char state;
 	socklen_t len = sizeof state;
@@ -67,7 +68,7 @@ static int tcp_state(int copy)
  * arrive any more. */
 static bool peer_done(int copy)
 {
-	int state = tcp_state(copy);
+	int state = sv_tcp_state(copy);
 
 	return state == TCP_CLOSE_WAIT || state == TCP_LAST_ACK || state == TCP_CLOSE;
 }
@@ -144,7 +145,7 @@ static bool decide(struct after *a, struct event *ev, struct event_foreign *f,
 	 * program's shutdown) is closed without a word, unread bytes or
 	 * SO_LINGER {1, 0} notwithstanding (tcp_close(); the library's
 	 * tcp_already_closed): regress_supervise_close_after_peer_done */
-	bool silent = (n > 0 || zero) && tcp_state(a->copy) == TCP_CLOSE;
+	bool silent = (n > 0 || zero) && sv_tcp_state(a->copy) == TCP_CLOSE;
 
 	/* SO_LINGER {1, N}: the copy's close, the socket's last, would wait
 	 * up to N s for a send queue the peer does not take, and every
@@ -191,7 +192,7 @@ static void done(int i, bool decided)
 	/* A close_rst is written after the close it reports on, unless the
 	 * peer's own reset came since the look (the close then sends none:
 	 * regress_close_rst_peer_reset_first, as the library's) */
-	if (report && !strcmp(ev.name, SHIM_EV_CLOSE_RST) && tcp_state(a->copy) == TCP_CLOSE)
+	if (report && !strcmp(ev.name, SHIM_EV_CLOSE_RST) && sv_tcp_state(a->copy) == TCP_CLOSE)
 		report = false;
 	close(a->copy); /* the kernel's tcp_close, RST and all, if last */
 	if (report)

@@ -171,17 +171,6 @@ static bool linger_zero(int copy)
 	return getsockopt(copy, SOL_SOCKET, SO_LINGER, &l, &len) == 0 && l.l_onoff && !l.l_linger;
 }
 
-/* copy's TCP state (TCP_INFO's first byte, all the kernel is asked to
- * copy), in one call; -1 for a socket of another kind, or no socket. */
-static int tcp_state_of(int copy)
-{
-	unsigned char state = 0;
-	socklen_t len = sizeof state;
-
-	return getsockopt(copy, IPPROTO_TCP, TCP_INFO, &state, &len) == 0 && len == 1 ? state
-										       : -1;
-}
-
 /* Whether copy is a TCP connection the protocol is not done with: one
  * whose close may yet send something (a FIN to linger on, a reset to look
  * for once it ran).  A listener, a socket only bound, one reset or gone
@@ -200,7 +189,7 @@ struct closing {
 	bool tcp_conn;	/* a TCP socket that is not a listener */
 	bool live;	/* and one whose close may yet send (is_live) */
 	bool lz;	/* SO_LINGER {1, 0} */
-	int state;	/* its TCP state (tcp_state_of), asked once; -2: not yet */
+	int state;	/* its TCP state (sv_tcp_state), asked once; -2: not yet */
 };
 
 /* What becomes of the supervisor's copy after the answer. */
@@ -219,7 +208,7 @@ static void take_copy(struct ctx *c, int fd, struct closing *k)
 static int copy_state(struct closing *k)
 {
 	if (k->state == -2)
-		k->state = tcp_state_of(k->copy);
+		k->state = sv_tcp_state(k->copy);
 	return k->state;
 }
 

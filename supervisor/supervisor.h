@@ -222,6 +222,8 @@ void sv_after_take(int copy, int pidfd, int fd, uint64_t ino, uint32_t st,
 void sv_after_settle(void);
 /* Timeout for the loop while closes are pending (-1: none). */
 int sv_after_timeout_ms(void);
+/* A socket's TCP state (tcpi_state), -1 for another kind or no socket. */
+int sv_tcp_state(int copy);
 /* Checks the pending closes. */
 void sv_after_check(void);
 /* At exit: every pending close decided. */
