@@ -121,6 +121,28 @@ static bool tcp_already_closed(int fd)
 	return tcp_state(fd) == TCP_CLOSE;
 }
 
+/* The close of TCP socket fd, which the protocol is done with (reset by
+ * the peer: TCP_CLOSE), sends nothing; but an error the program never
+ * read may still be held, err if the peek took it already, else (0) in
+ * SO_ERROR, which bytes still unread keep a peek from returning (a
+ * reset connection with an answer half read, regress_pending_error_
+ * unread_data).  A frame of its own: the rare path, on any stack. */
+__attribute__((noinline)) static void pending_error_of_closed(int fd, uint32_t st, int err)
+{
+	struct event ev = EVENT_INIT(SHIM_EV_CLOSE_PENDING_ERROR, LOG_SEV_ERROR);
+	socklen_t len = sizeof err;
+
+	if (err == 0 && sys_getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+		return;
+	if (err == 0 || err == EAGAIN || err == EWOULDBLOCK)
+		return; /* a TIME_WAIT shell (our FIN, then the peer's): no error */
+	ev.fd = fd;
+	ev.fd_state = st;
+	ev.addresses = true;
+	ev.err = err;
+	event_emit(&ev);
+}
+
 /* What probe_before_close found: no reset, a reset (recorded), a reset
  * whose record is held until the close (held_settle), or (a positive
  * count of unread bytes) one only the kernel can tell after the close. */
@@ -172,8 +194,10 @@ __attribute__((noinline)) static int probe_before_close(int fd, uint32_t st, boo
 		/* tcp_close(): unread data makes the close send RST */
 		int state = h ? TCP_ESTABLISHED : tcp_state(fd);
 
-		if (state == TCP_CLOSE)
+		if (state == TCP_CLOSE) {
+			pending_error_of_closed(fd, st, 0);
 			return PROBE_NO_RESET;
+		}
 		if (settle && (state == TCP_FIN_WAIT1 || state == TCP_FIN_WAIT2 ||
 			       state == TCP_CLOSING))
 			return unread > INT_MAX ? INT_MAX : (int)unread;
@@ -182,8 +206,14 @@ __attribute__((noinline)) static int probe_before_close(int fd, uint32_t st, boo
 	} else if (err == ENOTCONN || err == ENOTSOCK || err == EBADF) {
 		return PROBE_NO_RESET; /* a listener, never connected, or not this socket */
 	} else if (st & FD_LINGER_ZERO) {
-		if (!h && tcp_already_closed(fd))
+		/* (an error the peek took: the socket is most likely reset
+		 * already, and the error is reported here or never) */
+		bool took = err && err != EAGAIN && err != EWOULDBLOCK;
+
+		if ((!h || took) && tcp_already_closed(fd)) {
+			pending_error_of_closed(fd, st, err);
 			return PROBE_NO_RESET;
+		}
 		ev.reason = "linger_zero";
 	} else if (err && err != EAGAIN && err != EWOULDBLOCK) {
 		ev.name = SHIM_EV_CLOSE_PENDING_ERROR;
@@ -237,7 +267,10 @@ static bool held_settle(int fd, struct call *c, int *shared_unread)
 	int state = tcp_state(fd);
 
 	if (state == TCP_CLOSE) {
+		uint32_t st = h->ev.fd_state;
+
 		held_release(c, false);
+		pending_error_of_closed(fd, st, 0);
 		return false;
 	}
 	if (h->ev.unread > 0 &&

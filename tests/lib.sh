@@ -207,7 +207,9 @@ time.sleep(5)' "$INHERITED_PORT"
 
 # The kernel's count of resets sent because of a close, in this network
 # namespace: TcpExtTCPAbortOnClose (closed with unread data) +
-# TcpExtTCPAbortOnLinger (SO_LINGER {1, 0}).
+# TcpExtTCPAbortOnLinger (tcp_linger2 < 0 in FIN_WAIT2).  Not a close with
+# SO_LINGER {1, 0}: the kernel counts that in TcpExtTCPAbortOnData, with
+# the resets it answers data arriving after a close.
 kernel_aborts() {
 	nstat -a -s -z TcpExtTCPAbortOnClose TcpExtTCPAbortOnLinger |
 		awk '/^TcpExtTCPAbortOn/ { n += $2 } END { print n + 0 }'

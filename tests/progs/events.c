@@ -10,6 +10,9 @@
  *   events linger_zero       abortive_closer() closes with SO_LINGER {1, 0}
  *   events pending_error     careless_closer() closes a socket whose peer
  *                            reset it, without reading the error
+ *   events pending_error_unread  the same, with bytes from the peer unread
+ *                            too (the kernel keeps them after the reset)
+ *   events pending_error_linger  the same, with SO_LINGER {1, 0} set on it
  *   events calls             a socket, connect, accept, shutdown and close
  *   events unix              a unix socket pair, written and closed
  *   events close_eio         eio_closer() closes fd 42, which fails with EIO
@@ -227,6 +230,21 @@ int main(int argc, char **argv)
 		pair(&c, &s);
 		/* the peer resets the connection (bare: no shim event for it,
 		 * it is not "closed by this program" with unread data) */
+		setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+		close(s);
+		usleep(100000);
+		careless_closer(c);
+	} else if (strcmp(mode, "pending_error_unread") == 0 ||
+		   strcmp(mode, "pending_error_linger") == 0) {
+		struct linger lg = {1, 0};
+
+		pair(&c, &s);
+		if (strcmp(mode, "pending_error_unread") == 0) {
+			write_all(s, "answer", 6);
+			wait_readable(c);
+		} else {
+			setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+		}
 		setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
 		close(s);
 		usleep(100000);
