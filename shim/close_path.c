@@ -123,24 +123,21 @@ static bool tcp_already_closed(int fd)
 
 /* The close of TCP socket fd, which the protocol is done with (reset by
  * the peer: TCP_CLOSE), sends nothing; but an error the program never
- * read may still be held, err if the peek took it already, else (0) in
- * SO_ERROR, which bytes still unread keep a peek from returning (a
- * reset connection with an answer half read, regress_pending_error_
- * unread_data).  A frame of its own: the rare path, on any stack. */
-__attribute__((noinline)) static void pending_error_of_closed(int fd, uint32_t st, int err)
+ * read may still be held: err if the peek took it already, else (0) in
+ * SO_ERROR, which bytes still unread keep a peek from returning (a reset
+ * connection with an answer half read, regress_pending_error_unread_data).
+ * *ev (fd, state, addresses set) becomes its record. */
+static void pending_error_of_closed(int fd, struct event *ev, int err)
 {
-	struct event ev = EVENT_INIT(SHIM_EV_CLOSE_PENDING_ERROR, LOG_SEV_ERROR);
 	socklen_t len = sizeof err;
 
 	if (err == 0 && sys_getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
 		return;
 	if (err == 0 || err == EAGAIN || err == EWOULDBLOCK)
 		return; /* a TIME_WAIT shell (our FIN, then the peer's): no error */
-	ev.fd = fd;
-	ev.fd_state = st;
-	ev.addresses = true;
-	ev.err = err;
-	event_emit(&ev);
+	ev->name = SHIM_EV_CLOSE_PENDING_ERROR;
+	ev->err = err;
+	event_emit(ev);
 }
 
 /* What probe_before_close found: no reset, a reset (recorded), a reset
@@ -195,7 +192,7 @@ __attribute__((noinline)) static int probe_before_close(int fd, uint32_t st, boo
 		int state = h ? TCP_ESTABLISHED : tcp_state(fd);
 
 		if (state == TCP_CLOSE) {
-			pending_error_of_closed(fd, st, 0);
+			pending_error_of_closed(fd, &ev, 0);
 			return PROBE_NO_RESET;
 		}
 		if (settle && (state == TCP_FIN_WAIT1 || state == TCP_FIN_WAIT2 ||
@@ -211,7 +208,7 @@ __attribute__((noinline)) static int probe_before_close(int fd, uint32_t st, boo
 		bool took = err && err != EAGAIN && err != EWOULDBLOCK;
 
 		if ((!h || took) && tcp_already_closed(fd)) {
-			pending_error_of_closed(fd, st, err);
+			pending_error_of_closed(fd, &ev, err);
 			return PROBE_NO_RESET;
 		}
 		ev.reason = "linger_zero";
@@ -261,6 +258,18 @@ static void held_release(struct call *c, bool happened)
  * the record is still held.  (What arrives between this look and the
  * close itself still goes unseen: a window of one system call, where it
  * was the record's making and writing.) */
+/* (a frame of its own, entered only then: the close path's may sit on a
+ * handler's small stack) */
+__attribute__((noinline)) static void held_pending_error(int fd, uint32_t st)
+{
+	struct event ev = EVENT_INIT(SHIM_EV_CLOSE_PENDING_ERROR, LOG_SEV_ERROR);
+
+	ev.fd = fd;
+	ev.fd_state = st;
+	ev.addresses = true;
+	pending_error_of_closed(fd, &ev, 0);
+}
+
 static bool held_settle(int fd, struct call *c, int *shared_unread)
 {
 	struct held_rst *h = held_record(c);
@@ -270,7 +279,7 @@ static bool held_settle(int fd, struct call *c, int *shared_unread)
 		uint32_t st = h->ev.fd_state;
 
 		held_release(c, false);
-		pending_error_of_closed(fd, st, 0);
+		held_pending_error(fd, st);
 		return false;
 	}
 	if (h->ev.unread > 0 &&
