@@ -478,6 +478,16 @@ enum linger_outcome linger_take(int fd, uint32_t st, struct call *c)
 
 		sys_setsockopt(fd, SOL_SOCKET, SO_LINGER, &off, sizeof off);
 	}
+	/* The addresses go in the records.  Once the peer's FIN has come
+	 * after ours, the kernel no longer tells the peer (a socket gone to
+	 * TCP_CLOSE: at once, for a close after the peer's own, whose last
+	 * ACK our FIN gets within the shutdown on loopback,
+	 * regress_graceful_close_peer_address): so they are looked up before
+	 * the FIN when every lingering close is logged, and otherwise only
+	 * for a timeout (the peer is then still there). */
+	site.addr.local[0] = site.addr.peer[0] = '\0';
+	if (event_wanted(&shim_cfg, EVENTS_ALL))
+		event_lookup_addresses(fd, &site.addr);
 	/* Queued data goes out, then the FIN.  Fails for a socket that was
 	 * never connected or was reset: those close as usual. */
 	if (sys_shutdown(fd, SHUT_WR) != 0)
@@ -490,7 +500,6 @@ enum linger_outcome linger_take(int fd, uint32_t st, struct call *c)
 	if (how == NOT_CONNECTED)
 		return LINGER_NOT_CONNECTED;
 	site.bt_n = 0;
-	site.addr.local[0] = site.addr.peer[0] = '\0';
 	if (event_wanted(&shim_cfg, EVENTS_ERRORS)) {
 		int n = call_backtrace(c, &bt);
 
@@ -498,12 +507,6 @@ enum linger_outcome linger_take(int fd, uint32_t st, struct call *c)
 		for (int i = 0; i < site.bt_n; i++)
 			site.bt[i] = bt[i];
 	}
-	/* The addresses go in the records; after the peer's FIN the kernel no
-	 * longer tells the peer, so they are looked up now when every
-	 * lingering close is logged, and otherwise only for a timeout (the
-	 * peer is then still there). */
-	if (event_wanted(&shim_cfg, EVENTS_ALL))
-		event_lookup_addresses(fd, &site.addr);
 	if (how == DRAINING && async) {
 		/* The private copy keeps the socket in the program's epoll
 		 * sets, which would report it (by the number the program
