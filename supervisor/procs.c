@@ -32,12 +32,35 @@ static struct {
 	struct sv_proc *p;
 } tids[TID_SLOTS];
 
+/* Files kept open in the map, at most SYSFD_KEPT: one per thread that
+ * ever made a trapped call filled the supervisor's descriptor limit in a
+ * program that makes a thread per connection and never forks nor exits,
+ * and every copy of a socket it took after that failed, its close_rst
+ * with it (1024: after ~1000 threads, regress_supervise_threads_keep_
+ * descriptors).  Past the bound they are all let go, and opened again at
+ * need (a thread's next call costs one open more). */
+#define SYSFD_KEPT 256
+static unsigned n_sysfds;
+
+static void close_sysfd(unsigned j)
+{
+	if (tids[j].sysfd1) {
+		close(tids[j].sysfd1 - 1);
+		tids[j].sysfd1 = 0;
+		n_sysfds--;
+	}
+}
+
+static void close_sysfds(void)
+{
+	for (unsigned j = 0; j < TID_SLOTS && n_sysfds; j++)
+		close_sysfd(j);
+}
+
 /* Empties the map (and closes the files it kept open). */
 static void forget_all(void)
 {
-	for (unsigned j = 0; j < TID_SLOTS; j++)
-		if (tids[j].sysfd1)
-			close(tids[j].sysfd1 - 1);
+	close_sysfds();
 	memset(tids, 0, sizeof tids);
 }
 
@@ -160,10 +183,8 @@ struct sv_proc *sv_proc_of(pid_t tid)
 		unsigned j = (i + k) % TID_SLOTS;
 
 		if (!tids[j].p || k == 15) {
-			if (tids[j].sysfd1)
-				close(tids[j].sysfd1 - 1);
+			close_sysfd(j);
 			tids[j].tid = tid;
-			tids[j].sysfd1 = 0;
 			tids[j].p = p;
 			break;
 		}
@@ -197,20 +218,21 @@ int sv_proc_syscall_fd(struct sv_proc *p, pid_t tid, bool fresh)
 		unsigned j = (i + k) % TID_SLOTS;
 
 		if (tids[j].tid == tid && tids[j].p == p) {
-			if (tids[j].sysfd1 && fresh) {
-				close(tids[j].sysfd1 - 1);
-				tids[j].sysfd1 = 0;
-			}
+			if (fresh)
+				close_sysfd(j);
 			if (!tids[j].sysfd1) {
 				char path[64];
 				int fd;
 
+				if (n_sysfds >= SYSFD_KEPT)
+					close_sysfds();
 				snprintf(path, sizeof path, "/proc/%d/task/%d/syscall", (int)p->pid,
 					 (int)tid);
 				fd = open(path, O_RDONLY | O_CLOEXEC);
 				if (fd < 0)
 					return -1;
 				tids[j].sysfd1 = fd + 1;
+				n_sysfds++;
 			}
 			return tids[j].sysfd1 - 1;
 		}
