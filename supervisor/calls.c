@@ -679,7 +679,7 @@ static void on_fork(struct ctx *c, uint64_t flags)
 	if (!(flags & CLONE_THREAD)) {
 		sv_proc_forget_tids();
 		if (!(flags & CLONE_FILES) && still_pending(c))
-			sv_share_fork(c->p);
+			sv_share_fork(c->p, c->tid, (int)c->req->data.nr);
 	}
 	answer_continue(c);
 }
@@ -806,6 +806,10 @@ void sv_handle(int nfd, struct seccomp_notif *req)
 	}
 	if (c->p->n_exec_fds)
 		sv_proc_exec_settle(c->p);
+	if (c->p->fork.tid == c->tid && sv_proc_fork_settle(c->p, (int)req->data.nr)) {
+		answer_continue(c); /* the same fork again */
+		return;
+	}
 	call = sv_abi_decode(c->p->pid, req, &c->a);
 	switch (call) {
 	case SV_CALL_CLOSE:

@@ -67,6 +67,21 @@ struct sv_proc {
 		uint64_t ino;
 	} *exec_fds;
 	int n_exec_fds;
+	/* a fork in progress (sv_share_fork): the sockets that gained a
+	 * holder, taken back at the forking thread's next call if the fork
+	 * made no child (sv_proc_fork_settle) */
+	struct sv_fork {
+		pid_t tid;	  /* 0: none */
+		uint64_t *inos;	  /* the sockets */
+		int n;
+		pid_t *kids;	  /* the thread's children then, sorted */
+		int n_kids;
+		int *fds;	  /* the numbers the process had open then, sorted */
+		int n_fds;
+		int nr;		  /* the call's number */
+		unsigned seen;	  /* children_seen then */
+	} fork;
+	unsigned children_seen; /* processes known (sv_proc_of) whose parent it is */
 	/* its epoll instances (epolls.c): numbers, found when first needed */
 	struct sv_epolls {
 		int *fds;
@@ -125,8 +140,16 @@ void sv_share_add(uint64_t ino, int n);
 /* The close of one holder; returns how many holders there were before it
  * (1: this close drops the last reference). */
 int sv_share_close(uint64_t ino);
-/* Every socket that p holds now gains one holder (p forks). */
-void sv_share_fork(struct sv_proc *p);
+/* Every socket that p holds now gains one holder (its thread tid forks,
+ * by call number nr). */
+void sv_share_fork(struct sv_proc *p, pid_t tid, int nr);
+/* At the forking thread's next call (number nr) after its fork: if the
+ * fork made no child (a signal came during it, and the kernel makes it
+ * again: the fork's holders were counted twice, and its sockets never
+ * reached their last holder), the holders it added are taken back.  True
+ * if this call is that fork made again: its holders stand, and the call
+ * is to be let go at once. */
+bool sv_proc_fork_settle(struct sv_proc *p, int nr);
 
 /* ---- gopcln.c: function names from a Go binary's .gopclntab ------------ */
 

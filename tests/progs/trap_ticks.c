@@ -11,12 +11,19 @@
  *                             SA_RESTART every US µs, and exit(3) after AT
  *                             µs of busy waiting
  *   trap_ticks later MS       sleeps MS ms (no trapped call), then closes a
- *                             number never opened (a close_error record) */
+ *                             number never opened (a close_error record)
+ *   trap_ticks fork N US      holds a connection with 10 bytes of its
+ *                             client's unread, forks N children that exit
+ *                             at once while SIGALRM (SA_RESTART) arrives
+ *                             every US µs (a fork it interrupts is made
+ *                             again), then answers and closes it (a reset,
+ *                             bare); prints what the client got */
 #include "progs.h"
 
 #include <pthread.h>
 #include <signal.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
 
 static void tick(int sig)
@@ -85,6 +92,34 @@ int main(int argc, char **argv)
 		nanosleep(&ts, NULL);
 		return close(999) == -1 && errno == EBADF ? 0 : 1;
 	}
-	fprintf(stderr, "usage: trap_ticks restart N US | exit US SOCKETS AT | later MS\n");
+	if (argc == 4 && !strcmp(argv[1], "fork")) {
+		int port, l = listen_loopback(0, &port), c = connect_loopback(port), s, n, got = 0;
+		struct itimerval off = {{0, 0}, {0, 0}};
+		char buf[64];
+
+		write_all(c, "0123456789", 10);
+		if ((s = accept(l, NULL, NULL)) < 0)
+			die("accept");
+		close(l);
+		ticking(atol(argv[3]), SA_RESTART);
+		for (int i = atoi(argv[2]); i > 0; i--) {
+			pid_t kid = fork();
+
+			if (kid == 0)
+				_exit(0);
+			if (kid < 0)
+				die("fork");
+			while (waitpid(kid, NULL, 0) < 0 && errno == EINTR)
+				;
+		}
+		setitimer(ITIMER_REAL, &off, NULL);
+		write_all(s, "answer\n", 7);
+		close(s);
+		while ((n = (int)read(c, buf, sizeof buf)) > 0)
+			got += n;
+		printf("client: %d bytes, then %s\n", got, n == 0 ? "EOF" : strerror(errno));
+		return 0;
+	}
+	fprintf(stderr, "usage: trap_ticks restart N US | exit US SOCKETS AT | later MS | fork N US\n");
 	return 2;
 }
