@@ -137,7 +137,9 @@ static bool as_pending_error(struct event *ev, int copy)
 	int err = 0;
 	socklen_t len = sizeof err;
 
-	if (getsockopt(copy, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err == 0)
+	/* (EPIPE: a reset after the peer's FIN, which reads never return, as
+	 * the library's pending_error_of_closed) */
+	if (getsockopt(copy, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err == 0 || err == EPIPE)
 		return false;
 	ev->name = SHIM_EV_CLOSE_PENDING_ERROR;
 	ev->reason = NULL;

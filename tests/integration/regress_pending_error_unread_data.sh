@@ -40,9 +40,26 @@ for name in pending_error pending_error_unread pending_error_linger; do
 	note "library, $name: the peer's reset, then close_pending_error ECONNRESET"
 done
 
+# A reset after the peer's FIN (for a byte written after its close) sets
+# EPIPE, which no read returns (EOF, after the unread bytes): not an
+# error the program missed (a review's: "close_pending_error EPIPE" with
+# bytes unread or SO_LINGER {1, 0}, none without).
+# epipe COMMAND...: events' pending_epipe under COMMAND: no record
+epipe() {
+	: >"$WORK/epipe.log"
+	env SOCKSHIM_LOG="$WORK/epipe.log" "$@" "$PROGS/events" pending_epipe >"$WORK/epipe.out" 2>&1 ||
+		{ cat "$WORK/epipe.out"; fail "pending_epipe: exit $?"; }
+	check_log "$WORK/epipe.log" --event close_pending_error --count 0
+	check_log "$WORK/epipe.log" --event close_rst --count 0
+}
+epipe env $SAN_VARS LD_PRELOAD="$PRELOAD"
+note "library, pending_epipe: no record"
+
 [ "$FLAVOR" = plain ] || exit 0 # (the supervisor runs outside the sanitizer flavours)
 [ -x "$B/sockshim-supervise" ] || fail "build/sockshim-supervise is missing"
 for name in pending_error pending_error_unread pending_error_linger; do
 	case_of "$name" "$B/sockshim-supervise" --
 	note "supervisor, $name: the peer's reset, then close_pending_error ECONNRESET"
 done
+epipe "$B/sockshim-supervise" --
+note "supervisor, pending_epipe: no record"

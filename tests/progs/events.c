@@ -13,6 +13,10 @@
  *   events pending_error_unread  the same, with bytes from the peer unread
  *                            too (the kernel keeps them after the reset)
  *   events pending_error_linger  the same, with SO_LINGER {1, 0} set on it
+ *   events pending_epipe     careless_closer() closes, with bytes unread and
+ *                            SO_LINGER {1, 0}, a socket whose peer closed
+ *                            and then reset it for a byte written after
+ *                            (EPIPE, which reads never return: no record)
  *   events calls             a socket, connect, accept, shutdown and close
  *   events unix              a unix socket pair, written and closed
  *   events close_eio         eio_closer() closes fd 42, which fails with EIO
@@ -248,6 +252,18 @@ int main(int argc, char **argv)
 		setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
 		close(s);
 		usleep(100000);
+		careless_closer(c);
+	} else if (strcmp(mode, "pending_epipe") == 0) {
+		struct linger lg = {1, 0};
+
+		pair(&c, &s);
+		write_all(s, "hello", 5);
+		close(s); /* its FIN */
+		wait_readable(c);
+		usleep(100000);
+		write_all(c, "x", 1); /* after the peer's close: it resets */
+		usleep(100000);
+		setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
 		careless_closer(c);
 	} else if (strcmp(mode, "calls") == 0) {
 		pair(&c, &s);
