@@ -11,8 +11,9 @@
  * each fork adds the child's copies, each dup one, each close or exit
  * takes its own away.  What the shim cannot follow pins the count for
  * good (never the last again): a socket passed in SCM_RIGHTS or inherited
- * by a spawned program; a descriptor that crosses exec is never taken
- * away (exit and _exit take theirs: close_path_at_exit).  Every mistake is on the side of "not the last": a
+ * by a spawned program, or held by a process that execs (its new image
+ * takes no count away, nor does the exec's own closing of it; exit and
+ * _exit take theirs: close_path_at_exit).  Every mistake is on the side of "not the last": a
  * socket another process may hold is never lingered on for that reason
  * (where a close would reset, holders.h then asks /proc).
  * The table holds SHARECOUNT_SLOTS sockets over the tree's life; beyond,
@@ -36,6 +37,12 @@ void sharecount_fork(void);
  * follows (pin). */
 void sharecount_add(uint64_t cookie);
 void sharecount_pin(uint64_t cookie);
+
+/* Before an exec: the counted sockets of this process go where no count
+ * follows (the new image's shim knows nothing of them, and the exec
+ * closes those that are close-on-exec without a word): pinned, whether
+ * the exec succeeds or not (regress_graceful_fork_exec). */
+void sharecount_exec(void);
 
 /* Whether the count of number fd's socket (state st) follows every holder
  * (counted, not pinned): then its "not the last" is the truth, and no

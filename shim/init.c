@@ -311,6 +311,7 @@ void shim_before_exec(void)
 	int saved = errno;
 
 	if (keeps_state()) {
+		sharecount_exec();
 		linger_wait_at_exit();
 		if (event_wanted(&shim_cfg, EVENTS_ERRORS))
 			event_flush_suppressed(ratelimit_leave());

@@ -109,6 +109,20 @@ void sharecount_pin(uint64_t cookie)
 		__atomic_add_fetch(&s->count, PINNED, __ATOMIC_ACQ_REL);
 }
 
+static bool pin_one(int fd, uint32_t st, void *ctx)
+{
+	(void)ctx;
+	if ((st & FD_COUNTED) && !(st & (FD_CLOSED | FD_PRIVATE)))
+		sharecount_pin(fdtab_cookie(fd));
+	return true;
+}
+
+void sharecount_exec(void)
+{
+	if (table)
+		fdtab_each(0, fdtab_program_limit() - 1, FD_TCP, pin_one, NULL);
+}
+
 bool sharecount_followed(int fd, uint32_t st)
 {
 	struct slot *s;
