@@ -170,8 +170,6 @@ struct sv_proc *sv_proc_of(pid_t tid)
 		 * unwinder, with its modules and names, serves it too. */
 		if (parent && parent->uw && parent->prog[0] && !strcmp(parent->prog, p->prog))
 			p->uw = sv_unwind_share(parent->uw);
-		if (parent) /* (a child of a fork in progress: it made one) */
-			parent->children_seen++;
 		p->next = procs;
 		procs = p;
 		n_procs++;
@@ -248,8 +246,6 @@ int sv_proc_syscall_fd(struct sv_proc *p, pid_t tid, bool fresh)
 static void fork_forget(struct sv_proc *p)
 {
 	free(p->fork.inos);
-	free(p->fork.kids);
-	free(p->fork.fds);
 	memset(&p->fork, 0, sizeof p->fork);
 }
 
@@ -502,128 +498,51 @@ int sv_share_close(uint64_t ino)
 	return holders;
 }
 
-static int by_pid(const void *a, const void *b)
+/* The number of the last task (process or thread) made in the
+ * supervisor's pid namespace, which holds the program's: the fifth field
+ * of /proc/loadavg; -1 if it cannot be read. */
+static long last_pid(void)
 {
-	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+	char buf[128];
+	long v = -1;
+	ssize_t n;
+	int fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
 
-	return (x > y) - (x < y);
-}
-
-/* The children of thread tid of p, sorted, into *kids (malloc'd); how
- * many (0 with *kids NULL where there are none or they cannot be read). */
-static int children_of(const struct sv_proc *p, pid_t tid, pid_t **kids)
-{
-	char path[80], *buf = NULL;
-	size_t len = 0, cap = 0;
-	ssize_t r;
-	int fd, n = 0;
-
-	*kids = NULL;
-	snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)p->pid, (int)tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return 0;
-	do {
-		if (len + 64 > cap) {
-			char *m = realloc(buf, cap = cap ? 2 * cap : 256);
-
-			if (!m)
-				break;
-			buf = m;
-		}
-		r = read(fd, buf + len, cap - len - 1);
-		len += r > 0 ? (size_t)r : 0;
-	} while (r > 0);
-	close(fd);
-	if (!buf)
-		return 0;
-	buf[len] = '\0';
-	for (char *t = buf, *end; *t; t = end) {
-		long v = strtol(t, &end, 10);
-		pid_t *m;
-
-		if (end == t)
-			break;
-		if (!(m = realloc(*kids, (size_t)(n + 1) * sizeof *m)))
-			break;
-		*kids = m;
-		(*kids)[n++] = (pid_t)v;
-	}
-	free(buf);
-	qsort(*kids, (size_t)n, sizeof **kids, by_pid);
-	return n;
-}
-
-
-static int by_int(const void *a, const void *b)
-{
-	int x = *(const int *)a, y = *(const int *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* The numbers p has open, sorted, into *fds (malloc'd); how many, -1 if
- * they cannot be read.  Names only: no readlink. */
-static int fd_numbers(const struct sv_proc *p, int **fds)
-{
-	char path[64];
-	struct dirent *e;
-	int n = 0, cap = 0;
-	DIR *d;
-
-	*fds = NULL;
-	snprintf(path, sizeof path, "/proc/%d/fd", (int)p->pid);
-	if (!(d = opendir(path)))
 		return -1;
-	while ((e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
-		if (n == cap) {
-			int *m = realloc(*fds, (size_t)(cap = cap ? 2 * cap : 64) * sizeof *m);
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n > 0) {
+		char *slash;
 
-			if (!m) {
-				n = -1;
-				break;
-			}
-			*fds = m;
-		}
-		(*fds)[n++] = atoi(e->d_name);
+		buf[n] = '\0';
+		if ((slash = strchr(buf, '/')) && sscanf(slash, "/%*d %ld", &v) != 1)
+			v = -1;
 	}
-	closedir(d);
-	if (n > 0)
-		qsort(*fds, (size_t)n, sizeof **fds, by_int);
-	return n;
+	return v;
 }
 
 bool sv_proc_fork_settle(struct sv_proc *p, int nr)
 {
-	pid_t *now;
-	int *fds = NULL;
-	int n = children_of(p, p->fork.tid, &now), n_fds;
-	bool made = p->children_seen != p->fork.seen;
+	long now = last_pid();
+	/* Whether the fork may have made a child: certainly not if no task
+	 * at all was made anywhere since it was trapped (the last pid is
+	 * the same); anything else counts as made, and its holders stay
+	 * (too many holders lose a record or a cure; too few would shut
+	 * down a socket another process uses: a child that is its parent's
+	 * sibling (CLONE_PARENT), a thread that took the forker's id, a
+	 * review's of an earlier way, which looked at the thread's
+	 * children). */
+	bool made = now < 0 || p->fork.last_pid < 0 || now != p->fork.last_pid;
 
-	/* a child it had not then: this fork's (the thread was in it till
-	 * this call), alive, or gone unseen; one seen at its first call
-	 * (made) may have come and gone already */
-	for (int i = 0; i < n && !made; i++)
-		made = !bsearch(&now[i], p->fork.kids, (size_t)p->fork.n_kids, sizeof now[0], by_pid);
-	free(now);
 	/* The same fork, made again at once (a signal came while it was
-	 * trapped: the kernel gives the fork up, runs the handler, and makes
-	 * it again): its holders stand, and it is let go without the look at
-	 * every descriptor, which took longer than a 50 µs timer's period, so
-	 * that the fork was never made (regress_supervise_fork_restarted).
-	 * Unless the process has other numbers open (not the same fork: one
-	 * whose child died unseen, then another). */
-	if (!made && nr == p->fork.nr) {
-		n_fds = fd_numbers(p, &fds);
-		if (n_fds == p->fork.n_fds && n_fds >= 0 &&
-		    (n_fds == 0 || !memcmp(fds, p->fork.fds, (size_t)n_fds * sizeof *fds))) {
-			free(fds);
-			return true;
-		}
-		free(fds);
-	}
+	 * trapped: the kernel gives the fork up before it makes anything,
+	 * runs the handler and makes it again): its holders stand, and it
+	 * is let go without the look at every descriptor, which took longer
+	 * than a 50 µs timer's period, so that the fork was never made
+	 * (regress_supervise_fork_restarted). */
+	if (!made && nr == p->fork.nr)
+		return true;
 	if (!made)
 		for (int i = 0; i < p->fork.n; i++)
 			sv_share_close(p->fork.inos[i]);
@@ -648,9 +567,7 @@ void sv_share_fork(struct sv_proc *p, pid_t tid, int nr)
 		return;
 	p->fork.tid = tid;
 	p->fork.nr = nr;
-	p->fork.seen = p->children_seen;
-	p->fork.n_kids = children_of(p, tid, &p->fork.kids);
-	p->fork.n_fds = fd_numbers(p, &p->fork.fds);
+	p->fork.last_pid = last_pid();
 	dfd = dirfd(d);
 	while ((e = readdir(d)) != NULL) {
 		char link[64];

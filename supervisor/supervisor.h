@@ -71,17 +71,12 @@ struct sv_proc {
 	 * holder, taken back at the forking thread's next call if the fork
 	 * made no child (sv_proc_fork_settle) */
 	struct sv_fork {
-		pid_t tid;	  /* 0: none */
-		uint64_t *inos;	  /* the sockets */
+		pid_t tid;	/* 0: none */
+		int nr;		/* the call's number */
+		long last_pid;	/* the last task made before it (-1: unknown) */
+		uint64_t *inos; /* the sockets */
 		int n;
-		pid_t *kids;	  /* the thread's children then, sorted */
-		int n_kids;
-		int *fds;	  /* the numbers the process had open then, sorted */
-		int n_fds;
-		int nr;		  /* the call's number */
-		unsigned seen;	  /* children_seen then */
 	} fork;
-	unsigned children_seen; /* processes known (sv_proc_of) whose parent it is */
 	/* its epoll instances (epolls.c): numbers, found when first needed */
 	struct sv_epolls {
 		int *fds;
