@@ -21,7 +21,6 @@ ls = socket.socket()
 ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 ls.bind(("127.0.0.1", int(sys.argv[1])))
 ls.listen(8)
-print("listening", flush=True)
 for i in range(5):
     c, _ = ls.accept()
     c.recv(10)
@@ -34,12 +33,7 @@ for i in range(5):
     c.close()  # the request's tail unread: a reset, bare
 PY
 	BG_PIDS="$BG_PIDS $!"
-	i=0
-	until grep -qs listening "$WORK/$mode.srv"; do
-		i=$((i + 1))
-		[ $i -lt 100 ] || fail "$mode: the server did not start: $(cat "$WORK/$mode.srv")"
-		sleep 0.1
-	done
+	wait_listen "$PORT"
 	python3 - "$PORT" >"$WORK/$mode.clients" <<'PY' || fail "$mode: clients"
 import socket, sys
 reset = 0
