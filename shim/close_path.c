@@ -252,17 +252,8 @@ static void held_release(struct call *c, bool happened)
 		event_release(&h->ev, happened);
 }
 
-/* Right before the close that a held close_rst is about, the socket's
- * state, once for both questions: whether the peer's own reset came first
- * (TCP_CLOSE: the close sends nothing, and the record is taken back), or
- * whether the program shut its side down with bytes unread (FIN_WAIT1,
- * FIN_WAIT2, CLOSING: the peer's FIN may yet come before the close, which
- * then sends nothing; the kernel is asked after the close, as for a
- * shared socket, *shared_unread, regress_close_rst_fin_race).  True if
- * the record is still held.  (What arrives between this look and the
- * close itself still goes unseen: a window of one system call, where it
- * was the record's making and writing.) */
-/* (a frame of its own, entered only then: the close path's may sit on a
+/* The pending error of a socket whose held close_rst was taken back (a
+ * frame of its own, entered only then: the close path's may sit on a
  * handler's small stack) */
 __attribute__((noinline)) static void held_pending_error(int fd, uint32_t st)
 {
@@ -274,6 +265,16 @@ __attribute__((noinline)) static void held_pending_error(int fd, uint32_t st)
 	pending_error_of_closed(fd, &ev, 0);
 }
 
+/* Right before the close that a held close_rst is about, the socket's
+ * state, once for both questions: whether the peer's own reset came first
+ * (TCP_CLOSE: the close sends nothing, and the record is taken back), or
+ * whether the program shut its side down with bytes unread (FIN_WAIT1,
+ * FIN_WAIT2, CLOSING: the peer's FIN may yet come before the close, which
+ * then sends nothing; the kernel is asked after the close, as for a
+ * shared socket, *shared_unread, regress_close_rst_fin_race).  True if
+ * the record is still held.  (What arrives between this look and the
+ * close itself still goes unseen: a window of one system call, where it
+ * was the record's making and writing.) */
 static bool held_settle(int fd, struct call *c, int *shared_unread)
 {
 	struct held_rst *h = held_record(c);

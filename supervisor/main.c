@@ -350,7 +350,14 @@ static int next_timeout_ms(void)
 	return t < 0 || (ta >= 0 && ta < t) ? ta : t;
 }
 
-static void kick(void);
+/* Wakes the main loop (its eventfd): a deadline sooner than the one it
+ * sleeps till, or a queue it drains the rest of. */
+static void kick(void)
+{
+	uint64_t one = 1;
+
+	(void)!write(kick_fd, &one, sizeof one);
+}
 
 static void kick_if_sooner(void)
 {
@@ -420,13 +427,6 @@ static void handle_call(int nfd, struct seccomp_notif *r)
 /* Lets go of loop_lock, the queue handled first (but for what the main
  * loop, waiting for the lock, handles in its own turn); and takes it again
  * to handle what was queued meanwhile by a receiver that found it held. */
-static void kick(void)
-{
-	uint64_t one = 1;
-
-	(void)!write(kick_fd, &one, sizeof one);
-}
-
 static void loop_unlock(int nfd, bool main_loop)
 {
 	for (;;) {

@@ -529,10 +529,9 @@ bool sv_proc_fork_settle(struct sv_proc *p, int nr)
 	 * at all was made anywhere since it was trapped (the last pid is
 	 * the same); anything else counts as made, and its holders stay
 	 * (too many holders lose a record or a cure; too few would shut
-	 * down a socket another process uses: a child that is its parent's
-	 * sibling (CLONE_PARENT), a thread that took the forker's id, a
-	 * review's of an earlier way, which looked at the thread's
-	 * children). */
+	 * down a socket another process uses).  Not the thread's children:
+	 * a CLONE_PARENT child is its parent's sibling, and a thread may
+	 * take the forker's id (regress_supervise_fork_clone_parent). */
 	bool made = now < 0 || p->fork.last_pid < 0 || now != p->fork.last_pid;
 
 	/* The same fork, made again at once (a signal came while it was
