@@ -31,8 +31,19 @@
  * failed): the socket is left to it. */
 #define AFTER_MAX_MS 500
 
+/* The program's pidfd, dup'ed once for the closes of one process that are
+ * pending together (an exit's, a close_range's: hundreds at once), not
+ * once each: each is a descriptor of the supervisor's (fds.c). */
+struct pidref {
+	int pidfd;
+	int refs;
+	int from; /* the pidfd it was dup'ed from (the process's: procs.c) */
+	pid_t of;
+};
+
 struct after {
-	int copy, pidfd, fd;
+	int copy, fd;
+	struct pidref *pid; /* NULL: decided at once */
 	uint64_t ino;
 	uint32_t st;
 	int64_t deadline_ms;
@@ -73,6 +84,41 @@ static bool peer_done(int copy)
 	return state == TCP_CLOSE_WAIT || state == TCP_LAST_ACK || state == TCP_CLOSE;
 }
 
+/* The process's pidfd, shared with the close pending before if it is the
+ * same process's (the same pidfd of the supervisor's, and the same pid:
+ * either alone can name another process once one is gone); NULL if it
+ * cannot be had. */
+static struct pidref *pidref_for(int pidfd, pid_t pid)
+{
+	struct pidref *r;
+
+	if (n_pend && (r = pend[n_pend - 1].pid) && r->from == pidfd && r->of == pid) {
+		r->refs++;
+		return r;
+	}
+	if (!(r = malloc(sizeof *r)))
+		return NULL;
+	r->from = pidfd;
+	r->of = pid;
+	r->pidfd = fcntl(pidfd, F_DUPFD_CLOEXEC, 0);
+	if (r->pidfd < 0 || !sv_fds_room(r->pidfd)) {
+		if (r->pidfd >= 0)
+			close(r->pidfd);
+		free(r);
+		return NULL;
+	}
+	r->refs = 1;
+	return r;
+}
+
+static void pidref_drop(struct pidref *r)
+{
+	if (r && --r->refs == 0) {
+		close(r->pidfd);
+		free(r);
+	}
+}
+
 void sv_after_take(int copy, int pidfd, int fd, uint64_t ino, uint32_t st,
 		   const struct event_foreign *who)
 {
@@ -95,19 +141,16 @@ void sv_after_take(int copy, int pidfd, int fd, uint64_t ino, uint32_t st,
 	a->ino = ino;
 	a->st = st;
 	a->deadline_ms = now_ms() + AFTER_MAX_MS;
+	a->pid = NULL;
 	sv_who_keep(&a->who, who);
-	if (peer_done(copy)) {
-		/* nothing more can arrive: what is unread now is what the
-		 * close will find, whoever's close is the last */
-		a->pidfd = -1;
+	/* Nothing more can arrive (the peer is done): what is unread now is
+	 * what the close will find, whoever's close is the last.  Or the
+	 * supervisor's table is near full (fds.c): decided now, as it is
+	 * (bytes that arrive before the program's close has run are not
+	 * counted, a reset the program's close makes is still recorded). */
+	if (peer_done(copy) || !sv_fds_room(copy) || !(a->pid = pidref_for(pidfd, who->pid))) {
 		n_pend++;
 		done(n_pend - 1, true);
-		return;
-	}
-	a->pidfd = fcntl(pidfd, F_DUPFD_CLOEXEC, 0);
-	if (a->pidfd < 0) {
-		sv_who_drop(&a->who);
-		close(copy);
 		return;
 	}
 	n_pend++;
@@ -117,7 +160,7 @@ void sv_after_take(int copy, int pidfd, int fd, uint64_t ino, uint32_t st,
  * socket, or the process is gone)? */
 static bool closed_by_program(const struct after *a)
 {
-	int t = (int)syscall(SYS_pidfd_getfd, a->pidfd, a->fd, 0);
+	int t = (int)syscall(SYS_pidfd_getfd, a->pid->pidfd, a->fd, 0);
 	struct stat st;
 	bool same;
 
@@ -217,8 +260,7 @@ static void done(int i, bool decided)
 	close(a->copy); /* the kernel's tcp_close, RST and all, if last */
 	if (report)
 		event_emit(&ev);
-	if (a->pidfd >= 0)
-		close(a->pidfd);
+	pidref_drop(a->pid);
 	sv_who_drop(&a->who);
 	pend[i] = pend[--n_pend];
 }

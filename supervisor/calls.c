@@ -190,6 +190,7 @@ struct closing {
 	bool live;	/* and one whose close may yet send (is_live) */
 	bool lz;	/* SO_LINGER {1, 0} */
 	int state;	/* its TCP state (sv_tcp_state), asked once; -2: not yet */
+	bool last;	/* the last holder the supervisor knows of closes it */
 };
 
 /* What becomes of the supervisor's copy after the answer. */
@@ -233,6 +234,25 @@ static void look(struct ctx *c, int fd, struct closing *k)
 {
 	take_copy(c, fd, k);
 	look_at_copy(k);
+}
+
+/* A lingering the supervisor cannot take: the close goes on as without
+ * graceful (its outcome looked at as ever), and says so, as the library's
+ * graceful_skipped does. */
+static void report_skipped(struct ctx *c, int fd, const struct closing *k, const char *why)
+{
+	struct event ev = EVENT_INIT(SHIM_EV_GRACEFUL_SKIPPED, LOG_SEV_ERROR);
+	struct event_addresses a;
+
+	if (!event_wanted(&shim_cfg, EVENTS_ERRORS))
+		return;
+	event_lookup_addresses(k->copy, &a);
+	ev.fd = fd;
+	ev.fd_state = k->st;
+	ev.given_addresses = &a;
+	ev.reason = why;
+	ev.mode = "supervised";
+	emit(c, &ev);
 }
 
 /* The close of fd, described by k, is allowed to run: records, holders,
@@ -291,6 +311,7 @@ static enum keep act_on_close(struct ctx *c, int fd, struct closing *k, bool *re
 	/* (a socket only bound, or whose connection is over, sends nothing
 	 * when closed: nothing to linger on; only its pending error to
 	 * report, KEEP_AFTER, at once) */
+	k->last = last;
 	if (k->live &&
 	    (shim_cfg.graceful == GRACEFUL_ALWAYS || (shim_cfg.graceful == GRACEFUL_ON && last))) {
 		if (k->lz) {
@@ -370,16 +391,27 @@ static enum keep unanswered(struct closing *k, bool replaced)
 /* After the answer: the program's close has run or is running; the copy
  * keeps the connection for the lingering, or until the close's outcome is
  * known. */
-static void keep_after(struct ctx *c, int fd, struct closing *k, enum keep keep, bool replaced)
+static void keep_after(struct ctx *c, int fd, struct closing *k, enum keep keep, bool replaced,
+		       bool settle)
 {
 	if (k->copy < 0)
 		return;
 	if (keep == KEEP_LINGER) {
-		if (!sv_linger_take(k->copy, fd, k->st, who(c, true), replaced))
-			close(k->copy);
-	} else if (keep == KEEP_AFTER) {
+		const char *why = sv_linger_take(k->copy, fd, k->st, who(c, true), replaced);
+
+		if (!why)
+			return;
+		/* Not lingered on: the copy's close follows the program's,
+		 * and what it does is looked at as without graceful */
+		report_skipped(c, fd, k, why);
+		keep = k->last && event_wanted(&shim_cfg, EVENTS_ERRORS) ? KEEP_AFTER : KEEP_NONE;
+	}
+	if (keep == KEEP_AFTER) {
 		sv_after_take(k->copy, c->p->pidfd, fd, k->ino, k->st, who(c, true));
-		sv_after_settle();
+		/* (settle: not for a close decided before the answer,
+		 * close_many's past the reserve line, one of hundreds) */
+		if (settle)
+			sv_after_settle();
 	} else {
 		close(k->copy);
 	}
@@ -433,7 +465,7 @@ static void on_close(struct ctx *c)
 		look_at_copy(&k);
 		keep = act_on_close(c, fd, &k, &replaced);
 	}
-	keep_after(c, fd, &k, keep, replaced);
+	keep_after(c, fd, &k, keep, replaced, true);
 }
 
 /* bind: the forced options go on the socket (they belong to it, not to
@@ -622,7 +654,7 @@ static void on_dup(struct ctx *c, bool onto)
 	if (!answer_continue(c) && closes)
 		keep = unanswered(&k, replaced);
 	if (closes)
-		keep_after(c, newfd, &k, keep, replaced);
+		keep_after(c, newfd, &k, keep, replaced, true);
 }
 
 /* Where the control data of the struct msghdr at addr in the program's
@@ -705,7 +737,7 @@ static void close_many(struct ctx *c, unsigned lo, unsigned hi, bool exiting)
 	int *fds = NULL, n = 0, cap = 0;
 	struct closing *ks;
 	enum keep *keep;
-	bool *replaced;
+	bool *replaced, *settled, gone = false;
 	DIR *d;
 	struct dirent *e;
 
@@ -738,16 +770,35 @@ static void close_many(struct ctx *c, unsigned lo, unsigned hi, bool exiting)
 	ks = calloc((size_t)n + 1, sizeof *ks);
 	keep = calloc((size_t)n + 1, sizeof *keep);
 	replaced = calloc((size_t)n + 1, sizeof *replaced);
-	if (!ks || !keep || !replaced)
+	settled = calloc((size_t)n + 1, sizeof *settled);
+	if (!ks || !keep || !replaced || !settled)
 		n = 0;
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n && !gone; i++) {
 		prepare_close(c, fds[i], &ks[i]);
-	if (!still_pending(c)) {
+		/* Past the supervisor's reserve line (fds.c), a copy is not
+		 * held till the answer: this close is decided now, its copy
+		 * let go before the next is taken (regress_supervise_
+		 * descriptor_limit: an exit with a thousand connections) */
+		if (ks[i].copy < 0 || sv_fds_room(ks[i].copy))
+			continue;
+		if (!(gone = !still_pending(c))) {
+			/* (a lingering or a look after it, past the line: not
+			 * kept, decided at once, linger.c's and afterclose.c's
+			 * sv_fds_room) */
+			keep[i] = act_on_close(c, fds[i], &ks[i], &replaced[i]);
+			keep_after(c, fds[i], &ks[i], keep[i], replaced[i], false);
+			ks[i].copy = -1;
+			settled[i] = true;
+		}
+	}
+	if (gone || !still_pending(c)) {
 		for (int i = 0; i < n; i++)
 			if (ks[i].copy >= 0)
 				close(ks[i].copy);
 	} else {
 		for (int i = 0; i < n; i++) {
+			if (settled[i])
+				continue;
 			keep[i] = act_on_close(c, fds[i], &ks[i], &replaced[i]);
 			/* (as a close's, on_close; an exiting process's
 			 * epoll instances end with it) */
@@ -759,12 +810,13 @@ static void close_many(struct ctx *c, unsigned lo, unsigned hi, bool exiting)
 			for (int i = 0; i < n; i++)
 				keep[i] = unanswered(&ks[i], replaced[i]);
 		for (int i = 0; i < n; i++)
-			keep_after(c, fds[i], &ks[i], keep[i], replaced[i]);
+			keep_after(c, fds[i], &ks[i], keep[i], replaced[i], true);
 	}
 	free(fds);
 	free(ks);
 	free(keep);
 	free(replaced);
+	free(settled);
 }
 
 static void on_exit_group(struct ctx *c)

@@ -131,15 +131,15 @@ static int free_slot(void)
 	return n_slots > old ? old : -1;
 }
 
-bool sv_linger_take(int copy, int fd, uint32_t fd_state, const struct event_foreign *who,
-		    bool replaced)
+const char *sv_linger_take(int copy, int fd, uint32_t fd_state, const struct event_foreign *who,
+			   bool replaced)
 {
 	int i = free_slot();
 	struct lingering *l;
 	struct epoll_event e;
 
 	if (i < 0)
-		return false;
+		return "no memory left in the supervisor";
 	l = slots[i];
 	l->fd = fd;
 	l->fd_state = fd_state;
@@ -157,13 +157,21 @@ bool sv_linger_take(int copy, int fd, uint32_t fd_state, const struct event_fore
 	n_used++;
 	if (shutdown(copy, SHUT_WR) != 0 || discard(l)) {
 		finish(i, false);
-		return true;
+		return NULL;
+	}
+	/* A lingering that has to wait keeps its copy: not past the reserve
+	 * line of the supervisor's table (fds.c); the caller closes it */
+	if (!sv_fds_room(copy)) {
+		l->copy = -1;
+		sv_who_drop(&l->who);
+		n_used--;
+		return "no descriptor left in the supervisor";
 	}
 	e.events = EPOLLIN | EPOLLRDHUP;
 	e.data.u64 = (uint64_t)SV_TAG_LINGER << 32 | (uint32_t)i;
 	if (epoll_ctl(ep, EPOLL_CTL_ADD, copy, &e) != 0)
 		finish(i, false);
-	return true;
+	return NULL;
 }
 
 void sv_linger_event(uint32_t i)

@@ -604,6 +604,7 @@ int main(int argc, char **argv)
 		sv_child_run(sv[1], prog_argv, &traps, nnp, &inherited_mask);
 	}
 	close(sv[1]);
+	sv_fds_raise(); /* (the program, forked, keeps its own limit) */
 	msg_sock = sv[0];
 	signal(SIGPIPE, SIG_IGN);
 	nfd = receive_listener(msg_sock, child, msg, sizeof msg);

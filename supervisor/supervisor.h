@@ -223,6 +223,16 @@ void sv_who_drop(struct sv_who *w);
 /* f filled from w, for event.foreign; returns f. */
 const struct event_foreign *sv_who_foreign(const struct sv_who *w, struct event_foreign *f);
 
+/* ---- fds.c: the supervisor's own descriptors ---------------------------- */
+
+/* Raises the supervisor's descriptor limit to its hard limit (called after
+ * the program's fork: the program keeps the limit it was given). */
+void sv_fds_raise(void);
+/* Whether a copy at number fd may be kept past the answer (lingering, or
+ * until the program's close has run): false past the reserve line that
+ * keeps numbers free for the copies a look takes for a moment. */
+bool sv_fds_room(int fd);
+
 /* ---- afterclose.c: the outcome of a close, known once it ran -------------- */
 
 /* The program is closing fd (the socket behind copy, inode ino), the last
@@ -255,10 +265,12 @@ enum { SV_TAG_NOTIFY = 1, SV_TAG_SIGNAL, SV_TAG_PIDFD, SV_TAG_LINGER, SV_TAG_MSG
 /* Takes copy (the supervisor's descriptor of a TCP socket that the program
  * is closing as number fd) to linger on: shutdown(SHUT_WR), drain until
  * EOF or SOCKSHIM_LINGER_MS, close.  The record of how it ended is written
- * with the close's pid, tid, program and frames.  False if it could not
- * (no memory): the caller closes copy. */
-bool sv_linger_take(int copy, int fd, uint32_t fd_state, const struct event_foreign *who,
-		    bool replaced_linger_zero);
+ * with the close's pid, tid, program and frames.  NULL if taken (or done
+ * at once); else why it could not (no memory; a lingering that has to wait,
+ * past the reserve line of the supervisor's table: fds.c), the socket shut
+ * down and drained as far as it went, and the caller closes copy. */
+const char *sv_linger_take(int copy, int fd, uint32_t fd_state, const struct event_foreign *who,
+			   bool replaced_linger_zero);
 /* The epoll set lingering sockets are watched in; the timeout of the next
  * deadline (-1: none). */
 void sv_linger_init(int epfd);
