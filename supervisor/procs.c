@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,6 +124,13 @@ static void read_prog(struct sv_proc *p)
 	snprintf(p->prog, sizeof p->prog, "%.63s", name);
 }
 
+/* The processes seen first (each at its first trapped call), the last
+ * SEEN_RING of them: a fork's child that made a call and is gone since
+ * (its exit took its holders back) is still known to have been made. */
+#define SEEN_RING 64
+static pid_t seen_ring[SEEN_RING];
+static unsigned long n_seen;
+
 static struct sv_proc *find_pid(pid_t pid)
 {
 	for (struct sv_proc *p = procs; p; p = p->next)
@@ -173,6 +181,7 @@ struct sv_proc *sv_proc_of(pid_t tid)
 		p->next = procs;
 		procs = p;
 		n_procs++;
+		seen_ring[n_seen++ % SEEN_RING] = pid;
 		if (sv_proc_watch)
 			sv_proc_watch(p);
 	} else if (!p->prog[0]) { /* exec'd since (the thread's slot was let
@@ -522,17 +531,59 @@ static long last_pid(void)
 	return v;
 }
 
+/* Whether task pid is gone (its /proc entry is not there); false if it is
+ * there, or cannot be told. */
+static bool task_gone(pid_t pid, pid_t *tgid, pid_t *ppid)
+{
+	errno = 0;
+	*tgid = tgid_of(pid, ppid);
+	return *tgid < 0 && (errno == ENOENT || errno == ESRCH);
+}
+
+/* Whether one of the tasks made since p's fork was trapped (pids after
+ * fork.last_pid up to now, in the supervisor's pid namespace) may be its
+ * child.  On a busy host other programs make tasks too: each is asked
+ * whose child it is.  Any that may be (a process whose parent is p, or
+ * p's parent for a CLONE_PARENT child; one the supervisor saw make a call,
+ * gone since; one that cannot be asked; more tasks than are worth asking,
+ * or pids that wrapped) counts.  Not a task gone without a trapped call:
+ * had it been p's child, killed before its first, its holders would have
+ * gone with it, as they now do. */
+static bool child_may_be_made(struct sv_proc *p, long now)
+{
+	pid_t grand = 0;
+
+	if (now < 0 || p->fork.last_pid < 0 || now < p->fork.last_pid ||
+	    now - p->fork.last_pid > 64 || n_seen - p->fork.n_seen > SEEN_RING)
+		return true;
+	for (unsigned long i = p->fork.n_seen; i < n_seen; i++)
+		if (seen_ring[i % SEEN_RING] > p->fork.last_pid && seen_ring[i % SEEN_RING] <= now)
+			return true;
+	if (tgid_of(p->pid, &grand) < 0)
+		return true;
+	for (long pid = p->fork.last_pid + 1; pid <= now; pid++) {
+		pid_t tgid, ppid = 0;
+
+		if (task_gone((pid_t)pid, &tgid, &ppid))
+			continue;
+		if (tgid < 0 || (tgid == pid && (ppid == p->pid || ppid == grand)))
+			return true;
+	}
+	return false;
+}
+
 bool sv_proc_fork_settle(struct sv_proc *p, int nr)
 {
-	long now = last_pid();
 	/* Whether the fork may have made a child: certainly not if no task
-	 * at all was made anywhere since it was trapped (the last pid is
-	 * the same); anything else counts as made, and its holders stay
-	 * (too many holders lose a record or a cure; too few would shut
-	 * down a socket another process uses).  Not the thread's children:
-	 * a CLONE_PARENT child is its parent's sibling, and a thread may
-	 * take the forker's id (regress_supervise_fork_clone_parent). */
-	bool made = now < 0 || p->fork.last_pid < 0 || now != p->fork.last_pid;
+	 * at all was made since it was trapped (the last pid is the same),
+	 * nor if none of those made is or was its child; anything else
+	 * counts as made, and its holders stay (too many holders lose a
+	 * record or a cure; too few would shut down a socket another process
+	 * uses).  Not the thread's children file: a CLONE_PARENT child is
+	 * its parent's sibling, and a thread may take the forker's id
+	 * (regress_supervise_fork_clone_parent). */
+	long now = last_pid();
+	bool made = now != p->fork.last_pid && child_may_be_made(p, now);
 
 	/* The same fork, made again at once (a signal came while it was
 	 * trapped: the kernel gives the fork up before it makes anything,
@@ -567,6 +618,7 @@ void sv_share_fork(struct sv_proc *p, pid_t tid, int nr)
 	p->fork.tid = tid;
 	p->fork.nr = nr;
 	p->fork.last_pid = last_pid();
+	p->fork.n_seen = n_seen;
 	dfd = dirfd(d);
 	while ((e = readdir(d)) != NULL) {
 		char link[64];

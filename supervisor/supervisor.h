@@ -42,6 +42,13 @@ struct sv_traps {
 void sv_child_run(int sock, char **argv, const struct sv_traps *traps, bool set_nnp,
 		  const sigset_t *inherited) __attribute__((noreturn));
 
+/* ---- secure.c: programs that cannot be run as they run bare ------------ */
+
+/* Whether the file at path has file capabilities (security.capability
+ * granting any): run by a user other than root, the loader ignores
+ * LD_PRELOAD for it, and the supervisor's no_new_privs drops them. */
+bool sv_file_caps(const char *path);
+
 /* ---- procs.c: the supervised processes ---------------------------------- */
 
 #define SV_HIST_SLOTS 4096
@@ -74,6 +81,7 @@ struct sv_proc {
 		pid_t tid;	/* 0: none */
 		int nr;		/* the call's number */
 		long last_pid;	/* the last task made before it (-1: unknown) */
+		unsigned long n_seen; /* processes seen first before it (procs.c) */
 		uint64_t *inos; /* the sockets */
 		int n;
 	} fork;
