@@ -163,6 +163,74 @@ static void test_other_programs(void **state)
 	assert_record(FMT_SYSLOG, "web-1");
 }
 
+/* Defect (a helper's sweep, F3): a host that forwards in RFC 5424, as
+ * examples/rsyslog/sockshim-forward.conf does, to a collector that writes
+ * with one of rsyslog's legacy file templates (RSYSLOG_FileFormat, Debian's
+ * default; RSYSLOG_TraditionalFileFormat; RSYSLOG_ForwardFormat) gets lines
+ * "HOST sockshim[PID] {json}": the syslogtag rsyslog makes of APP-NAME and
+ * PROCID has no colon.  Each was counted as another program's line, and
+ * the host left out of every total, exit 0.  Before: "0x2 != 0x1" (kind
+ * LINE_OTHER, not LINE_RECORD) at the first line below.  Now our tag
+ * without its colon is read in every header form read with it; nothing
+ * else is: the name must be exactly sockshim, the pid digits, and the
+ * message the record. */
+static void test_regress_report_tag_without_colon(void **state)
+{
+	(void)state;
+	/* RSYSLOG_FileFormat */
+	parse("2026-11-30T10:00:00.123456+00:00 web-2 sockshim[123] " REC);
+	assert_record(FMT_SYSLOG_3339, "web-2");
+	/* RSYSLOG_TraditionalFileFormat */
+	parse("Nov 30 10:00:00 web-1 sockshim[123] " REC);
+	assert_record(FMT_SYSLOG, "web-1");
+	parse("Nov  3 10:00:00 web-1 sockshim[123] " REC);
+	assert_record(FMT_SYSLOG, "web-1");
+	/* RSYSLOG_ForwardFormat, with <PRI> */
+	parse("<12>2026-11-30T10:00:00.123456+00:00 web-2 sockshim[123] " REC);
+	assert_record(FMT_SYSLOG_3339, "web-2");
+	parse("<12>Nov 30 10:00:00 web-1 sockshim[123] " REC);
+	assert_record(FMT_SYSLOG, "web-1");
+	/* a nil PROCID: the APP-NAME alone (logger --rfc5424 without --id) */
+	parse("2026-11-30T10:00:00Z web-2 sockshim " REC);
+	assert_record(FMT_SYSLOG_3339, "web-2");
+	/* no host */
+	parse("<11>Nov 30 10:00:00 sockshim[123] " REC);
+	assert_record(FMT_SYSLOG, NULL);
+	/* a host named sockshim */
+	parse("Nov 30 10:00:00 sockshim sockshim[123] " REC);
+	assert_record(FMT_SYSLOG, "sockshim");
+	/* ours, but not a record: malformed, as with the colon */
+	parse("Nov 30 10:00:00 web-1 sockshim[123] {\"event\":");
+	assert_int_equal(l.kind, LINE_BAD);
+	assert_int_equal(l.bad, BAD_NOT_JSON);
+
+	/* not ours */
+	static const char *const others[] = {
+		"Nov 30 10:00:00 web-1 sockshimd[123] " REC,
+		"Nov 30 10:00:00 web-1 sockshi[123] " REC,
+		"Nov 30 10:00:00 web-1 xsockshim[123] " REC,
+		"Nov 30 10:00:00 web-1 sockshim[12a] " REC,
+		"Nov 30 10:00:00 web-1 sockshim[] " REC,
+		"Nov 30 10:00:00 web-1 sockshim[123 " REC,
+		"Nov 30 10:00:00 web-1 sockshim[123]x " REC,
+		"Nov 30 10:00:00 web-1 sockshim(123) " REC,
+		"Nov 30 10:00:00 web-1 app[1] {\"event\":\"login\",\"user\":\"x\"}",
+		"Nov 30 10:00:00 web-1 sockshim[123] started " REC,
+		"Nov 30 10:00:00 web-1 sockshim[123] [1]",
+		"Nov 30 10:00:00 web-1 sockshim[123] ",
+		"Nov 30 10:00:00 web-1 sockshim[123]",
+		/* without a host, the name alone may be the host's */
+		"Nov 30 10:00:00 sockshim " REC,
+		"2026-11-30T10:00:00Z sockshim " REC,
+	};
+	for (size_t i = 0; i < sizeof others / sizeof *others; i++) {
+		parse(others[i]);
+		if (l.kind != LINE_OTHER)
+			fail_msg("%s: kind %d, not LINE_OTHER", others[i], l.kind);
+		assert_int_equal(l.host.type, JT_NONE);
+	}
+}
+
 /* Defect (a helper's sweep): a record of 4080 to 4087 bytes, whose
  * SOCKSHIM_RECORD journalctl without --all prints as null (a field of 4096
  * bytes or more, its name included) but whose MESSAGE it prints whole, was
@@ -304,6 +372,7 @@ int main(void)
 		cmocka_unit_test(test_syslog_rfc3339),
 		cmocka_unit_test(test_syslog_rfc5424),
 		cmocka_unit_test(test_other_programs),
+		cmocka_unit_test(test_regress_report_tag_without_colon),
 		cmocka_unit_test(test_journald),
 		cmocka_unit_test(test_regress_report_journal_null_record),
 		cmocka_unit_test(test_scanner_like_jansson),

@@ -128,9 +128,34 @@ static void take_message(struct line *l, const char *name, const char *name_end,
 	l->host.type = JT_NONE;
 }
 
+/* Our tag without its colon, P..T (T the space after it), followed by the
+ * record: rsyslog's legacy file templates (RSYSLOG_FileFormat, Debian's
+ * default, RSYSLOG_TraditionalFileFormat, RSYSLOG_ForwardFormat) write
+ * the syslogtag of a message that came in RFC 5424, as the shipped
+ * forwarder sends it, as "APP-NAME[PROCID]", or the APP-NAME alone for a
+ * nil PROCID: "HOST sockshim[PID] {json}" (the sweep's F3: such lines
+ * were other programs', whole hosts missing from the totals).  Exactly
+ * "sockshim[DIGITS]" (or "sockshim" when BARE, after a host: where the
+ * host may be missing, a host named sockshim comes first), and then "{".
+ * Returns where the tag's name ends. */
+static const char *tag_without_colon(const char *p, const char *t, const char *end, bool bare)
+{
+	size_t n = (size_t)(t - p);
+
+	if (n < TAG_LEN || memcmp(p, TAG, TAG_LEN) != 0)
+		return NULL;
+	if (n == TAG_LEN ? !bare
+			 : n < TAG_LEN + 3 || p[TAG_LEN] != '[' || t[-1] != ']' ||
+				   !all_digits(p + TAG_LEN + 1, n - TAG_LEN - 2))
+		return NULL;
+	t = skip_spaces(t, end);
+	return t < end && *t == '{' ? p + TAG_LEN : NULL;
+}
+
 /* "HOST TAG: MSG" after an RFC 3164 or RFC 3339 timestamp (and its
- * space).  The tag alone (a datagram as sent to /dev/log has no host) is
- * taken too.  Returns false if this is not it. */
+ * space); our tag may come without its colon (tag_without_colon).  The
+ * tag alone (a datagram as sent to /dev/log has no host) is taken too.
+ * Returns false if this is not it. */
 static bool parse_3164_rest(struct line *l, const char *p, const char *end, enum fmt f)
 {
 	const char *t = token(p, end), *tag, *name_end;
@@ -139,10 +164,17 @@ static bool parse_3164_rest(struct line *l, const char *p, const char *end, enum
 		return false;
 	if (t[-1] == ':') {
 		tag = p;
+	} else if ((name_end = tag_without_colon(p, t, end, false))) {
+		take_message(l, p, name_end, t, end, f);
+		return true;
 	} else {
 		set_host(l, p, (size_t)(t - p));
 		tag = t + 1;
 		t = token(tag, end);
+		if (t && (name_end = tag_without_colon(tag, t, end, true))) {
+			take_message(l, tag, name_end, t, end, f);
+			return true;
+		}
 		if (!t || t[-1] != ':') {
 			/* a syslog line without a tag ("last message repeated
 			 * 5 times"): not a program of ours */

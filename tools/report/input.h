@@ -1,8 +1,10 @@
 /* The formats a line of a log may come in, told apart line by line (a
  * collector's file may hold several): a record as the shim writes it
  * (JSON lines), a syslog line of a collector (traditional, RFC 3339 as
- * Debian's rsyslog writes files, RFC 5424 with or without <PRI>), or a
- * journald entry as `journalctl -o json` prints it. */
+ * Debian's rsyslog writes files, RFC 5424 with or without <PRI>; in the
+ * first two our tag may lack its colon, as rsyslog's own file templates
+ * write a record that came in RFC 5424), or a journald entry as
+ * `journalctl -o json` prints it. */
 #ifndef REPORT_INPUT_H
 #define REPORT_INPUT_H
 
