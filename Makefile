@@ -85,7 +85,7 @@ DEB_TEST  := libcmocka-dev libjansson-dev socat curl python3 procps iproute2 str
              nginx-light redis-server wrk golang-go haproxy lighttpd memcached jq time \
              logrotate systemd rsyslog \
              nodejs default-jdk-headless ruby php-cli rustc postgresql dnsmasq-base \
-             openssh-server musl-tools
+             openssh-server musl-tools libcap2-bin
 # the fuzzers (clang's libFuzzer) and ThreadSanitizer's runtime
 DEB_CHECK := clang libclang-rt-14-dev libtsan2 libasan8 libubsan1
 # `make deb` and its tests (a fresh Debian root from debootstrap), and the

@@ -546,6 +546,9 @@ int main(int argc, char **argv)
 		       "with no code inside the program.  Normally started by `sockshim --supervise`.\n");
 		return 0;
 	}
+	/* the launcher's question (a minimal install has no getcap): 0 if yes */
+	if (argc == 3 && !strcmp(argv[1], "--file-caps"))
+		return sv_file_caps(argv[2]) ? 0 : 1;
 	prog_argv = argv + 1;
 	if (*prog_argv && !strcmp(*prog_argv, "--"))
 		prog_argv++;
@@ -561,6 +564,10 @@ int main(int argc, char **argv)
 	if (st.st_mode & (S_ISUID | S_ISGID))
 		die("%s is setuid/setgid: under the supervisor's filter (no_new_privs) it would run "
 		    "without its privileges, so sockshim does not run it", path);
+	if (geteuid() != 0 && sv_file_caps(path))
+		die("%s has file capabilities (setcap): run by a user other than root, under the "
+		    "supervisor's filter (no_new_privs) it would run without them, so sockshim does "
+		    "not run it (as root it can)", path);
 	if (syscall(SYS_pidfd_getfd, -1, 0, 0) < 0 && errno == ENOSYS)
 		die("this kernel has no pidfd_getfd (Linux 5.6 or later is needed for "
 		    "--supervise): %s was not started", prog_argv[0]);
