@@ -7,7 +7,14 @@
 # Each host runs build/progs/flood under the shim with SOCKSHIM_LOG=syslog
 # and SOCKSHIM_RATE=5/1: sockshim-report on the collector's file names both
 # hosts, flood's three call sites, and per host totals equal to the bugs the
-# program counted (written + suppressed).  Then the collector is stopped and
+# program counted (written + suppressed).  The same totals come from the
+# collector's files in rsyslog's legacy file templates, which write the
+# RFC 5424 records without a colon after "sockshim[PID]" (a second port of
+# the collector, forwarded to as the shipped snippet does: Debian's
+# RSYSLOG_FileFormat, RSYSLOG_TraditionalFileFormat, RSYSLOG_ForwardFormat
+# with a line end; a helper's sweep, F3: before de96c83 every such line was
+# another program's, "hosts []", FAIL: the collector's file.log).  Then the
+# collector is stopped and
 # started again while hostA's log_ticker runs: the ticks made after it is
 # back arrive (the forwarding action's queue retries).
 # group: servers
@@ -45,6 +52,12 @@ for h in A B; do
 	cat >"$WORK/host$h/rsyslog.conf" <<CONF
 global(workDirectory="$WORK/host$h/spool")
 module(load="imuxsock" SysSock.RateLimit.Interval="0")
+# the records to the collector's second port too, as the shipped snippet
+# sends them (RFC 5424, TCP), for its legacy file templates
+if \$programname == "sockshim" then
+	action(type="omfwd" target="collector.example.net" port="6515" protocol="tcp"
+	       template="RSYSLOG_SyslogProtocol23Format" queue.type="LinkedList"
+	       action.resumeRetryCount="-1" action.resumeInterval="1")
 include(file="$TOP/examples/rsyslog/sockshim-forward.conf")
 CONF
 	n=$((n + 1))
@@ -53,8 +66,21 @@ mkdir -p "$WORK/central/spool" "$WORK/central/varlog"
 cat >"$WORK/central/rsyslog.conf" <<CONF
 global(workDirectory="$WORK/central/spool")
 include(file="$TOP/examples/rsyslog/sockshim-collector.conf")
+# rsyslog's own file templates, as a collector without the snippet's
+# template writes: "HOST sockshim[PID] {json}", no colon (regress F3)
+input(type="imtcp" port="6515" ruleset="legacy-files")
+template(name="ForwardLine" type="string"
+	 string="<%PRI%>%TIMESTAMP:::date-rfc3339% %HOSTNAME% %syslogtag:1:32%%msg:::sp-if-no-1st-sp%%msg%\n")
+ruleset(name="legacy-files") {
+	if \$programname == "sockshim" then {
+		action(type="omfile" file="/var/log/legacy/file.log" template="RSYSLOG_FileFormat")
+		action(type="omfile" file="/var/log/legacy/traditional.log" template="RSYSLOG_TraditionalFileFormat")
+		action(type="omfile" file="/var/log/legacy/forward.log" template="ForwardLine")
+	}
+}
 CONF
 FLEET="$WORK/central/varlog/sockshim/fleet.log"
+LEGACY="file traditional forward"
 
 # Each daemon is the process that holds its namespaces: ip netns exec and
 # unshare exec what follows, so the pid is rsyslogd's.
@@ -65,7 +91,8 @@ start_central() {
 		sh "$WORK" "$RSYSLOGD" 2>>"$WORK/central/stderr"
 	CENTRAL=$BG_PID
 	for _ in $(seq 200); do
-		ip netns exec "$NS_C" ss -Htln "sport = :6514" | grep -q . && return 0
+		ip netns exec "$NS_C" ss -Htln "sport = :6514" | grep -q . &&
+			ip netns exec "$NS_C" ss -Htln "sport = :6515" | grep -q . && return 0
 		sleep 0.05
 	done
 	cat "$WORK/central/stderr"; fail "the collector does not listen"
@@ -107,10 +134,11 @@ BUGS_A=$(sed -n 's/^bugs //p' "$WORK/hostA/flood.out")
 BUGS_B=$(sed -n 's/^bugs //p' "$WORK/hostB/flood.out")
 [ -s "$WORK/hostA/flood.err" ] || [ -s "$WORK/hostB/flood.err" ] && { cat "$WORK"/host?/flood.err; fail "flood wrote to stderr"; }
 
-# check_fleet: the report's totals per host equal the bugs counted
+# check_fleet FILE [final]: the report's totals per host equal the bugs counted
 check_fleet() {
-	"$B/sockshim-report" --json --top 0 "$FLEET" >"$WORK/report.json" 2>"$WORK/report.err" || return 1
-	python3 - "$WORK/report.json" "$BUGS_A" "$BUGS_B" "${1:-}" <<'PY'
+	# (exit 1, no records, is for the checks below to tell)
+	"$B/sockshim-report" --json --top 0 "$1" >"$WORK/report.json" 2>"$WORK/report.err" || [ $? = 1 ] || return 1
+	python3 - "$WORK/report.json" "$BUGS_A" "$BUGS_B" "${2:-}" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 bugs = {"hostA": int(sys.argv[2]), "hostB": int(sys.argv[3])}
@@ -148,9 +176,16 @@ print(f"{r['lines']} lines ({r['suppressed']['records']} suppressed records coun
       + ", ".join(f"{k[0]} {k[1]}:{k[2]}" for k in sites))
 PY
 }
-for _ in $(seq 30); do check_fleet >/dev/null 2>&1 && break; sleep 0.1; done
-out=$(check_fleet final) || { head -c 2000 "$FLEET"; fail "the collector's report: see above"; }
+for _ in $(seq 30); do check_fleet "$FLEET" >/dev/null 2>&1 && break; sleep 0.1; done
+out=$(check_fleet "$FLEET" final) || { head -c 2000 "$FLEET"; fail "the collector's report: see above"; }
 note "fleet: $out"
+for f in $LEGACY; do
+	log="$WORK/central/varlog/legacy/$f.log"
+	for _ in $(seq 30); do check_fleet "$log" >/dev/null 2>&1 && break; sleep 0.1; done
+	out=$(check_fleet "$log" final) || { head -c 600 "$log"; echo; fail "the collector's $f.log: see above"; }
+	head -1 "$log" | grep -Eq ' sockshim\[[0-9]+\] \{' || { head -c 600 "$log"; echo; fail "$f.log: not the colonless tag this checks"; }
+	note "$f.log (no colon after the tag): the same totals"
+done
 
 # --- the collector restarts while hostA's ticker runs ---
 COUNT=80 # one record every 50 ms: 4 s
