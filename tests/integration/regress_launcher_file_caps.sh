@@ -9,7 +9,7 @@
 # reason), as they refuse a setuid program; root's runs as before (no
 # secure mode, no no_new_privs).
 # Before: "dynamic, as nobody: exit 0: ok" (the launcher) and "static,
-# the supervisor as nobody: exit 0: ok" (sockshim-supervise).
+# the supervisor, as nobody: exit 0: ok" (sockshim-supervise).
 . "$(dirname "$0")/../lib.sh"
 no_sanitizer "a copy of a test program is run by another user"
 [ "$(id -u)" = 0 ] || skip "needs root (setcap, and a run as nobody)"
