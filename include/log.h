@@ -43,6 +43,12 @@ void log_after_fork_child(void);
  * fork (log_after_fork_child), and one that never logged left an empty
  * file behind: thousands an hour (regress_per_process_empty_removed). */
 void log_process_ends(void);
+/* The process is about to exec: its own file that it wrote nothing into
+ * is removed (regress_per_process_exec_leaves_no_empty_file);
+ * log_exec_failed: the exec did not happen, and the next record makes it
+ * again. */
+void log_before_exec(void);
+void log_exec_failed(void);
 
 /* The process is about to change its root (chroot): a log file not yet
  * opened (it is opened at the first record) is opened now, while its path

@@ -316,13 +316,18 @@ void shim_before_exec(void)
 		if (event_wanted(&shim_cfg, EVENTS_ERRORS))
 			event_flush_suppressed(ratelimit_leave());
 	}
+	log_before_exec(); /* (after the last record this image writes) */
 	errno = saved;
 }
 
 void shim_exec_failed(void)
 {
+	int saved = errno;
+
+	log_exec_failed();
 	if (keeps_state() && event_wanted(&shim_cfg, EVENTS_ERRORS))
 		ratelimit_rejoin();
+	errno = saved;
 }
 
 __attribute__((destructor)) static void shim_destructor(void)

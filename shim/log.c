@@ -688,26 +688,54 @@ void log_count_dropped(long long n)
 	__atomic_add_fetch(&dropped, n, __ATOMIC_RELAXED);
 }
 
-void log_process_ends(void)
+/* A per-process file this process opened and left empty is removed;
+ * true if it was. */
+static bool remove_if_empty(void)
 {
 	struct stat held, named;
 	int slot = dest_slot, fd;
+	bool removed = false;
 
 	/* (only by the process that opened it: a child made without fork(),
 	 * by clone() or syscall(), goes on writing its parent's file) */
 	if (dest != LOG_FILE || !path_per_process || file_state != FILE_OPEN || slot < 0 ||
 	    file_opener != proc_pid)
-		return;
+		return false;
 	fd = privfd_get(slot);
 	if (fd < 0)
-		return;
+		return false;
 	/* (the same file, still empty: not another one made at the path
 	 * since, by a rotation) */
 	if (sys_fstat(fd, &held) == 0 && S_ISREG(held.st_mode) && held.st_size == 0 &&
 	    sys_lstat(file_path, &named) == 0 && named.st_ino == held.st_ino &&
 	    named.st_dev == held.st_dev)
-		SYS6(SYS_unlinkat, AT_FDCWD, file_path, 0, 0, 0, 0);
+		removed = SYS6(SYS_unlinkat, AT_FDCWD, file_path, 0, 0, 0, 0) == 0;
 	privfd_put(slot);
+	return removed;
+}
+
+void log_process_ends(void)
+{
+	remove_if_empty();
+}
+
+/* A forked child opens its file at the fork (log_after_fork_child); one
+ * that execs at once (a CGI-style server's) left it empty, one per
+ * request, the exec'd image opening its own at its first record, if any:
+ * it is removed before the exec.  Should the exec fail, the next record
+ * finds it removed (check_rotation, asked at once) and makes it again. */
+static bool removed_at_exec;
+
+void log_before_exec(void)
+{
+	removed_at_exec = remove_if_empty();
+}
+
+void log_exec_failed(void)
+{
+	if (removed_at_exec)
+		__atomic_store_n(&next_check, 0, __ATOMIC_RELAXED);
+	removed_at_exec = false;
 }
 
 void log_forget_dropped(void)
