@@ -16,7 +16,7 @@ version=$(sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' "$TOP/debian/changelog")
 grep -qxF "#define SHIM_VERSION \"$version\"" "$R/usr/include/sockshim/sockshim.h" || fail "the installed header has no version $version"
 printf '#include <sockshim/sockshim.h>\nconst char *v = SHIM_VERSION;\n' |
 	${CC:-cc} -I"$R/usr/include" -x c -c - -o /dev/null || fail "the installed header does not compile on its own"
-for f in logrotate/sockshim systemd/sockshim.conf rsyslog/sockshim-forward.conf rsyslog/sockshim-collector.conf journald/queries.txt; do
+for f in logrotate/sockshim logrotate/sockshim-collector systemd/sockshim.conf rsyslog/sockshim-forward.conf rsyslog/sockshim-collector.conf journald/queries.txt; do
 	cmp -s "$TOP/examples/$f" "$R/usr/share/doc/sockshim/examples/$f" || fail "example $f not installed"
 done
 for m in sockshim sockshim-report; do
