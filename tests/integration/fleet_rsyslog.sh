@@ -14,9 +14,8 @@
 # RSYSLOG_FileFormat, RSYSLOG_TraditionalFileFormat, RSYSLOG_ForwardFormat
 # with a line end; a helper's sweep, F3: before de96c83 every such line was
 # another program's, "hosts []", FAIL: the collector's file.log).  Then the
-# collector is stopped and
-# started again while hostA's log_ticker runs: the ticks made after it is
-# back arrive (the forwarding action's queue retries).
+# collector is stopped and started again while hostA's log_ticker runs: the
+# ticks made after it is back arrive (the forwarding action's queue retries).
 # group: servers
 . "$(dirname "$0")/../lib.sh"
 [ "$(id -u)" = 0 ] || skip "needs root for network namespaces"
