@@ -814,7 +814,29 @@ void close_path_closefrom(int lowfd)
 
 /* ---- a socket ended without a close of its number ---------------------- */
 
-void close_path_before_takeover(int fd)
+/* A takeover (dup2 onto fd) of a socket with other holders, or inherited,
+ * that would reset were it the last reference: closed here first, and the
+ * kernel asked after, as at exit; the call then takes a free number.
+ * Only in a single-threaded process: no other thread can take the number
+ * in between.  In the call's buffers, not on what may be a small signal
+ * stack. */
+__attribute__((noinline)) static void takeover_settling(struct call *c, int fd, uint32_t st,
+							int unread)
+{
+	struct pending_rst *p = call_buffers(c) ? call_pending(c) : NULL;
+
+	if (!p)
+		return;
+	probe_shared(fd, st, unread, p);
+	if (p->armed && sys_close(fd) == 0) {
+		fdtab_set(fd, FD_CLOSED);
+		settle_shared(fd, st, p);
+	} else {
+		unarm_shared(p);
+	}
+}
+
+void close_path_before_takeover(int fd, bool may_close)
 {
 	uint32_t st = fdtab_get(fd);
 	int shared_unread;
@@ -826,8 +848,12 @@ void close_path_before_takeover(int fd)
 	call_enter(&c);
 	event_call(SHIM_EV_CLOSE, fd, st, true);
 	act_before_close(fd, st, &c, &shared_unread, false, NULL);
-	/* (a takeover of a socket with other holders is not followed: the
-	 * number is the program's again at once) */
+	/* (in a process with threads, a takeover of a socket with other
+	 * holders is not followed: the number is the program's again at
+	 * once; an inetd service's dup2 onto the connection it was given
+	 * is: regress_inherited_socket_closed) */
+	if (shared_unread != 0 && may_close && __libc_single_threaded)
+		takeover_settling(&c, fd, st, shared_unread);
 	call_leave(&c);
 	errno = saved;
 }
@@ -978,6 +1004,25 @@ void close_path_before_fork(void)
 	call_enter(&c);
 	if (!call_tight(&c))
 		learn_unseen(true);
+	call_leave(&c);
+	errno = saved;
+}
+
+void close_path_at_start(void)
+{
+	struct call c;
+	int saved = errno;
+
+	if (!shim_cfg.sockets_watched || shim_cfg.closes_untracked)
+		return;
+	call_enter(&c);
+	if (!call_tight(&c)) {
+		learn_unseen(false);
+		/* (what a fork or an exit walks for stays as it was: what
+		 * comes later unseen, a raw system call's socket, is found
+		 * there as before) */
+		fdtab_unseen_possible();
+	}
 	call_leave(&c);
 	errno = saved;
 }

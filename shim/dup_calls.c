@@ -100,7 +100,7 @@ static void end_target(int fd, int newfd)
 		return;
 	saved = errno;
 	if (sys_fcntl(fd, F_GETFD, 0) >= 0)
-		close_path_before_takeover(newfd);
+		close_path_before_takeover(newfd, true);
 	errno = saved;
 }
 

@@ -239,6 +239,8 @@ bool shim_init_slow(void)
 		bool done = __atomic_compare_exchange_n(&shim_init_state, &running, INIT_DONE,
 							false, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
 
+		if (done)
+			close_path_at_start();
 		errno = saved;
 		return done;
 	}
