@@ -531,13 +531,14 @@ static long last_pid(void)
 	return v;
 }
 
-/* Whether task pid is gone (its /proc entry is not there); false if it is
- * there, or cannot be told. */
+/* Whether task pid is gone, or going (its /proc entry is not there, or
+ * says nothing: a task being reaped); false if it is there, or if it may
+ * not be asked (hidepid). */
 static bool task_gone(pid_t pid, pid_t *tgid, pid_t *ppid)
 {
 	errno = 0;
 	*tgid = tgid_of(pid, ppid);
-	return *tgid < 0 && (errno == ENOENT || errno == ESRCH);
+	return *tgid < 0 && errno != EACCES && errno != EPERM;
 }
 
 /* Whether one of the tasks made since p's fork was trapped (pids after
@@ -545,8 +546,8 @@ static bool task_gone(pid_t pid, pid_t *tgid, pid_t *ppid)
  * child.  On a busy host other programs make tasks too: each is asked
  * whose child it is.  Any that may be (a process whose parent is p, or
  * p's parent for a CLONE_PARENT child; one the supervisor saw make a call,
- * gone since; one that cannot be asked; more tasks than are worth asking,
- * or pids that wrapped) counts.  Not a task gone without a trapped call:
+ * gone since; one that may not be asked; more tasks than are worth
+ * asking, or pids that wrapped) counts.  Not a task gone without a trapped call:
  * had it been p's child, killed before its first, its holders would have
  * gone with it, as they now do. */
 static bool child_may_be_made(struct sv_proc *p, long now)
@@ -554,7 +555,7 @@ static bool child_may_be_made(struct sv_proc *p, long now)
 	pid_t grand = 0;
 
 	if (now < 0 || p->fork.last_pid < 0 || now < p->fork.last_pid ||
-	    now - p->fork.last_pid > 64 || n_seen - p->fork.n_seen > SEEN_RING)
+	    now - p->fork.last_pid > 256 || n_seen - p->fork.n_seen > SEEN_RING)
 		return true;
 	for (unsigned long i = p->fork.n_seen; i < n_seen; i++)
 		if (seen_ring[i % SEEN_RING] > p->fork.last_pid && seen_ring[i % SEEN_RING] <= now)
@@ -591,8 +592,15 @@ bool sv_proc_fork_settle(struct sv_proc *p, int nr)
 	 * is let go without the look at every descriptor, which took longer
 	 * than a 50 µs timer's period, so that the fork was never made
 	 * (regress_supervise_fork_restarted). */
-	if (!made && nr == p->fork.nr)
+	if (!made && nr == p->fork.nr) {
+		/* (the tasks up to now are known not to be its child: a
+		 * child it makes later has a pid after them.  Asked again
+		 * at each of thousands of tries under a fast timer, the range
+		 * would only grow, with another program starting tasks.) */
+		p->fork.last_pid = now;
+		p->fork.n_seen = n_seen;
 		return true;
+	}
 	if (!made)
 		for (int i = 0; i < p->fork.n; i++)
 			sv_share_close(p->fork.inos[i]);
