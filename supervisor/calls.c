@@ -738,6 +738,7 @@ static void close_many(struct ctx *c, unsigned lo, unsigned hi, bool exiting)
 	struct closing *ks;
 	enum keep *keep;
 	bool *replaced, *settled, gone = false;
+	int reached = 0; /* the entries prepared */
 	DIR *d;
 	struct dirent *e;
 
@@ -773,7 +774,9 @@ static void close_many(struct ctx *c, unsigned lo, unsigned hi, bool exiting)
 	settled = calloc((size_t)n + 1, sizeof *settled);
 	if (!ks || !keep || !replaced || !settled)
 		n = 0;
-	for (int i = 0; i < n && !gone; i++) {
+	for (; reached < n && !gone; reached++) {
+		int i = reached;
+
 		prepare_close(c, fds[i], &ks[i]);
 		/* Past the supervisor's reserve line (fds.c), a copy is not
 		 * held till the answer: this close is decided now, its copy
@@ -786,13 +789,25 @@ static void close_many(struct ctx *c, unsigned lo, unsigned hi, bool exiting)
 			 * kept, decided at once, linger.c's and afterclose.c's
 			 * sv_fds_room) */
 			keep[i] = act_on_close(c, fds[i], &ks[i], &replaced[i]);
-			keep_after(c, fds[i], &ks[i], keep[i], replaced[i], false);
+			if (keep[i] == KEEP_LINGER) {
+				/* (not before the answer: a lingering shuts the
+				 * socket down, which the program's call has not
+				 * ended yet; a SO_LINGER {1, 0} replaced is put
+				 * back, the close as the program asked) */
+				unanswered(&ks[i], replaced[i]);
+				report_skipped(c, fds[i], &ks[i], "no descriptor left in the supervisor");
+				keep[i] = ks[i].last && event_wanted(&shim_cfg, EVENTS_ERRORS) ? KEEP_AFTER
+												 : KEEP_NONE;
+			}
+			keep_after(c, fds[i], &ks[i], keep[i], false, false);
 			ks[i].copy = -1;
 			settled[i] = true;
 		}
 	}
 	if (gone || !still_pending(c)) {
-		for (int i = 0; i < n; i++)
+		/* (only those prepared: the rest are calloc's zeros, not
+		 * copies) */
+		for (int i = 0; i < reached; i++)
 			if (ks[i].copy >= 0)
 				close(ks[i].copy);
 	} else {

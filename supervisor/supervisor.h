@@ -82,6 +82,7 @@ struct sv_proc {
 		int nr;		/* the call's number */
 		long last_pid;	/* the last task made before it (-1: unknown) */
 		unsigned long n_seen; /* processes seen first before it (procs.c) */
+		bool retried;	/* let go as the same fork tried again */
 		uint64_t *inos; /* the sockets */
 		int n;
 	} fork;
