@@ -57,7 +57,9 @@ void close_path_at_exit(bool by_exit);
  * are learned, so that a close of one, or a dup2 onto it, is checked as
  * any other's; before, only a fork or an exit looked for them, and a
  * service that closed its connection with bytes unread reset it unseen
- * (regress_inherited_socket_closed).  The walks at fork and exit stay. */
+ * (regress_inherited_socket_closed).  The table is then complete: a fork
+ * or an exit walks again only once something may have come unseen
+ * (fdtab_all_seen). */
 void close_path_at_start(void);
 
 /* Before fork(): the sockets the process holds unseen (inherited through

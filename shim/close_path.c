@@ -1016,13 +1016,8 @@ void close_path_at_start(void)
 	if (!shim_cfg.sockets_watched || shim_cfg.closes_untracked)
 		return;
 	call_enter(&c);
-	if (!call_tight(&c)) {
-		learn_unseen(false);
-		/* (what a fork or an exit walks for stays as it was: what
-		 * comes later unseen, a raw system call's socket, is found
-		 * there as before) */
-		fdtab_unseen_possible();
-	}
+	if (!call_tight(&c))
+		learn_unseen(false); /* (a forking server's first fork then walks no more) */
 	call_leave(&c);
 	errno = saved;
 }

@@ -22,6 +22,7 @@
 #include "config.h"
 #include "event.h"
 #include "fdtab.h"
+#include "gobinary.h"
 #include "langtrace.h"
 #include "lastref.h"
 #include "libc.h"
@@ -239,8 +240,14 @@ bool shim_init_slow(void)
 		bool done = __atomic_compare_exchange_n(&shim_init_state, &running, INIT_DONE,
 							false, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
 
-		if (done)
+		if (done) {
 			close_path_at_start();
+			/* A Go program's net package makes its sockets
+			 * without libc (unless raw mode catches them): the
+			 * walks at fork and exit look for them as before */
+			if (shim_cfg.raw != RAW_SECCOMP && gobinary_is_go())
+				fdtab_unseen_possible();
+		}
 		errno = saved;
 		return done;
 	}
