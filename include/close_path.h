@@ -33,12 +33,8 @@ void close_path_closefrom(int lowfd);
 
 /* The socket on fd is about to be closed by the kernel without a close()
  * of the number (dup2/dup3 onto it, freopen of its stream): the checks,
- * events and graceful close of its last close, done now.  errno kept.
- * may_close: the call takes the number whether it is open or not (dup2,
- * not freopen): a socket with other holders (or inherited) that would
- * reset were this its last reference is closed here first in a
- * single-threaded process, so that the kernel can say whether it was. */
-void close_path_before_takeover(int fd, bool may_close);
+ * events and graceful close of its last close, done now.  errno kept. */
+void close_path_before_takeover(int fd);
 
 /* At exit() (by_exit: the shim's destructor, after the program's atexit
  * handlers and destructors) and at _exit() (exit_calls.c): every TCP
@@ -54,8 +50,8 @@ void close_path_at_exit(bool by_exit);
 
 /* At the start of a process image: the sockets it inherited through exec
  * (inetd's service, a shell's redirection, systemd's socket activation)
- * are learned, so that a close of one, or a dup2 onto it, is checked as
- * any other's; before, only a fork or an exit looked for them, and a
+ * are learned, so that a close of one is checked as any other's; before,
+ * only a fork or an exit looked for them, and a
  * service that closed its connection with bytes unread reset it unseen
  * (regress_inherited_socket_closed).  The table is then complete: a fork
  * or an exit walks again only once something may have come unseen

@@ -814,29 +814,7 @@ void close_path_closefrom(int lowfd)
 
 /* ---- a socket ended without a close of its number ---------------------- */
 
-/* A takeover (dup2 onto fd) of a socket with other holders, or inherited,
- * that would reset were it the last reference: closed here first, and the
- * kernel asked after, as at exit; the call then takes a free number.
- * Only in a single-threaded process: no other thread can take the number
- * in between.  In the call's buffers, not on what may be a small signal
- * stack. */
-__attribute__((noinline)) static void takeover_settling(struct call *c, int fd, uint32_t st,
-							int unread)
-{
-	struct pending_rst *p = call_buffers(c) ? call_pending(c) : NULL;
-
-	if (!p)
-		return;
-	probe_shared(fd, st, unread, p);
-	if (p->armed && sys_close(fd) == 0) {
-		fdtab_set(fd, FD_CLOSED);
-		settle_shared(fd, st, p);
-	} else {
-		unarm_shared(p);
-	}
-}
-
-void close_path_before_takeover(int fd, bool may_close)
+void close_path_before_takeover(int fd)
 {
 	uint32_t st = fdtab_get(fd);
 	int shared_unread;
@@ -848,12 +826,8 @@ void close_path_before_takeover(int fd, bool may_close)
 	call_enter(&c);
 	event_call(SHIM_EV_CLOSE, fd, st, true);
 	act_before_close(fd, st, &c, &shared_unread, false, NULL);
-	/* (in a process with threads, a takeover of a socket with other
-	 * holders is not followed: the number is the program's again at
-	 * once; an inetd service's dup2 onto the connection it was given
-	 * is: regress_inherited_socket_closed) */
-	if (shared_unread != 0 && may_close && __libc_single_threaded)
-		takeover_settling(&c, fd, st, shared_unread);
+	/* (a takeover of a socket with other holders is not followed: the
+	 * number is the program's again at once) */
 	call_leave(&c);
 	errno = saved;
 }
@@ -1016,8 +990,11 @@ void close_path_at_start(void)
 	if (!shim_cfg.sockets_watched || shim_cfg.closes_untracked)
 		return;
 	call_enter(&c);
+	/* (as before a fork: the program's other threads, started by a
+	 * library's constructor, may be closing meanwhile, whose marks stay;
+	 * a forking server's first fork then walks no more) */
 	if (!call_tight(&c))
-		learn_unseen(false); /* (a forking server's first fork then walks no more) */
+		learn_unseen(true);
 	call_leave(&c);
 	errno = saved;
 }

@@ -94,13 +94,24 @@ static bool clear_target(int fd, int newfd)
  * the number: fd open, and not newfd itself. */
 static void end_target(int fd, int newfd)
 {
+	struct stat st; /* (one: this may run on a handler's small stack) */
+	dev_t dev;
+	ino_t ino;
 	int saved;
 
 	if (fd == newfd || __builtin_expect(!(fdtab_get(newfd) & FD_SOCKET), 1))
 		return;
 	saved = errno;
-	if (sys_fcntl(fd, F_GETFD, 0) >= 0)
-		close_path_before_takeover(newfd, true);
+	/* (a copy of the same socket put over it ends nothing: an inetd
+	 * service's dup2(0, 1) of the connection it was given on both,
+	 * shut down under SOCKSHIM_GRACEFUL=always, regress_inherited_
+	 * socket_closed) */
+	if (sys_fstat(fd, &st) == 0) {
+		dev = st.st_dev;
+		ino = st.st_ino;
+		if (sys_fstat(newfd, &st) != 0 || st.st_dev != dev || st.st_ino != ino)
+			close_path_before_takeover(newfd);
+	}
 	errno = saved;
 }
 

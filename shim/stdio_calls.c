@@ -102,7 +102,7 @@ static FILE *reopen(FILE *(*real)(const char *, const char *, FILE *), const cha
 	    ((st = fdtab_get(fd)) & FD_PRIVATE))
 		return real(path, mode, fp);
 	flush_first(fp, fd);
-	close_path_before_takeover(fd, false);
+	close_path_before_takeover(fd);
 	ret = real(path, mode, fp);
 	if (st) {
 		/* The number the shim knew is closed; it may hold the new
