@@ -961,20 +961,13 @@ static void learn_unseen(bool at_fork)
 		fdtab_unseen_possible();
 }
 
-/* Sockets not seen made are learned before a fork rather than at each
- * child's exit: a forking server's children inherit what the parent
- * learned once, and end without a walk of /proc/self/fd of their own
- * (its dentries cost the child more than the rest of the shim's work;
- * tools/bench fork-server) unless something may have come unseen since. */
-void close_path_before_fork(void)
+/* The walk (learn_unseen, the marks of closes in progress kept) in a call
+ * scope of the shim's own, not on a small signal stack; errno kept. */
+static void learn_unseen_in_call(void)
 {
 	struct call c;
 	int saved = errno;
 
-	/* (a thread blocked in recvmsg meanwhile: the children walk, the
-	 * parent need not, once) */
-	if (!shim_cfg.sockets_watched || fdtab_all_seen_but_receiving())
-		return;
 	call_enter(&c);
 	if (!call_tight(&c))
 		learn_unseen(true);
@@ -982,21 +975,27 @@ void close_path_before_fork(void)
 	errno = saved;
 }
 
+/* Sockets not seen made are learned before a fork rather than at each
+ * child's exit: a forking server's children inherit what the parent
+ * learned once, and end without a walk of /proc/self/fd of their own
+ * (its dentries cost the child more than the rest of the shim's work;
+ * tools/bench fork-server) unless something may have come unseen since. */
+void close_path_before_fork(void)
+{
+	/* (a thread blocked in recvmsg meanwhile: the children walk, the
+	 * parent need not, once) */
+	if (!shim_cfg.sockets_watched || fdtab_all_seen_but_receiving())
+		return;
+	learn_unseen_in_call();
+}
+
 void close_path_at_start(void)
 {
-	struct call c;
-	int saved = errno;
-
-	if (!shim_cfg.sockets_watched || shim_cfg.closes_untracked)
-		return;
-	call_enter(&c);
 	/* (as before a fork: the program's other threads, started by a
 	 * library's constructor, may be closing meanwhile, whose marks stay;
 	 * a forking server's first fork then walks no more) */
-	if (!call_tight(&c))
-		learn_unseen(true);
-	call_leave(&c);
-	errno = saved;
+	if (shim_cfg.sockets_watched && !shim_cfg.closes_untracked)
+		learn_unseen_in_call();
 }
 
 void close_path_at_exit(bool by_exit)

@@ -215,6 +215,41 @@ kernel_aborts() {
 		awk '/^TcpExtTCPAbortOn/ { n += $2 } END { print n + 0 }'
 }
 
+# A forking program under the supervisor while a timer interrupts its
+# forks (tests/progs/static/trap_ticks fork; the supervisor's tests of a
+# fork made again): FORKS forks under a 2 ms timer, at the default level
+# (one close_rst for the kernel's one reset) and with graceful (the
+# client's answer whole, no reset); then 100 under a 50 µs timer, faster
+# than the supervisor's handling of a fork (the forks are made: bare, 100
+# take ~1 s here; a hang is what the timeout catches).  $SV and $P set.
+#   sv_fork_rounds LABEL FORKS
+sv_fork_rounds() {
+	local label=$1 forks=$2 out resets records before
+	rm -f "$WORK/default.log" "$WORK/graceful.log" "$WORK/fast.log"
+	before=$(kernel_aborts)
+	out=$(SOCKSHIM_LOG="$WORK/default.log" "$SV" -- "$P" fork "$forks" 2000 2>"$WORK/err") ||
+		{ cat "$WORK/err"; fail "${label}default: exit $?"; }
+	resets=$(($(kernel_aborts) - before))
+	records=$(count_events "$WORK/default.log" close_rst)
+	[ "$resets" = 1 ] && [ "$records" = 1 ] ||
+		fail "${label}default: $records close_rst records for $resets resets"
+	note "${label}default: $records close_rst record for $resets reset"
+	before=$(kernel_aborts)
+	out=$(SOCKSHIM_GRACEFUL=1 SOCKSHIM_LOG="$WORK/graceful.log" "$SV" -- "$P" fork "$forks" 2000 \
+		2>"$WORK/err") || { cat "$WORK/err"; fail "${label}graceful: exit $?"; }
+	[ "$out" = "client: 7 bytes, then EOF" ] || fail "${label}graceful: the client got '$out'"
+	[ "$(($(kernel_aborts) - before))" = 0 ] || fail "${label}graceful: the kernel sent a reset"
+	note "${label}graceful: $out"
+	before=$(kernel_aborts)
+	out=$(SOCKSHIM_LOG="$WORK/fast.log" timeout 300 "$SV" -- "$P" fork 100 50 2>"$WORK/err") ||
+		{ cat "$WORK/err"; fail "${label}50 µs timer: exit $?"; }
+	resets=$(($(kernel_aborts) - before))
+	records=$(count_events "$WORK/fast.log" close_rst)
+	[ "$resets" = 1 ] && [ "$records" = 1 ] ||
+		fail "${label}50 µs timer: $records close_rst records for $resets resets"
+	note "${label}50 µs timer: 100 forks made, $records close_rst record for $resets reset"
+}
+
 # tests/progs/epoll_server.c serving 200 clients (tests/epoll_clients.py):
 #   epoll_round NAME MODE [COMMAND...]
 # the server runs in MODE (lt, et) under COMMAND (env VAR=VALUE..., a

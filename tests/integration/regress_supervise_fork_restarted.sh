@@ -24,25 +24,4 @@ P="$PROGS/static/trap_ticks"
 before=$(kernel_aborts)
 out=$("$P" fork 500 2000) || fail "bare: exit $?"
 [ "$(($(kernel_aborts) - before))" = 1 ] || fail "bare: the control does not hold (no reset): $out"
-before=$(kernel_aborts)
-out=$(SOCKSHIM_LOG="$WORK/default.log" "$SV" -- "$P" fork 500 2000 2>"$WORK/err") ||
-	{ cat "$WORK/err"; fail "default: exit $?"; }
-resets=$(($(kernel_aborts) - before))
-records=$(count_events "$WORK/default.log" close_rst)
-[ "$resets" = 1 ] && [ "$records" = 1 ] || fail "default: $records close_rst records for $resets resets"
-note "default: $records close_rst record for $resets reset"
-before=$(kernel_aborts)
-out=$(SOCKSHIM_GRACEFUL=1 SOCKSHIM_LOG="$WORK/graceful.log" "$SV" -- "$P" fork 500 2000 2>"$WORK/err") ||
-	{ cat "$WORK/err"; fail "graceful: exit $?"; }
-[ "$out" = "client: 7 bytes, then EOF" ] || fail "graceful: the client got '$out'"
-[ "$(($(kernel_aborts) - before))" = 0 ] || fail "graceful: the kernel sent a reset"
-note "graceful: $out"
-# a timer faster than the handling of a fork: the forks are made (bare,
-# 100 take ~1 s here; a hang is what the timeout catches)
-before=$(kernel_aborts)
-out=$(SOCKSHIM_LOG="$WORK/fast.log" timeout 300 "$SV" -- "$P" fork 100 50 2>"$WORK/err") ||
-	{ cat "$WORK/err"; fail "50 µs timer: exit $?"; }
-resets=$(($(kernel_aborts) - before))
-records=$(count_events "$WORK/fast.log" close_rst)
-[ "$resets" = 1 ] && [ "$records" = 1 ] || fail "50 µs timer: $records close_rst records for $resets resets"
-note "50 µs timer: 100 forks made, $records close_rst record for $resets reset"
+sv_fork_rounds "" 500
