@@ -255,13 +255,18 @@ static void report_skipped(struct ctx *c, int fd, const struct closing *k, const
 	emit(c, &ev);
 }
 
+/* A close not lingered on: its copy is looked at once the program's close
+ * has run, if the supervisor knows of no other holder (afterclose.c). */
+static enum keep look_after(const struct closing *k)
+{
+	return k->last && event_wanted(&shim_cfg, EVENTS_ERRORS) ? KEEP_AFTER : KEEP_NONE;
+}
+
 /* The close of fd, described by k, is allowed to run: records, holders,
  * history; says what to do with the copy after the answer. */
 static enum keep act_on_close(struct ctx *c, int fd, struct closing *k, bool *replaced)
 {
 	struct event ev = EVENT_INIT(SHIM_EV_CLOSE_ERROR, LOG_SEV_ERROR);
-	int holders;
-	bool last;
 
 	*replaced = false;
 	if (k->copy < 0) {
@@ -294,8 +299,7 @@ static enum keep act_on_close(struct ctx *c, int fd, struct closing *k, bool *re
 	sv_hist_note(c->p, fd, c->ips, c->bt_n);
 	if (!k->st)
 		return KEEP_NONE;
-	holders = sv_share_close(k->ino);
-	last = holders <= 1;
+	k->last = sv_share_close(k->ino) <= 1;
 	if (event_wanted(&shim_cfg, EVENTS_ALL)) {
 		struct event call = EVENT_INIT(SHIM_EV_CLOSE, LOG_SEV_INFO);
 		struct event_addresses a;
@@ -311,9 +315,8 @@ static enum keep act_on_close(struct ctx *c, int fd, struct closing *k, bool *re
 	/* (a socket only bound, or whose connection is over, sends nothing
 	 * when closed: nothing to linger on; only its pending error to
 	 * report, KEEP_AFTER, at once) */
-	k->last = last;
 	if (k->live &&
-	    (shim_cfg.graceful == GRACEFUL_ALWAYS || (shim_cfg.graceful == GRACEFUL_ON && last))) {
+	    (shim_cfg.graceful == GRACEFUL_ALWAYS || (shim_cfg.graceful == GRACEFUL_ON && k->last))) {
 		if (k->lz) {
 			/* the program's abortive close is replaced */
 			struct linger off = {0, 0};
@@ -325,7 +328,7 @@ static enum keep act_on_close(struct ctx *c, int fd, struct closing *k, bool *re
 	}
 	/* Another holder keeps the connection: this close sends nothing.
 	 * The last one's outcome is known once it ran (afterclose.c). */
-	return last && event_wanted(&shim_cfg, EVENTS_ERRORS) ? KEEP_AFTER : KEEP_NONE;
+	return look_after(k);
 }
 
 /* Before any close runs: look, take the backtrace.  (Reads only.) */
@@ -404,7 +407,7 @@ static void keep_after(struct ctx *c, int fd, struct closing *k, enum keep keep,
 		/* Not lingered on: the copy's close follows the program's,
 		 * and what it does is looked at as without graceful */
 		report_skipped(c, fd, k, why);
-		keep = k->last && event_wanted(&shim_cfg, EVENTS_ERRORS) ? KEEP_AFTER : KEEP_NONE;
+		keep = look_after(k);
 	}
 	if (keep == KEEP_AFTER) {
 		sv_after_take(k->copy, c->p->pidfd, fd, k->ino, k->st, who(c, true));
@@ -785,9 +788,8 @@ static void close_many(struct ctx *c, unsigned lo, unsigned hi, bool exiting)
 		if (ks[i].copy < 0 || sv_fds_room(ks[i].copy))
 			continue;
 		if (!(gone = !still_pending(c))) {
-			/* (a lingering or a look after it, past the line: not
-			 * kept, decided at once, linger.c's and afterclose.c's
-			 * sv_fds_room) */
+			/* (past the line: no lingering, and the look after it
+			 * decided at once, afterclose.c's sv_fds_room) */
 			keep[i] = act_on_close(c, fds[i], &ks[i], &replaced[i]);
 			if (keep[i] == KEEP_LINGER) {
 				/* (not before the answer: a lingering shuts the
@@ -796,8 +798,7 @@ static void close_many(struct ctx *c, unsigned lo, unsigned hi, bool exiting)
 				 * back, the close as the program asked) */
 				unanswered(&ks[i], replaced[i]);
 				report_skipped(c, fds[i], &ks[i], "no descriptor left in the supervisor");
-				keep[i] = ks[i].last && event_wanted(&shim_cfg, EVENTS_ERRORS) ? KEEP_AFTER
-												 : KEEP_NONE;
+				keep[i] = look_after(&ks[i]);
 			}
 			keep_after(c, fds[i], &ks[i], keep[i], false, false);
 			ks[i].copy = -1;
