@@ -1,0 +1,36 @@
+# Regression: a launcher started with the library already in LD_PRELOAD (a
+# unit's drop-in that preloads it, a nested launcher) was watched itself:
+# its shell and the commands it runs wrote records of their own into the
+# program's log, a close_error of dash's harmless close(-1) at every start
+# at the default level, and records of grep, od and readlink at
+# events=all.  Now the launcher runs again without the library first.
+# Before: "records of the launcher's own processes: "prog":"sh" ..." at the
+# default level (1 close_error), and at events=all 8 records (the starts of
+# grep twice, od three times, readlink, and that close_error).  Left: at
+# events=all, the "start" of the first shell, which was started with the
+# library before the script could do anything.
+. "$(dirname "$0")/../lib.sh"
+no_sanitizer "checks LD_PRELOAD values and whose records a log holds"
+L="$TOP/tools/sockshim"
+for level in errors all; do
+	log="$WORK/$level.log"
+	LD_PRELOAD="$SHIM" SOCKSHIM_LOG="$log" SOCKSHIM_EVENTS=$level \
+		"$L" -- "$PROGS/events" double_close >/dev/null 2>"$WORK/err" ||
+		fail "$level: exit $?: $(cat "$WORK/err")"
+	# (the shell that found the library preloaded was started with it: at
+	# events=all its start is recorded before the script can run again)
+	others=$(grep -v '"prog":"events"' "$log" | grep -v '"prog":"sh","host":"[^"]*","event":"start"' | grep -o '"prog":"[^"]*","host":"[^"]*","event":"[^"]*"' | sort | uniq -c)
+	[ -z "$others" ] || fail "$level: records of the launcher's own processes: $others"
+	n=$(grep -c '"event":"double_close"' "$log")
+	[ "$n" = 1 ] || fail "$level: $n double_close records of the program, 1 expected"
+done
+# the program still gets the library (once, first) and what else was
+# preloaded, and nothing of the launcher's own in its environment
+LD_PRELOAD="$SHIM:$PROGS/empty.so" "$L" -- "$PROGS/show_env" >"$WORK/env" || fail "show_env: exit $?"
+grep -qxF "LD_PRELOAD=$SHIM:$PROGS/empty.so" "$WORK/env" || fail "LD_PRELOAD: $(grep LD_PRELOAD "$WORK/env")"
+! grep -q 'launcher_preload' "$WORK/env" || fail "the launcher's variable reached the program: $(grep launcher_preload "$WORK/env")"
+# and under the supervisor: nothing preloaded that the program did not have
+LD_PRELOAD="$SHIM:$PROGS/empty.so" "$L" --supervise -- "$PROGS/show_env" >"$WORK/env2" 2>"$WORK/err2" ||
+	fail "supervised show_env: exit $?: $(cat "$WORK/err2")"
+grep -qxF "LD_PRELOAD=$PROGS/empty.so" "$WORK/env2" || fail "supervised LD_PRELOAD: $(grep LD_PRELOAD "$WORK/env2")"
+note "only the program's records, at errors and all; LD_PRELOAD kept: $(grep LD_PRELOAD "$WORK/env")"
