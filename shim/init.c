@@ -191,6 +191,14 @@ bool shim_init_slow(void)
 	int expected = INIT_NONE;
 	int saved;
 
+	/* Not in a vfork child, which runs on its parent's memory with a
+	 * descriptor table of its own: the state made there would be the
+	 * parent's, with the child's pid in every record it writes after
+	 * (a library constructor that vforks before the shim's has run,
+	 * regress_init_not_in_vfork_child).  The child's calls pass through
+	 * as any vfork child's do; the parent initialises at its next. */
+	if (vfork_in_child)
+		return false;
 	/* Loaded into the supervisor itself (LD_PRELOAD set for a command
 	 * that runs sockshim --supervise), which does this work from outside
 	 * for the processes it watches: here the library would only watch
