@@ -67,6 +67,8 @@ void libc__exit(int status) __attribute__((noreturn));
 /* clone(fn, stack, flags, arg, ptid, tls, ctid): the next clone() in line. */
 int libc_clone(int (*fn)(void *), void *stack, int flags, void *arg, pid_t *ptid, void *tls,
 	       pid_t *ctid);
+/* _Fork(): the next _Fork in line (glibc 2.34's fork without handlers). */
+pid_t libc__Fork(void);
 /* syscall(nr, a..f): the next syscall() in line (another preload's, or
  * libc's), the system call itself before the constructor bound it. */
 long libc_syscall(long nr, long a, long b, long c, long d, long e, long f);

@@ -14,6 +14,7 @@
  * result and errno are the caller's.  A child sharing this memory
  * (CLONE_VM: a thread, a vfork-like spawn) goes straight to fn. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <sys/types.h>
@@ -24,6 +25,7 @@
 #include "libc.h"
 #include "proc.h"
 #include "shim.h"
+#include "vfork.h"
 
 struct clone_start {
 	int (*fn)(void *);
@@ -97,4 +99,32 @@ SHIM_EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
 		return ret;
 	}
 	return libc_clone(fn, stack, flags, arg, ptid, tls, ctid);
+}
+
+/* _Fork() (glibc 2.34): a fork that runs none of fork()'s handlers, the
+ * shim's pthread_atfork ones included (fork() itself reaches it inside
+ * libc, not through this symbol).  Its child holds a copy of every socket
+ * as a forked one does: fork()'s handlers around it, as for
+ * syscall(SYS_fork).  Before, the parent's close of its copy was taken for
+ * the last: under SOCKSHIM_GRACEFUL=1 it shut the child's connection down,
+ * and at the default level it wrote false close_rst records
+ * (regress_underscore_fork_holds_sockets). */
+SHIM_EXPORT pid_t _Fork(void)
+{
+	pid_t ret;
+	int err;
+
+	if (__atomic_load_n(&shim_init_state, __ATOMIC_ACQUIRE) != INIT_DONE || vfork_in_child)
+		return libc__Fork();
+	shim_fork_prepare();
+	ret = libc__Fork();
+	err = errno;
+	if (ret == 0) {
+		shim_fork_child();
+		shim_forked_into(0);
+	} else {
+		shim_fork_parent();
+	}
+	errno = err;
+	return ret;
 }

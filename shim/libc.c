@@ -6,7 +6,7 @@
  * here could be found held by a signal handler or a forked child.
  *
  * dlsym reports a missing symbol through dlerror, which allocates; only the
- * optional targets (close_range, closefrom) can be missing, and every target
+ * optional targets (close_range, closefrom, _Fork) can be missing, and every target
  * is bound once from the constructor by libc_bind_all(). */
 #define _GNU_SOURCE
 #include "libc.h"
@@ -70,6 +70,8 @@ LIBC_CALL(int, clone, -1,
 	  (int (*start)(void *), void *stack, int flags, void *arg, pid_t *ptid, void *tls,
 	   pid_t *ctid),
 	  (start, stack, flags, arg, ptid, tls, ctid))
+/* glibc 2.34 and later; missing before (no program calls it there) */
+LIBC_CALL(pid_t, _Fork, -1, (void), ())
 LIBC_CALL(int, dup, -1, (int fd), (fd))
 LIBC_CALL(int, dup2, -1, (int fd, int newfd), (fd, newfd))
 LIBC_CALL(int, dup3, -1, (int fd, int newfd, int flags), (fd, newfd, flags))
@@ -209,7 +211,7 @@ void libc_bind_all(void)
 		popen_bind, epoll_create_bind, epoll_create1_bind, sigaltstack_bind, prctl_bind,
 		dlclose_bind,
 		fclose_bind, fcloseall_bind, freopen_bind, freopen64_bind, syscall_bind,
-		exit_bind, clone_bind, execve_bind, execvpe_bind, fexecve_bind, execveat_bind, chroot_bind,
+		exit_bind, clone_bind, _Fork_bind, execve_bind, execvpe_bind, fexecve_bind, execveat_bind, chroot_bind,
 	};
 	int saved = errno;
 

@@ -2,9 +2,9 @@
  * vsftpd does (isolate=YES: syscall(SYS_clone, CLONE_NEW... | SIGCHLD)):
  * the child waits 100 ms, reads the request (the whole of it, up to 128
  * bytes), answers ANSWER_BYTES, closes and _exits; the parent closes its
- * copy at once.
+ * copy at once.  _Fork: glibc's fork without fork()'s handlers (2.34).
  *
- *   clone_server fork|sysfork|sysclone|clonefn PORT ANSWER_BYTES CLIENTS
+ *   clone_server fork|sysfork|sysclone|clonefn|_Fork PORT ANSWER_BYTES CLIENTS
  * Serves CLIENTS clients, waits for its children, exits 0. */
 #include "progs.h"
 
@@ -47,6 +47,8 @@ int main(int argc, char **argv)
 			pid = syscall(SYS_fork);
 		else if (strcmp(argv[1], "sysclone") == 0)
 			pid = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+		else if (strcmp(argv[1], "_Fork") == 0)
+			pid = _Fork();
 		else
 			pid = clone(serve, stack + sizeof stack, SIGCHLD, NULL);
 		if (pid < 0)
