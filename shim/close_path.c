@@ -762,19 +762,60 @@ static int split_range(unsigned first, unsigned last, int flags,
 	return s.ret;
 }
 
+/* A socket of the program's that a range is about to close ends as a
+ * close() of its number would end it: the record at events=all, the probe
+ * for a reset or the lingering, decided before the call (which closes it
+ * with the rest), as for a dup2 onto it.  Its entry is claimed first: a
+ * close() of the same number by another thread acts on it once. */
+struct range_end {
+	struct call *c;
+	uint32_t id;
+};
+
+static bool end_in_range(int fd, uint32_t st, void *ctx)
+{
+	struct range_end *r = ctx;
+	uint64_t cookie = fdtab_cookie(fd);
+	struct fdend end;
+	int shared_unread;
+
+	if (st & (FD_CLOSED | FD_PRIVATE))
+		return true;
+	st = fdend_claim(&end, fd, r->id);
+	if (st & FD_PRIVATE) { /* (the shim's own, moved here meanwhile) */
+		fdend_unclaim(&end);
+		return true;
+	}
+	if (!(st & FD_SOCKET) || (st & FD_CLOSED))
+		return true;
+	event_call(SHIM_EV_CLOSE, fd, st, true);
+	act_before_close(fd, as_counted(fd, st), r->c, &shared_unread, false, NULL);
+	if (st & FD_COUNTED)
+		sharecount_release(cookie);
+	return true;
+}
+
 static void note_range_closed(unsigned first, unsigned last, int flags)
 {
 	struct call c;
 	uint32_t id = 0;
+	int lo = (int)(first > INT_MAX ? INT_MAX : first), hi = (int)(last > INT_MAX ? INT_MAX : last);
 
 	if (flags & CLOSE_RANGE_CLOEXEC)
 		return;
 	call_enter(&c);
 	if (keeps_history())
 		id = call_backtrace_to_history(&c); /* one backtrace for every number it closed */
+	/* (before a range ended sockets unseen: a connection with bytes
+	 * unread reset its client without a record, and was never lingered
+	 * on; regress_close_range_ends_sockets) */
+	if (shim_cfg.sockets_watched && !shim_cfg.closes_untracked) {
+		struct range_end r = {&c, id};
+
+		fdtab_each(lo, hi, FD_SOCKET, end_in_range, &r);
+	}
 	call_leave(&c);
-	fdend_range((int)(first > INT_MAX ? INT_MAX : first), (int)(last > INT_MAX ? INT_MAX : last),
-		    id);
+	fdend_range(lo, hi, id);
 }
 
 static int close_range_with(unsigned int first, unsigned int last, int flags,
