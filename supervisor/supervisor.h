@@ -86,6 +86,9 @@ struct sv_proc {
 		uint64_t *inos; /* the sockets */
 		int n;
 	} fork;
+	/* an exit_group of one of its threads was let through (calls.c's
+	 * on_exit_group: another thread's is then left unanswered) */
+	bool exit_let_through;
 	/* its epoll instances (epolls.c): numbers, found when first needed */
 	struct sv_epolls {
 		int *fds;
