@@ -9,6 +9,7 @@
 #include "shim.h"
 
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -71,6 +72,25 @@ static void collect_problem(void *ctx, const char *name, const char *value, cons
 	if (value)
 		copy_cut(p->value, sizeof p->value, value);
 	p->reason = reason;
+}
+
+/* SOCKSHIM_LIBRARY is the launcher's (which library to preload).  One that
+ * names no file was not preloaded: the launcher's search found this one
+ * instead (tools/sockshim says so on stderr too).  A bad value, reported
+ * as any other (regress_launcher_bad_library_falls_back); $LIB is the
+ * loader's to expand, not checked here, nor a relative path. */
+static void check_library_named(void)
+{
+	const char *want = getenv(SHIM_ENV_LIBRARY);
+
+	/* (a relative one is the launcher's cwd's, not the program's) */
+	if (!want || strchr(want, '$') || (*want != '\0' && *want != '/'))
+		return;
+	if (*want == '\0')
+		collect_problem(NULL, SHIM_ENV_LIBRARY, want, "expected the path of a libsockshim.so");
+	else if (SYS6(SYS_faccessat, AT_FDCWD, want, R_OK, 0, 0, 0) != 0)
+		collect_problem(NULL, SHIM_ENV_LIBRARY, want,
+				"no such file: the launcher preloaded the library it found instead");
 }
 
 static void report_problems(void)
@@ -213,6 +233,7 @@ bool shim_init_slow(void)
 	libc_bind_all();
 	proc_init();
 	config_parse(environ, &shim_cfg, collect_problem, NULL);
+	check_library_named();
 	/* At events=none nothing is ever written (not even a config_error):
 	 * no log, so no descriptor of the shim's in the program (a forking
 	 * server's every fork copied a table that reached it) */
