@@ -114,6 +114,14 @@ int call_backtrace(struct call *c, void *const **ips);
  * where this stopped. */
 int call_backtrace_upto(struct call *c, int want, void *const **ips);
 
+/* The frames c's site is made of (BT_SITE_FRAMES), also when backtraces
+ * are off (SOCKSHIM_BACKTRACE=0): the rate limiter keeps one limit per
+ * call site all the same, and the record its site, with no frames
+ * written (before, every record's site was that of no frames: one limit
+ * per event, regress_sites_without_backtraces).  Only there: with
+ * backtraces off, call_backtrace() gives none of them. */
+int call_site_frames(struct call *c, void *const **ips);
+
 /* The innermost CLOSE_HISTORY_DEPTH frames of c's backtrace, recorded in
  * the close history: their id there (close_history.h).  Where the stack
  * has room they are unwound into a buffer on it, and no buffer set is

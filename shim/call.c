@@ -275,7 +275,9 @@ static bool frames_from_history(struct call *c)
 	       close_history_get(c->bt_history, pool[c->set].bt) == c->bt_n;
 }
 
-int call_backtrace_upto(struct call *c, int want, void *const **ips)
+/* call_backtrace_upto's capture, whether backtraces are on or not (the
+ * caller says). */
+static int capture_upto(struct call *c, int want, void *const **ips)
 {
 	int most = shim_cfg.backtrace_depth;
 
@@ -295,7 +297,7 @@ int call_backtrace_upto(struct call *c, int want, void *const **ips)
 		 * that gets one later in this call must not resume from a
 		 * capture whose frames it does not have) */
 		more->pc = 0;
-		if (shim_cfg.backtrace && call_buffers(c)) {
+		if (call_buffers(c)) {
 			if (trap_regs)
 				c->bt_n = backtrace_from_frame_pointers(trap_regs->ip, trap_regs->sp,
 									trap_regs->bp, pool[c->set].bt, most);
@@ -315,6 +317,20 @@ int call_backtrace_upto(struct call *c, int want, void *const **ips)
 	}
 	*ips = c->set >= 0 ? pool[c->set].bt : NULL; /* (no frames without buffers) */
 	return c->bt_n;
+}
+
+int call_backtrace_upto(struct call *c, int want, void *const **ips)
+{
+	if (!shim_cfg.backtrace) {
+		*ips = NULL;
+		return 0;
+	}
+	return capture_upto(c, want, ips);
+}
+
+int call_site_frames(struct call *c, void *const **ips)
+{
+	return capture_upto(c, BT_SITE_FRAMES, ips);
 }
 
 /* The frames for the history unwound into a buffer on this stack, which

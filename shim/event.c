@@ -649,7 +649,16 @@ static bool decide(struct call *c, struct event *ev, void *const **bt, int *n, b
 		if (*n > 0)
 			lang_frames(ev, *bt, *n);
 	}
-	return !rate_limited(ev) || admit(c, ev, *bt, *n);
+	if (!rate_limited(ev))
+		return true;
+	/* backtraces off: the frames of the site all the same (call.h) */
+	if (!shim_cfg.backtrace && !*bt && ev->backtrace && !ev->foreign) {
+		void *const *site_bt;
+		int site_n = call_site_frames(c, &site_bt);
+
+		return admit(c, ev, site_bt, site_n);
+	}
+	return admit(c, ev, *bt, *n);
 }
 
 /* Writes the record decide() admitted. */
