@@ -165,8 +165,21 @@ struct sv_gopcln {
 	size_t len;
 	bool ok;
 	uint8_t ptr_size;
-	uint64_t nfunc, text, funcnames, pcln;
+	uint8_t min_lc;	  /* the pc quantum */
+	uint8_t flag_off; /* of _func's flag: its layout's */
+	uint64_t nfunc, text, funcnames, pctab, pcln;
 };
+
+/* A function of the table: its entry (the binary's own address), name,
+ * pcsp table (an offset into the pctab, 0: none) and funcFlag. */
+struct sv_gofunc {
+	uint64_t entry;
+	const char *name;
+	uint32_t pcsp;
+	uint8_t flag;
+};
+#define SV_GOFUNC_TOPFRAME 1 /* the outermost frame of a stack */
+#define SV_GOFUNC_SPWRITE 2  /* writes sp: no telling its caller's frame */
 
 /* Reads the header of .gopclntab data[len] (Go 1.18 and later); text_addr:
  * the address of .text, where the header has none (a position-independent
@@ -175,6 +188,13 @@ bool sv_gopcln_open(struct sv_gopcln *t, const void *data, size_t len, uint64_t 
 /* The name of the function at address addr (the binary's own addresses),
  * and in *start its entry; NULL: none.  The name lies in the data. */
 const char *sv_gopcln_name(const struct sv_gopcln *t, uint64_t addr, uint64_t *start);
+/* The function at addr into *f; false: none. */
+bool sv_gopcln_func(const struct sv_gopcln *t, uint64_t addr, struct sv_gofunc *f);
+/* How far below its return address the stack pointer is at addr in f
+ * (what Go's runtime unwinds with: runtime/symtab.go funcspdelta), into
+ * *delta; false: the table does not say. */
+bool sv_gopcln_spdelta(const struct sv_gopcln *t, const struct sv_gofunc *f, uint64_t addr,
+		       int32_t *delta);
 
 /* ---- unwind.c: backtraces from outside ---------------------------------- */
 

@@ -59,11 +59,12 @@ struct sv_unwind {
 		uint64_t ip, start;
 	} functions[1024];
 	/* Go modules' .gopclntab (names where the symbol table is stripped),
-	 * read at a module's first frame without a symbol */
+	 * read at a module's first frame without a symbol or without call
+	 * frame information (Go's own frames are unwound with it) */
 	struct go_table {
 		Dwfl_Module *m;
 		struct sv_gopcln t;
-	} go[4];
+	} go[16];
 	unsigned n_go;
 	/* whether an address has call frame information (CFI_*), by address */
 	struct cfi_known {
@@ -442,12 +443,83 @@ static int scan_past_no_cfi(struct sv_unwind *u, uint64_t *sp, uint64_t *pc, uin
 	return n;
 }
 
+static const struct sv_gopcln *go_table(struct sv_unwind *u, Dwfl_Module *m, Elf *elf);
+
+/* Whether ip is in a Go function that has no call frame information (a
+ * Go binary without DWARF, -ldflags="-s -w": Go writes no .eh_frame);
+ * its table and function then into *t and *f, and *bias. */
+static bool go_frame(struct sv_unwind *u, uint64_t ip, const struct sv_gopcln **t,
+		     struct sv_gofunc *f, Dwarf_Addr *bias)
+{
+	Dwfl_Module *m;
+	Elf *elf;
+
+	if (cfi_of(u, ip) == CFI_HAS || !(m = dwfl_addrmodule(u->dwfl, ip)) ||
+	    !(elf = dwfl_module_getelf(m, bias)) || !(*t = go_table(u, m, elf)))
+		return false;
+	return sv_gopcln_func(*t, ip - *bias, f);
+}
+
+/* name, or its assembly's (name.abi0) */
+static bool go_named(const char *fn, const char *name)
+{
+	size_t n = strlen(name);
+
+	return !strncmp(fn, name, n) && (!fn[n] || !strcmp(fn + n, ".abi0"));
+}
+
 struct collect {
 	struct sv_unwind *u;
 	uint64_t *ips;
 	int n, max;
 	uint64_t unknown; /* the first frame's address in no module known (0: none) */
+	/* libdw's walk reached a Go frame without CFI at (go_sp, go_pc):
+	 * not taken, left to go_steps (0: none) */
+	uint64_t go_sp, go_pc;
 };
+
+/* Go frames from (*sp, *pc) into c, as Go's runtime unwinds them
+ * (runtime/traceback.go): the return address is pcsp's delta above the
+ * stack pointer, the caller's stack pointer a word above it.  True: the
+ * walk goes on from *sp and *pc, a frame of no Go function (C code a cgo
+ * program's Go called, with CFI); false: the backtrace ends. */
+static bool go_steps(struct sv_unwind *u, uint64_t *sp, uint64_t *pc, struct collect *c)
+{
+	uint64_t word = u->compat ? 4 : 8;
+
+	while (c->n < c->max) {
+		const struct sv_gopcln *t;
+		struct sv_gofunc f;
+		Dwarf_Addr bias = 0;
+		int32_t delta;
+		uint64_t ret;
+
+		if (!go_frame(u, *pc, &t, &f, &bias))
+			return cfi_of(u, *pc) == CFI_HAS;
+		c->ips[c->n++] = *pc;
+		/* The stack's outermost frames (a goroutine's, a thread's), and
+		 * those that switch stacks (systemstack, mcall, morestack, the
+		 * flag's: an assembly function that writes sp): the runtime's
+		 * own traceback stops there, or follows the switch by what the
+		 * goroutine's g holds, which is not seen from here. */
+		if ((f.flag & (SV_GOFUNC_TOPFRAME | SV_GOFUNC_SPWRITE)) ||
+		    go_named(f.name, "runtime.goexit") || go_named(f.name, "runtime.mstart") ||
+		    go_named(f.name, "runtime.rt0_go") || go_named(f.name, "runtime.systemstack") ||
+		    go_named(f.name, "runtime.mcall") || go_named(f.name, "runtime.morestack"))
+			return false;
+		if (!sv_gopcln_spdelta(t, &f, *pc - bias, &delta) || delta < 0 ||
+		    delta > (1 << 24) || !read_word(u, *sp + (uint64_t)delta, &ret))
+			return false;
+		if (!in_code(u, ret)) {
+			c->unknown = ret;
+			return false;
+		}
+		*sp += (uint64_t)delta + word; /* (at most 2^24 + 8 up: no wrap
+						* of a user address) */
+		*pc = ret;
+	}
+	return false;
+}
 
 static int frame_cb(Dwfl_Frame *state, void *arg)
 {
@@ -460,6 +532,23 @@ static int frame_cb(Dwfl_Frame *state, void *arg)
 	if (c->n > 0 && !in_code(c->u, pc)) {
 		c->unknown = pc;
 		return DWARF_CB_ABORT;
+	}
+	/* a Go frame that has no CFI (C returning into Go in a cgo program
+	 * built -s -w): what libdw would do by frame pointers, the Go walk
+	 * does by the runtime's table, from this frame's sp */
+	if (c->n > 0) {
+		const struct sv_gopcln *t;
+		struct sv_gofunc f;
+		Dwarf_Addr bias;
+		Dwarf_Word sp;
+
+		if (go_frame(c->u, pc, &t, &f, &bias)) {
+			if (dwfl_frame_reg(state, c->u->compat ? 4 : 7, &sp) == 0) {
+				c->go_sp = sp;
+				c->go_pc = pc;
+			}
+			return DWARF_CB_ABORT;
+		}
 	}
 	c->ips[c->n++] = pc;
 	return c->n < c->max ? DWARF_CB_OK : DWARF_CB_ABORT;
@@ -476,30 +565,52 @@ static size_t read_stack(struct sv_unwind *u, size_t len)
 	return got > 0 ? (size_t)got : 0;
 }
 
-/* The frames from sp and pc into c: those without call frame information
- * first (scan_past_no_cfi), then libdw's walk from the first that has it,
- * with the frame pointer guessed for it.  (Both guesses read x86_64's
- * call instructions and 8-byte slots: none for a 32-bit program.) */
+/* The frames from sp and pc into c: a Go function's without call frame
+ * information by .gopclntab (go_steps); others, those without call frame
+ * information first (scan_past_no_cfi), then libdw's walk from the first
+ * that has it, with the frame pointer guessed for it; each in turn where
+ * the other's frames end in its kind (a cgo program's Go and C).  (Both
+ * guesses read x86_64's call instructions and 8-byte slots: none for a
+ * 32-bit program.) */
 static void walk(struct sv_unwind *u, pid_t tid, uint64_t sp, uint64_t pc, struct collect *c)
 {
 	int pre;
 	struct collect rest;
+	const struct sv_gopcln *t;
+	struct sv_gofunc f;
+	Dwarf_Addr bias;
+	bool first;
 
-	u->sp = sp;
-	u->pc = pc;
-	pre = u->compat ? 0 : scan_past_no_cfi(u, &u->sp, &u->pc, c->ips, c->max);
-	rest = (struct collect){u, c->ips + pre, 0, c->max - pre, 0};
-	/* (past frames without CFI: the frame pointer of the first frame
-	 * that has it, not the stub's caller's) */
-	if (u->compat)
-		u->have_bp = false;
-	else if (pre > 0)
-		u->have_bp = bp_of(u, u->sp - u->stack_lo, function_of(u, u->pc), &u->bp);
-	else
-		u->have_bp = guess_bp(u, &u->bp);
-	dwfl_getthread_frames(u->dwfl, tid, frame_cb, &rest);
-	c->n = pre + rest.n;
-	c->unknown = rest.unknown;
+	c->n = 0;
+	c->unknown = 0;
+	for (int leg = 0; leg < 8 && c->n < c->max; leg++) {
+		if (go_frame(u, pc, &t, &f, &bias) && !go_steps(u, &sp, &pc, c))
+			return;
+		if (c->n >= c->max)
+			return;
+		/* (the trapped call's own frame: first) */
+		first = c->n == 0;
+		u->sp = sp;
+		u->pc = pc;
+		pre = u->compat || !first ? 0 : scan_past_no_cfi(u, &u->sp, &u->pc, c->ips, c->max);
+		rest = (struct collect){u, c->ips + c->n + pre, 0, c->max - c->n - pre, 0, 0, 0};
+		/* (past frames without CFI, or Go's: the frame pointer of the
+		 * first frame that has it, not the stub's caller's) */
+		if (u->compat)
+			u->have_bp = false;
+		else if (pre > 0 || !first)
+			u->have_bp = bp_of(u, u->sp - u->stack_lo, function_of(u, u->pc), &u->bp);
+		else
+			u->have_bp = guess_bp(u, &u->bp);
+		dwfl_getthread_frames(u->dwfl, tid, frame_cb, &rest);
+		c->n += pre + rest.n;
+		c->unknown = rest.unknown;
+		/* on in Go, from a stack pointer further up only */
+		if (!rest.go_pc || rest.go_sp <= sp)
+			return;
+		sp = rest.go_sp;
+		pc = rest.go_pc;
+	}
 }
 
 /* Whether a return address that no module held is in one after the
