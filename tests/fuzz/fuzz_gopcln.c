@@ -2,7 +2,9 @@
  * (supervisor/gopcln.c) on arbitrary bytes.  Input: 4 bytes of an address
  * (offset from the text start 0x1000), then the section.  Every read must
  * stay inside the section (AddressSanitizer sees the copy's bounds); a
- * name it gives ends inside it, at an entry at or below the address. */
+ * name it gives ends inside it, at an entry at or below the address; the
+ * function found for an address, and its pcsp table's stack delta there
+ * (the unwinding of Go frames), read only the section too. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +37,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				     !memchr(name, '\0', n - (size_t)((const uint8_t *)name - sec)) ||
 				     start > addrs[i]))
 				abort();
+			{
+				struct sv_gofunc f;
+				int32_t delta;
+
+				if (sv_gopcln_func(&t, addrs[i], &f)) {
+					if (f.entry > addrs[i] ||
+					    (f.name && ((const uint8_t *)f.name < sec ||
+							(const uint8_t *)f.name >= sec + n)))
+						abort();
+					(void)sv_gopcln_spdelta(&t, &f, addrs[i], &delta);
+				}
+			}
 		}
 	}
 	free(sec);
