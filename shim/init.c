@@ -206,6 +206,38 @@ void shim_fork_child(void)
 	linger_after_fork_child();
 }
 
+/* Whether this process is the launcher's shell (tools/sockshim, a /bin/sh
+ * script) started with the library already in LD_PRELOAD (a unit's
+ * drop-in, a nested launcher).  The script runs itself again at once
+ * without it; until then its shell is not the program, and wrote a
+ * config_error of a bad variable, and a start at events=all, besides the
+ * program's own (regress_launcher_not_shimmed_itself).  Only a shell asks
+ * /proc/self/cmdline (argv[1]: the script). */
+static bool launcher_shell(void)
+{
+	const char *me = program_invocation_short_name;
+	char buf[512], *script, *base;
+	ssize_t n;
+	int fd;
+
+	if (strcmp(me, "sh") != 0 && strcmp(me, "dash") != 0 && strcmp(me, "bash") != 0)
+		return false;
+	fd = sys_openat(AT_FDCWD, "/proc/self/cmdline", O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	n = sys_read(fd, buf, sizeof buf - 1);
+	sys_close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	script = memchr(buf, '\0', (size_t)n); /* past argv[0] */
+	if (!script || script + 1 >= buf + n)
+		return false;
+	script++;
+	base = strrchr(script, '/');
+	return strcmp(base ? base + 1 : script, "sockshim") == 0;
+}
+
 bool shim_init_slow(void)
 {
 	int expected = INIT_NONE;
@@ -224,7 +256,7 @@ bool shim_init_slow(void)
 	 * for the processes it watches: here the library would only watch
 	 * the supervisor's own sockets, and write false records of them
 	 * (regress_supervise_with_preload).  It steps aside, as in a sandbox. */
-	if (strcmp(program_invocation_short_name, "sockshim-supervise") == 0)
+	if (strcmp(program_invocation_short_name, "sockshim-supervise") == 0 || launcher_shell())
 		shim_enter_sandbox();
 	if (!__atomic_compare_exchange_n(&shim_init_state, &expected, INIT_RUNNING, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))

@@ -6,9 +6,10 @@
 # events=all.  Now the launcher runs again without the library first.
 # Before: "records of the launcher's own processes: "prog":"sh" ..." at the
 # default level (1 close_error), and at events=all 8 records (the starts of
-# grep twice, od three times, readlink, and that close_error).  Left: at
-# events=all, the "start" of the first shell, which was started with the
-# library before the script could do anything.
+# grep twice, od three times, readlink, and that close_error), and a bad
+# variable's config_error twice, the shell's and the program's (the
+# contract audit); the first shell, started with the library before the
+# script can run, now finds itself the launcher's and steps aside.
 . "$(dirname "$0")/../lib.sh"
 no_sanitizer "checks LD_PRELOAD values and whose records a log holds"
 L="$TOP/tools/sockshim"
@@ -17,13 +18,18 @@ for level in errors all; do
 	LD_PRELOAD="$SHIM" SOCKSHIM_LOG="$log" SOCKSHIM_EVENTS=$level \
 		"$L" -- "$PROGS/events" double_close >/dev/null 2>"$WORK/err" ||
 		fail "$level: exit $?: $(cat "$WORK/err")"
-	# (the shell that found the library preloaded was started with it: at
-	# events=all its start is recorded before the script can run again)
-	others=$(grep -v '"prog":"events"' "$log" | grep -v '"prog":"sh","host":"[^"]*","event":"start"' | grep -o '"prog":"[^"]*","host":"[^"]*","event":"[^"]*"' | sort | uniq -c)
+	others=$(grep -v '"prog":"events"' "$log" | grep -o '"prog":"[^"]*","host":"[^"]*","event":"[^"]*"' | sort | uniq -c)
 	[ -z "$others" ] || fail "$level: records of the launcher's own processes: $others"
 	n=$(grep -c '"event":"double_close"' "$log")
 	[ "$n" = 1 ] || fail "$level: $n double_close records of the program, 1 expected"
 done
+# a bad variable: one config_error, the program's (the shell that found
+# the library preloaded was started with it: it steps aside)
+LD_PRELOAD="$SHIM" SOCKSHIM_LOG="$WORK/bad.log" SOCKSHIM_LINGER_MS=junk \
+	"$L" -- "$PROGS/events" close_error >/dev/null 2>"$WORK/err" || fail "bad variable: exit $?: $(cat "$WORK/err")"
+n=$(grep -c '"event":"config_error"' "$WORK/bad.log")
+[ "$n" = 1 ] || fail "bad variable: $n config_error records, 1 expected: $(grep config_error "$WORK/bad.log")"
+grep -q '"prog":"events".*"event":"config_error"' "$WORK/bad.log" || fail "the config_error is not the program's"
 # the program still gets the library (once, first) and what else was
 # preloaded, and nothing of the launcher's own in its environment
 LD_PRELOAD="$SHIM:$PROGS/empty.so" "$L" -- "$PROGS/show_env" >"$WORK/env" || fail "show_env: exit $?"
