@@ -433,3 +433,32 @@ PY
 	fi
 	[ "$sr_rst" = 0 ] || fail "$sr_name graceful: $sr_rst close_rst records"
 }
+
+# One life of tests/progs/clone_server MODE (its child made that way reads
+# the whole request and answers 100 ms after the parent's close of its
+# copy) under the shim, N clients, with SOCKSHIM_GRACEFUL=graceful: every
+# answer must be whole, and the close_rst records the kernel's resets
+# (regress_clone_child_holds_sockets, regress_underscore_fork_holds_sockets).
+# In a private network (private_net); the resets in cs_resets.
+clone_server_holds() { # mode graceful N
+	cs_mode=$1 cs_graceful=$2 cs_n=$3
+	cs_port=$(free_port)
+	cs_log="$WORK/$cs_mode.$cs_graceful.log"
+	cs_before=$(kernel_aborts)
+	: >"$WORK/clients"
+	env SOCKSHIM_GRACEFUL="$cs_graceful" SOCKSHIM_LOG="$cs_log" $SAN_VARS LD_PRELOAD="$PRELOAD" \
+		"$PROGS/clone_server" "$cs_mode" "$cs_port" 1000 "$cs_n" >"$WORK/server.out" 2>&1 &
+	cs_pid=$!
+	BG_PIDS="$BG_PIDS $cs_pid"
+	wait_listen "$cs_port"
+	for cs_i in $(seq "$cs_n"); do
+		"$PROGS/seed_client" "$cs_port" 100 >>"$WORK/clients" 2>&1
+	done
+	wait "$cs_pid" || { cs_rc=$?; cat "$WORK/server.out"; fail "$cs_mode: server exit $cs_rc"; }
+	cs_whole=$(grep -c '^received 1000 bytes, then EOF$' "$WORK/clients")
+	cs_resets=$(($(kernel_aborts) - cs_before))
+	cs_records=$(count_events "$cs_log" close_rst)
+	[ "$cs_whole" = "$cs_n" ] || { cat "$WORK/clients"; fail "$cs_mode, graceful=$cs_graceful: $cs_whole of $cs_n answers whole"; }
+	[ "$cs_records" = "$cs_resets" ] ||
+		fail "$cs_mode, graceful=$cs_graceful: $cs_records close_rst records for $cs_resets resets"
+}

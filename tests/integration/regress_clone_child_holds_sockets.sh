@@ -15,24 +15,7 @@ N=5
 
 for mode in fork sysfork sysclone clonefn; do
 	for graceful in 0 1; do
-		port=$(free_port)
-		log="$WORK/$mode.$graceful.log"
-		before=$(kernel_aborts)
-		: >"$WORK/clients"
-		env SOCKSHIM_GRACEFUL=$graceful SOCKSHIM_LOG="$log" $SAN_VARS LD_PRELOAD="$PRELOAD" \
-			"$PROGS/clone_server" "$mode" "$port" 1000 "$N" >"$WORK/server.out" 2>&1 &
-		pid=$!
-		BG_PIDS="$BG_PIDS $pid"
-		wait_listen "$port"
-		for i in $(seq "$N"); do
-			"$PROGS/seed_client" "$port" 100 >>"$WORK/clients" 2>&1
-		done
-		wait "$pid" || { rc=$?; cat "$WORK/server.out"; fail "$mode: server exit $rc"; }
-		whole=$(grep -c '^received 1000 bytes, then EOF$' "$WORK/clients")
-		resets=$(($(kernel_aborts) - before))
-		records=$(count_events "$log" close_rst)
-		[ "$whole" = "$N" ] || { cat "$WORK/clients"; fail "$mode, graceful=$graceful: $whole of $N answers whole"; }
-		[ "$records" = "$resets" ] || fail "$mode, graceful=$graceful: $records close_rst records for $resets resets"
+		clone_server_holds "$mode" "$graceful" "$N"
 	done
-	note "$mode: every answer whole, close_rst records = the kernel's resets ($resets)"
+	note "$mode: every answer whole, close_rst records = the kernel's resets ($cs_resets)"
 done
