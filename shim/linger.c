@@ -5,8 +5,9 @@
  * number is then closed by the caller at once; one background thread drains
  * the private copies with poll(2) and closes each at the peer's EOF or at
  * its deadline.  The program's thread never lingers in async mode: when
- * the background cannot take a socket, it is closed as the program asked,
- * with a graceful_skipped record.
+ * the background cannot take a socket, it is closed at once, already shut
+ * down and drained of what had come (the peer gets a FIN, and what it
+ * sends later a reset), with a graceful_skipped record.
  *
  * sync: the program's close() itself lingers (never in a signal handler on
  * a small stack, nor in raw mode's SIGSYS handler: those go async).
