@@ -39,4 +39,15 @@ grep -qxF "LD_PRELOAD=$SHIM:$PROGS/empty.so" "$WORK/env" || fail "LD_PRELOAD: $(
 LD_PRELOAD="$SHIM:$PROGS/empty.so" "$L" --supervise -- "$PROGS/show_env" >"$WORK/env2" 2>"$WORK/err2" ||
 	fail "supervised show_env: exit $?: $(cat "$WORK/err2")"
 grep -qxF "LD_PRELOAD=$PROGS/empty.so" "$WORK/env2" || fail "supervised LD_PRELOAD: $(grep LD_PRELOAD "$WORK/env2")"
+# run by a shell that found it in PATH ($0 without a slash): the run again
+# finds it too (a review: "/bin/sh: 0: cannot open sockshim")
+mkdir -p "$WORK/bin"
+cp "$L" "$WORK/bin/sockshim"
+(cd "$WORK" && LD_PRELOAD="$SHIM" SOCKSHIM_LIBRARY="$SHIM" PATH="$WORK/bin:$PATH" bash sockshim -- "$PROGS/show_env") >"$WORK/env3" 2>"$WORK/err3" ||
+	fail "bash sockshim from PATH: exit $?: $(cat "$WORK/err3")"
+grep -q "^LD_PRELOAD=" "$WORK/env3" || fail "bash sockshim from PATH: no LD_PRELOAD"
+# the launcher's variable is its own run's only: one in the environment is
+# dropped, never preloaded
+sockshim_launcher_preload=/nonexistent/libx.so "$L" -- "$PROGS/show_env" >"$WORK/env4" || fail "stray variable: exit $?"
+grep -qxF "LD_PRELOAD=$SHIM" "$WORK/env4" || fail "stray variable: $(grep LD_PRELOAD "$WORK/env4")"
 note "only the program's records, at errors and all; LD_PRELOAD kept: $(grep LD_PRELOAD "$WORK/env")"
