@@ -285,7 +285,7 @@ bool shim_init_slow(void)
 		if (!backtrace_init())
 			report_no_unwinder();
 		langtrace_init();
-	} else if (SHIM_OWN_UNWINDER && shim_cfg.rate_n > 0) {
+	} else if (shim_cfg.rate_n > 0) {
 		backtrace_init(); /* the sites of the rate limit (call_site_frames) */
 	}
 	report_problems();
