@@ -41,6 +41,12 @@ void shim_fork_child(void);
  * not its parent's (ratelimit_elsewhere, lastref_net_elsewhere). */
 void shim_forked_into(unsigned long long flags);
 
+/* After a fork made without fork() (syscall(SYS_fork), _Fork) that
+ * shim_fork_prepare came before, its result ret: in the child (0)
+ * shim_fork_child and shim_forked_into(flags), else shim_fork_parent;
+ * errno kept. */
+void shim_fork_done(long ret, unsigned long long flags);
+
 /* The process is about to exec another program (exec_calls.c), which
  * takes none of the shim's state along: the closes lingering in the
  * background get their time (the exec would cut them), the rate limiter's

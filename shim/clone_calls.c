@@ -112,19 +112,11 @@ SHIM_EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
 SHIM_EXPORT pid_t _Fork(void)
 {
 	pid_t ret;
-	int err;
 
 	if (__atomic_load_n(&shim_init_state, __ATOMIC_ACQUIRE) != INIT_DONE || vfork_in_child)
 		return libc__Fork();
 	shim_fork_prepare();
 	ret = libc__Fork();
-	err = errno;
-	if (ret == 0) {
-		shim_fork_child();
-		shim_forked_into(0);
-	} else {
-		shim_fork_parent();
-	}
-	errno = err;
+	shim_fork_done(ret, 0);
 	return ret;
 }

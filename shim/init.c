@@ -378,6 +378,19 @@ void shim_forked_into(unsigned long long flags)
 		lastref_net_elsewhere();
 }
 
+void shim_fork_done(long ret, unsigned long long flags)
+{
+	int saved = errno;
+
+	if (ret == 0) {
+		shim_fork_child();
+		shim_forked_into(flags);
+	} else {
+		shim_fork_parent();
+	}
+	errno = saved;
+}
+
 void shim_before_exec(void)
 {
 	int saved = errno;

@@ -141,8 +141,6 @@ static long route(long nr, const long *a)
 		 * (regress_clone_child_holds_sockets; a clone sharing this
 		 * memory changes nothing here: it would change them for the
 		 * parent too) */
-		int err;
-
 		if (fork_flags(nr, a) & CLONE_VM)
 			return real(nr, a);
 		if (fork_flags(nr, a) & CLONE_FILES) {
@@ -158,14 +156,7 @@ static long route(long nr, const long *a)
 		}
 		shim_fork_prepare();
 		r = real(nr, a);
-		err = errno;
-		if (r == 0) {
-			shim_fork_child();
-			shim_forked_into(fork_flags(nr, a));
-		} else {
-			shim_fork_parent();
-		}
-		errno = err;
+		shim_fork_done(r, fork_flags(nr, a));
 		return r;
 	}
 	switch (nr) {
