@@ -459,6 +459,22 @@ bool log_open(const struct config *cfg, const char **why)
 		break;
 	case LOG_FILE:
 		memcpy(path_template, cfg->log_path, sizeof path_template);
+		/* A relative path is taken from where the program starts, as
+		 * the launcher takes its --log: the file is opened at the
+		 * first record and checked for rotation by its path, after a
+		 * chdir (a daemon's to "/") too
+		 * (regress_log_relative_path_chdir). */
+		if (path_template[0] != '/') {
+			char cwd[PATH_MAX];
+			size_t n, len = strlen(path_template);
+
+			if (getcwd(cwd, sizeof cwd) && cwd[0] == '/' &&
+			    (n = strlen(cwd)) + 1 + len < sizeof path_template) {
+				memmove(path_template + n + 1, path_template, len + 1);
+				memcpy(path_template, cwd, n);
+				path_template[n] = '/';
+			}
+		}
 		path_per_process = strstr(path_template, "%p") != NULL;
 		if (getauxval(AT_SECURE)) {
 			/* A setuid program must not create or append to a file
