@@ -54,6 +54,12 @@ void log_exec_failed(void);
  * opened (it is opened at the first record) is opened now, while its path
  * still leads to it (regress_log_file_before_chroot). */
 void log_before_chroot(void);
+/* The chroot succeeded: if the root changed, the file's path names
+ * another file or none in the new one, so the file opened before is
+ * written on and no longer checked for rotation (nor opened again by a
+ * forked child of a %p path) by that path
+ * (regress_log_rotation_after_chroot). */
+void log_after_chroot(void);
 
 /* True if slot is one of the log's private descriptors. */
 bool log_owns_slot(int slot);

@@ -101,6 +101,11 @@ static pid_t file_opener; /* the process that opened it (log_process_ends) */
 static bool file_regular;
 static long long next_check;
 static bool file_missing_seen;
+/* The root changed since the file was opened (a chroot): its path leads
+ * elsewhere, and is no longer followed (log_after_chroot). */
+static bool path_unreachable;
+static dev_t root_dev;
+static ino_t root_ino;
 
 /* journald datagrams are built in the spare room of the current call's
  * buffer set (call.h): never on the stack, nor in per-thread storage. */
@@ -544,7 +549,7 @@ void log_after_fork_child(void)
 	/* The child's privfd registry was already cleaned up by the caller,
 	 * keeping the log slot.  A per-process file belongs to the parent:
 	 * the child gets its own. */
-	if (dest == LOG_FILE && path_per_process && file_state == FILE_OPEN) {
+	if (dest == LOG_FILE && path_per_process && file_state == FILE_OPEN && !path_unreachable) {
 		const char *why;
 
 		privfd_release(dest_slot);
@@ -662,7 +667,8 @@ bool log_write(const char *line, size_t len, enum log_severity sev)
 	 * record, which must not wait for it) */
 	if (slot < 0)
 		goto lost;
-	if (dest == LOG_FILE && file_regular && due(&next_check))
+	if (dest == LOG_FILE && file_regular && !__atomic_load_n(&path_unreachable, __ATOMIC_RELAXED) &&
+	    due(&next_check))
 		check_rotation(slot);
 	fd = privfd_get(slot);
 	if (fd < 0)
@@ -696,6 +702,26 @@ void log_before_chroot(void)
 
 	if (dest == LOG_FILE && __atomic_load_n(&file_state, __ATOMIC_ACQUIRE) == FILE_CLOSED)
 		(void)current_slot();
+	if (dest == LOG_FILE) {
+		struct stat st;
+
+		root_dev = 0;
+		root_ino = 0;
+		if (sys_lstat("/", &st) == 0) {
+			root_dev = st.st_dev;
+			root_ino = st.st_ino;
+		}
+	}
+	errno = saved;
+}
+
+void log_after_chroot(void)
+{
+	int saved = errno;
+	struct stat st;
+
+	if (dest == LOG_FILE && (sys_lstat("/", &st) != 0 || st.st_dev != root_dev || st.st_ino != root_ino))
+		__atomic_store_n(&path_unreachable, true, __ATOMIC_RELAXED);
 	errno = saved;
 }
 
