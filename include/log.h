@@ -61,6 +61,14 @@ void log_before_chroot(void);
  * (regress_log_rotation_after_chroot). */
 void log_after_chroot(void);
 
+/* The longest record (newline included) for the destination: 4096
+ * (SHIM_RECORD_MAX), less for journald, where `journalctl -o json` prints
+ * a field of 4096 bytes or more with its name and "=" as null:
+ * SOCKSHIM_RECORD's 16 bytes, and for syslog MESSAGE's 8 (journald keeps
+ * the records of a host where it owns /dev/log)
+ * (regress_journal_record_fits_json). */
+size_t log_record_max(void);
+
 /* True if slot is one of the log's private descriptors. */
 bool log_owns_slot(int slot);
 

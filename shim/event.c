@@ -527,7 +527,7 @@ __attribute__((noinline)) static void emit_dropped(struct call *c, long long dro
 	ev.dropped = dropped;
 	ev.reason = "the log destination was full or unreachable, or the record was made too deep inside "
 		    "nested signal handlers, or in a signal handler while the log file was being opened";
-	event_build(&ev, NULL, 0, &r, call_rec(c), SHIM_RECORD_MAX);
+	event_build(&ev, NULL, 0, &r, call_rec(c), log_record_max());
 	if (!log_write(call_rec(c), rec_end(&r), ev.severity))
 		log_count_dropped(dropped); /* still full: lost again, counted again */
 }
@@ -561,7 +561,7 @@ __attribute__((noinline)) static void emit_suppressed(struct call *c, const char
 	ev.site = site;
 	ev.has_site = true;
 	ev.count = count;
-	event_build(&ev, NULL, 0, &r, call_rec(c), SHIM_RECORD_MAX);
+	event_build(&ev, NULL, 0, &r, call_rec(c), log_record_max());
 	if (!log_write(call_rec(c), rec_end(&r), ev.severity)) {
 		if (final)
 			log_count_dropped(count);
@@ -670,7 +670,7 @@ static void write_decided(struct call *c, struct event *ev, void *const *bt, int
 
 	if (site_first)
 		n = call_backtrace(c, &bt);
-	event_build(ev, bt, n, &r, call_rec(c), SHIM_RECORD_MAX);
+	event_build(ev, bt, n, &r, call_rec(c), log_record_max());
 	if (log_write(call_rec(c), rec_end(&r), ev->severity) && (dropped = log_take_dropped()) > 0)
 		emit_dropped(c, dropped);
 }

@@ -539,6 +539,15 @@ static int current_slot(void)
 	return dest_slot;
 }
 
+size_t log_record_max(void)
+{
+	if (dest == LOG_JOURNALD)
+		return SHIM_RECORD_MAX - (sizeof SHIM_JOURNAL_RECORD "=" - 1);
+	if (dest == LOG_SYSLOG)
+		return SHIM_RECORD_MAX - (sizeof "MESSAGE=" - 1);
+	return SHIM_RECORD_MAX;
+}
+
 bool log_owns_slot(int slot)
 {
 	return slot >= 0 && slot == dest_slot;
