@@ -41,11 +41,17 @@ pid_t proc_self_tid(void)
 
 void proc_init(void)
 {
-	size_t n = strnlen(program_invocation_short_name, sizeof proc_prog - 1);
+	const char *name = program_invocation_short_name;
+	size_t n = strnlen(name, sizeof proc_prog - 1);
 
+	/* a longer name is cut before a UTF-8 character that does not fit
+	 * whole, not in its middle (regress_prog_name_cut_whole_char) */
+	if (name[n] != '\0')
+		while (n > 0 && ((unsigned char)name[n] & 0xc0) == 0x80)
+			n--;
 	proc_pid = sys_getpid();
 	proc_owner_pid = proc_pid;
-	memcpy(proc_prog, program_invocation_short_name, n);
+	memcpy(proc_prog, name, n);
 	proc_prog[n] = '\0';
 	{
 		struct utsname u;
