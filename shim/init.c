@@ -188,6 +188,11 @@ void shim_fork_parent(void)
 {
 	if (!forks_watched())
 		return;
+	/* Again: another thread may have made a socket after the prepare
+	 * handler marked them (a pthread_atfork handler of the program's
+	 * runs after the shim's, and threads run on), and the child holds
+	 * it too. */
+	fdtab_mark_all_shared();
 	privfd_after_fork_parent();
 	symcache_after_fork_parent();
 }
@@ -196,6 +201,12 @@ void shim_fork_child(void)
 {
 	if (!forks_watched())
 		return;
+	/* Every socket of the table is the parent's too, also one another
+	 * thread made after the prepare handler had marked them: else the
+	 * child's close or exit took it for the last reference, and graceful
+	 * close shut down and drained the parent's connection
+	 * (regress_fork_window_socket_shared). */
+	fdtab_mark_all_shared();
 	proc_after_fork_handlers();
 	close_history_forked();
 	ratelimit_forked(); /* the fork tree's table, counted in */
