@@ -439,26 +439,80 @@ static bool same_socket(int fd)
 	return sys_getsockopt(fd, SOL_SOCKET, SO_COOKIE, &now, &len) == 0 && now == known;
 }
 
-static void report_skipped(int fd, uint32_t st, const struct close_site *site, const char *why)
-{
-	struct event ev = EVENT_INIT(SHIM_EV_GRACEFUL_SKIPPED, LOG_SEV_ERROR);
+/* Where linger_take keeps the close's site, and then (the site no longer
+ * needed, when it has no frames) the graceful_skipped record's event: in
+ * the call's buffer set when it has one (call_pending: nothing of the
+ * close path's is held there while it lingers), not on the stack, which
+ * may be a handler's small alternate one: on the stack they were 568
+ * bytes more (regress_altstack_graceful_close). */
+union linger_room {
+	struct close_site site;
+	struct event ev;
+};
 
-	if (!event_wanted(&shim_cfg, EVENTS_ERRORS))
-		return;
-	ev.fd = fd;
-	ev.fd_state = st;
-	ev.addresses = true;
-	ev.reason = why;
-	ev.mode = "async";
-	ev.backtrace = false;
+static void fill_skipped(struct event *ev, int fd, uint32_t st, const char *why)
+{
+	*ev = (struct event)EVENT_INIT(SHIM_EV_GRACEFUL_SKIPPED, LOG_SEV_ERROR);
+	ev->fd = fd;
+	ev->fd_state = st;
+	ev->addresses = true;
+	ev->reason = why;
+	ev->mode = "async";
+	ev->backtrace = false;
+}
+
+/* (a frame of its own: only a site with frames, which is on no small
+ * stack, gets here) */
+__attribute__((noinline)) static void report_skipped_with_frames(int fd, uint32_t st,
+								  const struct close_site *site,
+								  const char *why)
+{
+	struct event ev;
+
+	fill_skipped(&ev, fd, st, why);
 	ev.given_bt = site->bt;
 	ev.given_bt_n = site->bt_n;
 	event_emit(&ev);
 }
 
+static void report_skipped(int fd, uint32_t st, union linger_room *room, const char *why)
+{
+	if (!event_wanted(&shim_cfg, EVENTS_ERRORS))
+		return;
+	if (room->site.bt_n > 0) {
+		report_skipped_with_frames(fd, st, &room->site, why);
+		return;
+	}
+	fill_skipped(&room->ev, fd, st, why); /* (the site is done with) */
+	event_emit(&room->ev);
+}
+
+static enum linger_outcome take(int fd, uint32_t st, struct call *c, union linger_room *room);
+
+/* (a frame of its own: the room on the stack only where the call has no
+ * buffer set) */
+__attribute__((noinline)) static enum linger_outcome take_on_stack(int fd, uint32_t st,
+								  struct call *c)
+{
+	union linger_room room;
+
+	return take(fd, st, c, &room);
+}
+
 enum linger_outcome linger_take(int fd, uint32_t st, struct call *c)
 {
-	struct close_site site;
+	_Static_assert(sizeof(union linger_room) <= CALL_PENDING, "call.h's CALL_PENDING");
+	_Static_assert(_Alignof(union linger_room) <= 8, "call_pending is 8-aligned");
+
+	if (call_buffers(c))
+		return take(fd, st, c, call_pending(c));
+	return take_on_stack(fd, st, c);
+}
+
+__attribute__((noinline)) static enum linger_outcome take(int fd, uint32_t st, struct call *c,
+							 union linger_room *room)
+{
+	struct close_site *site = &room->site;
 	void *const *bt;
 	int64_t start;
 	long long drained = 0;
@@ -486,9 +540,9 @@ enum linger_outcome linger_take(int fd, uint32_t st, struct call *c)
 	 * regress_graceful_close_peer_address): so they are looked up before
 	 * the FIN when every lingering close is logged, and otherwise only
 	 * for a timeout (the peer is then still there). */
-	site.addr.local[0] = site.addr.peer[0] = '\0';
+	site->addr.local[0] = site->addr.peer[0] = '\0';
 	if (event_wanted(&shim_cfg, EVENTS_ALL))
-		event_lookup_addresses(fd, &site.addr);
+		event_lookup_addresses(fd, &site->addr);
 	/* Queued data goes out, then the FIN.  Fails for a socket that was
 	 * never connected or was reset: those close as usual. */
 	if (sys_shutdown(fd, SHUT_WR) != 0)
@@ -500,30 +554,30 @@ enum linger_outcome linger_take(int fd, uint32_t st, struct call *c)
 	how = discard(fd, &drained, &last_data, start + shim_cfg.linger_ms);
 	if (how == NOT_CONNECTED)
 		return LINGER_NOT_CONNECTED;
-	site.bt_n = 0;
+	site->bt_n = 0;
 	if (event_wanted(&shim_cfg, EVENTS_ERRORS)) {
 		int n = call_backtrace(c, &bt);
 
-		site.bt_n = n < LINGER_BT_DEPTH ? n : LINGER_BT_DEPTH;
-		for (int i = 0; i < site.bt_n; i++)
-			site.bt[i] = bt[i];
+		site->bt_n = n < LINGER_BT_DEPTH ? n : LINGER_BT_DEPTH;
+		for (int i = 0; i < site->bt_n; i++)
+			site->bt[i] = bt[i];
 	}
 	if (how == DRAINING && async) {
 		/* The private copy keeps the socket in the program's epoll
 		 * sets, which would report it (by the number the program
 		 * closed) until the background is done. */
 		epollset_forget(fd, !in_handler);
-		why = linger_async(fd, st, start, drained, last_data, &site, !in_handler);
+		why = linger_async(fd, st, start, drained, last_data, site, !in_handler);
 		if (!why)
 			return LINGER_HANDED;
-		report_skipped(fd, st, &site, why);
+		report_skipped(fd, st, room, why);
 		return LINGER_SKIPPED;
 	}
 	if (how == DRAINING)
 		how = linger_sync(fd, &drained, &last_data, start + shim_cfg.linger_ms);
-	if (how == TIMED_OUT && !site.addr.local[0] && event_wanted(&shim_cfg, EVENTS_ERRORS))
-		event_lookup_addresses(fd, &site.addr);
-	log_outcome(how, fd, st, drained, last_data, start, &site, async ? "async" : "sync");
+	if (how == TIMED_OUT && !site->addr.local[0] && event_wanted(&shim_cfg, EVENTS_ERRORS))
+		event_lookup_addresses(fd, &site->addr);
+	log_outcome(how, fd, st, drained, last_data, start, site, async ? "async" : "sync");
 	return LINGER_DONE;
 }
 
