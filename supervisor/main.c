@@ -251,7 +251,17 @@ static void to_left_behind(int sig)
 /* The loop's epoll set, where each new process's pidfd goes (watch). */
 static int loop_ep = -1;
 
-static int forwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+/* Passed on: the operator's signals, and every other one whose default
+ * would end the supervisor, and the program with it (PR_SET_PDEATHSIG),
+ * where bare the program's handler would run (a SIGALRM, a SIGPWR, a
+ * real-time signal: regress_supervise_signals_handled); the real-time
+ * ones are added where the mask is made (SIGRTMIN is not a constant).
+ * Not the faults (SIGSEGV, SIGBUS...: the supervisor's own), nor the stop
+ * signals (the terminal's job control stops the supervisor with the
+ * program). */
+static int forwarded[] = {SIGTERM,  SIGINT,  SIGHUP, SIGQUIT, SIGUSR1,   SIGUSR2,
+			  SIGWINCH, SIGALRM, SIGVTALRM, SIGPROF, SIGPWR, SIGIO,
+			  SIGSTKFLT, SIGXCPU, SIGXFSZ};
 
 /* The library in LD_PRELOAD (a unit's drop-in that preloads it, and a
  * command that runs the supervisor): taken out of what the program
@@ -597,6 +607,8 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGCHLD);
 	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
 		sigaddset(&mask, forwarded[i]);
+	for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
+		sigaddset(&mask, sig);
 	if (sigprocmask(SIG_BLOCK, &mask, &inherited_mask) != 0)
 		die("sigprocmask: %s", strerror(errno));
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
@@ -743,6 +755,9 @@ int main(int argc, char **argv)
 					 * process group looks the same here. */
 					if ((si.ssi_code == SI_USER || si.ssi_code == SI_QUEUE) &&
 					    si.ssi_pid != 0 && supervised((pid_t)si.ssi_pid))
+						continue;
+					/* nor its own (a SIGXFSZ of its log's write) */
+					if (si.ssi_code == SI_USER && si.ssi_pid == (uint32_t)getpid())
 						continue;
 					/* Once the program is gone, what it left
 					 * behind gets it, the terminal's too (or
