@@ -101,6 +101,12 @@ static pid_t file_opener; /* the process that opened it (log_process_ends) */
 static bool file_regular;
 static long long next_check;
 static bool file_missing_seen;
+/* The file is a FIFO that had no reader at the last try (ENXIO): tried
+ * again at most once a second (next_open), the records meanwhile dropped
+ * and counted, not given up for good (a collector that starts after the
+ * program: regress_log_fifo_reader_late). */
+static bool open_retry;
+static long long next_open;
 /* The root changed since the file was opened (a chroot): its path leads
  * elsewhere, and is no longer followed (log_after_chroot). */
 static bool path_unreachable;
@@ -511,14 +517,24 @@ static int current_slot(void)
 
 	if (dest != LOG_FILE || state == FILE_OPEN || state == FILE_FAILED)
 		return dest_slot;
+	if (state == FILE_CLOSED && __atomic_load_n(&open_retry, __ATOMIC_ACQUIRE) &&
+	    !due(&next_open))
+		return -1;
 	if (state == FILE_CLOSED &&
 	    __atomic_compare_exchange_n(&file_state, &expected, FILE_OPENING, false,
 					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		opening_here = true;
+		errno = 0;
 		slot = open_file(&why);
 		if (slot >= 0) {
 			dest_slot = slot;
 			__atomic_store_n(&file_state, FILE_OPEN, __ATOMIC_RELEASE);
+		} else if (errno == ENXIO) {
+			/* a FIFO nobody reads yet: again in a second */
+			dest_slot = -1;
+			__atomic_store_n(&next_open, coarse_ms() + RETRY_MS, __ATOMIC_RELAXED);
+			__atomic_store_n(&open_retry, true, __ATOMIC_RELEASE);
+			__atomic_store_n(&file_state, FILE_CLOSED, __ATOMIC_RELEASE);
 		} else {
 			/* check_file() passed at load: something changed since.
 			 * There is no safe place left to say so (fd 2 may be a
