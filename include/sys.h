@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stddef.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -68,9 +69,76 @@ static inline int sys_openat(int dir, const char *path, int flags, mode_t mode)
 static inline int sys_fcntl(int fd, int cmd, long arg) { return (int)SYS6(SYS_fcntl, fd, cmd, arg, 0, 0, 0); }
 #if defined(__x86_64__)
 static inline int sys_fstat(int fd, struct stat *st) { return (int)SYS6(SYS_fstat, fd, st, 0, 0, 0, 0); }
+#elif defined(__i386__)
+/* i386: the kernel's struct stat64 (its old struct stat is not libc's),
+ * by fstat64/fstatat64, and the fields copied into libc's struct stat:
+ * glibc's fstat and fstatat go through statx with a 256-byte struct on the
+ * stack, which a handler's small alternate stack has no room for
+ * (regress_altstack_i386_log_check).  As glibc's: EOVERFLOW for an inode
+ * number that does not fit; a size that does not is given as the
+ * largest. */
+struct sys_stat64 {
+	unsigned long long st_dev;
+	unsigned char pad0[4];
+	unsigned long short_ino;
+	unsigned int st_mode;
+	unsigned int st_nlink;
+	unsigned long st_uid;
+	unsigned long st_gid;
+	unsigned long long st_rdev;
+	unsigned char pad3[4];
+	long long st_size;
+	unsigned long st_blksize;
+	unsigned long long st_blocks;
+	unsigned long st_atime_s, st_atime_ns, st_mtime_s, st_mtime_ns, st_ctime_s, st_ctime_ns;
+	unsigned long long st_ino;
+};
+
+static inline int sys_stat_of(long r, const struct sys_stat64 *k, struct stat *st)
+{
+	if (r < 0) {
+		errno = (int)-r;
+		return -1;
+	}
+	if ((ino_t)k->st_ino != k->st_ino) {
+		errno = EOVERFLOW;
+		return -1;
+	}
+	memset(st, 0, sizeof *st);
+	st->st_dev = (dev_t)k->st_dev;
+	st->st_ino = (ino_t)k->st_ino;
+	st->st_mode = k->st_mode;
+	st->st_nlink = k->st_nlink;
+	st->st_uid = k->st_uid;
+	st->st_gid = k->st_gid;
+	st->st_rdev = (dev_t)k->st_rdev;
+	st->st_size = (off_t)k->st_size == k->st_size ? (off_t)k->st_size
+						      : (off_t)((1ull << (sizeof(off_t) * 8 - 1)) - 1);
+	st->st_blksize = (blksize_t)k->st_blksize;
+	st->st_blocks = (blkcnt_t)k->st_blocks;
+	return 0;
+}
+
+static inline int sys_fstat(int fd, struct stat *st)
+{
+	struct sys_stat64 k;
+
+	return sys_stat_of(sys_raw6(SYS_fstat64, fd, (long)&k, 0, 0, 0, 0), &k, st);
+}
+
+static inline int sys_fstatat(int dir, const char *path, struct stat *st, int flags)
+{
+	struct sys_stat64 k;
+
+	return sys_stat_of(sys_raw6(SYS_fstatat64, dir, (long)path, (long)&k, flags, 0, 0), &k,
+			   st);
+}
 #else
-/* i386: the kernel's fstat fills its old struct stat, not libc's. */
 static inline int sys_fstat(int fd, struct stat *st) { return fstat(fd, st); }
+static inline int sys_fstatat(int dir, const char *path, struct stat *st, int flags)
+{
+	return fstatat(dir, path, st, flags);
+}
 #endif
 static inline ssize_t sys_recv(int fd, void *buf, size_t n, int flags)
 {

@@ -267,8 +267,7 @@ static int sys_lstat(const char *path, struct stat *st)
 #if defined(__x86_64__)
 	return (int)SYS6(SYS_newfstatat, AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW, 0, 0);
 #else
-	/* i386: the kernel's stat layouts are not libc's struct stat */
-	return fstatat(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW);
+	return sys_fstatat(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW); /* (sys.h) */
 #endif
 }
 
