@@ -9,8 +9,14 @@ command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"
 libdir=$(dirname "$(${CC:-cc} -print-file-name=libc.so.6)")
 case $libdir in /*) ;; *) libdir=/lib/x86_64-linux-gnu ;; esac
 [ -d "$libdir" ] || skip "no standard library directory"
-name=libsockshim-secure-test.so
-cp "$SHIM" "$libdir/$name" && chmod 4755 "$libdir/$name" || skip "cannot install into $libdir"
+# A name of this run's own, made whole under another name and moved in: a
+# cp onto a name another run (a CI clone beside a work tree) has loaded
+# rewrites its mappings in place (its GOT read back from the file:
+# SIGSEGV at a PLT entry, or SIGBUS), and its trap would remove the file
+# under the other.
+name=libsockshim-secure-test-$$.so
+install -m 4755 "$SHIM" "$libdir/.$name.tmp" && mv -f "$libdir/.$name.tmp" "$libdir/$name" ||
+	{ rm -f "$libdir/.$name.tmp"; skip "cannot install into $libdir"; }
 mkdir "$WORK/bin" "$WORK/logs"
 cp "$PROGS/events" "$WORK/bin/events" && chmod 4755 "$WORK/bin/events"
 chmod 755 "$WORK" "$WORK/bin"
