@@ -263,6 +263,59 @@ static int forwarded[] = {SIGTERM,  SIGINT,  SIGHUP, SIGQUIT, SIGUSR1,   SIGUSR2
 			  SIGWINCH, SIGALRM, SIGVTALRM, SIGPROF, SIGPWR, SIGIO,
 			  SIGSTKFLT, SIGXCPU, SIGXFSZ};
 
+/* The stop signals are passed on too (haproxy's SIGTTOU and SIGTTIN: a
+ * supervisor that stopped alone left the program's trapped calls without
+ * an answer), and the supervisor stops only once the program has (its
+ * parent, a shell's job control, sees the stop as bare); a SIGCONT goes
+ * on to the program if it is still stopped (one to the whole group has
+ * reached it already): regress_supervise_stop_signals. */
+static const int stopping[] = {SIGTSTP, SIGTTIN, SIGTTOU};
+
+static bool is_stopping(int sig)
+{
+	for (size_t i = 0; i < sizeof stopping / sizeof stopping[0]; i++)
+		if (stopping[i] == sig)
+			return true;
+	return false;
+}
+
+/* Whether pid is stopped (not traced: a debugger's stop is its own). */
+static bool stopped(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	p = strrchr(buf, ')'); /* (the name may hold anything) */
+	return p && p[1] == ' ' && p[2] == 'T';
+}
+
+/* The supervisor stops as the program did: sig's default action (SIGSTOP
+ * itself for a SIGSTOP), then blocked again once continued. */
+static void stop_as(int sig)
+{
+	sigset_t one;
+
+	if (!is_stopping(sig)) {
+		kill(getpid(), SIGSTOP);
+		return;
+	}
+	sigemptyset(&one);
+	sigaddset(&one, sig);
+	raise(sig); /* (pending on this thread, then delivered at the unblock) */
+	pthread_sigmask(SIG_UNBLOCK, &one, NULL);
+	pthread_sigmask(SIG_BLOCK, &one, NULL);
+}
+
 /* The library in LD_PRELOAD (a unit's drop-in that preloads it, and a
  * command that runs the supervisor): taken out of what the program
  * inherits, as the supervisor does its work for every process it watches;
@@ -547,6 +600,7 @@ int main(int argc, char **argv)
 	pid_t child;
 	sigset_t mask, inherited_mask;
 	bool child_done = false, listener_hup = false;
+	bool stop_wanted = false; /* a stop signal came: stop when the program does */
 	char msg[256];
 
 	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
@@ -609,6 +663,9 @@ int main(int argc, char **argv)
 		sigaddset(&mask, forwarded[i]);
 	for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
 		sigaddset(&mask, sig);
+	for (size_t i = 0; i < sizeof stopping / sizeof stopping[0]; i++)
+		sigaddset(&mask, stopping[i]);
+	sigaddset(&mask, SIGCONT);
 	if (sigprocmask(SIG_BLOCK, &mask, &inherited_mask) != 0)
 		die("sigprocmask: %s", strerror(errno));
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
@@ -759,6 +816,16 @@ int main(int argc, char **argv)
 					/* nor its own (a SIGXFSZ of its log's write) */
 					if (si.ssi_code == SI_USER && si.ssi_pid == (uint32_t)getpid())
 						continue;
+					if (si.ssi_signo == SIGCONT) {
+						stop_wanted = false;
+						if (child_done)
+							to_left_behind(SIGCONT);
+						else if (stopped(child))
+							kill(child, SIGCONT);
+						continue;
+					}
+					if (is_stopping((int)si.ssi_signo) && !child_done)
+						stop_wanted = true;
 					/* Once the program is gone, what it left
 					 * behind gets it, the terminal's too (or
 					 * nothing would stop the command):
@@ -772,6 +839,19 @@ int main(int argc, char **argv)
 					if (si.ssi_code == SI_KERNEL)
 						continue;
 					kill(child, (int)si.ssi_signo);
+				}
+				if (stop_wanted && !child_done) {
+					int s;
+
+					if (waitpid(child, &s, WUNTRACED | WNOHANG) == child) {
+						if (WIFSTOPPED(s)) {
+							stop_wanted = false;
+							stop_as(WSTOPSIG(s));
+						} else {
+							status = s;
+							child_done = true;
+						}
+					}
 				}
 				for (;;) {
 					int s;
