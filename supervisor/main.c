@@ -810,6 +810,11 @@ int main(int argc, char **argv)
 					 * (regress_supervise_signal_from_program).
 					 * Nor is it passed up: a kill of the
 					 * process group looks the same here. */
+					/* (a stop the program sent its group,
+					 * vim's kill(0, SIGTSTP), stops the
+					 * supervisor once the program stops) */
+					if (is_stopping((int)si.ssi_signo) && !child_done)
+						stop_wanted = true;
 					if ((si.ssi_code == SI_USER || si.ssi_code == SI_QUEUE) &&
 					    si.ssi_pid != 0 && supervised((pid_t)si.ssi_pid))
 						continue;
@@ -824,8 +829,6 @@ int main(int argc, char **argv)
 							kill(child, SIGCONT);
 						continue;
 					}
-					if (is_stopping((int)si.ssi_signo) && !child_done)
-						stop_wanted = true;
 					/* Once the program is gone, what it left
 					 * behind gets it, the terminal's too (or
 					 * nothing would stop the command):

@@ -7,7 +7,10 @@
 # the program does (so that its parent, a shell's job control, still sees
 # the stop: the terminal's Ctrl-Z stops both, as before), and a SIGCONT it
 # gets goes on to the program if the program is still stopped (found by a
-# helper's sweep of static programs).
+# helper's sweep of static programs).  A stop the program sends its own
+# group (vim's suspend: kill(0, SIGTSTP)) still stops the supervisor once
+# the program has stopped: an interactive shell sees the job stopped, and
+# fg runs it again.
 #
 # Before: "supervised: SIGTTOU: the program's trapped calls stopped (the
 # supervisor's state T)".
@@ -81,3 +84,43 @@ run() {
 }
 run bare
 run supervised "$SV" --
+
+# Job control in a terminal: an interactive bash in a pty runs the command;
+# the program stops its own group (kill(0, SIGTSTP)), bash must see the job
+# stopped, and fg must run it to its end.
+# jobs LABEL [SUPERVISOR...]
+jobs() {
+	label=$1
+	shift
+	SOCKSHIM_LOG="$WORK/jobs.$label.log" timeout 30 python3 - "$@" <<'PY' >"$WORK/jobs.$label" 2>&1
+import os, pty, select, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp("bash", ["bash", "--norc", "--noprofile", "-i"])
+def read(secs):
+    out, end = b"", time.time() + secs
+    while time.time() < end:
+        if select.select([fd], [], [], 0.1)[0]:
+            try:
+                out += os.read(fd, 4096)
+            except OSError:
+                break
+    return out.decode(errors="replace")
+read(0.5)
+prog = " ".join(sys.argv[1:]) + (" -- " if sys.argv[1:] else "")
+os.write(fd, (prog + "python3 -c 'import os,signal,socket,time\n"
+              "time.sleep(1); os.kill(0, signal.SIGTSTP); socket.socket().close(); print(\"re\" \"sumed\")'\n").encode())
+out = read(4)
+print("stopped" if "Stopped" in out else "not stopped: " + repr(out[-200:]))
+os.write(fd, b"fg\n")
+out = read(3)
+print("resumed" if "resumed" in out else "not resumed: " + repr(out[-200:]))
+os.write(fd, b"exit\n")
+read(0.5)
+PY
+	grep -qx stopped "$WORK/jobs.$label" || { cat "$WORK/jobs.$label"; fail "$label: kill(0, SIGTSTP): bash did not see the job stopped"; }
+	grep -qx resumed "$WORK/jobs.$label" || { cat "$WORK/jobs.$label"; fail "$label: fg did not run the job to its end"; }
+	note "$label: kill(0, SIGTSTP) stopped the job, fg ran it to its end"
+}
+jobs bare
+jobs supervised "$SV"
