@@ -504,7 +504,10 @@ enum linger_outcome linger_take(int fd, uint32_t st, struct call *c)
 	_Static_assert(sizeof(union linger_room) <= CALL_PENDING, "call.h's CALL_PENDING");
 	_Static_assert(_Alignof(union linger_room) <= 8, "call_pending is 8-aligned");
 
-	if (call_buffers(c))
+	/* (a set only where the stack is small: claiming one writes its
+	 * page, a copy-on-write fault in a forking server's every process,
+	 * for a close that may record nothing) */
+	if (call_tight(c) && call_buffers(c))
 		return take(fd, st, c, call_pending(c));
 	return take_on_stack(fd, st, c);
 }
