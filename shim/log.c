@@ -435,6 +435,49 @@ static bool stderr_is_journal(void)
 	return false;
 }
 
+/* Whether template tmpl names a file per process: a %p of its own, as
+ * log_expand_path reads it (not the p after a %%: "100%%pure"). */
+static bool template_per_process(const char *tmpl)
+{
+	for (const char *p = tmpl; *p; p++)
+		if (p[0] == '%' && (p[1] == 'p' || p[1] == '%')) {
+			if (p[1] == 'p')
+				return true;
+			p++;
+		}
+	return false;
+}
+
+/* A relative path_template taken from where the program starts, as the
+ * launcher takes its --log: the file is opened at the first record and
+ * checked for rotation by its path, after a chdir (a daemon's to "/") too
+ * (regress_log_relative_path_chdir).  The directory's own '%' doubled (the
+ * template's '%p' and '%%').  The kernel's getcwd, into file_path (not in
+ * use yet at load): glibc's falls back, for a directory too long for the
+ * kernel, to walking the tree on descriptors of its own and allocating.
+ * On any failure the path stays relative. */
+static void template_from_start_dir(void)
+{
+	size_t len = strlen(path_template), m = 0;
+	long n = sys_raw6(SYS_getcwd, (long)file_path, (long)sizeof file_path, 0, 0, 0, 0);
+
+	if (n <= 1 || file_path[0] != '/')
+		return;
+	for (const char *d = file_path; *d; d++)
+		m += *d == '%' ? 2 : 1;
+	if (m + 1 + len >= sizeof path_template)
+		return;
+	memmove(path_template + m + 1, path_template, len + 1);
+	m = 0;
+	for (const char *d = file_path; *d; d++) {
+		path_template[m++] = *d;
+		if (*d == '%')
+			path_template[m++] = '%';
+	}
+	path_template[m] = '/';
+	file_path[0] = '\0';
+}
+
 bool log_open(const struct config *cfg, const char **why)
 {
 	int saved = errno;
@@ -474,18 +517,9 @@ bool log_open(const struct config *cfg, const char **why)
 		 * first record and checked for rotation by its path, after a
 		 * chdir (a daemon's to "/") too
 		 * (regress_log_relative_path_chdir). */
-		if (path_template[0] != '/') {
-			char cwd[PATH_MAX];
-			size_t n, len = strlen(path_template);
-
-			if (getcwd(cwd, sizeof cwd) && cwd[0] == '/' &&
-			    (n = strlen(cwd)) + 1 + len < sizeof path_template) {
-				memmove(path_template + n + 1, path_template, len + 1);
-				memcpy(path_template, cwd, n);
-				path_template[n] = '/';
-			}
-		}
-		path_per_process = strstr(path_template, "%p") != NULL;
+		if (path_template[0] != '/')
+			template_from_start_dir();
+		path_per_process = template_per_process(path_template);
 		if (getauxval(AT_SECURE)) {
 			/* A setuid program must not create or append to a file
 			 * that its (untrusted) environment names. */
