@@ -550,8 +550,9 @@ static int current_slot(void)
 
 	if (dest != LOG_FILE || state == FILE_OPEN || state == FILE_FAILED)
 		return dest_slot;
+	/* (never again by its path once a chroot made it lead elsewhere) */
 	if (state == FILE_CLOSED && __atomic_load_n(&open_retry, __ATOMIC_ACQUIRE) &&
-	    !due(&next_open))
+	    (__atomic_load_n(&path_unreachable, __ATOMIC_RELAXED) || !due(&next_open)))
 		return -1;
 	if (state == FILE_CLOSED &&
 	    __atomic_compare_exchange_n(&file_state, &expected, FILE_OPENING, false,

@@ -1,0 +1,37 @@
+# Regression: a FIFO as SOCKSHIM_LOG with no reader yet is opened again
+# each second (regress_log_fifo_reader_late); after a chroot that retry
+# opened the path inside the new root (O_CREAT: a file of its own in a jail
+# that had the FIFO's directory, and the later records in it), what
+# regress_log_rotation_after_chroot keeps the rotation check from doing.
+# Now a path a chroot made lead elsewhere is never opened again: the
+# records are dropped and counted.
+# Before: "the retry opened the path inside the jail: .../log.fifo: 999992 999993".
+. "$(dirname "$0")/../lib.sh"
+[ "$(id -u)" = 0 ] || skip "chroot needs root"
+PY=/usr/bin/python3
+[ -x "$PY" ] || skip "no $PY"
+mkdir -p "$WORK/log" "$WORK/jail/$WORK/log"
+mkfifo "$WORK/log/log.fifo" || fail "mkfifo"
+# nobody reads the FIFO: a record, the chroot, then a record after each
+# of the next retries
+env SOCKSHIM_LOG="$WORK/log/log.fifo" $SAN_VARS LD_PRELOAD="$PRELOAD" "$PY" - "$WORK/jail" >"$WORK/out" 2>&1 <<'PY' || { cat "$WORK/out"; fail "python: exit $?"; }
+import os, sys, time
+def bad(n):
+    try:
+        os.close(n)
+    except OSError:
+        pass
+bad(999990)
+os.chroot(sys.argv[1])
+os.chdir("/")
+for i in range(3):
+    time.sleep(1.1)
+    bad(999991 + i)
+print("done")
+PY
+assert_grep "$WORK/out" '^done$'
+fds() { grep -o '"fd":[0-9]*' "$1" | sed 's/"fd"://' | tr '\n' ' '; }
+inside=$(find "$WORK/jail" -type f)
+[ -z "$inside" ] || fail "the retry opened the path inside the jail: ${inside#"$WORK"/}: $(fds "$inside")"
+[ -p "$WORK/log/log.fifo" ] || fail "the FIFO is gone"
+note "no file made in the jail: the records after the chroot dropped"
