@@ -600,7 +600,14 @@ int main(int argc, char **argv)
 	pid_t child;
 	sigset_t mask, inherited_mask;
 	bool child_done = false, listener_hup = false;
-	bool stop_wanted = false; /* a stop signal came: stop when the program does */
+	/* A stop signal came (its number, and when): the supervisor stops when
+	 * the program stops of that very signal, soon after.  A program that
+	 * handled it (haproxy's SIGTTOU) and stopped later for another reason
+	 * (an operator's SIGSTOP, a debugger) must not stop the supervisor,
+	 * which nothing would then continue: the program's next trapped call
+	 * would wait for ever (regress_supervise_handled_stop_no_freeze). */
+	int stop_wanted = 0;
+	struct timespec stop_wanted_at = {0, 0};
 	char msg[256];
 
 	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
@@ -813,8 +820,10 @@ int main(int argc, char **argv)
 					/* (a stop the program sent its group,
 					 * vim's kill(0, SIGTSTP), stops the
 					 * supervisor once the program stops) */
-					if (is_stopping((int)si.ssi_signo) && !child_done)
-						stop_wanted = true;
+					if (is_stopping((int)si.ssi_signo) && !child_done) {
+						stop_wanted = (int)si.ssi_signo;
+						clock_gettime(CLOCK_MONOTONIC, &stop_wanted_at);
+					}
 					if ((si.ssi_code == SI_USER || si.ssi_code == SI_QUEUE) &&
 					    si.ssi_pid != 0 && supervised((pid_t)si.ssi_pid))
 						continue;
@@ -822,7 +831,7 @@ int main(int argc, char **argv)
 					if (si.ssi_code == SI_USER && si.ssi_pid == (uint32_t)getpid())
 						continue;
 					if (si.ssi_signo == SIGCONT) {
-						stop_wanted = false;
+						stop_wanted = 0;
 						if (child_done)
 							to_left_behind(SIGCONT);
 						else if (stopped(child))
@@ -844,12 +853,24 @@ int main(int argc, char **argv)
 					kill(child, (int)si.ssi_signo);
 				}
 				if (stop_wanted && !child_done) {
+					struct timespec now;
+
+					/* (a wish the program did not act on within
+					 * two seconds is let go) */
+					clock_gettime(CLOCK_MONOTONIC, &now);
+					if (now.tv_sec - stop_wanted_at.tv_sec > 2)
+						stop_wanted = 0;
+				}
+				if (stop_wanted && !child_done) {
 					int s;
 
 					if (waitpid(child, &s, WUNTRACED | WNOHANG) == child) {
 						if (WIFSTOPPED(s)) {
-							stop_wanted = false;
-							stop_as(WSTOPSIG(s));
+							int sig = stop_wanted;
+
+							stop_wanted = 0;
+							if (WSTOPSIG(s) == sig)
+								stop_as(sig);
 						} else {
 							status = s;
 							child_done = true;
