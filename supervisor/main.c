@@ -279,6 +279,19 @@ static bool is_stopping(int sig)
 	return false;
 }
 
+/* How long after a stop signal a stop of the program stops the supervisor
+ * too (main's stop_wanted): a handler's own work before it stops, with
+ * room. */
+#define STOP_WISH_MS 5000
+
+static long long ms_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long long)(now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
 /* Whether pid is stopped (not traced: a debugger's stop is its own). */
 static bool stopped(pid_t pid)
 {
@@ -601,11 +614,14 @@ int main(int argc, char **argv)
 	sigset_t mask, inherited_mask;
 	bool child_done = false, listener_hup = false;
 	/* A stop signal came (its number, and when): the supervisor stops when
-	 * the program stops of that very signal, soon after.  A program that
-	 * handled it (haproxy's SIGTTOU) and stopped later for another reason
-	 * (an operator's SIGSTOP, a debugger) must not stop the supervisor,
-	 * which nothing would then continue: the program's next trapped call
-	 * would wait for ever (regress_supervise_handled_stop_no_freeze). */
+	 * the program stops, of it or of another (a handler that raises
+	 * SIGSTOP, as top's does; a second stop signal), or at once if the
+	 * program was stopped already; but only within STOP_WISH_MS.  A
+	 * program that handled it without stopping (haproxy's SIGTTOU) and
+	 * stopped later for another reason (an operator's SIGSTOP, a debugger)
+	 * must not stop the supervisor, which nothing would continue when the
+	 * program alone is: its next trapped call would wait for ever
+	 * (regress_supervise_handled_stop_no_freeze). */
 	int stop_wanted = 0;
 	struct timespec stop_wanted_at = {0, 0};
 	char msg[256];
@@ -853,28 +869,24 @@ int main(int argc, char **argv)
 					kill(child, (int)si.ssi_signo);
 				}
 				if (stop_wanted && !child_done) {
-					struct timespec now;
-
-					/* (a wish the program did not act on within
-					 * two seconds is let go) */
-					clock_gettime(CLOCK_MONOTONIC, &now);
-					if (now.tv_sec - stop_wanted_at.tv_sec > 2)
-						stop_wanted = 0;
-				}
-				if (stop_wanted && !child_done) {
-					int s;
+					bool in_time = ms_since(&stop_wanted_at) <= STOP_WISH_MS;
+					int s, sig = stop_wanted;
 
 					if (waitpid(child, &s, WUNTRACED | WNOHANG) == child) {
 						if (WIFSTOPPED(s)) {
-							int sig = stop_wanted;
-
 							stop_wanted = 0;
-							if (WSTOPSIG(s) == sig)
-								stop_as(sig);
+							if (in_time)
+								stop_as(WSTOPSIG(s));
 						} else {
 							status = s;
 							child_done = true;
 						}
+					} else if (!in_time) {
+						stop_wanted = 0;
+					} else if (stopped(child)) {
+						/* (stopped before the signal came) */
+						stop_wanted = 0;
+						stop_as(sig);
 					}
 				}
 				for (;;) {

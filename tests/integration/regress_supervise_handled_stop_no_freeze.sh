@@ -5,10 +5,15 @@
 # operator's SIGSTOP, a debugger) the supervisor stopped itself too, and
 # when the program was continued nothing continued the supervisor: the
 # program's next trapped call waited for ever.  Now the supervisor stops
-# only when the program stops of the signal it passed on, soon after
-# (review of this stop's change).
+# only when the program stops within 5 s of a stop signal it passed on
+# (review of this stop's change).  Within that time any stop counts: a
+# SIGTSTP handler that stops the program with SIGSTOP (top's) still stops
+# the job (the second review: a first fix that waited for the very signal
+# passed on left the shell waiting for ever).
 # Before: "supervised: after SIGTTOU handled, SIGSTOP and SIGCONT to the
-# program: it stopped beating (the supervisor's state T)".
+# program: it stopped beating (the started pid's state T)"; with the first
+# fix: "supervised: SIGTSTP, handled by a SIGSTOP: the started pid did not
+# stop".
 . "$(dirname "$0")/../lib.sh"
 no_sanitizer "the supervisor's tests run outside the sanitizer flavours"
 SV="$B/sockshim-supervise"
@@ -18,6 +23,8 @@ SV="$B/sockshim-supervise"
 cat >"$WORK/prog.py" <<'PY'
 import os, signal, socket, sys, time
 signal.signal(signal.SIGTTOU, lambda *_: None)
+# top's way: a SIGTSTP handler that stops the program with SIGSTOP
+signal.signal(signal.SIGTSTP, lambda *_: os.kill(os.getpid(), signal.SIGSTOP))
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(7))
 n = 0
 while True:
@@ -49,9 +56,17 @@ run() {
 	beating "$base" || fail "$label: the program did not start"
 	prog=$pid
 	[ $# = 0 ] || prog=$(pgrep -P "$pid" | head -1)
+	kill -TSTP "$pid"
+	for _ in $(seq 30); do [ "$(state "$pid")" = T ] && [ "$(state "$prog")" = T ] && break; sleep 0.1; done
+	[ "$(state "$prog")" = T ] || fail "$label: SIGTSTP, handled by a SIGSTOP: the program did not stop"
+	[ "$(state "$pid")" = T ] || { kill -CONT "$prog"; fail "$label: SIGTSTP, handled by a SIGSTOP: the started pid did not stop"; }
+	kill -CONT "$pid"
+	beating "$base" || fail "$label: SIGCONT after SIGTSTP: the program did not run again"
 	kill -TTOU "$pid"
 	sleep 0.3
 	beating "$base" || fail "$label: SIGTTOU: the program stopped beating"
+	# (past the time a stop of the program stops the supervisor too)
+	sleep 5.5
 	# the operator stops and continues the program itself
 	kill -STOP "$prog"
 	sleep 0.5
@@ -62,7 +77,7 @@ run() {
 	wait "$pid"
 	rc=$?
 	[ "$rc" = 7 ] || fail "$label: exit $rc after the SIGTERM, not 7"
-	note "$label: SIGTTOU handled; SIGSTOP, SIGCONT: runs on; exit $rc"
+	note "$label: SIGTSTP handled by a SIGSTOP stopped the job; SIGTTOU handled; later SIGSTOP, SIGCONT: runs on; exit $rc"
 }
 run bare
 run supervised "$SV" --
