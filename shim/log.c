@@ -759,8 +759,12 @@ void log_before_chroot(void)
 {
 	int saved = errno;
 
-	if (dest == LOG_FILE && __atomic_load_n(&file_state, __ATOMIC_ACQUIRE) == FILE_CLOSED)
+	if (dest == LOG_FILE && __atomic_load_n(&file_state, __ATOMIC_ACQUIRE) == FILE_CLOSED) {
+		/* the last chance to open it by its path: a FIFO's reader that
+		 * came since the last try is taken now, not a second later */
+		__atomic_store_n(&next_open, 0, __ATOMIC_RELAXED);
 		(void)current_slot();
+	}
 	if (dest == LOG_FILE) {
 		struct stat st;
 
