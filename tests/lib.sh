@@ -462,3 +462,95 @@ clone_server_holds() { # mode graceful N
 	[ "$cs_records" = "$cs_resets" ] ||
 		fail "$cs_mode, graceful=$cs_graceful: $cs_records close_rst records for $cs_resets resets"
 }
+
+# A program that beats, for the supervisor's stop tests: beating_prog FILE
+# SETUP writes a python program to FILE that runs SETUP (its signal
+# handlers; os, signal, socket, sys and time imported), then makes and
+# closes a socket every 20 ms (a trapped close) and writes the count to
+# ARGV1.beats; a SIGTERM ends it with exit 7.
+beating_prog() {
+	{
+		printf 'import os, signal, socket, sys, time\n%s\n' "$2"
+		cat <<'PY'
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(7))
+n = 0
+while True:
+    socket.socket().close()
+    n += 1
+    with open(sys.argv[1] + ".beats.tmp", "w") as f:
+        f.write(str(n))
+    os.rename(sys.argv[1] + ".beats.tmp", sys.argv[1] + ".beats")
+    time.sleep(0.02)
+PY
+	} >"$1"
+}
+# beats BASE: its count now (0 before the first); beating BASE: true if the
+# count goes on within 3 s; proc_state PID: the State letter of
+# /proc/PID/status (T: stopped)
+beats() { cat "$1.beats" 2>/dev/null || echo 0; }
+beating() {
+	bt_was=$(beats "$1")
+	for _ in $(seq 30); do
+		sleep 0.1
+		[ "$(beats "$1")" -gt "$bt_was" ] && return 0
+	done
+	return 1
+}
+proc_state() { awk '/^State:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
+
+# records_around_chroot LOG JAIL: python3 under the shim (SOCKSHIM_LOG=LOG)
+# makes a record (a close of 999990, never open), chroots into JAIL, then
+# makes one more after each of the next 3 seconds (999991..999993: each
+# after a rotation check or a retry of the log's opening); fails unless it
+# ends well.
+records_around_chroot() {
+	env SOCKSHIM_LOG="$1" $SAN_VARS LD_PRELOAD="$PRELOAD" "${PY:-python3}" - "$2" >"$WORK/chroot.out" 2>&1 <<'PY' ||
+import os, sys, time
+def bad(n):
+    try:
+        os.close(n)
+    except OSError:
+        pass
+bad(999990)
+os.chroot(sys.argv[1])
+os.chdir("/")
+for i in range(3):
+    time.sleep(1.1)
+    bad(999991 + i)
+print("done")
+PY
+		{ cat "$WORK/chroot.out"; fail "python: exit $?"; }
+	assert_grep "$WORK/chroot.out" '^done$'
+}
+
+# journald_mounts: after private_mounts, skips without a systemd-journald
+# to run, then gives /run and the persistent journal's directory tmpfs of
+# the namespace's own (nothing made or changed on the machine); JOURNALD is
+# the daemon's path.
+journald_mounts() {
+	JOURNALD=/lib/systemd/systemd-journald
+	[ -x "$JOURNALD" ] || skip "no $JOURNALD here (Debian package systemd)"
+	command -v journalctl >/dev/null || skip "no journalctl"
+	[ -s /etc/machine-id ] || skip "no /etc/machine-id: journald cannot name its journal"
+	mount -t tmpfs tmpfs /run || skip "cannot mount a tmpfs over /run"
+	mkdir -p /run/systemd/journal /run/log
+	if [ -d /var/log/journal ]; then
+		mount -t tmpfs tmpfs /var/log/journal || skip "cannot mount a tmpfs over /var/log/journal"
+	else
+		mount -t tmpfs tmpfs /var/log && mkdir /var/log/journal || skip "cannot mount a tmpfs over /var/log"
+	fi
+}
+
+# start_beating LABEL [SUPERVISOR...]: runs $WORK/prog.py (beating_prog)
+# with base $WORK/LABEL and SOCKSHIM_LOG=$WORK/LABEL.log, under SUPERVISOR
+# if given, and waits for its first beats; sets sb_pid (the pid started),
+# sb_prog (the program's own: the supervisor's child) and sb_base.
+start_beating() {
+	sb_base="$WORK/$1"
+	SOCKSHIM_LOG="$WORK/$1.log" "${@:2}" python3 "$WORK/prog.py" "$sb_base" &
+	sb_pid=$!
+	BG_PIDS="$BG_PIDS $sb_pid"
+	beating "$sb_base" || fail "$1: the program did not start"
+	sb_prog=$sb_pid
+	[ $# = 1 ] || sb_prog=$(pgrep -P "$sb_pid" | head -1)
+}

@@ -10,20 +10,8 @@
 # group: servers
 . "$(dirname "$0")/../lib.sh"
 private_mounts "$@"
-JOURNALD=/lib/systemd/systemd-journald
-[ -x "$JOURNALD" ] || skip "no $JOURNALD here (Debian package systemd)"
-command -v journalctl >/dev/null && command -v systemd-cat >/dev/null || skip "no journalctl or systemd-cat"
-[ -s /etc/machine-id ] || skip "no /etc/machine-id: journald cannot name its journal"
-# Directories of the namespace's own, so that nothing is made or changed on
-# the machine: /run (journald's sockets, the volatile journal) and the
-# persistent journal's directory.
-mount -t tmpfs tmpfs /run || skip "cannot mount a tmpfs over /run"
-mkdir -p /run/systemd/journal /run/log
-if [ -d /var/log/journal ]; then
-	mount -t tmpfs tmpfs /var/log/journal || skip "cannot mount a tmpfs over /var/log/journal"
-else
-	mount -t tmpfs tmpfs /var/log && mkdir /var/log/journal || skip "cannot mount a tmpfs over /var/log"
-fi
+command -v systemd-cat >/dev/null || skip "no systemd-cat"
+journald_mounts
 
 start_journald() {
 	bg_start "$JOURNALD"

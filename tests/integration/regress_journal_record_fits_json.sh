@@ -13,17 +13,7 @@
 # group: servers
 . "$(dirname "$0")/../lib.sh"
 private_mounts "$@"
-JOURNALD=/lib/systemd/systemd-journald
-[ -x "$JOURNALD" ] || skip "no $JOURNALD here (Debian package systemd)"
-command -v journalctl >/dev/null || skip "no journalctl"
-[ -s /etc/machine-id ] || skip "no /etc/machine-id: journald cannot name its journal"
-mount -t tmpfs tmpfs /run || skip "cannot mount a tmpfs over /run"
-mkdir -p /run/systemd/journal /run/log
-if [ -d /var/log/journal ]; then
-	mount -t tmpfs tmpfs /var/log/journal || skip "cannot mount a tmpfs over /var/log/journal"
-else
-	mount -t tmpfs tmpfs /var/log && mkdir /var/log/journal || skip "cannot mount a tmpfs over /var/log"
-fi
+journald_mounts
 private_dev
 bg_start "$JOURNALD"
 for _ in $(seq 100); do [ -S /run/systemd/journal/socket ] && [ -S /run/systemd/journal/dev-log ] && break; sleep 0.05; done

@@ -14,22 +14,7 @@ mkdir -p "$WORK/log" "$WORK/jail/$WORK/log"
 mkfifo "$WORK/log/log.fifo" || fail "mkfifo"
 # nobody reads the FIFO: a record, the chroot, then a record after each
 # of the next retries
-env SOCKSHIM_LOG="$WORK/log/log.fifo" $SAN_VARS LD_PRELOAD="$PRELOAD" "$PY" - "$WORK/jail" >"$WORK/out" 2>&1 <<'PY' || { cat "$WORK/out"; fail "python: exit $?"; }
-import os, sys, time
-def bad(n):
-    try:
-        os.close(n)
-    except OSError:
-        pass
-bad(999990)
-os.chroot(sys.argv[1])
-os.chdir("/")
-for i in range(3):
-    time.sleep(1.1)
-    bad(999991 + i)
-print("done")
-PY
-assert_grep "$WORK/out" '^done$'
+records_around_chroot "$WORK/log/log.fifo" "$WORK/jail"
 fds() { grep -o '"fd":[0-9]*' "$1" | sed 's/"fd"://' | tr '\n' ' '; }
 inside=$(find "$WORK/jail" -type f)
 [ -z "$inside" ] || fail "the retry opened the path inside the jail: ${inside#"$WORK"/}: $(fds "$inside")"

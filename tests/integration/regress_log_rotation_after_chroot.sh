@@ -13,22 +13,7 @@ PY=/usr/bin/python3
 log="$WORK/log/x.jsonl"
 mkdir -p "$WORK/log" "$WORK/jail/$WORK/log"
 # a record, the chroot, then a record after each of the next checks
-env SOCKSHIM_LOG="$log" $SAN_VARS LD_PRELOAD="$PRELOAD" "$PY" - "$WORK/jail" >"$WORK/out" 2>&1 <<'PY' || { cat "$WORK/out"; fail "python: exit $?"; }
-import os, sys, time
-def bad(n):
-    try:
-        os.close(n)
-    except OSError:
-        pass
-bad(999990)
-os.chroot(sys.argv[1])
-os.chdir("/")
-for i in range(3):
-    time.sleep(1.1)
-    bad(999991 + i)
-print("done")
-PY
-assert_grep "$WORK/out" '^done$'
+records_around_chroot "$log" "$WORK/jail"
 fds() { grep -o '"fd":[0-9]*' "$1" | sed 's/"fd"://' | tr '\n' ' '; }
 inside=$(find "$WORK/jail" -type f)
 [ -z "$inside" ] || fail "records after the chroot inside the jail: ${inside#"$WORK"/}: $(fds "$inside")"

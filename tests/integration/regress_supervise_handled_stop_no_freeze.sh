@@ -20,46 +20,18 @@ SV="$B/sockshim-supervise"
 [ -x "$SV" ] || fail "build/sockshim-supervise is missing"
 # the program: SIGTTOU handled, a socket made and closed every 20 ms (a
 # trapped close), its count in beats
-cat >"$WORK/prog.py" <<'PY'
-import os, signal, socket, sys, time
-signal.signal(signal.SIGTTOU, lambda *_: None)
-# top's way: a SIGTSTP handler that stops the program with SIGSTOP
-signal.signal(signal.SIGTSTP, lambda *_: os.kill(os.getpid(), signal.SIGSTOP))
-signal.signal(signal.SIGTERM, lambda *_: sys.exit(7))
-n = 0
-while True:
-    socket.socket().close()
-    n += 1
-    with open(sys.argv[1] + ".beats.tmp", "w") as f:
-        f.write(str(n))
-    os.rename(sys.argv[1] + ".beats.tmp", sys.argv[1] + ".beats")
-    time.sleep(0.02)
-PY
-beats() { cat "$1.beats" 2>/dev/null || echo 0; }
-state() { awk '/^State:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
-beating() {
-	b=$(beats "$1")
-	for _ in $(seq 30); do
-		sleep 0.1
-		[ "$(beats "$1")" -gt "$b" ] && return 0
-	done
-	return 1
-}
+beating_prog "$WORK/prog.py" 'signal.signal(signal.SIGTTOU, lambda *_: None)
+# as top does: a SIGTSTP handler that stops the program with SIGSTOP
+signal.signal(signal.SIGTSTP, lambda *_: os.kill(os.getpid(), signal.SIGSTOP))'
 # run LABEL [SUPERVISOR...]
 run() {
 	label=$1
-	shift
-	base="$WORK/$label"
-	SOCKSHIM_LOG="$WORK/$label.log" "$@" python3 "$WORK/prog.py" "$base" &
-	pid=$!
-	BG_PIDS="$BG_PIDS $pid"
-	beating "$base" || fail "$label: the program did not start"
-	prog=$pid
-	[ $# = 0 ] || prog=$(pgrep -P "$pid" | head -1)
+	start_beating "$@"
+	base=$sb_base pid=$sb_pid prog=$sb_prog
 	kill -TSTP "$pid"
-	for _ in $(seq 30); do [ "$(state "$pid")" = T ] && [ "$(state "$prog")" = T ] && break; sleep 0.1; done
-	[ "$(state "$prog")" = T ] || fail "$label: SIGTSTP, handled by a SIGSTOP: the program did not stop"
-	[ "$(state "$pid")" = T ] || { kill -CONT "$prog"; fail "$label: SIGTSTP, handled by a SIGSTOP: the started pid did not stop"; }
+	for _ in $(seq 30); do [ "$(proc_state "$pid")" = T ] && [ "$(proc_state "$prog")" = T ] && break; sleep 0.1; done
+	[ "$(proc_state "$prog")" = T ] || fail "$label: SIGTSTP, handled by a SIGSTOP: the program did not stop"
+	[ "$(proc_state "$pid")" = T ] || { kill -CONT "$prog"; fail "$label: SIGTSTP, handled by a SIGSTOP: the started pid did not stop"; }
 	kill -CONT "$pid"
 	beating "$base" || fail "$label: SIGCONT after SIGTSTP: the program did not run again"
 	kill -TTOU "$pid"
@@ -71,8 +43,8 @@ run() {
 	kill -STOP "$prog"
 	sleep 0.5
 	kill -CONT "$prog"
-	beating "$base" || { st=$(state "$pid"); kill -CONT "$pid"; fail "$label: after SIGTTOU handled, SIGSTOP and SIGCONT to the program: it stopped beating (the started pid's state $st)"; }
-	[ "$(state "$pid")" != T ] || { kill -CONT "$pid"; fail "$label: the started pid is stopped"; }
+	beating "$base" || { st=$(proc_state "$pid"); kill -CONT "$pid"; fail "$label: after SIGTTOU handled, SIGSTOP and SIGCONT to the program: it stopped beating (the started pid's state $st)"; }
+	[ "$(proc_state "$pid")" != T ] || { kill -CONT "$pid"; fail "$label: the started pid is stopped"; }
 	kill -TERM "$pid"
 	wait "$pid"
 	rc=$?

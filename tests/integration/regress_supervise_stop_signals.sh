@@ -21,61 +21,32 @@ SV="$B/sockshim-supervise"
 # the program: handlers for SIGTTOU and SIGTTIN (their names into got),
 # SIGTSTP left at its default (stop); a socket made and closed every 20 ms
 # (a trapped close), its count in beats
-cat >"$WORK/prog.py" <<'PY'
-import os, signal, socket, sys, time
-got = open(sys.argv[1] + ".got", "a", buffering=1)
+beating_prog "$WORK/prog.py" 'got = open(sys.argv[1] + ".got", "a", buffering=1)
 def handler(n, _):
     got.write(signal.Signals(n).name + "\n")
 signal.signal(signal.SIGTTOU, handler)
-signal.signal(signal.SIGTTIN, handler)
-signal.signal(signal.SIGTERM, lambda *_: sys.exit(7))
-n = 0
-while True:
-    socket.socket().close()
-    n += 1
-    with open(sys.argv[1] + ".beats.tmp", "w") as f:
-        f.write(str(n))
-    os.rename(sys.argv[1] + ".beats.tmp", sys.argv[1] + ".beats")
-    time.sleep(0.02)
-PY
-beats() { cat "$1.beats" 2>/dev/null || echo 0; }
-state() { awk '/^State:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
-# beating BASE: true if the program's count goes on within 3 s
-beating() {
-	b=$(beats "$1")
-	for _ in $(seq 30); do
-		sleep 0.1
-		[ "$(beats "$1")" -gt "$b" ] && return 0
-	done
-	return 1
-}
+signal.signal(signal.SIGTTIN, handler)'
 # run LABEL [SUPERVISOR...]
 run() {
 	label=$1
-	shift
-	base="$WORK/$label"
-	SOCKSHIM_LOG="$WORK/$label.log" "$@" python3 "$WORK/prog.py" "$base" &
-	pid=$!
-	BG_PIDS="$BG_PIDS $pid"
-	beating "$base" || fail "$label: the program did not start"
-	prog=$pid
-	[ $# = 0 ] || prog=$(pgrep -P "$pid" | head -1)
+	start_beating "$@"
+	base=$sb_base pid=$sb_pid prog=$sb_prog
 	for s in TTOU TTIN; do
 		kill -s "$s" "$pid"
 		sleep 0.3
-		[ "$(state "$pid")" = T ] && { kill -CONT "$pid"; fail "$label: SIG$s: the program's trapped calls stopped (the supervisor's state T)"; }
+		[ "$(proc_state "$pid")" = T ] && { kill -CONT "$pid"; fail "$label: SIG$s: the program's trapped calls stopped (the supervisor's state T)"; }
 		beating "$base" || fail "$label: SIG$s: the program stopped beating"
 		grep -qx "SIG$s" "$base.got" || fail "$label: SIG$s did not reach the program's handler"
 	done
 	# the default stop: the pid started stops (its parent sees it), the
 	# program with it; a SIGCONT to that pid and both run again
 	kill -TSTP "$pid"
-	for _ in $(seq 30); do [ "$(state "$pid")" = T ] && [ "$(state "$prog")" = T ] && break; sleep 0.1; done
-	[ "$(state "$prog")" = T ] || fail "$label: SIGTSTP: the program did not stop (state $(state "$prog"))"
-	[ "$(state "$pid")" = T ] || fail "$label: SIGTSTP: the pid started did not stop (state $(state "$pid"))"
+	for _ in $(seq 30); do [ "$(proc_state "$pid")" = T ] && [ "$(proc_state "$prog")" = T ] && break; sleep 0.1; done
+	[ "$(proc_state "$prog")" = T ] || fail "$label: SIGTSTP: the program did not stop (state $(proc_state "$prog"))"
+	[ "$(proc_state "$pid")" = T ] || fail "$label: SIGTSTP: the pid started did not stop (state $(proc_state "$pid"))"
 	kill -CONT "$pid"
-	beating "$base" || fail "$label: SIGCONT: the program did not run again (state $(state "$prog"), started pid $(state "$pid"))"
-	[ "$(state "$pid")" != T ] || fail "$label: SIGCONT: the pid started is still stopped"
+	beating "$base" || fail "$label: SIGCONT: the program did not run again (state $(proc_state "$prog"), started pid $(proc_state "$pid"))"
+	[ "$(proc_state "$pid")" != T ] || fail "$label: SIGCONT: the pid started is still stopped"
 	kill -TERM "$pid"
 	wait "$pid"
 	rc=$?
