@@ -7,7 +7,9 @@
 # directory was taken, the file was made).  Now the directory's own '%'
 # are doubled.  bash closes a number never opened at each `exec N>&-` (a
 # close_error with "fd":N).
-# Before: "library: no rel.jsonl in 100%pure; stderr: config_error ...".
+# Before: "library: no rel.jsonl in 100%pure; stderr: config_error ...";
+# the launcher's first fix (2b27ffa) lost a directory name's last newline:
+# "launcher: no rel3.jsonl in the directory whose name ends in a newline".
 . "$(dirname "$0")/../lib.sh"
 BASH_BIN=$(command -v bash) || skip "no bash"
 dir="$WORK/100%pure/a%%b"
@@ -23,5 +25,12 @@ if [ "$PRELOAD" = "$SHIM" ]; then # (the launcher preloads the plain build)
 		{ cat "$WORK/out"; fail "launcher: exit $?"; }
 	[ -s "$dir/rel2.jsonl" ] || fail "launcher: no rel2.jsonl in ${dir#"$WORK"/}; stderr: $(head -c 300 "$WORK/out")"
 	assert_grep "$dir/rel2.jsonl" '"fd":98'
+	# a name that ends in a newline (a command substitution strips it)
+	nl="$WORK/nl
+"
+	mkdir "$nl" && cd "$nl" || fail "cd"
+	"$TOP/tools/sockshim" --log rel3.jsonl -- "$BASH_BIN" -c 'exec 97>&-' >"$WORK/out" 2>&1 ||
+		{ cat "$WORK/out"; fail "launcher: exit $?"; }
+	[ -s "$nl/rel3.jsonl" ] || fail "launcher: no rel3.jsonl in the directory whose name ends in a newline"
 fi
 note "the relative path from a directory with '%' in its name: the file made there"
