@@ -439,12 +439,12 @@ static bool stderr_is_journal(void)
  * log_expand_path reads it (not the p after a %%: "100%%pure"). */
 static bool template_per_process(const char *tmpl)
 {
-	for (const char *p = tmpl; *p; p++)
-		if (p[0] == '%' && (p[1] == 'p' || p[1] == '%')) {
-			if (p[1] == 'p')
-				return true;
+	for (const char *p = tmpl; *p; p++) {
+		if (p[0] == '%' && p[1] == 'p')
+			return true;
+		if (p[0] == '%' && p[1] == '%')
 			p++;
-		}
+	}
 	return false;
 }
 
@@ -512,11 +512,6 @@ bool log_open(const struct config *cfg, const char **why)
 		break;
 	case LOG_FILE:
 		memcpy(path_template, cfg->log_path, sizeof path_template);
-		/* A relative path is taken from where the program starts, as
-		 * the launcher takes its --log: the file is opened at the
-		 * first record and checked for rotation by its path, after a
-		 * chdir (a daemon's to "/") too
-		 * (regress_log_relative_path_chdir). */
 		if (path_template[0] != '/')
 			template_from_start_dir();
 		path_per_process = template_per_process(path_template);
@@ -765,7 +760,7 @@ void log_before_chroot(void)
 		__atomic_store_n(&next_open, 0, __ATOMIC_RELAXED);
 		(void)current_slot();
 	}
-	if (dest == LOG_FILE) {
+	if (dest == LOG_FILE) { /* (the root, to tell after whether it changed) */
 		struct stat st;
 
 		root_dev = 0;

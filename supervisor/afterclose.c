@@ -53,14 +53,6 @@ struct after {
 static struct after *pend;
 static int n_pend, cap_pend;
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void done(int i, bool decided);
 
 /* The socket's TCP state (tcpi_state, the first byte of struct tcp_info,
@@ -140,7 +132,7 @@ void sv_after_take(int copy, int pidfd, int fd, uint64_t ino, uint32_t st,
 	a->fd = fd;
 	a->ino = ino;
 	a->st = st;
-	a->deadline_ms = now_ms() + AFTER_MAX_MS;
+	a->deadline_ms = sv_now_ms() + AFTER_MAX_MS;
 	a->pid = NULL;
 	sv_who_keep(&a->who, who);
 	/* Nothing more can arrive (the peer is done): what is unread now is
@@ -292,7 +284,7 @@ int sv_after_timeout_ms(void)
 
 void sv_after_check(void)
 {
-	int64_t now = n_pend ? now_ms() : 0;
+	int64_t now = n_pend ? sv_now_ms() : 0;
 
 	for (int i = 0; i < n_pend;) {
 		if (closed_by_program(&pend[i]))

@@ -38,14 +38,6 @@ static int ep = -1;
 static struct lingering **slots;
 static int n_slots, n_used;
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void sv_linger_init(int epfd)
 {
 	ep = epfd;
@@ -70,7 +62,7 @@ static void finish(int i, bool timed_out)
 		ev.fd_state = l->fd_state;
 		ev.given_addresses = &l->addr;
 		ev.drained = l->drained;
-		ev.ms = now_ms() - l->start_ms;
+		ev.ms = sv_now_ms() - l->start_ms;
 		ev.mode = "supervised";
 		if (l->replaced)
 			ev.reason = "replaced the program's SO_LINGER {1, 0}";
@@ -99,7 +91,7 @@ static bool discard(struct lingering *l)
 
 		if (n > 0) {
 			l->drained += n;
-			l->last_data_ms = now_ms();
+			l->last_data_ms = sv_now_ms();
 			continue;
 		}
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
@@ -146,7 +138,7 @@ const char *sv_linger_take(int copy, int fd, uint32_t fd_state, const struct eve
 	l->replaced = replaced;
 	l->drained = 0;
 	l->last_data_ms = 0;
-	l->start_ms = now_ms();
+	l->start_ms = sv_now_ms();
 	l->deadline_ms = l->start_ms + shim_cfg.linger_ms;
 	/* after the peer's FIN the kernel no longer tells the peer: now */
 	l->addr.local[0] = l->addr.peer[0] = '\0';
@@ -189,13 +181,13 @@ int sv_linger_timeout_ms(void)
 	for (int i = 0; i < n_slots; i++)
 		if (slots[i]->copy >= 0 && (next < 0 || slots[i]->deadline_ms < next))
 			next = slots[i]->deadline_ms;
-	now = now_ms();
+	now = sv_now_ms();
 	return next <= now ? 0 : (int)(next - now + 1);
 }
 
 void sv_linger_expire(void)
 {
-	int64_t now = now_ms();
+	int64_t now = sv_now_ms();
 
 	for (int i = 0; i < n_slots && n_used; i++)
 		if (slots[i]->copy >= 0 && slots[i]->deadline_ms <= now) {

@@ -256,9 +256,8 @@ static int loop_ep = -1;
  * where bare the program's handler would run (a SIGALRM, a SIGPWR, a
  * real-time signal: regress_supervise_signals_handled); the real-time
  * ones are added where the mask is made (SIGRTMIN is not a constant).
- * Not the faults (SIGSEGV, SIGBUS...: the supervisor's own), nor the stop
- * signals (the terminal's job control stops the supervisor with the
- * program). */
+ * Not the faults (SIGSEGV, SIGBUS...: the supervisor's own); the stop
+ * signals are passed on apart (stopping, below). */
 static int forwarded[] = {SIGTERM,  SIGINT,  SIGHUP, SIGQUIT, SIGUSR1,   SIGUSR2,
 			  SIGWINCH, SIGALRM, SIGVTALRM, SIGPROF, SIGPWR, SIGIO,
 			  SIGSTKFLT, SIGXCPU, SIGXFSZ};
@@ -283,14 +282,6 @@ static bool is_stopping(int sig)
  * too (main's stop_wanted): a handler's own work before it stops, with
  * room. */
 #define STOP_WISH_MS 5000
-
-static long long ms_since(const struct timespec *t)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (long long)(now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
-}
 
 /* Whether pid is stopped (not traced: a debugger's stop is its own). */
 static bool stopped(pid_t pid)
@@ -623,7 +614,7 @@ int main(int argc, char **argv)
 	 * program alone is: its next trapped call would wait for ever
 	 * (regress_supervise_handled_stop_no_freeze). */
 	int stop_wanted = 0;
-	struct timespec stop_wanted_at = {0, 0};
+	int64_t stop_wanted_at = 0;
 	char msg[256];
 
 	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
@@ -838,7 +829,7 @@ int main(int argc, char **argv)
 					 * supervisor once the program stops) */
 					if (is_stopping((int)si.ssi_signo) && !child_done) {
 						stop_wanted = (int)si.ssi_signo;
-						clock_gettime(CLOCK_MONOTONIC, &stop_wanted_at);
+						stop_wanted_at = sv_now_ms();
 					}
 					if ((si.ssi_code == SI_USER || si.ssi_code == SI_QUEUE) &&
 					    si.ssi_pid != 0 && supervised((pid_t)si.ssi_pid))
@@ -869,7 +860,7 @@ int main(int argc, char **argv)
 					kill(child, (int)si.ssi_signo);
 				}
 				if (stop_wanted && !child_done) {
-					bool in_time = ms_since(&stop_wanted_at) <= STOP_WISH_MS;
+					bool in_time = sv_now_ms() - stop_wanted_at <= STOP_WISH_MS;
 					int s, sig = stop_wanted;
 
 					if (waitpid(child, &s, WUNTRACED | WNOHANG) == child) {

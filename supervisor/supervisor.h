@@ -17,8 +17,19 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "event.h"
+
+/* CLOCK_MONOTONIC in milliseconds: lingering's deadlines, the after-close
+ * looks', and the wait for a program to stop. */
+static inline int64_t sv_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 #define SV_BT_MAX 64
 
