@@ -24,8 +24,9 @@ static struct call_set {
 /* (FORK_HOT: a forked child's first call takes a set, and so does its
  * parent's next; on their own lines: every call writes them) */
 static _Alignas(64) int pool_taken[CALL_POOL] FORK_HOT;
-/* the page of the TLS of the first thread that took a set */
-static uintptr_t first_page;
+/* the page of the TLS of the first thread that took a set (FORK_HOT: a
+ * forked child whose parent never took one sets it at its exit's claim) */
+static uintptr_t first_page FORK_HOT;
 
 /* This thread's scopes, innermost last: the call, its frame address and
  * whether it ran on the alternate stack (to tell dead scopes).  Only the

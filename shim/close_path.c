@@ -304,7 +304,7 @@ struct pending_rst {
 	int question; /* lastref_ask's (-1: none) */
 	struct lastref_id id;
 	struct event_sockaddrs addr; /* id's, for the record */
-	struct event ev;	     /* the record, made here (off the stack) */
+	struct event ev;	     /* the record, made here */
 };
 
 /* Before the close of TCP socket fd, which may have other holders: would
@@ -531,16 +531,13 @@ static int close_in_call(struct call *c, int fd, bool committed, const struct cl
 
 /* The real close of a socket with other holders that would reset were
  * this its last reference: the close_rst record if the kernel says,
- * afterwards, that it was.  Its own frame, off the common path. */
-__attribute__((noinline)) static int close_settling(struct call *c, int fd, uint32_t st,
-						    int unread, bool committed,
-						    const struct close_how *how)
+ * afterwards, that it was.  p: where the question and the record are
+ * kept (NULL: nowhere, no record). */
+static int settling_close(struct call *c, int fd, uint32_t st, int unread, bool committed,
+			  const struct close_how *how, struct pending_rst *p)
 {
-	/* in the call's buffers, not on what may be a small signal stack */
-	struct pending_rst *p = call_buffers(c) ? call_pending(c) : NULL;
 	int ret, err;
 
-	_Static_assert(sizeof *p <= CALL_PENDING, "call.h's CALL_PENDING");
 	if (p)
 		probe_shared(fd, st, unread, p);
 	/* An armed probe's close is not left undone by a cancellation (glibc
@@ -554,6 +551,34 @@ __attribute__((noinline)) static int close_settling(struct call *c, int fd, uint
 		unarm_shared(p);
 	errno = err;
 	return ret;
+}
+
+/* (a frame of its own: its room on the stack only where the stack is not
+ * a handler's small alternate one) */
+__attribute__((noinline)) static int settling_close_on_stack(struct call *c, int fd,
+							     uint32_t st, int unread,
+							     bool committed,
+							     const struct close_how *how)
+{
+	struct pending_rst p;
+
+	return settling_close(c, fd, st, unread, committed, how, &p);
+}
+
+/* Off the common path.  In the call's buffers only where the stack is
+ * small: claiming a set writes its flag's page and the set's, two
+ * copy-on-write faults at every connection of a forking server, whose
+ * parent closes its copy of each connection while the child it forked
+ * for it still shares those pages (regress_fork_server_parent_close_faults). */
+__attribute__((noinline)) static int close_settling(struct call *c, int fd, uint32_t st,
+						    int unread, bool committed,
+						    const struct close_how *how)
+{
+	_Static_assert(sizeof(struct pending_rst) <= CALL_PENDING, "call.h's CALL_PENDING");
+	if (!call_tight(c))
+		return settling_close_on_stack(c, fd, st, unread, committed, how);
+	return settling_close(c, fd, st, unread, committed, how,
+			      call_buffers(c) ? call_pending(c) : NULL);
 }
 
 /* The result of a stream's close (how->stream) as the table reads it: only
