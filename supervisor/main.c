@@ -158,16 +158,19 @@ static int receive_listener(int sock, pid_t child, char *msg, size_t msg_size)
 #define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
 #endif
 
-/* Asks for those wake-ups while one process is under the filter, and
- * not while there are more: processes that talk to each other (a forking
- * server and its children, a client and its server) lose the second CPU
- * when each trapped call brings its thread to the supervisor's (supervised
- * forking server, 7 interleaved rounds: 2.85x bare without, 3.12x with).
- * An older kernel (EINVAL) keeps its own wake-ups either way. */
+/* Asks for those wake-ups while one thread of one process is under the
+ * filter, and not while there are more: processes or threads that talk to
+ * each other (a forking server and its children, a client and its server,
+ * a threaded server's acceptor and workers) lose the second CPU when each
+ * trapped call brings its thread to the supervisor's (supervised forking
+ * server, 7 interleaved rounds: 2.85x bare without, 3.12x with; bench
+ * churn, a client and a server thread, at backtrace=0: 1.45x without,
+ * 1.80x with).  An older kernel (EINVAL) keeps its own wake-ups either
+ * way. */
 static void listener_sync_wake_up(int nfd)
 {
 	static int on = -1;
-	int want = sv_proc_count() <= 1;
+	int want = sv_proc_one_thread();
 
 	if (want == on)
 		return;

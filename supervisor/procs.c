@@ -188,6 +188,8 @@ struct sv_proc *sv_proc_of(pid_t tid)
 				     go meanwhile: any fork or exit lets all go) */
 		read_prog(p);
 	}
+	if (tid != p->pid)
+		p->threaded = true;
 	for (unsigned k = 0; k < 16; k++) {
 		unsigned j = (i + k) % TID_SLOTS;
 
@@ -204,6 +206,11 @@ struct sv_proc *sv_proc_of(pid_t tid)
 int sv_proc_count(void)
 {
 	return n_procs;
+}
+
+bool sv_proc_one_thread(void)
+{
+	return n_procs == 0 || (n_procs == 1 && procs && !procs->threaded);
 }
 
 struct sv_proc *sv_proc_by_pidfd(int pidfd)

@@ -100,6 +100,8 @@ struct sv_proc {
 	/* an exit_group of one of its threads was let through (calls.c's
 	 * on_exit_group: another thread's is then left unanswered) */
 	bool exit_let_through;
+	/* a thread other than its first made a trapped call */
+	bool threaded;
 	/* its epoll instances (epolls.c): numbers, found when first needed */
 	struct sv_epolls {
 		int *fds;
@@ -116,6 +118,9 @@ struct sv_proc *sv_proc_of(pid_t tid);
 pid_t sv_parent_of(pid_t pid);
 /* How many processes are known (each from its first trapped call). */
 int sv_proc_count(void);
+/* Whether one process is known, and no thread but its first was seen in
+ * a trapped call. */
+bool sv_proc_one_thread(void);
 /* The process is gone (its pidfd said so): its entry is freed. */
 void sv_proc_gone(struct sv_proc *p);
 /* At an exec: what was known of the old image is dropped, and the
