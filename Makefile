@@ -452,7 +452,7 @@ $(B)/supervisor/%.o: supervisor/%.c supervisor/supervisor.h $(HEADERS) | $(B)/su
 	$(CC) $(CFLAGS) -Isupervisor -c $< -o $@
 
 $(SUPERVISOR): $(SV_OBJS) $(foreach m,$(SV_SHIM),$(B)/shim/$(m).o)
-	$(CC) $(CFLAGS) -o $@ $^ $(SV_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SV_LIBS)
 
 all: $(SUPERVISOR)
 
