@@ -83,6 +83,14 @@ static void test_beyond(void **state)
 	(void)state;
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	ino = ino_of(sv[0]);
+	if (holders_beyond(sv[0], ino) == HOLDERS_UNKNOWN) {
+		/* Not root: another user's /proc/PID/fd cannot be read, and
+		 * "unknown" is then the true answer (a build as a user,
+		 * dpkg-buildpackage or sbuild, ran into it) */
+		close(sv[0]);
+		close(sv[1]);
+		skip();
+	}
 	assert_int_equal(holders_beyond(sv[0], ino), HOLDERS_NONE);
 	copy = dup(sv[0]);
 	assert_int_equal(holders_beyond(sv[0], ino), HOLDERS_OTHERS);
