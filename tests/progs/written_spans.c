@@ -19,6 +19,7 @@
 #include "progs.h"
 
 #include <fcntl.h>
+#include <link.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/prctl.h>
@@ -83,6 +84,25 @@ static void serve(int connections, bool child_counts)
  * Read with read(2) and, in a counting child (leave_open), not closed:
  * close and fclose are the shim's, and a call site of its never seen
  * before is what it keeps in pages of its own (the count would be its). */
+/* (dl_iterate_phdr's callback) *hi no further than the end of the shim's
+ * writable segment, page-rounded. */
+static int rw_end(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	uintptr_t *hi = arg;
+
+	(void)size;
+	if (!info->dlpi_name || !strstr(info->dlpi_name, "/libsockshim.so"))
+		return 0;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t end = (info->dlpi_addr + ph->p_vaddr + ph->p_memsz + 4095) & ~(uintptr_t)4095;
+
+		if (ph->p_type == PT_LOAD && (ph->p_flags & PF_W) && *hi > end)
+			*hi = end;
+	}
+	return 1;
+}
+
 static void shim_memory(uintptr_t *lo, uintptr_t *hi, bool leave_open)
 {
 	static char maps[1 << 16];
@@ -118,6 +138,11 @@ static void shim_memory(uintptr_t *lo, uintptr_t *hi, bool leave_open)
 	}
 	if (!*lo)
 		exit(3);
+	/* The anonymous mapping after it may have been merged with another
+	 * that the kernel put next to it (0xc67000 long where the library's
+	 * is 0xc62000, 2 runs in 200): no further than its writable
+	 * segment's end (dl_iterate_phdr reads the loader's list, no file). */
+	dl_iterate_phdr(rw_end, hi);
 }
 
 /* The pages of [lo, hi) in memory (exclusive: only those mapped by this
