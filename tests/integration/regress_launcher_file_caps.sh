@@ -26,6 +26,10 @@ setcap cap_net_bind_service+ep "$WORK/dyn_cap" 2>/dev/null &&
 	setcap cap_net_bind_service+ep "$WORK/static_cap" 2>/dev/null ||
 	skip "cannot set file capabilities here (no xattr support in $WORK?)"
 as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+# (a tree under a directory only root enters, /root/build: nobody cannot
+# run the launcher or the supervisor at all, whatever they would say)
+as_nobody test -r "$L" -a -x "$SV" -a -x "$WORK/dyn_cap" ||
+	skip "nobody cannot reach $TOP or $WORK (a directory only root enters)"
 
 # refused(WHAT, COMMAND...): as nobody, exit 2 with the reason, and the
 # program did not run (it would print "ok")
