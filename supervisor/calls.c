@@ -156,10 +156,15 @@ static uint32_t socket_state(int copy, uint64_t *ino)
 		return 0;
 	*ino = st.st_ino;
 	getsockopt(copy, SOL_SOCKET, SO_DOMAIN, &domain, &len);
-	len = sizeof type;
-	getsockopt(copy, SOL_SOCKET, SO_TYPE, &type, &len);
 	len = sizeof proto;
 	getsockopt(copy, SOL_SOCKET, SO_PROTOCOL, &proto, &len);
+	/* (TCP is a stream protocol: its type is not asked, one system call
+	 * fewer at most closes) */
+	len = sizeof type;
+	if (proto == IPPROTO_TCP)
+		type = SOCK_STREAM;
+	else
+		getsockopt(copy, SOL_SOCKET, SO_TYPE, &type, &len);
 	return fdtab_socket_state(domain, type, proto);
 }
 
@@ -188,7 +193,6 @@ struct closing {
 	uint64_t ino;
 	bool tcp_conn;	/* a TCP socket that is not a listener */
 	bool live;	/* and one whose close may yet send (is_live) */
-	bool lz;	/* SO_LINGER {1, 0} */
 	int state;	/* its TCP state (sv_tcp_state), asked once; -2: not yet */
 	bool last;	/* the last holder the supervisor knows of closes it */
 };
@@ -224,8 +228,6 @@ static void look_at_copy(struct closing *k)
 	state = k->st & FD_TCP ? copy_state(k) : -1;
 	k->tcp_conn = state >= 0 && state != TCP_LISTEN;
 	k->live = is_live(state);
-	if (k->tcp_conn)
-		k->lz = linger_zero(k->copy);
 }
 
 /* Reads what the close of fd needs to know (program state only: no
@@ -317,7 +319,7 @@ static enum keep act_on_close(struct ctx *c, int fd, struct closing *k, bool *re
 	 * report, KEEP_AFTER, at once) */
 	if (k->live &&
 	    (shim_cfg.graceful == GRACEFUL_ALWAYS || (shim_cfg.graceful == GRACEFUL_ON && k->last))) {
-		if (k->lz) {
+		if (linger_zero(k->copy)) { /* (asked only here, where it matters) */
 			/* the program's abortive close is replaced */
 			struct linger off = {0, 0};
 
