@@ -27,6 +27,7 @@ struct lingering {
 	int fd;	  /* the program's number, for the record */
 	uint32_t fd_state;
 	bool replaced;
+	bool watched; /* in the supervisor's epoll set */
 	long long drained;
 	int64_t last_data_ms; /* when the peer's bytes last came (0: never) */
 	int64_t start_ms, deadline_ms;
@@ -75,7 +76,9 @@ static void finish(int i, bool timed_out)
 	/* A program's SO_LINGER {1, N} would make this close block the
 	 * supervisor for N seconds: the data is the kernel's to send now. */
 	setsockopt(l->copy, SOL_SOCKET, SO_LINGER, &off, sizeof off);
-	epoll_ctl(ep, EPOLL_CTL_DEL, l->copy, NULL);
+	if (l->watched) /* (a lingering over at once was never added) */
+		epoll_ctl(ep, EPOLL_CTL_DEL, l->copy, NULL);
+	l->watched = false;
 	close(l->copy);
 	l->copy = -1;
 	sv_who_drop(&l->who);
@@ -136,6 +139,7 @@ const char *sv_linger_take(int copy, int fd, uint32_t fd_state, const struct eve
 	l->fd = fd;
 	l->fd_state = fd_state;
 	l->replaced = replaced;
+	l->watched = false;
 	l->drained = 0;
 	l->last_data_ms = 0;
 	l->start_ms = sv_now_ms();
@@ -161,7 +165,8 @@ const char *sv_linger_take(int copy, int fd, uint32_t fd_state, const struct eve
 	}
 	e.events = EPOLLIN | EPOLLRDHUP;
 	e.data.u64 = (uint64_t)SV_TAG_LINGER << 32 | (uint32_t)i;
-	if (epoll_ctl(ep, EPOLL_CTL_ADD, copy, &e) != 0)
+	l->watched = epoll_ctl(ep, EPOLL_CTL_ADD, copy, &e) == 0;
+	if (!l->watched)
 		finish(i, false);
 	return NULL;
 }
