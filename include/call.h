@@ -93,6 +93,9 @@ void call_resume(struct call *c);
 /* Whether c runs on a small alternate signal stack (asked at the first
  * need: most calls never unwind). */
 bool call_tight(struct call *c);
+/* call_tight, with the kernel asked again where no alternate stack is
+ * known: for a path that takes much stack where the call is not tight. */
+bool call_tight_recheck(struct call *c);
 
 /* Call c closes fd (its entry claimed, the close not done yet); and
  * whether a call of this thread's, interrupted by the handler that asks

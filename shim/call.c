@@ -257,6 +257,17 @@ static int capture_uncancellable(void **ips, int max)
 	return n;
 }
 
+bool call_tight_recheck(struct call *c)
+{
+	if (alt_state != ALT_KNOWN) {
+		/* (one set by a raw sigaltstack system call, which the
+		 * wrapper never saw, after the kernel was asked) */
+		alt_state = ALT_UNKNOWN;
+		c->tight_known = false;
+	}
+	return call_tight(c);
+}
+
 bool call_tight(struct call *c)
 {
 	if (!c->tight_known) {

@@ -575,7 +575,7 @@ __attribute__((noinline)) static int close_settling(struct call *c, int fd, uint
 						    const struct close_how *how)
 {
 	_Static_assert(sizeof(struct pending_rst) <= CALL_PENDING, "call.h's CALL_PENDING");
-	if (!call_tight(c))
+	if (!call_tight_recheck(c))
 		return settling_close_on_stack(c, fd, st, unread, committed, how);
 	return settling_close(c, fd, st, unread, committed, how,
 			      call_buffers(c) ? call_pending(c) : NULL);
