@@ -713,6 +713,8 @@ static void on_sendmsg(struct ctx *c)
  * the table, CLONE_FILES). */
 static void on_fork(struct ctx *c, uint64_t flags)
 {
+	if (flags & CLONE_THREAD)
+		c->p->threaded = true; /* (wake-ups: main.c) */
 	if (!(flags & CLONE_THREAD)) {
 		sv_proc_forget_tids();
 		if (!(flags & CLONE_FILES) && still_pending(c))

@@ -374,6 +374,11 @@ void sv_proc_exec(struct sv_proc *p)
 	p->uw = NULL;
 	sv_epolls_stale(p); /* (those it keeps across the exec are found again) */
 	p->prog[0] = '\0'; /* read again at its next call, from the new image */
+	/* The new image starts with one thread (wake-ups: main.c); should
+	 * the exec fail, the others are seen again at their next calls, the
+	 * thread cache let go. */
+	p->threaded = false;
+	forget_all();
 }
 
 /* ---- the close history: where each number was last closed ------------- */
