@@ -185,7 +185,7 @@ $(B)/tests/test_%: tests/unit/test_%.c $(HEADERS) $(SHIM_OBJS) | $(B)/tests
 # function names in the dynamic symbol table, where backtraces find them.
 PROG_SRCS := $(wildcard tests/progs/*.c)
 PROGS     := $(PROG_SRCS:tests/progs/%.c=$(B)/progs/%)
-$(B)/progs/%: tests/progs/%.c tests/progs/progs.h | $(B)/progs
+$(B)/progs/%: tests/progs/%.c tests/progs/progs.h tests/progs/shimpages.h | $(B)/progs
 	$(CC) $(CFLAGS) -Wno-missing-prototypes -O0 -rdynamic -pthread -o $@ $<
 
 # A statically linked program: the launcher must refuse it.

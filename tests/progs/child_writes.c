@@ -11,55 +11,20 @@
  * is loaded.  With CHILD_WRITES_DOUBLE_CLOSE set, each child also closes
  * the pipe's write end a second time (a double_close record). */
 #include "progs.h"
+#include "shimpages.h"
 
 #include <fcntl.h>
 #include <stdint.h>
 #include <sys/wait.h>
 
-#define PAGE 4096UL
-#define EXCLUSIVE (1ULL << 56)
-
-/* The shim's load address: its mapping of the file's start. */
-static uintptr_t shim_base(void)
-{
-	char line[4096];
-	uintptr_t base = 0;
-	FILE *maps = fopen("/proc/self/maps", "r");
-
-	if (!maps)
-		die("/proc/self/maps");
-	while (!base && fgets(line, sizeof line, maps)) {
-		unsigned long a, off;
-
-		if (strstr(line, "/libsockshim.so") &&
-		    sscanf(line, "%lx-%*x %*s %lx", &a, &off) == 2 && off == 0)
-			base = a;
-	}
-	fclose(maps);
-	return base;
-}
-
 static long written(uintptr_t base, int n, char **ranges)
 {
 	int pm = open("/proc/self/pagemap", O_RDONLY);
-	long pages = 0;
+	long pages;
 
 	if (pm < 0)
 		die("/proc/self/pagemap");
-	for (int i = 0; i < n; i++) {
-		unsigned long off, size;
-
-		if (sscanf(ranges[i], "%lx:%lx", &off, &size) != 2)
-			exit(2);
-		for (uintptr_t p = (base + off) & ~(PAGE - 1); p < base + off + size; p += PAGE) {
-			uint64_t e;
-
-			if (pread(pm, &e, sizeof e, (off_t)(p / PAGE * sizeof e)) != (ssize_t)sizeof e)
-				die("pagemap");
-			if ((e >> 63) && (e & EXCLUSIVE))
-				pages++;
-		}
-	}
+	pages = exclusive_pages(pm, base, n, ranges);
 	close(pm);
 	return pages;
 }

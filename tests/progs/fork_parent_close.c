@@ -11,55 +11,11 @@
  * M bytes" (the child's answer: the close reset nothing).  Exit 3 when no
  * shim is loaded. */
 #include "progs.h"
+#include "shimpages.h"
 
 #include <fcntl.h>
 #include <stdint.h>
 #include <sys/wait.h>
-
-#define PAGE 4096UL
-#define EXCLUSIVE (1ULL << 56)
-
-static uintptr_t shim_base(void)
-{
-	char line[4096];
-	uintptr_t base = 0;
-	FILE *maps = fopen("/proc/self/maps", "r");
-
-	if (!maps)
-		die("/proc/self/maps");
-	while (!base && fgets(line, sizeof line, maps)) {
-		unsigned long a, off;
-
-		if (strstr(line, "/libsockshim.so") &&
-		    sscanf(line, "%lx-%*x %*s %lx", &a, &off) == 2 && off == 0)
-			base = a;
-	}
-	fclose(maps);
-	return base;
-}
-
-/* The pages of the ranges this process holds alone (at least one of
- * them, with pm open before the fork: the count opens nothing). */
-static long exclusive_pages(int pm, uintptr_t base, int n, char **ranges)
-{
-	long pages = 0;
-
-	for (int i = 0; i < n; i++) {
-		unsigned long off, size;
-
-		if (sscanf(ranges[i], "%lx:%lx", &off, &size) != 2)
-			exit(2);
-		for (uintptr_t p = (base + off) & ~(PAGE - 1); p < base + off + size; p += PAGE) {
-			uint64_t e;
-
-			if (pread(pm, &e, sizeof e, (off_t)(p / PAGE * sizeof e)) != (ssize_t)sizeof e)
-				die("pagemap");
-			if ((e >> 63) && (e & EXCLUSIVE))
-				pages++;
-		}
-	}
-	return pages;
-}
 
 int main(int argc, char **argv)
 {
