@@ -144,8 +144,10 @@ static void emit(struct ctx *c, struct event *ev)
 }
 
 /* What the socket behind copy is, as the library's descriptor table says
- * it (family, type, TCP); 0 if not a socket. */
-static uint32_t socket_state(int copy, uint64_t *ino)
+ * it (family, type, TCP); 0 if not a socket.  tcp_state: what TCP_INFO
+ * said of it already (>= 0: a TCP socket's state; else not asked, or not
+ * TCP). */
+static uint32_t socket_state_known(int copy, uint64_t *ino, int tcp_state)
 {
 	struct stat st;
 	int domain = 0, type = 0, proto = 0;
@@ -158,14 +160,20 @@ static uint32_t socket_state(int copy, uint64_t *ino)
 	getsockopt(copy, SOL_SOCKET, SO_DOMAIN, &domain, &len);
 	len = sizeof proto;
 	getsockopt(copy, SOL_SOCKET, SO_PROTOCOL, &proto, &len);
-	/* (TCP is a stream protocol: its type is not asked, one system call
-	 * fewer at most closes) */
+	/* (a socket TCP_INFO answered is TCP's, a stream: its type is not
+	 * asked, one system call fewer at most closes.  Not on SO_PROTOCOL
+	 * alone: a raw socket of IPPROTO_TCP, and NETLINK_XFRM, say 6 too) */
 	len = sizeof type;
-	if (proto == IPPROTO_TCP)
+	if (proto == IPPROTO_TCP && tcp_state >= 0)
 		type = SOCK_STREAM;
 	else
 		getsockopt(copy, SOL_SOCKET, SO_TYPE, &type, &len);
 	return fdtab_socket_state(domain, type, proto);
+}
+
+static uint32_t socket_state(int copy, uint64_t *ino)
+{
+	return socket_state_known(copy, ino, -1);
 }
 
 static bool linger_zero(int copy)
@@ -224,7 +232,7 @@ static void look_at_copy(struct closing *k)
 
 	if (k->copy < 0)
 		return;
-	k->st = socket_state(k->copy, &k->ino);
+	k->st = socket_state_known(k->copy, &k->ino, k->state);
 	state = k->st & FD_TCP ? copy_state(k) : -1;
 	k->tcp_conn = state >= 0 && state != TCP_LISTEN;
 	k->live = is_live(state);
@@ -719,9 +727,9 @@ static void on_sendmsg(struct ctx *c)
  * the table, CLONE_FILES). */
 static void on_fork(struct ctx *c, uint64_t flags)
 {
-	if (flags & CLONE_THREAD)
+	if (flags & CLONE_THREAD) {
 		c->p->threaded = true; /* (wake-ups: main.c) */
-	if (!(flags & CLONE_THREAD)) {
+	} else {
 		sv_proc_forget_tids();
 		if (!(flags & CLONE_FILES) && still_pending(c))
 			sv_share_fork(c->p, c->tid, (int)c->req->data.nr);

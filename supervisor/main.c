@@ -164,9 +164,9 @@ static int receive_listener(int sock, pid_t child, char *msg, size_t msg_size)
  * a threaded server's acceptor and workers) lose the second CPU when each
  * trapped call brings its thread to the supervisor's (supervised forking
  * server, 7 interleaved rounds: 2.85x bare without, 3.12x with; bench
- * churn, a client and a server thread, at backtrace=0: 1.45x without,
- * 1.80x with).  An older kernel (EINVAL) keeps its own wake-ups either
- * way. */
+ * churn, a client and a server thread, at backtrace=0, 5 rounds: 1.58x
+ * without, 1.80x with).  An older kernel (EINVAL) keeps its own wake-ups
+ * either way. */
 static void listener_sync_wake_up(int nfd)
 {
 	static int on = -1;
