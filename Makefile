@@ -262,7 +262,11 @@ check-core: check-build-deps check-test-deps $(CHECK_BUILT)
 $(B)/bench: tools/bench.c | $(B)/shim
 	$(CC) $(CFLAGS) -pthread -o $@ $<
 
-bench: all $(B)/bench $(B)/progs/flood $(B)/progs/empty.so $(B)/sockshim-report
+# make bench's floor for the supervisor (a supervisor that only answers)
+$(B)/supervise-floor: tools/supervise_floor.c | $(B)/shim
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lseccomp
+
+bench: all $(B)/bench $(B)/progs/flood $(B)/progs/empty.so $(B)/sockshim-report $(B)/supervise-floor
 	@tools/bench
 
 # the report's row of `make bench` alone
