@@ -14,6 +14,7 @@
 #include "call.h"
 #include "calls.h"
 #include "close_path.h"
+#include "epollset.h"
 #include "export.h"
 #include "fdtab.h"
 #include "libc.h"
@@ -41,6 +42,8 @@ static void duplicated(int fd, int nfd, bool cloexec)
 	fdtab_set(nfd, st);
 	if (cookie)
 		fdtab_set_cookie(nfd, cookie);
+	if (st & FD_EPOLL)
+		epollset_note(nfd); /* (the highest number it is looked for at) */
 }
 
 static int real_dup(int fd)
