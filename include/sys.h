@@ -183,6 +183,12 @@ static inline int sys_epoll_ctl(int ep, int op, int fd, void *ev)
 {
 	return (int)SYS6(SYS_epoll_ctl, ep, op, fd, ev, 0, 0);
 }
+static inline int sys_epoll_create1(int flags) { return (int)SYS6(SYS_epoll_create1, flags, 0, 0, 0, 0, 0); }
+/* (epoll_pwait with no mask: every architecture has it, not epoll_wait) */
+static inline int sys_epoll_wait(int ep, void *events, int n, int timeout_ms)
+{
+	return (int)SYS6(SYS_epoll_pwait, ep, events, n, timeout_ms, 0, 0);
+}
 static inline int sys_pipe2(int fds[2], int flags) { return (int)SYS6(SYS_pipe2, fds, flags, 0, 0, 0, 0); }
 static inline pid_t sys_getpid(void) { return (pid_t)SYS6(SYS_getpid, 0, 0, 0, 0, 0, 0); }
 static inline int sys_sigaltstack(const stack_t *ss, stack_t *old)

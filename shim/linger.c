@@ -3,8 +3,8 @@
  * async (the default): the program's close() does the shutdown, hands a
  * private copy of the socket (privfd.h) to the background, and its own
  * number is then closed by the caller at once; one background thread drains
- * the private copies with poll(2) and closes each at the peer's EOF or at
- * its deadline.  The program's thread never lingers in async mode: when
+ * the private copies, watched by an epoll instance of its own, and closes
+ * each at the peer's EOF or at its deadline.  The program's thread never lingers in async mode: when
  * the background cannot take a socket, it is closed at once, already shut
  * down and drained of what had come (the peer gets a FIN, and what it
  * sends later a reset), with a graceful_skipped record.
@@ -19,8 +19,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sys/epoll.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -58,20 +60,43 @@ struct lingering {
 	int64_t start_ms, deadline_ms;
 	long long drained;
 	int64_t last_data_ms; /* when the peer's bytes last came (0: never) */
+	/* the background's own: the number its epoll registration was made
+	 * with (WATCH_NONE: not yet; WATCH_FAILED: none could be, looked at
+	 * every tick), and which registration an event is of */
+	int watched;
+	uint32_t gen;
 	struct close_site site; /* where the program closed it */
 };
+
+enum { WATCH_NONE = -1, WATCH_FAILED = -2 };
+#define WAKE_KEY UINT64_MAX /* the wake pipe's events */
+#define UNWATCHED_TICK_MS 20
+/* How often a busy thread looks for new sockets: the longest a new one
+ * waits for its first look (its FIN went at the close; its deadline is
+ * the close's). */
+#define BUSY_TICK_MS 2
+/* How long the thread stays busy after its last socket: a server's next
+ * close comes without a write, which woke the thread at once, and it ran
+ * ahead of the program's thread (10 us more in each close of bench
+ * slow-peer, one close every 2.2 ms); an idle process sleeps after it. */
+#define BUSY_AFTER_MS 1000
 
 /* Mapped when the thread starts, LINGER_MAX_INFLIGHT entries reserved;
  * only the pages of the entries used take memory. */
 static struct lingering *inflight;
 static int inflight_count; /* active or being filled */
 static int slots_used_hw;  /* one above the highest entry ever used */
+static int free_hint;	   /* where a free entry is looked for first */
 static int capacity;	   /* a quarter of RLIMIT_NOFILE, within the table */
 
 enum { THREAD_NONE, THREAD_STARTING, THREAD_RUNNING, THREAD_FAILED };
 static int thread_state = THREAD_NONE;
 static int wake_rd = -1, wake_wr = -1; /* privfd slots of the wake pipe */
-static int wake_pending;		/* a byte is in the wake pipe */
+static int ep_slot = -1;		/* privfd slot of the background's epoll instance */
+/* Set: a close needs not write to the wake pipe (a byte is there, or the
+ * thread, busy with lingering sockets, looks for new ones every tick). */
+static int wake_pending;
+static unsigned handed; /* sockets handed to the thread, ever (atomic) */
 
 static int64_t now_ms(void)
 {
@@ -155,13 +180,57 @@ static void finish(struct lingering *l, enum outcome how)
 		sys_setsockopt(fd, SOL_SOCKET, SO_LINGER, &off, sizeof off);
 		privfd_put(l->priv);
 	}
+	if (l->watched >= 0) {
+		/* (the release below ends it anyway when ours is the socket's
+		 * last descriptor; a number moved meanwhile fails here, and
+		 * its disarmed registration goes with the socket) */
+		struct epoll_event unused = {0};
+		int ep = privfd_get(ep_slot);
+
+		if (ep >= 0) {
+			sys_epoll_ctl(ep, EPOLL_CTL_DEL, l->watched, &unused);
+			privfd_put(ep_slot);
+		}
+		l->watched = WATCH_NONE;
+	}
 	log_outcome(how, l->fd, l->fd_state, l->drained, l->last_data_ms, l->start_ms, &l->site,
 		    "async");
 	privfd_release(l->priv); /* the real close of the private copy */
 	__atomic_store_n(&l->state, LINGER_SLOT_FREE, __ATOMIC_RELEASE);
 	__atomic_sub_fetch(&inflight_count, 1, __ATOMIC_ACQ_REL);
+	/* (a hint only: a race costs a longer look, never a lost entry) */
+	if ((int)(l - inflight) < __atomic_load_n(&free_hint, __ATOMIC_RELAXED))
+		__atomic_store_n(&free_hint, (int)(l - inflight), __ATOMIC_RELAXED);
 }
 
+/* Registers (WATCH_NONE) or re-arms l in the thread's epoll instance:
+ * one event, then none until re-armed (EPOLLONESHOT), so that a
+ * registration left behind by a moved number reports at most once. */
+static void watch(struct lingering *l, int fd)
+{
+	int ep = privfd_get(ep_slot);
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT};
+
+	if (ep < 0) {
+		l->watched = WATCH_FAILED;
+		return;
+	}
+	if (l->watched == fd) {
+		ev.data.u64 = (uint64_t)l->gen << 32 | (uint32_t)(l - inflight);
+		if (sys_epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev) == 0) {
+			privfd_put(ep_slot);
+			return;
+		}
+	}
+	/* new, or its number moved (the program took the old one) */
+	l->gen++;
+	ev.data.u64 = (uint64_t)l->gen << 32 | (uint32_t)(l - inflight);
+	l->watched = sys_epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == 0 ? fd : WATCH_FAILED;
+	privfd_put(ep_slot);
+}
+
+/* Drains what l's peer sent; finishes it at the peer's end or at the
+ * deadline, else watches it again. */
 static void service(struct lingering *l)
 {
 	int fd = privfd_get(l->priv);
@@ -172,6 +241,8 @@ static void service(struct lingering *l)
 		return;
 	}
 	how = discard(fd, &l->drained, &l->last_data_ms, l->deadline_ms);
+	if (how == DRAINING && l->watched != WATCH_FAILED)
+		watch(l, fd);
 	privfd_put(l->priv);
 	if (how != DRAINING)
 		finish(l, how == TIMED_OUT ? TIMED_OUT : PEER_DONE);
@@ -187,60 +258,117 @@ static void drain_wake_pipe(void)
 	while (sys_read(fd, buf, sizeof buf) > 0)
 		;
 	privfd_put(wake_rd);
-	/* Emptied first, cleared then, slots scanned after: a close whose
-	 * exchange came before this store has its slot seen by the scan; one
-	 * after it finds the flag clear and writes a new byte. */
-	__atomic_store_n(&wake_pending, 0, __ATOMIC_SEQ_CST);
 }
 
-static void *linger_thread(void *arg)
+/* The entries new since the last look are watched, those at their
+ * deadline (and those no registration could be made for) serviced; when
+ * the next look is due (INT64_MAX: none). */
+static int64_t look_at_entries(void)
 {
-	struct pollfd *pfd = arg;
-	int *which = (int *)(pfd + LINGER_MAX_INFLIGHT + 1);
+	int64_t now = now_ms(), next = INT64_MAX;
+	int hw = __atomic_load_n(&slots_used_hw, __ATOMIC_ACQUIRE);
 
-	for (;;) {
-		int64_t now = now_ms();
-		int n = 1, timeout = -1;
-		int hw = __atomic_load_n(&slots_used_hw, __ATOMIC_ACQUIRE);
+	for (int i = 0; i < hw; i++) {
+		struct lingering *l = &inflight[i];
+		int64_t left;
 
-		/* A stale number here (a slot moved meanwhile) only makes poll
-		 * report the wrong readiness; service() looks again under
-		 * privfd_get. */
-		pfd[0].fd = privfd_peek(wake_rd);
-		pfd[0].events = POLLIN;
-		for (int i = 0; i < hw; i++) {
-			struct lingering *l = &inflight[i];
-			int64_t left;
-
+		if (__atomic_load_n(&l->state, __ATOMIC_ACQUIRE) != LINGER_SLOT_ACTIVE)
+			continue;
+		if (l->watched == WATCH_NONE || l->watched == WATCH_FAILED || now >= l->deadline_ms) {
+			/* (a new one is looked at once: bytes or the peer's
+			 * end may have come before it was watched) */
+			service(l);
 			if (__atomic_load_n(&l->state, __ATOMIC_ACQUIRE) != LINGER_SLOT_ACTIVE)
 				continue;
-			pfd[n].fd = privfd_peek(l->priv);
-			pfd[n].events = POLLIN;
-			which[n++] = i;
-			left = l->deadline_ms - now;
-			if (left < 0)
-				left = 0;
-			if (timeout < 0 || left < timeout)
-				timeout = (int)left;
 		}
-		if (sys_poll(pfd, (nfds_t)n, timeout) < 0 && errno != EINTR) {
-			/* EINVAL: more descriptors than RLIMIT_NOFILE now allows (the
-			 * program lowered it): no spinning; deadlines still end it */
-			struct timespec pause = {0, 20 * 1000 * 1000};
+		left = l->deadline_ms - now;
+		if (l->watched == WATCH_FAILED && left > UNWATCHED_TICK_MS)
+			left = UNWATCHED_TICK_MS;
+		if (now + left < next)
+			next = now + left;
+	}
+	return next;
+}
 
-			sys_raw6(SYS_nanosleep, (long)&pause, 0, 0, 0, 0, 0);
-			for (int k = 1; k < n; k++)
-				pfd[k].revents = 0;
-			pfd[0].revents = 0;
+/* The background: an epoll instance reports only the sockets that have
+ * something (poll(2) of every lingering socket at each wake-up cost the
+ * kernel a wait-queue entry per socket, hundreds per close when as many
+ * linger).  The entries themselves are walked when the wake pipe says a
+ * new one came, and at deadlines. */
+static void *linger_thread(void *arg)
+{
+	struct epoll_event evs[64];
+	int64_t next = 0;	/* when the entries are looked at again */
+	int64_t last_busy = 0;	/* when a socket was last lingering */
+	unsigned seen = 0;	/* handed, at the last walk */
+
+	(void)arg;
+	for (;;) {
+		bool busy = __atomic_load_n(&inflight_count, __ATOMIC_ACQUIRE) > 0, walk = false;
+		int64_t left, wait_until = next;
+		int timeout, hw, n;
+
+		if (busy)
+			last_busy = now_ms();
+		else if (now_ms() - last_busy < BUSY_AFTER_MS)
+			busy = true;
+
+		if (busy) {
+			/* The flag held: closes hand sockets over without a
+			 * write to the pipe, and the thread looks every tick
+			 * (a write a close, waking this thread, was a quarter
+			 * of the time of a graceful close in the program). */
+			__atomic_store_n(&wake_pending, 1, __ATOMIC_SEQ_CST);
+			if (wait_until > now_ms() + BUSY_TICK_MS)
+				wait_until = now_ms() + BUSY_TICK_MS;
+		} else {
+			/* Idle: cleared first, walked after, so that a close
+			 * whose exchange came before the store has its entry
+			 * seen by this walk, and one after it writes a byte. */
+			__atomic_store_n(&wake_pending, 0, __ATOMIC_SEQ_CST);
+			seen = __atomic_load_n(&handed, __ATOMIC_SEQ_CST);
+			wait_until = next = look_at_entries();
 		}
-		if (pfd[0].revents)
-			drain_wake_pipe();
-		now = now_ms();
-		for (int k = 1; k < n; k++) {
-			struct lingering *l = &inflight[which[k]];
+		left = wait_until == INT64_MAX ? -1 : wait_until - now_ms();
+		timeout = wait_until == INT64_MAX ? -1 : left <= 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left;
+		n = sys_epoll_wait(privfd_peek(ep_slot), evs, 64, timeout);
+		if (n < 0) {
+			if (errno != EINTR) {
+				/* (no spinning; deadlines still end them) */
+				struct timespec pause = {0, 20 * 1000 * 1000};
 
-			if (pfd[k].revents || now >= l->deadline_ms)
-				service(l);
+				sys_raw6(SYS_nanosleep, (long)&pause, 0, 0, 0, 0, 0);
+			}
+			n = 0;
+		}
+		hw = __atomic_load_n(&slots_used_hw, __ATOMIC_ACQUIRE);
+		for (int k = 0; k < n; k++) {
+			uint64_t key = evs[k].data.u64;
+			uint32_t i = (uint32_t)key;
+			struct lingering *l;
+
+			if (key == WAKE_KEY) {
+				drain_wake_pipe();
+				continue;
+			}
+			if (i >= (uint32_t)hw)
+				continue;
+			l = &inflight[i];
+			/* (an event of an earlier socket in the entry, or of a
+			 * registration left at a moved number: nothing to do) */
+			if (__atomic_load_n(&l->state, __ATOMIC_ACQUIRE) != LINGER_SLOT_ACTIVE ||
+			    l->watched < 0 || l->gen != (uint32_t)(key >> 32))
+				continue;
+			service(l);
+		}
+		/* New sockets, or a deadline */
+		if (__atomic_load_n(&handed, __ATOMIC_SEQ_CST) != seen)
+			walk = true;
+		if (next != INT64_MAX && now_ms() >= next)
+			walk = true;
+		if (walk) {
+			seen = __atomic_load_n(&handed, __ATOMIC_SEQ_CST);
+			next = look_at_entries();
 		}
 	}
 	return NULL;
@@ -264,9 +392,7 @@ static int current_capacity(void)
 /* The table, the wake pipe and the thread; false if they cannot be had. */
 static bool start_thread(void)
 {
-	int expected = THREAD_NONE, fds[2];
-	size_t poll_size = (LINGER_MAX_INFLIGHT + 1) * (sizeof(struct pollfd) + sizeof(int));
-	void *polls = MAP_FAILED;
+	int expected = THREAD_NONE, fds[2], ep;
 	sigset_t all, old;
 	pthread_attr_t attr;
 	pthread_t t;
@@ -303,28 +429,44 @@ static bool start_thread(void)
 		if (t_ != MAP_FAILED)
 			inflight = t_;
 	}
-	polls = mmap(NULL, poll_size, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	__atomic_store_n(&capacity, current_capacity(), __ATOMIC_RELAXED);
-	if (inflight && polls != MAP_FAILED && sys_pipe2(fds, O_CLOEXEC | O_NONBLOCK) == 0) {
+	if (inflight && sys_pipe2(fds, O_CLOEXEC | O_NONBLOCK) == 0) {
 		wake_rd = privfd_adopt(fds[0]);
 		wake_wr = privfd_adopt(fds[1]);
 		sys_close(fds[0]);
 		sys_close(fds[1]);
 	}
-	if (wake_rd >= 0 && wake_wr >= 0 && pthread_attr_init(&attr) == 0) {
+	/* (raw: not one of the program's instances, which epoll_calls.c
+	 * notes) */
+	ep = wake_rd >= 0 && wake_wr >= 0 ? sys_epoll_create1(EPOLL_CLOEXEC) : -1;
+	if (ep >= 0) {
+		struct epoll_event ev = {.events = EPOLLIN, .data.u64 = WAKE_KEY};
+
+		ep_slot = privfd_adopt(ep);
+		sys_close(ep);
+		ep = -1;
+		if (ep_slot >= 0) {
+			int epfd = privfd_get(ep_slot), rd = privfd_get(wake_rd);
+
+			if (epfd >= 0 && rd >= 0 && sys_epoll_ctl(epfd, EPOLL_CTL_ADD, rd, &ev) == 0)
+				ep = epfd; /* (ready) */
+			if (rd >= 0)
+				privfd_put(wake_rd);
+			if (epfd >= 0)
+				privfd_put(ep_slot);
+		}
+	}
+	if (ep >= 0 && pthread_attr_init(&attr) == 0) {
 		/* The thread runs no handler of the program's: every signal
 		 * blocked, inherited from this thread at creation. */
 		sigfillset(&all);
 		pthread_sigmask(SIG_SETMASK, &all, &old);
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 		pthread_attr_setstacksize(&attr, 64 * 1024);
-		ok = pthread_create(&t, &attr, linger_thread, polls) == 0;
+		ok = pthread_create(&t, &attr, linger_thread, NULL) == 0;
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		pthread_attr_destroy(&attr);
 	}
-	if (!ok && polls != MAP_FAILED)
-		munmap(polls, poll_size);
 	__atomic_store_n(&thread_state, ok ? THREAD_RUNNING : THREAD_FAILED, __ATOMIC_RELEASE);
 	return ok;
 }
@@ -376,12 +518,19 @@ static const char *linger_async(int fd, uint32_t st, int64_t start, long long dr
 			__atomic_store_n(&capacity, current_capacity(), __ATOMIC_RELAXED);
 		goto full;
 	}
-	for (int i = 0; i < cap && !l; i++) {
-		int expected = LINGER_SLOT_FREE;
+	/* From the hint, round to it: each entry looked at is a cache miss
+	 * (and its compare-and-swap took the line from the background), and
+	 * a look from the start went past every lingering socket, 25-50 us
+	 * a close with 500 of them (the slow-clients row of make bench). */
+	for (int k = 0, from = __atomic_load_n(&free_hint, __ATOMIC_RELAXED); k < cap && !l; k++) {
+		int i = (from + k) % cap, expected = LINGER_SLOT_FREE;
 
-		if (__atomic_compare_exchange_n(&inflight[i].state, &expected, LINGER_SLOT_FILLING,
-						false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+		if (__atomic_load_n(&inflight[i].state, __ATOMIC_RELAXED) == LINGER_SLOT_FREE &&
+		    __atomic_compare_exchange_n(&inflight[i].state, &expected, LINGER_SLOT_FILLING,
+						false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
 			l = &inflight[i];
+			__atomic_store_n(&free_hint, i + 1, __ATOMIC_RELAXED);
+		}
 	}
 	if (!l)
 		goto full;
@@ -397,6 +546,7 @@ static const char *linger_async(int fd, uint32_t st, int64_t start, long long dr
 	l->deadline_ms = start + shim_cfg.linger_ms;
 	l->drained = drained;
 	l->last_data_ms = last_data;
+	l->watched = WATCH_NONE;
 	l->site = *site;
 	hw = __atomic_load_n(&slots_used_hw, __ATOMIC_RELAXED);
 	while (hw <= (int)(l - inflight) &&
@@ -404,6 +554,7 @@ static const char *linger_async(int fd, uint32_t st, int64_t start, long long dr
 					    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 		;
 	__atomic_store_n(&l->state, LINGER_SLOT_ACTIVE, __ATOMIC_RELEASE);
+	__atomic_add_fetch(&handed, 1, __ATOMIC_SEQ_CST);
 	wake_thread();
 	return NULL;
 full:
@@ -594,7 +745,9 @@ void linger_after_fork_child(void)
 		return; /* never used: nothing written (a copy-on-write fault) */
 	inflight_count = 0;
 	slots_used_hw = 0;
+	free_hint = 0;
 	wake_rd = wake_wr = -1;
+	ep_slot = -1;
 	wake_pending = 0;
 	thread_state = THREAD_NONE;
 }

@@ -160,7 +160,10 @@ static int adopt(int fd, void (*on_lost)(void))
 	/* First fit: the slots in use stay packed at the start, so that a
 	 * forked child's clean-up walks only those. */
 	for (int i = 0; i < PRIVFD_SLOTS && found < 0; i++) {
-		if (fd_replace(&slots[i], SLOT_FREE, SLOT_BUSY))
+		/* (a load first: a compare-and-swap of each slot in use took
+		 * its line from the threads using it, hundreds of them when as
+		 * many sockets linger) */
+		if (fd_load(&slots[i]) == SLOT_FREE && fd_replace(&slots[i], SLOT_FREE, SLOT_BUSY))
 			found = i;
 	}
 	if (found < 0) {

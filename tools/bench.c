@@ -46,6 +46,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -364,6 +365,57 @@ static double slow_peer(long n)
 	return spent / (double)n;
 }
 
+/* An event-loop server closing many connections at once (lighttpd's
+ * lingering closes end on one timer tick): n connections whose clients
+ * stay connected and silent, the server's ends in an epoll instance, then
+ * each closed; time per close.  Under SOCKSHIM_GRACEFUL=1 every close
+ * hands its socket to the background, with the n - 1 before it still
+ * lingering.  The soft descriptor limit is raised to the hard one, as
+ * busy servers do.  first_only: the time of the first close alone (the
+ * shim's first graceful close in a process, with n connections open). */
+static double close_burst(long n, bool first_only)
+{
+	struct sockaddr_in a;
+	struct rlimit rl;
+	int lfd, ep = epoll_create1(0);
+	int *c = calloc((size_t)n, sizeof *c), *s = calloc((size_t)n, sizeof *s);
+	double t0;
+
+	if (!c || !s || ep < 0)
+		die("calloc/epoll_create1");
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	lfd = listen_on_loopback(0, &a);
+	for (long i = 0; i < n; i++) {
+		struct epoll_event ev = {.events = EPOLLIN, .data.fd = 0};
+
+		c[i] = socket(AF_INET, SOCK_STREAM, 0);
+		if (c[i] < 0 || connect(c[i], (struct sockaddr *)&a, sizeof a) != 0)
+			die("connect");
+		s[i] = accept(lfd, NULL, NULL);
+		ev.data.fd = s[i];
+		if (s[i] < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, s[i], &ev) != 0)
+			die("accept");
+	}
+	t0 = now_ns();
+	for (long i = 0; i < n; i++) {
+		close(s[i]);
+		if (i == 0 && first_only)
+			t0 = now_ns() - t0;
+	}
+	if (!first_only)
+		t0 = (now_ns() - t0) / (double)n;
+	for (long i = 0; i < n; i++)
+		close(c[i]);
+	close(lfd);
+	close(ep);
+	free(c);
+	free(s);
+	return t0;
+}
+
 static double cpu_ns(void)
 {
 	struct rusage ru;
@@ -581,7 +633,7 @@ int main(int argc, char **argv)
 	if (argc == 7 && strcmp(argv[1], "slow-clients") == 0 && (n = atol(argv[2])) > 0)
 		return slow_clients(n, atoi(argv[3]), atol(argv[4]), atol(argv[5]), atol(argv[6]));
 	if (argc != 3 || (n = atol(argv[2])) <= 0) {
-		fprintf(stderr, "usage: bench pipe-close|pipe-sysclose|syscall-other|socket-close|churn|churn-cpu|bad-close|slow-peer|fork-server COUNT\n"
+		fprintf(stderr, "usage: bench pipe-close|pipe-sysclose|syscall-other|socket-close|churn|churn-cpu|bad-close|slow-peer|fork-server|close-burst|first-close COUNT\n"
 				"       bench slow-clients COUNT PORT HOLD_MS FROM_MS TO_MS\n"
 				"       bench echo-server PORT\n"
 				"       bench client COUNT PORT\n");
@@ -605,6 +657,10 @@ int main(int argc, char **argv)
 		ns = slow_peer(n);
 	else if (strcmp(argv[1], "fork-server") == 0)
 		ns = fork_server(n);
+	else if (strcmp(argv[1], "close-burst") == 0)
+		ns = close_burst(n, false);
+	else if (strcmp(argv[1], "first-close") == 0)
+		ns = close_burst(n, true);
 	else
 		return 2;
 	printf("%.1f\n", ns);
