@@ -518,10 +518,9 @@ static const char *linger_async(int fd, uint32_t st, int64_t start, long long dr
 			__atomic_store_n(&capacity, current_capacity(), __ATOMIC_RELAXED);
 		goto full;
 	}
-	/* From the hint, round to it: each entry looked at is a cache miss
-	 * (and its compare-and-swap took the line from the background), and
-	 * a look from the start went past every lingering socket, 25-50 us
-	 * a close with 500 of them (the slow-clients row of make bench). */
+	/* From the hint, round to it: a look from the start went past every
+	 * lingering socket, each entry a cache miss, and its compare-and-swap
+	 * took the line from the background thread. */
 	for (int k = 0, from = __atomic_load_n(&free_hint, __ATOMIC_RELAXED); k < cap && !l; k++) {
 		int i = (from + k) % cap, expected = LINGER_SLOT_FREE;
 
