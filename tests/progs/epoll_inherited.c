@@ -4,11 +4,13 @@
  * number; the new image makes a connection, registers its server end in
  * the instance, closes it while the peer is still connected; the peer
  * writes, and the instance is asked.  Bare, the close removed the
- * registration: "none".  Prints "stale" if an event came for the closed
+ * registration: "none".  Exit 77: EPOLL_NUMBER is above the hard
+ * descriptor limit.  Prints "stale" if an event came for the closed
  * number. */
 #include "progs.h"
 
 #include <sys/epoll.h>
+#include <sys/resource.h>
 
 int main(int argc, char **argv)
 {
@@ -38,7 +40,14 @@ int main(int argc, char **argv)
 		die("epoll_create1");
 	if (argc > 1) {
 		int at = atoi(argv[1]);
+		struct rlimit rl;
 
+		/* (the soft limit raised to the hard one, as busy servers do) */
+		if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+			die("getrlimit");
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || (rlim_t)at >= rl.rlim_cur)
+			return 77;
 		if (dup2(ep, at) != at)
 			die("dup2");
 		close(ep);
