@@ -263,10 +263,10 @@ $(B)/bench: tools/bench.c | $(B)/shim
 	$(CC) $(CFLAGS) -pthread -o $@ $<
 
 # make bench's floor for the supervisor (a supervisor that only answers)
-$(B)/supervise-floor: tools/supervise_floor.c | $(B)/shim
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lseccomp
+$(B)/progs/supervise_floor: tests/progs/supervise_floor.c tests/progs/progs.h | $(B)/progs
+	$(CC) $(filter-out -fsanitize=%,$(CFLAGS)) -Wno-missing-prototypes -o $@ $< -lseccomp
 
-bench: all $(B)/bench $(B)/progs/flood $(B)/progs/empty.so $(B)/sockshim-report $(B)/supervise-floor
+bench: all $(B)/bench $(B)/progs/flood $(B)/progs/empty.so $(B)/sockshim-report $(B)/progs/supervise_floor
 	@tools/bench
 
 # the report's row of `make bench` alone
