@@ -9,13 +9,11 @@
  * number. */
 #include "progs.h"
 
-#include <sys/epoll.h>
 #include <sys/resource.h>
 
 int main(int argc, char **argv)
 {
-	struct epoll_event ev = {.events = EPOLLIN};
-	int port, lfd, c, s, ep, n;
+	int port, lfd, c, s, ep;
 	char num[16];
 
 	if (argc == 3 && strcmp(argv[1], "exec") == 0) {
@@ -25,14 +23,7 @@ int main(int argc, char **argv)
 		s = accept(lfd, NULL, NULL);
 		if (s < 0)
 			die("accept");
-		ev.data.fd = s;
-		if (epoll_ctl(ep, EPOLL_CTL_ADD, s, &ev) != 0)
-			die("epoll_ctl");
-		close(s);
-		usleep(100000);
-		write_all(c, "x", 1);
-		n = epoll_wait(ep, &ev, 1, 300);
-		printf("%s\n", n > 0 ? "stale" : "none");
+		printf("%s\n", closed_in_epoll(ep, s, c));
 		return 0;
 	}
 	ep = epoll_create1(0); /* inherited across exec */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <signal.h>
 #include <unistd.h>
@@ -177,6 +178,22 @@ static inline long raw_syscall3(long nr, long a, long b, long c)
 	(void)nr, (void)a, (void)b, (void)c;
 	return -ENOSYS;
 #endif
+}
+
+/* Registers fd (a connection whose peer is peer) in the epoll instance ep,
+ * closes it while the peer is connected, lets the peer write, and asks
+ * ep: "stale" if an event came for the closed number, else "none" (bare:
+ * the close removed the registration). */
+static inline const char *closed_in_epoll(int ep, int fd, int peer)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.fd = fd};
+
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) != 0)
+		die("epoll_ctl");
+	close(fd);
+	usleep(100000);
+	write_all(peer, "x", 1);
+	return epoll_wait(ep, &ev, 1, 300) > 0 ? "stale" : "none";
 }
 
 #endif
