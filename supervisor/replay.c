@@ -60,8 +60,8 @@ struct sv_replay *sv_replay_new(void)
 }
 
 /* Whether every word e read is in stack[len] as it was. */
-static bool holds(const struct entry *e, const unsigned char *stack, size_t len, uint64_t code_lo,
-		  uint64_t code_hi)
+static bool holds(const struct entry *e, const unsigned char *stack, size_t len,
+		  bool (*in_code)(void *arg, uint64_t w), void *arg)
 {
 	for (int i = 0; i < e->nreads; i++) {
 		uint32_t off = e->off[i] & ~NOT_CODE;
@@ -75,7 +75,7 @@ static bool holds(const struct entry *e, const unsigned char *stack, size_t len,
 				return false;
 			for (; off < e->val[i]; off += 8) {
 				memcpy(&w, stack + off, 8);
-				if (w >= code_lo && w < code_hi)
+				if (in_code(arg, w))
 					return false;
 			}
 			continue;
@@ -88,15 +88,15 @@ static bool holds(const struct entry *e, const unsigned char *stack, size_t len,
 }
 
 int sv_replay_find(const struct sv_replay *r, uint64_t sp, uint64_t pc, int max,
-		   const unsigned char *stack, size_t len, uint64_t code_lo, uint64_t code_hi,
-		   uint64_t *ips)
+		   const unsigned char *stack, size_t len, bool (*in_code)(void *arg, uint64_t w),
+		   void *arg, uint64_t *ips)
 {
 	const struct entry *set = set_of(r, pc, sp);
 
 	for (int w = 0; w < WAYS; w++) {
 		const struct entry *e = &set[w];
 
-		if (starts_at(e, sp, pc, max) && holds(e, stack, len, code_lo, code_hi)) {
+		if (starts_at(e, sp, pc, max) && holds(e, stack, len, in_code, arg)) {
 			memcpy(ips, e->ips, (size_t)e->n * sizeof *ips);
 			return e->n;
 		}

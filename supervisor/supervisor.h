@@ -237,18 +237,18 @@ struct sv_replay;
 struct sv_replay *sv_replay_new(void);
 /* The frames (at most max) of a kept unwind from (sp, pc) whose every
  * word read lies in stack[len] (a copy of the stack from sp) as it was,
- * or, for a word that only had to be no code address, still lies outside
- * [code_lo, code_hi); how many, -1 if none. */
+ * or, for a word that only had to be no code address, is still none
+ * (in_code(arg, w) false: the unwind's own test); how many, -1 if none. */
 int sv_replay_find(const struct sv_replay *r, uint64_t sp, uint64_t pc, int max,
-		   const unsigned char *stack, size_t len, uint64_t code_lo, uint64_t code_hi,
-		   uint64_t *ips);
+		   const unsigned char *stack, size_t len, bool (*in_code)(void *arg, uint64_t w),
+		   void *arg, uint64_t *ips);
 /* How much of the stack from sp the kept unwinds from (sp, pc) read (0:
  * none kept): all that their replay needs copied. */
 size_t sv_replay_span(const struct sv_replay *r, uint64_t sp, uint64_t pc, int max);
 /* An unwind from (sp, pc) begins: every stack word it reads, at off from
  * sp, is given to sv_replay_read (only_not_code: all that mattered was
- * that it lay outside the modules' span, as a frame pointer's guess scans
- * past a frame's locals); a read beyond the copy, or anything else the
+ * that it was no code address, as a frame pointer's guess scans past a
+ * frame's locals); a read beyond the copy, or anything else the
  * words read do not decide, makes it unknowable (not kept); keep gives its
  * frames. */
 void sv_replay_begin(struct sv_replay *r, uint64_t sp, uint64_t pc, int max);

@@ -86,18 +86,24 @@ static const Dwfl_Callbacks callbacks = {
 	.debuginfo_path = &debuginfo_path,
 };
 
+static bool in_code(struct sv_unwind *u, uint64_t addr);
+
 /* The word at off in the copy of the stack (off + 8 <= stack_len), as an
  * unwind's read: what a replay of it must find there again.  scanned: a
  * word the frame pointer's guess scans past unless it is a code address
  * (a frame's locals, which change from call to call, need only stay no
- * code address). */
+ * code address: in_code, the walk's own test, not the modules' span,
+ * which holds a Go program's heap and goroutine stacks, 0xc000000000, and
+ * kept every pointer among its locals as it was: the server's close of
+ * the Go churn missed its replay at every call, a full walk of libdw
+ * each time). */
 static uint64_t stack_word(struct sv_unwind *u, size_t off, bool scanned)
 {
 	uint64_t w = 0;
 
 	memcpy(&w, u->stack + off, u->compat ? 4 : 8);
 	if (u->replay)
-		sv_replay_read(u->replay, off, w, scanned && (w < u->lo || w >= u->hi));
+		sv_replay_read(u->replay, off, w, scanned && !in_code(u, w));
 	return w;
 }
 
@@ -266,6 +272,12 @@ static bool in_code(struct sv_unwind *u, uint64_t addr)
 {
 	return addr > 4096 && addr >= u->lo && addr < u->hi &&
 	       dwfl_addrmodule(u->dwfl, addr) != NULL;
+}
+
+/* in_code, as a replay asks it of a word that had to be no code */
+static bool replay_in_code(void *u, uint64_t addr)
+{
+	return in_code(u, addr);
 }
 
 /* Whether ret is a return address into a call of the function at callee
@@ -665,7 +677,8 @@ int sv_unwind(struct sv_proc *p, pid_t tid, uint64_t sp, uint64_t pc, uint64_t *
 	 * if they are all still there. */
 	if (u->replay && (want = sv_replay_span(u->replay, sp, pc, max)) > 0 &&
 	    want <= sizeof u->stack && read_stack(u, want) == want) {
-		int n = sv_replay_find(u->replay, sp, pc, max, u->stack, want, u->lo, u->hi, ips);
+		int n = sv_replay_find(u->replay, sp, pc, max, u->stack, want, replay_in_code,
+					 u, ips);
 
 		u->stack_len = want;
 		if (n > 0)
