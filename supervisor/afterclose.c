@@ -52,6 +52,12 @@ struct after {
 
 static struct after *pend;
 static int n_pend, cap_pend;
+/* The last pidref let go, kept for the process's next close: a server's
+ * closes come one at a time, and each dup'ed the pidfd and closed the dup
+ * again (two system calls of the handler, each close of a connection
+ * that is looked at once it ran).  Let go with the process
+ * (sv_after_forget_pidfd): its pidfd's number may then name another's. */
+static struct pidref *idle;
 
 static void done(int i, bool decided);
 
@@ -67,13 +73,19 @@ int sv_tcp_state(int copy)
 										       : -1;
 }
 
-/* The peer has sent its FIN (or the connection is gone): no byte can
- * arrive any more. */
-static bool peer_done(int copy)
+static bool is_peer_done(int state)
 {
-	int state = sv_tcp_state(copy);
-
 	return state == TCP_CLOSE_WAIT || state == TCP_LAST_ACK || state == TCP_CLOSE;
+}
+
+/* The peer has sent its FIN (or the connection is gone): no byte can
+ * arrive any more.  seen: the state the look before found (< 0: none); one
+ * of these it stays in (a connection goes on only from CLOSE_WAIT to
+ * LAST_ACK to CLOSE), and is not asked again: the client's close in a
+ * churn, after the server's FIN, is one getsockopt shorter. */
+static bool peer_done(int copy, int seen)
+{
+	return is_peer_done(seen) || is_peer_done(sv_tcp_state(copy));
 }
 
 /* The process's pidfd, shared with the close pending before if it is the
@@ -86,6 +98,12 @@ static struct pidref *pidref_for(int pidfd, pid_t pid)
 
 	if (n_pend && (r = pend[n_pend - 1].pid) && r->from == pidfd && r->of == pid) {
 		r->refs++;
+		return r;
+	}
+	if (idle && idle->from == pidfd && idle->of == pid) {
+		r = idle;
+		idle = NULL;
+		r->refs = 1;
 		return r;
 	}
 	if (!(r = malloc(sizeof *r)))
@@ -103,15 +121,30 @@ static struct pidref *pidref_for(int pidfd, pid_t pid)
 	return r;
 }
 
+static void pidref_free(struct pidref *r)
+{
+	close(r->pidfd);
+	free(r);
+}
+
 static void pidref_drop(struct pidref *r)
 {
 	if (r && --r->refs == 0) {
-		close(r->pidfd);
-		free(r);
+		if (idle)
+			pidref_free(idle);
+		idle = r;
 	}
 }
 
-void sv_after_take(int copy, int pidfd, int fd, uint64_t ino, uint32_t st,
+void sv_after_forget_pidfd(int pidfd)
+{
+	if (idle && idle->from == pidfd) {
+		pidref_free(idle);
+		idle = NULL;
+	}
+}
+
+void sv_after_take(int copy, int pidfd, int fd, uint64_t ino, uint32_t st, int state,
 		   const struct event_foreign *who)
 {
 	struct after *a;
@@ -140,7 +173,7 @@ void sv_after_take(int copy, int pidfd, int fd, uint64_t ino, uint32_t st,
 	 * supervisor's table is near full (fds.c): decided now, as it is
 	 * (bytes that arrive before the program's close has run are not
 	 * counted, a reset the program's close makes is still recorded). */
-	if (peer_done(copy) || !sv_fds_room(copy) || !(a->pid = pidref_for(pidfd, who->pid))) {
+	if (peer_done(copy, state) || !sv_fds_room(copy) || !(a->pid = pidref_for(pidfd, who->pid))) {
 		n_pend++;
 		done(n_pend - 1, true);
 		return;

@@ -381,7 +381,7 @@ static void release_unkept(struct ctx *c, int fd, struct closing *k, enum keep k
 	if (k->copy < 0 || keep == KEEP_LINGER || (keep == KEEP_AFTER && k->live))
 		return;
 	if (keep == KEEP_AFTER)
-		sv_after_take(k->copy, c->p->pidfd, fd, k->ino, k->st, who(c, true));
+		sv_after_take(k->copy, c->p->pidfd, fd, k->ino, k->st, k->state, who(c, true));
 	else
 		close(k->copy);
 	k->copy = -1;
@@ -420,7 +420,7 @@ static void keep_after(struct ctx *c, int fd, struct closing *k, enum keep keep,
 		keep = look_after(k);
 	}
 	if (keep == KEEP_AFTER) {
-		sv_after_take(k->copy, c->p->pidfd, fd, k->ino, k->st, who(c, true));
+		sv_after_take(k->copy, c->p->pidfd, fd, k->ino, k->st, k->state, who(c, true));
 		/* (settle: not for a close decided before the answer,
 		 * close_many's past the reserve line, one of hundreds) */
 		if (settle)

@@ -283,6 +283,7 @@ void sv_proc_gone(struct sv_proc *p)
 			sv_share_close(p->exec_fds[i].ino);
 	free(p->exec_fds);
 	fork_forget(p);
+	sv_after_forget_pidfd(p->pidfd);
 	close(p->pidfd);
 	free(p->hist);
 	sv_unwind_free(p->uw);

@@ -265,6 +265,7 @@ struct sv_who {
 	char prog[64];
 	int bt_n;
 	struct event_frame bt[SV_BT_MAX];
+	char *names; /* the block the frames' module and symbol point into */
 };
 void sv_who_keep(struct sv_who *w, const struct event_foreign *f);
 void sv_who_drop(struct sv_who *w);
@@ -290,12 +291,16 @@ bool sv_fds_room(int fd);
  * run (its number no longer names the socket), then the socket is looked
  * at (unread data, SO_LINGER {1, 0}, a pending error), the record written
  * (close_rst, close_pending_error) and the copy closed: the record and the
- * RST go together exactly. */
-void sv_after_take(int copy, int pidfd, int fd, uint64_t ino, uint32_t st,
+ * RST go together exactly.  state: the TCP state the look found (< 0:
+ * none asked). */
+void sv_after_take(int copy, int pidfd, int fd, uint64_t ino, uint32_t st, int state,
 		   const struct event_foreign *who);
 /* Right after the answer: waits a little for the program's close to run
  * (the peer's FIN waits for the copy's close). */
 void sv_after_settle(void);
+/* The process whose pidfd is pidfd is gone (before the pidfd is closed):
+ * nothing of the supervisor's names it any more. */
+void sv_after_forget_pidfd(int pidfd);
 /* Timeout for the loop while closes are pending (-1: none). */
 int sv_after_timeout_ms(void);
 /* A socket's TCP state (tcpi_state), -1 for another kind or no socket. */
