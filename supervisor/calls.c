@@ -435,27 +435,30 @@ static void keep_after(struct ctx *c, int fd, struct closing *k, enum keep keep,
  * (the stack changes once the program runs on).  The rest is read from
  * the copy afterwards, which keeps the socket whatever the close does,
  * unless a graceful close has to act on the socket before the program's
- * close runs. */
+ * close runs: a socket in one of the program's epoll instances leaves
+ * them first (epolls.c), which a lingering decides, and a lingering needs
+ * the look.  A socket in none (a Go program's: its runtime takes it out
+ * before its close) lingers as well from a look after the answer: under
+ * SOCKSHIM_GRACEFUL=1 each close of the Go churn waited for five system
+ * calls (its kind, its SO_LINGER, the ioctl that asks whether the call
+ * still waits) that now follow the answer. */
 static void on_close(struct ctx *c)
 {
 	int fd = (int)c->a.v[0];
 	struct closing k;
-	bool replaced = false, early = shim_cfg.graceful != GRACEFUL_OFF;
+	bool replaced = false, early;
 	enum keep keep;
 
-	if (early) {
-		prepare_close(c, fd, &k);
-	} else {
-		take_copy(c, fd, &k);
-		if (event_wanted(&shim_cfg, EVENTS_ERRORS))
-			take_backtrace(c);
-		/* Only a live connection's copy is kept past the answer (its
-		 * look comes after it, while the program runs on): any other
-		 * is looked at and let go first (release_unkept). */
-		early = k.copy >= 0 && !is_live(copy_state(&k));
-		if (early)
-			look_at_copy(&k);
-	}
+	take_copy(c, fd, &k);
+	if (event_wanted(&shim_cfg, EVENTS_ERRORS))
+		take_backtrace(c);
+	/* Only a live connection's copy is kept past the answer (its look
+	 * comes after it, while the program runs on): any other is looked
+	 * at and let go first (release_unkept). */
+	early = k.copy >= 0 && (!is_live(copy_state(&k)) || (shim_cfg.graceful != GRACEFUL_OFF &&
+							     sv_epolls_hold(c->p, fd)));
+	if (early)
+		look_at_copy(&k);
 	/* What acts before the answer does so only on a call still waiting.
 	 * An answer after reads only needs no look of its own: the kernel
 	 * takes it only from a call still waiting, which the frames read
@@ -463,8 +466,7 @@ static void on_close(struct ctx *c)
 	 * nothing is recorded for an answer not taken: one ioctl fewer
 	 * between the trap and the answer at most closes. */
 	if (early && !still_pending(c)) {
-		if (k.copy >= 0)
-			close(k.copy);
+		close(k.copy);
 		return;
 	}
 	if (early) {
@@ -481,6 +483,8 @@ static void on_close(struct ctx *c)
 	} else if (!answer_continue(c)) {
 		keep = KEEP_NONE;
 	} else {
+		/* (a SO_LINGER {1, 0} replaced here, before the lingering: the
+		 * program's close, which the copy outlives, was not the last) */
 		look_at_copy(&k);
 		keep = act_on_close(c, fd, &k, &replaced);
 	}

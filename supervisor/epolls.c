@@ -161,6 +161,24 @@ static int remove_in_child(void *arg)
 	return 0;
 }
 
+bool sv_epolls_hold(struct sv_proc *p, int fd)
+{
+	bool held = false;
+
+	if (!p->epolls.known)
+		find_instances(p);
+	/* (as sv_epolls_forget asks: an instance that is none any more is
+	 * looked for again next time; kcmp that cannot tell counts) */
+	for (int i = 0; i < p->epolls.n && !held; i++) {
+		int is = registered(p, p->epolls.fds[i], fd);
+
+		if (is < 0)
+			p->epolls.known = false;
+		held = is > 0;
+	}
+	return held;
+}
+
 void sv_epolls_forget(struct sv_proc *p, int fd, int copy)
 {
 	static char stack[16384] __attribute__((aligned(16)));

@@ -135,6 +135,9 @@ void sv_proc_exec_settle(struct sv_proc *p);
  * it been the last reference (epolls.c).  sv_epolls_stale: p made an
  * instance, or exec'd; sv_epolls_free: p is gone. */
 void sv_epolls_forget(struct sv_proc *p, int fd, int copy);
+/* Whether p's socket at fd is in one of p's epoll instances (or kcmp
+ * cannot tell): what sv_epolls_forget would take it out of. */
+bool sv_epolls_hold(struct sv_proc *p, int fd);
 void sv_epolls_stale(struct sv_proc *p);
 void sv_epolls_free(struct sv_proc *p);
 /* Its pidfd, for the event loop: pidfd -> process. */
