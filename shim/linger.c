@@ -178,21 +178,27 @@ static void finish(struct lingering *l, enum outcome how)
 		struct linger off = {0, 0};
 
 		sys_setsockopt(fd, SOL_SOCKET, SO_LINGER, &off, sizeof off);
+		/* Removed only at the number it was made with, while that is
+		 * still ours (held: no move meanwhile).  A number the program
+		 * took by dup2 may since be another lingering socket's: the
+		 * removal there took that one's registration, which then
+		 * reported nothing till its deadline
+		 * (regress_linger_moved_number).  The registration left at a
+		 * moved number goes with the socket at the release below
+		 * (reporting at most once meanwhile, with an old
+		 * generation). */
+		if (l->watched == fd) {
+			struct epoll_event unused = {0};
+			int ep = privfd_get(ep_slot);
+
+			if (ep >= 0) {
+				sys_epoll_ctl(ep, EPOLL_CTL_DEL, fd, &unused);
+				privfd_put(ep_slot);
+			}
+		}
 		privfd_put(l->priv);
 	}
-	if (l->watched >= 0) {
-		/* (the release below ends it anyway when ours is the socket's
-		 * last descriptor; a number moved meanwhile fails here, and
-		 * its disarmed registration goes with the socket) */
-		struct epoll_event unused = {0};
-		int ep = privfd_get(ep_slot);
-
-		if (ep >= 0) {
-			sys_epoll_ctl(ep, EPOLL_CTL_DEL, l->watched, &unused);
-			privfd_put(ep_slot);
-		}
-		l->watched = WATCH_NONE;
-	}
+	l->watched = WATCH_NONE;
 	log_outcome(how, l->fd, l->fd_state, l->drained, l->last_data_ms, l->start_ms, &l->site,
 		    "async");
 	privfd_release(l->priv); /* the real close of the private copy */
