@@ -29,6 +29,17 @@ int privfd_adopt(int fd);
  * program and calls on_lost first, so that the library stops using it. */
 int privfd_adopt_pinned(int fd, void (*on_lost)(void));
 
+/* The same for the one descriptor whose number a thread of the shim blocks
+ * on without holding the slot (the background's epoll instance, with no
+ * timeout when idle: a hold would keep an eviction waiting).  That thread
+ * notes the number it is about to wait on, then reads the slot again
+ * (privfd_peek) and waits only if it is unchanged; an eviction publishes
+ * the new number and then calls moving(old), which must return only once
+ * no thread waits on old (a thread that noted old may be about to).  Async-
+ * signal-safe: dup2 may be called in a handler.  Forgotten at the slot's
+ * release and in a forked child. */
+int privfd_adopt_waking(int fd, void (*moving)(int old));
+
 /* The current number of the slot, held until privfd_put; -1 if the slot is
  * empty (then no privfd_put is needed). */
 int privfd_get(int slot);
@@ -36,7 +47,10 @@ void privfd_put(int slot);
 
 /* The current number of the slot without holding it, for poll(2) sets: a
  * stale number there only makes poll report the wrong readiness, which the
- * caller re-checks under privfd_get. */
+ * caller re-checks under privfd_get.  Not alone for a call that takes
+ * something from the descriptor (epoll_wait consumes the events of
+ * whatever instance the program put at a stale number): see
+ * privfd_adopt_waking. */
 int privfd_peek(int slot);
 
 /* Closes the slot's descriptor and frees the slot: the one place where the

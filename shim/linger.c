@@ -22,6 +22,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <sys/epoll.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -93,6 +94,7 @@ enum { THREAD_NONE, THREAD_STARTING, THREAD_RUNNING, THREAD_FAILED };
 static int thread_state = THREAD_NONE;
 static int wake_rd = -1, wake_wr = -1; /* privfd slots of the wake pipe */
 static int ep_slot = -1;		/* privfd slot of the background's epoll instance */
+static int ep_waiting_on = -1;		/* the number the thread waits on (-1: none) */
 /* Set: a close needs not write to the wake pipe (a byte is there, or the
  * thread, busy with lingering sockets, looks for new ones every tick). */
 static int wake_pending;
@@ -312,7 +314,7 @@ static void *linger_thread(void *arg)
 	for (;;) {
 		bool busy = __atomic_load_n(&inflight_count, __ATOMIC_ACQUIRE) > 0, walk = false;
 		int64_t left, wait_until = next;
-		int timeout, hw, n;
+		int timeout, hw, n, ep;
 
 		if (busy)
 			last_busy = now_ms();
@@ -337,7 +339,27 @@ static void *linger_thread(void *arg)
 		}
 		left = wait_until == INT64_MAX ? -1 : wait_until - now_ms();
 		timeout = wait_until == INT64_MAX ? -1 : left <= 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left;
-		n = sys_epoll_wait(privfd_peek(ep_slot), evs, 64, timeout);
+		/* A wake pipe whose number the program took with none left to
+		 * move it to (its slot lost) wakes nobody: no wait without an
+		 * end then, nor one that a move of the instance's number
+		 * (privfd_adopt_waking) would wait for without end. */
+		if ((timeout < 0 || timeout > UNWATCHED_TICK_MS) &&
+		    (privfd_peek(wake_rd) < 0 || privfd_peek(wake_wr) < 0))
+			timeout = UNWATCHED_TICK_MS;
+		/* The number noted, then read again: a move meanwhile (the
+		 * program's dup2 of its own instance there) is either seen
+		 * here, or waits until this wait is over (ep_moving). */
+		do {
+			ep = privfd_peek(ep_slot);
+			__atomic_store_n(&ep_waiting_on, ep, __ATOMIC_SEQ_CST);
+		} while (ep >= 0 && privfd_peek(ep_slot) != ep);
+		if (ep >= 0) {
+			n = sys_epoll_wait(ep, evs, 64, timeout);
+		} else {
+			n = -1;
+			errno = EBADF;
+		}
+		__atomic_store_n(&ep_waiting_on, -1, __ATOMIC_SEQ_CST);
 		if (n < 0) {
 			if (errno != EINTR) {
 				/* (no spinning; deadlines still end them) */
@@ -395,6 +417,27 @@ static int current_capacity(void)
 	return (int)q;
 }
 
+/* A move of the epoll instance's number (the program's dup2 onto it):
+ * the thread, if it waits on the old number or is about to, is woken and
+ * waited for (see privfd_adopt_waking). */
+static void ep_moving(int old)
+{
+	int fd;
+
+	if (__atomic_load_n(&ep_waiting_on, __ATOMIC_SEQ_CST) != old)
+		return; /* (its next look at the slot finds the new number) */
+	fd = privfd_get(wake_wr);
+	if (fd >= 0) {
+		char c = 0;
+
+		(void)!sys_write(fd, &c, 1); /* (a full pipe wakes it as well) */
+		privfd_put(wake_wr);
+	}
+	/* (no end without a pipe: the thread's waits are 20 ms then) */
+	while (__atomic_load_n(&ep_waiting_on, __ATOMIC_SEQ_CST) == old)
+		sched_yield();
+}
+
 /* The table, the wake pipe and the thread; false if they cannot be had. */
 static bool start_thread(void)
 {
@@ -448,7 +491,7 @@ static bool start_thread(void)
 	if (ep >= 0) {
 		struct epoll_event ev = {.events = EPOLLIN, .data.u64 = WAKE_KEY};
 
-		ep_slot = privfd_adopt(ep);
+		ep_slot = privfd_adopt_waking(ep, ep_moving);
 		sys_close(ep);
 		ep = -1;
 		if (ep_slot >= 0) {
@@ -753,6 +796,7 @@ void linger_after_fork_child(void)
 	free_hint = 0;
 	wake_rd = wake_wr = -1;
 	ep_slot = -1;
+	ep_waiting_on = -1;
 	wake_pending = 0;
 	thread_state = THREAD_NONE;
 }

@@ -63,6 +63,11 @@ static inline bool fd_replace(struct slot *s, int expected, int fd)
 					   __ATOMIC_SEQ_CST);
 }
 static int high_water; /* one above the highest slot ever used */
+/* The one slot whose number a thread of the shim blocks on (the
+ * background's epoll instance, privfd_adopt_waking), and what gets that
+ * thread off an old number: -1, none. */
+static int waking_slot = -1;
+static void (*waking_moving)(int old);
 static int changing;	   /* adoptions, moves and releases in progress
 			      (see privfd_before_fork) */
 
@@ -199,6 +204,17 @@ int privfd_adopt_pinned(int fd, void (*on_lost)(void))
 	return adopt(fd, on_lost);
 }
 
+int privfd_adopt_waking(int fd, void (*moving)(int old))
+{
+	int slot = adopt(fd, NULL);
+
+	if (slot >= 0) {
+		__atomic_store_n(&waking_moving, moving, __ATOMIC_RELAXED);
+		__atomic_store_n(&waking_slot, slot, __ATOMIC_SEQ_CST);
+	}
+	return slot;
+}
+
 int privfd_get(int slot)
 {
 	struct slot *s = &slots[slot];
@@ -229,7 +245,8 @@ void privfd_put(int slot)
 
 int privfd_peek(int slot)
 {
-	return __atomic_load_n(&slots[slot].code, __ATOMIC_ACQUIRE) - 1;
+	/* (sequentially consistent: see privfd_adopt_waking) */
+	return __atomic_load_n(&slots[slot].code, __ATOMIC_SEQ_CST) - 1;
 }
 
 void privfd_release(int slot)
@@ -238,6 +255,8 @@ void privfd_release(int slot)
 	int fd;
 
 	change_begin();
+	if (__atomic_load_n(&waking_slot, __ATOMIC_SEQ_CST) == slot)
+		__atomic_store_n(&waking_slot, -1, __ATOMIC_SEQ_CST);
 	fd = fd_exchange(s, SLOT_BUSY);
 	if (fd >= 0) {
 		wait_unused(slot);
@@ -295,6 +314,18 @@ bool privfd_evict(int fd)
 		errno = saved;
 		return false;
 	}
+	/* A thread may be blocked on the old number (the background in
+	 * epoll_wait, with no timeout when idle): it is got off it before the
+	 * program's call takes the number.  (It read the number and then
+	 * waited on it: in between, the program's own instance dup2()ed
+	 * there took its place, and the background waited on that one and
+	 * consumed its events: regress_linger_epoll_number_taken.) */
+	if (__atomic_load_n(&waking_slot, __ATOMIC_SEQ_CST) == i) {
+		void (*moving)(int) = __atomic_load_n(&waking_moving, __ATOMIC_RELAXED);
+
+		if (moving)
+			moving(fd);
+	}
 	wait_unused(i);
 	/* The program's call replaces the old number (no number left: the
 	 * call takes ours, and the owner finds the slot lost). */
@@ -338,6 +369,8 @@ void privfd_close_in_child(bool (*keep)(int slot))
 		changing_here = 0;
 	if (forking)
 		forking = 0;
+	if (waking_slot >= 0) /* (no thread blocks on it in the child) */
+		waking_slot = -1;
 	for (int i = 0; i < high_water; i++) {
 		int fd = slots[i].code - 1;
 
