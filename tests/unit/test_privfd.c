@@ -7,6 +7,7 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <unistd.h>
@@ -86,11 +87,86 @@ static void test_regress_release_keeps_a_newer_mark(void **state)
 	assert_int_equal(lost, 0);
 }
 
+/* privfd_adopt_waking: an eviction calls moving(old) after the new
+ * number is published, and the program's call takes old only after that
+ * returns.  A waiter waits on the slot's number (poll, 1 ms at a time), as
+ * the background waits in epoll_wait, noting it first and reading the slot
+ * again (privfd.h); moving() wakes it (a byte in the pipe) and waits until
+ * it is off old.  The number must stay the shim's for as long as the
+ * waiter waits on it (else the waiter would be waiting on the program's
+ * descriptor, and could take what is the program's). */
+static int waiting_on = -1, wake_w = -1, waits_on_taken;
+static int w_slot;
+
+static void moving(int old)
+{
+	if (__atomic_load_n(&waiting_on, __ATOMIC_SEQ_CST) != old)
+		return;
+	(void)!write(wake_w, "w", 1);
+	while (__atomic_load_n(&waiting_on, __ATOMIC_SEQ_CST) == old)
+		sched_yield();
+}
+
+static void *waiter(void *arg)
+{
+	char c;
+
+	(void)arg;
+	while (!__atomic_load_n(&stop, __ATOMIC_ACQUIRE)) {
+		struct pollfd p = {.events = POLLIN};
+
+		do {
+			p.fd = privfd_peek(w_slot);
+			__atomic_store_n(&waiting_on, p.fd, __ATOMIC_SEQ_CST);
+		} while (p.fd >= 0 && privfd_peek(w_slot) != p.fd);
+		if (p.fd >= 0 && poll(&p, 1, 1) == 1 && (p.revents & POLLIN))
+			(void)!read(p.fd, &c, 1);
+		/* (an eviction clears the old number's mark only once moving()
+		 * has returned) */
+		if (p.fd >= 0 && !privfd_is_private(p.fd))
+			__atomic_add_fetch(&waits_on_taken, 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&waiting_on, -1, __ATOMIC_SEQ_CST);
+	}
+	return NULL;
+}
+
+static void test_waking_slot_move_waits_for_the_waiter(void **state)
+{
+	int p[2], mine[2];
+	pthread_t t;
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(pipe(mine), 0);
+	wake_w = p[1];
+	w_slot = privfd_adopt_waking(p[0], moving);
+	close(p[0]);
+	assert_true(w_slot >= 0);
+	__atomic_store_n(&stop, 0, __ATOMIC_RELEASE);
+	assert_int_equal(pthread_create(&t, NULL, waiter, NULL), 0);
+	for (int i = 0; i < 600; i++) {
+		int old = privfd_peek(w_slot);
+
+		assert_true(privfd_evict(old));
+		/* the program's call: its own pipe at old, as dup2 does */
+		assert_int_equal(dup2(mine[0], old), old);
+		close(old);
+	}
+	__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	assert_int_equal(waits_on_taken, 0);
+	privfd_release(w_slot);
+	close(mine[0]);
+	close(mine[1]);
+	close(wake_w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_adopt_marks_and_release_clears),
 		cmocka_unit_test(test_regress_release_keeps_a_newer_mark),
+		cmocka_unit_test(test_waking_slot_move_waits_for_the_waiter),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
