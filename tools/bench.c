@@ -310,6 +310,50 @@ static double client(long n, int port)
 	return (now_ns() - t0) / (double)n;
 }
 
+/* A DNS client over TCP (RFC 1035 4.2.2: a two-byte length, then the
+ * message) to a server on 127.0.0.1:port: n connections one after the
+ * other, each one query for example.test's A record and its whole answer;
+ * time per connection.  Exit 1 if an answer is not one. */
+static double dns_tcp(long n, int port)
+{
+	static const unsigned char query[] = {
+		0, 30,			/* length */
+		0x12, 0x34, 0x01, 0x00, /* id, flags: recursion desired */
+		0, 1, 0, 0, 0, 0, 0, 0, /* one question */
+		7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 4, 't', 'e', 's', 't', 0,
+		0, 1, 0, 1 /* A, IN */
+	};
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port)};
+	unsigned char buf[512];
+	double t0 = now_ns();
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	for (long i = 0; i < n; i++) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		size_t want = 2, got = 0;
+
+		if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0)
+			die("connect");
+		if (write(fd, query, sizeof query) != (ssize_t)sizeof query)
+			die("write");
+		while (got < want) {
+			ssize_t r = read(fd, buf + got, want - got);
+
+			if (r <= 0)
+				die("a short answer");
+			got += (size_t)r;
+			if (got == 2)
+				want = 2 + ((size_t)buf[0] << 8 | buf[1]);
+			if (want > sizeof buf)
+				die("a long answer");
+		}
+		if (want < 14 || buf[2] != 0x12 || buf[3] != 0x34 || !(buf[4] & 0x80))
+			die("not an answer");
+		close(fd);
+	}
+	return (now_ns() - t0) / (double)n;
+}
+
 struct slow_peer {
 	struct sockaddr_in addr;
 	long n;
@@ -630,13 +674,18 @@ int main(int argc, char **argv)
 		printf("%.1f\n", client(n, atoi(argv[3])));
 		return 0;
 	}
+	if (argc == 4 && strcmp(argv[1], "dns-tcp") == 0 && (n = atol(argv[2])) > 0) {
+		printf("%.1f\n", dns_tcp(n, atoi(argv[3])));
+		return 0;
+	}
 	if (argc == 7 && strcmp(argv[1], "slow-clients") == 0 && (n = atol(argv[2])) > 0)
 		return slow_clients(n, atoi(argv[3]), atol(argv[4]), atol(argv[5]), atol(argv[6]));
 	if (argc != 3 || (n = atol(argv[2])) <= 0) {
 		fprintf(stderr, "usage: bench pipe-close|pipe-sysclose|syscall-other|socket-close|churn|churn-cpu|bad-close|slow-peer|fork-server|close-burst|first-close COUNT\n"
 				"       bench slow-clients COUNT PORT HOLD_MS FROM_MS TO_MS\n"
 				"       bench echo-server PORT\n"
-				"       bench client COUNT PORT\n");
+				"       bench client COUNT PORT\n"
+				"       bench dns-tcp COUNT PORT\n");
 		return 2;
 	}
 	if (strcmp(argv[1], "pipe-close") == 0)
