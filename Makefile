@@ -219,7 +219,7 @@ endif
 # --supervise reaches them; no preload can).
 STATIC_PROGS := seed_server events fork_server thread_server exit_server spawn_server pass_server reuse_cleared \
                 trap_ticks rebind epoll_end_by linger_close_next thread_closes clone_parent many_ends \
-                refork_unseen
+                refork_unseen staggered_closes
 $(B)/progs/static/%: tests/progs/%.c tests/progs/progs.h | $(B)/progs
 	@mkdir -p $(@D)
 	$(CC) $(filter-out -fsanitize=%,$(CFLAGS)) -Wno-missing-prototypes -O0 -static -pthread -o $@ $<
