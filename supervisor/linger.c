@@ -203,8 +203,30 @@ void sv_linger_expire(void)
 		}
 }
 
+/* At exit the lingerings wait in an epoll set of their own: the loop's
+ * holds more (its timerfd, armed for a lingering's deadline, the kick
+ * eventfd, the signalfd), and one of those readable, never read here, made
+ * every wait return at once, a busy loop till the last lingering's end
+ * (regress_supervise_linger_finish_idle).  Without a set of their own (no
+ * descriptor left) they wait in the loop's, as before. */
 void sv_linger_finish(void)
 {
+	int loop = ep, own = n_used ? epoll_create1(EPOLL_CLOEXEC) : -1;
+
+	if (own >= 0) {
+		for (int i = 0; i < n_slots; i++) {
+			struct lingering *l = slots[i];
+			struct epoll_event e = {.events = EPOLLIN | EPOLLRDHUP,
+						.data.u64 = (uint64_t)SV_TAG_LINGER << 32 | (uint32_t)i};
+
+			if (l->copy < 0 || !l->watched)
+				continue;
+			epoll_ctl(loop, EPOLL_CTL_DEL, l->copy, NULL);
+			/* (not watched: it ends at its deadline) */
+			l->watched = epoll_ctl(own, EPOLL_CTL_ADD, l->copy, &e) == 0;
+		}
+		ep = own;
+	}
 	while (n_used) {
 		int t = sv_linger_timeout_ms();
 		struct epoll_event evs[64];
@@ -214,5 +236,9 @@ void sv_linger_finish(void)
 			if (evs[k].data.u64 >> 32 == SV_TAG_LINGER)
 				sv_linger_event((uint32_t)evs[k].data.u64);
 		sv_linger_expire();
+	}
+	if (own >= 0) {
+		ep = loop;
+		close(own);
 	}
 }
