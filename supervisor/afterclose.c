@@ -130,18 +130,32 @@ static void pidref_free(struct pidref *r)
 static void pidref_drop(struct pidref *r)
 {
 	if (r && --r->refs == 0) {
+		if (r->from < 0) { /* (its process is gone) */
+			pidref_free(r);
+			return;
+		}
 		if (idle)
 			pidref_free(idle);
 		idle = r;
 	}
 }
 
+/* Not only the idle one: a close still pending when its process is gone
+ * (an exit seen before the look after its closes) lets its pidref go
+ * after this, which kept idle named the next process given the pidfd's
+ * number and the pid again (a pid namespace's ns_last_pid, or the pids
+ * come round), whose closes were then all decided at once, with the dead
+ * process's pidfd (found by a review of 787dfbf): it is marked, never
+ * kept nor shared. */
 void sv_after_forget_pidfd(int pidfd)
 {
 	if (idle && idle->from == pidfd) {
 		pidref_free(idle);
 		idle = NULL;
 	}
+	for (int i = 0; i < n_pend; i++)
+		if (pend[i].pid && pend[i].pid->from == pidfd)
+			pend[i].pid->from = -1;
 }
 
 void sv_after_take(int copy, int pidfd, int fd, uint64_t ino, uint32_t st, int state,
