@@ -4,10 +4,11 @@
  * private copy of the socket (privfd.h) to the background, and its own
  * number is then closed by the caller at once; one background thread drains
  * the private copies, watched by an epoll instance of its own, and closes
- * each at the peer's EOF or at its deadline.  The program's thread never lingers in async mode: when
- * the background cannot take a socket, it is closed at once, already shut
- * down and drained of what had come (the peer gets a FIN, and what it
- * sends later a reset), with a graceful_skipped record.
+ * each at the peer's EOF or at its deadline.  The program's thread never
+ * lingers in async mode: when the background cannot take a socket, it is
+ * closed at once, already shut down and drained of what had come (the peer
+ * gets a FIN, and what it sends later a reset), with a graceful_skipped
+ * record.
  *
  * sync: the program's close() itself lingers (never in a signal handler on
  * a small stack, nor in raw mode's SIGSYS handler: those go async).
@@ -301,8 +302,9 @@ static int64_t look_at_entries(void)
 /* The background: an epoll instance reports only the sockets that have
  * something (poll(2) of every lingering socket at each wake-up cost the
  * kernel a wait-queue entry per socket, hundreds per close when as many
- * linger).  The entries themselves are walked when the wake pipe says a
- * new one came, and at deadlines. */
+ * linger).  The entries themselves are walked when sockets were handed
+ * over since the last walk (seen at each tick while busy, or woken by the
+ * pipe when idle), and at deadlines. */
 static void *linger_thread(void *arg)
 {
 	struct epoll_event evs[64];
