@@ -178,6 +178,23 @@ sys.exit(0 if n and max(n.values()) == 1 else 1)
 PY
 }
 
+# A peer on 127.0.0.1:PORT, in the background till the test ends: it
+# accepts every connection and keeps it, still (sends nothing, reads
+# nothing, never closes).  Returns once it listens.
+#   hold_peer PORT
+hold_peer() {
+	bg_start python3 -c '
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(8)
+held = []
+while True:
+    held.append(s.accept()[0])' "$1"
+	wait_listen "$1"
+}
+
 # Runs COMMAND under the shim with a connected TCP socket on fd 3 that it
 # never saw made (passed through exec, as inetd and sshd pass theirs); the
 # peer accepts and keeps still until the command has ended.  The peer's
@@ -188,15 +205,7 @@ run_with_inherited_socket() {
 	while [ "$1" != -- ]; do vars+=("$1"); shift; done
 	shift
 	INHERITED_PORT=$(free_port)
-	bg_start python3 -c '
-import socket, sys, time
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1])))
-s.listen(1)
-c, _ = s.accept()
-time.sleep(5)' "$INHERITED_PORT"
-	wait_listen "$INHERITED_PORT"
+	hold_peer "$INHERITED_PORT"
 	# shellcheck disable=SC2086
 	(exec 3<>"/dev/tcp/127.0.0.1/$INHERITED_PORT" &&
 		exec env $SAN_VARS "${vars[@]}" LD_PRELOAD="$PRELOAD" "$@")

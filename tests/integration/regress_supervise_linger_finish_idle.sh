@@ -21,16 +21,7 @@ SV="$B/sockshim-supervise"
 P="$PROGS/static/staggered_closes"
 [ -x "$SV" ] && [ -x "$P" ] || fail "build/sockshim-supervise or $P is missing"
 port=$(free_port)
-bg_start python3 -c '
-import socket, sys
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1])))
-s.listen(8)
-held = []
-while True:
-    held.append(s.accept()[0])' "$port"
-wait_listen "$port"
+hold_peer "$port"
 
 waits() { awk '$NF == "epoll_wait" { print $4 }' "$1"; }
 
