@@ -537,7 +537,8 @@ static void wake_thread(void)
 {
 	int fd;
 
-	/* One byte in the pipe is enough to wake the thread. */
+	/* Set: a byte is in the pipe already, or the thread, busy, looks
+	 * for new sockets at each tick (linger_thread): no write needed. */
 	if (__atomic_exchange_n(&wake_pending, 1, __ATOMIC_SEQ_CST))
 		return;
 	fd = privfd_get(wake_wr);
