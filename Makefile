@@ -93,7 +93,7 @@ DEB_CHECK := clang libclang-rt-14-dev libtsan2 libasan8 libubsan1
 DEB_PACKAGE := dpkg-dev debhelper lintian debootstrap gcc-multilib
 DEB_ALL   := $(DEB_BUILD) $(DEB_TEST) $(DEB_CHECK) $(DEB_PACKAGE)
 
-.PHONY: all check check-core unit integration bench bench-report demo fuzz install uninstall deb deps clean check-build-deps check-test-deps
+.PHONY: all check check-core unit integration bench bench-against bench-report demo fuzz install uninstall deb deps clean check-build-deps check-test-deps
 .DEFAULT_GOAL := all
 
 all: check-build-deps $(LIB)
@@ -268,6 +268,21 @@ $(B)/progs/supervise_floor: tests/progs/supervise_floor.c tests/progs/progs.h | 
 
 bench: all $(B)/bench $(B)/progs/flood $(B)/progs/empty.so $(B)/sockshim-report $(B)/progs/supervise_floor
 	@tools/bench
+
+# make bench-against REV=commit: this build's library against REV's, row by
+# row in one interleaved run (tools/bench's BASE): whether a change made a
+# row worse, free of the day-to-day drift of this VM's bare times.  REV's
+# tree is taken by git archive into $(B)/base/ and built there alone.
+bench-against: all $(B)/bench
+	@test -n "$(REV)" || { echo "usage: make bench-against REV=commit" >&2; exit 2; }
+	@rev=$$(git rev-parse --short "$(REV)^{commit}") || exit 2; \
+	dir=$(B)/base/$$rev; \
+	if ! [ -f $$dir/build/libsockshim.so ]; then \
+		rm -rf $$dir && mkdir -p $$dir && git archive "$$rev" | tar -x -C $$dir && \
+		$(MAKE) -s -C $$dir build/libsockshim.so >$$dir.log 2>&1 || \
+		{ echo "bench-against: $$rev does not build (see $$dir.log)" >&2; exit 1; }; \
+	fi; \
+	BASE=$$dir/build/libsockshim.so tools/bench
 
 # the report's row of `make bench` alone
 bench-report: $(B)/sockshim-report
