@@ -11,6 +11,9 @@
 # left unanswered once one was let through: the first one's exit ends it.
 #
 # Before: "exit statuses 1101...: not the first exit_group's (1) in every run".
+# (The run's status says whether the first thread was inside its
+# exit_group when the second came: 5 if not, and the run says nothing; a
+# busy CPU had made 1 in 40 runs fail here with that order not known.)
 . "$(dirname "$0")/../lib.sh"
 no_sanitizer "the supervisor's tests run outside the sanitizer flavours"
 SV="$B/sockshim-supervise"
@@ -31,6 +34,13 @@ for args in "20 30" "50 50" "100 60" "100 150" "20 30" "50 50" "100 60" "100 150
 		got="$got$?"
 	done
 done
-case $bare in *[!1]*) skip "bare, the first exit_group did not always win here: $bare" ;; esac
-case $got in *[!1]*) fail "exit statuses $got: not the first exit_group's (1) in every run" ;; esac
-note "40 runs: the first exit_group's status (1) in each, as bare"
+# 5: a run where the first thread was not inside its exit_group yet when
+# the main thread made its own (held off the CPU on a loaded machine: bare
+# too, now and then): which came first is not known, and either status is
+# right.  0: the main thread's exit_group won while the first one was
+# already being made, which bare never does.
+case $bare in *[!15]*) skip "bare, the first exit_group did not always win here: $bare" ;; esac
+case $got in *[!15]*) fail "exit statuses $got: not the first exit_group's (1) in every run where it came first" ;; esac
+known=$(printf %s "$got" | tr -cd 1 | wc -c)
+[ "$known" -ge 20 ] || skip "only $known of 40 runs had the first exit_group made before the second here: $got"
+note "40 runs: the first exit_group's status (1) in each of the $known where it came first, as bare ($got)"
