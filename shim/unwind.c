@@ -1092,9 +1092,12 @@ static int walk(uintptr_t pc, uintptr_t sp, uintptr_t bp, bool first, void **ips
 	return n;
 }
 
-static unsigned trace_set(uintptr_t pc, uintptr_t sp)
+/* The set of a capture starting at pc and sp; site: the program's call
+ * site the capture will find first (0: not known, a resume's). */
+static unsigned trace_set(uintptr_t pc, uintptr_t sp, uintptr_t site)
 {
-	return (unsigned)(((pc ^ sp) * 0x9e3779b97f4a7c15ULL) >> 40) % TRACE_SETS * TRACE_WAYS;
+	return (unsigned)((((pc ^ sp) + site) * 0x9e3779b97f4a7c15ULL) >> 40) % TRACE_SETS *
+	       TRACE_WAYS;
 }
 
 /* The word at addr of this thread's readable stack (a replay's offsets
@@ -1460,6 +1463,41 @@ void unwind_share_across_fork(bool (*permanent)(void *const *ips, int n))
 		munmap(m, sizeof kept_traces); /* another thread's fork made it */
 }
 
+/* The return address of the first frame out of the shim that a capture
+ * from a will find (0: not known), read as capture() reads it: the set
+ * of a capture is chosen by it too.  Every capture starts at the same pc
+ * (unwind_capture's), and a server's call paths often at the same depth
+ * (dnsmasq's child closes five descriptors from one depth): keyed by pc
+ * and sp alone they all fell in one set of TRACE_WAYS, where each child's
+ * captures pushed out the others', and every forked child walked one to
+ * three of its five closes cold (a walk, and the rule cache's pages
+ * written: copy-on-write faults) instead of replaying the tree's. */
+static uintptr_t call_site_of(const struct walk_args *a, struct stack_range *range)
+{
+#ifdef SHIM_FRAME_POINTERS
+	if (a->skip_lo < a->skip_hi && a->pc >= a->skip_lo && a->pc < a->skip_hi) {
+		uintptr_t fp = a->bp;
+
+		for (int k = 0; k < 64 && fp > a->sp && fp - a->sp < FRAME_MAX && !(fp & 7) &&
+				readable_to(range, fp + 16);
+		     k++) {
+			uintptr_t ret = stack_word(fp + 8), up;
+
+			if (ret < a->skip_lo || ret >= a->skip_hi)
+				return ret;
+			up = stack_word(fp);
+			if (up <= fp)
+				break;
+			fp = up;
+		}
+	}
+#else
+	(void)a;
+	(void)range;
+#endif
+	return 0;
+}
+
 /* The capture from unwind_capture's own frame a (the shim's frames, then
  * the program's), every stack word it reads going to rec. */
 static int capture(const struct walk_args *a, void **ips, struct unwind_cursor *cur,
@@ -1522,7 +1560,7 @@ __attribute__((noinline)) int unwind_capture(void **ips, int max, uintptr_t skip
 			 "mov %%rbp, %2"
 			 : "=r"(a.pc), "=r"(a.sp), "=r"(a.bp));
 	range_start(&range, a.sp, true);
-	set = trace_set(a.pc, a.sp);
+	set = trace_set(a.pc, a.sp, call_site_of(&a, &range));
 	if ((n = replay_any(set, &a, gen, ips, cur, &range, false)) >= 0)
 		return n;
 	cur->pc = 0;
@@ -1558,7 +1596,7 @@ int unwind_resume(struct unwind_cursor *cur, void **ips, int max)
 	if (cur->pc == 0)
 		return 0;
 	range_start(&range, cur->sp, false);
-	set = trace_set(a.pc, a.sp);
+	set = trace_set(a.pc, a.sp, 0); /* (its start is the program's already) */
 	if ((n = replay_any(set, &a, gen, ips, cur, &range, true)) >= 0)
 		return n;
 	rec.sp = a.sp;
