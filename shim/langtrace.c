@@ -85,10 +85,45 @@ static bool lazy_on; /* langtrace_init ran: look for runtimes loaded later */
  * at load) or one object's own table (elfsym.h, for one that came later). */
 typedef void *lookup_fn(void *ctx, const char *name);
 
+/* Whether some loaded object may define a name, asked of each one's GNU
+ * hash table (elfsym.h) before dlsym is: a dlsym that fails leaves its
+ * message in memory malloc'd for dlerror (and dlerror reads it into more),
+ * so in a program that never allocates, the start of every program that
+ * is neither Python nor Ruby made the heap: one 2 MiB region more written,
+ * whose page table each fork copies and each child's exit frees (tools/
+ * bench fork-server's server: 7 such regions at the default level, 6 at
+ * events=none and bare).  An object without a GNU hash table may define
+ * it: dlsym decides then, as it always decides what is found. */
+struct maybe_defined {
+	const char *name;
+	bool maybe;
+};
+
+static int maybe_in_object(struct dl_phdr_info *info, size_t size, void *ctx)
+{
+	struct maybe_defined *m = ctx;
+	struct elfsym_object obj = {info->dlpi_addr, NULL};
+	bool gnu_hash = false;
+
+	(void)size;
+	for (int i = 0; i < info->dlpi_phnum; i++)
+		if (info->dlpi_phdr[i].p_type == PT_DYNAMIC)
+			obj.dyn = (const ElfW(Dyn) *)(info->dlpi_addr + info->dlpi_phdr[i].p_vaddr);
+	if (!obj.dyn)
+		return 0; /* no dynamic symbols */
+	for (const ElfW(Dyn) *d = obj.dyn; d->d_tag != DT_NULL && !gnu_hash; d++)
+		gnu_hash = d->d_tag == DT_GNU_HASH;
+	m->maybe = !gnu_hash || elfsym_lookup(&obj, m->name) != NULL;
+	return m->maybe; /* (1 ends the walk) */
+}
+
 static void *lookup_global(void *ctx, const char *name)
 {
+	struct maybe_defined m = {name, false};
+
 	(void)ctx;
-	return dlsym(RTLD_DEFAULT, name);
+	dl_iterate_phdr(maybe_in_object, &m);
+	return m.maybe ? dlsym(RTLD_DEFAULT, name) : NULL;
 }
 
 static void *lookup_object(void *ctx, const char *name)
