@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "sockshim.h"
+#include "sys.h"
 
 struct pair {
 	uint64_t key;	 /* 0: free, 1: being set up */
@@ -97,7 +98,7 @@ __attribute__((noinline)) static struct table *make_table_slow(void)
 		__atomic_store_n(&unshared, true, __ATOMIC_RELAXED);
 		return &own;
 	}
-	m->maker = getpid();
+	m->maker = sys_getpid();
 	if (!__atomic_compare_exchange_n(&shared, &none, m, false, __ATOMIC_ACQ_REL,
 					 __ATOMIC_ACQUIRE)) {
 		munmap(m, sizeof *m); /* another thread's came first */
@@ -380,7 +381,7 @@ static pid_t *member_slot(struct table *t, pid_t pid, bool claim)
 
 static void join(struct table *t)
 {
-	member_slot(t, getpid(), true); /* (none free: not counted, see leave) */
+	member_slot(t, sys_getpid(), true); /* (none free: not counted, see leave) */
 }
 
 void ratelimit_forked(void)
@@ -398,7 +399,7 @@ void ratelimit_forked(void)
 void ratelimit_elsewhere(void)
 {
 	struct table *t = __atomic_load_n(&shared, __ATOMIC_ACQUIRE);
-	pid_t self = getpid(), *mine;
+	pid_t self = sys_getpid(), *mine;
 
 	elsewhere = true;
 	if (t && (mine = member_slot(t, self, false)))
@@ -406,11 +407,14 @@ void ratelimit_elsewhere(void)
 }
 
 /* Whether pid is a process that has not ended (a zombie has not been
- * reaped: taken for alive, as it is its parent's to reap soon). */
+ * reaped: taken for alive, as it is its parent's to reap soon).  (This and
+ * the pids here are asked with the system calls themselves, not libc's
+ * wrappers: at the end of every forked child, kill()'s page of libc's code
+ * was one more page fault, a page the child itself never ran.) */
 static bool alive(pid_t pid)
 {
 	int saved = errno;
-	bool yes = pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+	bool yes = pid > 0 && (SYS6(SYS_kill, pid, 0, 0, 0, 0, 0) == 0 || errno == EPERM);
 
 	errno = saved;
 	return yes;
@@ -425,7 +429,7 @@ bool ratelimit_leave(void)
 		return true;
 	if (elsewhere)
 		return false; /* (its pids are not the table's) */
-	self = getpid();
+	self = sys_getpid();
 	/* idempotent: an exec from a handler during exit() leaves once */
 	if ((mine = member_slot(t, self, false)))
 		__atomic_compare_exchange_n(mine, &self, 0, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
