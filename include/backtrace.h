@@ -51,8 +51,10 @@ int backtrace_capture(void **ips, int max);
 
 /* The same with the shim's own unwinder (unwind.h): no lock, no system
  * call, never a cancellation point; -1 where there is none (then
- * backtrace_capture, libunwind's).  *more: where to go on deeper. */
-int backtrace_capture_fast(void **ips, int max, struct unwind_cursor *more);
+ * backtrace_capture, libunwind's).  *more: where to go on deeper.  site:
+ * the program's call site where the caller knows it, else 0
+ * (unwind_capture). */
+int backtrace_capture_fast(void **ips, int max, struct unwind_cursor *more, uintptr_t site);
 
 /* The next frames (at most max) from where a capture stopped, within the
  * same call; -1 if a frame could not be followed. */

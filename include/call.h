@@ -60,6 +60,9 @@ struct call {
 	 * thread's TLS (glibc carves that out of every thread's stack, a
 	 * small one the program gives too: regress_thread_stack_not_taken) */
 	struct unwind_cursor more;
+	/* the program's call site, where the entry point passed it (0: not
+	 * known): the key of the call's captures in the unwinder's cache */
+	uintptr_t site;
 	/* (the buffers themselves: call_bt, call_scratch, call_rec,
 	 * call_spare; no pointers here, this lives on the stack of every
 	 * interposed call, a signal handler's small one too) */
@@ -81,6 +84,13 @@ char *call_spare(const struct call *c);
 
 void call_enter(struct call *c);
 void call_leave(struct call *c);
+
+/* The program's call site of c (the return address of the exported
+ * function), for its backtrace's capture (backtrace_capture_fast). */
+static inline void call_at_site(struct call *c, const void *site)
+{
+	c->site = (uintptr_t)site;
+}
 
 /* Around the program's own real call made in the middle of the shim's work
  * (close): c is no longer the current call, but keeps its buffers.  If the

@@ -19,7 +19,10 @@ struct close_how {
 			  the number is gone all the same */
 };
 
-int close_path_close(int fd);
+/* close(fd); site: the program's call site (the return address of the
+ * exported close), which keys the close's backtrace in the unwinder's
+ * kept captures without a walk of the shim's own frames to find it. */
+int close_path_close(int fd, const void *site);
 /* close(fd) as syscall(SYS_close, fd) makes it: the same checks, events
  * and graceful close, but never a cancellation point. */
 int close_path_close_nocancel(int fd);

@@ -89,9 +89,14 @@ struct unwind_cursor {
  * max.  Returns how many (the frames up to one that could not be
  * followed, if any), -1 where there is no unwinder of the shim's own (the
  * caller then asks libunwind).  No allocation, no system call, no lock on
- * a cache hit; errno as it was.  *cur: where to go on. */
+ * a cache hit; errno as it was.  *cur: where to go on.  site: the
+ * program's call site, the first return address out of [skip_lo,
+ * skip_hi), where the caller knows it (the exported function's own return
+ * address); 0: it is read along the shim's frame pointers.  It chooses
+ * where the capture is kept for replay (a wrong one costs a walk, never a
+ * wrong frame). */
 int unwind_capture(void **ips, int max, uintptr_t skip_lo, uintptr_t skip_hi,
-		   struct unwind_cursor *cur);
+		   struct unwind_cursor *cur, uintptr_t site);
 
 /* The next frames from *cur (at most max), as unwind_capture. */
 int unwind_resume(struct unwind_cursor *cur, void **ips, int max);

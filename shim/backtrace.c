@@ -192,9 +192,9 @@ static int program_frames(void *const *buf, int n, void **ips, int max)
 }
 #endif
 
-int backtrace_capture_fast(void **ips, int max, struct unwind_cursor *more)
+int backtrace_capture_fast(void **ips, int max, struct unwind_cursor *more, uintptr_t site)
 {
-	return unwind_capture(ips, max > BT_MAX ? BT_MAX : max, self_start, self_end, more);
+	return unwind_capture(ips, max > BT_MAX ? BT_MAX : max, self_start, self_end, more, site);
 }
 
 int backtrace_resume_fast(struct unwind_cursor *more, void **ips, int max)
@@ -206,7 +206,7 @@ int backtrace_resume_fast(struct unwind_cursor *more, void **ips, int max)
 int backtrace_capture(void **ips, int max)
 {
 	struct unwind_cursor more;
-	int n = backtrace_capture_fast(ips, max, &more);
+	int n = backtrace_capture_fast(ips, max, &more, 0);
 
 	return n < 0 ? 0 : n;
 }

@@ -151,6 +151,7 @@ void call_enter(struct call *c)
 	int d;
 
 	c->set = -1;
+	c->site = 0;
 	c->tight_known = false;
 	c->bt_taken = false;
 	c->bt_n = 0;
@@ -314,7 +315,7 @@ static int capture_upto(struct call *c, int want, void *const **ips)
 				c->bt_n = backtrace_from_frame_pointers(trap_regs->ip, trap_regs->sp,
 									trap_regs->bp, pool[c->set].bt, most);
 			else if (!call_tight(c) &&
-				 (c->bt_n = backtrace_capture_fast(pool[c->set].bt, want, more)) < 0)
+				 (c->bt_n = backtrace_capture_fast(pool[c->set].bt, want, more, c->site)) < 0)
 				c->bt_n = capture_uncancellable(pool[c->set].bt, most);
 		}
 	} else if (c->bt_n < want && c->set >= 0 && c->more.pc) {
@@ -356,7 +357,7 @@ __attribute__((noinline)) static int history_frames_on_stack(struct call *c, uin
 	int n;
 
 	c->more.pc = 0;
-	n = backtrace_capture_fast(ips, want, &c->more);
+	n = backtrace_capture_fast(ips, want, &c->more, c->site);
 	if (n < 0)
 		return -1;
 	*id = close_history_record(ips, n);

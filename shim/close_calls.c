@@ -21,7 +21,7 @@ SHIM_EXPORT int close(int fd)
 {
 	if (shim_passthrough())
 		return libc_close(fd);
-	return close_path_close(fd);
+	return close_path_close(fd, __builtin_return_address(0));
 }
 
 SHIM_EXPORT int shutdown(int fd, int how)

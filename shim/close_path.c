@@ -589,7 +589,7 @@ static int table_ret(int ret, int err, const struct close_how *how)
 	return how && how->stream && ret != 0 && err != EBADF ? 0 : ret;
 }
 
-int close_path_end(int fd, const struct close_how *how)
+static int close_path_end_at(int fd, const struct close_how *how, const void *site)
 {
 	bool nocancel = how && how->nocancel;
 	uint32_t st, first_id;
@@ -628,6 +628,7 @@ int close_path_end(int fd, const struct close_how *how)
 	if ((st & FD_SOCKET) && !nocancel)
 		pthread_testcancel();
 	call_enter(&c);
+	call_at_site(&c, site);
 	call_note_closing(&c, fd); /* (before the claim makes it look closed) */
 	st = fdend_claim(&end, fd, keeps_history() ? call_backtrace_to_history(&c) : 0);
 	if (st & FD_PRIVATE) {
@@ -679,11 +680,16 @@ int close_path_end(int fd, const struct close_how *how)
 	return ret;
 }
 
-int close_path_close(int fd)
+int close_path_end(int fd, const struct close_how *how)
+{
+	return close_path_end_at(fd, how, NULL);
+}
+
+int close_path_close(int fd, const void *site)
 {
 	if (shim_cfg.closes_untracked) /* (no call of close_path_end's size) */
 		return libc_close(fd);
-	return close_path_end(fd, NULL);
+	return close_path_end_at(fd, NULL, site);
 }
 
 int close_path_close_nocancel(int fd)

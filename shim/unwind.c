@@ -1546,7 +1546,8 @@ static int capture(const struct walk_args *a, void **ips, struct unwind_cursor *
  * shim's own frames are replayed too: this starts in unwind_capture's
  * frame, where every capture of a call path starts at the same depth.) */
 __attribute__((noinline)) int unwind_capture(void **ips, int max, uintptr_t skip_lo,
-					    uintptr_t skip_hi, struct unwind_cursor *cur)
+					    uintptr_t skip_hi, struct unwind_cursor *cur,
+					    uintptr_t site)
 {
 	struct walk_args a = {.max = max, .skip_lo = skip_lo, .skip_hi = skip_hi, .first = true};
 	uint32_t gen = __atomic_load_n(&generation, __ATOMIC_ACQUIRE);
@@ -1560,7 +1561,7 @@ __attribute__((noinline)) int unwind_capture(void **ips, int max, uintptr_t skip
 			 "mov %%rbp, %2"
 			 : "=r"(a.pc), "=r"(a.sp), "=r"(a.bp));
 	range_start(&range, a.sp, true);
-	set = trace_set(a.pc, a.sp, call_site_of(&a, &range));
+	set = trace_set(a.pc, a.sp, site ? site : call_site_of(&a, &range));
 	if ((n = replay_any(set, &a, gen, ips, cur, &range, false)) >= 0)
 		return n;
 	cur->pc = 0;
@@ -1617,8 +1618,9 @@ int unwind_resume(struct unwind_cursor *cur, void **ips, int max)
 #else /* other architectures: libunwind does it all */
 
 int unwind_capture(void **ips, int max, uintptr_t skip_lo, uintptr_t skip_hi,
-		   struct unwind_cursor *cur)
+		   struct unwind_cursor *cur, uintptr_t site)
 {
+	(void)site;
 	(void)ips;
 	(void)max;
 	(void)skip_lo;

@@ -40,9 +40,12 @@ static int frames_from(int first, void **ips, int max, struct unwind_cursor *mor
 	return n;
 }
 
-int __wrap_backtrace_capture_fast(void **ips, int max, struct unwind_cursor *more);
-int __wrap_backtrace_capture_fast(void **ips, int max, struct unwind_cursor *more)
+int __wrap_backtrace_capture_fast(void **ips, int max, struct unwind_cursor *more,
+				  uintptr_t site);
+int __wrap_backtrace_capture_fast(void **ips, int max, struct unwind_cursor *more,
+				  uintptr_t site)
 {
+	(void)site;
 	return frames_from(0, ips, max, more);
 }
 

@@ -60,7 +60,7 @@ __attribute__((noinline)) static void capture_both(struct both *b)
 	struct unwind_cursor cur;
 
 	b->n_theirs = theirs(b->theirs, MAX);
-	b->n_mine = unwind_capture(b->mine, MAX, 0, 0, &cur);
+	b->n_mine = unwind_capture(b->mine, MAX, 0, 0, &cur, 0);
 	__asm__ volatile("" ::: "memory");
 }
 
@@ -142,7 +142,7 @@ __attribute__((noinline)) static int capture_16(void **ips, uintptr_t *where)
 	int n;
 
 	*where = (uintptr_t)__builtin_frame_address(0);
-	n = unwind_capture(ips, 16, 0, 0, &cur);
+	n = unwind_capture(ips, 16, 0, 0, &cur, 0);
 	__asm__ volatile("" ::: "memory");
 	return n;
 }
@@ -196,7 +196,7 @@ __attribute__((noinline)) static int capture_cut(void **ips, uintptr_t *where)
 	int n, more;
 
 	*where = (uintptr_t)__builtin_frame_address(0);
-	n = unwind_capture(ips, 1, 0, 0, &cur);
+	n = unwind_capture(ips, 1, 0, 0, &cur, 0);
 	more = n == 1 ? unwind_resume(&cur, ips + 1, 15) : -1;
 	__asm__ volatile("" ::: "memory");
 	return more < 0 ? -1 : n + more;
@@ -278,8 +278,8 @@ __attribute__((noinline)) static void capture_in_parts(struct both *b)
 	struct unwind_cursor cur;
 	int n, more;
 
-	b->n_theirs = unwind_capture(b->theirs, MAX, 0, 0, &cur);
-	n = unwind_capture(b->mine, 3, 0, 0, &cur);
+	b->n_theirs = unwind_capture(b->theirs, MAX, 0, 0, &cur, 0);
+	n = unwind_capture(b->mine, 3, 0, 0, &cur, 0);
 	assert_int_equal(n, 3);
 	assert_int_not_equal(cur.pc, 0);
 	more = unwind_resume(&cur, b->mine + n, 2);
@@ -298,8 +298,8 @@ static void test_truncated(void **state)
 	struct both b;
 
 	(void)state;
-	assert_int_equal(unwind_capture(ips, 3, 0, 0, &cur), 3);
-	assert_int_equal(unwind_capture(ips, 0, 0, 0, &cur), 0);
+	assert_int_equal(unwind_capture(ips, 3, 0, 0, &cur, 0), 3);
+	assert_int_equal(unwind_capture(ips, 0, 0, 0, &cur, 0), 0);
 	capture_in_parts(&b);
 	assert_same(&b);
 }
@@ -316,7 +316,7 @@ __attribute__((noinline)) void capture_parts(struct both *b)
 	int n, more;
 
 	b->n_theirs = theirs(b->theirs, MAX);
-	n = unwind_capture(b->mine, 3, 0, 0, &cur);
+	n = unwind_capture(b->mine, 3, 0, 0, &cur, 0);
 	more = n == 3 ? unwind_resume(&cur, b->mine + 3, MAX - 3) : 0;
 	b->n_mine = n + (more > 0 ? more : 0);
 	__asm__ volatile("" ::: "memory");
@@ -558,7 +558,7 @@ __asm__(".text\n"
 __attribute__((noinline)) static void capture_keeping_bp(struct both *b)
 {
 	b->n_theirs = theirs(b->theirs, MAX);
-	b->n_mine = unwind_capture(b->mine, MAX, 0, 0, &(struct unwind_cursor){0});
+	b->n_mine = unwind_capture(b->mine, MAX, 0, 0, &(struct unwind_cursor){0}, 0);
 	__asm__ volatile("" ::: "memory");
 }
 
@@ -999,7 +999,7 @@ __attribute__((noinline)) static void capture_cut_both(struct both *b,
 	int n;
 
 	b->n_theirs = theirs(b->theirs, MAX);
-	n = unwind_capture(b->mine, 2, 0, 0, &cur);
+	n = unwind_capture(b->mine, 2, 0, 0, &cur, 0);
 	*kept = cur; /* the capture's, before the resume moves it on */
 	b->n_mine = n == 2 ? 2 + unwind_resume(&cur, b->mine + 2, MAX - 2) : -1;
 	__asm__ volatile("" ::: "memory");
@@ -1095,7 +1095,7 @@ __attribute__((noinline)) static void capture_one_frame_at(int pad)
 	void *ips[1];
 
 	room[0] = 1;
-	unwind_capture(ips, 1, 0, 0, &cur);
+	unwind_capture(ips, 1, 0, 0, &cur, 0);
 	sink = room[0];
 }
 
