@@ -1475,6 +1475,8 @@ void unwind_share_across_fork(bool (*permanent)(void *const *ips, int n))
 static uintptr_t call_site_of(const struct walk_args *a, struct stack_range *range)
 {
 #ifdef SHIM_FRAME_POINTERS
+	uintptr_t site = 0, hi = range->hi;
+
 	if (a->skip_lo < a->skip_hi && a->pc >= a->skip_lo && a->pc < a->skip_hi) {
 		uintptr_t fp = a->bp;
 
@@ -1483,19 +1485,28 @@ static uintptr_t call_site_of(const struct walk_args *a, struct stack_range *ran
 		     k++) {
 			uintptr_t ret = stack_word(fp + 8), up;
 
-			if (ret < a->skip_lo || ret >= a->skip_hi)
-				return ret;
+			if (ret < a->skip_lo || ret >= a->skip_hi) {
+				site = ret;
+				break;
+			}
 			up = stack_word(fp);
 			if (up <= fp)
 				break;
 			fp = up;
 		}
 	}
+	/* What the kernel was asked is kept, as a walk's is: a replay that
+	 * needs no more returns without keeping the range, and every capture
+	 * on a stack other than the one last kept asked again
+	 * (regress_replay_keeps_readable_range). */
+	if (range->hi != hi)
+		range_keep(range);
+	return site;
 #else
 	(void)a;
 	(void)range;
-#endif
 	return 0;
+#endif
 }
 
 /* The capture from unwind_capture's own frame a (the shim's frames, then
