@@ -93,7 +93,10 @@ typedef void *lookup_fn(void *ctx, const char *name);
  * whose page table each fork copies and each child's exit frees (tools/
  * bench fork-server's server: 7 such regions at the default level, 6 at
  * events=none and bare).  An object without a GNU hash table may define
- * it: dlsym decides then, as it always decides what is found. */
+ * it: dlsym decides then, as it always decides what is found.  (elfsym
+ * skips thread-local symbols: fine for the functions and variables looked
+ * up here, none of them TLS; a TLS name added to them would read as
+ * absent.) */
 struct maybe_defined {
 	const char *name;
 	bool maybe;
