@@ -255,17 +255,26 @@ static long route(long nr, const long *a)
 	return real(nr, a);
 }
 
+/* Six arguments always, as glibc's syscall() reads them: what the caller
+ * did not pass is whatever is in those registers and stack slots, passed
+ * on unread by the kernel.  The sixth is read from the caller's frame, a
+ * slot it may not have written: AddressSanitizer, where the shim is built
+ * with it, is told not to check these reads (a caller's syscall(SYS_close,
+ * fd) beside a local array was "stack-buffer-underflow" there, glibc's own
+ * syscall() reading the same slot unchecked). */
+__attribute__((no_sanitize_address)) static void syscall_args(va_list ap, long a[6])
+{
+	for (int i = 0; i < 6; i++)
+		a[i] = va_arg(ap, long);
+}
+
 SHIM_EXPORT long syscall(long nr, ...)
 {
 	va_list ap;
 	long a[6];
 
-	/* Six arguments always, as glibc's syscall() reads them: what the
-	 * caller did not pass is whatever is in those registers and stack
-	 * slots, passed on unread by the kernel. */
 	va_start(ap, nr);
-	for (int i = 0; i < 6; i++)
-		a[i] = va_arg(ap, long);
+	syscall_args(ap, a);
 	va_end(ap);
 	/* Never the one to start the shim's initialisation: an allocator
 	 * makes its own system calls through syscall() while it initialises
