@@ -1,4 +1,5 @@
-/* Where the shim's big zero-filled tables go in its memory.
+/* Where the shim's big zero-filled tables go in its memory, and the code
+ * a forked child runs (SHIM_FORK_TEXT, at the end).
  *
  * A fork copies the page-table page of every 2 MiB region in which the
  * process has written, and the child's exit frees it again: about 4 µs per
@@ -47,5 +48,17 @@
 #define COLD_CALL SHIM_COLD(2)   /* its sets are taken from the top */
 #define COLD_FDTAB SHIM_COLD(3)
 #define COLD_RARE SHIM_COLD(4)
+
+/* SHIM_FORK_TEXT: a function a forked child runs (the fork handlers, a
+ * close at the default level, the end of the process).  A fork copies no
+ * page-table entry of the library's code: the child maps each page again
+ * on first use, a fault that maps the 64 KiB around it (fault-around), a
+ * few µs each.  Spread over the library's 130 KiB of code, a forking
+ * server's child paid two to four of them; gathered in one place, one or
+ * two.  GNU ld's default script lays out the .text.hot.* sections of all
+ * objects together at the start of .text (next to .plt), in .text itself:
+ * debuggers, perf and valgrind name them as ever.  (tests/integration/
+ * fork_child_code_together.sh lists what a child runs.) */
+#define SHIM_FORK_TEXT __attribute__((section(".text.hot.sockshim_fork")))
 
 #endif

@@ -18,6 +18,7 @@
 #include "unwind_min.h" /* gcc -m32 on amd64: no i386 libunwind-dev */
 #endif
 
+#include "coldmem.h"
 #include "record.h"
 #include "symcache.h"
 #include "unwind.h"
@@ -192,6 +193,7 @@ static int program_frames(void *const *buf, int n, void **ips, int max)
 }
 #endif
 
+SHIM_FORK_TEXT
 int backtrace_capture_fast(void **ips, int max, struct unwind_cursor *more, uintptr_t site)
 {
 	return unwind_capture(ips, max > BT_MAX ? BT_MAX : max, self_start, self_end, more, site);

@@ -58,7 +58,7 @@ void call_note_altstack(const stack_t *ss)
 	alt_state = ALT_KNOWN;
 }
 
-static bool stack_is_tight(void)
+SHIM_FORK_TEXT static bool stack_is_tight(void)
 {
 	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
 
@@ -87,7 +87,7 @@ static void give_back(int set)
 		__atomic_store_n(&pool_taken[set], 0, __ATOMIC_RELEASE);
 }
 
-bool call_buffers(struct call *c)
+SHIM_FORK_TEXT bool call_buffers(struct call *c)
 {
 	if (c->set < 0 && c->level >= 0) {
 		/* Start where this thread's scopes are unlikely to collide, the
@@ -144,7 +144,7 @@ char *call_spare(const struct call *c)
 	return pool[c->set].spare;
 }
 
-void call_enter(struct call *c)
+SHIM_FORK_TEXT void call_enter(struct call *c)
 {
 	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
 	bool alt;
@@ -182,7 +182,7 @@ void call_enter(struct call *c)
 	depth = d + 1; /* published last: a handler before this sees the outer */
 }
 
-void call_leave(struct call *c)
+SHIM_FORK_TEXT void call_leave(struct call *c)
 {
 	if (c->level >= 0 && depth > c->level) {
 		scope_set[c->level] = -1;
@@ -193,21 +193,21 @@ void call_leave(struct call *c)
 	c->set = -1;
 }
 
-void call_pause(struct call *c)
+SHIM_FORK_TEXT void call_pause(struct call *c)
 {
 	if (c->level >= 0 && depth == c->level + 1)
 		scope_call[c->level] = NULL; /* not current, still reserved */
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 }
 
-void call_resume(struct call *c)
+SHIM_FORK_TEXT void call_resume(struct call *c)
 {
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	if (c->level >= 0 && depth == c->level + 1)
 		scope_call[c->level] = c;
 }
 
-void call_note_closing(const struct call *c, int fd)
+SHIM_FORK_TEXT void call_note_closing(const struct call *c, int fd)
 {
 	if (c->level >= 0)
 		scope_closing[c->level] = fd;
@@ -269,7 +269,7 @@ bool call_tight_recheck(struct call *c)
 	return call_tight(c);
 }
 
-bool call_tight(struct call *c)
+SHIM_FORK_TEXT bool call_tight(struct call *c)
 {
 	if (!c->tight_known) {
 		c->tight = stack_is_tight();
@@ -349,6 +349,7 @@ int call_site_frames(struct call *c, void *const **ips)
 /* The frames for the history unwound into a buffer on this stack, which
  * has room (not tight); -1 where the shim's own unwinder cannot (then
  * the usual way, with a set).  A frame of its own, entered only then. */
+SHIM_FORK_TEXT
 __attribute__((noinline)) static int history_frames_on_stack(struct call *c, uint32_t *id)
 {
 	void *ips[CLOSE_HISTORY_DEPTH];
@@ -367,7 +368,7 @@ __attribute__((noinline)) static int history_frames_on_stack(struct call *c, uin
 	return n;
 }
 
-uint32_t call_backtrace_to_history(struct call *c)
+SHIM_FORK_TEXT uint32_t call_backtrace_to_history(struct call *c)
 {
 	void *const *bt;
 	uint32_t id;

@@ -10,6 +10,7 @@
 #include "call.h"
 #include "calls.h"
 #include "close_path.h"
+#include "coldmem.h"
 #include "event.h"
 #include "export.h"
 #include "fdtab.h"
@@ -17,7 +18,7 @@
 #include "shim.h"
 #include "sockshim.h"
 
-SHIM_EXPORT int close(int fd)
+SHIM_FORK_TEXT SHIM_EXPORT int close(int fd)
 {
 	if (shim_passthrough())
 		return libc_close(fd);

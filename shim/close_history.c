@@ -107,7 +107,7 @@ void close_history_before_fork(void)
 	__atomic_store_n(&hist, m, __ATOMIC_RELEASE);
 }
 
-void close_history_forked(void)
+SHIM_FORK_TEXT void close_history_forked(void)
 {
 	const struct history *parent = writer();
 
@@ -153,7 +153,7 @@ uint32_t close_history_next_id(void)
 	return take_id(writer());
 }
 
-uint32_t close_history_record(void *const *ips, int n)
+SHIM_FORK_TEXT uint32_t close_history_record(void *const *ips, int n)
 {
 	struct history *h = writer();
 	uint32_t id;

@@ -40,6 +40,7 @@
 
 #include "call.h"
 #include "close_history.h"
+#include "coldmem.h"
 #include "config.h"
 #include "event.h"
 #include "fdend.h"
@@ -312,7 +313,7 @@ struct pending_rst {
  * counted with SIOCINQ, not a peek: a peek would consume a pending error
  * that another holder has still to read.  Returns the unread bytes, -1
  * for SO_LINGER {1, 0} with none, 0: no reset. */
-__attribute__((noinline)) static int shared_resets(int fd, uint32_t st)
+SHIM_FORK_TEXT __attribute__((noinline)) static int shared_resets(int fd, uint32_t st)
 {
 	int unread = 0;
 
@@ -512,6 +513,7 @@ __attribute__((noinline, cold)) static int refuse(void)
 /* Runs the real close with the program's cancellation state (it is a
  * cancellation point for the program, as bare), the call's buffers kept
  * (call_pause). */
+SHIM_FORK_TEXT
 static int close_in_call(struct call *c, int fd, bool committed, const struct close_how *how)
 {
 	int ret, old;
@@ -589,7 +591,7 @@ static int table_ret(int ret, int err, const struct close_how *how)
 	return how && how->stream && ret != 0 && err != EBADF ? 0 : ret;
 }
 
-static int close_path_end_at(int fd, const struct close_how *how, const void *site)
+SHIM_FORK_TEXT static int close_path_end_at(int fd, const struct close_how *how, const void *site)
 {
 	bool nocancel = how && how->nocancel;
 	uint32_t st, first_id;
@@ -685,7 +687,7 @@ int close_path_end(int fd, const struct close_how *how)
 	return close_path_end_at(fd, how, NULL);
 }
 
-int close_path_close(int fd, const void *site)
+SHIM_FORK_TEXT int close_path_close(int fd, const void *site)
 {
 	if (shim_cfg.closes_untracked) /* (no call of close_path_end's size) */
 		return libc_close(fd);
@@ -1101,7 +1103,7 @@ void close_path_at_start(void)
 		learn_unseen_in_call();
 }
 
-void close_path_at_exit(bool by_exit)
+SHIM_FORK_TEXT void close_path_at_exit(bool by_exit)
 {
 	/* _exit() leaves stdio's buffers unwritten, on purpose (a forked
 	 * child's copies of its parent's) */

@@ -13,6 +13,7 @@
 
 #include "backtrace.h"
 #include "call.h"
+#include "coldmem.h"
 #include "fdtab.h"
 #include "langtrace.h"
 #include "proc.h"
@@ -506,7 +507,7 @@ uint64_t event_frames_site(const struct event_frame *f, int n)
 	return backtrace_site_of_parts(parts, k);
 }
 
-void event_call(const char *name, int fd, uint32_t st, bool addresses)
+SHIM_FORK_TEXT void event_call(const char *name, int fd, uint32_t st, bool addresses)
 {
 	if (event_wanted(&shim_cfg, EVENTS_ALL)) {
 		struct event ev = EVENT_INIT(name, LOG_SEV_INFO);
@@ -755,7 +756,7 @@ static void flush_one(const char *event, uint64_t site, uint32_t count, void *ct
 		log_count_dropped(count); /* (told by the log_dropped below, if it can be) */
 }
 
-void event_flush_suppressed(bool counts)
+SHIM_FORK_TEXT void event_flush_suppressed(bool counts)
 {
 	struct call c;
 	long long dropped;

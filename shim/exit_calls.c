@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "coldmem.h"
 #include "export.h"
 #include "libc.h"
 #include "proc.h"
@@ -20,14 +21,14 @@
  * by syscall(SYS_fork), whose fork handlers did not run, nor one sharing
  * this memory; shim_process_ends leaves out a vfork child and a process
  * not yet initialised). */
-static void __attribute__((noreturn)) end_now(int status)
+SHIM_FORK_TEXT static void __attribute__((noreturn)) end_now(int status)
 {
 	if (sys_getpid() == proc_owner_pid)
 		shim_process_ends(false);
 	libc__exit(status);
 }
 
-SHIM_EXPORT void _exit(int status)
+SHIM_FORK_TEXT SHIM_EXPORT void _exit(int status)
 {
 	end_now(status);
 }

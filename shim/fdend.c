@@ -3,6 +3,8 @@
 
 #include <errno.h>
 
+#include "coldmem.h"
+
 /* The id of a close that keeps no history: unique among the claims in
  * progress at once (two claims writing the same word could not tell each
  * other apart), with the top bit set so that it never names a
@@ -16,7 +18,7 @@ static uint32_t anonymous_id(const struct fdend *c)
 	return FDEND_ANONYMOUS | ((uint32_t)((uintptr_t)c >> 3) & ~FDEND_ANONYMOUS);
 }
 
-uint32_t fdend_claim(struct fdend *c, int fd, uint32_t close_id)
+SHIM_FORK_TEXT uint32_t fdend_claim(struct fdend *c, int fd, uint32_t close_id)
 {
 	if (close_id == 0)
 		close_id = anonymous_id(c);
@@ -36,7 +38,7 @@ void fdend_unclaim(struct fdend *c)
 					    __ATOMIC_RELAXED);
 }
 
-enum fdend_plan fdend_plan(uint32_t st, const struct config *cfg)
+SHIM_FORK_TEXT enum fdend_plan fdend_plan(uint32_t st, const struct config *cfg)
 {
 	if (!(st & FD_SOCKET) || (st & (FD_CLOSED | FD_PRIVATE)) || !cfg->sockets_watched)
 		return FDEND_PLAIN;

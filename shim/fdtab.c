@@ -189,11 +189,12 @@ int fdtab_limit(void)
 	return __atomic_load_n(&limit, __ATOMIC_RELAXED);
 }
 
-int fdtab_program_limit(void)
+SHIM_FORK_TEXT int fdtab_program_limit(void)
 {
 	return __atomic_load_n(&program_limit, __ATOMIC_RELAXED);
 }
 
+SHIM_FORK_TEXT
 void fdtab_each(int lo, int hi, uint32_t bits, bool (*fn)(int fd, uint32_t st, void *ctx),
 		void *ctx)
 {
@@ -226,7 +227,7 @@ void fdtab_each(int lo, int hi, uint32_t bits, bool (*fn)(int fd, uint32_t st, v
 	}
 }
 
-static bool mark_shared(int fd, uint32_t st, void *ctx)
+SHIM_FORK_TEXT static bool mark_shared(int fd, uint32_t st, void *ctx)
 {
 	(void)ctx;
 	/* written only when it changes: a forking server's every fork would
@@ -237,7 +238,7 @@ static bool mark_shared(int fd, uint32_t st, void *ctx)
 	return true;
 }
 
-void fdtab_mark_all_shared(void)
+SHIM_FORK_TEXT void fdtab_mark_all_shared(void)
 {
 	fdtab_each(0, fdtab_program_limit() - 1, FD_SOCKET, mark_shared, NULL);
 }
@@ -253,7 +254,7 @@ static int all_seen;
  * never comes down: none of its threads will finish those calls. */
 static int receiving;
 
-bool fdtab_all_seen(void)
+SHIM_FORK_TEXT bool fdtab_all_seen(void)
 {
 	return __atomic_load_n(&all_seen, __ATOMIC_ACQUIRE) != 0 &&
 	       __atomic_load_n(&receiving, __ATOMIC_ACQUIRE) == 0;

@@ -20,6 +20,7 @@
 #include "backtrace.h"
 #include "close_history.h"
 #include "close_path.h"
+#include "coldmem.h"
 #include "config.h"
 #include "event.h"
 #include "fdtab.h"
@@ -197,7 +198,7 @@ void shim_fork_parent(void)
 	symcache_after_fork_parent();
 }
 
-void shim_fork_child(void)
+SHIM_FORK_TEXT void shim_fork_child(void)
 {
 	if (!forks_watched())
 		return;
@@ -357,7 +358,7 @@ static bool keeps_state(void)
 	       !vfork_in_child && !shim_cfg.closes_untracked;
 }
 
-void shim_process_ends(bool by_exit)
+SHIM_FORK_TEXT void shim_process_ends(bool by_exit)
 {
 	pid_t me;
 
@@ -426,7 +427,7 @@ void shim_exec_failed(void)
 	errno = saved;
 }
 
-__attribute__((destructor)) static void shim_destructor(void)
+SHIM_FORK_TEXT __attribute__((destructor)) static void shim_destructor(void)
 {
 	shim_process_ends(true);
 }

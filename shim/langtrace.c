@@ -357,7 +357,7 @@ void langtrace_set_jvm(lang_jvm_walk_fn *walk)
 	__atomic_store_n(&jvm_walk, walk, __ATOMIC_RELEASE);
 }
 
-void langtrace_after_fork_child(void)
+SHIM_FORK_TEXT void langtrace_after_fork_child(void)
 {
 	/* privfd_close_in_child closed and freed the slots; a capture that was
 	 * in progress in another thread of the parent does not exist here. */

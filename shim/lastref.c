@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "coldmem.h"
 #include "sys.h"
 
 /* Claimed cookies, in memory the fork tree shares: an open-addressed
@@ -82,7 +83,7 @@ int lastref_ask(int fd, uint64_t cookie)
 	return -1; /* as many closes at once as slots: asked as before */
 }
 
-void lastref_closing_clean(int fd)
+SHIM_FORK_TEXT void lastref_closing_clean(int fd)
 {
 	uint64_t cookie = 0;
 	socklen_t len = sizeof cookie;

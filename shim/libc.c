@@ -18,6 +18,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "coldmem.h"
 #include "sys.h"
 
 /* Binds *slot to the next definition of name, or, if there is none, to
@@ -65,6 +66,8 @@ LIBC_CALL(int, accept4, -1, (int fd, struct sockaddr *addr, socklen_t *len, int 
 LIBC_CALL(int, setsockopt, -1, (int fd, int level, int name, const void *val, socklen_t len),
 	  (fd, level, name, val, len))
 LIBC_CALL(int, shutdown, -1, (int fd, int how), (fd, how))
+/* (a forked child calls it: SHIM_FORK_TEXT, coldmem.h) */
+SHIM_FORK_TEXT int libc_close(int fd);
 LIBC_CALL(int, close, -1, (int fd), (fd))
 LIBC_CALL(int, clone, -1,
 	  (int (*start)(void *), void *stack, int flags, void *arg, pid_t *ptid, void *tls,
@@ -162,7 +165,7 @@ static void *exit_bind(void)
 	return bind_next(&exit_next, "_exit", NULL);
 }
 
-void libc__exit(int status)
+SHIM_FORK_TEXT void libc__exit(int status)
 {
 	void (*fn)(int) = (void (*)(int))__atomic_load_n(&exit_next, __ATOMIC_ACQUIRE);
 

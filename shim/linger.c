@@ -32,6 +32,7 @@
 #include <time.h>
 
 #include "call.h"
+#include "coldmem.h"
 #include "config.h"
 #include "epollset.h"
 #include "event.h"
@@ -786,7 +787,7 @@ __attribute__((noinline)) static enum linger_outcome take(int fd, uint32_t st, s
 	return LINGER_DONE;
 }
 
-void linger_after_fork_child(void)
+SHIM_FORK_TEXT void linger_after_fork_child(void)
 {
 	/* The sockets' private descriptors were closed with the others; the
 	 * parent's thread goes on with its own copies. */
@@ -809,7 +810,7 @@ bool linger_thread_running(void)
 	return __atomic_load_n(&thread_state, __ATOMIC_ACQUIRE) == THREAD_RUNNING;
 }
 
-void linger_wait_at_exit(void)
+SHIM_FORK_TEXT void linger_wait_at_exit(void)
 {
 	int64_t until;
 

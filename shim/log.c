@@ -52,6 +52,7 @@
 #include <unistd.h>
 
 #include "call.h"
+#include "coldmem.h"
 #include "logframe.h"
 #include "privfd.h"
 #include "proc.h"
@@ -593,12 +594,12 @@ size_t log_record_max(void)
 	return SHIM_RECORD_MAX;
 }
 
-bool log_owns_slot(int slot)
+SHIM_FORK_TEXT bool log_owns_slot(int slot)
 {
 	return slot >= 0 && slot == dest_slot;
 }
 
-void log_after_fork_child(void)
+SHIM_FORK_TEXT void log_after_fork_child(void)
 {
 	/* The child's privfd registry was already cleaned up by the caller,
 	 * keeping the log slot.  A per-process file belongs to the parent:
@@ -790,7 +791,7 @@ void log_count_dropped(long long n)
 
 /* A per-process file this process opened and left empty is removed;
  * true if it was. */
-static bool remove_if_empty(void)
+SHIM_FORK_TEXT static bool remove_if_empty(void)
 {
 	struct stat held, named;
 	int slot = dest_slot, fd;
@@ -814,7 +815,7 @@ static bool remove_if_empty(void)
 	return removed;
 }
 
-void log_process_ends(void)
+SHIM_FORK_TEXT void log_process_ends(void)
 {
 	remove_if_empty();
 }
@@ -838,13 +839,13 @@ void log_exec_failed(void)
 	removed_at_exec = false;
 }
 
-void log_forget_dropped(void)
+SHIM_FORK_TEXT void log_forget_dropped(void)
 {
 	if (__atomic_load_n(&dropped, __ATOMIC_RELAXED)) /* no write (a fault) if nothing to forget */
 		__atomic_store_n(&dropped, 0, __ATOMIC_RELAXED);
 }
 
-long long log_take_dropped(void)
+SHIM_FORK_TEXT long long log_take_dropped(void)
 {
 	if (__atomic_load_n(&dropped, __ATOMIC_RELAXED) == 0)
 		return 0;

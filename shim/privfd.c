@@ -357,7 +357,7 @@ void privfd_after_fork_parent(void)
 		__atomic_sub_fetch(&forking, 1, __ATOMIC_SEQ_CST);
 }
 
-void privfd_close_in_child(bool (*keep)(int slot))
+SHIM_FORK_TEXT void privfd_close_in_child(bool (*keep)(int slot))
 {
 	/* (each written only if it must change: every page written in a
 	 * forked child is a copy-on-write fault) */

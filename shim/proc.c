@@ -70,7 +70,7 @@ void proc_after_fork_child(void)
 	__atomic_add_fetch(&fork_gen, 1, __ATOMIC_RELAXED);
 }
 
-void proc_after_fork_handlers(void)
+SHIM_FORK_TEXT void proc_after_fork_handlers(void)
 {
 	proc_after_fork_child();
 	proc_owner_pid = proc_pid;

@@ -21,6 +21,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "coldmem.h"
 #include "sockshim.h"
 #include "sys.h"
 
@@ -347,6 +348,7 @@ static void flush_pairs(struct pair *slots, unsigned n,
 	}
 }
 
+SHIM_FORK_TEXT
 void ratelimit_flush(void (*fn)(const char *event, uint64_t site, uint32_t count, void *ctx),
 		     void *ctx)
 {
@@ -384,7 +386,7 @@ static void join(struct table *t)
 	member_slot(t, sys_getpid(), true); /* (none free: not counted, see leave) */
 }
 
-void ratelimit_forked(void)
+SHIM_FORK_TEXT void ratelimit_forked(void)
 {
 	struct table *t = __atomic_load_n(&shared, __ATOMIC_ACQUIRE);
 
@@ -411,7 +413,7 @@ void ratelimit_elsewhere(void)
  * the pids here are asked with the system calls themselves, not libc's
  * wrappers: at the end of every forked child, kill()'s page of libc's code
  * was one more page fault, a page the child itself never ran.) */
-static bool alive(pid_t pid)
+SHIM_FORK_TEXT static bool alive(pid_t pid)
 {
 	int saved = errno;
 	bool yes = pid > 0 && (SYS6(SYS_kill, pid, 0, 0, 0, 0, 0) == 0 || errno == EPERM);
@@ -420,7 +422,7 @@ static bool alive(pid_t pid)
 	return yes;
 }
 
-bool ratelimit_leave(void)
+SHIM_FORK_TEXT bool ratelimit_leave(void)
 {
 	struct table *t = __atomic_load_n(&shared, __ATOMIC_ACQUIRE);
 	pid_t self, *mine, maker;
@@ -468,7 +470,7 @@ void ratelimit_rejoin(void)
 		join(t); /* (the maker, too: now one of the members) */
 }
 
-void ratelimit_reset(void)
+SHIM_FORK_TEXT void ratelimit_reset(void)
 {
 	/* (each written only if it must change: a page written in a forked
 	 * child is a copy-on-write fault, fork_child_copies_one_page) */

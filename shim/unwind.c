@@ -10,6 +10,7 @@
 #include <sys/uio.h>
 #include <ucontext.h>
 
+#include "coldmem.h"
 #include "sys.h"
 
 /* glibc 2.35 and later: lock-free, async-signal-safe, and safe in a forked
@@ -768,7 +769,7 @@ struct stack_range {
 
 /* The range to start from at sp; live: sp is this thread's own stack
  * pointer now (its page is readable: the code runs on it). */
-static void range_start(struct stack_range *r, uintptr_t sp, bool live)
+SHIM_FORK_TEXT static void range_start(struct stack_range *r, uintptr_t sp, bool live)
 {
 	uint64_t w = __atomic_load_n(&readable, __ATOMIC_RELAXED);
 	uintptr_t lo = (uintptr_t)(w >> 24) << 12, hi = lo + ((uintptr_t)(w & 0xffffff) << 12);
@@ -1556,7 +1557,7 @@ static int capture(const struct walk_args *a, void **ips, struct unwind_cursor *
  * where the stack still holds the same words, else made and kept.  (The
  * shim's own frames are replayed too: this starts in unwind_capture's
  * frame, where every capture of a call path starts at the same depth.) */
-__attribute__((noinline)) int unwind_capture(void **ips, int max, uintptr_t skip_lo,
+SHIM_FORK_TEXT __attribute__((noinline)) int unwind_capture(void **ips, int max, uintptr_t skip_lo,
 					    uintptr_t skip_hi, struct unwind_cursor *cur,
 					    uintptr_t site)
 {
