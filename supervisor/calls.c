@@ -66,41 +66,23 @@ static bool still_pending(struct ctx *c)
 	return seccomp_notify_id_valid(c->nfd, c->req->id) == 0;
 }
 
-/* The thread's stack pointer and program counter while it waits: the last
- * two fields of /proc/TID/syscall. */
-static bool stopped_at(struct ctx *c, uint64_t *sp, uint64_t *pc)
+/* /proc/TID/syscall into buf (sv_stopped_at's read). */
+static ssize_t read_syscall_file(void *arg, char *buf, size_t size)
 {
-	char buf[256];
-	int fd;
-	ssize_t n;
-	char *s, *end_a, *end_b;
-	unsigned long long a, b;
+	struct ctx *c = arg;
+	int fd = sv_proc_syscall_fd(c->p, c->tid, false);
+	ssize_t n = fd >= 0 ? pread(fd, buf, size, 0) : -1;
 
-	fd = sv_proc_syscall_fd(c->p, c->tid, false);
-	n = fd >= 0 ? pread(fd, buf, sizeof buf - 1, 0) : -1;
 	if (n <= 0) {
 		fd = sv_proc_syscall_fd(c->p, c->tid, true);
-		n = fd >= 0 ? pread(fd, buf, sizeof buf - 1, 0) : -1;
+		n = fd >= 0 ? pread(fd, buf, size, 0) : -1;
 	}
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	/* "nr a1 a2 a3 a4 a5 a6 sp pc" */
-	s = strrchr(buf, ' ');
-	if (!s)
-		return false;
-	*s = '\0';
-	s = strrchr(buf, ' ');
-	if (!s)
-		return false;
-	a = strtoull(s + 1, &end_a, 16);
-	b = strtoull(s + strlen(s) + 1, &end_b, 16);
-	if (end_a == s + 1 || *end_a != '\0' || end_b == s + strlen(s) + 1 ||
-	    (*end_b != '\0' && *end_b != '\n'))
-		return false;
-	*sp = a;
-	*pc = b;
-	return true;
+	return n;
+}
+
+static bool call_pending(void *arg)
+{
+	return still_pending(arg);
 }
 
 /* The raw backtrace of the calling thread, taken once per call (before the
@@ -113,7 +95,7 @@ static void take_backtrace(struct ctx *c)
 		return;
 	c->bt_taken = true;
 	c->bt_n = 0;
-	if (!shim_cfg.backtrace || !stopped_at(c, &sp, &pc))
+	if (!shim_cfg.backtrace || !sv_stopped_at(read_syscall_file, call_pending, c, &sp, &pc))
 		return;
 	c->bt_n = sv_unwind(c->p, c->tid, sp, pc, c->ips, shim_cfg.backtrace_depth, c->a.compat);
 }

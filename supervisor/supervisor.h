@@ -217,6 +217,13 @@ bool sv_gopcln_spdelta(const struct sv_gopcln *t, const struct sv_gofunc *f, uin
 
 /* ---- unwind.c: backtraces from outside ---------------------------------- */
 
+/* Where a thread waiting in a trapped call stopped: the stack pointer and
+ * program counter of its /proc/TID/syscall ("nr a1 ... a6 sp pc").
+ * read(arg, buf, size) reads that file (its length, <= 0: it cannot be
+ * read); pending(arg): whether the call still waits.  False: not known. */
+bool sv_stopped_at(ssize_t (*read)(void *arg, char *buf, size_t size), bool (*pending)(void *arg),
+		   void *arg, uint64_t *sp, uint64_t *pc);
+
 /* The return addresses of thread tid of p, stopped in a trapped call at
  * (sp, pc), innermost first: at most max; how many.  compat: p is a
  * 32-bit x86 program (the call's ABI, abi.c). */
