@@ -48,9 +48,9 @@ LDFLAGS ?=
 UNWIND_SONAME := $(or $(shell objdump -p $$($(CC) -print-file-name=libunwind.so) 2>/dev/null | sed -n 's/^ *SONAME *//p'),libunwind.so.8)
 # Frame pointers in the shim's own code: the backtrace of a call skips the
 # shim's frames by their chain (shim/unwind.c), not by unwinding each.
-# -fno-plt: calls into libc through the GOT (bound at load, -z now), one
-# jump fewer each, and no .plt page for a forked child to map again
-# (include/coldmem.h's SHIM_FORK_TEXT).
+# -fno-plt: the shim's calls into libc through the GOT (bound at load, -z
+# now), one jump fewer each, not through .plt stubs (.plt keeps only the C
+# runtime's own entries).
 # -fno-stack-protector after the caller's CFLAGS: the shim's frames run in
 # the program's signal handlers on small alternate stacks (a 4 KiB one in
 # tests/integration/regress_altstack_close.sh, with 56 bytes to spare), and

@@ -56,7 +56,7 @@
  * few µs each.  Spread over the library's 130 KiB of code, a forking
  * server's child paid two to four of them; gathered in one place, one or
  * two.  GNU ld's default script lays out the .text.hot.* sections of all
- * objects together at the start of .text (next to .plt), in .text itself:
+ * objects together near the start of .text, in .text itself:
  * debuggers, perf and valgrind name them as ever.  (tests/integration/
  * fork_child_code_together.sh lists what a child runs.) */
 #define SHIM_FORK_TEXT __attribute__((section(".text.hot.sockshim_fork")))

@@ -25,7 +25,7 @@ SHIM_FORK_TEXT SHIM_EXPORT int close(int fd)
 	return close_path_close(fd, __builtin_return_address(0));
 }
 
-SHIM_EXPORT int shutdown(int fd, int how)
+SHIM_FORK_TEXT SHIM_EXPORT int shutdown(int fd, int how)
 {
 	int ret;
 
@@ -38,7 +38,7 @@ SHIM_EXPORT int shutdown(int fd, int how)
 	return ret;
 }
 
-void calls_shutdown_done(int fd, int ret)
+SHIM_FORK_TEXT void calls_shutdown_done(int fd, int ret)
 {
 	int saved = errno;
 	struct call c;

@@ -335,7 +335,7 @@ SHIM_FORK_TEXT __attribute__((noinline)) static int shared_resets(int fd, uint32
  * close sends a FIN, not a reset (regress_shared_read_during_close).  Only
  * on the rare path: the frame is large, and the call's may sit on a small
  * signal stack. */
-__attribute__((noinline)) static void probe_shared(int fd, uint32_t st, int unread,
+SHIM_FORK_TEXT __attribute__((noinline)) static void probe_shared(int fd, uint32_t st, int unread,
 						   struct pending_rst *p)
 {
 	int saved = errno; /* (a call here that fails is the shim's, not the close's:
@@ -952,7 +952,7 @@ struct at_exit {
  * its last holder: whether it is, only the kernel can say, after the
  * close; the close that exit would make is made now (single-threaded: no
  * other thread can be using the socket). */
-__attribute__((noinline)) static void exit_settling(int fd, uint32_t st, int unread)
+SHIM_FORK_TEXT __attribute__((noinline)) static void exit_settling(int fd, uint32_t st, int unread)
 {
 	struct pending_rst p;
 
@@ -977,7 +977,7 @@ static void note_exit_close(int fd, uint32_t st)
 		event_call(SHIM_EV_CLOSE, fd, st, true);
 }
 
-static bool end_at_exit(int fd, uint32_t st, void *ctx)
+SHIM_FORK_TEXT static bool end_at_exit(int fd, uint32_t st, void *ctx)
 {
 	struct at_exit *x = ctx;
 	enum fdend_plan plan;

@@ -14,6 +14,7 @@
 #include "call.h"
 #include "calls.h"
 #include "close_path.h"
+#include "coldmem.h"
 #include "epollset.h"
 #include "export.h"
 #include "fdtab.h"
@@ -168,14 +169,14 @@ SHIM_EXPORT int dup3(int fd, int newfd, int flags)
 /* The third argument is read as a pointer, as glibc's own fcntl does: an
  * int argument travels in the same register, and the real fcntl reads back
  * what each command expects. */
-static int fcntl_common(int (*real)(int, int, void *), int fd, int cmd, void *arg)
+SHIM_FORK_TEXT static int fcntl_common(int (*real)(int, int, void *), int fd, int cmd, void *arg)
 {
 	if (shim_passthrough())
 		return real(fd, cmd, arg);
 	return calls_fcntl(real, fd, cmd, arg);
 }
 
-int calls_fcntl(int (*real)(int, int, void *), int fd, int cmd, void *arg)
+SHIM_FORK_TEXT int calls_fcntl(int (*real)(int, int, void *), int fd, int cmd, void *arg)
 {
 	int ret;
 
@@ -199,7 +200,7 @@ int calls_fcntl(int (*real)(int, int, void *), int fd, int cmd, void *arg)
 	return ret;
 }
 
-SHIM_EXPORT int fcntl(int fd, int cmd, ...)
+SHIM_FORK_TEXT SHIM_EXPORT int fcntl(int fd, int cmd, ...)
 {
 	va_list ap;
 	void *arg;
@@ -211,7 +212,7 @@ SHIM_EXPORT int fcntl(int fd, int cmd, ...)
 }
 
 /* Programs built with _FILE_OFFSET_BITS=64 call fcntl64. */
-SHIM_EXPORT int fcntl64(int fd, int cmd, ...)
+SHIM_FORK_TEXT SHIM_EXPORT int fcntl64(int fd, int cmd, ...)
 {
 	va_list ap;
 	void *arg;

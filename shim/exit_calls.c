@@ -33,7 +33,7 @@ SHIM_FORK_TEXT SHIM_EXPORT void _exit(int status)
 	end_now(status);
 }
 
-SHIM_EXPORT void _Exit(int status)
+SHIM_FORK_TEXT SHIM_EXPORT void _Exit(int status)
 {
 	end_now(status);
 }

@@ -92,7 +92,7 @@ uint32_t fdtab_learn(int fd)
  * memory (then the number stays unknown, which is always safe).  A number
  * of the program's (not one of the shim's private ones) raises
  * program_limit too. */
-static struct fd_entry *slot_of(int fd, bool programs)
+SHIM_FORK_TEXT static struct fd_entry *slot_of(int fd, bool programs)
 {
 	struct fd_entry *e = fdtab_lookup(fd);
 	struct fd_entry *chunk, *expected = NULL;
@@ -155,7 +155,7 @@ struct fd_entry *fdtab_make(int fd)
 	return slot(fd);
 }
 
-uint32_t fdtab_or(int fd, uint32_t bits)
+SHIM_FORK_TEXT uint32_t fdtab_or(int fd, uint32_t bits)
 {
 	struct fd_entry *e = slot(fd);
 
@@ -169,7 +169,7 @@ uint32_t fdtab_clear(int fd, uint32_t bits)
 	return e ? (uint32_t)__atomic_fetch_and(&e->word, ~(uint64_t)bits, __ATOMIC_ACQ_REL) : 0;
 }
 
-uint64_t fdtab_cookie(int fd)
+SHIM_FORK_TEXT uint64_t fdtab_cookie(int fd)
 {
 	struct fd_entry *e = fdtab_lookup(fd);
 

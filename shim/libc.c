@@ -65,8 +65,9 @@ LIBC_CALL(int, accept4, -1, (int fd, struct sockaddr *addr, socklen_t *len, int 
 	  (fd, addr, len, flags))
 LIBC_CALL(int, setsockopt, -1, (int fd, int level, int name, const void *val, socklen_t len),
 	  (fd, level, name, val, len))
+/* (the wrappers of what a forked child calls: SHIM_FORK_TEXT, coldmem.h) */
+SHIM_FORK_TEXT int libc_shutdown(int fd, int how);
 LIBC_CALL(int, shutdown, -1, (int fd, int how), (fd, how))
-/* (a forked child calls it: SHIM_FORK_TEXT, coldmem.h) */
 SHIM_FORK_TEXT int libc_close(int fd);
 LIBC_CALL(int, close, -1, (int fd), (fd))
 LIBC_CALL(int, clone, -1,
@@ -78,7 +79,9 @@ LIBC_CALL(pid_t, _Fork, -1, (void), ())
 LIBC_CALL(int, dup, -1, (int fd), (fd))
 LIBC_CALL(int, dup2, -1, (int fd, int newfd), (fd, newfd))
 LIBC_CALL(int, dup3, -1, (int fd, int newfd, int flags), (fd, newfd, flags))
+SHIM_FORK_TEXT int libc_fcntl(int fd, int cmd, void *arg);
 LIBC_CALL(int, fcntl, -1, (int fd, int cmd, void *arg), (fd, cmd, arg))
+SHIM_FORK_TEXT int libc_fcntl64(int fd, int cmd, void *arg);
 LIBC_CALL(int, fcntl64, -1, (int fd, int cmd, void *arg), (fd, cmd, arg))
 LIBC_CALL(int, close_range, -1, (unsigned int first, unsigned int last, int flags),
 	  (first, last, flags))
@@ -184,7 +187,7 @@ SHIM_FORK_TEXT void libc__exit(int status)
  * makes it. */
 static void *syscall_next;
 
-long libc_syscall(long nr, long a, long b, long c, long d, long e, long f)
+SHIM_FORK_TEXT long libc_syscall(long nr, long a, long b, long c, long d, long e, long f)
 {
 	long (*fn)(long, ...) = (long (*)(long, ...))__atomic_load_n(&syscall_next, __ATOMIC_ACQUIRE);
 

@@ -1629,7 +1629,7 @@ int unwind_resume(struct unwind_cursor *cur, void **ips, int max)
 
 #else /* other architectures: libunwind does it all */
 
-int unwind_capture(void **ips, int max, uintptr_t skip_lo, uintptr_t skip_hi,
+SHIM_FORK_TEXT int unwind_capture(void **ips, int max, uintptr_t skip_lo, uintptr_t skip_hi,
 		   struct unwind_cursor *cur, uintptr_t site)
 {
 	(void)site;
