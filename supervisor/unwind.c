@@ -656,8 +656,10 @@ static int place_after_report(struct sv_unwind *u, uint64_t ip)
 	return UNPLACED;
 }
 
-/* How often /proc/TID/syscall is read again while it says "running". */
-#define RUNNING_TRIES 64
+/* How long /proc/TID/syscall is read again while it says "running" (the
+ * supervisor handles one call at a time: every other trapped call waits
+ * meanwhile; as sv_after_settle's). */
+#define RUNNING_NS 200000
 
 /* /proc/TID/syscall says "running" while the thread, its notification sent
  * (which woke the supervisor), has not yet gone to sleep on the answer:
@@ -666,7 +668,8 @@ static int place_after_report(struct sv_unwind *u, uint64_t ip)
  * 10,000 to 40,000 had no frames: a close record without its backtrace, a
  * later double_close without its first_backtrace (the Go churn, at
  * events=all, 2 to 7 of 40,001 close records;
- * tests/unit/test_supervisor_stopped.c). */
+ * tests/unit/test_supervisor_stopped.c).  "-1 sp pc" (a thread in no
+ * system call: gone from it, or exited, "-1 0x0 0x0") is no trapped call. */
 bool sv_stopped_at(ssize_t (*read)(void *arg, char *buf, size_t size), bool (*pending)(void *arg),
 		   void *arg, uint64_t *sp, uint64_t *pc)
 {
@@ -674,6 +677,7 @@ bool sv_stopped_at(ssize_t (*read)(void *arg, char *buf, size_t size), bool (*pe
 	ssize_t n;
 	char *s, *end_a, *end_b;
 	unsigned long long a, b;
+	struct timespec t0, t;
 
 	for (int tries = 0;; tries++) {
 		n = read(arg, buf, sizeof buf - 1);
@@ -682,10 +686,16 @@ bool sv_stopped_at(ssize_t (*read)(void *arg, char *buf, size_t size), bool (*pe
 		buf[n] = '\0';
 		if (strncmp(buf, "running", 7) != 0)
 			break;
-		if (tries == RUNNING_TRIES || !pending(arg))
+		if (tries == 0)
+			clock_gettime(CLOCK_MONOTONIC, &t0);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) > RUNNING_NS ||
+		    !pending(arg))
 			return false;
 		sched_yield();
 	}
+	if (buf[0] == '-')
+		return false;
 	/* "nr a1 a2 a3 a4 a5 a6 sp pc" */
 	s = strrchr(buf, ' ');
 	if (!s)

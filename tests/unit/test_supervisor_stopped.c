@@ -72,18 +72,19 @@ static void not_known_when_unreadable_or_garbled(void **state)
 {
 	const char *unreadable[] = {NULL};
 	const char *garbled[] = {"3 0x5 zz"};
-	const char *blocked[] = {"-1 0x7ffd4b331f80 0x7f1ac028ba1a\n"};
+	/* a thread in no system call (gone from the trapped one; "-1 0x0
+	 * 0x0": exited): no trapped call's stack */
+	const char *outside[] = {"-1 0x7ffd4b331f80 0x7f1ac028ba1a\n"};
+	const char *exited[] = {"-1 0x0 0x0\n"};
 	struct script a = {unreadable, 1, true, 0}, b = {garbled, 1, true, 0};
-	struct script c = {blocked, 1, true, 0};
+	struct script c = {outside, 1, true, 0}, d = {exited, 1, true, 0};
 	uint64_t sp = 0, pc = 0;
 
 	(void)state;
 	assert_false(sv_stopped_at(play, waits, &a, &sp, &pc));
 	assert_false(sv_stopped_at(play, waits, &b, &sp, &pc));
-	/* (a thread blocked outside a system call: "-1 sp pc", which has its
-	 * two last fields all the same) */
-	assert_true(sv_stopped_at(play, waits, &c, &sp, &pc));
-	assert_int_equal(sp, 0x7ffd4b331f80ULL);
+	assert_false(sv_stopped_at(play, waits, &c, &sp, &pc));
+	assert_false(sv_stopped_at(play, waits, &d, &sp, &pc));
 }
 
 /* The defect: a thread the supervisor's wake-up found still on the CPU
@@ -116,8 +117,8 @@ static void running_call_gone_not_read_again(void **state)
 	assert_int_equal(s.calls, 1);
 }
 
-/* Never asleep, still waiting (should not be): read a bounded number of
- * times, then no frames. */
+/* Never asleep, still waiting (should not be): read again for a bounded
+ * time only (0.2 ms; the script reads in no time), then no frames. */
 static void running_for_ever_bounded(void **state)
 {
 	const char *reads[] = {"running\n"};
@@ -127,7 +128,6 @@ static void running_for_ever_bounded(void **state)
 	(void)state;
 	assert_false(sv_stopped_at(play, waits, &s, &sp, &pc));
 	assert_true(s.calls > 3);
-	assert_true(s.calls <= 100);
 }
 
 int main(void)
