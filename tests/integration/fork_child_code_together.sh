@@ -4,10 +4,10 @@
 # the child runs is one more page fault (fault-around) in every child of a
 # forking server.  callgrind counts from the child's fork handler on
 # (--zero-before=shim_fork_child), in the children of
-# tests/progs/fork_child_paths (fcntl, read, write, shutdown, close, and
-# the end of the process by exit() and by _exit() with the listener still
-# open, as a forking server's child does; a close at the default level, no
-# record); every function of the shim they ran must be one the objects
+# tests/progs/fork_server's "paths" mode (fcntl, read, write, shutdown,
+# close, and the end of the process by exit() and by _exit() with the
+# listener still open, as a forking server's child does; a close at the
+# default level, no record); every function of the shim they ran must be one the objects
 # put in that section.  A function added to the child's path without
 # SHIM_FORK_TEXT fails here, by name.
 # Before d61aa61 no function was in that section (perf: two to four faults
@@ -46,7 +46,7 @@ N=5
 mkdir "$WORK/cg"
 env LD_PRELOAD="$PRELOAD" valgrind -q --tool=callgrind --trace-children=yes \
 	--zero-before=shim_fork_child --callgrind-out-file="$WORK/cg/out.%p" \
-	"$PROGS/fork_child_paths" "$port" "$N" >"$WORK/server.out" 2>"$WORK/server.err" &
+	"$PROGS/fork_server" "$port" 1000 "$N" paths >"$WORK/server.out" 2>"$WORK/server.err" &
 pid=$!
 BG_PIDS="$BG_PIDS $pid"
 wait_listen "$port"
@@ -56,7 +56,7 @@ for i in $(seq "$N"); do
 	"$PROGS/seed_client" "$port" 22 >>"$WORK/clients.out" 2>&1 ||
 		fail "client $i: $(cat "$WORK/clients.out")"
 done
-wait "$pid" || { cat "$WORK/server.err"; fail "fork_child_paths under callgrind: exit $?"; }
+wait "$pid" || { cat "$WORK/server.err"; fail "fork_server under callgrind: exit $?"; }
 
 # The children in the order they were forked; the first walks its call
 # sites cold and keeps the captures for the fork tree

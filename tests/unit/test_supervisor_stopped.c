@@ -42,49 +42,58 @@ static bool waits(void *arg)
 
 static const char stopped[] = "3 0x5 0x0 0x0 0x7f1ac01a2b60 0x0 0x0 0x7ffd4b331f80 0x7f1ac028ba1a\n";
 
+/* sv_stopped_at over the script reads[n] (pending: the call waits); *calls:
+ * how many reads it made. */
+static bool stopped_from(const char *const *reads, int n, bool pending, int *calls, uint64_t *sp,
+			 uint64_t *pc)
+{
+	struct script s = {reads, n, pending, 0};
+	bool known = sv_stopped_at(play, waits, &s, sp, pc);
+
+	*calls = s.calls;
+	return known;
+}
+
 static void parses_sp_and_pc(void **state)
 {
 	const char *reads[] = {stopped};
-	struct script s = {reads, 1, true, 0};
 	uint64_t sp = 0, pc = 0;
+	int calls;
 
 	(void)state;
-	assert_true(sv_stopped_at(play, waits, &s, &sp, &pc));
+	assert_true(stopped_from(reads, 1, true, &calls, &sp, &pc));
 	assert_int_equal(sp, 0x7ffd4b331f80ULL);
 	assert_int_equal(pc, 0x7f1ac028ba1aULL);
-	assert_int_equal(s.calls, 1);
+	assert_int_equal(calls, 1);
 }
 
 /* Go's threads: no newline after the pc is fine too. */
 static void parses_without_newline(void **state)
 {
 	const char *reads[] = {"3 0x8 0x0 0x0 0x0 0x0 0x0 0xc000084db8 0x4026ae"};
-	struct script s = {reads, 1, true, 0};
 	uint64_t sp = 0, pc = 0;
+	int calls;
 
 	(void)state;
-	assert_true(sv_stopped_at(play, waits, &s, &sp, &pc));
+	assert_true(stopped_from(reads, 1, true, &calls, &sp, &pc));
 	assert_int_equal(sp, 0xc000084db8ULL);
 	assert_int_equal(pc, 0x4026aeULL);
 }
 
 static void not_known_when_unreadable_or_garbled(void **state)
 {
-	const char *unreadable[] = {NULL};
-	const char *garbled[] = {"3 0x5 zz"};
-	/* a thread in no system call (gone from the trapped one; "-1 0x0
-	 * 0x0": exited): no trapped call's stack */
-	const char *outside[] = {"-1 0x7ffd4b331f80 0x7f1ac028ba1a\n"};
-	const char *exited[] = {"-1 0x0 0x0\n"};
-	struct script a = {unreadable, 1, true, 0}, b = {garbled, 1, true, 0};
-	struct script c = {outside, 1, true, 0}, d = {exited, 1, true, 0};
+	/* unreadable, garbled, and a thread in no system call (gone from
+	 * the trapped one; "-1 0x0 0x0": exited): no trapped call's stack */
+	const char *reads[][1] = {{NULL},
+				  {"3 0x5 zz"},
+				  {"-1 0x7ffd4b331f80 0x7f1ac028ba1a\n"},
+				  {"-1 0x0 0x0\n"}};
 	uint64_t sp = 0, pc = 0;
+	int calls;
 
 	(void)state;
-	assert_false(sv_stopped_at(play, waits, &a, &sp, &pc));
-	assert_false(sv_stopped_at(play, waits, &b, &sp, &pc));
-	assert_false(sv_stopped_at(play, waits, &c, &sp, &pc));
-	assert_false(sv_stopped_at(play, waits, &d, &sp, &pc));
+	for (size_t i = 0; i < sizeof reads / sizeof reads[0]; i++)
+		assert_false(stopped_from(reads[i], 1, true, &calls, &sp, &pc));
 }
 
 /* The defect: a thread the supervisor's wake-up found still on the CPU
@@ -94,14 +103,14 @@ static void not_known_when_unreadable_or_garbled(void **state)
 static void regress_supervise_backtrace_running(void **state)
 {
 	const char *reads[] = {"running\n", "running\n", stopped};
-	struct script s = {reads, 3, true, 0};
 	uint64_t sp = 0, pc = 0;
+	int calls;
 
 	(void)state;
-	assert_true(sv_stopped_at(play, waits, &s, &sp, &pc));
+	assert_true(stopped_from(reads, 3, true, &calls, &sp, &pc));
 	assert_int_equal(sp, 0x7ffd4b331f80ULL);
 	assert_int_equal(pc, 0x7f1ac028ba1aULL);
-	assert_int_equal(s.calls, 3);
+	assert_int_equal(calls, 3);
 }
 
 /* A call no longer waiting (a signal took the thread out of it, or it was
@@ -109,12 +118,12 @@ static void regress_supervise_backtrace_running(void **state)
 static void running_call_gone_not_read_again(void **state)
 {
 	const char *reads[] = {"running\n", stopped};
-	struct script s = {reads, 2, false, 0};
 	uint64_t sp = 0, pc = 0;
+	int calls;
 
 	(void)state;
-	assert_false(sv_stopped_at(play, waits, &s, &sp, &pc));
-	assert_int_equal(s.calls, 1);
+	assert_false(stopped_from(reads, 2, false, &calls, &sp, &pc));
+	assert_int_equal(calls, 1);
 }
 
 /* Never asleep, still waiting (should not be): read again for a bounded
@@ -122,12 +131,12 @@ static void running_call_gone_not_read_again(void **state)
 static void running_for_ever_bounded(void **state)
 {
 	const char *reads[] = {"running\n"};
-	struct script s = {reads, 1, true, 0};
 	uint64_t sp = 0, pc = 0;
+	int calls;
 
 	(void)state;
-	assert_false(sv_stopped_at(play, waits, &s, &sp, &pc));
-	assert_true(s.calls > 3);
+	assert_false(stopped_from(reads, 1, true, &calls, &sp, &pc));
+	assert_true(calls > 3);
 }
 
 int main(void)
