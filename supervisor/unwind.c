@@ -340,19 +340,98 @@ static bool ran_out(struct sv_unwind *u)
 	return false;
 }
 
+/* How the canonical frame address of the frame that return address ret
+ * goes back to is found, where it is a register plus an offset (DWARF's
+ * numbers: 7 rsp, 6 rbp): from .eh_frame only (.debug_frame costs a
+ * reading of the separate debug file, cfi_of). */
+static bool cfa_rule(struct sv_unwind *u, uint64_t ret, unsigned *reg, int64_t *off)
+{
+	Dwfl_Module *m = dwfl_addrmodule(u->dwfl, ret);
+	Dwarf_Addr bias = 0;
+	Dwarf_CFI *cfi;
+	Dwarf_Frame *f;
+	Dwarf_Op *ops;
+	size_t nops;
+	bool ok = false;
+
+	/* (ret - 1: the call, the last byte of which may end its function) */
+	if (!m || !(cfi = dwfl_module_eh_cfi(m, &bias)) ||
+	    dwarf_cfi_addrframe(cfi, ret - 1 - bias, &f) != 0)
+		return false;
+	if (dwarf_frame_cfa(f, &ops, &nops) == 0 && nops == 1) {
+		if (ops[0].atom == DW_OP_bregx) {
+			*reg = (unsigned)ops[0].number;
+			*off = (int64_t)ops[0].number2;
+			ok = true;
+		} else if (ops[0].atom >= DW_OP_breg0 && ops[0].atom <= DW_OP_breg31) {
+			*reg = ops[0].atom - DW_OP_breg0;
+			*off = (int64_t)ops[0].number;
+			ok = true;
+		}
+	}
+	free(f);
+	return ok;
+}
+
+/* Whether the slot at off of the copy of the stack can be a frame's saved
+ * rbp, its return address ret above it: unless the frame ret returns to
+ * says its caller's return address is not one (no code, or after no call
+ * into that frame's function), where its call frame information places
+ * it from this slot (rsp: right above ret; rbp: the saved rbp in the
+ * slot).  A stale return address among a frame's unwritten locals passes
+ * calls_into and then, most often, fails here (regress_supervise_stale_
+ * return_address).  What cannot be told (no such rule, a word outside the
+ * copy) passes. */
+static bool returns_on(struct sv_unwind *u, size_t off, uint64_t ret)
+{
+	unsigned reg;
+	int64_t delta;
+	uint64_t cfa, up;
+
+	if (!cfa_rule(u, ret, &reg, &delta))
+		return true;
+	if (reg == 7)
+		cfa = u->stack_lo + off + 16 + (uint64_t)delta;
+	else if (reg == 6)
+		cfa = stack_word(u, off, false) + (uint64_t)delta;
+	else
+		return true;
+	/* (no sum that can wrap: regress_supervise_wrapping_frame_pointer) */
+	if (cfa < u->stack_lo + 8 || cfa - 8 - u->stack_lo > u->stack_len - 8)
+		return true;
+	up = stack_word(u, cfa - 8 - u->stack_lo, false);
+	return in_code(u, up) && calls_into(u, up, function_of(u, ret));
+}
+
+/* Candidates looked at past the first (each reads call frame information) */
+#define BP_CANDIDATES 4
+
 /* The frame pointer that function fn (0: unknown) has if it keeps one,
  * guessed: the slot below the lowest return address at or above offset
  * from of the copy of the stack that returns from a call of fn (its saved
- * rbp, next to its return address). */
+ * rbp, next to its return address) and on which its caller's frame
+ * returns in turn (returns_on); the lowest that returns from a call of fn
+ * if none of the first few does. */
 static bool bp_of(struct sv_unwind *u, size_t from, uint64_t fn, uint64_t *bp)
 {
-	for (size_t off = from; off + 16 <= u->stack_len; off += 8) {
+	size_t first = 0;
+	int seen = 0;
+
+	for (size_t off = from; off + 16 <= u->stack_len && seen <= BP_CANDIDATES; off += 8) {
 		uint64_t ret = stack_word(u, off + 8, true);
 
-		if (in_code(u, ret) && calls_into(u, ret, fn)) {
+		if (!in_code(u, ret) || !calls_into(u, ret, fn))
+			continue;
+		if (returns_on(u, off, ret)) {
 			*bp = u->stack_lo + off;
 			return true;
 		}
+		if (seen++ == 0)
+			first = off;
+	}
+	if (seen > 0) {
+		*bp = u->stack_lo + first;
+		return true;
 	}
 	return ran_out(u);
 }
