@@ -191,6 +191,14 @@ PROGS     := $(PROG_SRCS:tests/progs/%.c=$(B)/progs/%)
 $(B)/progs/%: tests/progs/%.c tests/progs/progs.h tests/progs/shimpages.h | $(B)/progs
 	$(CC) $(CFLAGS) -Wno-missing-prototypes -O0 -rdynamic -pthread -o $@ $<
 
+# A -O0 library's function called through the PLT
+# (regress_supervise_stale_return_address)
+$(B)/progs/libplt_closer.so: tests/progs/lib/plt_closer.c | $(B)/progs
+	$(CC) $(filter-out -fsanitize=%,$(CFLAGS)) -O0 -fPIC -shared -o $@ $<
+$(B)/progs/plt_closer: tests/progs/plt_closer.c tests/progs/progs.h $(B)/progs/libplt_closer.so | $(B)/progs
+	$(CC) $(CFLAGS) -Wno-missing-prototypes -O0 -rdynamic -pthread -o $@ $< \
+		-L$(B)/progs -lplt_closer -Wl,-rpath,'$$ORIGIN'
+
 # A statically linked program: the launcher must refuse it.
 $(B)/progs/static_hello: tests/progs/show_env.c tests/progs/progs.h | $(B)/progs
 	$(CC) $(filter-out -fsanitize=%,$(CFLAGS)) -Wno-missing-prototypes -static -o $@ $<

@@ -50,6 +50,7 @@ struct sv_unwind {
 	 * 1 an indirect call, 2 a call rel32 to target */
 	struct callsite {
 		uint64_t ret, target;
+		uint64_t got; /* a PLT entry's target: its GOT slot (0: none) */
 		int kind;
 	} calls[1024];
 	/* the start of the function an address is in (0: unknown), by
@@ -281,29 +282,63 @@ static bool replay_in_code(void *u, uint64_t addr)
 	return in_code(u, addr);
 }
 
+static bool read_code(struct sv_unwind *u, uint64_t addr, void *b, size_t size)
+{
+	struct iovec local = {b, size};
+	struct iovec remote = {(void *)(uintptr_t)addr, size};
+
+	return process_vm_readv(u->pid, &local, 1, &remote, 1, 0) == (ssize_t)size;
+}
+
+/* The GOT slot that a PLT entry at target jumps through (jmp
+ * *disp32(%rip), after an endbr64 and a bnd prefix where there are:
+ * .plt.sec's and -z now's .plt.got's); 0 if target is no such entry. */
+static uint64_t plt_got(struct sv_unwind *u, uint64_t target)
+{
+	unsigned char b[11];
+	size_t at = 0;
+	int32_t rel;
+
+	if (!read_code(u, target, b, sizeof b))
+		return 0;
+	if (b[0] == 0xf3 && b[1] == 0x0f && b[2] == 0x1e && b[3] == 0xfa)
+		at = 4;
+	if (b[at] == 0xf2)
+		at++;
+	if (b[at] != 0xff || b[at + 1] != 0x25)
+		return 0;
+	memcpy(&rel, b + at + 2, 4);
+	return target + at + 6 + (uint64_t)(int64_t)rel;
+}
+
 /* Whether ret is a return address into a call of the function at callee
- * (0: unknown): after a call rel32 to it, or after an indirect call
- * (call *%reg, call *disp8(%reg), call *disp32(%rip)), whose target cannot
- * be told.  A stale code pointer among a frame's locals, or the return
- * address of a call long returned, fails the check. */
+ * (0: unknown): after a call rel32 to it or to a PLT entry whose GOT slot
+ * holds it now (bound: the function is running), or after an indirect
+ * call (call *%reg, call *disp8(%reg), call *disp32(%rip)), whose target
+ * cannot be told.  A stale code pointer among a frame's locals, or the
+ * return address of a call long returned, fails the check.  (Without the
+ * PLT's, a function of a library called from another module failed it
+ * where it was the caller: main() missing from under a -O0 library's
+ * close, regress_supervise_stale_return_address.) */
 static bool calls_into(struct sv_unwind *u, uint64_t ret, uint64_t callee)
 {
 	struct callsite *c = &u->calls[(ret * 0x9e3779b97f4a7c15ULL) >> 54];
+	uint64_t bound = 0;
 
 	if (c->ret != ret) {
 		unsigned char b[8];
-		struct iovec local = {b, sizeof b};
-		struct iovec remote = {(void *)(uintptr_t)(ret - 8), sizeof b};
 
 		c->ret = ret;
 		c->kind = 0;
-		if (process_vm_readv(u->pid, &local, 1, &remote, 1, 0) == sizeof b) {
+		c->got = 0;
+		if (read_code(u, ret - 8, b, sizeof b)) {
 			if (b[3] == 0xe8) {
 				int32_t rel;
 
 				memcpy(&rel, b + 4, 4);
 				c->kind = 2;
 				c->target = ret + (uint64_t)(int64_t)rel;
+				c->got = plt_got(u, c->target);
 			} else if ((b[6] == 0xff && (b[7] & 0xf8) == 0xd0) ||
 				   (b[5] == 0xff && (b[6] & 0xf8) == 0x50) ||
 				   (b[2] == 0xff && b[3] == 0x15)) {
@@ -311,7 +346,11 @@ static bool calls_into(struct sv_unwind *u, uint64_t ret, uint64_t callee)
 			}
 		}
 	}
-	return c->kind == 1 || (c->kind == 2 && (!callee || c->target == callee));
+	if (c->kind == 1 || (c->kind == 2 && (!callee || c->target == callee)))
+		return true;
+	/* (the GOT's word as it is now: lazy binding changes it) */
+	return c->kind == 2 && c->got && read_code(u, c->got, &bound, sizeof bound) &&
+	       bound == callee;
 }
 
 /* The start of the function that ip is in (0: unknown). */

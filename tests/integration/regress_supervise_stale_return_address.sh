@@ -10,6 +10,12 @@
 # caller's return address, found by its call frame information, returns
 # from a call into it.  tests/progs/stale_return.c makes that stack.
 # Before: ['__close+0x10', 'closer+0x70', 'spray+0x1b', 'main+0x48', ...].
+# And a call through the PLT (a call rel32 to the PLT entry) was taken for
+# a call of no function but the entry: a -O0 library's function called
+# from the program (tests/progs/plt_closer.c) had main() missing below it,
+# the guess landing on main's own caller's slot.  Now the entry's GOT
+# slot, as it is at the time, names the function.
+# Before: ['__close+0x10', 'lib_closer+0x19', '__libc_start_call_main+0x7a', ...].
 . "$(dirname "$0")/../lib.sh"
 no_sanitizer "the supervisor's tests run outside the sanitizer flavours"
 SV="$B/sockshim-supervise"
@@ -27,3 +33,16 @@ i = names.index("closer")
 assert names[i + 1] == "main", names
 PY
 note "closer() <- main(), no frame of spray()"
+
+SOCKSHIM_EVENTS=all SOCKSHIM_LOG="$WORK/plt.log" "$SV" -- "$PROGS/plt_closer" >"$WORK/plt.out" 2>&1 ||
+	{ cat "$WORK/plt.out"; fail "plt_closer: exit $?, expected 0"; }
+assert_grep "$WORK/plt.out" '^close: 0$'
+python3 - "$WORK/plt.log" <<'PY' || fail "the library's close's backtrace"
+import json, sys
+r = [json.loads(l) for l in open(sys.argv[1]) if '"event":"close"' in l and '"type":"stream"' in l][0]
+names = [f.get("symbol", "").split("+")[0] for f in r["backtrace"]]
+print("  frames:", names)
+i = names.index("lib_closer")
+assert names[i + 1] == "main", names
+PY
+note "lib_closer() <- main() through the PLT"
