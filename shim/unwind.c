@@ -783,7 +783,7 @@ SHIM_FORK_TEXT static void range_start(struct stack_range *r, uintptr_t sp, bool
 	r->want = 0;
 }
 
-static void range_keep(const struct stack_range *r)
+SHIM_FORK_TEXT static void range_keep(const struct stack_range *r)
 {
 	uintptr_t pages = (r->hi - r->lo) >> 12;
 
@@ -794,7 +794,7 @@ static void range_keep(const struct stack_range *r)
 /* (errno as it was: a capture is made inside the program's calls, some
  * outside any errno the shim keeps for them, and an unreadable page is
  * no failure of theirs) */
-static bool page_readable(uintptr_t page)
+SHIM_FORK_TEXT static bool page_readable(uintptr_t page)
 {
 	char byte;
 	struct iovec local = {&byte, 1}, remote = {(void *)page, 1};
@@ -803,8 +803,9 @@ static bool page_readable(uintptr_t page)
 			1, 0) == 1;
 }
 
-/* Whether [r->lo, end) can be read, growing the range as asked. */
-static bool readable_to(struct stack_range *r, uintptr_t end)
+/* Whether [r->lo, end) can be read, growing the range as asked.  (In the
+ * child's group, as replay_with_room.) */
+SHIM_FORK_TEXT static bool readable_to(struct stack_range *r, uintptr_t end)
 {
 	while (end > r->hi) {
 		if (r->hi - r->lo >= FRAME_MAX || !page_readable(r->hi))
@@ -1408,8 +1409,13 @@ static inline __attribute__((always_inline)) int replay_kept(unsigned set,
  * at least a page further: at most TRACE_READS + 1 rounds, and the range
  * at most FRAME_MAX, as a walk's).  Off the common path:
  * only where a kept capture matched but read beyond the range this thread
- * knew. */
-__attribute__((noinline)) static int replay_with_room(unsigned set, const struct walk_args *a,
+ * knew.  A forked child can take it at each of its first closes: it
+ * replays what the fork tree's first child kept, over a range as far as
+ * its parent's own walks grew it, which depends on where the stack's pages
+ * begin (a forking server run with an environment 129 bytes longer took
+ * it in every child: fork_child_code_together failed in `make check`'s
+ * environment, with this and readable_to outside the child's group). */
+SHIM_FORK_TEXT __attribute__((noinline)) static int replay_with_room(unsigned set, const struct walk_args *a,
 						      uint32_t gen, void **ips,
 						      struct unwind_cursor *cur,
 						      struct stack_range *range, bool resume)
