@@ -67,7 +67,7 @@ ifneq ($(wildcard $(JDK_INCLUDE)/jvmti.h),)
 SHIM_CFLAGS += -DHAVE_JVMTI -I$(JDK_INCLUDE) -I$(JDK_INCLUDE)/linux
 endif
 SHIM_LDFLAGS := -shared -Wl,--version-script=shim/libsockshim.map \
-                -Wl,-z,relro,-z,now -Wl,--no-undefined $(SANFLAGS) $(LDFLAGS)
+                -Wl,-z,relro,-z,now -Wl,--no-undefined -Wl,-fini=shim_fini $(SANFLAGS) $(LDFLAGS)
 # The big tables' order after .bss (include/coldmem.h); the i386 library
 # has none of those sections and links without it.
 SHIM_LDFLAGS64 := -Wl,-T,shim/cold.ld
