@@ -50,7 +50,8 @@ struct sv_unwind {
 	 * 1 an indirect call, 2 a call rel32 to target */
 	struct callsite {
 		uint64_t ret, target;
-		uint64_t got; /* a PLT entry's target: its GOT slot (0: none) */
+		uint64_t got;	/* a PLT entry's target: its GOT slot (0: none) */
+		uint64_t bound; /* what that slot held once bound (0: not yet) */
 		int kind;
 	} calls[1024];
 	/* the start of the function an address is in (0: unknown), by
@@ -311,46 +312,71 @@ static uint64_t plt_got(struct sv_unwind *u, uint64_t target)
 	return target + at + 6 + (uint64_t)(int64_t)rel;
 }
 
-/* Whether ret is a return address into a call of the function at callee
- * (0: unknown): after a call rel32 to it or to a PLT entry whose GOT slot
- * holds it now (bound: the function is running), or after an indirect
- * call (call *%reg, call *disp8(%reg), call *disp32(%rip)), whose target
- * cannot be told.  A stale code pointer among a frame's locals, or the
- * return address of a call long returned, fails the check.  (Without the
- * PLT's, a function of a library called from another module failed it
- * where it was the caller: main() missing from under a -O0 library's
- * close, regress_supervise_stale_return_address.) */
-static bool calls_into(struct sv_unwind *u, uint64_t ret, uint64_t callee)
+/* What precedes return address ret, decoded once (code does not change):
+ * 0 no call, 1 an indirect call (call *%reg, call *disp8(%reg), call
+ * *disp32(%rip)), whose target cannot be told, 2 a call rel32. */
+static struct callsite *callsite_of(struct sv_unwind *u, uint64_t ret)
 {
 	struct callsite *c = &u->calls[(ret * 0x9e3779b97f4a7c15ULL) >> 54];
-	uint64_t bound = 0;
+	unsigned char b[8];
 
-	if (c->ret != ret) {
-		unsigned char b[8];
+	if (c->ret == ret)
+		return c;
+	c->ret = ret;
+	c->kind = 0;
+	c->got = 0;
+	c->bound = 0;
+	if (read_code(u, ret - 8, b, sizeof b)) {
+		if (b[3] == 0xe8) {
+			int32_t rel;
 
-		c->ret = ret;
-		c->kind = 0;
-		c->got = 0;
-		if (read_code(u, ret - 8, b, sizeof b)) {
-			if (b[3] == 0xe8) {
-				int32_t rel;
-
-				memcpy(&rel, b + 4, 4);
-				c->kind = 2;
-				c->target = ret + (uint64_t)(int64_t)rel;
-				c->got = plt_got(u, c->target);
-			} else if ((b[6] == 0xff && (b[7] & 0xf8) == 0xd0) ||
-				   (b[5] == 0xff && (b[6] & 0xf8) == 0x50) ||
-				   (b[2] == 0xff && b[3] == 0x15)) {
-				c->kind = 1;
-			}
+			memcpy(&rel, b + 4, 4);
+			c->kind = 2;
+			c->target = ret + (uint64_t)(int64_t)rel;
+			c->got = plt_got(u, c->target);
+		} else if ((b[6] == 0xff && (b[7] & 0xf8) == 0xd0) ||
+			   (b[5] == 0xff && (b[6] & 0xf8) == 0x50) || (b[2] == 0xff && b[3] == 0x15)) {
+			c->kind = 1;
 		}
 	}
-	if (c->kind == 1 || (c->kind == 2 && (!callee || c->target == callee)))
-		return true;
-	/* (the GOT's word as it is now: lazy binding changes it) */
-	return c->kind == 2 && c->got && read_code(u, c->got, &bound, sizeof bound) &&
-	       bound == callee;
+	return c;
+}
+
+/* The function a call rel32 reaches: its target, or, where that is a PLT
+ * entry, what the entry's GOT slot holds: read as it is now, and kept once
+ * bound (a lazily bound slot points back into the PLT, next to the entry:
+ * read again; each read is a system call, and a stale return address
+ * after a call through the PLT is looked at by every walk that passes it,
+ * the review of e4a57cd: 32 reads a walk, twice the time a close). */
+static uint64_t reached(struct sv_unwind *u, struct callsite *c)
+{
+	uint64_t bound = 0;
+
+	if (!c->got)
+		return c->target;
+	if (c->bound)
+		return c->bound;
+	if (!read_code(u, c->got, &bound, sizeof bound))
+		return c->target;
+	if (bound - c->target + 0x10000 > 0x20000)
+		c->bound = bound;
+	return bound;
+}
+
+/* Whether ret is a return address into a call of the function at callee
+ * (0: unknown): after a call rel32 to it or to a PLT entry bound to it
+ * (the function is running: bound), or after an indirect call.  A stale
+ * code pointer among a frame's locals, or the return address of a call
+ * long returned, fails the check.  (Without the PLT's, a function of a
+ * library called from another module failed it where it was the caller:
+ * main() missing from under a -O0 library's close,
+ * regress_supervise_stale_return_address.) */
+static bool calls_into(struct sv_unwind *u, uint64_t ret, uint64_t callee)
+{
+	struct callsite *c = callsite_of(u, ret);
+
+	return c->kind == 1 ||
+	       (c->kind == 2 && (!callee || c->target == callee || reached(u, c) == callee));
 }
 
 /* The start of the function that ip is in (0: unknown). */
@@ -412,67 +438,122 @@ static bool cfa_rule(struct sv_unwind *u, uint64_t ret, unsigned *reg, int64_t *
 	return ok;
 }
 
-/* Whether the slot at off of the copy of the stack can be a frame's saved
- * rbp, its return address ret above it: unless the frame ret returns to
- * says its caller's return address is not one (no code, or after no call
- * into that frame's function), where its call frame information places
- * it from this slot (rsp: right above ret; rbp: the saved rbp in the
- * slot).  A stale return address among a frame's unwritten locals passes
- * calls_into and then, most often, fails here (regress_supervise_stale_
- * return_address).  What cannot be told (no such rule, a word outside the
- * copy) passes. */
-static bool returns_on(struct sv_unwind *u, size_t off, uint64_t ret)
+/* Whether the function at fn jumps to g in its first 256 bytes: a tail call
+ * (B entered by a jmp from X, which A called: A's return address is after
+ * a call of X). */
+static bool tail_jumps_to(struct sv_unwind *u, uint64_t fn, uint64_t g)
+{
+	unsigned char b[256];
+	struct iovec local = {b, sizeof b};
+	struct iovec remote = {(void *)(uintptr_t)fn, sizeof b};
+	/* (a read stops at the end of the mapping: what was read) */
+	ssize_t n = process_vm_readv(u->pid, &local, 1, &remote, 1, 0);
+
+	for (ssize_t i = 0; i + 2 <= n; i++) {
+		int32_t rel;
+
+		/* jmp rel8 (a function next to g), jmp rel32 */
+		if (b[i] == 0xeb && fn + (uint64_t)i + 2 + (uint64_t)(int64_t)(int8_t)b[i + 1] == g)
+			return true;
+		if (b[i] != 0xe9 || i + 5 > n)
+			continue;
+		memcpy(&rel, b + i + 1, 4);
+		if (fn + (uint64_t)i + 5 + (uint64_t)(int64_t)rel == g)
+			return true;
+	}
+	return false;
+}
+
+/* What the frame that a candidate's return address goes back to says of
+ * its own return address, found from the candidate's slot by its call
+ * frame information (rsp: right above the return address; rbp: the saved
+ * rbp in the slot): UP_CALLS, after a call that can reach that frame's
+ * function; UP_UNTOLD, nothing can be told (no such rule, a word beyond
+ * the copy, a return address after no call this decodes: a signal
+ * frame's, an indirect call of a form not decoded); UP_ELSEWHERE, after a
+ * direct call of another function (and none that jumps to this one); UP_NONE,
+ * no code at all. */
+enum { UP_CALLS, UP_UNTOLD, UP_ELSEWHERE, UP_NONE };
+
+static int returns_on(struct sv_unwind *u, size_t off, uint64_t ret)
 {
 	unsigned reg;
 	int64_t delta;
-	uint64_t cfa, up;
+	uint64_t cfa, up, g, x;
+	struct callsite *c;
 
 	if (!cfa_rule(u, ret, &reg, &delta))
-		return true;
+		return UP_UNTOLD;
 	if (reg == 7)
 		cfa = u->stack_lo + off + 16 + (uint64_t)delta;
 	else if (reg == 6)
 		cfa = stack_word(u, off, false) + (uint64_t)delta;
 	else
-		return true;
+		return UP_UNTOLD;
 	/* (no sum that can wrap: regress_supervise_wrapping_frame_pointer) */
-	if (cfa < u->stack_lo + 8 || cfa - 8 - u->stack_lo > u->stack_len - 8)
-		return true;
+	if (cfa < u->stack_lo + 8 || cfa - 8 - u->stack_lo > u->stack_len - 8) {
+		ran_out(u); /* (more stack another time: not kept) */
+		return UP_UNTOLD;
+	}
 	up = stack_word(u, cfa - 8 - u->stack_lo, false);
-	return in_code(u, up) && calls_into(u, up, function_of(u, ret));
+	if (!in_code(u, up))
+		return UP_NONE;
+	c = callsite_of(u, up);
+	/* (ret - 1: a call that ends its function, as before a noreturn
+	 * function, returns to the first byte of the next one) */
+	g = function_of(u, ret - 1);
+	if (c->kind != 2 || !g)
+		return c->kind == 1 ? UP_CALLS : UP_UNTOLD;
+	x = reached(u, c);
+	return c->target == g || x == g || tail_jumps_to(u, x, g) ? UP_CALLS : UP_ELSEWHERE;
 }
 
 /* Candidates looked at past the first (each reads call frame information) */
 #define BP_CANDIDATES 4
 
 /* The frame pointer that function fn (0: unknown) has if it keeps one,
- * guessed: the slot below the lowest return address at or above offset
- * from of the copy of the stack that returns from a call of fn (its saved
- * rbp, next to its return address) and on which its caller's frame
- * returns in turn (returns_on); the lowest that returns from a call of fn
- * if none of the first few does. */
+ * guessed: the slot below a return address at or above offset from of
+ * the copy of the stack that returns from a call of fn (its saved rbp,
+ * next to its return address).  Of the first few such slots, the lowest
+ * whose caller's frame does not contradict it (returns_on: a stale return
+ * address among fn's unwritten locals makes a chain that most often ends
+ * in no code, or in a direct call of another function: curl's first
+ * close, regress_supervise_stale_return_address); else the lowest
+ * contradicted only by a direct call of another function (a tail call
+ * can do that); else the lowest. */
 static bool bp_of(struct sv_unwind *u, size_t from, uint64_t fn, uint64_t *bp)
 {
-	size_t first = 0;
+	size_t first = 0, elsewhere = 0;
+	bool any = false, any_elsewhere = false;
 	int seen = 0;
 
 	for (size_t off = from; off + 16 <= u->stack_len && seen <= BP_CANDIDATES; off += 8) {
 		uint64_t ret = stack_word(u, off + 8, true);
+		int says;
 
 		if (!in_code(u, ret) || !calls_into(u, ret, fn))
 			continue;
-		if (returns_on(u, off, ret)) {
+		says = returns_on(u, off, ret);
+		if (says == UP_CALLS || says == UP_UNTOLD) {
 			*bp = u->stack_lo + off;
 			return true;
 		}
-		if (seen++ == 0)
+		if (says == UP_ELSEWHERE && !any_elsewhere) {
+			elsewhere = off;
+			any_elsewhere = true;
+		}
+		if (!any)
 			first = off;
+		any = true;
+		seen++;
 	}
-	if (seen > 0) {
-		*bp = u->stack_lo + first;
+	if (seen <= BP_CANDIDATES)
+		ran_out(u); /* (a candidate beyond a short copy another time) */
+	if (any) {
+		*bp = u->stack_lo + (any_elsewhere ? elsewhere : first);
 		return true;
 	}
-	return ran_out(u);
+	return false;
 }
 
 /* The frame pointer of the caller of the trapped call's stub, guessed:
