@@ -22,9 +22,14 @@ dc = [r for r in recs if r["event"] == "double_close"]
 main = [r for r in dc if r.get("backtrace") and r["backtrace"][0].get("symbol", "").startswith("main_closer+")]
 # A handler's record made while the interrupted code opens the log file
 # (lazily, at the first record) is lost, not waited for: counted in a
-# later log_dropped (regress: it was lost uncounted, 1 run in 6 under TSan)
-dropped = sum(r["dropped"] for r in recs if r["event"] == "log_dropped")
-assert dropped <= 1, dropped
+# later log_dropped (regress: it was lost uncounted, 1 run in 6 under TSan).
+# Only there: one log_dropped, among the first records.  (How many it
+# counts is how many times the handler ran while the file was opened: two
+# in one run in CI on a VM whose first page faults are slow, where this
+# asserted at most one.)
+drops = [i for i, r in enumerate(recs) if r["event"] == "log_dropped"]
+assert len(drops) <= 1 and all(i < 10 for i in drops), drops
+dropped = sum(recs[i]["dropped"] for i in drops)
 assert len(dc) + dropped == handled + doubles, (len(dc), dropped, handled, doubles)
 # With backtraces, the main thread's are named; the handler's are named too,
 # or have none when the signal came while the thread was inside the
