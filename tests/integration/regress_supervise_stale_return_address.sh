@@ -22,29 +22,25 @@
 no_sanitizer "the supervisor's tests run outside the sanitizer flavours"
 SV="$B/sockshim-supervise"
 [ -x "$SV" ] || fail "build/sockshim-supervise is missing"
-SOCKSHIM_EVENTS=all SOCKSHIM_LOG="$WORK/all.log" "$SV" -- "$PROGS/stale_return" >"$WORK/out" 2>&1 ||
-	{ cat "$WORK/out"; fail "exit $?, expected 0"; }
-assert_grep "$WORK/out" '^close: 0$'
-python3 - "$WORK/all.log" <<'PY' || fail "the close's backtrace"
+# The close of a stream socket by program $1 has frames $2 (comma-separated)
+# in a row, and none of $3 (a name, or nothing).
+frames_of_close() { # prog want absent
+	SOCKSHIM_EVENTS=all SOCKSHIM_LOG="$WORK/$1.log" "$SV" -- "$PROGS/$1" >"$WORK/$1.out" 2>&1 ||
+		{ cat "$WORK/$1.out"; fail "$1: exit $?, expected 0"; }
+	assert_grep "$WORK/$1.out" '^close: 0$'
+	python3 - "$WORK/$1.log" "$2" "$3" <<'PY' || fail "$1: the close's backtrace"
 import json, sys
 r = [json.loads(l) for l in open(sys.argv[1]) if '"event":"close"' in l and '"type":"stream"' in l][0]
 names = [f.get("symbol", "").split("+")[0] for f in r["backtrace"]]
 print("  frames:", names)
-assert "spray" not in names, names
-i = names.index("closer")
-assert names[i + 1] == "main", names
+want = sys.argv[2].split(",")
+assert not sys.argv[3] or sys.argv[3] not in names, names
+i = names.index(want[0])
+assert names[i:i + len(want)] == want, (want, names)
 PY
-note "closer() <- main(), no frame of spray()"
+}
 
-SOCKSHIM_EVENTS=all SOCKSHIM_LOG="$WORK/plt.log" "$SV" -- "$PROGS/plt_closer" >"$WORK/plt.out" 2>&1 ||
-	{ cat "$WORK/plt.out"; fail "plt_closer: exit $?, expected 0"; }
-assert_grep "$WORK/plt.out" '^close: 0$'
-python3 - "$WORK/plt.log" <<'PY' || fail "the library's close's backtrace"
-import json, sys
-r = [json.loads(l) for l in open(sys.argv[1]) if '"event":"close"' in l and '"type":"stream"' in l][0]
-names = [f.get("symbol", "").split("+")[0] for f in r["backtrace"]]
-print("  frames:", names)
-i = names.index("lib_closer")
-assert names[i + 1] == "main", names
-PY
+frames_of_close stale_return closer,main spray
+note "closer() <- main(), no frame of spray()"
+frames_of_close plt_closer lib_closer,main ""
 note "lib_closer() <- main() through the PLT"
