@@ -12,6 +12,9 @@
 #   the 300 timed out in the background, the 257th close lingered in the
 #   server's own call: "event":"graceful_timeout",
 #   "mode":"sync","reason":"background full"
+# serial: yes
+# (run alone: 200 clients must keep sending for the whole linger time;
+# another test's load beside it once kept some from it)
 . "$(dirname "$0")/../lib.sh"
 
 ulimit -n 4096 2>/dev/null || skip "RLIMIT_NOFILE cannot be raised to 4096 here (hard limit $(ulimit -Hn))"

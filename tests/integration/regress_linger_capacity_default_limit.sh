@@ -18,6 +18,9 @@
 #           held every number from 960 up): "0 records match
 #           (--event graceful_timeout --where mode=async --count 200),
 #           expected 200"
+# serial: yes
+# (run alone: 200 clients must keep sending for the whole linger time;
+# another test's load beside it once kept some from it)
 . "$(dirname "$0")/../lib.sh"
 
 [ "$(ulimit -Hn)" = unlimited ] || [ "$(ulimit -Hn)" -ge 1024 ] ||

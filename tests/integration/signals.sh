@@ -4,6 +4,9 @@
 # or writing a record: no deadlock, no corrupt record, and every event of
 # the handler and of the main thread is there, exactly once.  EINTR passes
 # through as the real call gives it.
+# serial: yes
+# (run alone: the handler's 700 us timer against the records' writes; a
+# slower log open already once cost it a second dropped record)
 . "$(dirname "$0")/../lib.sh"
 
 for level in errors all; do
