@@ -81,6 +81,11 @@ SHIM_OBJS := $(SHIM_SRCS:shim/%.c=$(B)/shim/%.o) $(SHIM_ASM:shim/%.S=$(B)/shim/%
 HEADERS   := $(wildcard include/*.h)
 
 LIB := $(B)/libsockshim.so
+# (its rules are below, with the supervisor's sources; named here, before
+# any rule or := that lists it: `make check`'s list of what it builds named
+# it before it was defined, as nothing, and the supervisor was built only
+# by a test that ran `make all` first: regress_check_builds_supervisor)
+SUPERVISOR := $(B)/sockshim-supervise
 
 # Debian packages: what the library needs to build, and what the tests use.
 DEB_BUILD := make gcc libc6-dev pkg-config libunwind-dev
@@ -468,7 +473,6 @@ $(B)/tests/test_report_%: tests/unit/test_report_%.c $(REPORT_HEADERS) $(REPORT_
 # so that its records are the library's.
 DEB_BUILD += libseccomp-dev
 DEB_ALL   += libseccomp-dev
-SUPERVISOR := $(B)/sockshim-supervise
 SV_SRCS    := $(sort $(wildcard supervisor/*.c))
 SV_OBJS    := $(SV_SRCS:supervisor/%.c=$(B)/supervisor/%.o)
 # event.o and what it stands on (as its unit test links it)
