@@ -563,3 +563,19 @@ start_beating() {
 	sb_prog=$sb_pid
 	[ $# = 1 ] || sb_prog=$(pgrep -P "$sb_pid" | head -1)
 }
+
+# Fails unless `make -n TARGET`, in a copy of the tree (its tracked files)
+# whose build/ is empty, links the library, the supervisor and the report:
+# asked of make itself, without building.  Skips outside a git checkout.
+#   assert_target_builds_tools TARGET
+assert_target_builds_tools() {
+	local target=$1 out tool
+	command -v git >/dev/null && [ -d "$TOP/.git" ] || skip "not a git checkout"
+	rm -rf "$WORK/tree" && mkdir -p "$WORK/tree"
+	(cd "$TOP" && git ls-files -z | xargs -0 tar -cf - 2>/dev/null) | tar -xf - -C "$WORK/tree" ||
+		fail "copy of the tree"
+	out=$(make -C "$WORK/tree" -n "$target" 2>&1) || fail "make -n $target: $out"
+	for tool in libsockshim.so sockshim-supervise sockshim-report; do
+		echo "$out" | grep -q -- "-o build/$tool\( \|$\)" || fail "make $target builds no $tool"
+	done
+}

@@ -9,12 +9,5 @@
 # of the tree whose build/ is empty.
 # Before: "make check builds no sockshim-supervise".
 . "$(dirname "$0")/../lib.sh"
-command -v git >/dev/null && [ -d "$TOP/.git" ] || skip "not a git checkout"
-mkdir -p "$WORK/tree"
-(cd "$TOP" && git ls-files -z | xargs -0 tar -cf - 2>/dev/null) | tar -xf - -C "$WORK/tree" ||
-	fail "copy of the tree"
-out=$(make -C "$WORK/tree" -n check 2>&1) || fail "make -n check: $out"
-for tool in libsockshim.so sockshim-supervise sockshim-report; do
-	echo "$out" | grep -q -- "-o build/$tool\( \|$\)" || fail "make check builds no $tool"
-done
+assert_target_builds_tools check
 note "make check builds the library, the supervisor and the report before its tests"
