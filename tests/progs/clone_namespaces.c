@@ -11,9 +11,11 @@
  *   clone_namespaces pid
  *       The parent forks a sibling S (which waits 0.5 s, then makes 30
  *       double-close-like records, close(-1), and exits), and clones a
- *       child C in a new pid namespace that makes 30 such records and
- *       waits; the parent kills C (SIGKILL) and exits before S: every one
- *       of the 60 records is written or counted in a suppressed record. */
+ *       child C in a new pid namespace that makes 30 such records, says
+ *       so through a pipe and waits; the parent kills C (SIGKILL) and
+ *       exits before S: every one of the 60 records is written or counted
+ *       in a suppressed record.  (The parent used to kill C after a fixed
+ *       200 ms: a C late to run would have made fewer than 30.) */
 #include "progs.h"
 
 #include <sched.h>
@@ -27,9 +29,12 @@ NOINLINE void bad_close(void)
 
 static int child_c(void *arg)
 {
-	(void)arg;
+	int done = *(int *)arg;
+
 	for (int i = 0; i < 30; i++)
 		bad_close();
+	if (write(done, "", 1) != 1)
+		_exit(2);
 	pause();
 	return 0;
 }
@@ -76,8 +81,13 @@ static int net(void)
 static int pid(void)
 {
 	static char stack[256 * 1024];
-	pid_t s = fork(), c;
+	int done[2];
+	char byte;
+	pid_t s, c;
 
+	if (pipe(done) < 0)
+		die("pipe");
+	s = fork();
 	if (s < 0)
 		die("fork");
 	if (s == 0) {
@@ -88,10 +98,11 @@ static int pid(void)
 		}
 		_exit(0);
 	}
-	c = clone(child_c, stack + sizeof stack, CLONE_NEWPID | SIGCHLD, NULL);
+	c = clone(child_c, stack + sizeof stack, CLONE_NEWPID | SIGCHLD, &done[1]);
 	if (c < 0)
 		die("clone");
-	usleep(200 * 1000);
+	if (read(done[0], &byte, 1) != 1)
+		die("read of C's pipe");
 	kill(c, SIGKILL);
 	waitpid(c, NULL, 0);
 	return 0; /* before S: S is the last of the tree */
