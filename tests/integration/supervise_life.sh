@@ -98,20 +98,34 @@ note "bad variables: a config_error each, the program ran"
 
 # no descriptor of the supervisor's own is left behind by what it handled:
 # after 1 and after 40 clients of a forking server (pidfds of 40 children,
-# copies of 80 sockets, 40 lingering), it holds as many as before
+# copies of 80 sockets, 40 lingering), it holds as many as before.  Its
+# handling ends a little after the client has its answer (the child
+# reaped, its pidfd closed, the lingering done): the count is read once it
+# has held still for 0.5 s, and after the 40 awaited (up to 20 s) until it
+# is back where it was, not after a fixed sleep a loaded machine outruns.
 count_fds() { ls "/proc/$1/fd" | wc -l; }
+settled_fds() { # PID [TARGET]: the count once still for 0.5 s, or once at TARGET
+	sf_last=$(count_fds "$1") sf_still=0 sf_tries=0
+	while [ "$sf_tries" -lt 200 ] && [ "$sf_last" != "${2:-}" ] &&
+		{ [ -n "${2:-}" ] || [ "$sf_still" -lt 5 ]; }; do
+		sleep 0.1
+		sf_now=$(count_fds "$1")
+		if [ "$sf_now" = "$sf_last" ]; then sf_still=$((sf_still + 1)); else sf_still=0; fi
+		sf_last=$sf_now sf_tries=$((sf_tries + 1))
+	done
+	echo "$sf_last"
+}
 port=$(free_port)
 SOCKSHIM_GRACEFUL=1 "$SV" -- "$PROGS/static/fork_server" "$port" 100000 42 2>/dev/null &
 svpid=$!
 BG_PIDS="$BG_PIDS $svpid"
 wait_listen "$port"
 "$PROGS/seed_client" "$port" 60000 >/dev/null
-sleep 0.3
-before=$(count_fds "$svpid")
+before=$(settled_fds "$svpid")
 for i in $(seq 40); do "$PROGS/seed_client" "$port" 60000 >/dev/null; done
-sleep 0.5
-after=$(count_fds "$svpid")
+after=$(settled_fds "$svpid" "$before")
 "$PROGS/seed_client" "$port" 60000 >/dev/null
 wait "$svpid" || fail "fork_server: exit $?"
+[ -n "$before" ] || fail "no descriptor count"
 [ "$after" = "$before" ] || fail "the supervisor held $before descriptors after 1 client, $after after 41"
 note "the supervisor's descriptors: $before after 1 client, $after after 41"
