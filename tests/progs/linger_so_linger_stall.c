@@ -114,8 +114,11 @@ int main(int argc, char **argv)
 	close_a(a);
 
 	/* Past A's SOCKSHIM_LINGER_MS (300 in the test): from here on, a
-	 * background that closes A for real is stuck in that close. */
-	usleep(600 * 1000);
+	 * background that closes A for real is stuck in that close.  900 ms
+	 * past it, for a background late to run on a loaded machine (600 ms
+	 * left it 300); a stall still shows, B's close then waiting ~4 s of
+	 * A's 5. */
+	usleep(1200 * 1000);
 
 	pb = fork();
 	if (pb == 0)
