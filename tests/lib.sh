@@ -564,6 +564,18 @@ start_beating() {
 	[ $# = 1 ] || sb_prog=$(pgrep -P "$sb_pid" | head -1)
 }
 
+# Waits up to 20 s for FILE to exist, else fails with "WHAT": a program
+# says it is ready so (after its trap, its first record), where a fixed
+# sleep is outrun by a loaded machine.
+#   wait_file FILE WHAT
+wait_file() {
+	for _ in $(seq 200); do
+		[ -e "$1" ] && return 0
+		sleep 0.1
+	done
+	fail "$2"
+}
+
 # Fails unless `make -n TARGET`, in a copy of the tree (its tracked files)
 # whose build/ is empty, links the library, the supervisor and the report:
 # asked of make itself, without building.  Skips outside a git checkout.

@@ -10,10 +10,11 @@
 BASH_BIN=$(command -v bash) || skip "no bash"
 mkfifo "$WORK/log.fifo" || fail "mkfifo"
 env SOCKSHIM_LOG="$WORK/log.fifo" $SAN_VARS LD_PRELOAD="$PRELOAD" "$BASH_BIN" -c \
-	'exec 99>&-; sleep 1.5; exec 98>&-; sleep 1.2; exec 97>&-' >"$WORK/out" 2>&1 &
+	'exec 99>&-; : >"$0"; sleep 1.5; exec 98>&-; sleep 1.2; exec 97>&-' "$WORK/first" >"$WORK/out" 2>&1 &
 prog=$!
-sleep 0.5
-# the reader comes after the first record; it ends when the program does
+wait_file "$WORK/first" "bash did not start"
+# the reader comes after the first record (once bash says it was made, not
+# a fixed 0.5 s after the start); it ends when the program does
 timeout 20 cat "$WORK/log.fifo" >"$WORK/got" &
 reader=$!
 wait "$prog" || { cat "$WORK/out"; fail "bash: exit $?"; }

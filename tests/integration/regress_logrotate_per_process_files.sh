@@ -29,13 +29,17 @@ for _ in 1 2 3; do
 	wait $! || fail "events: exit $?"
 done
 env SOCKSHIM_LOG="$LOGS/%p.jsonl" $SAN_VARS LD_PRELOAD="$PRELOAD" "$BASH_BIN" -c \
-	'exec 99>&-; sleep 2; exec 98>&-; exec sleep 60' >/dev/null 2>&1 &
+	'exec 99>&-; : >"$0.first"; while [ ! -e "$0.rotated" ]; do sleep 0.1; done
+	exec 98>&-; : >"$0.second"; exec sleep 60' "$WORK/live" >/dev/null 2>&1 &
 live=$!
 BG_PIDS="$BG_PIDS $live"
-sleep 0.5
+# (each step awaited, not fixed sleeps that a loaded machine outruns)
+wait_file "$WORK/live.first" "the live process did not log"
 for p in $gone $live; do [ -s "$LOGS/$p.jsonl" ] || fail "no $p.jsonl"; done
 rotate # day 1: every file rotated, `create` makes each anew, empty
-sleep 2.5 # the live one logs into its new file
+sleep 1.1 # at least: the shim looks for a rotation at most once a second
+: >"$WORK/live.rotated"
+wait_file "$WORK/live.second" "the live process did not log after the rotation"
 [ -s "$LOGS/$live.jsonl" ] || fail "the live process's record after the rotation is not in $live.jsonl"
 # a month and more later: the next rotation (of the live one's file)
 touch -d '40 days ago' "$LOGS"/*

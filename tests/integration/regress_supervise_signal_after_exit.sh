@@ -25,11 +25,18 @@ term_and_wait() {
 # the daemon: its own session, a TERM ends it (after its current sleep)
 SOCKSHIM_LOG="$WORK/sv.log" "$SV" -- sh -c '
 	setsid sh -c "trap \"echo daemon got TERM >'"$WORK"'/daemon.out; exit 0\" TERM
+		: >'"$WORK"'/daemon.ready
 		while :; do sleep 0.1; done" </dev/null >/dev/null 2>&1 &
+	echo $$ >'"$WORK"'/prog.pid
 	exit 0' &
 sv=$!
 BG_PIDS="$BG_PIDS $sv"
-sleep 0.5
+# The TERM once the daemon's trap is set (before it, TERM ends the daemon
+# and it writes nothing) and the program is gone (reaped by the
+# supervisor), not after a fixed 0.5 s
+wait_file "$WORK/daemon.ready" "the daemon did not start"
+wait_file "$WORK/prog.pid" "the program did not start"
+for _ in $(seq 200); do kill -0 "$(cat "$WORK/prog.pid")" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$sv" 2>/dev/null || fail "the supervisor did not wait for the daemon"
 if ! term_and_wait "$sv" 50; then
 	pkill -TERM -f 'trap "echo daemon got TERM' 2>/dev/null

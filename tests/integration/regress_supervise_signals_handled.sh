@@ -40,8 +40,7 @@ run() {
 	SOCKSHIM_LOG="$WORK/sv.$label.log" "$@" python3 "$WORK/prog.py" "$got" "$SIGS" &
 	pid=$!
 	BG_PIDS="$BG_PIDS $pid"
-	for _ in $(seq 100); do [ -e "$got.ready" ] && break; sleep 0.1; done
-	[ -e "$got.ready" ] || fail "$label: the program did not start"
+	wait_file "$got.ready" "$label: the program did not start"
 	n=0
 	for s in $SIGS; do
 		kill -s "$s" "$pid" 2>/dev/null || kill "-$s" "$pid"

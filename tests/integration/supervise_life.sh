@@ -25,10 +25,12 @@ done
 note "exit statuses and deaths by signal pass through"
 
 for sig in TERM HUP USR1; do
-	"$SV" -- sh -c "trap 'echo got $sig; kill \$!; exit 3' $sig; sleep 10 & wait" >"$WORK/sig.out" 2>/dev/null &
+	# (the signal once sh's trap is set: before it, the signal ends sh)
+	"$SV" -- sh -c "trap 'echo got $sig; kill \$!; exit 3' $sig; : >'$WORK/trap.$sig'; sleep 10 & wait" \
+		>"$WORK/sig.out" 2>/dev/null &
 	pid=$!
 	BG_PIDS="$BG_PIDS $pid"
-	sleep 0.5
+	wait_file "$WORK/trap.$sig" "SIG$sig: the program did not start"
 	kill -"$sig" "$pid"
 	wait "$pid"
 	rc=$?
