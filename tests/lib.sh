@@ -564,17 +564,23 @@ start_beating() {
 	[ $# = 1 ] || sb_prog=$(pgrep -P "$sb_pid" | head -1)
 }
 
-# Waits up to 20 s for FILE to exist, else fails with "WHAT": a program
-# says it is ready so (after its trap, its first record), where a fixed
-# sleep is outrun by a loaded machine.
-#   wait_file FILE WHAT
-wait_file() {
+# Runs COMMAND (its output discarded) every 0.1 s until it succeeds, for
+# up to 20 s; true if it did.  For what a program does a little after the
+# test's last step (its last record, its ready word): a fixed sleep is
+# outrun by a loaded machine, two tests at a time.
+#   eventually COMMAND...
+eventually() {
 	for _ in $(seq 200); do
-		[ -e "$1" ] && return 0
+		"$@" >/dev/null 2>&1 && return 0
 		sleep 0.1
 	done
-	fail "$2"
+	return 1
 }
+
+# Waits for FILE to exist (a program's word that it is ready: after its
+# trap, its first record), else fails with "WHAT".
+#   wait_file FILE WHAT
+wait_file() { eventually test -e "$1" || fail "$2"; }
 
 # Fails unless `make -n TARGET`, in a copy of the tree (its tracked files)
 # whose build/ is empty, links the library, the supervisor and the report:

@@ -50,7 +50,8 @@ for path in ["/"] * n:
             break
     s.close()
 PY
-sleep 1 # (the last close's record)
+has_resets() { [ "$(count_events "$WORK/log" close_rst)" -ge "$N" ]; }
+eventually has_resets # (the last close's record, a little after its client is done)
 kill "$pid"
 wait "$pid"
 python3 - "$WORK/log" "$N" <<'PY' || fail "the backtraces"
