@@ -39,7 +39,8 @@ int main(int argc, char **argv)
 	if (s < 0)
 		die("accept");
 	write_all(c, "unread", 6);
-	usleep(20 * 1000);
+	if (await_queued(s, 6) != 0)
+		die("the request never came");
 	if (strcmp(argv[1], "sys") == 0) {
 		pid = syscall(SYS_clone, CLONE_FILES | SIGCHLD, 0, 0, 0, 0);
 		if (pid == 0)

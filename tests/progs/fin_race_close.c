@@ -33,7 +33,7 @@ static void on_sigsys(int sig, siginfo_t *si, void *ctx)
 		_exit(10);
 	trapped++;
 	shutdown(client, SHUT_WR); /* the client's FIN, before the close */
-	nanosleep(&(struct timespec){0, 20000000}, NULL);
+	await_tcp_state(server, TCP_FIN_WAIT2, 0); /* (then done: TIME_WAIT) */
 	r[REG_RAX] = raw_syscall3(SYS_close_range, server, server, 0);
 }
 
@@ -54,7 +54,8 @@ int main(void)
 		die("shutdown");
 	if (read(client, buf, sizeof buf) != 0) /* the server's FIN */
 		die("read");
-	usleep(20000);
+	if (await_tcp_state(server, TCP_FIN_WAIT2, 1) != 0) /* and its ACK */
+		die("no FIN_WAIT2");
 	{
 		struct sock_filter f[] = {
 			BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),

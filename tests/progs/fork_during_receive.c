@@ -114,7 +114,8 @@ int main(void)
 	if (afd < 0)
 		die("accept");
 	write_all(cfd, "unread", 6);
-	usleep(20000); /* the 6 bytes are in afd's receive queue */
+	if (await_queued(afd, 6) != 0) /* the 6 bytes in afd's receive queue */
+		die("the request never came");
 	send_fd(sp[0], afd);
 	/* the one in flight, and then the receiver's; without libc (no
 	 * graceful close here either), the number taken again at once so that

@@ -6,10 +6,12 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <signal.h>
 #include <unistd.h>
@@ -20,6 +22,38 @@ static inline void die(const char *what)
 {
 	fprintf(stderr, "%s: %s\n", what, strerror(errno));
 	exit(2);
+}
+
+/* Until at least BYTES are in FD's receive queue (for up to 10 s): on
+ * loopback they usually are when the peer's write returns, but a loaded
+ * machine can leave the delivery to ksoftirqd, and a fixed sleep guesses.
+ * -1 if they never came. */
+static inline int await_queued(int fd, int bytes)
+{
+	for (int i = 0; i < 10000; i++) {
+		int queued = 0;
+
+		if (ioctl(fd, FIONREAD, &queued) == 0 && queued >= bytes)
+			return 0;
+		usleep(1000);
+	}
+	return -1;
+}
+
+/* Until FD's TCP state is STATE (want 1) or is no longer STATE (want 0),
+ * for up to 10 s; -1 if not.  Async-signal-safe. */
+static inline int await_tcp_state(int fd, int state, int want)
+{
+	for (int i = 0; i < 10000; i++) {
+		struct tcp_info ti;
+		socklen_t len = sizeof ti;
+
+		if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 &&
+		    (ti.tcpi_state == state) == want)
+			return 0;
+		usleep(1000);
+	}
+	return -1;
 }
 
 /* A listening TCP socket on 127.0.0.1 (port 0: any); its port in *port. */

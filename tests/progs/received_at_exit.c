@@ -102,7 +102,8 @@ int main(int argc, char **argv)
 	if (afd < 0)
 		die("accept");
 	write_all(cfd, "unread", 6);
-	usleep(20000); /* the 6 bytes are in afd's receive queue */
+	if (await_queued(afd, 6) != 0) /* the 6 bytes in afd's receive queue */
+		die("the request never came");
 	fprintf(stderr, "child %d\n", (int)child);
 	if (strcmp(argv[1], "pidfd_getfd") == 0) {
 		if (write(sp[0], &afd, sizeof afd) != sizeof afd)

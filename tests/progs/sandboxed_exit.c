@@ -67,7 +67,9 @@ int main(int argc, char **argv)
 		die("accept");
 	write_all(c1, req, sizeof req);
 	write_all(c2, req, sizeof req);
-	usleep(20000); /* both requests in their receive queues */
+	/* both requests in their receive queues */
+	if (await_queued(s1, sizeof req) != 0 || await_queued(s2, sizeof req) != 0)
+		die("the requests never came");
 	if (install(!strcmp(argv[1], "syscall")) != 0)
 		return 77;
 	close_unread(s1);

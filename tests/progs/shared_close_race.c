@@ -42,7 +42,8 @@ int main(int argc, char **argv)
 		s = accept(lfd, NULL, NULL);
 		if (s < 0)
 			die("accept");
-		usleep(2000); /* the request is in s's receive queue */
+		if (await_queued(s, sizeof req) != 0) /* the request in s's receive queue */
+			die("the request never came");
 		go[0] = 0;
 		go[1] = 0;
 		child = fork();

@@ -170,7 +170,9 @@ int main(int argc, char **argv)
 	s = accept(lfd, (struct sockaddr *)&peer, &peer_len);
 	if (s < 0)
 		die("accept");
-	usleep(20000); /* the request and its FIN are in s's receive queue */
+	/* the request and its FIN in s's receive queue */
+	if (await_queued(s, sizeof req) != 0 || await_tcp_state(s, TCP_CLOSE_WAIT, 1) != 0)
+		die("the request and its FIN never came");
 	if (pipe(go) != 0 || pipe(done) != 0)
 		die("pipe");
 	child = fork();

@@ -114,7 +114,8 @@ int main(int argc, char **argv)
 		pid = -1;
 		write_all(s, "hello", 5);
 		write_all(c, "request bytes nobody reads", 26);
-		usleep(50000);
+		if (await_queued(s, 26) != 0)
+			die("the request never came");
 		/* graceful (the parent's picture of s is intact): no reset */
 		close(s);
 		return client_reads(c, "hello");
